@@ -1,0 +1,104 @@
+// Device test runner: runs tests/device/test_*.py inside the real MicroPython interpreter
+// (the official WebAssembly port). SPDX-License-Identifier: MIT
+//
+// Usage: node tests/runner/mpy.mjs [--heap 512k] [tests/device/test_x.py ...]
+// Each test module gets a fresh interpreter whose file system holds the device tree under /hadir.
+// A module may ship `<module>.bridge.mjs` next to it exporting `register(mp, ctx)` to give its tests
+// host services (for instance an HTTP client reaching a collector on localhost).
+import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
+import fs from "node:fs";
+import path from "node:path";
+import url from "node:url";
+
+const ROOT = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), "../..");
+// What a terminal holds, plus the MicroPython-compatible simulator cores and the device tests.
+const TREE = ["boot.py", "main.py", "lib", "firmware", "tools/__init__.py", "tools/sim", "tests/device"];
+
+function parseHeap(text) {
+  const m = /^(\d+)([km]?)$/i.exec(text);
+  if (!m) throw new Error(`bad heap size: ${text}`);
+  return Number(m[1]) * { "": 1, k: 1024, m: 1048576 }[m[2].toLowerCase()];
+}
+
+function* walk(rel) {
+  const abs = path.join(ROOT, rel);
+  if (!fs.existsSync(abs)) return;
+  if (fs.statSync(abs).isFile()) {
+    yield rel;
+    return;
+  }
+  for (const name of fs.readdirSync(abs).sort()) {
+    if (name === "__pycache__" || name.startsWith(".")) continue;
+    yield* walk(path.join(rel, name));
+  }
+}
+
+function copyTree(FS) {
+  for (const rel of TREE) {
+    for (const file of walk(rel)) {
+      const dest = "/hadir/" + file;
+      let dir = "";
+      for (const part of path.dirname(dest).split("/").filter(Boolean)) {
+        dir += "/" + part;
+        try { FS.mkdir(dir); } catch { /* exists */ }
+      }
+      FS.writeFile(dest, fs.readFileSync(path.join(ROOT, file)));
+    }
+  }
+}
+
+async function runModule(file, heap, showBanner) {
+  const lines = [];
+  const out = (line) => { lines.push(line); console.log(line); };
+  const mp = await loadMicroPython({ heapsize: heap, stdout: out, stderr: out, linebuffer: true });
+  copyTree(mp.FS);
+  const bridge = file.replace(/\.py$/, ".bridge.mjs");
+  let ctx = {};
+  if (fs.existsSync(bridge)) {
+    const mod = await import(url.pathToFileURL(bridge).href);
+    ctx = (await mod.register(mp)) || {};
+  }
+  const harness = fs.readFileSync(path.join(ROOT, "tests/runner/harness.py"), "utf8");
+  const module = path.basename(file, ".py");
+  mp.globals.set("MODULE", module);
+  mp.globals.set("SHOW_BANNER", showBanner);
+  try {
+    await mp.runPythonAsync(harness);
+  } catch (err) {
+    out(`ERROR ${module}: interpreter: ${err.message}`);
+    return { passed: 0, failed: 1 };
+  } finally {
+    if (ctx.close) await ctx.close();
+  }
+  const summary = lines.map((l) => /^MODULE-RESULT (\d+) (\d+)$/.exec(l)).filter(Boolean).pop();
+  if (!summary) return { passed: 0, failed: 1 };
+  return { passed: Number(summary[1]), failed: Number(summary[2]) };
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  let heap = parseHeap("512k");
+  const files = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--heap") heap = parseHeap(args[++i]);
+    else files.push(path.resolve(args[i]));
+  }
+  if (files.length === 0) {
+    const dir = path.join(ROOT, "tests/device");
+    for (const name of fs.readdirSync(dir).sort()) {
+      if (/^test_.*\.py$/.test(name)) files.push(path.join(dir, name));
+    }
+  }
+  let passed = 0;
+  let failed = 0;
+  for (const [i, file] of files.entries()) {
+    const r = await runModule(file, heap, i === 0);
+    passed += r.passed;
+    failed += r.failed;
+  }
+  console.log("device suite on MicroPython (WebAssembly port):");
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+}
+
+await main();
