@@ -1,0 +1,419 @@
+# wire: hadir's record, batch, reply and allow-list formats; one module for terminal and collector.
+# SPDX-License-Identifier: MIT
+"""The wire format of docs/protocol.md, byte for byte.
+
+Runs unchanged on ESP32 MicroPython, the MicroPython WebAssembly port and CPython: it imports
+only ``hashlib`` and ``struct``, and guards ``micropython.const``. Functions marked *tap path*
+write into caller buffers and allocate nothing; the rest (seals, batches, replies) run off it.
+"""
+
+import hashlib
+import struct
+
+try:
+    from micropython import const  # pyright: ignore[reportAssignmentType]
+except ImportError:  # CPython
+
+    def const(value):
+        return value
+
+
+SLOT = const(9)
+# Kinds (high nibble of byte 0).
+VOID = const(0x0)
+TAP = const(0x1)
+BOOT = const(0x2)
+CLOCK = const(0x3)
+READER_FAULT = const(0x4)
+STORAGE = const(0x5)
+TAMPER = const(0x6)
+HEARTBEAT = const(0x7)
+DENIED = const(0x8)
+SEAL = const(0xE)
+# Card flags (low nibble of TAP and DENIED).
+CARD_ENROLLED = const(1)
+CARD_FINGERPRINT_MISMATCH = const(2)
+CARD_MAGIC_SUSPECT = const(4)
+CARD_RANDOM_UID = const(8)
+# Clock quality (low nibble of CLOCK).
+CLOCK_UNSET = const(0)
+CLOCK_NTP = const(1)
+CLOCK_COLLECTOR = const(2)
+CLOCK_RTC = const(3)
+# STORAGE flags.
+STORAGE_WARNING = const(1)
+STORAGE_FULL = const(2)
+STORAGE_CORRUPT = const(3)
+# slot_state results.
+EMPTY = const(0)
+VALID = const(1)
+CORRUPT = const(2)
+
+UPTIME_MASK = const(0xFFFFFF)
+MAC_LEN = const(8)
+REQUEST_MAC_LEN = const(16)
+HEADER_LEN = const(50)
+HEALTH_LEN = const(24)
+MAX_BATCH_SLOTS = const(4096)
+REPLY_LEN = const(37)
+ALLOW_HEADER = const(16)
+ALLOW_ENTRY = const(6)
+# Seconds from 1970-01-01 (Unix) to 2000-01-01, the epoch wire time counts from.
+HOST_EPOCH_OFFSET = const(946684800)
+
+REPLY_OK = const(0)
+REPLY_GAP = const(1)
+REPLY_TAMPER = const(2)
+REPLY_DAMAGED = const(3)
+
+_HEALTH_FMT = ">HHHHIIHBbI"
+HEALTH_FIELDS = (
+    "firmware_version",
+    "taps_today",
+    "read_errors",
+    "reader_recoveries",
+    "backlog_slots",
+    "oldest_unsynced_s",
+    "storage_per_mille",
+    "clock_quality",
+    "wifi_rssi",
+    "boot_counter",
+)
+
+
+class WireError(ValueError):
+    """Bytes that do not follow docs/protocol.md; the message says why (for a 400 reply)."""
+
+
+def _crc8_table():
+    table = bytearray(256)
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = ((c << 1) ^ 0x07) & 0xFF if c & 0x80 else (c << 1) & 0xFF
+        table[i] = c
+    return bytes(table)
+
+
+_CRC8 = _crc8_table()
+
+
+def crc8(buf, start, end):
+    """CRC-8, poly 0x07, init 0 over buf[start:end]. Tap path."""
+    c = 0
+    table = _CRC8
+    for i in range(start, end):
+        c = table[c ^ buf[i]]
+    return c
+
+
+def pack_slot(buf, off, kind, flags, payload, uptime_ms):
+    """Write one 9-byte slot at buf[off]. Tap path.
+
+    ``payload`` is an int, or a 4-byte buffer (a card token) so that tokens of 2**30 and above
+    never become heap-allocated long ints on a 32-bit MicroPython.
+    """
+    buf[off] = (kind << 4) | (flags & 0x0F)
+    if isinstance(payload, int):
+        buf[off + 1] = (payload >> 24) & 0xFF
+        buf[off + 2] = (payload >> 16) & 0xFF
+        buf[off + 3] = (payload >> 8) & 0xFF
+        buf[off + 4] = payload & 0xFF
+    else:
+        buf[off + 1] = payload[0]
+        buf[off + 2] = payload[1]
+        buf[off + 3] = payload[2]
+        buf[off + 4] = payload[3]
+    buf[off + 5] = (uptime_ms >> 16) & 0xFF
+    buf[off + 6] = (uptime_ms >> 8) & 0xFF
+    buf[off + 7] = uptime_ms & 0xFF
+    buf[off + 8] = crc8(buf, off, off + 8)
+
+
+def pack_seal(buf, off, mac):
+    """Write a SEAL slot carrying the 8-byte ``mac`` at buf[off]."""
+    buf[off] = SEAL << 4
+    for i in range(MAC_LEN):
+        buf[off + 1 + i] = mac[i]
+
+
+def slot_kind(buf, off):
+    return buf[off] >> 4
+
+
+def slot_state(buf, off):
+    """EMPTY (erased, all 0xFF), VALID, or CORRUPT (CRC fails). Tap path.
+
+    A SEAL slot has no CRC: it is VALID unless erased; its MAC is what proves it.
+    """
+    erased = True
+    for i in range(off, off + SLOT):
+        if buf[i] != 0xFF:
+            erased = False
+            break
+    if erased:
+        return EMPTY
+    if buf[off] >> 4 == SEAL:
+        return VALID
+    return VALID if crc8(buf, off, off + 8) == buf[off + 8] else CORRUPT
+
+
+def unpack_slot(buf, off):
+    """(kind, flags, payload, uptime_ms mod 2**24) of the slot at buf[off]. Off the tap path."""
+    b0 = buf[off]
+    payload = (buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]
+    uptime = (buf[off + 5] << 16) | (buf[off + 6] << 8) | buf[off + 7]
+    return b0 >> 4, b0 & 0x0F, payload, uptime
+
+
+def seal_mac_of(buf, off):
+    """The 8 MAC bytes of the SEAL slot at buf[off]."""
+    return bytes(buf[off + 1 : off + 1 + MAC_LEN])
+
+
+# --- cards -------------------------------------------------------------------------------------
+
+
+def card_token(cipher, identity16, out16):
+    """token = AES-128-ECB(card_key, identity16)[0:4] written to out16[0:4]. Tap path.
+
+    ``cipher`` is ``cryptolib.aes(card_key, 1)`` (or ``aes128.aes``), created once.
+    """
+    cipher.encrypt(identity16, out16)
+
+
+def identity16(uid):
+    """The 16-byte token input for a UID: length, UID zero-padded to 10, five zero bytes."""
+    if not 4 <= len(uid) <= 10:
+        raise WireError("UID must be 4 to 10 bytes")
+    out = bytearray(16)
+    out[0] = len(uid)
+    out[1 : 1 + len(uid)] = uid
+    return bytes(out)
+
+
+def token_int(buf):
+    return (buf[0] << 24) | (buf[1] << 16) | (buf[2] << 8) | buf[3]
+
+
+def fingerprint16(buf, n):
+    """CRC-16/CCITT-FALSE over buf[0:n] (uid | atqa | sak | ats). Tap path."""
+    c = 0xFFFF
+    for i in range(n):
+        c ^= buf[i] << 8
+        for _ in range(8):
+            c = ((c << 1) ^ 0x1021) & 0xFFFF if c & 0x8000 else (c << 1) & 0xFFFF
+    return c
+
+
+def is_random_uid(uid_len, first_byte):
+    """ISO 14443-3 random ID: a 4-byte UID whose first byte is 0x08 (a new UID each selection)."""
+    return uid_len == 4 and first_byte == 0x08
+
+
+# --- keys and MACs -----------------------------------------------------------------------------
+
+
+def hmac_sha256(key, msg):
+    """HMAC-SHA256 (RFC 2104); ESP32 MicroPython ships no ``hmac`` module."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    ipad = bytearray(64)
+    opad = bytearray(64)
+    for i in range(64):
+        k = key[i] if i < len(key) else 0
+        ipad[i] = k ^ 0x36
+        opad[i] = k ^ 0x5C
+    inner = hashlib.sha256(ipad)
+    inner.update(msg)
+    outer = hashlib.sha256(opad)
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+def evolve_key(key):
+    """K(e+1) = SHA256(b"hadir-evolve" | K(e)): one-way, so a stolen K(e+1) cannot give K(e)."""
+    h = hashlib.sha256(b"hadir-evolve")
+    h.update(key)
+    return h.digest()
+
+
+def epoch_key(k0, epoch):
+    """K(epoch) from K0 (collector side; the terminal only ever holds its current key)."""
+    key = k0
+    for _ in range(epoch):
+        key = evolve_key(key)
+    return key
+
+
+def config_key(k0):
+    """Kc: authenticates what the collector sends the terminal. It cannot sign records."""
+    return hmac_sha256(k0, b"hadir-config")
+
+
+def seal_mac(key, terminal_id, epoch, first_seq, count, prev_mac, slots):
+    """The 64-bit MAC of a block of ``count`` slots (``slots`` holds count * 9 bytes)."""
+    head = struct.pack(">4sIIIH", b"HDS1", terminal_id, epoch, first_seq, count)
+    h = hmac_sha256(key, head + bytes(prev_mac) + bytes(slots[: count * SLOT]))
+    return h[:MAC_LEN]
+
+
+def request_mac(key, signed):
+    return hmac_sha256(key, b"HDR1" + bytes(signed))[:REQUEST_MAC_LEN]
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+
+def pack_health(values):
+    """24 bytes of health counters, from a dict keyed by HEALTH_FIELDS (missing fields are 0)."""
+    return struct.pack(_HEALTH_FMT, *[values.get(name, 0) for name in HEALTH_FIELDS])
+
+
+def unpack_health(buf):
+    return dict(zip(HEALTH_FIELDS, struct.unpack(_HEALTH_FMT, bytes(buf))))
+
+
+def encode_batch(terminal_id, first_seq, epoch, prev_mac, health, slots, key):
+    """A batch of whole slots (count = len(slots) // 9), signed with the terminal's current key.
+
+    ``key`` is the key the terminal holds now: K(epoch + number of seals in ``slots``).
+    """
+    if len(slots) % SLOT:
+        raise WireError("slots must be whole 9-byte slots")
+    count = len(slots) // SLOT
+    if count > MAX_BATCH_SLOTS:
+        raise WireError("too many slots for one batch")
+    if len(prev_mac) != MAC_LEN or len(health) != HEALTH_LEN:
+        raise WireError("prev_mac is 8 bytes and health 24")
+    head = struct.pack(">4sIIHI", b"HDB1", terminal_id, first_seq, count, epoch)
+    signed = head + bytes(prev_mac) + bytes(health) + bytes(slots)
+    return signed + request_mac(key, signed)
+
+
+class Batch:
+    """A decoded batch: header fields, the raw slots and what the request MAC covers."""
+
+    def __init__(self, body):
+        if len(body) < HEADER_LEN + REQUEST_MAC_LEN:
+            raise WireError("batch shorter than its header")
+        magic, tid, first, count, epoch = struct.unpack_from(">4sIIHI", body, 0)
+        if magic != b"HDB1":
+            raise WireError("not a hadir batch (bad magic)")
+        if count > MAX_BATCH_SLOTS:
+            raise WireError("too many slots for one batch")
+        if len(body) != HEADER_LEN + count * SLOT + REQUEST_MAC_LEN:
+            raise WireError("length does not match the slot count")
+        self.terminal_id = tid
+        self.first_seq = first
+        self.count = count
+        self.epoch = epoch
+        self.prev_mac = bytes(body[18:26])
+        self.health = unpack_health(body[26:HEADER_LEN])
+        end = HEADER_LEN + count * SLOT
+        self.slots = bytes(body[HEADER_LEN:end])
+        self.signed = bytes(body[:end])
+        self.request_mac = bytes(body[end:])
+        if count and slot_kind(self.slots, (count - 1) * SLOT) != SEAL:
+            raise WireError("a batch with records must end with a seal")
+        self.seals = sum(1 for i in range(count) if slot_kind(self.slots, i * SLOT) == SEAL)
+
+    def blocks(self):
+        """(first_seq, count, seal_offset) for each sealed block, in order."""
+        start = 0
+        out = []
+        for i in range(self.count):
+            if slot_kind(self.slots, i * SLOT) == SEAL:
+                out.append((self.first_seq + start, i - start, i * SLOT))
+                start = i + 1
+        return out
+
+    def request_mac_ok(self, key):
+        """``key`` must be K(epoch + seals): the key the terminal held when it sent the batch."""
+        return _equal(request_mac(key, self.signed), self.request_mac)
+
+
+def decode_batch(body):
+    return Batch(body)
+
+
+def _equal(a, b):
+    """Constant-time comparison of two MACs."""
+    if len(a) != len(b):
+        return False
+    diff = 0
+    for x, y in zip(a, b):
+        diff |= x ^ y
+    return diff == 0
+
+
+# --- replies -----------------------------------------------------------------------------------
+
+
+def encode_reply(kc, req_mac, status, acked, server_time, config_version, allowlist_version):
+    body = struct.pack(
+        ">4sBIIII", b"HDA1", status, acked, server_time, config_version, allowlist_version
+    )
+    return body + hmac_sha256(kc, b"HDA1" + bytes(req_mac) + body)[:REQUEST_MAC_LEN]
+
+
+def decode_reply(kc, req_mac, data):
+    """(status, acked, server_time, config_version, allowlist_version) of an authentic reply."""
+    if len(data) != REPLY_LEN or data[:4] != b"HDA1":
+        raise WireError("not a hadir reply")
+    body = bytes(data[:21])
+    if not _equal(hmac_sha256(kc, b"HDA1" + bytes(req_mac) + body)[:REQUEST_MAC_LEN], data[21:]):
+        raise WireError("reply MAC does not verify")
+    return struct.unpack(">BIIII", body[4:])
+
+
+# --- allow-list --------------------------------------------------------------------------------
+
+
+def encode_allowlist(entries, version, terminal_id, kc):
+    """Signed allow-list from (token u32, fingerprint u16) pairs; entries are sorted by token."""
+    items = sorted(entries)
+    out = bytearray(struct.pack(">4sIII", b"HDL1", version, terminal_id, len(items)))
+    for token, fp in items:
+        out += struct.pack(">IH", token, fp)
+    return bytes(out) + hmac_sha256(kc, out)[:REQUEST_MAC_LEN]
+
+
+def allowlist_header(kc, data):
+    """(version, terminal_id, count) of an authentic allow-list held in memory."""
+    if len(data) < ALLOW_HEADER + REQUEST_MAC_LEN or data[:4] != b"HDL1":
+        raise WireError("not a hadir allow-list")
+    version, tid, count = struct.unpack_from(">III", data, 4)
+    end = ALLOW_HEADER + count * ALLOW_ENTRY
+    if len(data) != end + REQUEST_MAC_LEN:
+        raise WireError("allow-list length does not match its count")
+    if not _equal(hmac_sha256(kc, data[:end])[:REQUEST_MAC_LEN], data[end:]):
+        raise WireError("allow-list MAC does not verify")
+    return version, tid, count
+
+
+def allowlist_find(f, count, token, entry):
+    """Binary search of an allow-list file for a 4-byte ``token``, reading 6 bytes at a time.
+
+    ``f`` has ``seek`` and ``readinto``; ``entry`` is a 6-byte scratch buffer. Returns the
+    enrolled fingerprint (0..65535), or -1 if the token is absent. Tap path: no allocation.
+    """
+    lo = 0
+    hi = count
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        f.seek(ALLOW_HEADER + mid * ALLOW_ENTRY)
+        if f.readinto(entry) != ALLOW_ENTRY:
+            return -1
+        order = 0
+        for i in range(4):
+            if entry[i] != token[i]:
+                order = -1 if entry[i] < token[i] else 1
+                break
+        if order == 0:
+            return (entry[4] << 8) | entry[5]
+        if order < 0:
+            lo = mid + 1
+        else:
+            hi = mid
+    return -1
