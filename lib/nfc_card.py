@@ -38,8 +38,8 @@ _MF_AUTH_B = const(0x61)
 _MF_READ = const(0x30)  # also Ultralight/NTAG READ: 4 pages (16 bytes)
 _MF_HALT = const(0x50)
 _GEN1A_ANSWER = const(0x0A)  # 4-bit ACK of the Gen1a backdoor
-# CIU registers (PN532 data sheet, CIU register map): TxMode/RxMode hold the CRC enables, BitFraming the
-# number of bits of the last byte sent.
+# CIU registers (PN532 data sheet, CIU register map): TxMode/RxMode hold the CRC enables,
+# BitFraming the number of bits of the last byte sent.
 _CIU_TX_MODE = const(0x6302)
 _CIU_RX_MODE = const(0x6303)
 _CIU_BIT_FRAMING = const(0x633D)
@@ -74,7 +74,7 @@ class Card:
         return n + t.ats_into(into, n)
 
     def family(self):
-        """Card family from SAK and ATS (NXP AN10833 SAK table); the UID length says nothing here."""
+        """Card family from SAK and ATS (NXP AN10833 SAK table); never from the UID length."""
         sak = self.reader.target.sak
         if sak & _SAK_UID_INCOMPLETE:
             return FAMILY_UNKNOWN

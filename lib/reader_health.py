@@ -14,7 +14,6 @@ numbers are the READER_FAULT record flags of docs/protocol.md):
 """
 
 from compat import const, ticks_add, ticks_diff
-
 from pn532 import PN532Error
 
 STEP_RETRANSMIT = const(1)

@@ -3,7 +3,8 @@
 """``PN532I2C(i2c, *, address=0x24, reset=None)``: ``i2c`` is a ``machine.I2C``-like object with
 ``writeto`` and ``readfrom_into``.
 
-Every read transaction starts with the status byte; bit 0 set means a frame is ready (UM0701-02 §6.2, I2C).
+Every read transaction starts with the status byte; bit 0 set means a frame is ready
+(UM0701-02 §6.2, I2C).
 The driver polls that single byte, then reads the status byte and one window of frame bytes in
 one transaction. The window holds any answer hadir uses (64 bytes: a UID with a 20-byte ATS, a
 16-byte block); longer frames (extended frames) need the UART transport.

@@ -1,6 +1,6 @@
 # Byte-exact tests of the PN532 driver against recording fake transports (UART and I2C).
 # SPDX-License-Identifier: MIT
-from mpytest import allocated_bytes, raises
+from mpytest import raises
 from pn532fake import ACK, CMD, ERR, HEX, NACK, RSP, WAKE, FakeI2C, FakePin, FakeUART
 
 import pn532
@@ -204,58 +204,3 @@ def test_i2c_firmware_version_and_error_frame():
     assert r.firmware_version() == (0x32, 1, 6, 7)
     with raises(pn532.PN532ChipError):
         r.firmware_version()
-
-
-class _Line:
-    """A preallocated stand-in for the UART while measuring allocation: each write of a command
-    makes the prepared answer bytes readable, like the chip answering."""
-
-    def __init__(self, answer):
-        self.data = bytearray(ACK() + answer)
-        self.i = len(self.data)
-
-    def write(self, buf):
-        self.i = 0
-
-    def read(self, buf):
-        n = min(len(buf), len(self.data) - self.i)
-        for k in range(n):
-            buf[k] = self.data[self.i + k]
-        self.i += n
-        return n
-
-
-def _poll_allocation(answer, want):
-    r = pn532.PN532UART(FakeUART())
-    line = _Line(answer)
-    r._write = line.write
-    r._read = line.read
-    r.asleep = False
-    buf = bytearray(10)
-    results = [None]
-
-    def one_poll():
-        r.start_poll(100)
-        result = r.poll()
-        if result == pn532.READY:
-            r.target.uid_into(buf)
-        results[0] = result
-
-    for _ in range(3):  # warm-up: first-call caches, attribute tables
-        one_poll()
-    results[0] = None
-    used = allocated_bytes(one_poll)
-    if used is None:  # CPython: not measured, but the poll must still give its result
-        one_poll()
-    assert results[0] == want, results
-    return used
-
-
-def test_poll_without_card_allocates_nothing():
-    used = _poll_allocation(RSP("4B 00"), pn532.TIMEOUT)
-    assert used in (None, 0), used
-
-
-def test_poll_with_card_and_uid_into_allocates_nothing():
-    used = _poll_allocation(RSP("4B 01 01 00 " + UID4), pn532.READY)
-    assert used in (None, 0), used
