@@ -93,6 +93,17 @@ class Link:
         self.frames_rejected = 0  # counted for the health report
         self.nacks_sent = 0
 
+    # --- the transport hooks (the contract in the module docstring) -----------------------
+
+    def _write(self, buf):
+        raise NotImplementedError
+
+    def _read(self, buf):
+        raise NotImplementedError
+
+    def _wake(self):
+        raise NotImplementedError
+
     # --- receiver -------------------------------------------------------------------------
 
     def _rx_reset(self):
@@ -234,16 +245,18 @@ class Link:
         resends = nacks = 0
         deadline = ticks_add(ticks_ms(), _ACK_TIMEOUT_MS)
         while True:
+            # The deadline is checked on every pass, not only when the line is quiet: a line
+            # that babbles valid-looking ACKs must not hold the caller either.
+            if ticks_diff(ticks_ms(), deadline) >= 0:
+                if not acked and resends < _RESEND_LIMIT:
+                    resends += 1  # the frame may have been lost on the line: send it again
+                    self._resend()
+                    deadline = ticks_add(ticks_ms(), _ACK_TIMEOUT_MS)
+                    continue
+                self.abort()
+                raise PN532Timeout("no ACK" if not acked else "no response")
             r = self._pump()
             if r == NONE:
-                if ticks_diff(ticks_ms(), deadline) >= 0:
-                    if not acked and resends < _RESEND_LIMIT:
-                        resends += 1  # the frame may have been lost on the line: send it again
-                        self._resend()
-                        deadline = ticks_add(ticks_ms(), _ACK_TIMEOUT_MS)
-                        continue
-                    self.abort()
-                    raise PN532Timeout("no ACK" if not acked else "no response")
                 sleep_ms(1)
             elif r == ACK:
                 if not acked:
