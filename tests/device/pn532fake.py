@@ -114,13 +114,21 @@ class FakeI2C(_Fake):
         super().__init__(script)
         self.address = address
         self.status_reads = 0
+        self.nak = 0  # the next ``nak`` transactions raise OSError, as machine.I2C does
+
+    def _maybe_nak(self):
+        if self.nak:
+            self.nak -= 1
+            raise OSError(19)  # ENODEV: address not acknowledged
 
     def writeto(self, addr, data):
         assert addr == self.address
+        self._maybe_nak()
         self._on_write(data)
 
     def readfrom_into(self, addr, buf):
         assert addr == self.address
+        self._maybe_nak()
         for i in range(len(buf)):
             buf[i] = 0
         if not self.frames:

@@ -204,3 +204,13 @@ def test_i2c_firmware_version_and_error_frame():
     assert r.firmware_version() == (0x32, 1, 6, 7)
     with raises(pn532.PN532ChipError):
         r.firmware_version()
+
+
+def test_i2c_wake_nak_is_expected_and_write_nak_is_a_timeout():
+    fake = FakeI2C([(CMD("02"), [ACK(), RSP("03 32 01 06 07")])])
+    fake.nak = 1  # the waking transaction is not acknowledged
+    r = pn532.PN532I2C(fake)
+    assert r.firmware_version()[0] == 0x32
+    fake.nak = 1
+    with raises(pn532.PN532Timeout):
+        r.firmware_version()
