@@ -42,9 +42,9 @@ def _apply(chip, event):
     if "place" in event:
         field.place(from_spec(event["place"]))
         return
-    ref = event["remove"]
-    for card in list(field.cards):
-        if isinstance(ref, int) or card.uid.hex().upper() == str(ref).upper():
+    ref = event["remove"]  # an index into the cards now in the field, or a UID in hex
+    for i, card in enumerate(list(field.cards)):
+        if ref == i or card.uid.hex().upper() == str(ref).upper():
             field.remove(card)
             return
 

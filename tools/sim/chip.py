@@ -130,6 +130,7 @@ class PN532:
             self.commands_seen += 1
             self.field.on_command(self.commands_seen)
             if self.lock_at is not None and self.commands_seen >= self.lock_at:
+                self.lock_at = None  # one hang per scenario; after the reset pulse all is well
                 self.lock_up()
                 return
             self._send(frame.ACK)
