@@ -37,6 +37,7 @@ class Type2(Card):
         u = self.uid
         self.mem[0:8] = u[0:3] + bytes((bcc(b"\x88" + u[0:3]),)) + u[3:7]
         self.mem[8] = bcc(u[3:7])
+        self.mem[9] = 0x48  # the "internal" byte of page 2 (NTAG21x §8.5.1)
         self.mem[12:16] = cc
         if version:  # CFG0: AUTH0 = FF, no password protection (NTAG21x §8.5.7)
             self.mem[(pages - 4) * 4 : (pages - 3) * 4] = b"\x04\x00\x00\xff"
