@@ -140,8 +140,8 @@ def test_type2_sizes_and_ultralight_has_no_get_version():
         assert answer(uart, "40 01 30 %02X" % last)[6:8] == h("41 00"), kind
         assert answer(uart, "40 01 30 %02X" % (last + 1)) == RSP("41 14"), kind
         answer(uart, "4A 01 00")
-        got = answer(uart, "40 01 60")
-        assert got == (RSP("41 01") if version is None else RSP("41 00 000404020100" + version + "03"))
+        want = RSP("41 01") if version is None else RSP("41 00 000404020100" + version + "03")
+        assert answer(uart, "40 01 60") == want, kind
 
 
 def test_desfire_get_version_tells_ev1_ev2_ev3_apart():

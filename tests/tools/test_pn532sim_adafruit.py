@@ -1,4 +1,4 @@
-# Proof against a client we did not write: adafruit's PN532_UART over pyserial on the pty simulator.
+# Proof against a client we did not write: adafruit's PN532_UART over pyserial on the pty sim.
 # SPDX-License-Identifier: MIT
 import contextlib
 import subprocess

@@ -46,7 +46,7 @@ class PN532:
         self.out = []  # frames waiting for the host, oldest first
         self.decoder = frame.Decoder()
         self.commands_seen = 0  # valid command frames received since power-on
-        self.lock_at = None  # lock up when this many commands have been seen
+        self.lock_at = -1  # lock up when this many commands have been seen (-1: never)
         self._rng = None
         self._rate = 0
         self.power_on()
@@ -129,8 +129,8 @@ class PN532:
                 return
             self.commands_seen += 1
             self.field.on_command(self.commands_seen)
-            if self.lock_at is not None and self.commands_seen >= self.lock_at:
-                self.lock_at = None  # one hang per scenario; after the reset pulse all is well
+            if 0 < self.lock_at <= self.commands_seen:
+                self.lock_at = -1  # one hang per scenario; after the reset pulse all is well
                 self.lock_up()
                 return
             self._send(frame.ACK)

@@ -34,15 +34,18 @@ class Classic(Card):
         uid = bytes(uid)
         big = len(uid) == 7
         # ATQA/SAK from NXP AN10833 table 5: 1K 0004/08 (7-byte 0044), 4K 0002/18 (0042).
-        atqa = (b"\x00\x44" if big else b"\x00\x04") if blocks == 64 else (
-            b"\x00\x42" if big else b"\x00\x02")
+        atqa = (
+            (b"\x00\x44" if big else b"\x00\x04")
+            if blocks == 64
+            else (b"\x00\x42" if big else b"\x00\x02")
+        )
         super().__init__(uid, atqa, 0x08 if blocks == 64 else 0x18)
         self.blocks = blocks
         self.mem = bytearray(blocks * 16)
         for b in range(blocks):
             if self.is_trailer(b):
                 self.mem[b * 16 : b * 16 + 16] = _TRANSPORT_TRAILER
-        # Block 0 is the manufacturer block (§8.6.1): UID, BCC for 4-byte UIDs, SAK, ATQA (LSB first).
+        # Block 0, the manufacturer block (§8.6.1): UID, BCC (4-byte UID), SAK, ATQA LSB first.
         head = uid + bytes((bcc(uid),)) if not big else uid
         head += bytes((self.sak, self.atqa[1], self.atqa[0]))
         self.mem[0 : len(head)] = head
@@ -82,10 +85,17 @@ class Classic(Card):
         self.halt()
         return MIFARE_ERROR, b""
 
+    def _key_for(self, block):
+        """The key (_A or _B) the sector of ``block`` is authenticated with, or 0."""
+        auth = self._auth
+        if auth is None or auth[0] != self.sector_of(block):
+            return 0
+        return auth[1]
+
     def _may(self, block, table):
-        if self._auth is None or self._auth[0] != self.sector_of(block):
+        key = self._key_for(block)
+        if not key:
             return False
-        key = self._auth[1]
         if key == _B and self._cond(self.trailer_of(block)) in _KEY_B_READABLE:
             return False
         return bool(table[self._cond(block)] & key)
@@ -115,11 +125,12 @@ class Classic(Card):
     def _read(self, block):
         at = block * 16
         if self.is_trailer(block):
-            if self._auth is None or self._auth[0] != self.sector_of(block):
+            key = self._key_for(block)
+            if not key:
                 return self._fail()
             out = bytearray(self.mem[at : at + 16])
             out[0:6] = bytes(6)  # key A is never readable (§8.7.2)
-            if self._cond(block) not in _KEY_B_READABLE or self._auth[1] != _A:
+            if self._cond(block) not in _KEY_B_READABLE or key != _A:
                 out[10:16] = bytes(6)
             return OK, bytes(out)
         if not self._may(block, _DATA_READ):
@@ -130,10 +141,9 @@ class Classic(Card):
         if block == 0:
             return self._fail()  # the manufacturer block is read-only on genuine cards (§8.6.1)
         if self.is_trailer(block):
-            # Simplified §8.7.2: the whole trailer is writable with key A under 001, key B under 011.
-            cond = self._cond(block)
-            ok = self._auth is not None and self._auth[0] == self.sector_of(block)
-            ok = ok and ((cond == 1 and self._auth[1] == _A) or (cond == 3 and self._auth[1] == _B))
+            # Simplified §8.7.2: the whole trailer is writable with key A under 001, B under 011.
+            cond, key = self._cond(block), self._key_for(block)
+            ok = (cond == 1 and key == _A) or (cond == 3 and key == _B)
         else:
             ok = self._may(block, _DATA_WRITE)
         if not ok:
