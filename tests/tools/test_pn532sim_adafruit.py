@@ -1,6 +1,7 @@
 # Proof against a client we did not write: adafruit's PN532_UART over pyserial on the pty sim.
 # SPDX-License-Identifier: MIT
 import contextlib
+import json
 import subprocess
 import sys
 
@@ -92,3 +93,24 @@ def test_other_cards_are_listed(kind):
             assert uid[0] == 0x08 and len(uid) == 4
         else:
             assert bytes(uid) == bytes.fromhex(kind.split(":")[1])
+
+
+def test_scenario_file_places_and_removes_cards(tmp_path):
+    # adafruit's constructor sends SAMConfiguration (1) and GetFirmwareVersion (2); each
+    # read_passive_target is one InListPassiveTarget. The card arrives with command 3 and leaves
+    # with command 4, so the first poll finds it and the second finds nothing.
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(
+        json.dumps(
+            {
+                "events": [
+                    {"at_command": 3, "place": f"ntag213:{NTAG}"},
+                    {"at_command": 4, "remove": NTAG},
+                ]
+            }
+        )
+    )
+    with simulator("--scenario", str(scenario)) as port:
+        pn532 = PN532_UART(port)
+        assert bytes(pn532.read_passive_target(timeout=1)) == bytes.fromhex(NTAG)
+        assert pn532.read_passive_target(timeout=0.3) is None
