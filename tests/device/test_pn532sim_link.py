@@ -153,6 +153,10 @@ def test_i2c_ready_byte_address_and_wakeup():
     with raises(OSError):
         i2c.writeto(0x25, CMD("02"))  # nobody at that address
     assert i2c.readfrom(0x24, 1) == b"\x00"  # not ready
+    assert answer_i2c(i2c, "16 80") == RSP("17 00")  # PowerDown, wake on I2C only
+    with raises(OSError):
+        i2c.readfrom(0x24, 1)  # a read addressing the chip wakes it too, unacknowledged
+    assert i2c.readfrom(0x24, 1) == b"\x00"
     i2c.writeto(0x24, CMD("02"))
     assert i2c.readfrom(0x24, 1) == b"\x01"  # status only: the frame stays
     assert i2c.readfrom(0x24, 7) == b"\x01" + ACK
@@ -164,6 +168,15 @@ def test_i2c_ready_byte_address_and_wakeup():
     buf = bytearray(1 + len(want))
     i2c.readfrom_into(0x24, buf)
     assert bytes(buf) == b"\x01" + want
+
+
+def answer_i2c(i2c, text):
+    i2c.writeto(0x24, CMD(text))
+    assert i2c.readfrom(0x24, 7) == b"\x01" + ACK
+    buf = bytearray(64)
+    i2c.readfrom_into(0x24, buf)
+    assert buf[0] == 1
+    return bytes(buf[1 : 1 + 7 + buf[4]])
 
 
 def test_bit_framing_register_round_trip():

@@ -55,6 +55,7 @@ class PN532:
     def power_on(self):
         self.state = _ASLEEP
         self.wake_mask = _WAKE_ALL
+        self._sleep_mask = -1  # PowerDown's wake-up sources, until its answer has gone
         self.out = []
         self.last = None
         self.pending = None
@@ -73,8 +74,16 @@ class PN532:
             self.power_on()
 
     def sleep(self, wake_mask):
+        """Power down once the frames already queued have gone to the host (§7.2.11: the
+        PowerDown answer is sent before the chip sleeps)."""
+        self._sleep_mask = wake_mask
+        if not self.out:
+            self._fall_asleep()
+
+    def _fall_asleep(self):
         self.state = _ASLEEP
-        self.wake_mask = wake_mask
+        self.wake_mask = self._sleep_mask
+        self._sleep_mask = -1
         self.decoder.reset()
 
     def lock_up(self):
@@ -106,13 +115,17 @@ class PN532:
                 self.state = _AWAKE
                 self.decoder.reset()
 
-    def i2c_write(self, buf):
+    def i2c_select(self):
+        """The host put the chip's address on the bus (read or write). A sleeping chip with I2C
+        wake-up enabled wakes on it but does not acknowledge that transaction (§7.2.11)."""
         if self.state == _ASLEEP and self.wake_mask & WAKE_I2C:
             self.state = _AWAKE
             self.decoder.reset()
             raise OSError(_ENODEV)
         if self.state != _AWAKE:
             raise OSError(_ENODEV)
+
+    def i2c_write(self, buf):
         self.decoder.reset()  # each I2C write carries one whole frame (§6.2.4)
         for b in buf:
             self._event(self.decoder.feed(b))
@@ -162,4 +175,7 @@ class PN532:
         """The oldest frame for the host, or None."""
         if self.state == _RESET or not self.out:
             return None
-        return self.out.pop(0)
+        f = self.out.pop(0)
+        if not self.out and self._sleep_mask >= 0:
+            self._fall_asleep()
+        return f

@@ -67,12 +67,11 @@ def _sam_configuration(chip, p):
 def _power_down(chip, p):
     if not 1 <= len(p) <= 2:
         return b""
-    reply = bytes((_POWER_DOWN + 1, OK))
-    chip.sleep(p[0])  # the reply is already queued; the chip sleeps once it has gone (§7.2.11)
+    chip.sleep(p[0])  # takes effect once the ACK and this answer have gone (§7.2.11)
     for t in chip.targets:
         t[1].halt()
     chip.targets = []
-    return reply
+    return bytes((_POWER_DOWN + 1, OK))
 
 
 def _rf_configuration(chip, p):

@@ -65,8 +65,9 @@ class I2C:
         self.address = address
 
     def _check(self, addr):
-        if addr != self.address or self.chip.in_reset:
+        if addr != self.address:
             raise OSError(_ENODEV)
+        self.chip.i2c_select()
 
     def writeto(self, addr, buf, stop=True):
         self._check(addr)
