@@ -1,0 +1,180 @@
+# nfc_card: card identity, family, MIFARE Classic / Ultralight reads and clone hints over a reader.
+# SPDX-License-Identifier: MIT
+"""Card logic kept apart from the reader chip (STYLE rule 4); works with any reader object that
+has ``target`` (uid_len/uid_into/atqa_into/sak/ats_len/ats_into), ``in_data_exchange``,
+``in_communicate_thru``, ``write_registers``, ``read_passive_target`` and ``response``.
+
+- ``identity16(into)``: the 16-byte token input ``uid_len | uid zero-padded to 10 | 5 zeros``
+  (docs/protocol.md, card token); ``fingerprint_input(into) -> n``: ``uid | atqa | sak | ats``.
+- ``family()``: decided by SAK (and ATS), never by UID length (NXP AN10833, SAK table).
+- ``authenticate(block, key)`` + ``read_block(block, into)`` (MIFARE Classic), ``read_pages``.
+- Clone hints as the TAP record's card flags: ``FLAG_FP_MISMATCH``, ``FLAG_MAGIC``,
+  ``FLAG_RANDOM_UID``.
+"""
+
+from compat import const
+from pn532 import PN532Error, PN532FrameError
+
+FAMILY_UNKNOWN = const(0)
+FAMILY_CLASSIC_1K = const(1)
+FAMILY_CLASSIC_4K = const(2)
+FAMILY_CLASSIC_MINI = const(3)
+FAMILY_ULTRALIGHT = const(4)  # Ultralight, Ultralight C, NTAG21x: SAK 0x00
+FAMILY_ISO_DEP = const(5)  # ISO/IEC 14443-4 (DESFire, smart cards): SAK bit 6, ATS present
+
+# Card flags, as in the TAP record (docs/protocol.md).
+FLAG_FP_MISMATCH = const(0x2)
+FLAG_MAGIC = const(0x4)
+FLAG_RANDOM_UID = const(0x8)
+
+IDENTITY_LEN = const(16)
+_UID_PAD = const(10)
+_SAK_UID_INCOMPLETE = const(0x04)  # ISO/IEC 14443-3: cascade bit, UID not complete
+_SAK_CLASSIC = const(0x08)
+_SAK_4K = const(0x10)
+_SAK_ISO_DEP = const(0x20)
+_MF_AUTH_A = const(0x60)  # MIFARE Classic commands (MF1S50 data sheet)
+_MF_AUTH_B = const(0x61)
+_MF_READ = const(0x30)  # also Ultralight/NTAG READ: 4 pages (16 bytes)
+_MF_HALT = const(0x50)
+_GEN1A_ANSWER = const(0x0A)  # 4-bit ACK of the Gen1a backdoor
+# CIU registers (PN532 data sheet, CIU register map): TxMode/RxMode hold the CRC enables,
+# BitFraming the number of bits of the last byte sent.
+_CIU_TX_MODE = const(0x6302)
+_CIU_RX_MODE = const(0x6303)
+_CIU_BIT_FRAMING = const(0x633D)
+_CRC_ON = const(0x80)
+
+
+class Card:
+    def __init__(self, reader):
+        self.reader = reader
+        self._cmd = bytearray(12)  # auth: cmd, block, key(6), uid(4)
+
+    @property
+    def target(self):
+        return self.reader.target
+
+    def identity16(self, into):
+        """Write ``uid_len | uid padded to 10 | 5 zero bytes`` into ``into[0:16]``."""
+        t = self.reader.target
+        for i in range(IDENTITY_LEN):
+            into[i] = 0
+        into[0] = t.uid_len
+        t.uid_into(into, 1)
+        return IDENTITY_LEN
+
+    def fingerprint_input(self, into):
+        """Write ``uid | atqa | sak | ats`` into ``into``; return the length."""
+        t = self.reader.target
+        n = t.uid_into(into, 0)
+        n += t.atqa_into(into, n)
+        into[n] = t.sak
+        n += 1
+        return n + t.ats_into(into, n)
+
+    def family(self):
+        """Card family from SAK and ATS (NXP AN10833 SAK table); never from the UID length."""
+        sak = self.reader.target.sak
+        if sak & _SAK_UID_INCOMPLETE:
+            return FAMILY_UNKNOWN
+        if sak == 0x00:
+            return FAMILY_ULTRALIGHT
+        if sak & _SAK_CLASSIC:  # 0x08/0x88 1K, 0x18 4K, 0x09 Mini; 0x28/0x38 also ISO-DEP
+            if sak & 0x01:
+                return FAMILY_CLASSIC_MINI
+            return FAMILY_CLASSIC_4K if sak & _SAK_4K else FAMILY_CLASSIC_1K
+        if sak & _SAK_ISO_DEP and self.reader.target.ats_len:
+            return FAMILY_ISO_DEP
+        return FAMILY_UNKNOWN
+
+    def random_uid(self):
+        """ISO/IEC 14443-3: a single-size UID whose first byte is 0x08 is random per session."""
+        t = self.reader.target
+        return t.uid_len == 4 and t._uid[0] == 0x08
+
+    # --- MIFARE Classic / Ultralight ------------------------------------------------------
+
+    def authenticate(self, block, key, key_b=False):
+        """MIFARE Classic auth through InDataExchange (UM0701-02 §7.3.8).
+
+        The card takes the last four UID bytes: for a 7-byte UID that is UID[3:7] (MF1S70 data
+        sheet, and every PN532 driver that works with 7-byte cards). A failed auth leaves the
+        card halted, so it is re-selected before the error goes up. Returns nothing, raises
+        ``PN532ChipError`` (0x14 = authentication error) or another ``PN532Error``.
+        """
+        t = self.reader.target
+        c = self._cmd
+        c[0] = _MF_AUTH_B if key_b else _MF_AUTH_A
+        c[1] = block
+        for i in range(6):
+            c[2 + i] = key[i]
+        start = t.uid_len - 4
+        for i in range(4):
+            c[8 + i] = t._uid[start + i]
+        try:
+            self.reader.in_data_exchange(c, 12)
+        except PN532Error:
+            self.reader.read_passive_target()  # re-select: the card went to HALT
+            raise
+
+    def read_block(self, block, into):
+        """READ (0x30) one 16-byte block into ``into``; Classic needs ``authenticate`` first."""
+        c = self._cmd
+        c[0] = _MF_READ
+        c[1] = block
+        n = self.reader.in_data_exchange(c, 2)
+        if n < 16:
+            raise PN532FrameError("short block")
+        rsp = self.reader.response
+        for i in range(16):
+            into[i] = rsp[i]
+        return 16
+
+    def read_pages(self, page, into):
+        """Ultralight/NTAG READ: four 4-byte pages from ``page`` (16 bytes) into ``into``."""
+        return self.read_block(page, into)
+
+    # --- clone hints ----------------------------------------------------------------------
+
+    def magic_gen1a(self):
+        """Probe the Gen1a backdoor: HALT, then 0x40 sent as 7 bits; a Gen1a clone answers the
+        4-bit 0x0A. CRC is switched off for the raw frames (UM0701-02 §7.3.9) and
+        restored after; the card is re-selected whatever the outcome."""
+        r = self.reader
+        c = self._cmd
+        found = False
+        try:
+            r.write_registers((_CIU_TX_MODE, 0x00, _CIU_RX_MODE, 0x00))
+            c[0] = _MF_HALT
+            c[1] = 0x00
+            c[2] = 0x57  # CRC_A of 50 00, sent by hand with CRC off
+            c[3] = 0xCD
+            try:
+                r.in_communicate_thru(c, 4)
+            except PN532Error:  # HALT is never answered: the chip reports a timeout
+                pass
+            r.write_register(_CIU_BIT_FRAMING, 0x07)
+            c[0] = 0x40
+            try:
+                found = r.in_communicate_thru(c, 1) >= 1 and r.response[0] == _GEN1A_ANSWER
+            except PN532Error:  # a genuine card stays silent
+                found = False
+        finally:
+            r.write_registers(
+                (_CIU_BIT_FRAMING, 0x00, _CIU_TX_MODE, _CRC_ON, _CIU_RX_MODE, _CRC_ON)
+            )
+            r.read_passive_target()
+        return found
+
+    def flags(self, fingerprint, enrolled=None, magic=False):
+        """TAP card flags from the clone hints. ``fingerprint``/``enrolled`` are computed by the
+        wire module over ``fingerprint_input``; ``enrolled`` None means not enrolled."""
+        f = 0
+        if enrolled is not None and fingerprint != enrolled:
+            f |= FLAG_FP_MISMATCH
+        if magic:
+            f |= FLAG_MAGIC
+        if self.random_uid():
+            f |= FLAG_RANDOM_UID
+        return f
