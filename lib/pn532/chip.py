@@ -220,8 +220,10 @@ class PN532(Link):
                 self.nacks_sent += 1
                 self._write(NACK_FRAME)
             else:
-                self._poll_state = _POLL_IDLE
-                return READY if self._parse_target(self._check(r)) else TIMEOUT
+                n = self._check(r)
+                if n >= 0:
+                    self._poll_state = _POLL_IDLE
+                    return READY if self._parse_target(n) else TIMEOUT
         if ticks_diff(ticks_ms(), self._poll_deadline) >= 0:
             self._poll_state = _POLL_IDLE
             self.abort()

@@ -53,10 +53,10 @@ class PN532I2C(PN532):
         return _WINDOW
 
     def _wake(self):
-        # On I2C the chip wakes when it sees its own address (§7.2.11), without acknowledging
-        # that transaction: one status read, its error expected, then time to start.
+        # On I2C the chip wakes when it sees its own address (§7.2.11) but does not acknowledge
+        # that transaction: an empty write, its error expected, then time to start.
         try:
-            self._i2c.readfrom_into(self._addr, self._status)
+            self._i2c.writeto(self._addr, b"")
         except OSError:
             pass
         sleep_ms(2)

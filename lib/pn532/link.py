@@ -225,13 +225,17 @@ class Link:
         self._rx_reset()
 
     def _check(self, n):
-        """Validate TFI and response code of the received frame; return the payload length."""
+        """Validate TFI and response code of the received frame; return the payload length, or
+        -1 for a stale answer (another command's code, e.g. resent after a NACK): skip it."""
         data = self._data
         if n == 1 and data[0] == _ERROR_TFI:
             raise PN532ChipError(_ERROR_TFI)
-        if n < 2 or data[0] != _TFI_CHIP or data[1] != self._out[6] + 1:
+        if n < 2 or data[0] != _TFI_CHIP:
             self.frames_rejected += 1
             raise PN532FrameError("unexpected frame")
+        if data[1] != self._out[6] + 1:
+            self.frames_rejected += 1
+            return -1
         return n - 2
 
     def _command(self, cmd, n, timeout_ms=100):
@@ -239,9 +243,10 @@ class Link:
 
         The payload is at ``self._data[2:2 + length]``. Raises PN532Timeout when no ACK or no
         response comes in time (then the command is aborted), PN532FrameError, PN532ChipError.
+        Longest wait: 3 x 30 ms (ACK, its resend, a NACK for a lost answer) + 3 x ``timeout_ms``.
         """
         self._send(cmd, n)
-        acked = False
+        acked = nudged = False
         resends = nacks = 0
         deadline = ticks_add(ticks_ms(), _ACK_TIMEOUT_MS)
         while True:
@@ -251,6 +256,14 @@ class Link:
                 if not acked and resends < _RESEND_LIMIT:
                     resends += 1  # the frame may have been lost on the line: send it again
                     self._resend()
+                    deadline = ticks_add(ticks_ms(), _ACK_TIMEOUT_MS)
+                    continue
+                if acked and not nudged:
+                    # An answer whose LEN or LCS was hit on the line is never seen: ask for it
+                    # again once (§6.2.1.4) before giving up.
+                    nudged = True
+                    self.nacks_sent += 1
+                    self._write(NACK_FRAME)
                     deadline = ticks_add(ticks_ms(), _ACK_TIMEOUT_MS)
                     continue
                 self.abort()
@@ -275,4 +288,6 @@ class Link:
                     self._write(NACK_FRAME)
                 deadline = ticks_add(ticks_ms(), timeout_ms)
             else:
-                return self._check(r)
+                n = self._check(r)
+                if n >= 0:
+                    return n

@@ -134,10 +134,25 @@ def test_error_frame_is_a_chip_error():
     assert e.value.code == 0x7F
 
 
-def test_wrong_response_code_is_a_frame_error():
-    fake, r = uart([(WAKE, []), (CMD("02"), [ACK(), RSP("15")])])
+def test_stale_answer_with_another_code_is_skipped():
+    fake, r = uart([(WAKE, []), (CMD("02"), [ACK(), RSP("15"), RSP("03 32 01 06 07")])])
+    assert r.firmware_version()[0] == 0x32 and r.frames_rejected == 1
+
+
+def test_wrong_tfi_is_a_frame_error():
+    fake, r = uart([(WAKE, []), (CMD("02"), [ACK(), CMD("03 32")])])
     with raises(pn532.PN532FrameError):
         r.firmware_version()
+
+
+def test_lost_answer_is_asked_again_with_one_nack_then_times_out():
+    fake, r = uart([(WAKE, []), (CMD("02"), [ACK()]), (NACK(), [RSP("03 32 01 06 07")])])
+    assert r.firmware_version()[0] == 0x32 and r.nacks_sent == 1
+    assert fake.done(), fake.mismatch
+    fake.script = [(CMD("02"), [ACK()]), (NACK(), []), (ACK(), [])]
+    with raises(pn532.PN532Timeout):
+        r.firmware_version()
+    assert fake.done(), fake.mismatch
 
 
 def test_status_byte_raises_chip_error_with_code():
@@ -195,7 +210,7 @@ def test_i2c_reads_status_then_one_frame_per_transaction():
     r = pn532.PN532I2C(fake)
     t = r.read_passive_target()
     assert t.uid == HEX("DEADBEEF") and fake.done(), fake.mismatch
-    assert fake.written == [ILPT] and fake.status_reads == 2
+    assert fake.written == [ILPT] and fake.status_reads == 2 and fake.wakes == 1
 
 
 def test_i2c_firmware_version_and_error_frame():
