@@ -20,10 +20,10 @@ at TFI, the response code (command + 1) and the payload.
 from compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 from .errors import PN532ChipError, PN532FrameError, PN532Timeout
+from .frame import ACK_FRAME, NACK_FRAME, build_frame
 
 FRAME_MAX = const(272)  # extended frame: 265 data bytes (§6.2.1.2) + header and checksums
 _CHUNK = const(64)
-_TFI_HOST = const(0xD4)  # host -> PN532 (§6.2.1.1)
 _TFI_CHIP = const(0xD5)  # PN532 -> host
 _ERROR_TFI = const(0x7F)  # application-level error frame (§6.2.1.5)
 _ACK_TIMEOUT_MS = const(30)  # generous: the ACK follows a frame within a few ms (§6.2.2)
@@ -46,32 +46,6 @@ _S_XLENL = const(5)
 _S_XLCS = const(6)
 _S_DATA = const(7)
 _S_DCS = const(8)
-
-ACK_FRAME = b"\x00\x00\xff\x00\xff\x00"  # §6.2.1.3, also aborts the command in progress
-NACK_FRAME = b"\x00\x00\xff\xff\x00\x00"  # §6.2.1.4: "send the last response again"
-
-
-def build_frame(buf, cmd, params, n):
-    """Write a normal information frame (§6.2.1.1) for ``cmd`` + ``params[:n]`` into ``buf``.
-
-    Returns the frame length. ``params`` may be ``buf`` itself at offset 7 (already in place).
-    """
-    ln = n + 2  # TFI + command code + parameters
-    buf[0] = 0x00
-    buf[1] = 0x00
-    buf[2] = 0xFF
-    buf[3] = ln
-    buf[4] = (-ln) & 0xFF
-    buf[5] = _TFI_HOST
-    buf[6] = cmd
-    total = _TFI_HOST + cmd
-    for i in range(n):
-        b = params[i]
-        buf[7 + i] = b
-        total += b
-    buf[7 + n] = (-total) & 0xFF
-    buf[8 + n] = 0x00
-    return n + 9
 
 
 class Link:
@@ -186,6 +160,8 @@ class Link:
                 self._rx_i = 0
                 self._rx_n = self._read(self._rx)
                 fresh = True
+                if self._PACKETISED:  # each I2C read starts a frame: drop a half-parsed one
+                    self._st = _S_SEEK
                 if not self._rx_n:
                     return NONE
             b = self._rx[self._rx_i]
@@ -213,7 +189,7 @@ class Link:
             self._wake()
             self.asleep = False
         self._drain()
-        self._out_len = build_frame(self._out, cmd, self._out_mv[7:], n)
+        self._out_len = build_frame(self._out, cmd, None, n)
         self._write(self._out_mv[: self._out_len])
 
     def _resend(self):
