@@ -93,7 +93,7 @@ class PN532(Link):
         self.set_max_retries(passive=passive_retries)
 
     def reset(self, low_ms=10, settle_ms=20):
-        """Pulse RSTPDN low through the injected pin (§8.3 of the data sheet: >= 20 ns low).
+        """Pulse RSTPDN low through the injected pin (PN532 data sheet, RSTPDN: active low).
 
         The chip comes back in its power-on state, so the next command wakes it again."""
         if self._reset_pin is None:
@@ -106,9 +106,10 @@ class PN532(Link):
         self._poll_state = _POLL_IDLE
         return True
 
-    def power_down(self, wakeup_enable=0x10):
-        """PowerDown (§7.2.11); default wake-up source HSU. The next command wakes it first."""
-        self._out[7] = wakeup_enable
+    def power_down(self, wakeup_enable=None):
+        """PowerDown (§7.2.11); wake-up source: this transport's (HSU 0x10, I2C 0x80) unless
+        given. The next command wakes the chip first."""
+        self._out[7] = self._WAKE_SOURCE if wakeup_enable is None else wakeup_enable
         n = self._command(_CMD_POWER_DOWN, 1)
         status = self._data[2] & _STATUS_MASK if n else 0
         self.asleep = True

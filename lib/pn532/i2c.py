@@ -24,6 +24,7 @@ _WINDOW = const(64)
 
 class PN532I2C(PN532):
     _PACKETISED = True
+    _WAKE_SOURCE = 0x80  # PowerDown: wake on I2C (§7.2.11)
 
     def __init__(self, i2c, *, address=0x24, reset=None):
         super().__init__(reset)

@@ -50,6 +50,7 @@ _S_DCS = const(8)
 
 class Link:
     _PACKETISED = False
+    _WAKE_SOURCE = 0x10  # PowerDown WakeUpEnable bit of this transport (UM0701-02 §7.2.11)
 
     def __init__(self):
         self._out = bytearray(FRAME_MAX)  # the command being sent, kept for retransmission

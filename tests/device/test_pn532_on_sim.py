@@ -105,6 +105,8 @@ def test_i2c_transport_reads_a_card():
     r.init()
     assert r.firmware_version()[0] == 0x32
     assert r.read_passive_target(timeout_ms=200).uid == b"\x04\xa1\xb2\xc3"
+    r.power_down()  # wake-up source I2C, so the next command wakes it
+    assert r.firmware_version()[0] == 0x32
 
 
 def test_power_down_then_next_command_wakes_the_chip():
