@@ -222,10 +222,11 @@ class PN532(Link):
                 self.nacks_sent += 1
                 self._write(NACK_FRAME)
             else:
+                self._poll_state = _POLL_IDLE  # also when _check or parse raises
                 n = self._check(r)
                 if n >= 0:
-                    self._poll_state = _POLL_IDLE
                     return READY if self.target.parse(self._data, n) else TIMEOUT
+                self._poll_state = _POLL_RSP  # a stale answer: keep waiting for ours
         if ticks_diff(ticks_ms(), self._poll_deadline) >= 0:
             self._poll_state = _POLL_IDLE
             self.abort()

@@ -229,3 +229,23 @@ def test_i2c_wake_nak_is_expected_and_write_nak_is_a_timeout():
     fake.nak = 1
     with raises(pn532.PN532Timeout):
         r.firmware_version()
+
+
+def test_target_accessors_and_uid_change_check():
+    rsp = "4B 01 01 03 44 20 07 04 11 22 33 44 55 66 06 75 77 81 02 80"
+    fake, r = uart([(WAKE, []), (ILPT, [ACK(), RSP(rsp)])])
+    t = r.read_passive_target()
+    buf = bytearray(16)
+    assert t.atqa_into(buf, 1) == 2 and buf[1:3] == HEX("0344")
+    assert t.ats_into(buf) == 6 and buf[:6] == HEX("067577810280")
+    assert t.same_uid(HEX("04112233445566"), 7)
+    assert not t.same_uid(HEX("04112233445567"), 7) and not t.same_uid(HEX("04112233"), 4)
+
+
+def test_error_frame_during_poll_ends_the_poll():
+    fake, r = uart([(WAKE, []), (ILPT, [ACK(), ERR()])])
+    r.start_poll(50)
+    with raises(pn532.PN532ChipError):
+        for _ in range(10):
+            r.poll()
+    assert r.poll() == pn532.TIMEOUT  # idle: nothing outstanding any more
