@@ -9,7 +9,8 @@ Hooks (each transport implements these and nothing else of the protocol):
   Never blocks.
 - ``_wake()``: bring the chip out of power-down / reset (HSU needs a long preamble, §7.2.11).
 - ``_PACKETISED``: True when one ``_read`` returns at most one frame and the rest of it is padding
-  (I2C), so leftover bytes are dropped instead of parsed.
+  (I2C), so leftover bytes are dropped instead of parsed; ``_WAKE_SOURCE``: the PowerDown
+  WakeUpEnable bit of the bus. These two are class constants, not code.
 
 Incoming bytes go through a byte-wise state machine so that garbage before a frame is skipped and
 parsing resynchronises on the next ``00 FF`` start code (§6.2.1.1). Checks run in the order the
