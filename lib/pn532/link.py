@@ -1,6 +1,6 @@
-# pn532.link: PN532 host-link frames (UM0701-02 §6.2): build, parse, ACK/NACK, command exchange.
+# pn532.link: PN532 host link (UM0701-02 §6.2): receive, ACK/NACK, command exchange, deadlines.
 # SPDX-License-Identifier: MIT
-"""The frame protocol shared by every transport; a transport subclass provides four hooks.
+"""The frame protocol shared by every transport; a transport provides three hooks, two constants.
 
 Hooks (each transport implements these and nothing else of the protocol):
 
