@@ -7,8 +7,8 @@ instead of the real ones. Reads never block: data is there or it is not, as on a
 
 from compat import const
 
-ADDRESS = const(0x24)  # PN532 7-bit I2C address (UM0701-02 §6.2.4)
-_READY = const(0x01)  # I2C status byte: a frame is ready (§6.2.4)
+ADDRESS = const(0x24)  # PN532 7-bit I2C address (UM0701-02 §6.2, I2C)
+_READY = const(0x01)  # I2C status byte: a frame is ready (§6.2, I2C)
 _ENODEV = const(19)
 
 
