@@ -104,6 +104,8 @@ class Card:
         ``PN532ChipError`` (0x14 = authentication error) or another ``PN532Error``.
         """
         t = self.reader.target
+        if t.uid_len < 4:
+            raise PN532FrameError("no card selected")
         c = self._cmd
         c[0] = _MF_AUTH_B if key_b else _MF_AUTH_A
         c[1] = block

@@ -12,8 +12,9 @@ nothing: the command frame is built once, answers are parsed into preallocated b
 from compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 from .errors import PN532ChipError, PN532FrameError
-from .link import ACK, BAD, NACK, NACK_FRAME, NONE, Link, build_frame
-from .target import ATS_MAX, UID_MAX, Target
+from .frame import NACK_FRAME, build_frame
+from .link import ACK, BAD, NACK, NONE, Link
+from .target import Target
 
 WOULDBLOCK = const(0)
 TIMEOUT = const(1)
@@ -92,7 +93,7 @@ class PN532(Link):
         self.set_max_retries(passive=passive_retries)
 
     def reset(self, low_ms=10, settle_ms=20):
-        """Pulse RSTPDN low through the injected pin (§8.3 of the data sheet: >= 20 ns low).
+        """Pulse RSTPDN low through the injected pin (PN532 data sheet, RSTPDN: active low).
 
         The chip comes back in its power-on state, so the next command wakes it again."""
         if self._reset_pin is None:
@@ -105,9 +106,10 @@ class PN532(Link):
         self._poll_state = _POLL_IDLE
         return True
 
-    def power_down(self, wakeup_enable=0x10):
-        """PowerDown (§7.2.11); default wake-up source HSU. The next command wakes it first."""
-        self._out[7] = wakeup_enable
+    def power_down(self, wakeup_enable=None):
+        """PowerDown (§7.2.11); wake-up source: this transport's (HSU 0x10, I2C 0x80) unless
+        given. The next command wakes the chip first."""
+        self._out[7] = self._WAKE_SOURCE if wakeup_enable is None else wakeup_enable
         n = self._command(_CMD_POWER_DOWN, 1)
         status = self._data[2] & _STATUS_MASK if n else 0
         self.asleep = True
@@ -220,48 +222,16 @@ class PN532(Link):
                 self.nacks_sent += 1
                 self._write(NACK_FRAME)
             else:
-                self._poll_state = _POLL_IDLE
-                return READY if self._parse_target(self._check(r)) else TIMEOUT
+                self._poll_state = _POLL_IDLE  # also when _check or parse raises
+                n = self._check(r)
+                if n >= 0:
+                    return READY if self.target.parse(self._data, n) else TIMEOUT
+                self._poll_state = _POLL_RSP  # a stale answer: keep waiting for ours
         if ticks_diff(ticks_ms(), self._poll_deadline) >= 0:
             self._poll_state = _POLL_IDLE
             self.abort()
             return TIMEOUT
         return WOULDBLOCK
-
-    def _parse_target(self, n):
-        """Fill ``self.target`` from InListPassiveTarget's answer (§7.3.5, 106 kbps type A):
-        NbTg, Tg, SENS_RES (2), SEL_RES, NFCIDLength, NFCID1, [ATS]. Lengths checked first."""
-        t = self.target
-        t.clear()
-        d = self._data
-        if n < 1:
-            raise PN532FrameError("short")
-        if d[2] == 0:
-            return False  # NbTg = 0: no card within MxRtyPassiveActivation
-        if n < 6:
-            raise PN532FrameError("short")
-        uid_len = d[7]
-        end = 8 + uid_len
-        if uid_len not in (4, 7, 10) or end > n + 2:
-            raise PN532FrameError("uid")
-        ats_len = 0
-        if end < n + 2:
-            ats_len = d[end]  # TL counts itself (ISO/IEC 14443-4 §5.2)
-            if ats_len < 1 or ats_len > ATS_MAX or end + ats_len > n + 2:
-                raise PN532FrameError("ats")
-        t.tg = d[3]
-        t._atqa[0] = d[4]
-        t._atqa[1] = d[5]
-        t.sak = d[6]
-        u = t._uid
-        for i in range(UID_MAX):
-            u[i] = d[8 + i] if i < uid_len else 0
-        a = t._ats
-        for i in range(ats_len):
-            a[i] = d[end + i]
-        t.uid_len = uid_len
-        t.ats_len = ats_len
-        return True
 
     def read_passive_target(self, timeout_ms=150):
         """Blocking poll: the ``Target`` or None when no card answered within the deadline."""

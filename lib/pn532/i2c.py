@@ -24,6 +24,7 @@ _WINDOW = const(64)
 
 class PN532I2C(PN532):
     _PACKETISED = True
+    _WAKE_SOURCE = 0x80  # PowerDown: wake on I2C (§7.2.11)
 
     def __init__(self, i2c, *, address=0x24, reset=None):
         super().__init__(reset)
@@ -53,10 +54,10 @@ class PN532I2C(PN532):
         return _WINDOW
 
     def _wake(self):
-        # On I2C the chip wakes when it sees its own address (§7.2.11), without acknowledging
-        # that transaction: one status read, its error expected, then time to start.
+        # On I2C the chip wakes when it sees its own address (§7.2.11) but does not acknowledge
+        # that transaction: an empty write, its error expected, then time to start.
         try:
-            self._i2c.readfrom_into(self._addr, self._status)
+            self._i2c.writeto(self._addr, b"")
         except OSError:
             pass
         sleep_ms(2)

@@ -20,10 +20,10 @@ at TFI, the response code (command + 1) and the payload.
 from compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 from .errors import PN532ChipError, PN532FrameError, PN532Timeout
+from .frame import ACK_FRAME, NACK_FRAME, build_frame
 
 FRAME_MAX = const(272)  # extended frame: 265 data bytes (§6.2.1.2) + header and checksums
 _CHUNK = const(64)
-_TFI_HOST = const(0xD4)  # host -> PN532 (§6.2.1.1)
 _TFI_CHIP = const(0xD5)  # PN532 -> host
 _ERROR_TFI = const(0x7F)  # application-level error frame (§6.2.1.5)
 _ACK_TIMEOUT_MS = const(30)  # generous: the ACK follows a frame within a few ms (§6.2.2)
@@ -47,35 +47,10 @@ _S_XLCS = const(6)
 _S_DATA = const(7)
 _S_DCS = const(8)
 
-ACK_FRAME = b"\x00\x00\xff\x00\xff\x00"  # §6.2.1.3, also aborts the command in progress
-NACK_FRAME = b"\x00\x00\xff\xff\x00\x00"  # §6.2.1.4: "send the last response again"
-
-
-def build_frame(buf, cmd, params, n):
-    """Write a normal information frame (§6.2.1.1) for ``cmd`` + ``params[:n]`` into ``buf``.
-
-    Returns the frame length. ``params`` may be ``buf`` itself at offset 7 (already in place).
-    """
-    ln = n + 2  # TFI + command code + parameters
-    buf[0] = 0x00
-    buf[1] = 0x00
-    buf[2] = 0xFF
-    buf[3] = ln
-    buf[4] = (-ln) & 0xFF
-    buf[5] = _TFI_HOST
-    buf[6] = cmd
-    total = _TFI_HOST + cmd
-    for i in range(n):
-        b = params[i]
-        buf[7 + i] = b
-        total += b
-    buf[7 + n] = (-total) & 0xFF
-    buf[8 + n] = 0x00
-    return n + 9
-
 
 class Link:
     _PACKETISED = False
+    _WAKE_SOURCE = 0x10  # PowerDown WakeUpEnable bit of this transport (UM0701-02 §7.2.11)
 
     def __init__(self):
         self._out = bytearray(FRAME_MAX)  # the command being sent, kept for retransmission
@@ -186,6 +161,8 @@ class Link:
                 self._rx_i = 0
                 self._rx_n = self._read(self._rx)
                 fresh = True
+                if self._PACKETISED:  # each I2C read starts a frame: drop a half-parsed one
+                    self._st = _S_SEEK
                 if not self._rx_n:
                     return NONE
             b = self._rx[self._rx_i]
@@ -213,7 +190,7 @@ class Link:
             self._wake()
             self.asleep = False
         self._drain()
-        self._out_len = build_frame(self._out, cmd, self._out_mv[7:], n)
+        self._out_len = build_frame(self._out, cmd, None, n)
         self._write(self._out_mv[: self._out_len])
 
     def _resend(self):
@@ -225,13 +202,17 @@ class Link:
         self._rx_reset()
 
     def _check(self, n):
-        """Validate TFI and response code of the received frame; return the payload length."""
+        """Validate TFI and response code of the received frame; return the payload length, or
+        -1 for a stale answer (another command's code, e.g. resent after a NACK): skip it."""
         data = self._data
         if n == 1 and data[0] == _ERROR_TFI:
             raise PN532ChipError(_ERROR_TFI)
-        if n < 2 or data[0] != _TFI_CHIP or data[1] != self._out[6] + 1:
+        if n < 2 or data[0] != _TFI_CHIP:
             self.frames_rejected += 1
             raise PN532FrameError("unexpected frame")
+        if data[1] != self._out[6] + 1:
+            self.frames_rejected += 1
+            return -1
         return n - 2
 
     def _command(self, cmd, n, timeout_ms=100):
@@ -239,9 +220,10 @@ class Link:
 
         The payload is at ``self._data[2:2 + length]``. Raises PN532Timeout when no ACK or no
         response comes in time (then the command is aborted), PN532FrameError, PN532ChipError.
+        Longest wait: 3 x 30 ms (ACK, its resend, a NACK for a lost answer) + 3 x ``timeout_ms``.
         """
         self._send(cmd, n)
-        acked = False
+        acked = nudged = False
         resends = nacks = 0
         deadline = ticks_add(ticks_ms(), _ACK_TIMEOUT_MS)
         while True:
@@ -251,6 +233,14 @@ class Link:
                 if not acked and resends < _RESEND_LIMIT:
                     resends += 1  # the frame may have been lost on the line: send it again
                     self._resend()
+                    deadline = ticks_add(ticks_ms(), _ACK_TIMEOUT_MS)
+                    continue
+                if acked and not nudged:
+                    # An answer whose LEN or LCS was hit on the line is never seen: ask for it
+                    # again once (§6.2.1.4) before giving up.
+                    nudged = True
+                    self.nacks_sent += 1
+                    self._write(NACK_FRAME)
                     deadline = ticks_add(ticks_ms(), _ACK_TIMEOUT_MS)
                     continue
                 self.abort()
@@ -275,4 +265,6 @@ class Link:
                     self._write(NACK_FRAME)
                 deadline = ticks_add(ticks_ms(), timeout_ms)
             else:
-                return self._check(r)
+                n = self._check(r)
+                if n >= 0:
+                    return n

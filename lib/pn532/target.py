@@ -10,6 +10,8 @@ nothing. ``ats`` is the Answer To Select as the chip reports it, length byte TL 
 
 from compat import const
 
+from .errors import PN532FrameError
+
 UID_MAX = const(10)  # ISO/IEC 14443-3 triple-size UID
 ATS_MAX = const(254)  # ISO/IEC 14443-4: TL counts itself, one byte
 
@@ -38,6 +40,40 @@ class Target:
     @property
     def ats(self):
         return bytes(self._ats[: self.ats_len]) if self.ats_len else None
+
+    def parse(self, d, n):
+        """Fill in from InListPassiveTarget's answer in ``d`` (TFI, code, then ``n`` bytes:
+        NbTg, Tg, SENS_RES (2), SEL_RES, NFCIDLength, NFCID1, [ATS]; UM0701-02 §7.3.5, 106 kbps
+        type A). Every length is checked before it is used. False when NbTg is 0 (no card)."""
+        self.clear()
+        if n < 1:
+            raise PN532FrameError("short")
+        if d[2] == 0:
+            return False  # NbTg = 0: no card within MxRtyPassiveActivation
+        if n < 6:
+            raise PN532FrameError("short")
+        uid_len = d[7]
+        end = 8 + uid_len
+        if uid_len not in (4, 7, 10) or end > n + 2:
+            raise PN532FrameError("uid")
+        ats_len = 0
+        if end < n + 2:
+            ats_len = d[end]  # TL counts itself (ISO/IEC 14443-4)
+            if ats_len < 1 or ats_len > ATS_MAX or end + ats_len > n + 2:
+                raise PN532FrameError("ats")
+        self.tg = d[3]
+        self._atqa[0] = d[4]
+        self._atqa[1] = d[5]
+        self.sak = d[6]
+        u = self._uid
+        for i in range(UID_MAX):
+            u[i] = d[8 + i] if i < uid_len else 0
+        a = self._ats
+        for i in range(ats_len):
+            a[i] = d[end + i]
+        self.uid_len = uid_len
+        self.ats_len = ats_len
+        return True
 
     def uid_into(self, buf, offset=0):
         """Copy the UID into ``buf`` at ``offset``; return its length. Allocates nothing."""

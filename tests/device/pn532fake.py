@@ -114,6 +114,7 @@ class FakeI2C(_Fake):
         super().__init__(script)
         self.address = address
         self.status_reads = 0
+        self.wakes = 0
         self.nak = 0  # the next ``nak`` transactions raise OSError, as machine.I2C does
 
     def _maybe_nak(self):
@@ -124,6 +125,9 @@ class FakeI2C(_Fake):
     def writeto(self, addr, data):
         assert addr == self.address
         self._maybe_nak()
+        if not len(data):  # address-only transaction: the I2C wake-up
+            self.wakes += 1
+            return
         self._on_write(data)
 
     def readfrom_into(self, addr, buf):

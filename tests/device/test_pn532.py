@@ -134,10 +134,25 @@ def test_error_frame_is_a_chip_error():
     assert e.value.code == 0x7F
 
 
-def test_wrong_response_code_is_a_frame_error():
-    fake, r = uart([(WAKE, []), (CMD("02"), [ACK(), RSP("15")])])
+def test_stale_answer_with_another_code_is_skipped():
+    fake, r = uart([(WAKE, []), (CMD("02"), [ACK(), RSP("15"), RSP("03 32 01 06 07")])])
+    assert r.firmware_version()[0] == 0x32 and r.frames_rejected == 1
+
+
+def test_wrong_tfi_is_a_frame_error():
+    fake, r = uart([(WAKE, []), (CMD("02"), [ACK(), CMD("03 32")])])
     with raises(pn532.PN532FrameError):
         r.firmware_version()
+
+
+def test_lost_answer_is_asked_again_with_one_nack_then_times_out():
+    fake, r = uart([(WAKE, []), (CMD("02"), [ACK()]), (NACK(), [RSP("03 32 01 06 07")])])
+    assert r.firmware_version()[0] == 0x32 and r.nacks_sent == 1
+    assert fake.done(), fake.mismatch
+    fake.script = [(CMD("02"), [ACK()]), (NACK(), []), (ACK(), [])]
+    with raises(pn532.PN532Timeout):
+        r.firmware_version()
+    assert fake.done(), fake.mismatch
 
 
 def test_status_byte_raises_chip_error_with_code():
@@ -195,7 +210,7 @@ def test_i2c_reads_status_then_one_frame_per_transaction():
     r = pn532.PN532I2C(fake)
     t = r.read_passive_target()
     assert t.uid == HEX("DEADBEEF") and fake.done(), fake.mismatch
-    assert fake.written == [ILPT] and fake.status_reads == 2
+    assert fake.written == [ILPT] and fake.status_reads == 2 and fake.wakes == 1
 
 
 def test_i2c_firmware_version_and_error_frame():
@@ -214,3 +229,23 @@ def test_i2c_wake_nak_is_expected_and_write_nak_is_a_timeout():
     fake.nak = 1
     with raises(pn532.PN532Timeout):
         r.firmware_version()
+
+
+def test_target_accessors_and_uid_change_check():
+    rsp = "4B 01 01 03 44 20 07 04 11 22 33 44 55 66 06 75 77 81 02 80"
+    fake, r = uart([(WAKE, []), (ILPT, [ACK(), RSP(rsp)])])
+    t = r.read_passive_target()
+    buf = bytearray(16)
+    assert t.atqa_into(buf, 1) == 2 and buf[1:3] == HEX("0344")
+    assert t.ats_into(buf) == 6 and buf[:6] == HEX("067577810280")
+    assert t.same_uid(HEX("04112233445566"), 7)
+    assert not t.same_uid(HEX("04112233445567"), 7) and not t.same_uid(HEX("04112233"), 4)
+
+
+def test_error_frame_during_poll_ends_the_poll():
+    fake, r = uart([(WAKE, []), (ILPT, [ACK(), ERR()])])
+    r.start_poll(50)
+    with raises(pn532.PN532ChipError):
+        for _ in range(10):
+            r.poll()
+    assert r.poll() == pn532.TIMEOUT  # idle: nothing outstanding any more

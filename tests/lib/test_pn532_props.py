@@ -12,9 +12,9 @@ import pn532.chip
 import pn532.link
 from tests.device.pn532fake import ACK, RSP
 
-# Worst case of one command: ACK wait twice (one resend), then the response wait plus two NACK
-# rounds (pn532.link._command). With the defaults: 2 * 30 + 3 * 100 ms, plus slack.
-BOUND_MS = 2 * 30 + 3 * 100 + 10
+# Worst case of one command: ACK wait twice (one resend), a NACK for a lost answer, then the
+# response wait plus two NACK rounds (pn532.link._command): 3 * 30 + 3 * 100 ms, plus slack.
+BOUND_MS = 3 * 30 + 3 * 100 + 10
 
 
 class Clock:
