@@ -13,6 +13,8 @@ _ENODEV = const(19)
 
 
 class UART:
+    """The host's UART: bytes already received stay in its buffer whatever the chip does."""
+
     def __init__(self, chip):
         self.chip = chip
         self._rx = bytearray()
@@ -29,8 +31,6 @@ class UART:
         while f is not None:
             self._rx += f
             f = self.chip.take()
-        if self.chip.in_reset:  # nothing comes out of a chip held in reset
-            self._rx = bytearray()
 
     def any(self):
         self._pump()
