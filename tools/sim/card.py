@@ -22,11 +22,11 @@ MIFARE_ERROR = const(0x14)  # MIFARE authentication error (also used here for a 
 BAD_CONTEXT = const(0x27)  # command not acceptable in this context (e.g. unknown target number)
 CARD_GONE = const(0x2B)  # ISO/IEC 14443-4 card disappeared
 
-_HLTA = const(0x50)  # ISO/IEC 14443-3 §6.4.3: 50 00 + CRC, no answer
+_HLTA = const(0x50)  # ISO/IEC 14443-3 HLTA: 50 00 + CRC, no answer
 
 
 def bcc(data):
-    """ISO/IEC 14443-3 §6.5.3.3 block check character: XOR of the bytes."""
+    """ISO/IEC 14443-3 block check character: XOR of the bytes."""
     x = 0
     for b in data:
         x ^= b
@@ -65,7 +65,7 @@ class Card:
         self.halted = False
 
     def activate(self):
-        """Anticollision and select (ISO/IEC 14443-3 §6.5) after WUPA: a halted card wakes too."""
+        """Anticollision and select (ISO/IEC 14443-3) after WUPA: a halted card wakes too."""
         self.halted = False
         self.reset_session()
 

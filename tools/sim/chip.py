@@ -9,15 +9,16 @@ waiting command progress: transports call it whenever the host looks for data.
 Power and link, as modelled:
 
 * Power-on and ``PowerDown`` leave the chip asleep. Over HSU only a 0x55 byte wakes it and every
-  byte before it is lost (§7.2.11 wake-up sources; AN10609 §2.2 "Low VBat" start-up mode of
-  PN532/C106). Over I2C the transaction that wakes it is not acknowledged and its bytes are lost.
+  byte before it is lost (§7.2.11 wake-up sources; AN10609_3: "Low battery" mode is the
+  start-up mode of PN532/C106). Over I2C any transaction addressing it wakes it, is not
+  acknowledged, and its bytes are lost.
 * A valid information frame is acknowledged (ACK, §6.2.1.3) before it runs; a frame with a bad
   LCS or DCS gets no answer at all, so the host times out and repeats it. A command the firmware
   rejects (unknown code, wrong parameters) gets the syntax error frame (§6.2.1.5).
 * NACK from the host makes the chip send its last response frame again (§6.2.1.4); ACK from the
   host aborts the command in progress (§6.2.1.3), which then never answers.
-* RSTPDN low holds the chip in reset; the rising edge is a power-on (UM0701-02 §2.1, PN532 data
-  sheet §11 "RSTPDN"). A locked-up chip (``lock_up``) ignores everything until such a pulse.
+* RSTPDN low holds the chip in reset; the rising edge is a power-on (PN532 data sheet, RSTPDN
+  pin). A locked-up chip (``lock_up``) ignores everything until such a pulse.
 * ``noise(rate, seed)`` corrupts that fraction of the frames sent to the host (one bit flipped
   between LEN and DCS); a NACK then retransmits the clean frame.
 """
@@ -126,7 +127,7 @@ class PN532:
             raise OSError(_ENODEV)
 
     def i2c_write(self, buf):
-        self.decoder.reset()  # each I2C write carries one whole frame (§6.2.4)
+        self.decoder.reset()  # each I2C write carries one whole frame (§6.2, I2C)
         for b in buf:
             self._event(self.decoder.feed(b))
 

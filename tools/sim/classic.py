@@ -4,9 +4,9 @@
 
 Memory, trailers and access conditions follow MF1S50yy (1K) / MF1S70yy (4K) §8.6-§8.7. The PN532
 runs Crypto1 itself, so the model checks what decides the outcome: the key, and the UID bytes the
-host passes (for a 7-byte UID the last four, UID3..UID6, NXP AN10927 §3.2). A failed
+host passes (for a 7-byte UID the last four, UID3..UID6, NXP AN10927). A failed
 authentication, or an access the conditions forbid, sends the card to HALT: it answers nothing
-until it is selected again (MF1S50yy §8.4, state diagram).
+until it is selected again (MF1S50yy, state diagram).
 """
 
 from compat import const
@@ -33,7 +33,7 @@ class Classic(Card):
     def __init__(self, uid, blocks=64):
         uid = bytes(uid)
         big = len(uid) == 7
-        # ATQA/SAK from NXP AN10833 table 5: 1K 0004/08 (7-byte 0044), 4K 0002/18 (0042).
+        # ATQA/SAK from NXP AN10833: 1K 0004/08 (7-byte 0044), 4K 0002/18 (0042).
         atqa = (
             (b"\x00\x44" if big else b"\x00\x04")
             if blocks == 64

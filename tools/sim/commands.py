@@ -26,7 +26,7 @@ _IN_LIST_PASSIVE_TARGET = const(0x4A)
 _IN_RELEASE = const(0x52)
 
 FIRMWARE = b"\x32\x01\x06\x07"  # IC PN532, version 1.6, supports ISO 14443 A, B and 18092 (§7.2.2)
-CIU_BIT_FRAMING = const(0x633D)  # TxLastBits in bits 2..0 (PN532 data sheet §8.6.23.14)
+CIU_BIT_FRAMING = const(0x633D)  # TxLastBits in bits 2..0 (PN532 data sheet, BitFramingReg)
 _CIU_DEFAULTS = {0x6302: 0x80, 0x6303: 0x80, CIU_BIT_FRAMING: 0x00}  # TxMode, RxMode, BitFraming
 
 # RFConfiguration items and the length of their data (§7.3.1).

@@ -23,7 +23,7 @@ class Field:
     def remove(self, card):
         if card in self.cards:
             self.cards.remove(card)
-            card.reset_session()  # out of the field the card has no power (ISO/IEC 14443-3 §5)
+            card.reset_session()  # out of the field the card has no power (ISO/IEC 14443-3)
 
     def clear(self):
         for card in list(self.cards):

@@ -11,9 +11,9 @@ _GET_VERSION = const(0x60)  # DESFire native command
 _ADDITIONAL_FRAME = const(0xAF)
 _ILLEGAL_COMMAND = const(0x1C)
 
-# DESFire hardware major version in GetVersion (MF3ICDx1 §9.4.2 / EV2 / EV3 data sheets).
+# DESFire hardware major version in GetVersion (MF3ICDx1, EV2 and EV3 data sheets).
 _MAJOR = {"desfire-ev1": 0x01, "desfire-ev2": 0x12, "desfire-ev3": 0x33}
-_DESFIRE_ATS = b"\x06\x75\x77\x81\x02\x80"  # TL T0 TA TB TC T1 (MF3ICDx1 §8.2)
+_DESFIRE_ATS = b"\x06\x75\x77\x81\x02\x80"  # TL T0 TA TB TC T1 (MF3ICDx1)
 
 
 class DESFire(Card):
@@ -46,7 +46,7 @@ class DESFire(Card):
 
 class RandomUID(Card):
     """An ISO/IEC 14443-4 card with a random 4-byte UID (first byte 0x08, ISO/IEC 14443-3
-    §6.4.4), drawn anew at each selection from a seeded generator; any APDU gets 6A 82."""
+    UID contents), drawn anew at each selection from a seeded generator; any APDU gets 6A 82."""
 
     name = "random"
 

@@ -7,12 +7,14 @@ instead of the real ones. Reads never block: data is there or it is not, as on a
 
 from compat import const
 
-ADDRESS = const(0x24)  # PN532 7-bit I2C address (UM0701-02 §6.2.4)
-_READY = const(0x01)  # I2C status byte: a frame is ready (§6.2.4)
+ADDRESS = const(0x24)  # PN532 7-bit I2C address (UM0701-02 §6.2, I2C)
+_READY = const(0x01)  # I2C status byte: a frame is ready (§6.2, I2C)
 _ENODEV = const(19)
 
 
 class UART:
+    """The host's UART: bytes already received stay in its buffer whatever the chip does."""
+
     def __init__(self, chip):
         self.chip = chip
         self._rx = bytearray()
@@ -29,8 +31,6 @@ class UART:
         while f is not None:
             self._rx += f
             f = self.chip.take()
-        if self.chip.in_reset:  # nothing comes out of a chip held in reset
-            self._rx = bytearray()
 
     def any(self):
         self._pump()

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Pages of 4 bytes; READ returns four pages, WRITE/COMPATIBILITY WRITE one, GET_VERSION 8 bytes.
 
-Layout from MF0ICU1 §7.5 and NTAG213/215/216 §8.5: page 0 = UID0-2 + BCC0, page 1 = UID3-6,
+Layout from MF0ICU1 and NTAG213/215/216 §8.5: page 0 = UID0-2 + BCC0, page 1 = UID3-6,
 page 2 = BCC1, internal, lock bytes; page 3 = capability container; configuration pages at the
-end of NTAG memory. READ rolls over to page 0 past the last page (MF0ICU1 §9.2, NTAG §10.2).
+end of NTAG memory. READ rolls over to page 0 past the last page (MF0ICU1 READ, NTAG §10.2).
 """
 
 from compat import const
@@ -29,7 +29,7 @@ class Type2(Card):
 
     def __init__(self, model, uid):
         pages, cc, version = _MODELS[model]
-        super().__init__(uid, b"\x00\x44", 0x00)  # ATQA 0044, SAK 00 (NTAG21x §8.3)
+        super().__init__(uid, b"\x00\x44", 0x00)  # ATQA 0044, SAK 00 (NTAG21x data sheet)
         self.name = model
         self.pages = pages
         self.version = version
@@ -78,5 +78,5 @@ class Type2(Card):
         return OK, b""
 
     def _nak(self):
-        self.halt()  # a NAK sends the tag back to IDLE (NTAG21x §9.3)
+        self.halt()  # a NAK sends the tag back to IDLE (NTAG21x data sheet, ACK and NAK)
         return MIFARE_ERROR, b""
