@@ -142,3 +142,20 @@ def test_lock_up_is_cleared_by_the_reset_step_of_the_ladder():
     assert steps == [1, 2, 3] and h.failures == 0 and h.recoveries == 1, steps
     assert h.steps == [0, 1, 1, 1, 0]
     assert r.read_passive_target(timeout_ms=200).uid == b"\x04\xa1\xb2\xc3"
+
+
+def test_no_card_returns_none_because_max_retries_is_finite():
+    chip, r = rig()  # init sets MxRtyPassiveActivation; with 0xFF the chip would never answer
+    assert chip.max_retries != 0xFF
+    assert r.read_passive_target() is None
+
+
+def test_lock_up_without_a_reset_pin_stays_down():
+    chip = scenario.build({"cards": ["classic1k:04A1B2C3"], "lockup_at": 1})
+    r = pn532.PN532UART(UART(chip))  # no RSTPDN wired
+    h = reader_health.ReaderHealth(r)
+    for _ in range(4):
+        with raises(pn532.PN532Error):
+            r.firmware_version()
+        h.failed(0)
+    assert h.faulty
