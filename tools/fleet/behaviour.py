@@ -81,22 +81,22 @@ class _Routine:
     evening_outing: float  # probability
 
 
+# Per kind: out hour range, out spread (min), back hour range, back spread (min), evening outing.
+_ROUTINES = {
+    "worker": ((5.5, 8.25), (6, 20), (16.5, 20.5), (10, 30), 0.2),
+    "student": ((5.75, 6.75), (6, 12), (13, 17.5), (15, 40), 0.15),
+}
+
+
 def _routine(rng: random.Random, kind: str) -> _Routine:
-    if kind == "worker":
+    if kind in _ROUTINES:
+        out, out_sd, back, back_sd, evening = _ROUTINES[kind]
         return _Routine(
-            rng.uniform(5.5, 8.25) * 3600,
-            rng.uniform(6, 20) * 60,
-            rng.uniform(16.5, 20.5) * 3600,
-            rng.uniform(10, 30) * 60,
-            0.2,
-        )
-    if kind == "student":
-        return _Routine(
-            rng.uniform(5.75, 6.75) * 3600,
-            rng.uniform(6, 12) * 60,
-            rng.uniform(13, 17.5) * 3600,
-            rng.uniform(15, 40) * 60,
-            0.15,
+            rng.uniform(*out) * 3600,
+            rng.uniform(*out_sd) * 60,
+            rng.uniform(*back) * 3600,
+            rng.uniform(*back_sd) * 60,
+            evening,
         )
     return _Routine(rng.uniform(6, 8.5) * 3600, rng.uniform(10, 30) * 60, 0, 0, 0.3)
 
