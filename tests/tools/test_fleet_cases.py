@@ -6,6 +6,8 @@ from firmware import wire
 from tools.fleet.behaviour import local_day, local_minute
 from tools.fleet.cases import COUNTS, REASONS, expected_items
 
+CLONE_FLAGS = wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_MAGIC_SUSPECT
+
 
 def _cards_seen(world):
     return {t.card for t in world.taps}
@@ -72,7 +74,7 @@ def test_card_cases_show_in_the_stream(world1):
             away = {local_day(t.t, start) for t in taps if t.rusun != home[card]}
             assert len(away) >= 3
         elif case["kind"] == "clone":
-            flagged = [t for t in taps if t.flags & 6]
+            flagged = [t for t in taps if t.flags & CLONE_FLAGS]
             assert flagged and all(t.flags & wire.CARD_ENROLLED for t in flagged)
         elif case["kind"] == "unknown":
             assert card not in home and len({local_day(t.t, start) for t in taps}) >= 3
@@ -80,4 +82,4 @@ def test_card_cases_show_in_the_stream(world1):
 
 def test_genuine_taps_carry_no_clone_flags(world1):
     clones = {c["expect"][0]["card"] for c in world1.truth["cases"] if c["kind"] == "clone"}
-    assert {t.card for t in world1.taps if t.flags & 6} == clones
+    assert {t.card for t in world1.taps if t.flags & CLONE_FLAGS} == clones

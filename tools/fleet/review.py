@@ -48,7 +48,7 @@ class Params:
 
     @classmethod
     def for_period(cls, days: int) -> "Params":
-        """Thresholds scaled for a demo shorter than 14 days (7 days: 5 days for both)."""
+        """Thresholds scaled for a demo shorter than 14 days (7 days: 5, 3 and 5 days)."""
         if days >= 14:
             return cls()
         return cls(
@@ -103,13 +103,13 @@ def card_reasons(records: list[dict], registry: list[dict], start: int, p: Param
 
 def unit_reasons(records: list[dict], registry: list[dict], start: int, days: int, p: Params):
     """{unit: set of reasons} for the household rules."""
-    unit_of = {r["card_uid"]: r["unit"] for r in registry}
+    registered = {r["card_uid"] for r in registry}
     members: dict[str, list[dict]] = {}
     for r in registry:
         members.setdefault(r["unit"], []).append(r)
     times: dict[str, list[int]] = {}
     for rec in records:
-        if rec["card"] in unit_of:
+        if rec["card"] in registered:
             times.setdefault(rec["card"], []).append(rec["time"])
     out: dict[str, set[str]] = {}
     for unit, rows in members.items():
