@@ -1,0 +1,38 @@
+# world: one seeded fleet world (population, planted tap stream, ground truth) and its records.
+# SPDX-License-Identifier: MIT
+"""Build the whole world in one call, and the ideal record stream a perfect fleet would store.
+
+w = build(seed=1, days=7)
+queue = review_queue(records(w.taps), w.pop.registry(), w.start, w.days)
+"""
+
+from dataclasses import dataclass
+
+from tools.fleet.behaviour import Tap, schedule, start_unix
+from tools.fleet.cases import plant
+from tools.fleet.population import Population, generate
+
+
+@dataclass
+class World:
+    seed: int
+    days: int
+    start: int  # Unix time of day 0's local midnight
+    pop: Population
+    taps: list[Tap]
+    truth: dict
+
+
+def build(seed: int, days: int = 7, counts: dict[str, int] | None = None) -> World:
+    start = start_unix()
+    pop = generate(seed, days)
+    taps, truth = plant(pop, schedule(pop, seed, start), seed, counts, start)
+    return World(seed, days, start, pop, taps, truth)
+
+
+def records(taps: list[Tap]) -> list[dict]:
+    """Every tap stored exactly once, as the collector would hand records to the detector."""
+    return [
+        {"time": t.t, "rusun": t.rusun, "terminal": t.terminal, "card": t.card, "flags": t.flags}
+        for t in taps
+    ]
