@@ -10,7 +10,7 @@ NODE_MP := node_modules/@micropython/micropython-webassembly-pyscript/micropytho
 setup: $(VENV)/.done node_modules/.done $(STUBS)/.done
 
 $(VENV)/.done: requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
