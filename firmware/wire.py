@@ -417,3 +417,30 @@ def allowlist_find(f, count, token, entry):
         else:
             hi = mid
     return -1
+
+
+# --- terminal config (collector → terminal) ----------------------------------------------------
+
+CONFIG_HEADER = const(14)
+
+
+def encode_config(kc, version, terminal_id, text):
+    """Signed config: ``HDC1`` | version u32 | terminal_id u32 | length u16 | UTF-8 JSON | MAC."""
+    body = bytes(text, "utf-8") if isinstance(text, str) else bytes(text)
+    if len(body) > 0xFFFF:
+        raise WireError("config too long")
+    out = struct.pack(">4sIIH", b"HDC1", version, terminal_id, len(body)) + body
+    return out + hmac_sha256(kc, out)[:REQUEST_MAC_LEN]
+
+
+def decode_config(kc, data):
+    """(version, terminal_id, json text) of an authentic config blob."""
+    if len(data) < CONFIG_HEADER + REQUEST_MAC_LEN or data[:4] != b"HDC1":
+        raise WireError("not a hadir config")
+    version, tid, n = struct.unpack_from(">IIH", data, 4)
+    end = CONFIG_HEADER + n
+    if len(data) != end + REQUEST_MAC_LEN:
+        raise WireError("config length does not match its header")
+    if not _equal(hmac_sha256(kc, data[:end])[:REQUEST_MAC_LEN], data[end:]):
+        raise WireError("config MAC does not verify")
+    return version, tid, str(data[CONFIG_HEADER:end], "utf-8")

@@ -157,3 +157,17 @@ def test_allowlist_signed_and_searched_in_place():
     assert wire.allowlist_find(f, 1000, token, entry) == -1
     with raises(wire.WireError):
         wire.allowlist_header(kc, data[:-1] + bytes([data[-1] ^ 1]))
+
+
+def test_config_signed_and_bound_to_its_key():
+    kc = wire.config_key(K0)
+    blob = wire.encode_config(kc, 3, 12, '{"debounce_s": 30}')
+    assert blob[:14] == bytes.fromhex("48444331000000030000000c0012")
+    assert wire.decode_config(kc, blob) == (3, 12, '{"debounce_s": 30}')
+    tampered = bytearray(blob)
+    tampered[20] ^= 1
+    for bad in (bytes(tampered), blob[:-1], b"HDL1" + blob[4:]):
+        with raises(wire.WireError):
+            wire.decode_config(kc, bad)
+    with raises(wire.WireError):
+        wire.decode_config(wire.config_key(bytes(32)), blob)
