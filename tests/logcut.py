@@ -24,10 +24,11 @@ for entry in (ROOT / "tests" / "device", ROOT / "lib", ROOT):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
+from logcheck import CheckError, Collector, drain  # noqa: E402
+
 from firmware import wire  # noqa: E402
 from firmware.log import Log  # noqa: E402
 from firmware.logstate import StateDir  # noqa: E402
-from logcheck import CheckError, Collector, drain  # noqa: E402
 from tools.sim.norflash import NorFlash, PowerCut  # noqa: E402
 
 K0 = bytes(range(100, 132))

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 import os
 
+from logcheck import Collector, drain, fresh_dir
+
 from firmware import wire
 from firmware.log import Log
 from firmware.logring import HEADER
-from logcheck import Collector, drain, fresh_dir
 from tests import logcut
 from tools.sim.norflash import NorFlash
 
