@@ -24,6 +24,14 @@ def test_every_cut_point_keeps_every_acknowledged_record():
     assert result["duplicates"] == 0
 
 
+def test_a_second_cut_during_recovery_loses_nothing():
+    run = logcut.record(taps=900, reboot_every=300, plant_cut_at=450)
+    result = logcut.sweep_recovery(run, every=23)
+    assert result["recovery_cut_points_tested"] >= 150
+    assert result["recovery_lost_acknowledged"] == 0
+    assert result["recovery_duplicates"] == 0
+
+
 def test_the_sweep_catches_a_log_that_forgets():
     # Bite test: a journal whose last acknowledged tap is never written must fail the check.
     run = logcut.record(taps=60, sync_every=1000, reboot_every=1000, plant_cut_at=1000)
