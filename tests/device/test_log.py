@@ -264,6 +264,13 @@ def test_maintain_seals_a_block_before_it_outgrows_a_batch():
     assert len(coll.records()) == log.next_seq
 
 
+def test_the_state_folder_is_created_when_missing():
+    path = fresh_dir() + "/data"
+    log = Log(NorFlash(blocks=6), path, TID)
+    assert log.boot(1) == 1
+    assert Log(NorFlash(blocks=6), path, TID).boot_counter == 1
+
+
 def test_misuse_is_a_log_error():
     flash = NorFlash(blocks=6)
     log = Log(flash, fresh_dir(), TID)
@@ -322,3 +329,14 @@ def test_the_store_needs_at_most_8_kb_of_ram():
     if used is None:  # CPython: allocated_bytes does not run it
         build()
     assert box[0].next_seq == 11
+
+
+def teardown_module():
+    import os
+
+    from logcheck import clear
+
+    for name in os.listdir("/tmp"):
+        if name.startswith("hadir-log-"):
+            clear("/tmp/" + name)
+            os.rmdir("/tmp/" + name)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 import os
 
-from logcheck import Collector, drain, fresh_dir
+from logcheck import Collector, clear, drain, fresh_dir
 
 from firmware import wire
 from firmware.log import Log
@@ -103,7 +103,5 @@ def test_a_bit_flip_anywhere_is_detected_or_harmless_and_loses_nothing_else():
 def teardown_module():
     for name in os.listdir("/tmp"):
         if name.startswith("hadir-log-"):
-            path = "/tmp/" + name
-            for f in os.listdir(path):
-                os.remove(path + "/" + f)
-            os.rmdir(path)
+            clear("/tmp/" + name)
+            os.rmdir("/tmp/" + name)
