@@ -235,9 +235,9 @@ class Log:
             self.reports.append(seq)
 
     def _write_reports(self):
-        while self.reports:
-            seq = self.reports[0]
-            self.append(wire.STORAGE, wire.STORAGE_CORRUPT, seq, self._uptime)
+        """Write pending STORAGE/3 reports while space allows (they wait for space if not)."""
+        while self.reports and self.capacity - (self.next_seq - self.ring.tail_base) > _RESERVE:
+            self.append(wire.STORAGE, wire.STORAGE_CORRUPT, self.reports[0], self._uptime)
             self.reports.pop(0)
 
     # --- recovery ------------------------------------------------------------------------------
