@@ -6,7 +6,6 @@ from logcheck import Collector, clear, drain, fresh_dir
 
 from firmware import wire
 from firmware.log import Log
-from firmware.logring import HEADER
 from tests import logcut
 from tools.sim.norflash import NorFlash
 
