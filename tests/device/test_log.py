@@ -365,3 +365,56 @@ def test_heap_to_build_a_full_default_batch():
         box.append(log.batch(bytes(24), log.block_slots + 1))
     assert wire.decode_batch(box[0]).count == log.block_slots + 1
     assert used is None or used <= 56 * 1024, used
+
+
+def _scenario(flash, path, acked, snaps):
+    """Appends, syncs with acks, a reboot: the cut sweep below runs it until the power fails."""
+    coll = Collector(TID, K0)
+    snaps.append(coll.copy())
+    log = Log(flash, path, TID)
+    log.install_key(K0)
+    log.boot(1)
+    for i in range(60):
+        seq = log.append(wire.TAP, 1, i, i)
+        acked.append(seq)
+        log.maintain()
+        if i % 10 == 9:
+            body = log.batch(bytes(24))
+            log.ack(coll.receive(body))
+            snaps.append(coll.copy())
+            log.maintain()
+        if i == 35:
+            log = Log(flash, path, TID)
+            log.boot(1)
+
+
+def test_every_cut_point_of_a_small_scenario():
+    # The NOR cut sweep under MicroPython itself (state file on VfsPosix); the exhaustive one,
+    # with littlefs cut too, is tests/firmware/test_log_powercut.py.
+    dry = NorFlash(blocks=2 + 3)
+    _scenario(dry, fresh_dir(), [], [])
+    total = dry.ops
+    print("cut points under this interpreter:", total)
+    assert total > 70
+    for k in range(1, total + 1):
+        flash = NorFlash(blocks=2 + 3)
+        flash.cut_at = k
+        flash.tear = (0.0, 0.5, 0.9)[k % 3]
+        path = fresh_dir()
+        acked, snaps = [], []
+        try:
+            _scenario(flash, path, acked, snaps)
+        except PowerCut:
+            pass
+        flash.power_on()
+        log = Log(flash, path, TID)
+        if not log.has_key():
+            log.install_key(K0)
+        assert not acked or log.next_seq > acked[-1], k
+        log.boot(1)
+        coll = snaps[-1].copy() if snaps else Collector(TID, K0)
+        drain(log, coll)
+        assert coll.bad_blocks == [], k
+        held = coll.slots
+        for n, seq in enumerate(acked):
+            assert wire.unpack_slot(held[seq], 0)[:3] == (wire.TAP, 1, n), (k, seq)
