@@ -237,6 +237,23 @@ def test_a_bit_flip_in_one_key_copy_loses_nothing():
     assert log.has_key() and log.keys.key == wire.epoch_key(K0, 1)
 
 
+def test_lost_key_records_take_k0_again_at_the_epoch_reached():
+    log, flash, path = new_log()
+    for i in range(3):
+        taps(log, 4, start=10 * i)
+        log.seal()
+    for s, i in log.keys.current:  # both copies of K(3) destroyed
+        flash.writeblocks(s, bytes(40), i * 40)
+    log = Log(flash, path, TID)
+    assert not log.has_key() and log.epoch == 3
+    log.install_key(K0)  # secrets.json still holds K0 (the terminal keeps it until has_key())
+    assert log.keys.key == wire.epoch_key(K0, 3)
+    taps(log, 2, start=100)
+    coll = Collector(TID, K0)
+    drain(log, coll)
+    assert coll.bad_blocks == [] and len(coll.records()) == log.next_seq
+
+
 def test_lost_state_file_resends_from_the_tail_without_loss():
     log, flash, path = new_log()
     taps(log, 700)
