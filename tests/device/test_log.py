@@ -122,6 +122,20 @@ def test_full_log_refuses_taps_warns_at_80_and_recovers_after_ack():
     assert seq == log.next_seq - 1
 
 
+def test_a_full_log_still_boots_and_seals():
+    log, flash, path = new_log(blocks=2 + 3)
+    with raises(LogFull):
+        for i in range(log.capacity):
+            log.append(wire.TAP, 1, i, i)
+    for boot in range(2, 14):  # a reboot loop eats the reserve, never the boot itself
+        log = Log(flash, path, TID)
+        assert log.boot(1) == boot
+    assert log.capacity - (log.next_seq - log.ring.tail_base) == 1  # kept for the seal
+    coll = Collector(TID, K0)
+    drain(log, coll)  # the slot kept for a seal lets the full log sync
+    assert coll.bad_blocks == [] and len(coll.records()) == log.next_seq
+
+
 def test_torn_slot_becomes_void_and_is_reported():
     log, flash, path = new_log()
     taps(log, 10)
