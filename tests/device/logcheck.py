@@ -121,22 +121,31 @@ def drain(log, coll, health=bytes(24), max_rounds=200, max_slots=wire.MAX_BATCH_
 
 
 _n = [0]
+# CPython test runs of several streams share /tmp: a folder name carries the process id.
+# (MicroPython's WebAssembly file system belongs to one interpreter.)
+PREFIX = "/tmp/hadir-log-" + (str(os.getpid()) + "-" if hasattr(os, "getpid") else "")
 
 
-def fresh_dir(prefix="/tmp/hadir-log-"):
-    """A new empty folder (VfsPosix under MicroPython, the host's /tmp under CPython)."""
+def fresh_dir():
+    """A new empty folder of this process (VfsPosix under MicroPython, /tmp under CPython)."""
     while True:
         _n[0] += 1
-        path = prefix + str(_n[0])
+        path = PREFIX + str(_n[0])
         try:
             os.mkdir(path)
             return path
+        except OSError:  # left by an earlier run of this process id: never reuse it
+            pass
+
+
+def remove_dirs():
+    """Remove the folders ``fresh_dir`` made in this process."""
+    for i in range(1, _n[0] + 1):
+        clear(PREFIX + str(i))
+        try:
+            os.rmdir(PREFIX + str(i))
         except OSError:
-            clear(path)
-            try:
-                os.rmdir(path)
-            except OSError:
-                pass
+            pass
 
 
 def clear(path):

@@ -417,14 +417,9 @@ def test_the_store_needs_at_most_8_kb_of_ram():
 
 
 def teardown_module():
-    import os
+    from logcheck import remove_dirs
 
-    from logcheck import clear
-
-    for name in os.listdir("/tmp"):
-        if name.startswith("hadir-log-"):
-            clear("/tmp/" + name)
-            os.rmdir("/tmp/" + name)
+    remove_dirs()
 
 
 def test_heap_to_build_a_full_default_batch():

@@ -1,8 +1,6 @@
 # Power cut at every flash operation (NOR log + littlefs state) and bit flips anywhere.
 # SPDX-License-Identifier: MIT
-import os
-
-from logcheck import Collector, clear, drain, fresh_dir
+from logcheck import Collector, drain, fresh_dir, remove_dirs
 
 from firmware import wire
 from firmware.log import Log
@@ -100,7 +98,4 @@ def test_a_bit_flip_anywhere_is_detected_or_harmless_and_loses_nothing_else():
 
 
 def teardown_module():
-    for name in os.listdir("/tmp"):
-        if name.startswith("hadir-log-"):
-            clear("/tmp/" + name)
-            os.rmdir("/tmp/" + name)
+    remove_dirs()
