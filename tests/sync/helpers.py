@@ -39,3 +39,29 @@ def day_of_taps(term, taps=3, clock_first=True):
     if not clock_first:
         term.clock(WALL + 10_000)
     return term.batch({"backlog_slots": 0, "storage_per_mille": 12, "clock_quality": 1})
+
+
+def resend(term, *bodies):
+    """What a terminal sends after a ``gap`` reply: the blocks of ``bodies`` (consecutive batches)
+    again, as one batch signed with the key it holds now."""
+    first = wire.decode_batch(bodies[0])
+    slots = b"".join(wire.decode_batch(b).slots for b in bodies)
+    return wire.encode_batch(
+        term.terminal_id, first.first_seq, first.epoch, first.prev_mac,
+        wire.pack_health({}), slots, term.key,
+    )  # fmt: skip
+
+
+def twin(term):
+    """A second paper terminal holding the same identity and key (a thief's, or a clone)."""
+    other = PaperTerminal(term.terminal_id, bytes.fromhex(term.bundle["k0"]))
+    other.bundle = term.bundle
+    return other
+
+
+def resign(term, body, slots):
+    """``body`` with other slots, request MAC recomputed with the terminal's current key."""
+    b = wire.decode_batch(body)
+    return wire.encode_batch(
+        b.terminal_id, b.first_seq, b.epoch, b.prev_mac, wire.pack_health({}), slots, term.key
+    )
