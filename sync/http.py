@@ -175,7 +175,7 @@ def _unscoped(user: User) -> None:
 def _rows(rows: list[dict[str, Any]], fmt: str, name: str) -> Any:
     if fmt == "csv":
         return PlainTextResponse(
-            service_reports.to_csv(rows),
+            service_reports.to_csv(rows, service_reports.COLUMNS.get(name)),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )

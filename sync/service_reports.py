@@ -252,10 +252,26 @@ def gaps(c: Collector, terminal_id: int | None = None) -> list[dict]:
         return store.open_gaps(tx, terminal_id)
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
+COLUMNS = {
+    "presence": ["date", "rusun", "residents", "units", "taps"],
+    "absent": ["subject", "id", "rusun", "unit", "last_seen", "days_absent", "reason"],
+    "other-rusun": ["resident_id", "home_rusun", "seen_at", "taps", "days", "first", "last"],
+    "unknown": ["rusun", "token", "taps", "days", "first", "last"],
+    "health": [
+        "terminal_id", "rusun", "door", "status", "last_seen", "silent_s", "acked",
+        "backlog_slots", "oldest_unsynced_s", "clock_quality", "reader_recoveries", "read_errors",
+        "storage_per_mille", "firmware_version", "wifi_rssi", "missing_slots", "alerts_7d",
+        "undated_records", "clock_jumps",
+    ],
+}  # fmt: skip
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
+    """CSV of a report; ``columns`` (e.g. ``COLUMNS["absent"]``) gives the header when empty."""
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    fields = columns or (list(rows[0]) if rows else [])
+    if fields:
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return out.getvalue()
