@@ -7,7 +7,7 @@ Reports have their own module (``sync.store_reports``). Column meanings: docs/co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sync.store_db import Tx
@@ -70,7 +70,7 @@ HEALTH_COLUMNS = (
 def _terminal(row: tuple | None) -> dict[str, Any] | None:
     if row is None:
         return None
-    out = dict(zip(TERMINAL_COLUMNS, row[: len(TERMINAL_COLUMNS)]))
+    out: dict[str, Any] = dict(zip(TERMINAL_COLUMNS, row[: len(TERMINAL_COLUMNS)]))
     out["rusun"] = row[len(TERMINAL_COLUMNS)]
     out["allowlist_version"] = row[len(TERMINAL_COLUMNS) + 1]
     return out
@@ -327,7 +327,7 @@ def alerts(tx: Tx, tid: int | None = None, limit: int = 100) -> list[dict[str, A
     return [dict(zip(keys, r)) for r in rows]
 
 
-def insert_health(tx: Tx, tid: int, now: int, health: dict[str, int]) -> None:
+def insert_health(tx: Tx, tid: int, now: int, health: Mapping[Any, int]) -> None:
     cols = ("terminal_id", "received_at") + HEALTH_COLUMNS
     tx.run(
         f"INSERT INTO health ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
