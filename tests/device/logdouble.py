@@ -21,7 +21,8 @@ class Log:
         self._key = None
         self.epoch = 0
         self.boot_counter = 0
-        self.slots = bytearray()  # every slot from seq 0 (kept; fine for tests)
+        self._mem = bytearray(9 * (capacity + 200))  # every slot from seq 0 (fine for tests)
+        self._n = 0
         self.open_from = 0
         self.blocks = []  # (first, count incl. seal, epoch, prev_mac)
         self.prev_mac = bytes(8)
@@ -30,7 +31,11 @@ class Log:
 
     @property
     def next_seq(self):
-        return len(self.slots) // 9
+        return self._n
+
+    @property
+    def slots(self):
+        return memoryview(self._mem)[: self._n * 9]
 
     @property
     def backlog(self):
@@ -54,9 +59,9 @@ class Log:
     def append(self, kind, flags, payload, uptime_ms):
         if self.backlog >= self.capacity:
             raise LogFull()
-        wire.pack_slot(self._buf, 0, kind, flags, payload, uptime_ms & wire.UPTIME_MASK)
-        self.slots += self._buf
-        return self.next_seq - 1
+        wire.pack_slot(self._mem, self._n * 9, kind, flags, payload, uptime_ms & wire.UPTIME_MASK)
+        self._n += 1
+        return self._n - 1
 
     def maintain(self):
         pass
@@ -66,12 +71,13 @@ class Log:
         count = self.next_seq - first
         if not count:
             return
-        body = self.slots[first * 9 :]
+        body = bytes(self.slots[first * 9 :])
         mac = wire.seal_mac(self._key, self.tid, self.epoch, first, count, self.prev_mac, body)
         seal = bytearray(9)
         wire.pack_seal(seal, 0, mac)
         self.blocks.append((first, count + 1, self.epoch, self.prev_mac))
-        self.slots += seal
+        self._mem[self._n * 9 : self._n * 9 + 9] = seal
+        self._n += 1
         self.prev_mac = mac
         self._key = wire.evolve_key(self._key)
         self.epoch += 1

@@ -9,13 +9,15 @@ from firmware import wire
 
 
 class PaperCollector:
-    def __init__(self, terminal_id, k0, time=820454400):
+    def __init__(self, terminal_id, k0, time=820454400, keep=True):
         self.tid = terminal_id
         self.k0 = k0
         self.kc = wire.config_key(k0)
         self.time = time  # server time, seconds since 2000
         self.next = 0  # watermark: every seq below is stored
+        self.keep = keep  # False: only count records by kind (a heap measurement runs it)
         self.records = []  # (seq, kind, flags, payload, uptime)
+        self.counts = {}
         self.health = None
         self._keys = {0: k0}
         self._epoch = 0  # epoch of the next block expected
@@ -94,7 +96,9 @@ class PaperCollector:
                     seq = first + i
                     if seq >= self.next:
                         kind, flags, payload, up = wire.unpack_slot(b.slots, off - (count - i) * 9)
-                        self.records.append((seq, kind, flags, payload, up))
+                        self.counts[kind] = self.counts.get(kind, 0) + 1
+                        if self.keep:
+                            self.records.append((seq, kind, flags, payload, up))
                 self.next = first + count + 1
                 self._epoch = epoch + 1
                 self._prev = mac

@@ -63,12 +63,12 @@ class Hw:
 
 class Rig:
     def __init__(self, spec=None, real_clock=False, wall=None, http=None, flash=None,
-                 root=None, cfg=None, wifi_up=True, reader_timeout=None):  # fmt: skip
+                 root=None, cfg=None, wifi_up=True, reader=None):  # fmt: skip
         from firmware.app import Terminal
 
         self.chip = scenario.build(spec or {})
         hw = Hw()
-        hw.reader = pn532.PN532UART(UART(self.chip), reset=Pin(self.chip))
+        hw.reader = reader or pn532.PN532UART(UART(self.chip), reset=Pin(self.chip))
         hw.led = panel.Led()
         hw.buzzer = panel.Buzzer()
         hw.display = panel.Display()
@@ -110,11 +110,15 @@ class Rig:
         return out[-1]
 
     def token(self, uid_hex):
-        from binascii import unhexlify
+        return token(uid_hex)
 
-        from compat import aes
 
-        uid = unhexlify(uid_hex)
-        out = bytearray(16)
-        aes(CARD_KEY, 1).encrypt(wire.identity16(uid), out)
-        return wire.token_int(out)
+def token(uid_hex):
+    """The card token the terminal computes for a UID (hex)."""
+    from binascii import unhexlify
+
+    from compat import aes
+
+    out = bytearray(16)
+    aes(CARD_KEY, 1).encrypt(wire.identity16(unhexlify(uid_hex)), out)
+    return wire.token_int(out)

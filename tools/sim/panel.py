@@ -21,11 +21,17 @@ from compat import ticks_add, ticks_diff, ticks_ms
 
 class Led:
     def __init__(self):
-        self.rgb = (0, 0, 0)
+        self._rgb = bytearray(3)  # set() must not allocate: it is on the tap path
         self.changes = 0
 
+    @property
+    def rgb(self):
+        return tuple(self._rgb)
+
     def set(self, r, g, b):
-        self.rgb = (r, g, b)
+        self._rgb[0] = r
+        self._rgb[1] = g
+        self._rgb[2] = b
         self.changes += 1
 
 
