@@ -11,8 +11,8 @@ import sys
 
 from fileflash import FileFlash
 from paperco import PaperCollector
-from test_terminal_alloc import Line
 from termkit import CARD_KEY, K0, TID, config, tmpdir
+from test_terminal_alloc import Line
 
 import pn532
 from firmware import sync as fsync
