@@ -1,4 +1,4 @@
-# fileflash: NOR flash semantics (program clears bits, erase sets 0xFF) kept in a file, not the heap.
+# fileflash: NOR flash semantics (program clears bits, erase sets 0xFF) kept in a file, off-heap.
 # SPDX-License-Identifier: MIT
 """``FileFlash(path, blocks, block_size=4096)``, the ``esp32.Partition`` block API of
 ``tools/sim/norflash.py`` on a file of the VFS: under the WebAssembly port the file lives in

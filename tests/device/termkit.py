@@ -63,7 +63,8 @@ class Hw:
 
 class Rig:
     def __init__(self, spec=None, real_clock=False, wall=None, http=None, flash=None,
-                 root=None, cfg=None, wifi_up=True, reader=None, k0=K0, card_key=CARD_KEY):  # fmt: skip
+                 root=None, cfg=None, wifi_up=True, reader=None, k0=K0,
+                 card_key=CARD_KEY):  # fmt: skip
         from firmware.app import Terminal
 
         self.chip = scenario.build(spec or {})

@@ -1,4 +1,4 @@
-# collector_thread: the real collector (sync/) served by uvicorn on 127.0.0.1, a free port, a thread.
+# collector_thread: the real collector (sync/) served by uvicorn on 127.0.0.1, free port, thread.
 # SPDX-License-Identifier: MIT
 """``with Running(tmp_path) as c:`` → ``c.url``, ``c.collector`` (the service), ``c.register()``
 -> provisioning bundle, ``c.records(tid)``. Stopped (and its database closed) on exit."""
