@@ -270,3 +270,51 @@ def test_watchdog_is_fed_only_while_every_task_beats():
     t._beat(0)
     t._beat(1)
     assert t.alive()
+
+
+def test_invalid_config_file_enters_safe_mode_with_a_message_not_a_crash():
+    from termkit import tmpdir
+
+    from firmware import start
+
+    root = tmpdir()
+    entered = []
+
+    def safe(message, led):
+        entered.append(message)
+
+    def build(config, secrets):
+        raise AssertionError("must not build hardware from an invalid config")
+
+    assert start.boot_terminal(root, build, safe) is None  # no config.json at all
+    with open(root + "/config.json", "w") as f:
+        f.write('{"terminal_id": 7, "rusun": "Marunda", "door": 1, "wifi_ssid": "x",'
+                ' "collector_url": "http://c:8000", "debounce_s": "lama"}')  # fmt: skip
+    with open(root + "/secrets.json", "w") as f:
+        json.dump(cfg.secrets_json(secrets()), f)
+    assert start.boot_terminal(root, build, safe) is None
+    assert entered[0].startswith(root + "/config.json: tidak ada")
+    assert entered[1].startswith("debounce_s: harus bilangan bulat"), entered
+    assert "must be an integer" in entered[1]
+
+
+def test_valid_files_start_the_terminal_and_a_failing_start_is_safe_mode():
+    from termkit import tmpdir
+
+    from firmware import start
+
+    rig = Rig()
+    root = tmpdir()
+    with open(root + "/config.json", "w") as f:
+        json.dump(rig.cfg, f)
+    with open(root + "/secrets.json", "w") as f:
+        json.dump(cfg.secrets_json(secrets()), f)
+    entered = []
+    t = start.boot_terminal(root, lambda c, s: rig.hw, lambda m, led: entered.append(m))
+    assert t is not None and not entered and t.config["terminal_id"] == TID
+
+    def broken(config, secrets):
+        raise OSError(19)  # e.g. no log partition
+
+    assert start.boot_terminal(root, broken, lambda m, led: entered.append((m, led))) is None
+    assert entered[0][0].startswith("start: OSError") and entered[0][1] == [26, 27, 14]
