@@ -14,6 +14,7 @@ Construction is the boot: first boot moves K0 into the log and rewrites secrets.
 """
 
 import asyncio
+import gc
 
 import pn532
 from compat import asleep_ms, const, ticks_diff
@@ -28,7 +29,7 @@ from firmware.feedback import Feedback
 
 FIRMWARE_VERSION = const(1)
 _HEARTBEAT_S = const(3600)  # docs/protocol.md: at least one HEARTBEAT an hour of uptime
-_SEAL_SLOTS = const(200)  # seal a block this big even without a sync (keeps batches small)
+_SEAL_SLOTS = const(200)  # seal a block this big without a sync: < sync's 256-slot batches
 _SEAL_S = const(86400)  # and at least once a day
 _MAINTAIN_S = const(60)
 _UP_MASK = const(0xFFFFFF)
@@ -262,6 +263,7 @@ class Terminal:
     async def _health_task(self):
         while True:
             self._beat(4)
+            gc.collect()  # from the loop, off the tap path: keeps the heap unfragmented
             await asleep_ms(10000)
 
     async def _watchdog_task(self):

@@ -243,11 +243,13 @@ def test_invalid_config_is_refused_with_a_message():
 
 
 def test_storage_full_says_memori_penuh_without_the_success_beep():
-    rig = Rig()
+    from tools.sim.norflash import NorFlash
+
+    rig = Rig(flash=NorFlash(blocks=5))  # 2 key blocks + 3 sectors of 452 slots
     t = rig.terminal
     n = 0
     result = None
-    for _ in range(5000):
+    for _ in range(2000):
         rig.hw.clock.advance(31000)
         result = rig.tap(CARD)
         if result == ftaps.FULL:
