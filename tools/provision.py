@@ -94,7 +94,7 @@ def do_provision(state: State, args: Any) -> int:
             "perangkat sudah punya identitas terminal", "device already holds a terminal identity",
             f"terminal {ident.get('terminal_id')}; --force menghapusnya / wipes it (pull first)",
         )  # fmt: skip
-    files = deploy.release(compile_mpy=not args.source)
+    files = deploy.release(compile_mpy=not args.source, tree=args.tree)
     if args.dry_run:
         summary = deploy.install(state, files, dry_run=True)
         ui.console.print(f"dry-run: terminal {bundle['terminal_id']} ({bundle['rusun']}, door "

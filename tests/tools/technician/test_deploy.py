@@ -1,0 +1,124 @@
+# deploy against the device double: staged, hash-checked swap; a pulled cable changes nothing.
+# SPDX-License-Identifier: MIT
+import json
+import shutil
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.tools.technician.conftest import cli, write_bundle
+
+
+def release_tree(tmp_path, marker):
+    """A firmware tree like this checkout's, with one module and main.py changed."""
+    tree = tmp_path / f"release-{marker}"
+    for name in ("boot.py", "main.py", "lib", "firmware"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            tree.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, tree / name)
+    (tree / "main.py").write_text(f"# main.py of release {marker}\n")
+    (tree / "lib" / "release_note.py").write_text(
+        f"# note\n# SPDX-License-Identifier: MIT\nR = {marker!r}\n"
+    )
+    return tree
+
+
+def code(files):
+    return {p: d for p, d in files.items() if not p.startswith(("/.stage", "/.prev", "/data"))}
+
+
+@pytest.fixture
+def provisioned(device, tmp_path):
+    port = device.plug()
+    r = cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "b.json")))
+    assert r.exit_code == 0, r.output
+    return port
+
+
+def test_deploy_swaps_in_new_firmware_and_keeps_identity_and_previous(
+    device, provisioned, tmp_path
+):
+    before = device.files()
+    r = cli(provisioned, "deploy", "--tree", str(release_tree(tmp_path, "B")))
+    assert r.exit_code == 0, r.output
+    after = device.files()
+    assert after["/main.py"] == b"# main.py of release B\n"
+    assert "/lib/release_note.mpy" in after
+    for kept in ("/config.json", "/secrets.json"):
+        assert after[kept] == before[kept]
+    assert after["/.prev/main.py"] == before["/main.py"]  # previous version kept for rollback
+    assert (
+        json.loads(after["/version.json"])["version"]
+        != json.loads(before["/version.json"])["version"]
+    )
+    assert not any(p.startswith("/.stage") for p in after) and "/.swap" not in after
+    r = cli(provisioned, "deploy", "--rollback")
+    assert r.exit_code == 0, r.output
+    back = device.files()
+    assert code(back) == code(before)
+    assert back["/.prev/main.py"] == b"# main.py of release B\n"
+
+
+def test_deploy_cut_halfway_leaves_old_firmware_then_completes(device, provisioned, tmp_path):
+    before = device.files()
+    tree = release_tree(tmp_path, "C")
+    device.unplug()
+
+    def pull_cable_halfway(double):
+        stage = double.root / ".stage"
+        if stage.is_dir() and sum(1 for p in stage.rglob("*") if p.is_file()) >= 8:
+            double.unplug()
+
+    port = device.plug(after_exec=pull_cable_halfway)
+    r = cli(port, "deploy", "--tree", str(tree))
+    assert r.exit_code == 1
+    assert r.stderr.startswith(
+        "hadir: koneksi ke perangkat terputus (connection to the device lost)"
+    )
+    device.unplug()
+    cut = device.files()
+    assert code(cut) == code(before)  # the old firmware is intact, byte for byte
+    staged = [p for p in cut if p.startswith("/.stage/")]
+    assert 8 <= len(staged) < len(code(before))  # it really was cut halfway
+    port = device.plug()
+    r = cli(port, "deploy", "--tree", str(tree))
+    assert r.exit_code == 0, r.output
+    assert device.files()["/main.py"] == b"# main.py of release C\n"
+
+
+def test_deploy_dry_run_writes_nothing(device, provisioned, tmp_path):
+    before = device.files()
+    r = cli(provisioned, "deploy", "--dry-run", "--tree", str(release_tree(tmp_path, "D")))
+    assert r.exit_code == 0, r.output
+    assert "dry-run" in r.output
+    assert device.files() == before
+
+
+def test_a_swap_cut_midway_is_finished_by_the_next_deploy(device, provisioned, tmp_path):
+    tree = release_tree(tmp_path, "E")
+    r = cli(provisioned, "deploy", "--tree", str(tree))
+    assert r.exit_code == 0, r.output
+    new = code(device.files())
+    device.unplug()
+    # Recreate the state of a power cut inside swap(): main.py and lib already moved, rest not.
+    root = device.root
+    (root / ".stage").mkdir()
+    for name in ("boot.py", "firmware", "version.json"):
+        (root / name).rename(root / ".stage" / name)
+    names = ["boot.py", "firmware", "lib", "main.py", "version.json"]
+    (root / ".swap").write_text(json.dumps({"src": "/.stage", "keep": "/.prev", "names": names}))
+    port = device.plug()
+    r = cli(port, "deploy", "--tree", str(tree))
+    assert r.exit_code == 0, r.output
+    assert "resuming" in r.output
+    assert code(device.files()) == new
+
+
+def test_deploy_refuses_a_device_without_identity(device):
+    port = device.plug()
+    r = cli(port, "deploy")
+    assert r.exit_code == 1
+    assert "terminal not provisioned" in r.stderr
