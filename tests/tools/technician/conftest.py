@@ -63,3 +63,49 @@ def cli(port: str | None, *args: str):
     runner = CliRunner()
     argv = (["--port", port] if port else []) + list(args)
     return runner.invoke(app, argv, catch_exceptions=False)
+
+
+MASTER_KEY = bytes(range(32))
+
+
+class CollectorServer:
+    """The real collector app (SQLite file) served by uvicorn on 127.0.0.1, a free port."""
+
+    def __init__(self, tmp: pathlib.Path) -> None:
+        import socket
+        import threading
+        import time
+
+        import uvicorn
+
+        from sync.app import create_app, open_collector
+        from sync.settings import Settings
+
+        self.settings = Settings(db=str(tmp / "hadir.db"), master_key=MASTER_KEY)
+        self.app = create_app(self.settings)
+        self.collector = open_collector(self.settings)  # a second handle for seeding and checks
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self.url = "http://127.0.0.1:%d" % self._sock.getsockname()[1]
+        self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+        self._thread.start()
+        for _ in range(500):
+            if self._server.started:
+                break
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self.collector.db.close()
+        self._sock.close()
+
+
+@pytest.fixture
+def collector_server(tmp_path):
+    server = CollectorServer(tmp_path)
+    yield server
+    server.stop()
