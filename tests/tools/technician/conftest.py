@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tools import ui
 from tools.cli import app
 from tools.devsim import Config, DeviceDouble
 
@@ -18,9 +19,16 @@ CARD_KEY = "22" * 16
 
 
 def write_bundle(path: pathlib.Path, terminal_id: int = 7, url: str = "http://127.0.0.1:9"):
-    bundle = {"format": "hadir-provision-1", "terminal_id": terminal_id, "rusun": "Marunda",
-              "door": 1, "k0": K0, "card_key": CARD_KEY, "collector_url": url,
-              "ca_pin": None}  # fmt: skip
+    bundle = {
+        "format": "hadir-provision-1",
+        "terminal_id": terminal_id,
+        "rusun": "Marunda",
+        "door": 1,
+        "k0": K0,
+        "card_key": CARD_KEY,
+        "collector_url": url,
+        "ca_pin": None,
+    }
     path.write_text(json.dumps(bundle))
     os.chmod(path, 0o600)
     return path
@@ -60,6 +68,7 @@ def device(tmp_path):
 
 
 def cli(port: str | None, *args: str):
+    ui.console.width = 200  # one table row per line, whatever the test runner's terminal
     runner = CliRunner()
     argv = (["--port", port] if port else []) + list(args)
     return runner.invoke(app, argv, catch_exceptions=False)
@@ -109,3 +118,24 @@ def collector_server(tmp_path):
     server = CollectorServer(tmp_path)
     yield server
     server.stop()
+
+
+RUN_A_DAY = """
+import esp32
+from firmware import wire
+from firmware.log import Log
+log = Log(esp32.Partition.find(esp32.Partition.TYPE_DATA, label="hlog")[0], "/data", {tid})
+if not log.has_key():
+    log.install_key(bytes.fromhex({k0!r}))
+log.boot(1, 0)
+log.append(wire.CLOCK, wire.CLOCK_NTP, {wall}, 1000)
+for i in range({taps}):
+    log.append(wire.TAP, wire.CARD_ENROLLED, 0x01020304 + i % 3, 2000 + i * 60000)
+log.seal()
+"""
+
+
+def run_terminal(device, taps=20, wall=850_000_000, tid=7, k0=K0):
+    """What the terminal's application would have logged: a boot, a clock anchor, some taps."""
+    err = device.double.runtime.execute(RUN_A_DAY.format(tid=tid, k0=k0, wall=wall, taps=taps))
+    assert err == "", err

@@ -27,8 +27,16 @@ def test_image_of_a_provisioned_device_tree_mounts_and_matches_exactly(device, t
 
 def test_image_from_a_bundle_holds_firmware_config_and_secrets(tmp_path):
     out = tmp_path / "t7.bin"
-    r = cli(None, "image", "--bundle", str(write_bundle(tmp_path / "b.json")), "--out", str(out),
-            "--wifi-ssid", "RUSUN")  # fmt: skip
+    r = cli(
+        None,
+        "image",
+        "--bundle",
+        str(write_bundle(tmp_path / "b.json")),
+        "--out",
+        str(out),
+        "--wifi-ssid",
+        "RUSUN",
+    )
     assert r.exit_code == 0, r.output
     files, dirs = image.read_image(out.read_bytes(), 64)
     assert json.loads(files["/config.json"])["wifi_ssid"] == "RUSUN"

@@ -11,8 +11,16 @@ def test_provision_writes_identity_firmware_and_passes_self_test(device, tmp_pat
     bundle = write_bundle(tmp_path / "t7.json")
     pw = tmp_path / "pw"
     pw.write_text("rahasia\n")
-    r = cli(port, "provision", "--bundle", str(bundle), "--wifi-ssid", "RUSUN-MARUNDA",
-            "--wifi-password-file", str(pw))  # fmt: skip
+    r = cli(
+        port,
+        "provision",
+        "--bundle",
+        str(bundle),
+        "--wifi-ssid",
+        "RUSUN-MARUNDA",
+        "--wifi-password-file",
+        str(pw),
+    )
     assert r.exit_code == 0, r.output
     files = device.files()
     config = json.loads(files["/config.json"])
