@@ -17,11 +17,8 @@ Errors: ``LogFull`` (a subclass of ``LogError``) when a tap cannot be stored; ``
 misuse (sealing without a key, installing a second key). Flash errors propagate as OSError.
 """
 
-import hashlib
-import struct
-
 from compat import const
-from firmware import wire
+from firmware import logsync, wire
 from firmware.logkeys import KeyStore
 from firmware.logrecover import recover
 from firmware.logring import SLOTS, Ring
@@ -29,7 +26,6 @@ from firmware.logstate import StateDir
 
 _KEY_BLOCKS = const(2)
 _RESERVE = const(8)  # slots only seals and storage events may use: a full log can still sync
-_SEAL_AT = const(4000)  # maintain() seals an open block this long
 _BLOCK_MAX = const(4095)  # a block plus its seal is one full batch
 _WARN = const(800)
 _REARM = const(750)
@@ -46,7 +42,13 @@ class LogFull(LogError):
 
 
 class Log:
-    def __init__(self, flash, state_dir, terminal_id):
+    def __init__(self, flash, state_dir, terminal_id, block_slots=1000):
+        """``block_slots``: ``maintain`` seals an open block this long, so every block fits a
+        batch of ``block_slots + 1`` slots (a 1,000-slot batch needs ~40 KB of heap to build,
+        a 4,096-slot one ~150 KB: more than an ESP32 without PSRAM has)."""
+        if not 1 <= block_slots < _BLOCK_MAX:
+            raise LogError("block_slots must be 1 .. 4094")
+        self.block_slots = block_slots
         self.terminal_id = terminal_id
         self.keys = KeyStore(flash, 0, 1)
         self.ring = Ring(flash, _KEY_BLOCKS, flash.ioctl(4, 0) - _KEY_BLOCKS)
@@ -175,107 +177,35 @@ class Log:
         self._bstart = seal_seq + 1
 
     def _block_mac(self, first, n):
-        """wire.seal_mac of slots first .. first+n-1, read from flash a chunk at a time."""
-        key = self.keys.key
-        if key is None:
+        if self.keys.key is None:
             raise LogError("no key installed")
-        ipad = bytearray(64)
-        opad = bytearray(64)
-        for i in range(64):
-            k = key[i] if i < len(key) else 0
-            ipad[i] = k ^ 0x36
-            opad[i] = k ^ 0x5C
-        inner = hashlib.sha256(ipad)
-        inner.update(struct.pack(">4sIIIH", b"HDS1", self.terminal_id, self._epoch, first, n))
-        inner.update(self._mac)
-        mv = memoryview(self._chunk)
-        done = 0
-        while done < n:
-            k = min(_CHUNK, n - done)
-            self.ring.read(first + done, self._chunk, k)
-            inner.update(mv[: k * wire.SLOT])
-            done += k
-        outer = hashlib.sha256(opad)
-        outer.update(inner.digest())
-        return outer.digest()[: wire.MAC_LEN]
+        return logsync.block_mac(self, first, n)
 
     # --- syncing -------------------------------------------------------------------------------
 
     def status_request(self, health24):
-        return wire.encode_batch(
-            self.terminal_id, self.next_seq, self._epoch, self._mac, health24, b"", self.keys.key
-        )
+        """A count-0 batch signed with the current key."""
+        return logsync.status_request(self, health24)
 
     def batch(self, health24, max_slots=wire.MAX_BATCH_SLOTS):
         """Seal, then a signed batch of whole blocks from the first unacknowledged one."""
         self.seal()
-        first = self._floor
-        avail = self.next_seq - first
-        if avail <= 0:
-            return self.status_request(health24)
-        n = min(avail, max_slots)
-        slots = bytearray(n * wire.SLOT)
-        self.ring.read(first, slots, n)
-        end = 0
-        for i in range(n):
-            if slots[i * wire.SLOT] >> 4 == wire.SEAL:
-                end = i + 1
-        if end == 0:  # one block longer than max_slots: send it whole (never above 4096)
-            n = min(avail, wire.MAX_BATCH_SLOTS)
-            slots = bytearray(n * wire.SLOT)
-            self.ring.read(first, slots, n)
-            for i in range(n):
-                if slots[i * wire.SLOT] >> 4 == wire.SEAL:
-                    end = i + 1
-                    break
-        for i in range(max(0, self._checked - first), end):
-            if wire.slot_state(slots, i * wire.SLOT) == wire.CORRUPT:
-                self._report(first + i)
-        self._checked = max(self._checked, first + end)
-        body = memoryview(slots)[: end * wire.SLOT]
-        # Signed with the only key the terminal has: the current one (docs/log.md, "Batches").
-        return wire.encode_batch(
-            self.terminal_id, first, self._floor_epoch, self._floor_mac, health24, body,
-            self.keys.key,
-        )  # fmt: skip
+        return logsync.batch(self, health24, max_slots)
 
     def ack(self, acked_seq):
-        """The collector holds every slot below ``acked_seq``; lower values are ignored."""
-        end = min(acked_seq, self.next_seq)
-        if end <= self._acked:
-            return
-        self._acked = end
-        e, b = self._walk(self._floor, end, self._floor_epoch, self._floor_mac)
-        if b is not None:
-            self._floor = b
-            self._floor_epoch = e
-        old = (self._saved_floor - self.ring.tail_base) // SLOTS
-        if (self._floor - self.ring.tail_base) // SLOTS > old:
-            self._save()  # durable before maintain() may erase a sector below the floor
+        """The collector holds every slot below ``acked_seq``; lower values are ignored. The
+        erase of what that frees happens in ``maintain``."""
+        logsync.ack(self, acked_seq)
 
     def _walk(self, seq, end, epoch, mac):
-        """Follow the chain over slots seq .. end-1: (epoch, first seq after the last seal or
-        None); ``mac`` is updated in place to the last seal's MAC."""
-        after = None
-        buf = self._chunk
-        while seq < end:
-            n = min(_CHUNK, end - seq)
-            self.ring.read(seq, buf, n)
-            for i in range(n):
-                if buf[i * wire.SLOT] >> 4 == wire.SEAL:
-                    epoch += 1
-                    for k in range(wire.MAC_LEN):
-                        mac[k] = buf[i * wire.SLOT + 1 + k]
-                    after = seq + i + 1
-            seq += n
-        return epoch, after
+        return logsync.walk(self, seq, end, epoch, mac)
 
     # --- housekeeping --------------------------------------------------------------------------
 
     def maintain(self):
         """Off the tap path: at most one seal and one erase (or blank check) per call."""
         self._write_reports()
-        if self.next_seq - self._bstart >= _SEAL_AT:
+        if self.next_seq - self._bstart >= self.block_slots:
             self.seal()
             return
         if self.keys.maintain():
