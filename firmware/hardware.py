@@ -5,7 +5,6 @@ load and validate config.json + secrets.json, ``build(config, secrets)`` the ``h
 ``firmware.app.Terminal`` and run it. Invalid config, or a crash at start, never loops: safe
 mode blinks the LED from a timer (which also feeds the watchdog) and returns to the REPL."""
 
-import asyncio
 import os
 import socket
 import struct
@@ -18,7 +17,6 @@ import network
 import pn532
 from compat import asleep_ms, const, ticks_ms
 from firmware import config as cfg
-from firmware import texts
 
 _WDT_MS = const(30000)
 _LOG_LABEL = "hlog"
@@ -209,10 +207,10 @@ def boot():
         _wdt = machine.WDT(timeout=_WDT_MS)
 
 
-def safe_mode(message, led_pins=(26, 27, 14)):
+def safe_mode(message, led_pins=None):
     """Blink magenta from a timer (feeding the watchdog if it runs) and return to the REPL."""
     print("hadir: MODE AMAN / SAFE MODE:", message)
-    led = Led(led_pins)
+    led = Led(led_pins or (26, 27, 14))
     state = [0]
 
     def blink(_):
@@ -224,41 +222,18 @@ def safe_mode(message, led_pins=(26, 27, 14)):
     machine.Timer(0).init(period=500, mode=machine.Timer.PERIODIC, callback=blink)
 
 
-def _crashes(add):
+def _crashed(exc):
+    """Count crashes in RTC memory (kept over a reset): the third in a row means safe mode;
+    ``None`` (an hour of running) clears the count."""
     mem = machine.RTC().memory()
-    n = (mem[0] if len(mem) == 1 else 0) + 1 if add else 0
+    n = 0 if exc is None else (mem[0] if len(mem) == 1 else 0) + 1
     machine.RTC().memory(bytes((min(n, 255),)))
-    return n
-
-
-async def _main(terminal):
-    terminal.feedback.show(texts.STARTING)
-    await terminal.run()
+    return n >= _CRASHES_MAX
 
 
 def main():
     if safe:
         return
-    try:
-        config, secrets = cfg.load("")
-    except cfg.ConfigError as e:
-        safe_mode(str(e))
-        return
-    led = config["pins"]["led"]
-    try:
-        from firmware.app import Terminal
+    from firmware import start
 
-        terminal = Terminal(build(config, secrets), config, secrets)
-    except Exception as e:  # noqa: BLE001 - whatever stops the start, say so, never loop
-        safe_mode("start: " + repr(e), led)
-        return
-    try:
-        asyncio.run(_main(terminal))
-    except Exception as e:  # noqa: BLE001
-        if _crashes(True) >= _CRASHES_MAX:
-            safe_mode("crash x3: " + repr(e), led)
-            return
-        print("hadir: crash, restarting:", repr(e))
-        machine.reset()
-    finally:
-        asyncio.new_event_loop()
+    start.main("", build, safe_mode, _crashed, machine.reset)

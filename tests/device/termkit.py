@@ -15,13 +15,6 @@ from tools.sim.cards import from_spec
 from tools.sim.norflash import NorFlash
 from tools.sim.transport import UART, Pin
 
-try:
-    from firmware import log as _log  # noqa: F401
-except ImportError:  # until the log stream's module lands, its contract stand-in
-    import logdouble
-
-    sys.modules["firmware.log"] = logdouble
-
 K0 = bytes(range(32))
 CARD_KEY = bytes(range(100, 116))
 TID = 7
@@ -53,8 +46,8 @@ def config(**changes):
     return cfg.validate_config(d)
 
 
-def secrets(k0=K0):
-    return {"k0": k0, "kc": wire.config_key(K0), "card_key": CARD_KEY, "wifi_password": "pw"}
+def secrets(k0=K0, card_key=CARD_KEY):
+    return {"k0": k0, "kc": wire.config_key(k0), "card_key": card_key, "wifi_password": "pw"}
 
 
 class Hw:
@@ -63,7 +56,8 @@ class Hw:
 
 class Rig:
     def __init__(self, spec=None, real_clock=False, wall=None, http=None, flash=None,
-                 root=None, cfg=None, wifi_up=True, reader=None):  # fmt: skip
+                 root=None, cfg=None, wifi_up=True, reader=None, k0=K0,
+                 card_key=CARD_KEY):  # fmt: skip
         from firmware.app import Terminal
 
         self.chip = scenario.build(spec or {})
@@ -88,7 +82,17 @@ class Rig:
         hw.http = self.net
         self.hw = hw
         self.cfg = cfg or config()
-        self.terminal = Terminal(hw, self.cfg, secrets())
+        self.secrets = secrets(k0, card_key)
+        self.terminal = Terminal(hw, self.cfg, dict(self.secrets))
+
+    def restart(self):
+        """Power cycle: a new Terminal on the same flash, VFS and network (the chip restarts)."""
+        from firmware.app import Terminal
+
+        self.chip.power_on()
+        self.hw.reader = type(self.hw.reader)(UART(self.chip), reset=Pin(self.chip))
+        self.terminal = Terminal(self.hw, self.cfg, dict(self.secrets))
+        return self.terminal
 
     def place(self, spec):
         return self.chip.field.place(from_spec(spec))
@@ -110,15 +114,15 @@ class Rig:
         return out[-1]
 
     def token(self, uid_hex):
-        return token(uid_hex)
+        return token(uid_hex, self.secrets["card_key"])
 
 
-def token(uid_hex):
+def token(uid_hex, card_key=CARD_KEY):
     """The card token the terminal computes for a UID (hex)."""
     from binascii import unhexlify
 
     from compat import aes
 
     out = bytearray(16)
-    aes(CARD_KEY, 1).encrypt(wire.identity16(unhexlify(uid_hex)), out)
+    aes(card_key, 1).encrypt(wire.identity16(unhexlify(uid_hex)), out)
     return wire.token_int(out)
