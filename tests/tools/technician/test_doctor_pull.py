@@ -125,3 +125,25 @@ def test_pull_dry_run_writes_no_file(terminal, tmp_path):
     r = cli(port, "pull", "--out", str(tmp_path / "x"), "--dry-run")
     assert r.exit_code == 0 and "23" in r.output
     assert not (tmp_path / "x").exists()
+
+
+def test_a_backlog_longer_than_one_batch_is_pulled_as_several(device, collector_server, tmp_path):
+    bundle = service_admin.add_terminal(
+        collector_server.collector, "Marunda", 1, None, collector_server.url
+    )
+    path = tmp_path / "bundle.json"
+    service_admin.write_bundle(bundle, str(path))
+    port = device.plug()
+    assert cli(port, "provision", "--bundle", str(path)).exit_code == 0
+    tid = bundle["terminal_id"]
+    run_terminal(device, taps=5000, tid=tid, k0=bundle["k0"])
+    out = tmp_path / "t.hadir"
+    assert cli(port, "pull", "--out", str(out)).exit_code == 0
+    batches = [wire.decode_batch(bytes.fromhex(h)) for h in json.loads(out.read_text())["batches"]]
+    assert [(b.first_seq, b.count) for b in batches] == [(0, 4096), (4096, 908)]
+    r = cli(None, "upload", str(out))
+    assert r.exit_code == 0, r.output + r.stderr
+    assert stored(collector_server, tid) == (5004, 5004 - 2)  # two seals
+    assert (
+        json.loads(cli(port, "doctor", "--json").output)["log"]["acked"] == 0
+    )  # pull acks nothing
