@@ -22,7 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="hadir: alat teknisi / technician tools (provision, deploy, doctor, pull, "
                        "upload, image, enroll)")  # fmt: skip
 ALIASES = {"install": "provision", "update": "deploy", "health": "doctor", "logs": "pull"}
-_OPTS: dict[str, Any] = {"port": None, "timeout": 5.0}
+_OPTS: dict[str, Any] = {"port": None, "timeout": 5.0, "feed": 5.0}
 
 
 # The command table: name -> (module, handler). Imported on use, so `image` never loads the
@@ -44,7 +44,7 @@ def _handler(name: str) -> Callable[[State, Any], int]:
 
 
 def run(name: str, **kwargs: Any) -> None:
-    state = State(port=_OPTS["port"], timeout=_OPTS["timeout"])
+    state = State(port=_OPTS["port"], timeout=_OPTS["timeout"], feed_s=_OPTS["feed"])
     try:
         code = _handler(name)(state, SimpleNamespace(**kwargs))
     except HadirError as exc:
@@ -64,9 +64,12 @@ def main(
     port: Optional[str] = typer.Option(None, "--port", "-p", envvar="HADIR_PORT",
                                        help="serial port of the terminal (default: first USB)"),
     timeout: float = typer.Option(5.0, help="seconds to wait for the device's REPL"),
+    feed_every: float = typer.Option(5.0, help="seconds between feeds of the device watchdog",
+                                     hidden=True),
 ) -> None:  # fmt: skip
     _OPTS["port"] = port
     _OPTS["timeout"] = timeout
+    _OPTS["feed"] = feed_every
 
 
 DRY = typer.Option(False, "--dry-run", help="show what would happen; write nothing")

@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from typing import Any, Callable
 
 import serial
@@ -30,7 +31,20 @@ from tools.errors import ConnectionLost, DeviceBusy, DeviceError, NoDevice, Wron
 
 DEVICE_DIR = pathlib.Path(__file__).resolve().parent / "device"
 MIN_VERSION = (1, 23, 0)  # first release whose .mpy is v6.3, what our mpy-cross emits
+FEED_S = 5.0  # feed the terminal's 30 s watchdog at least this often while working
 CHUNK = 1024  # bytes per fs_writefile exec (its repr is compiled on the device: keep it small)
+
+
+class Transport(SerialTransport):
+    """mpremote's transport; only the longest silence we wait through is ours (mpremote: 10 s)."""
+
+    gap_s = 10.0
+
+    def read_until(self, min_num_bytes, ending, timeout=10, data_consumer=None,
+                   timeout_overall=None):  # fmt: skip
+        if timeout is not None:
+            timeout = min(timeout, self.gap_s)
+        return super().read_until(min_num_bytes, ending, timeout, data_consumer, timeout_overall)
 
 
 def snippet_source(name: str) -> str:
@@ -72,13 +86,16 @@ def find_port(port: str | None) -> str:
 class State:
     """The connection, made on first use; closes with ``close()``."""
 
-    def __init__(self, port: str | None = None, timeout: float = 5.0) -> None:
+    def __init__(self, port: str | None = None, timeout: float = 5.0, feed_s: float = FEED_S):
         self.port = port
         self.timeout = timeout
-        self.transport: SerialTransport | None = None
+        self.feed_s = feed_s
+        self.transport: Transport | None = None
         self.ident: dict[str, Any] | None = None
+        self.watchdog = True  # until the device says boot.py started none
+        self._fed = 0.0
 
-    def ensure_connected(self) -> SerialTransport:
+    def ensure_connected(self) -> Transport:
         if self.transport is not None:
             return self.transport
         port = find_port(self.port)
@@ -86,7 +103,8 @@ class State:
             raise NoDevice(port)
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                transport = SerialTransport(port, baudrate=115200)
+                transport = Transport(port, baudrate=115200)
+            transport.gap_s = 2 * self.timeout
         except TransportError as exc:
             raise DeviceBusy(f"{port} dipakai program lain / in use by another program") from exc
         # mpremote opens the port with no read timeout and, on a pty (QEMU, our device double),
@@ -99,9 +117,23 @@ class State:
             transport.close()
             raise DeviceBusy(f"{port} tidak menjawab / not answering the REPL") from exc
         self.transport = transport
+        self.feed(force=True)
         self.ident = self.call("ident", "main")
         check_version(self.ident)
         return transport
+
+    def feed(self, force: bool = False) -> None:
+        """Feed the device's watchdog if it runs and the last feed is ``feed_s`` old."""
+        if self.transport is None or not self.watchdog:
+            return
+        now = time.monotonic()
+        if not force and now - self._fed < self.feed_s:
+            return
+        self._fed = now
+        code = f"{snippet_source('watchdog')}\nprint(repr(feed()))\n"
+        with self._errors("watchdog.feed"):
+            out = self.transport.exec(code)
+        self.watchdog = ast.literal_eval(out.decode().strip() or "False")
 
     def close(self) -> None:
         if self.transport is not None:
@@ -125,6 +157,7 @@ class State:
     def call(self, snippet: str, func: str, **kwargs: Any) -> Any:
         """Run ``func(**kwargs)`` of ``tools/device/<snippet>.py`` on the device; its value."""
         transport = self.transport if self.transport is not None else self.ensure_connected()
+        self.feed()
         code = f"{snippet_source(snippet)}\nprint(repr({func}(**{kwargs!r})))\n"
         with self._errors(f"{snippet}.{func}"):
             out = transport.exec(code)
@@ -134,14 +167,21 @@ class State:
     def stream(self, snippet: str, func: str, consume: Callable[[bytes], None], **kwargs) -> None:
         """Like ``call``, but hands each chunk of the device's output to ``consume``."""
         transport = self.ensure_connected()
+        self.feed()
         code = f"{snippet_source(snippet)}\n{func}(**{kwargs!r})\n"
         with self._errors(f"{snippet}.{func}"):
             transport.exec(code, data_consumer=consume)
 
     def write_file(self, path: str, data: bytes, progress: Callable[[int, int], None]) -> None:
         transport = self.ensure_connected()
+
+        def step(done: int, size: int) -> None:
+            progress(done, size)
+            self.feed()  # between two chunks: the exec of the last one has returned
+
+        self.feed()
         with self._errors(f"write {path}"):
-            transport.fs_writefile(path, data, chunk_size=CHUNK, progress_callback=progress)
+            transport.fs_writefile(path, data, chunk_size=CHUNK, progress_callback=step)
 
 
 def check_version(ident: dict[str, Any]) -> None:

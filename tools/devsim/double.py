@@ -34,7 +34,7 @@ import tty
 from typing import Callable
 
 from tools.devsim.flash import FileFlash
-from tools.devsim.runtime import Config, Runtime
+from tools.devsim.runtime import Config, HardReset, Runtime, Watchdog
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 PASTE_WINDOW = 128
@@ -52,6 +52,8 @@ class DeviceDouble:
         self.stuck = stuck
         self.after_exec = after_exec
         self.execs = 0
+        self.watchdog = Watchdog()
+        self.wdt_resets = 0
         self.received = 0
         self.path = ""
         self._master = -1
@@ -101,7 +103,12 @@ class DeviceDouble:
         self.stop()
 
     def _boot(self) -> Runtime:
-        return Runtime(self.root, self.config, self.flash, self._write_text)
+        rt = Runtime(self.root, self.config, self.flash, self._write_text, self.watchdog)
+        if self.config.run_boot and (self.root / "boot.py").is_file():
+            err = rt.execute((self.root / "boot.py").read_text(), "boot.py")
+            if err:
+                self._write_text(err)
+        return rt
 
     # --- byte I/O -----------------------------------------------------------------------------
 
@@ -141,6 +148,10 @@ class DeviceDouble:
                     self._pending += data
                 if self._worker is not None and not self._worker.is_alive():
                     self._worker = None
+                if self.mode == _RUNNING and not self.stuck:
+                    self.watchdog.feed()  # the application's watchdog task feeds it
+                elif self.watchdog.expired():
+                    self._watchdog_reset()
                 while self._pending and self._worker is None and not self._stop.is_set():
                     c = self._pending[0]
                     del self._pending[0]
@@ -265,6 +276,8 @@ class DeviceDouble:
         def work() -> None:
             try:
                 run()
+            except HardReset:
+                pass
             finally:
                 try:
                     os.write(self._wake_w, b"!")
@@ -295,10 +308,29 @@ class DeviceDouble:
         self._worker = threading.Thread(target=work, name="devsim-exec", daemon=True)
         self._worker.start()
 
-    def _interrupt(self) -> None:
+    def _watchdog_reset(self) -> None:
+        """Not fed in time: the chip resets hard. The ROM prints its banner, boot.py and main.py
+        run again (the watchdog is off until boot.py starts it)."""
+        self.wdt_resets += 1
+        if self._worker is not None and self._worker.is_alive():
+            self._interrupt(HardReset)
+            self._worker.join(timeout=5)
+        self._worker = None
+        self._pending.clear()
+        self._line.clear()
+        self.watchdog.timeout_s = None
+        self._write(b"\r\nets Jun  8 2016 00:22:57\r\n\r\nrst:0x8 (TG1WDT_SYS_RESET),boot:0x13 "
+                    b"(SPI_FAST_FLASH_BOOT)\r\n")  # fmt: skip
+        self.runtime.close_files()
+        self.runtime = self._boot()
+        self.mode = _RUNNING if (self.root / "main.py").exists() else _FRIENDLY
+        if self.mode == _FRIENDLY:
+            self._banner()
+
+    def _interrupt(self, exc: type[BaseException] = KeyboardInterrupt) -> None:
         """Ctrl-C while code runs: raise KeyboardInterrupt inside it, as MicroPython does."""
         worker = self._worker
         if worker is not None and worker.ident is not None:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(worker.ident), ctypes.py_object(KeyboardInterrupt)
+                ctypes.c_ulong(worker.ident), ctypes.py_object(exc)
             )

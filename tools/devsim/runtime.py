@@ -44,7 +44,7 @@ _HOST_MODULES = {
     "binascii": binascii, "collections": collections, "hashlib": hashlib, "io": io,
     "json": json, "random": random, "re": re, "struct": struct, "array": __import__("array"),
     "heapq": __import__("heapq"), "math": __import__("math"), "select": __import__("select"),
-    "errno": host_errno,
+    "errno": host_errno, "socket": __import__("socket"),
 }  # fmt: skip
 _ERRNO_NAMES = host_errno.errorcode
 if str(ROOT / "lib") not in sys.path:
@@ -68,7 +68,8 @@ class Config:
     def __init__(self, version: tuple[int, int, int] = (1, 27, 0), mpy: int = 0x2B06,
                  machine: str = "Generic ESP32 module with ESP32", fs_blocks: int = 64,
                  rssi: int = -67, clock_offset_s: float = 0.0, cards: list[str] | None = None,
-                 reader: bool = True) -> None:  # fmt: skip
+                 reader: bool = True, wdt_scale: float = 1.0, safe_button: bool = False,
+                 run_boot: bool = True) -> None:  # fmt: skip
         self.version = version
         self.mpy = mpy  # 6 | 3 << 8 (mpy v6.3) | arch xtensawin (10) << 10
         self.machine = machine
@@ -77,6 +78,34 @@ class Config:
         self.clock_offset_s = clock_offset_s
         self.cards = cards or []
         self.reader = reader  # False: no PN532 on the UART (it never answers)
+        self.wdt_scale = wdt_scale  # the watchdog's timeout runs this much faster (tests)
+        self.safe_button = safe_button  # held at power-up: boot.py leaves the watchdog off
+        self.run_boot = run_boot  # run /boot.py at every (soft) reset, as MicroPython does
+
+
+class HardReset(BaseException):
+    """Raised inside running code when the watchdog resets the chip: nothing more is printed."""
+
+
+class Watchdog:
+    """The ESP32's hardware watchdog: once started nothing stops it, a soft reset included;
+    only a hard reset (which it causes when not fed in time) clears it."""
+
+    def __init__(self) -> None:
+        self.timeout_s: float | None = None
+        self.last = 0.0
+        self.feeds = 0
+
+    def start(self, timeout_ms: int, scale: float) -> None:
+        self.timeout_s = timeout_ms / 1000 * scale
+        self.feed()
+
+    def feed(self) -> None:
+        self.last = time.monotonic()
+        self.feeds += 1
+
+    def expired(self) -> bool:
+        return self.timeout_s is not None and time.monotonic() - self.last > self.timeout_s
 
 
 class _Implementation(types.SimpleNamespace):
@@ -87,8 +116,10 @@ class _Implementation(types.SimpleNamespace):
 class Runtime:
     """One boot of the device: module table, globals of the REPL, open files."""
 
-    def __init__(self, root: pathlib.Path, config: Config, flash: Any, out: Callable[[str], None]):
+    def __init__(self, root: pathlib.Path, config: Config, flash: Any, out: Callable[[str], None],
+                 watchdog: Watchdog | None = None) -> None:  # fmt: skip
         self.root = pathlib.Path(root)
+        self.watchdog = watchdog or Watchdog()
         self.config = config
         self.flash = flash
         self.out = out  # where print() goes: the double sends it over the pty
@@ -362,7 +393,10 @@ class Runtime:
             IN, OUT, PULL_UP, PULL_DOWN, OPEN_DRAIN = 1, 3, 1, 2, 7
 
             def __init__(self, n, mode=-1, pull=-1, value=None):
-                self.n, self._v = n, value or 0
+                held = rt.config.safe_button and pull == Pin.PULL_UP
+                self.n, self._v = n, value if value is not None else int(pull == Pin.PULL_UP)
+                if held:
+                    self._v = 0
 
             def value(self, v=None):
                 if v is None:
@@ -410,15 +444,53 @@ class Runtime:
 
         class WDT:
             def __init__(self, id=0, timeout=5000):
-                pass
+                rt.watchdog.start(timeout, rt.config.wdt_scale)
 
             def feed(self):
+                rt.watchdog.feed()
+
+        class PWM:
+            def __init__(self, pin, freq=0, duty_u16=0):
+                self._freq, self._duty = freq, duty_u16
+
+            def freq(self, f=None):
+                if f is None:
+                    return self._freq
+                self._freq = f
+
+            def duty_u16(self, d=None):
+                if d is None:
+                    return self._duty
+                self._duty = d
+
+            def deinit(self):
                 pass
+
+        class Timer:
+            ONE_SHOT, PERIODIC = 0, 1
+
+            def __init__(self, id=-1, **kwargs):
+                pass
+
+            def init(self, **kwargs):
+                pass  # no callbacks in the double: nothing runs between REPL commands
+
+            def deinit(self):
+                pass
+
+        memory = bytearray()
+
+        class RTC_(RTC):
+            def memory(self, data=None):
+                if data is None:
+                    return bytes(memory)
+                memory[:] = data
 
         def reset():
             raise SystemExit("machine.reset")
 
-        self._module("machine", Pin=Pin, UART=uart, I2C=i2c, SoftI2C=i2c, RTC=RTC, WDT=WDT,
+        self._module("machine", Pin=Pin, UART=uart, I2C=i2c, SoftI2C=i2c, RTC=RTC_, WDT=WDT,
+                     PWM=PWM, Timer=Timer,
                      reset=reset, soft_reset=reset, freq=lambda *a: 240_000_000,
                      unique_id=lambda: b"\x24\x0a\xc4\x00\x00\x07", idle=lambda: None,
                      reset_cause=lambda: 1, PWRON_RESET=1)  # fmt: skip
@@ -481,11 +553,14 @@ class Runtime:
 
     # --- running code -------------------------------------------------------------------------
 
-    def execute(self, source: str | bytes) -> str:
+    def execute(self, source: str | bytes, filename: str = "<stdin>") -> str:
         """Run one raw-REPL submission; returns the error text ('' when it ran cleanly)."""
         try:
-            code = compile(source, "<stdin>", "exec")
+            self.device_files.add(filename)
+            code = compile(source, filename, "exec")
             exec(code, self.globals)
+        except HardReset:
+            raise
         except SystemExit as exc:
             if exc.args and exc.args[0] == "machine.reset":
                 raise

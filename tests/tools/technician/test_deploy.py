@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from tests.conftest import ROOT
-from tests.tools.technician.conftest import cli, write_bundle
+from tests.tools.technician.conftest import Device, cli, write_bundle
 
 
 def release_tree(tmp_path, marker):
@@ -122,3 +122,31 @@ def test_deploy_refuses_a_device_without_identity(device):
     r = cli(port, "deploy")
     assert r.exit_code == 1
     assert "terminal not provisioned" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "scale, feed_every, survives", [(0.05, "0.05", True), (0.01, "100", False)]
+)
+def test_the_terminals_watchdog_is_fed_during_a_long_deploy(tmp_path, scale, feed_every, survives):
+    """The terminal's boot.py starts a 30 s watchdog at every soft reset (scaled down here)."""
+    dev = Device(tmp_path, wdt_scale=scale)
+    try:
+        port = dev.plug()
+        assert (
+            cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "b.json"))).exit_code
+            == 0
+        )
+        before = code(dev.files())
+        # --source: every file changes (.py instead of .mpy), so the whole firmware crosses the cable
+        r = cli(port, "--feed-every", feed_every, "--timeout", "1", "deploy", "--source")
+        double = dev.double
+        dev.unplug()  # joins the double's thread: a reset it was doing is finished
+        assert double.watchdog.timeout_s is not None  # boot.py started it (again)
+        if survives:
+            assert r.exit_code == 0, r.output + r.stderr
+            assert double.wdt_resets == 0 and "/lib/pn532/chip.py" in dev.files()
+        else:
+            assert r.exit_code == 1 and double.wdt_resets >= 1
+            assert code(dev.files()) == before  # reset mid-transfer: old firmware intact
+    finally:
+        dev.unplug()
