@@ -137,7 +137,7 @@ def test_the_terminals_watchdog_is_fed_during_a_long_deploy(tmp_path, scale, fee
             == 0
         )
         before = code(dev.files())
-        # --source: every file changes (.py instead of .mpy), so the whole firmware crosses the cable
+        # --source: every file changes (.py, not .mpy): the whole firmware crosses the cable
         r = cli(port, "--feed-every", feed_every, "--timeout", "1", "deploy", "--source")
         double = dev.double
         dev.unplug()  # joins the double's thread: a reset it was doing is finished
