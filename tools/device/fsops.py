@@ -1,8 +1,9 @@
 # fsops: device-side snippet; staging folders, hashes and the journaled swap of deploy.
 # SPDX-License-Identifier: MIT
-"""The swap is journaled in ``/.swap`` and idempotent: run ``resume()`` after a power cut or a
-pulled cable and it finishes what was begun. Each top-level name moves live -> keep, then
-src -> live; a name already gone from ``src`` was moved, so nothing is moved twice."""
+"""Only changed files are staged (a terminal's 256 KiB littlefs cannot hold two firmwares). The
+swap is journaled in ``/.swap`` and idempotent: run ``resume()`` after a power cut or a pulled
+cable and it finishes what was begun. Each file moves live -> keep, then src -> live; a file
+already gone from ``src`` was moved, so nothing is moved twice."""
 
 import hashlib
 import json
@@ -114,33 +115,72 @@ def _read_version(path):
         return None
 
 
-def swap(src, keep, names):
-    """Swap ``src``/<names> into place; what was live goes to ``keep``. Journaled."""
+def free():
+    """Free bytes on the file system (littlefs: whole blocks)."""
+    st = os.statvfs("/")
+    return st[0] * st[3]
+
+
+def _parents(path):
+    sofar = ""
+    for part in path.strip("/").split("/")[:-1]:
+        sofar += "/" + part
+        if not _exists(sofar):
+            os.mkdir(sofar)
+
+
+def swap(src, keep, names, removed=()):
+    """Move the files ``src``/<names> into place; each live file they replace, and each live
+    file in ``removed``, goes to ``keep``. ``names`` are paths relative to ``/``. Journaled."""
     rmtree(keep)
     os.mkdir(keep)
+    added = [n for n in names if not _exists("/" + n)]
     with open(_JOURNAL, "w") as f:
-        json.dump({"src": src, "keep": keep, "names": names}, f)
+        json.dump(
+            {"src": src, "keep": keep, "names": names, "removed": list(removed), "added": added}, f
+        )
     return resume()
 
 
 def resume():
-    """Finish a journaled swap; returns the names moved in (None when no swap was pending)."""
+    """Finish a journaled swap; returns the names moved in (None when no swap was pending).
+    A name still in ``src`` was not moved yet; a removed name still live was not kept yet."""
     try:
         with open(_JOURNAL) as f:
             job = json.load(f)
     except (OSError, ValueError):
         return None
     src, keep = job["src"], job["keep"]
-    done = []
     for name in job["names"]:
         if _exists(src + "/" + name):
             if _exists("/" + name):
+                _parents(keep + "/" + name)
                 os.rename("/" + name, keep + "/" + name)
+            _parents("/" + name)
             os.rename(src + "/" + name, "/" + name)
-        done.append(name)
+    for name in job.get("removed", ()):
+        if _exists("/" + name):
+            _parents(keep + "/" + name)
+            os.rename("/" + name, keep + "/" + name)
+    with open(keep + "/.added", "w") as f:
+        json.dump(job.get("added", []), f)  # what a rollback must remove again
     rmtree(src)
     os.remove(_JOURNAL)
-    return done
+    return job["names"]
+
+
+def kept(top):
+    """(files under ``top`` as paths relative to ``/``, the files that swap added)."""
+    files = []
+    if _isdir(top):
+        _walk(top, "", files)
+    names = [rel.lstrip("/") for _, rel in files if rel != "/.added"]
+    try:
+        with open(top + "/.added") as f:
+            added = json.load(f)
+    except (OSError, ValueError):
+        added = []
+    return names, added
 
 
 def rename(pairs):

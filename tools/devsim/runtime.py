@@ -354,9 +354,11 @@ class Runtime:
         def statvfs(path="/"):
             total = rt.config.fs_blocks
             used = 2  # littlefs keeps two superblocks
-            for _, dirs, files in os.walk(rt.root):
+            for top, dirs, files in os.walk(rt.root):
                 used += 2 * len(dirs)  # a metadata pair per directory
-                used += sum(1 + os.path.getsize(os.path.join(_, f)) // 4096 for f in files)
+                for f in files:  # files up to 128 bytes are inlined in the metadata
+                    size = os.path.getsize(os.path.join(top, f))
+                    used += 0 if size <= 128 else -(-size // 4096)
             return (4096, 4096, total, max(total - used, 0), max(total - used, 0), 0, 0, 0, 0, 255)
 
         def chdir(path):

@@ -9,8 +9,9 @@ from tests.conftest import ROOT
 from tests.tools.technician.conftest import Device, cli, write_bundle
 
 
-def release_tree(tmp_path, marker):
-    """A firmware tree like this checkout's, with one module and main.py changed."""
+def release_tree(tmp_path, marker, touch=None):
+    """A firmware tree like this checkout's, with main.py changed, a module added, and every
+    module under ``touch`` changed (a line more at the top: new line numbers in the .mpy)."""
     tree = tmp_path / f"release-{marker}"
     for name in ("boot.py", "main.py", "lib", "firmware"):
         src = ROOT / name
@@ -20,6 +21,8 @@ def release_tree(tmp_path, marker):
             tree.mkdir(parents=True, exist_ok=True)
             shutil.copy(src, tree / name)
     (tree / "main.py").write_text(f"# main.py of release {marker}\n")
+    for path in sorted((tree / touch).rglob("*.py")) if touch else ():
+        path.write_text(f"# release {marker}\n" + path.read_text())
     (tree / "lib" / "release_note.py").write_text(
         f"# note\n# SPDX-License-Identifier: MIT\nR = {marker!r}\n"
     )
@@ -62,31 +65,43 @@ def test_deploy_swaps_in_new_firmware_and_keeps_identity_and_previous(
     assert back["/.prev/main.py"] == b"# main.py of release B\n"
 
 
-def test_deploy_cut_halfway_leaves_old_firmware_then_completes(device, provisioned, tmp_path):
-    before = device.files()
-    tree = release_tree(tmp_path, "C")
-    device.unplug()
+def test_deploy_cut_halfway_leaves_old_firmware_then_completes(tmp_path):
+    device = Device(tmp_path, fs_blocks=256)
+    try:
+        port = device.plug()
+        assert (
+            cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "b.json"))).exit_code
+            == 0
+        )
+        before = device.files()
+        tree = release_tree(tmp_path, "C", touch="lib")
+        device.unplug()
 
-    def pull_cable_halfway(double):
-        stage = double.root / ".stage"
-        if stage.is_dir() and sum(1 for p in stage.rglob("*") if p.is_file()) >= 8:
-            double.unplug()
+        def pull_cable_halfway(double):
+            stage = double.root / ".stage"
+            if stage.is_dir() and sum(1 for p in stage.rglob("*") if p.is_file()) >= 8:
+                double.unplug()
 
-    port = device.plug(after_exec=pull_cable_halfway)
-    r = cli(port, "deploy", "--tree", str(tree))
-    assert r.exit_code == 1
-    assert r.stderr.startswith(
-        "hadir: koneksi ke perangkat terputus (connection to the device lost)"
-    )
-    device.unplug()
-    cut = device.files()
-    assert code(cut) == code(before)  # the old firmware is intact, byte for byte
-    staged = [p for p in cut if p.startswith("/.stage/")]
-    assert 8 <= len(staged) < len(code(before))  # it really was cut halfway
-    port = device.plug()
-    r = cli(port, "deploy", "--tree", str(tree))
-    assert r.exit_code == 0, r.output
-    assert device.files()["/main.py"] == b"# main.py of release C\n"
+        port = device.plug(after_exec=pull_cable_halfway)
+        r = cli(port, "deploy", "--tree", str(tree))
+        assert r.exit_code == 1
+        assert r.stderr.startswith(
+            "hadir: koneksi ke perangkat terputus (connection to the device lost)"
+        )
+        device.unplug()
+        cut = device.files()
+        assert code(cut) == code(before)  # the old firmware is intact, byte for byte
+        staged = [p for p in cut if p.startswith("/.stage/")]
+        sending = sum(1 for p in (tree / "lib").rglob("*.py") if p.name != "compat_host.py")
+        assert 8 <= len(staged) < sending  # it really was cut halfway
+        port = device.plug()
+        r = cli(port, "deploy", "--tree", str(tree))
+        assert r.exit_code == 0, r.output
+        files = device.files()
+        assert files["/main.py"] == b"# main.py of release C\n"
+        assert files["/lib/pn532/chip.mpy"] != before["/lib/pn532/chip.mpy"]
+    finally:
+        device.unplug()
 
 
 def test_deploy_dry_run_writes_nothing(device, provisioned, tmp_path):
@@ -98,23 +113,33 @@ def test_deploy_dry_run_writes_nothing(device, provisioned, tmp_path):
 
 
 def test_a_swap_cut_midway_is_finished_by_the_next_deploy(device, provisioned, tmp_path):
-    tree = release_tree(tmp_path, "E")
-    r = cli(provisioned, "deploy", "--tree", str(tree))
-    assert r.exit_code == 0, r.output
-    new = code(device.files())
+    before = device.files()
     device.unplug()
-    # Recreate the state of a power cut inside swap(): main.py and lib already moved, rest not.
+    # The state a power cut inside swap() leaves: main.py already swapped, boot.py not yet.
     root = device.root
     (root / ".stage").mkdir()
-    for name in ("boot.py", "firmware", "version.json"):
-        (root / name).rename(root / ".stage" / name)
-    names = ["boot.py", "firmware", "lib", "main.py", "version.json"]
-    (root / ".swap").write_text(json.dumps({"src": "/.stage", "keep": "/.prev", "names": names}))
+    (root / ".stage" / "boot.py").write_text("# boot.py of release F\n")
+    shutil.rmtree(root / ".prev")
+    (root / ".prev").mkdir()
+    (root / "main.py").rename(root / ".prev" / "main.py")
+    (root / "main.py").write_text("# main.py of release F\n")
+    job = {"src": "/.stage", "keep": "/.prev", "names": ["boot.py", "main.py"], "removed": []}
+    (root / ".swap").write_text(json.dumps(job))
     port = device.plug()
-    r = cli(port, "deploy", "--tree", str(tree))
+    r = cli(port, "deploy")  # this checkout's firmware again
     assert r.exit_code == 0, r.output
     assert "resuming" in r.output
-    assert code(device.files()) == new
+    files = device.files()
+    assert code(files) == code(before)  # the cut swap was finished, then this release installed
+    assert "/.swap" not in files and not any(p.startswith("/.stage") for p in files)
+
+
+def test_a_full_update_that_does_not_fit_is_refused_and_changes_nothing(device, provisioned):
+    before = device.files()
+    r = cli(provisioned, "deploy", "--source")  # every file changes: two firmwares > 256 KiB
+    assert r.exit_code == 1
+    assert r.stderr.startswith("hadir: ruang penyimpanan tidak cukup (not enough space")
+    assert code(device.files()) == code(before)
 
 
 def test_deploy_refuses_a_device_without_identity(device):
@@ -129,7 +154,7 @@ def test_deploy_refuses_a_device_without_identity(device):
 )
 def test_the_terminals_watchdog_is_fed_during_a_long_deploy(tmp_path, scale, feed_every, survives):
     """The terminal's boot.py starts a 30 s watchdog at every soft reset (scaled down here)."""
-    dev = Device(tmp_path, wdt_scale=scale)
+    dev = Device(tmp_path, wdt_scale=scale, fs_blocks=256)  # room for two whole firmwares
     try:
         port = dev.plug()
         assert (

@@ -3,10 +3,18 @@
 from tools.devsim import Config, DeviceDouble
 from tools.link import snippet_source
 
-OLD = {"boot.py": "old boot", "main.py": "old main", "lib/a.py": "old a", "version.json": "1"}
+OLD = {
+    "boot.py": "old boot",
+    "main.py": "old main",
+    "lib/a.py": "old a",
+    "lib/gone.py": "old",
+    "version.json": "1",
+}
 NEW = {"boot.py": "new boot", "main.py": "new main", "lib/a.py": "new a", "lib/b.py": "new b",
        "version.json": "2"}  # fmt: skip
-NAMES = ["boot.py", "lib", "main.py", "version.json"]
+NAMES = sorted(NEW)
+REMOVED = ["lib/gone.py"]
+RENAMES = 2 * 4 + 1 + 1  # replaced files twice, the new one once, the removed one once
 
 
 def tree(root, top=""):
@@ -31,7 +39,7 @@ def run(rt, code):
 
 
 def test_swap_cut_after_every_rename_is_finished_by_resume(tmp_path):
-    renames = len(NAMES) * 2
+    renames = RENAMES
     for cut in range(renames + 1):
         root = tmp_path / f"cut{cut}"
         lay(root, OLD)
@@ -50,7 +58,7 @@ def test_swap_cut_after_every_rename_is_finished_by_resume(tmp_path):
             return real(a, b)
 
         os_mod.rename = rename
-        err = run(rt, f"swap('/.stage', '/.prev', {NAMES!r})")
+        err = run(rt, f"swap('/.stage', '/.prev', {NAMES!r}, {REMOVED!r})")
         assert (err == "") == (cut >= renames), (cut, err)
         # Power comes back: a new boot, the journal is found and the swap finished.
         double.stop()
@@ -58,6 +66,6 @@ def test_swap_cut_after_every_rename_is_finished_by_resume(tmp_path):
         assert run(double.runtime, "resume()") == ""
         live = {k: v for k, v in tree(root).items() if not k.startswith(".")}
         assert live == {**NEW, "config.json": "{}"}, cut
-        assert tree(root, ".prev") == OLD, cut
+        assert tree(root, ".prev") == {**OLD, ".added": '["lib/b.py"]'}, cut
         assert not (root / ".stage").exists() and not (root / ".swap").exists()
         double.stop()
