@@ -106,19 +106,28 @@ class Log:
         return self.keys.key is not None
 
     def install_key(self, k0):
+        """K0 from provisioning becomes the key of the log's current epoch: epoch 0 on a new
+        log; K(e), evolved from K0 here, on a log whose key records were all lost."""
         if self.keys.key is not None:
             raise LogError("the log already has its key")
         if len(k0) != 32:
             raise LogError("K0 is 32 bytes")
-        self.keys.store(self._epoch, k0)
+        self.keys.store(self._epoch, wire.epoch_key(k0, self._epoch))
 
     # --- writing -------------------------------------------------------------------------------
 
     def boot(self, door_id, uptime_ms=0):
-        """Count this boot durably, log a BOOT slot and what recovery found; the boot counter."""
+        """Count this boot durably, log a BOOT slot and what recovery found; the boot counter.
+
+        A log so full that only the slot kept for a seal is left stores no BOOT slot (the
+        collector sees the gap in boot counters) rather than fail the boot.
+        """
         self._boot += 1
         self._save()
-        self.append(wire.BOOT, 0, (self._boot << 8) | (door_id & 0xFF), uptime_ms)
+        try:
+            self.append(wire.BOOT, 0, (self._boot << 8) | (door_id & 0xFF), uptime_ms)
+        except LogFull:
+            pass
         self._write_reports()
         return self._boot
 
@@ -235,9 +244,9 @@ class Log:
             self.reports.append(seq)
 
     def _write_reports(self):
-        while self.reports:
-            seq = self.reports[0]
-            self.append(wire.STORAGE, wire.STORAGE_CORRUPT, seq, self._uptime)
+        """Write pending STORAGE/3 reports while space allows (they wait for space if not)."""
+        while self.reports and self.capacity - (self.next_seq - self.ring.tail_base) > _RESERVE:
+            self.append(wire.STORAGE, wire.STORAGE_CORRUPT, self.reports[0], self._uptime)
             self.reports.pop(0)
 
     # --- recovery ------------------------------------------------------------------------------

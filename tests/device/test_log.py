@@ -122,6 +122,20 @@ def test_full_log_refuses_taps_warns_at_80_and_recovers_after_ack():
     assert seq == log.next_seq - 1
 
 
+def test_a_full_log_still_boots_and_seals():
+    log, flash, path = new_log(blocks=2 + 3)
+    with raises(LogFull):
+        for i in range(log.capacity):
+            log.append(wire.TAP, 1, i, i)
+    for boot in range(2, 14):  # a reboot loop eats the reserve, never the boot itself
+        log = Log(flash, path, TID)
+        assert log.boot(1) == boot
+    assert log.capacity - (log.next_seq - log.ring.tail_base) == 1  # kept for the seal
+    coll = Collector(TID, K0)
+    drain(log, coll)  # the slot kept for a seal lets the full log sync
+    assert coll.bad_blocks == [] and len(coll.records()) == log.next_seq
+
+
 def test_torn_slot_becomes_void_and_is_reported():
     log, flash, path = new_log()
     taps(log, 10)
@@ -237,6 +251,23 @@ def test_a_bit_flip_in_one_key_copy_loses_nothing():
     assert log.has_key() and log.keys.key == wire.epoch_key(K0, 1)
 
 
+def test_lost_key_records_take_k0_again_at_the_epoch_reached():
+    log, flash, path = new_log()
+    for i in range(3):
+        taps(log, 4, start=10 * i)
+        log.seal()
+    for s, i in log.keys.current:  # both copies of K(3) destroyed
+        flash.writeblocks(s, bytes(40), i * 40)
+    log = Log(flash, path, TID)
+    assert not log.has_key() and log.epoch == 3
+    log.install_key(K0)  # secrets.json still holds K0 (the terminal keeps it until has_key())
+    assert log.keys.key == wire.epoch_key(K0, 3)
+    taps(log, 2, start=100)
+    coll = Collector(TID, K0)
+    drain(log, coll)
+    assert coll.bad_blocks == [] and len(coll.records()) == log.next_seq
+
+
 def test_lost_state_file_resends_from_the_tail_without_loss():
     log, flash, path = new_log()
     taps(log, 700)
@@ -246,10 +277,35 @@ def test_lost_state_file_resends_from_the_tail_without_loss():
     import os
 
     os.remove(path + "/log.state")
+    os.remove(path + "/log.state.b")
     log = Log(flash, path, TID)
     assert log.boot(1) >= 1
     drain(log, coll)
     assert len(coll.records()) == log.next_seq
+
+
+def test_a_corrupt_state_file_is_reported_and_loses_nothing():
+    for names in (("log.state",), ("log.state.b",), ("log.state", "log.state.b")):
+        log, flash, path = new_log()
+        taps(log, 700)
+        coll = Collector(TID, K0)
+        drain(log, coll)  # the first sector, with the BOOT slot, is reclaimed
+        boots = log.boot_counter
+        for name in names:
+            with open(path + "/" + name, "rb") as f:
+                state = bytearray(f.read())
+            state[5] ^= 0x04  # a flip in the acked watermark
+            with open(path + "/" + name, "wb") as f:
+                f.write(state)
+        log = Log(flash, path, TID)
+        assert log.reports == [0]
+        both = len(names) == 2  # then the boot counter is lost with its BOOT slot
+        assert log.boot(1) == (1 if both else boots + 1)
+        drain(log, coll)
+        recs = coll.records()
+        assert len(recs) == log.next_seq
+        storage = [wire.unpack_slot(s, 0) for q, s in recs if wire.slot_kind(s, 0) == wire.STORAGE]
+        assert [(k, f, p) for k, f, p, u in storage] == [(wire.STORAGE, wire.STORAGE_CORRUPT, 0)]
 
 
 def test_maintain_seals_a_block_before_it_outgrows_a_batch():
@@ -365,3 +421,56 @@ def test_heap_to_build_a_full_default_batch():
         box.append(log.batch(bytes(24), log.block_slots + 1))
     assert wire.decode_batch(box[0]).count == log.block_slots + 1
     assert used is None or used <= 56 * 1024, used
+
+
+def _scenario(flash, path, acked, snaps):
+    """Appends, syncs with acks, a reboot: the cut sweep below runs it until the power fails."""
+    coll = Collector(TID, K0)
+    snaps.append(coll.copy())
+    log = Log(flash, path, TID)
+    log.install_key(K0)
+    log.boot(1)
+    for i in range(60):
+        seq = log.append(wire.TAP, 1, i, i)
+        acked.append(seq)
+        log.maintain()
+        if i % 10 == 9:
+            body = log.batch(bytes(24))
+            log.ack(coll.receive(body))
+            snaps.append(coll.copy())
+            log.maintain()
+        if i == 35:
+            log = Log(flash, path, TID)
+            log.boot(1)
+
+
+def test_every_cut_point_of_a_small_scenario():
+    # The NOR cut sweep under MicroPython itself (state file on VfsPosix); the exhaustive one,
+    # with littlefs cut too, is tests/firmware/test_log_powercut.py.
+    dry = NorFlash(blocks=2 + 3)
+    _scenario(dry, fresh_dir(), [], [])
+    total = dry.ops
+    print("cut points under this interpreter:", total)
+    assert total > 70
+    for k in range(1, total + 1):
+        flash = NorFlash(blocks=2 + 3)
+        flash.cut_at = k
+        flash.tear = (0.0, 0.5, 0.9)[k % 3]
+        path = fresh_dir()
+        acked, snaps = [], []
+        try:
+            _scenario(flash, path, acked, snaps)
+        except PowerCut:
+            pass
+        flash.power_on()
+        log = Log(flash, path, TID)
+        if not log.has_key():
+            log.install_key(K0)
+        assert not acked or log.next_seq > acked[-1], k
+        log.boot(1)
+        coll = snaps[-1].copy() if snaps else Collector(TID, K0)
+        drain(log, coll)
+        assert coll.bad_blocks == [], k
+        held = coll.slots
+        for n, seq in enumerate(acked):
+            assert wire.unpack_slot(held[seq], 0)[:3] == (wire.TAP, 1, n), (k, seq)
