@@ -7,10 +7,12 @@ import time
 
 def reader(kind, pins):
     """PN532 GetFirmwareVersion through hadir's own driver, on the pins of config.json."""
-    import machine
+    try:
+        import machine
 
-    import pn532
-
+        import pn532
+    except ImportError as exc:  # no firmware on the device yet
+        return {"ok": False, "error": repr(exc)}
     try:
         if kind == "i2c":
             bus = machine.I2C(0, sda=machine.Pin(pins["sda"]), scl=machine.Pin(pins["scl"]))

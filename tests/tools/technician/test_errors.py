@@ -46,3 +46,22 @@ def test_device_busy_when_the_firmware_ignores_ctrl_c(device, tmp_path):
     assert r.exit_code == 1
     assert r.stderr.startswith("hadir: perangkat sibuk (device busy)")
     assert "not answering" in r.stderr
+
+
+def test_doctor_on_a_blank_device_reports_instead_of_failing(device):
+    port = device.plug()
+    r = cli(port, "doctor")
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "no module named 'pn532'" in r.output and "no config.json" in r.output
+
+
+def test_no_pn532_answering_fails_the_self_test(tmp_path):
+    dev = Device(tmp_path, reader=False)
+    try:
+        port = dev.plug()
+        r = cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "b.json")))
+        assert r.exit_code == 1
+        assert r.stderr.startswith("hadir: uji mandiri gagal (self-test failed)")
+        assert "PN532Timeout" in r.output
+    finally:
+        dev.unplug()
