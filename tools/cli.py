@@ -78,7 +78,15 @@ TREE = typer.Option(None, "--tree", help="firmware source tree (default: this ch
 
 
 def provision(
-    bundle: str = typer.Option(..., help="bundle from `python -m sync terminals add --bundle`"),
+    bundle: Optional[str] = typer.Option(
+        None, help="from `python -m sync terminals add --bundle`"
+    ),
+    rusun: Optional[str] = typer.Option(None, help="register at the collector: rusun name"),
+    door: Optional[int] = typer.Option(None, help="register at the collector: door number"),
+    collector: Optional[str] = typer.Option(None, envvar="HADIR_COLLECTOR", help="collector URL"),
+    user: Optional[str] = typer.Option(None, envvar="HADIR_USER", help="admin user"),
+    password_file: Optional[str] = typer.Option(None, envvar="HADIR_PASSWORD_FILE"),
+    save_bundle: Optional[str] = typer.Option(None, help="keep the new bundle here (mode 0600)"),
     wifi_ssid: str = typer.Option("", help="Wi-Fi network of the rusun"),
     wifi_password_file: Optional[str] = typer.Option(None, help="file holding the Wi-Fi password"),
     reader: str = typer.Option("uart", help="PN532 bus: uart or i2c"),
@@ -89,7 +97,9 @@ def provision(
     dry_run: bool = DRY,
 ) -> None:
     """Pasang terminal baru / provision a terminal: config, secrets, firmware, self-test."""
-    run("provision", bundle=bundle, wifi_ssid=wifi_ssid, wifi_password_file=wifi_password_file,
+    run("provision", bundle=bundle, rusun=rusun, door=door, collector=collector, user=user,
+        password_file=password_file, save_bundle=save_bundle,
+        wifi_ssid=wifi_ssid, wifi_password_file=wifi_password_file,
         reader=reader, language=language, force=force, source=source, tree=tree,
         dry_run=dry_run)  # fmt: skip
 

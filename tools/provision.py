@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
 import time
@@ -27,8 +28,17 @@ from tools.errors import HadirError
 from tools.link import State
 
 FORMAT = "hadir-provision-1"
-PINS = {"uart": 2, "rx": 16, "tx": 17, "reset": 4, "buzzer": 25, "led": [26, 27, 14],
-        "sda": 21, "scl": 22, "safe": 0}  # fmt: skip
+PINS = {
+    "uart": 2,
+    "rx": 16,
+    "tx": 17,
+    "reset": 4,
+    "buzzer": 25,
+    "led": [26, 27, 14],
+    "sda": 21,
+    "scl": 22,
+    "safe": 0,
+}
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
@@ -58,49 +68,111 @@ def load_bundle(path: pathlib.Path) -> dict[str, Any]:
     return bundle
 
 
-def make_config(bundle: dict[str, Any], wifi_ssid: str, reader: str = "uart",
-                language: str = "id") -> dict[str, Any]:  # fmt: skip
+def make_config(
+    bundle: dict[str, Any], wifi_ssid: str, reader: str = "uart", language: str = "id"
+) -> dict[str, Any]:
     return {
-        "terminal_id": bundle["terminal_id"], "rusun": bundle["rusun"], "door": bundle["door"],
-        "wifi_ssid": wifi_ssid, "collector_url": bundle["collector_url"],
-        "ca_pin": bundle.get("ca_pin"), "reader": reader, "pins": dict(PINS), "display": False,
-        "rtc": False, "debounce_s": 30, "language": language, "utc_offset_min": 420,
+        "terminal_id": bundle["terminal_id"],
+        "rusun": bundle["rusun"],
+        "door": bundle["door"],
+        "wifi_ssid": wifi_ssid,
+        "collector_url": bundle["collector_url"],
+        "ca_pin": bundle.get("ca_pin"),
+        "reader": reader,
+        "pins": dict(PINS),
+        "display": False,
+        "rtc": False,
+        "debounce_s": 30,
+        "language": language,
+        "utc_offset_min": 420,
         "sync_interval_s": 300,
-    }  # fmt: skip
+    }
 
 
 def make_secrets(bundle: dict[str, Any], wifi_password: str) -> dict[str, str]:
     k0 = bytes.fromhex(bundle["k0"])
     kc = wire.config_key(k0).hex()
-    return {"k0": k0.hex(), "kc": kc, "card_key": bundle["card_key"].lower(),
-            "wifi_password": wifi_password}  # fmt: skip
+    return {
+        "k0": k0.hex(),
+        "kc": kc,
+        "card_key": bundle["card_key"].lower(),
+        "wifi_password": wifi_password,
+    }
 
 
 def has_identity(ident: dict[str, Any]) -> bool:
     return ident.get("terminal_id") is not None or bool(ident.get("secrets") or ident.get("data"))
 
 
+def register(args: Any) -> dict[str, Any]:
+    """``POST /api/terminals`` (an admin user): the collector answers the new terminal's bundle."""
+    from tools import collector
+
+    password = pathlib.Path(args.password_file).read_text().strip()
+    body = {"rusun": args.rusun, "door": args.door, "collector_url": args.collector}
+    with collector.client(args.collector, (args.user, password)) as http:
+        bundle = collector.check(http.post("/api/terminals", json=body), "register").json()
+    if args.save_bundle:  # the only copy of K0 outside the collector: owner-only
+        fd = os.open(args.save_bundle, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(bundle, f)
+    return bundle
+
+
+def _bundle_of(args: Any) -> dict[str, Any] | None:
+    if args.bundle:
+        return load_bundle(pathlib.Path(args.bundle))
+    if not (
+        args.rusun
+        and args.door is not None
+        and args.collector
+        and args.user
+        and args.password_file
+    ):
+        raise HadirError(
+            "bundle atau registrasi diperlukan",
+            "a bundle or a registration is needed",
+            "--bundle FILE, or --rusun --door --collector --user --password-file",
+        )
+    return None
+
+
 def do_provision(state: State, args: Any) -> int:
-    bundle = load_bundle(pathlib.Path(args.bundle))
+    for name in ("rusun", "door", "collector", "user", "password_file", "save_bundle"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    bundle = _bundle_of(args)
     password = ""
     if args.wifi_password_file:
         password = pathlib.Path(args.wifi_password_file).read_text().strip()
-    config = make_config(bundle, args.wifi_ssid or "", args.reader, args.language)
-    secrets = make_secrets(bundle, password)
     state.ensure_connected()
     ident = state.ident or {}
     if has_identity(ident) and not args.force:
         raise HadirError(
-            "perangkat sudah punya identitas terminal", "device already holds a terminal identity",
+            "perangkat sudah punya identitas terminal",
+            "device already holds a terminal identity",
             f"terminal {ident.get('terminal_id')}; --force menghapusnya / wipes it (pull first)",
-        )  # fmt: skip
+        )
     files = deploy.release(compile_mpy=not args.source, tree=args.tree)
     if args.dry_run:
         summary = deploy.install(state, files, dry_run=True)
-        ui.console.print(f"dry-run: terminal {bundle['terminal_id']} ({bundle['rusun']}, door "
-                         f"{bundle['door']}), {summary['files']} files, {summary['bytes']} B; "
-                         "tidak ada yang ditulis / nothing written")  # fmt: skip
+        who = (
+            f"terminal {bundle['terminal_id']} ({bundle['rusun']}, door {bundle['door']})"
+            if bundle
+            else f"a new terminal at {args.rusun}, door {args.door}"
+        )
+        ui.console.print(
+            f"dry-run: {who}, {summary['files']} files, {summary['bytes']} B; "
+            "tidak ada yang ditulis / nothing written"
+        )
         return 0
+    if bundle is None:  # only now: a device that would be refused is never registered
+        bundle = register(args)
+        ui.console.print(
+            f"terdaftar / registered at the collector: terminal {bundle['terminal_id']}"
+        )
+    config = make_config(bundle, args.wifi_ssid or "", args.reader, args.language)
+    secrets = make_secrets(bundle, password)
     if has_identity(ident):
         erased = state.call("wipe", "main")
         ui.console.print(f"[yellow]identitas lama dihapus / old identity wiped ({erased} blocks)")
@@ -112,8 +184,11 @@ def do_provision(state: State, args: Any) -> int:
     with ui.transfer("konfigurasi / config", sum(map(len, docs.values()))) as step:
         for name, data in docs.items():
             state.write_file(f"/{name}.json.new", data, lambda d, n, m=name: step(m, d, n))
-    state.call("fsops", "rename", pairs=[("/secrets.json.new", "/secrets.json"),
-                                         ("/config.json.new", "/config.json")])  # fmt: skip
+    state.call(
+        "fsops",
+        "rename",
+        pairs=[("/secrets.json.new", "/secrets.json"), ("/config.json.new", "/config.json")],
+    )
     now = int(time.time()) - wire.HOST_EPOCH_OFFSET
     report = state.call("selftest", "main", set_to=now)
     ok = show_selftest(bundle, summary, report)
@@ -123,21 +198,28 @@ def do_provision(state: State, args: Any) -> int:
 
 
 def show_selftest(bundle: dict[str, Any], summary: dict[str, Any], report: dict[str, Any]) -> bool:
-    table = Table(title=f"terminal {bundle['terminal_id']} · {bundle['rusun']} · pintu/door "
-                        f"{bundle['door']} · firmware {summary['to']}")  # fmt: skip
+    table = Table(
+        title=f"terminal {bundle['terminal_id']} · {bundle['rusun']} · pintu/door "
+        f"{bundle['door']} · firmware {summary['to']}"
+    )
     table.add_column("uji / check")
     table.add_column("hasil / result")
     table.add_column("")
     r = report["reader"]
     fw = r.get("firmware")
-    table.add_row("PN532", f"v{fw[1]}.{fw[2]}" if r["ok"] and fw else r.get("error", "?"),
-                  _mark(r["ok"]))  # fmt: skip
+    table.add_row(
+        "PN532", f"v{fw[1]}.{fw[2]}" if r["ok"] and fw else r.get("error", "?"), _mark(r["ok"])
+    )
     c = report["clock"]
     when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(c["now"] + wire.HOST_EPOCH_OFFSET))
     table.add_row("jam / clock", when, _mark(c["ok"]))
     s = report["storage"]
-    table.add_row("penyimpanan / storage", f"fs {s['fs_free'] // 1024}/{s['fs_total'] // 1024} "
-                  f"KiB free, hlog {s['hlog'] // 1024} KiB", _mark(s["ok"]))  # fmt: skip
+    table.add_row(
+        "penyimpanan / storage",
+        f"fs {s['fs_free'] // 1024}/{s['fs_total'] // 1024} "
+        f"KiB free, hlog {s['hlog'] // 1024} KiB",
+        _mark(s["ok"]),
+    )
     f = report["files"]
     table.add_row(
         "berkas / files", ", ".join(f["missing"]) or "lengkap / complete", _mark(f["ok"])

@@ -147,3 +147,45 @@ def test_a_backlog_longer_than_one_batch_is_pulled_as_several(device, collector_
     assert (
         json.loads(cli(port, "doctor", "--json").output)["log"]["acked"] == 0
     )  # pull acks nothing
+
+
+def test_provision_registers_at_the_collector_then_its_log_is_accepted(
+    device, collector_server, tmp_path
+):
+    service_admin.add_user(collector_server.collector, "tech", "sandi-teknisi", "admin", [])
+    pw = tmp_path / "pw"
+    pw.write_text("sandi-teknisi")
+    saved = tmp_path / "saved.json"
+    port = device.plug()
+    args = [
+        "provision",
+        "--rusun",
+        "Cakung",
+        "--door",
+        "2",
+        "--collector",
+        collector_server.url,
+        "--user",
+        "tech",
+        "--password-file",
+        str(pw),
+        "--save-bundle",
+        str(saved),
+    ]
+    r = cli(port, *args)
+    assert r.exit_code == 0, r.output + r.stderr
+    bundle = json.loads(saved.read_text())
+    assert saved.stat().st_mode & 0o077 == 0
+    terminals = service_admin.list_terminals(collector_server.collector)
+    assert [(t["id"], t["rusun"], t["door"]) for t in terminals] == [
+        (bundle["terminal_id"], "Cakung", 2)
+    ]
+    r = cli(port, *args)  # the device now holds an identity: refused, and nothing registered
+    assert r.exit_code == 1 and "already holds a terminal identity" in r.stderr
+    assert len(service_admin.list_terminals(collector_server.collector)) == 1
+    run_terminal(device, taps=5, tid=bundle["terminal_id"], k0=bundle["k0"])
+    out = tmp_path / "t.hadir"
+    assert cli(port, "pull", "--out", str(out)).exit_code == 0
+    r = cli(None, "upload", str(out))
+    assert r.exit_code == 0, r.output + r.stderr
+    assert stored(collector_server, bundle["terminal_id"]) == (8, 7)
