@@ -228,6 +228,23 @@ def test_a_bit_flip_costs_only_its_own_block():
         assert coll.bad_blocks == ([0] if sealed_first else [])
 
 
+def test_a_slot_flipped_into_a_seal_misleads_the_chain_only_within_its_sector():
+    log, flash, path = new_log()
+    taps(log, 10)
+    tamper = log.append(wire.TAMPER, 0, 0, 5)  # 0x60: one flip away from 0xE0, a SEAL
+    for i in range(5):
+        taps(log, 100, start=100 * i)
+        log.seal()
+    flash.flip(2 * 4096 + HEADER + tamper * wire.SLOT, 7)
+    log = Log(flash, path, TID)
+    assert log.epoch == 5  # from the head sector's header and slots
+    mac = bytearray(8)
+    epoch, after = log._walk(0, log.next_seq, 0, mac)
+    assert epoch == 5 and after == log.next_seq and bytes(mac) == bytes(log._mac)
+    within, _ = log._walk(0, SLOTS, 0, bytearray(8))
+    assert within == 1 + 4  # the fake seal counts inside its own sector (4 real seals there)
+
+
 def test_a_bit_flip_in_a_sector_header_is_reported_and_bridged():
     log, flash, path = new_log()
     taps(log, 3 * SLOTS)
