@@ -39,9 +39,9 @@ def _card_key(c: Collector, rusun_row: tuple) -> bytes:
     return c.vault.open(b"card_key:%d" % rusun_row[0], rusun_row[2])
 
 
-def ensure_rusun(c: Collector, tx: Tx, name: str, skip: Iterable[int] = ()) -> tuple:
-    """The rusun row, created with a fresh card key when new (every card gets a token there,
-    except cards in ``skip``: an import in progress adds theirs at its end)."""
+def ensure_rusun(c: Collector, tx: Tx, name: str) -> tuple:
+    """The rusun row, created with a fresh card key when new (every stored card gets a token
+    there; an import in progress adds its own cards' tokens at its end)."""
     row = store.rusun_by_name(tx, name)
     if row is not None:
         return row
@@ -51,12 +51,11 @@ def ensure_rusun(c: Collector, tx: Tx, name: str, skip: Iterable[int] = ()) -> t
     rid = store.insert_rusun(tx, name, b"")
     key = secrets.token_bytes(16)
     store.set_rusun_card_key(tx, rid, c.vault.seal(b"card_key:%d" % rid, key))
-    skipped = set(skip)
-    cards = [card for card in store.cards_all(tx) if card[0] not in skipped]
+    cards = store.cards_all(tx)
     if cards:
-        uids = [c.vault.open(b"uid:%d" % cid, enc) for cid, enc in cards]
+        uids = [c.vault.open(b"uid:" + bytes(h), enc) for _cid, h, enc in cards]
         toks = card_tokens(key, uids)
-        store.insert_card_tokens(tx, [(rid, tok, cid) for (cid, _), tok in zip(cards, toks)])
+        store.insert_card_tokens(tx, [(rid, tok, card[0]) for card, tok in zip(cards, toks)])
     row = store.rusun_by_name(tx, name)
     assert row is not None
     return row
@@ -224,7 +223,10 @@ class _Import:
         self.c, self.tx, self.now, self.report = c, tx, now, report
         self.rusun: dict[str, tuple] = {}
         self.keys: dict[int, bytes] = {}
-        self.pending: dict[int, bytes] = {}  # new card id -> UID
+        self.pending: dict[bytes, bytes] = {}  # new card's uid_hash -> UID
+        self.new_residents: dict[str, tuple] = {}
+        self.updated_residents: dict[str, tuple] = {}
+        self.new_cards: dict[bytes, list] = {}
         self.changed: set[int] = set()
         self.units = store.units_index(tx)
         self.residents = store.resident_ids(tx)
@@ -234,7 +236,7 @@ class _Import:
     def _rusun(self, name: str) -> tuple:
         r = self.rusun.get(name)
         if r is None:
-            r = self.rusun[name] = ensure_rusun(self.c, self.tx, name, self.pending)
+            r = self.rusun[name] = ensure_rusun(self.c, self.tx, name)
             self.keys[r[0]] = _card_key(self.c, r)
         return r
 
@@ -271,40 +273,50 @@ class _Import:
                 )
         if unit is None:
             unit = self.units[(r[0], unit_name)] = store.insert_unit(tx, r[0], unit_name)
-        new = rid_text not in self.residents
-        if new:
-            self.report.residents += 1
-            self.residents.add(rid_text)
-        store.upsert_resident(tx, rid_text, name, unit, r[0], self.now, new)
+        resident = (rid_text, name, unit, r[0], self.now)
+        if rid_text in self.new_residents or rid_text not in self.residents:
+            if rid_text not in self.new_residents:
+                self.report.residents += 1
+            self.new_residents[rid_text] = resident
+        else:
+            self.updated_residents[rid_text] = resident
         if card is not None:
             if fingerprint is not None:
-                store.set_card_fingerprint(tx, card[0], fingerprint)
+                if card[0] is None:  # a card of this import, not inserted yet
+                    self.new_cards[uid_hash][6] = fingerprint
+                else:
+                    store.set_card_fingerprint(tx, card[0], fingerprint)
                 self.changed.add(r[0])
             self.report.unchanged += 1
             return
         assert token is not None
-        cid = store.insert_card(
-            tx, uid_hash, b"", r[0], unit, rid_text, token, fingerprint, self.now
-        )
-        store.set_card_uid_enc(tx, cid, c.vault.seal(b"uid:%d" % cid, uid))
-        self.pending[cid] = uid
+        uid_enc = c.vault.seal(b"uid:" + uid_hash, uid)
+        self.new_cards[uid_hash] = [uid_hash, uid_enc, r[0], unit, rid_text, token, fingerprint]
+        self.pending[uid_hash] = uid
         self.home_tokens.add((r[0], token))
-        self.cards[uid_hash] = (cid, r[0], unit, rid_text, token, "active")
+        self.cards[uid_hash] = (None, r[0], unit, rid_text, token, "active")
         self.changed.add(r[0])
         self.report.cards += 1
 
     def finish(self) -> None:
-        if not self.pending:
-            return
-        ids = list(self.pending)
-        uids = [self.pending[i] for i in ids]
-        rows = []
-        for other in store.rusun_all(self.tx):
-            key = self.keys.get(other[0]) or _card_key(self.c, other)
-            rows += [(other[0], tok, cid) for cid, tok in zip(ids, card_tokens(key, uids))]
-        store.insert_card_tokens(self.tx, rows)
+        """The deferred writes, in bulk: residents, cards, each card's token under every rusun."""
+        tx = self.tx
+        store.insert_residents(tx, list(self.new_residents.values()))
+        for rid_text, name, unit, rusun_id, now in self.updated_residents.values():
+            store.upsert_resident(tx, rid_text, name, unit, rusun_id, now, new=False)
+        store.insert_cards(tx, [row + [self.now] for row in self.new_cards.values()])
+        if self.pending:
+            ids = {h: v[0] for h, v in store.cards_index(tx).items()}
+            hashes = list(self.pending)
+            uids = [self.pending[h] for h in hashes]
+            rows = []
+            for other in store.rusun_all(tx):
+                key = self.keys.get(other[0]) or _card_key(self.c, other)
+                toks = card_tokens(key, uids)
+                rows += [(other[0], tok, ids[h]) for h, tok in zip(hashes, toks)]
+            store.insert_card_tokens(tx, rows)
         for rusun_id in self.changed:
-            store.bump_allowlist(self.tx, rusun_id)
+            store.bump_allowlist(tx, rusun_id)
 
 
 def _fingerprint(uid: bytes, row: dict[str, str]) -> int | None:

@@ -7,7 +7,7 @@ Reports have their own module (``sync.store_reports``). Column meanings: docs/co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sync.store_db import Tx
@@ -70,7 +70,7 @@ HEALTH_COLUMNS = (
 def _terminal(row: tuple | None) -> dict[str, Any] | None:
     if row is None:
         return None
-    out = dict(zip(TERMINAL_COLUMNS, row[: len(TERMINAL_COLUMNS)]))
+    out: dict[str, Any] = dict(zip(TERMINAL_COLUMNS, row[: len(TERMINAL_COLUMNS)]))
     out["rusun"] = row[len(TERMINAL_COLUMNS)]
     out["allowlist_version"] = row[len(TERMINAL_COLUMNS) + 1]
     return out
@@ -327,7 +327,7 @@ def alerts(tx: Tx, tid: int | None = None, limit: int = 100) -> list[dict[str, A
     return [dict(zip(keys, r)) for r in rows]
 
 
-def insert_health(tx: Tx, tid: int, now: int, health: dict[str, int]) -> None:
+def insert_health(tx: Tx, tid: int, now: int, health: Mapping[Any, int]) -> None:
     cols = ("terminal_id", "received_at") + HEALTH_COLUMNS
     tx.run(
         f"INSERT INTO health ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
@@ -346,10 +346,6 @@ def latest_health(tx: Tx, tid: int) -> dict[str, Any] | None:
 
 
 # --- residents, units, cards ---------------------------------------------------------------------
-
-
-def unit_id(tx: Tx, rusun_id: int, name: str) -> int | None:
-    return tx.value("SELECT id FROM units WHERE rusun_id = ? AND name = ?", (rusun_id, name))
 
 
 def insert_unit(tx: Tx, rusun_id: int, name: str) -> int:
@@ -412,36 +408,6 @@ def card_by_uid_hash(tx: Tx, uid_hash: bytes) -> tuple | None:
     )
 
 
-def card_with_token(tx: Tx, rusun_id: int, token: int) -> int | None:
-    """The id of the active card of this rusun with this home token."""
-    return tx.value(
-        "SELECT id FROM cards WHERE rusun_id = ? AND token = ? AND status = 'active'",
-        (rusun_id, token),
-    )
-
-
-def insert_card(
-    tx: Tx,
-    uid_hash: bytes,
-    uid_enc: bytes,
-    rusun_id: int,
-    unit: int,
-    resident_id: str,
-    token: int,
-    fingerprint: int | None,
-    now: int,
-) -> int:
-    return tx.insert_id(
-        "INSERT INTO cards (uid_hash, uid_enc, rusun_id, unit_id, resident_id, token,"
-        " fingerprint, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (uid_hash, uid_enc, rusun_id, unit, resident_id, token, fingerprint, now),
-    )
-
-
-def set_card_uid_enc(tx: Tx, card_id: int, uid_enc: bytes) -> None:
-    tx.run("UPDATE cards SET uid_enc = ? WHERE id = ?", (uid_enc, card_id))
-
-
 def set_card_fingerprint(tx: Tx, card_id: int, fingerprint: int) -> None:
     tx.run("UPDATE cards SET fingerprint = ? WHERE id = ?", (fingerprint, card_id))
 
@@ -457,8 +423,20 @@ def insert_card_tokens(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
 
 
 def cards_all(tx: Tx) -> list[tuple]:
-    """(id, uid_enc) of every card (to compute tokens for a new rusun)."""
-    return tx.all("SELECT id, uid_enc FROM cards ORDER BY id")
+    """(id, uid_hash, uid_enc) of every card (to compute tokens for a new rusun)."""
+    return tx.all("SELECT id, uid_hash, uid_enc FROM cards ORDER BY id")
+
+
+def insert_residents(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
+    """(resident_id, name, unit_id, rusun_id, registered_at) rows, in bulk."""
+    tx.copy("residents", ("resident_id", "name", "unit_id", "rusun_id", "registered_at"), rows)
+
+
+def insert_cards(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
+    """(uid_hash, uid_enc, rusun_id, unit_id, resident_id, token, fingerprint, enrolled_at)."""
+    cols = ("uid_hash", "uid_enc", "rusun_id", "unit_id", "resident_id", "token", "fingerprint",
+            "enrolled_at")  # fmt: skip
+    tx.copy("cards", cols, rows)
 
 
 def allowlist_entries(tx: Tx, rusun_id: int) -> list[tuple[int, int]]:

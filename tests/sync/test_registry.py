@@ -153,3 +153,18 @@ def test_secrets_are_not_stored_in_clear(collector, settings):
     for secret in (bundle["k0"], bundle["card_key"], UID_1):
         assert bytes.fromhex(secret) not in dump
         assert secret.encode() not in dump.upper() and secret.lower().encode() not in dump
+
+
+def test_one_resident_two_cards_and_a_repeated_row_in_one_file(collector):
+    service_admin.add_terminal(collector, "Marunda", 1)
+    report = _import(
+        collector,
+        f"R1,Siti,MRD-A101,Marunda,{UID_1}\n",
+        f"R1,Siti Aminah,MRD-A101,Marunda,{UID_2}\n",
+        f"R1,Siti Aminah,MRD-A101,Marunda,{UID_1}\n",
+    )
+    assert (report.residents, report.cards, report.unchanged, report.refused) == (1, 2, 1, [])
+    assert [r["name"] for r in service_admin.list_residents(collector)] == ["Siti Aminah"]
+    service_admin.add_terminal(collector, "Cakung", 1)  # a new rusun: tokens for stored cards
+    with collector.db.read() as tx:
+        assert tx.value("SELECT COUNT(*) FROM card_tokens") == 4
