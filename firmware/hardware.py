@@ -18,7 +18,7 @@ import pn532
 from compat import asleep_ms, const, ticks_ms
 from firmware import config as cfg
 
-_WDT_MS = const(30000)
+_WDT_MS = const(60000)  # covers the log's recovery scan at boot, before the tasks feed it
 _LOG_LABEL = "hlog"
 _NTP_DELTA = const(3155673600)  # 1900-01-01 to 2000-01-01 in seconds (RFC 5905 era 0)
 _CRASHES_MAX = const(3)
@@ -236,4 +236,5 @@ def main():
         return
     from firmware import start
 
+    Watchdog().feed()
     start.main("", build, safe_mode, _crashed, machine.reset)

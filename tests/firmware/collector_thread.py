@@ -21,13 +21,17 @@ MASTER_KEY = bytes(range(32))
 
 
 class Running:
-    def __init__(self, tmp: pathlib.Path, db: str | None = None, after_commit=None) -> None:
+    def __init__(
+        self, tmp: pathlib.Path, db: str | None = None, after_commit=None, tls=None
+    ) -> None:
         settings = Settings(
             db=db or str(tmp / "collector.db"), master_key=MASTER_KEY, after_commit=after_commit
         )
         self.app = create_app(settings)
         self.collector = self.app.state.collector
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning")
+        extra = {} if tls is None else {"ssl_certfile": tls[0], "ssl_keyfile": tls[1]}
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", **extra)
+        self.scheme = "http" if tls is None else "https"
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = ""
@@ -39,7 +43,7 @@ class Running:
                 break
             time.sleep(0.01)
         sock = self.server.servers[0].sockets[0]
-        self.url = "http://127.0.0.1:%d" % sock.getsockname()[1]
+        self.url = "%s://127.0.0.1:%d" % (self.scheme, sock.getsockname()[1])
         return self
 
     def __exit__(self, *exc: object) -> None:
