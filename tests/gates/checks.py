@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEVICE_PATHS = ("boot.py", "main.py", "lib", "firmware", "tools/sim")
+DEVICE_PATHS = ("boot.py", "main.py", "lib", "firmware", "tools/sim", "tools/device")
 STUBS = ROOT / ".stubs"
 PYRIGHT = ROOT / "node_modules" / "pyright" / "index.js"
 # Host-only helpers that live in lib/ so compat.py can import them on CPython; never on a terminal.

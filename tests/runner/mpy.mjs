@@ -12,7 +12,7 @@ import url from "node:url";
 
 const ROOT = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), "../..");
 // What a terminal holds, plus the MicroPython-compatible simulator cores and the device tests.
-const TREE = ["boot.py", "main.py", "lib", "firmware", "tools/__init__.py", "tools/sim", "tests/device"];
+const TREE = ["boot.py", "main.py", "lib", "firmware", "tools/__init__.py", "tools/sim", "tools/device", "tests/device"];
 
 function parseHeap(text) {
   const m = /^(\d+)([km]?)$/i.exec(text);

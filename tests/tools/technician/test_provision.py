@@ -1,0 +1,109 @@
+# provision against the device double, through the real mpremote transport.
+# SPDX-License-Identifier: MIT
+import json
+
+from firmware import wire
+from tests.tools.technician.conftest import CARD_KEY, K0, cli, write_bundle
+
+
+def test_provision_writes_identity_firmware_and_passes_self_test(device, tmp_path):
+    port = device.plug()
+    bundle = write_bundle(tmp_path / "t7.json")
+    pw = tmp_path / "pw"
+    pw.write_text("rahasia\n")
+    r = cli(
+        port,
+        "provision",
+        "--bundle",
+        str(bundle),
+        "--wifi-ssid",
+        "RUSUN-MARUNDA",
+        "--wifi-password-file",
+        str(pw),
+    )
+    assert r.exit_code == 0, r.output
+    files = device.files()
+    config = json.loads(files["/config.json"])
+    assert config["terminal_id"] == 7 and config["rusun"] == "Marunda"
+    assert config["wifi_ssid"] == "RUSUN-MARUNDA"
+    secrets = json.loads(files["/secrets.json"])
+    assert secrets["k0"] == K0 and secrets["card_key"] == CARD_KEY
+    assert secrets["kc"] == wire.config_key(bytes.fromhex(K0)).hex()
+    assert secrets["wifi_password"] == "rahasia"
+    assert "/boot.py" in files and "/lib/pn532/chip.mpy" in files
+    assert "/firmware/wire.mpy" in files and "/lib/compat_host.mpy" not in files
+    assert files["/lib/pn532/chip.mpy"][:1] == b"M"  # mpy-cross output, not source
+    assert "v1.6" in r.output  # the PN532 answered GetFirmwareVersion through hadir's driver
+    assert "GAGAL" not in r.output
+    assert not any(p.startswith("/.stage") for p in files)
+    assert "rahasia" not in r.output and K0 not in r.output  # no secrets on screen
+
+
+def test_provision_refuses_an_existing_identity_unless_forced(device, tmp_path):
+    port = device.plug()
+    assert (
+        cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "a.json"))).exit_code == 0
+    )
+    (device.root / "data").mkdir(exist_ok=True)
+    (device.root / "data" / "log.state").write_bytes(b"x" * 30)
+    before = device.files()
+    other = write_bundle(tmp_path / "b.json", terminal_id=8)
+    r = cli(port, "provision", "--bundle", str(other))
+    assert r.exit_code == 1
+    assert r.stderr.startswith("hadir: perangkat sudah punya identitas terminal (device already")
+    assert "terminal 7" in r.stderr
+    assert device.files() == before  # nothing touched
+    r = cli(port, "provision", "--bundle", str(other), "--force")
+    assert r.exit_code == 0, r.output + r.stderr
+    files = device.files()
+    assert json.loads(files["/config.json"])["terminal_id"] == 8
+    assert "/data/log.state" not in files  # the old identity's log state is gone
+    with open(device.flash, "rb") as f:
+        assert set(f.read(4096 * 4)) == {0xFF}  # and its raw log erased
+
+
+def test_provision_dry_run_writes_nothing(device, tmp_path):
+    port = device.plug()
+    r = cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "a.json")), "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "nothing written" in r.output
+    assert device.files() == {}
+
+
+def test_provision_from_the_collectors_own_cli_bundle(device, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sync.cli import app as sync_app
+
+    monkeypatch.setenv("HADIR_DB", str(tmp_path / "hadir.db"))
+    monkeypatch.setenv("HADIR_MASTER_KEY", "ab" * 32)
+    bundle = tmp_path / "t.json"
+    r = CliRunner().invoke(
+        sync_app,
+        [
+            "terminals",
+            "add",
+            "--rusun",
+            "Marunda",
+            "--door",
+            "2",
+            "--bundle",
+            str(bundle),
+            "--collector-url",
+            "http://192.168.1.10:8000",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    port = device.plug()
+    r = cli(port, "provision", "--bundle", str(bundle), "--wifi-ssid", "MARUNDA")
+    assert r.exit_code == 0, r.output + r.stderr
+    config = json.loads(device.files()["/config.json"])
+    assert (config["door"], config["collector_url"]) == (2, "http://192.168.1.10:8000")
+
+
+def test_a_bundle_that_is_not_one_is_refused(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text(json.dumps({"format": "hadir-provision-1", "terminal_id": 7, "k0": "zz"}))
+    r = cli("/dev/null", "provision", "--bundle", str(bad))
+    assert r.exit_code == 1
+    assert r.stderr.startswith("hadir: bundle provisi tidak sah (invalid provisioning bundle)")

@@ -1,0 +1,148 @@
+# deploy: replace a terminal's firmware files, staged and hash-checked, keeping one for rollback.
+# SPDX-License-Identifier: MIT
+"""Only code moves: ``/boot.py``, ``/main.py``, ``/lib``, ``/firmware`` and ``/version.json``.
+``/config.json``, ``/secrets.json``, ``/allow.bin``, ``/data`` and the raw log are never touched.
+
+1. A swap left half-done (power cut, cable pulled) is finished first (``fsops.resume``).
+2. Only files whose SHA-256 differs from the live copy go to ``/.stage`` (progress bar): a
+   terminal's 256 KiB littlefs cannot hold two whole firmwares. When space is short the previous
+   version is dropped first; when it still does not fit, nothing changes (one clear error).
+3. The device hashes ``/.stage``; unless every file is there with the right SHA-256, nothing
+   changes (the old firmware keeps running; the next deploy starts the stage again).
+4. ``fsops.swap`` moves each replaced (and each removed) live file to ``/.prev`` and the staged
+   one into place, journaled. ``--rollback`` swaps ``/.prev`` back in.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import posixpath
+from typing import Any
+
+from tools import build, ui
+from tools.errors import HadirError
+from tools.link import State
+
+NAMES = ("boot.py", "main.py", "lib", "firmware", "version.json")
+STAGE = "/.stage"
+_BLOCK = 4096
+_INLINE = 128  # littlefs inline limit as MicroPython configures it (cache size 4 x 32 bytes)
+
+
+def release(compile_mpy: bool = True, tree: str | None = None) -> dict[str, bytes]:
+    root = pathlib.Path(tree) if tree else build.ROOT
+    files = build.firmware_files(root, compile_mpy=compile_mpy)
+    meta = {"version": build.version_of(files), "files": len(files)}
+    files["/version.json"] = json.dumps(meta).encode()
+    return files
+
+
+def _blocks(size: int) -> int:
+    """littlefs blocks a file takes: small ones are inlined in their directory's metadata."""
+    return 0 if size <= _INLINE else -(-size // _BLOCK)
+
+
+def install(state: State, files: dict[str, bytes], dry_run: bool = False) -> dict[str, Any]:
+    """Stage the changed files, verify them on the device, swap them in; returns a summary."""
+    pending = state.call("fsops", "state")
+    if pending["journal"] and not dry_run:
+        ui.console.print("[yellow]melanjutkan pertukaran yang terputus / resuming a cut swap")
+        state.call("fsops", "resume")
+    live = state.call("fsops", "hashes", top="/", names=list(NAMES))
+    want = {path: build.digest(data) for path, data in files.items()}
+    send = sorted(p for p in files if live.get(p) != want[p])
+    removed = sorted(p for p in live if p not in files)
+    total = sum(len(files[p]) for p in send)
+    to = json.loads(files["/version.json"])["version"]
+    summary = {
+        "files": len(files),
+        "sent": len(send),
+        "bytes": total,
+        "removed": len(removed),
+        "unchanged": len(files) - len(send),
+        "from": pending.get("version"),
+        "to": to,
+    }
+    if dry_run or not send and not removed:
+        return summary
+    need = (sum(_blocks(len(files[p])) for p in send) + 4) * _BLOCK  # + stage dirs, journal
+    if state.call("fsops", "free") < need and pending["prev"]:
+        ui.console.print(
+            "[yellow]ruang sempit: versi sebelumnya dihapus / low space: the previous "
+            "version is dropped"
+        )
+        state.call("fsops", "rmtree", path="/.prev")
+    free = state.call("fsops", "free")
+    if free < need:
+        raise HadirError(
+            "ruang penyimpanan tidak cukup",
+            "not enough space to stage the update",
+            f"need {need // 1024} KiB, free {free // 1024} KiB; firmware lama tetap / "
+            "old firmware kept",
+        )
+    state.call("fsops", "rmtree", path=STAGE)
+    dirs = sorted({posixpath.dirname(STAGE + p) for p in send})
+    state.call("fsops", "makedirs", paths=dirs)
+    with ui.transfer("salin / copy", total) as step:
+        for path in send:
+            state.write_file(STAGE + path, files[path], lambda d, n, p=path: step(p, d, n))
+    tops = sorted({p.split("/")[1] for p in send})
+    got = state.call("fsops", "hashes", top=STAGE, names=tops)
+    expected = {p: want[p] for p in send}
+    if got != expected:
+        bad = sorted(p for p in set(expected) | set(got) if got.get(p) != expected.get(p))
+        detail = f"{', '.join(bad[:5])}; firmware lama tetap / old firmware kept"
+        raise HadirError("hash berkas tidak cocok", "file hashes do not match", detail)
+    state.call(
+        "fsops",
+        "swap",
+        src=STAGE,
+        keep="/.prev",
+        names=[p[1:] for p in send],
+        removed=[p[1:] for p in removed],
+    )
+    return summary
+
+
+def rollback(state: State) -> dict[str, Any]:
+    pending = state.call("fsops", "state")
+    if not pending["prev"]:
+        raise HadirError("tidak ada versi sebelumnya", "no previous version to roll back to")
+    names, added = state.call("fsops", "kept", top="/.prev")
+    state.call("fsops", "swap", src="/.prev", keep="/.next", names=names, removed=added)
+    state.call("fsops", "rename", pairs=[("/.next", "/.prev")])
+    return {"from": pending["version"], "to": pending["prev_version"]}
+
+
+def do_deploy(state: State, args: Any) -> int:
+    state.ensure_connected()
+    ident = state.ident or {}
+    if ident.get("terminal_id") is None and not args.force:
+        raise HadirError(
+            "terminal belum diprovisi",
+            "terminal not provisioned",
+            "jalankan / run: python -m tools provision",
+        )
+    if args.rollback:
+        if args.dry_run:
+            ui.console.print(
+                "dry-run: rollback ke / to", state.call("fsops", "state")["prev_version"]
+            )
+            return 0
+        done = rollback(state)
+        ui.console.print(f"[green]rollback selesai / done: {done['from']} -> {done['to']}")
+        return 0
+    files = release(compile_mpy=not args.source, tree=args.tree)
+    summary = install(state, files, dry_run=args.dry_run)
+    word = (
+        "dry-run, tidak ada yang ditulis / nothing written"
+        if args.dry_run
+        else "terpasang / installed"
+    )
+    ui.console.print(
+        f"[green]firmware {summary['to']}[/] {word}: {summary['files']} berkas / files, "
+        f"{summary['sent']} dikirim / sent ({summary['bytes']} B), {summary['unchanged']} sama / "
+        f"unchanged; sebelumnya / previous: {summary['from']}"
+    )
+    return 0

@@ -1,0 +1,80 @@
+# selftest: device-side snippet; after provisioning, do the PN532, the clock and the storage work?
+# SPDX-License-Identifier: MIT
+import json
+import os
+import time
+
+
+def reader(kind, pins):
+    """PN532 GetFirmwareVersion through hadir's own driver, on the pins of config.json."""
+    try:
+        import machine
+
+        import pn532
+    except ImportError as exc:  # no firmware on the device yet
+        return {"ok": False, "error": repr(exc)}
+    try:
+        if kind == "i2c":
+            bus = machine.I2C(0, sda=machine.Pin(pins["sda"]), scl=machine.Pin(pins["scl"]))
+            chip = pn532.PN532I2C(bus)
+        else:
+            uart = machine.UART(pins["uart"], baudrate=115200, tx=pins["tx"], rx=pins["rx"])
+            chip = pn532.PN532UART(uart)
+        chip.init()
+        return {"ok": True, "firmware": tuple(chip.firmware_version())}
+    except (pn532.PN532Error, OSError) as exc:
+        return {"ok": False, "error": repr(exc)}
+
+
+def clock(set_to=None):
+    """Device wall time (seconds since 2000), first set from the laptop if ``set_to`` is given."""
+    if set_to is not None:
+        import machine
+
+        t = time.gmtime(set_to)
+        machine.RTC().datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0))
+    return {"ok": time.gmtime()[0] >= 2024, "now": time.time()}
+
+
+def storage():
+    import esp32
+
+    st = os.statvfs("/")
+    out = {"fs_total": st[0] * st[2], "fs_free": st[0] * st[3], "hlog": 0}
+    parts = esp32.Partition.find(esp32.Partition.TYPE_DATA, label="hlog")
+    if parts:
+        out["hlog"] = parts[0].info()[3]
+    out["ok"] = out["hlog"] > 0 and out["fs_free"] > 0
+    return out
+
+
+def files():
+    missing = []
+    for path in ("/boot.py", "/main.py", "/config.json", "/secrets.json", "/version.json"):
+        try:
+            os.stat(path)
+        except OSError:
+            missing.append(path)
+    try:
+        with open("/config.json") as f:
+            json.load(f)
+        valid = True
+    except (OSError, ValueError):
+        valid = False
+    return {"ok": not missing and valid, "missing": missing, "config_valid": valid}
+
+
+def main(set_to=None):
+    cfg = {}
+    try:
+        with open("/config.json") as f:
+            cfg = json.load(f)
+    except (OSError, ValueError):
+        pass
+    pins = cfg.get("pins") or {"uart": 2, "rx": 16, "tx": 17, "sda": 21, "scl": 22}
+    return {
+        "reader": reader(cfg.get("reader", "uart"), pins),
+        "clock": clock(set_to),
+        "storage": storage(),
+        "files": files(),
+    }

@@ -1,0 +1,166 @@
+# doctor: one screen on a terminal's health over USB: reader, clock, storage, backlog, faults.
+# SPDX-License-Identifier: MIT
+"""Two device snippets: ``health.main`` (files, log counters from ``firmware.log``, file system)
+and ``selftest.reader`` (a live GetFirmwareVersion). What only the running application knows
+(last sync, Wi-Fi signal, reader recoveries, recent faults) comes from ``/data/status.json`` when
+the application writes it (format in docs/tools.md); otherwise doctor says it is unknown."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from rich.table import Table
+
+from firmware import wire
+from tools import ui
+from tools.link import State
+
+CLOCK = {0: "belum diatur / unset", 1: "NTP", 2: "collector", 3: "RTC"}
+UNKNOWN = "[dim]tidak diketahui / unknown[/]"
+
+
+def collect(state: State) -> dict[str, Any]:
+    state.ensure_connected()
+    report = state.call("health", "main")
+    pins = report.get("pins") or {"uart": 2, "rx": 16, "tx": 17, "sda": 21, "scl": 22}
+    kind = (report.get("config") or {}).get("reader") or "uart"
+    report["reader"] = state.call("selftest", "reader", kind=kind, pins=pins)
+    report["laptop_now"] = int(time.time()) - wire.HOST_EPOCH_OFFSET
+    return report
+
+
+def _ago(seconds: float | None) -> str:
+    if seconds is None:
+        return UNKNOWN
+    s = int(seconds)
+    if s < 120:
+        return f"{s} s"
+    if s < 7200:
+        return f"{s // 60} min"
+    if s < 172800:
+        return f"{s // 3600} h"
+    return f"{s // 86400} hari / days"
+
+
+def rows(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """(item, value, ok) — ok None when there is nothing to judge."""
+    cfg, st, log = r.get("config") or {}, r.get("status") or {}, r.get("log") or {}
+    out: list[tuple[str, str, bool | None]] = []
+    ver = (r.get("version") or {}).get("version", "?")
+    out.append(
+        (
+            "terminal",
+            f"{cfg.get('terminal_id')} · {cfg.get('rusun')} · pintu/door "
+            f"{cfg.get('door')} · firmware {ver}",
+            cfg.get("terminal_id") is not None,
+        )
+    )
+    rd = r["reader"]
+    fw = rd.get("firmware")
+    rec = st.get("reader_recoveries")
+    extra = f"; pemulihan / recoveries {rec}, galat baca / read errors {st.get('read_errors', 0)}"
+    out.append(
+        (
+            "PN532",
+            (f"v{fw[1]}.{fw[2]}" if rd["ok"] and fw else rd.get("error", "?"))
+            + (extra if rec is not None else ""),
+            rd["ok"],
+        )
+    )
+    offset = r["now"] - r["laptop_now"]
+    quality = CLOCK.get(st.get("clock_quality"), UNKNOWN) if st else UNKNOWN
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(r["now"] + wire.HOST_EPOCH_OFFSET))
+    out.append(
+        (
+            "jam / clock",
+            f"{when} UTC, selisih / offset {offset:+d} s, sumber / source {quality}",
+            abs(offset) <= 2,
+        )
+    )
+    fs = r["fs"]
+    used = fs["total"] - fs["free"]
+    out.append(
+        (
+            "berkas / files",
+            f"{used // 1024} / {fs['total'] // 1024} KiB terpakai / used",
+            fs["free"] > 16 * 1024,
+        )
+    )
+    if "error" in log:
+        out.append(("log", log["error"], False))
+    else:
+        pm = log["used_per_mille"]
+        wear = st.get("erases")
+        out.append(
+            (
+                "log",
+                f"{pm / 10:.1f} % dari / of {log['capacity']} slot, seq "
+                f"{log['next_seq']}, boot {log['boot_counter']}, epoch {log['epoch']}"
+                + (f", hapus / erases {wear}" if wear is not None else "")
+                + (
+                    f", [red]{log['corrupt_found']} rusak / corrupt"
+                    if log["corrupt_found"]
+                    else ""
+                ),
+                pm < 800 and not log["corrupt_found"],
+            )
+        )
+        oldest = st.get("oldest_unsynced_s")
+        out.append(
+            (
+                "antrean / backlog",
+                f"{log['backlog']} slot belum terkirim / unsynced"
+                + (f", tertua / oldest {_ago(oldest)}" if oldest is not None else ""),
+                log["backlog"] < 4096,
+            )
+        )
+    last = st.get("last_sync")
+    out.append(
+        (
+            "sinkron / last sync",
+            (f"{_ago(r['now'] - last)} lalu / ago, {st.get('last_sync_result', '?')}")
+            if last
+            else UNKNOWN,
+            None if not last else r["now"] - last < 86400,
+        )
+    )
+    rssi = st.get("wifi_rssi")
+    out.append(
+        (
+            "Wi-Fi",
+            f"{cfg.get('wifi_ssid') or '-'}, RSSI "
+            + (f"{rssi} dBm" if rssi is not None else UNKNOWN),
+            None if rssi is None else rssi > -80,
+        )
+    )
+    faults = st.get("faults") or []
+    text = "; ".join(f"{_ago(r['now'] - f[0])} lalu: {f[1]}" for f in faults[-5:]) or (
+        "tidak ada / none" if st else UNKNOWN
+    )
+    out.append(("gangguan / faults", text, None if not st else not faults))
+    out.append(
+        (
+            "rahasia / secrets",
+            "ada / present" if r["secrets"] else "TIDAK ADA / missing",
+            r["secrets"],
+        )
+    )
+    return out
+
+
+def do_doctor(state: State, args: Any) -> int:
+    report = collect(state)
+    if args.json:
+        ui.console.print_json(json.dumps(report))
+        return 0
+    table = Table(title="hadir doctor", show_header=False, expand=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    table.add_column("")
+    for item, value, ok in rows(report):
+        mark = "" if ok is None else ("[green]OK" if ok else "[red]PERIKSA / CHECK")
+        table.add_row(item, value, mark)
+    ui.console.print(table)
+    return 0

@@ -1,0 +1,109 @@
+# image: a littlefs image of a terminal's whole file system, for flashing many with esptool.
+# SPDX-License-Identifier: MIT
+"""``python -m tools image --out vfs.bin [--bundle t7.json] [--from DIR] [--blocks 64]``
+
+Geometry as ESP32 MicroPython mounts its ``vfs`` partition (``vfs.VfsLfs2`` with readsize=32,
+progsize=32, lookahead=32 on 4096-byte blocks), littlefs on-disk version 2.0 so every littlefs v2
+reader mounts it. Default size 64 blocks = 256 KiB: the partition left next to the 1.75 MiB raw
+``hlog`` partition. Without ``--from`` the tree is this checkout's firmware (compiled, as deploy
+sends it) plus ``/data``; with ``--bundle`` also that terminal's ``config.json`` and
+``secrets.json`` (then the image holds secrets: it is written with mode 0600). Flash it with
+``esptool.py write_flash <vfs offset> vfs.bin`` (the offset is in the partition table).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import posixpath
+from typing import Any
+
+import littlefs
+
+from tools import ui
+from tools.errors import HadirError
+
+BLOCK_SIZE = 4096
+DISK_VERSION = 0x00020000  # littlefs 2.0
+
+
+def geometry(blocks: int) -> dict[str, int]:
+    return {"block_size": BLOCK_SIZE, "block_count": blocks, "read_size": 32, "prog_size": 32,
+            "lookahead_size": 32, "name_max": 255, "disk_version": DISK_VERSION}  # fmt: skip
+
+
+def tree_of(folder: pathlib.Path) -> tuple[dict[str, bytes], list[str]]:
+    """Files and (also empty) directories of a host folder, as device paths."""
+    files: dict[str, bytes] = {}
+    dirs: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        dev = "/" + path.relative_to(folder).as_posix()
+        if path.is_dir():
+            dirs.append(dev)
+        elif path.is_file():
+            files[dev] = path.read_bytes()
+    return files, dirs
+
+
+def build_image(files: dict[str, bytes], dirs: list[str], blocks: int) -> bytes:
+    fs = littlefs.LittleFS(**geometry(blocks))
+    wanted = set(dirs) | {posixpath.dirname(p) for p in files}
+    try:
+        for d in sorted(wanted):
+            if d != "/":
+                fs.makedirs(d, exist_ok=True)
+        for path in sorted(files):
+            with fs.open(path, "wb") as f:
+                f.write(files[path])
+    except littlefs.LittleFSError as exc:
+        raise HadirError("image penuh", "image too small", f"{exc}; try --blocks") from None
+    return bytes(fs.context.buffer)
+
+
+def read_image(data: bytes, blocks: int) -> tuple[dict[str, bytes], list[str]]:
+    """Mount an image and list it (what the tests check against the device tree)."""
+    ctx = littlefs.UserContext(len(data))
+    ctx.buffer[:] = data
+    fs = littlefs.LittleFS(context=ctx, mount=False, **geometry(blocks))
+    fs.mount()
+    files: dict[str, bytes] = {}
+    dirs: list[str] = []
+    for top, dnames, fnames in fs.walk("/"):
+        for d in dnames:
+            dirs.append(posixpath.join(top, d))
+        for name in fnames:
+            path = posixpath.join(top, name)
+            with fs.open(path, "rb") as f:
+                files[path] = f.read()
+    return files, sorted(dirs)
+
+
+def do_image(state: Any, args: Any) -> int:
+    from tools import deploy, provision
+
+    if args.tree:
+        files, dirs = tree_of(pathlib.Path(args.tree))
+    else:
+        files = deploy.release(compile_mpy=not args.source)
+        dirs = ["/data"]
+        if args.bundle:
+            bundle = provision.load_bundle(pathlib.Path(args.bundle))
+            config = provision.make_config(bundle, args.wifi_ssid)
+            files["/config.json"] = json.dumps(config).encode()
+            files["/secrets.json"] = json.dumps(provision.make_secrets(bundle, "")).encode()
+    image = build_image(files, dirs, args.blocks)
+    size = sum(map(len, files.values()))
+    if args.dry_run:
+        ui.console.print(f"dry-run: {len(files)} files, {size} B, {args.blocks} blocks; "
+                         "tidak ada yang ditulis / nothing written")  # fmt: skip
+        return 0
+    out = pathlib.Path(args.out)
+    secret = "/secrets.json" in files
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if secret else 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(image)
+    note = " (rahasia / secret, 0600)" if secret else ""
+    ui.console.print(f"[green]image[/] {out}: {len(files)} berkas / files, {size} B in "
+                     f"{args.blocks} x {BLOCK_SIZE} B, littlefs v2.0{note}")  # fmt: skip
+    return 0

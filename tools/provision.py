@@ -1,0 +1,232 @@
+# provision: make a blank ESP32 a hadir terminal from the collector's provisioning bundle.
+# SPDX-License-Identifier: MIT
+"""``python -m tools provision --bundle t7.json --wifi-ssid RUSUN --wifi-password-file pw``
+
+1. Reads the bundle (``python -m sync terminals add --bundle FILE``; format ``hadir-provision-1``)
+   and builds ``/config.json`` and ``/secrets.json`` (docs/contracts §3; ``kc`` derived from K0).
+2. Refuses a device that already holds an identity (config, secrets or log state) unless
+   ``--force``, which first wipes that identity and erases the raw log.
+3. Installs the firmware as ``deploy`` does (compiled with mpy-cross, staged, hash-checked).
+4. Writes config and secrets to ``*.new`` and renames them into place (secrets first).
+5. Sets the device clock from the laptop and runs the self-test (PN532, clock, storage, files).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import time
+from typing import Any
+
+from rich.table import Table
+
+from firmware import wire
+from tools import deploy, ui
+from tools.errors import HadirError
+from tools.link import State
+
+FORMAT = "hadir-provision-1"
+PINS = {
+    "uart": 2,
+    "rx": 16,
+    "tx": 17,
+    "reset": 4,
+    "buzzer": 25,
+    "led": [26, 27, 14],
+    "sda": 21,
+    "scl": 22,
+    "safe": 0,
+}
+_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+_HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+
+
+def bad_bundle(detail: str) -> HadirError:
+    return HadirError("bundle provisi tidak sah", "invalid provisioning bundle", detail)
+
+
+def load_bundle(path: pathlib.Path) -> dict[str, Any]:
+    try:
+        bundle = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise bad_bundle(f"{path}: {exc}") from None
+    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+        raise bad_bundle(f"format is not {FORMAT}")
+    tid = bundle.get("terminal_id")
+    if not isinstance(tid, int) or tid <= 0:
+        raise bad_bundle("terminal_id")
+    if not _HEX64.match(str(bundle.get("k0", ""))):
+        raise bad_bundle("k0 must be 64 hex digits")
+    if not _HEX32.match(str(bundle.get("card_key", ""))):
+        raise bad_bundle("card_key must be 32 hex digits")
+    if not str(bundle.get("collector_url", "")).startswith(("http://", "https://")):
+        raise bad_bundle("collector_url")
+    if not bundle.get("rusun") or not isinstance(bundle.get("door"), int):
+        raise bad_bundle("rusun, door")
+    return bundle
+
+
+def make_config(
+    bundle: dict[str, Any], wifi_ssid: str, reader: str = "uart", language: str = "id"
+) -> dict[str, Any]:
+    return {
+        "terminal_id": bundle["terminal_id"],
+        "rusun": bundle["rusun"],
+        "door": bundle["door"],
+        "wifi_ssid": wifi_ssid,
+        "collector_url": bundle["collector_url"],
+        "ca_pin": bundle.get("ca_pin"),
+        "reader": reader,
+        "pins": dict(PINS),
+        "display": False,
+        "rtc": False,
+        "debounce_s": 30,
+        "language": language,
+        "utc_offset_min": 420,
+        "sync_interval_s": 300,
+    }
+
+
+def make_secrets(bundle: dict[str, Any], wifi_password: str) -> dict[str, str]:
+    k0 = bytes.fromhex(bundle["k0"])
+    kc = wire.config_key(k0).hex()
+    return {
+        "k0": k0.hex(),
+        "kc": kc,
+        "card_key": bundle["card_key"].lower(),
+        "wifi_password": wifi_password,
+    }
+
+
+def has_identity(ident: dict[str, Any]) -> bool:
+    return ident.get("terminal_id") is not None or bool(ident.get("secrets") or ident.get("data"))
+
+
+def register(args: Any) -> dict[str, Any]:
+    """``POST /api/terminals`` (an admin user): the collector answers the new terminal's bundle."""
+    from tools import collector
+
+    password = pathlib.Path(args.password_file).read_text().strip()
+    body = {"rusun": args.rusun, "door": args.door, "collector_url": args.collector}
+    with collector.client(args.collector, (args.user, password)) as http:
+        bundle = collector.check(http.post("/api/terminals", json=body), "register").json()
+    if args.save_bundle:  # the only copy of K0 outside the collector: owner-only
+        fd = os.open(args.save_bundle, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(bundle, f)
+    return bundle
+
+
+def _bundle_of(args: Any) -> dict[str, Any] | None:
+    if args.bundle:
+        return load_bundle(pathlib.Path(args.bundle))
+    if not (
+        args.rusun
+        and args.door is not None
+        and args.collector
+        and args.user
+        and args.password_file
+    ):
+        raise HadirError(
+            "bundle atau registrasi diperlukan",
+            "a bundle or a registration is needed",
+            "--bundle FILE, or --rusun --door --collector --user --password-file",
+        )
+    return None
+
+
+def do_provision(state: State, args: Any) -> int:
+    for name in ("rusun", "door", "collector", "user", "password_file", "save_bundle"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    bundle = _bundle_of(args)
+    password = ""
+    if args.wifi_password_file:
+        password = pathlib.Path(args.wifi_password_file).read_text().strip()
+    state.ensure_connected()
+    ident = state.ident or {}
+    if has_identity(ident) and not args.force:
+        raise HadirError(
+            "perangkat sudah punya identitas terminal",
+            "device already holds a terminal identity",
+            f"terminal {ident.get('terminal_id')}; --force menghapusnya / wipes it (pull first)",
+        )
+    files = deploy.release(compile_mpy=not args.source, tree=args.tree)
+    if args.dry_run:
+        summary = deploy.install(state, files, dry_run=True)
+        who = (
+            f"terminal {bundle['terminal_id']} ({bundle['rusun']}, door {bundle['door']})"
+            if bundle
+            else f"a new terminal at {args.rusun}, door {args.door}"
+        )
+        ui.console.print(
+            f"dry-run: {who}, {summary['files']} files, {summary['bytes']} B; "
+            "tidak ada yang ditulis / nothing written"
+        )
+        return 0
+    if bundle is None:  # only now: a device that would be refused is never registered
+        bundle = register(args)
+        ui.console.print(
+            f"terdaftar / registered at the collector: terminal {bundle['terminal_id']}"
+        )
+    config = make_config(bundle, args.wifi_ssid or "", args.reader, args.language)
+    secrets = make_secrets(bundle, password)
+    if has_identity(ident):
+        erased = state.call("wipe", "main")
+        ui.console.print(f"[yellow]identitas lama dihapus / old identity wiped ({erased} blocks)")
+    summary = deploy.install(state, files)
+    state.call("fsops", "makedirs", paths=["/data"])
+    docs = {
+        name: json.dumps(doc).encode() for name, doc in (("secrets", secrets), ("config", config))
+    }
+    with ui.transfer("konfigurasi / config", sum(map(len, docs.values()))) as step:
+        for name, data in docs.items():
+            state.write_file(f"/{name}.json.new", data, lambda d, n, m=name: step(m, d, n))
+    state.call(
+        "fsops",
+        "rename",
+        pairs=[("/secrets.json.new", "/secrets.json"), ("/config.json.new", "/config.json")],
+    )
+    now = int(time.time()) - wire.HOST_EPOCH_OFFSET
+    report = state.call("selftest", "main", set_to=now)
+    ok = show_selftest(bundle, summary, report)
+    if not ok:
+        raise HadirError("uji mandiri gagal", "self-test failed", "lihat tabel / see the table")
+    return 0
+
+
+def show_selftest(bundle: dict[str, Any], summary: dict[str, Any], report: dict[str, Any]) -> bool:
+    table = Table(
+        title=f"terminal {bundle['terminal_id']} · {bundle['rusun']} · pintu/door "
+        f"{bundle['door']} · firmware {summary['to']}"
+    )
+    table.add_column("uji / check")
+    table.add_column("hasil / result")
+    table.add_column("")
+    r = report["reader"]
+    fw = r.get("firmware")
+    table.add_row(
+        "PN532", f"v{fw[1]}.{fw[2]}" if r["ok"] and fw else r.get("error", "?"), _mark(r["ok"])
+    )
+    c = report["clock"]
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(c["now"] + wire.HOST_EPOCH_OFFSET))
+    table.add_row("jam / clock", when, _mark(c["ok"]))
+    s = report["storage"]
+    table.add_row(
+        "penyimpanan / storage",
+        f"fs {s['fs_free'] // 1024}/{s['fs_total'] // 1024} "
+        f"KiB free, hlog {s['hlog'] // 1024} KiB",
+        _mark(s["ok"]),
+    )
+    f = report["files"]
+    table.add_row(
+        "berkas / files", ", ".join(f["missing"]) or "lengkap / complete", _mark(f["ok"])
+    )
+    ui.console.print(table)
+    return all(report[k]["ok"] for k in ("reader", "clock", "storage", "files"))
+
+
+def _mark(ok: bool) -> str:
+    return "[green]OK" if ok else "[red]GAGAL / FAILED"
