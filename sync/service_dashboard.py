@@ -1,0 +1,412 @@
+# service_dashboard: what the dashboard's pages show, built from the store in one read each.
+# SPDX-License-Identifier: MIT
+"""Plain data for the web layer (``sync/web``); every function opens its own transaction.
+
+``scope`` is the list of rusun ids a user may see (None = all, for an admin). The review queue
+is the reference detector ``tools.fleet.review`` run over the stored records: registered cards
+are named by their card id, unknown cards by ``<rusun id>:<token hex>`` (the terminal never sends
+a UID, so an unregistered card is known only by its token at that rusun).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from firmware import wire
+from sync import store_dashboard as store
+from sync.store_db import Database
+from tools.fleet.review import Params
+from tools.fleet.review import review_queue as detect
+
+DAY = store.DAY_S
+OFFSET = store.LOCAL_OFFSET_S
+SILENT_AFTER_S = 6 * 3600  # a terminal syncs every 5 min when it can; 6 h silent is an outage
+PEAK_START_H, PEAK_END_H = 5, 9  # the morning peak (docs/fleet.md: most taps 06.00-07.00)
+STORAGE_ALARM_PER_MILLE = 800  # the log's own warning threshold (80 %)
+READER_ALARM_RECOVERIES = 10
+REVIEW_DAYS = 14
+_FLAGGED = wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_MAGIC_SUSPECT
+REASONS = ("not_seen", "one_card_household", "same_minute", "other_rusun", "clone", "unknown_card")
+
+
+class NotFound(Exception):
+    """The resident, rusun or review subject does not exist."""
+
+
+@dataclass(frozen=True)
+class UserRow:
+    name: str
+    password_hash: str
+    role: str
+    rusun: tuple[str, ...]
+
+
+def local_day(t: int) -> int:
+    """Day number of the Jakarta calendar day containing Unix time t."""
+    return (t + OFFSET) // DAY
+
+
+def day_start(d: int) -> int:
+    return d * DAY - OFFSET
+
+
+def setup(db: Database) -> None:
+    with db.write() as tx:
+        store.create(tx)
+
+
+def get_user(db: Database, name: str) -> UserRow | None:
+    with db.read() as tx:
+        row = store.user(tx, name)
+    if row is None:
+        return None
+    rusun = tuple(x.strip() for x in str(row[3] or "").split(",") if x.strip())
+    return UserRow(str(row[0]), str(row[1]), str(row[2]), rusun)
+
+
+def rusun_ids(db: Database, names: tuple[str, ...] | None) -> list[int] | None:
+    """Ids for rusun names (None = all rusun)."""
+    if names is None:
+        return None
+    with db.read() as tx:
+        by_name = {r[1]: int(r[0]) for r in store.rusun_all(tx)}
+    return [by_name[n] for n in names if n in by_name]
+
+
+def rusun_names(db: Database, scope: list[int] | None) -> list[str]:
+    with db.read() as tx:
+        rows = store.rusun_all(tx)
+    return [str(r[1]) for r in rows if scope is None or int(r[0]) in scope]
+
+
+# --- overview -----------------------------------------------------------------------------------
+
+
+def overview(db: Database, now: int, scope: list[int] | None, days: int = 30) -> dict:
+    """Taps and residents seen today per rusun, and TAP counts per day and rusun for ``days``."""
+    today = local_day(now)
+    first = today - days + 1
+    with db.read() as tx:
+        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
+        registered = store.registered_per_rusun(tx)
+        daily = store.daily_taps(tx, day_start(first), day_start(today + 1), scope)
+        todays = store.taps(tx, day_start(today), day_start(today + 1), scope)
+        reg = store.registry(tx, scope)
+    card_res = {int(r[6]): str(r[0]) for r in reg if r[6] is not None}
+    seen: dict[int, set[str]] = {}
+    taps_today: dict[int, int] = {}
+    for _t, rid, _term, kind, _fl, _tok, card in todays:
+        if kind != wire.TAP:
+            continue
+        taps_today[rid] = taps_today.get(rid, 0) + 1
+        if card is not None and int(card) in card_res:
+            seen.setdefault(rid, set()).add(card_res[int(card)])
+    per_rusun = [
+        {
+            "rusun": names[rid],
+            "taps": taps_today.get(rid, 0),
+            "seen": len(seen.get(rid, ())),
+            "registered": registered.get(rid, 0),
+        }
+        for rid in sorted(names, key=names.__getitem__)
+        if scope is None or rid in scope
+    ]
+    series: dict[int, list[int]] = {}
+    for d, rid, n in daily:
+        series.setdefault(int(rid), [0] * days)[int(d) - first] = int(n)
+    return {
+        "today": today,
+        "days": list(range(first, today + 1)),
+        "per_rusun": per_rusun,
+        "daily": {names[rid]: vals for rid, vals in series.items()},
+        "totals": {
+            "taps": sum(r["taps"] for r in per_rusun),
+            "seen": sum(r["seen"] for r in per_rusun),
+            "registered": sum(r["registered"] for r in per_rusun),
+        },
+    }
+
+
+# --- rusun heat map -----------------------------------------------------------------------------
+
+
+def rusun_heatmap(db: Database, name: str, now: int, days: int = 28) -> dict:
+    """Per unit and local day: how many of its residents tapped at this rusun."""
+    today = local_day(now)
+    first = today - days + 1
+    with db.read() as tx:
+        ids = {str(r[1]): int(r[0]) for r in store.rusun_all(tx)}
+        if name not in ids:
+            raise NotFound(name)
+        rid = ids[name]
+        reg = store.registry(tx, [rid])
+        rows = store.taps(tx, day_start(first), day_start(today + 1), [rid])
+    units: dict[str, dict] = {}
+    card_of: dict[int, tuple[str, str]] = {}
+    for res_id, _n, unit, _r, _rn, _at, card, _st in reg:
+        u = units.setdefault(unit, {"unit": unit, "residents": set(), "first": res_id})
+        u["residents"].add(res_id)
+        if card is not None:
+            card_of[int(card)] = (unit, res_id)
+    present: dict[tuple[str, int], set[str]] = {}
+    for t, _rid, _term, kind, _fl, _tok, card in rows:
+        if kind == wire.TAP and card is not None and int(card) in card_of:
+            unit, res_id = card_of[int(card)]
+            present.setdefault((unit, local_day(int(t))), set()).add(res_id)
+    out = []
+    for unit in sorted(units):
+        u = units[unit]
+        counts = [len(present.get((unit, d), ())) for d in range(first, today + 1)]
+        out.append(
+            {
+                "unit": unit,
+                "members": len(u["residents"]),
+                "first_resident": u["first"],
+                "counts": counts,
+            }
+        )
+    return {"rusun": name, "rusun_id": rid, "days": list(range(first, today + 1)), "units": out}
+
+
+# --- review queue -------------------------------------------------------------------------------
+
+
+def _card_key(rusun_id: int, token: int, card: int | None) -> str:
+    return str(card) if card is not None else f"{rusun_id}:{token:08X}"
+
+
+def review_queue(db: Database, now: int, scope: list[int] | None, days: int = REVIEW_DAYS):
+    """(items, params, period): the detector's queue over the last ``days`` local days, each item
+    ``{"kind", "key", "rusun", "reasons", subject details, "mark", "trail"}``; open items first."""
+    today = local_day(now)
+    first = today - days + 1
+    start = day_start(first)
+    with db.read() as tx:
+        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
+        reg = store.registry(tx, None)
+        rows = store.taps(tx, start, day_start(today + 1), None)
+        all_marks = store.marks(tx)
+    registry = []
+    card_info: dict[str, tuple] = {}
+    unit_info: dict[str, tuple] = {}
+    for res_id, res_name, unit, rid, rname, reg_at, card, _st in reg:
+        unit_key = f"{rid}/{unit}"
+        unit_info.setdefault(unit_key, (rname, unit, res_id, rid))
+        if card is None:
+            continue
+        key = str(card)
+        card_info[key] = (rname, unit, res_id, res_name, rid)
+        registry.append(
+            {
+                "resident_id": res_id,
+                "unit": unit_key,
+                "rusun": rname,
+                "card_uid": key,
+                "registered_day": (int(reg_at) - start) // DAY,
+            }
+        )
+    records = [
+        {
+            "time": int(t),
+            "rusun": names[int(rid)],
+            "terminal": int(term),
+            "card": _card_key(int(rid), int(tok), card),
+            "flags": int(fl),
+        }
+        for t, rid, term, _k, fl, tok, card in rows
+    ]
+    params = Params.for_period(days)
+    trail: dict[tuple[str, str], list[dict]] = {}
+    for _id, kind, key, reasons, note, user, at in all_marks:
+        trail.setdefault((kind, key), []).append(
+            {"reasons": reasons, "note": note, "by": user, "at": int(at)}
+        )
+    items = []
+    for it in detect(records, registry, start, days, params):
+        if "unit" in it:
+            rname, unit, res_id, rid = unit_info[it["unit"]]
+            item = {"kind": "unit", "key": it["unit"], "subject": unit, "resident_id": res_id}
+        else:
+            key = it["card"]
+            if key in card_info:
+                rname, unit, res_id, res_name, rid = card_info[key]
+                item = {"kind": "card", "key": key, "card_label": f"K-{key}", "unit": unit,
+                        "resident_id": res_id, "resident_name": res_name}  # fmt: skip
+            else:
+                rid, tok = key.split(":")
+                rid = int(rid)
+                rname = names[rid]
+                item = {"kind": "card", "key": key, "card_label": f"token {tok}",
+                        "resident_id": None}  # fmt: skip
+        if scope is not None and rid not in scope:
+            continue
+        item["rusun"] = rname
+        item["reasons"] = it["reasons"]
+        marks = trail.get((item["kind"], item["key"]), [])
+        item["trail"] = marks
+        # A mark clears the item only for the reasons it was made for: a new reason reopens it.
+        last = marks[-1] if marks else None
+        covered = last is not None and set(it["reasons"]) <= set(last["reasons"].split(","))
+        item["mark"] = last if covered else None
+        items.append(item)
+    items.sort(key=lambda x: (x["mark"] is not None, x["kind"] != "unit", x["rusun"], x["key"]))
+    return items, params, (start, day_start(today + 1) - 1)
+
+
+def mark_reviewed(db: Database, kind: str, key: str, reasons: str, note: str, user: str, now: int):
+    """Append an audit-trail entry: ``user`` reviewed subject (kind, key) for ``reasons``."""
+    if kind not in ("unit", "card"):
+        raise NotFound(kind)
+    clean = ",".join(r for r in reasons.split(",") if r in REASONS)
+    note = note.strip()[:500]
+    with db.write() as tx:
+        return store.mark_add(tx, kind, key, clean, note, user, now)
+
+
+def subject_rusun(db: Database, kind: str, key: str) -> int | None:
+    """The rusun id a review subject belongs to (for the viewer check), None if unknown."""
+    with db.read() as tx:
+        if kind == "unit":
+            rid = key.split("/", 1)[0]
+            return int(rid) if rid.isdigit() else None
+        if ":" in key:
+            rid = key.split(":", 1)[0]
+            return int(rid) if rid.isdigit() else None
+        reg = [r for r in store.registry(tx, None) if r[6] is not None and str(r[6]) == key]
+    return int(reg[0][3]) if reg else None
+
+
+# --- resident -----------------------------------------------------------------------------------
+
+
+def resident_page(db: Database, resident_id: str, now: int, days: int = 28) -> dict:
+    today = local_day(now)
+    first = today - days + 1
+    with db.read() as tx:
+        row = store.resident(tx, resident_id)
+        if row is None:
+            raise NotFound(resident_id)
+        cards = store.resident_cards(tx, resident_id)
+        members = store.unit_members(tx, int(row[6]))
+        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
+        ids = [int(c[0]) for c in cards]
+        rows = store.card_taps(tx, ids, day_start(first), day_start(today + 1))
+        ever = store.card_taps(tx, ids, 0, day_start(today + 1))
+    last: dict[int, int] = {}
+    for t, *_rest, card in ever:
+        last[int(card)] = int(t)
+    by_day: dict[int, list[dict]] = {}
+    for t, rid, term, kind, fl, _tok, _card in rows:
+        d = local_day(int(t))
+        by_day.setdefault(d, []).append(
+            {
+                "time": int(t),
+                "rusun": names[int(rid)],
+                "terminal": int(term),
+                "denied": kind == wire.DENIED,
+                "flagged": bool(int(fl) & _FLAGGED) or int(rid) != int(row[3]),
+            }
+        )
+    return {
+        "resident": {"resident_id": row[0], "name": row[1], "unit": row[2],
+                     "rusun_id": int(row[3]), "rusun": row[4], "registered_at": int(row[5])},
+        "cards": [{"card_id": int(c[0]), "label": f"K-{c[0]}", "status": str(c[1]),
+                   "enrolled_at": int(c[2]), "last_tap": last.get(int(c[0]))} for c in cards],
+        "household": [{"resident_id": m[0], "name": m[1]} for m in members],
+        "days": list(range(first, today + 1)),
+        "taps": by_day,
+    }  # fmt: skip
+
+
+# --- terminals ----------------------------------------------------------------------------------
+
+
+def terminal_health(db: Database, now: int, scope: list[int] | None) -> list[dict]:
+    """Each terminal's newest health snapshot and its alarms (codes: silent, no_peak, storage,
+    clock, reader)."""
+    today = local_day(now)
+    peak0 = day_start(today) + PEAK_START_H * 3600
+    peak1 = day_start(today) + PEAK_END_H * 3600
+    with db.read() as tx:
+        terms = store.terminals(tx, scope)
+        health = store.latest_health(tx)
+        peak = store.terminal_taps_between(tx, peak0, peak1)
+    out = []
+    for tid, rid, rname, door, status, last_seen, _created in terms:
+        h = health.get(int(tid))
+        item = {
+            "id": int(tid),
+            "rusun_id": int(rid),
+            "rusun": rname,
+            "door": int(door),
+            "status": status,
+            "last_seen": int(last_seen) if last_seen is not None else None,
+            "backlog": int(h[5]) if h else 0,
+            "recoveries": int(h[4]) if h else 0,
+            "clock_quality": int(h[8]) if h else 0,
+            "storage_per_mille": int(h[7]) if h else 0,
+            "firmware": _firmware(int(h[1])) if h else "—",
+            "taps_today": int(h[2]) if h else 0,
+            "morning_taps": peak.get(int(tid), 0),
+        }
+        item["alarms"] = alarms(item, now, peak1) if status == "active" else []
+        out.append(item)
+    return out
+
+
+def _firmware(v: int) -> str:
+    return f"{v >> 8}.{v & 0xFF}"
+
+
+def alarms(term: dict, now: int, peak_end: int) -> list[str]:
+    """Alarm codes for one terminal row (see ``terminal_health``)."""
+    out = []
+    last = term["last_seen"]
+    if last is None or now - last > SILENT_AFTER_S:
+        out.append("silent")
+    # Only once the peak is over, and only for taps the collector has: a silent terminal may
+    # have stored taps it could not send yet, which is why both alarms can show together.
+    if now >= peak_end and term["morning_taps"] == 0:
+        out.append("no_peak")
+    if term["storage_per_mille"] >= STORAGE_ALARM_PER_MILLE:
+        out.append("storage")
+    if last is not None and term["clock_quality"] == wire.CLOCK_UNSET:
+        out.append("clock")
+    if term["recoveries"] >= READER_ALARM_RECOVERIES:
+        out.append("reader")
+    return out
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def presence_rows(db: Database, now: int, scope: list[int] | None, days: int) -> list[dict]:
+    """One row per resident and local day of the period: taps and first/last tap at home."""
+    today = local_day(now)
+    first = today - days + 1
+    with db.read() as tx:
+        reg = store.registry(tx, scope)
+        rows = store.taps(tx, day_start(first), day_start(today + 1), scope)
+    res_of = {int(r[6]): r for r in reg if r[6] is not None}
+    agg: dict[tuple[str, int], list[int]] = {}
+    for t, _rid, _term, kind, _fl, _tok, card in rows:
+        if kind != wire.TAP or card is None or int(card) not in res_of:
+            continue
+        key = (str(res_of[int(card)][0]), local_day(int(t)))
+        agg.setdefault(key, []).append(int(t))
+    seen = {}
+    for r in reg:
+        seen.setdefault(str(r[0]), r)
+    out = []
+    for res_id, r in seen.items():
+        for d in range(first, today + 1):
+            ts = agg.get((res_id, d), [])
+            out.append({"day": d, "rusun": r[4], "unit": r[2], "resident_id": res_id,
+                        "name": r[1], "taps": len(ts), "first": min(ts) if ts else None,
+                        "last": max(ts) if ts else None})  # fmt: skip
+    return out
+
+
+def not_seen_days(params: Params) -> int:
+    return int(math.ceil(params.not_seen_days))

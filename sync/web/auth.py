@@ -1,0 +1,76 @@
+# auth: dashboard passwords (argon2id), signed session cookies, CSRF tokens and role checks.
+# SPDX-License-Identifier: MIT
+"""Sessions are an itsdangerous-signed cookie ``{"u": user or None, "c": csrf token}``; the user's
+role and rusun are read from the store on every request, so removing a user or narrowing a viewer
+takes effect at once. Every session, even before login, carries a CSRF token that each form sends
+back as the ``csrf`` field; login rotates it. Passwords are hashed with argon2-cffi (argon2id,
+the library's defaults).
+"""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+SESSION_COOKIE = "hadir_session"
+LANG_COOKIE = "hadir_lang"
+SESSION_MAX_AGE_S = 12 * 3600  # one office shift; then log in again
+
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps the time of a failed login the same.
+_DUMMY_HASH = _hasher.hash("hadir-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str  # "admin" or "viewer"
+    rusun: tuple[str, ...]  # a viewer's rusun; empty for an admin (who sees all)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def may_see(self, rusun: str) -> bool:
+        return self.is_admin or rusun in self.rusun
+
+
+class Sessions:
+    def __init__(self, secret: bytes) -> None:
+        self._s = URLSafeTimedSerializer(secret, salt="hadir-dashboard-session")
+
+    def load(self, cookie: str | None) -> dict:
+        """The session dict; a fresh anonymous one when the cookie is missing, forged or old."""
+        if cookie:
+            try:
+                data = self._s.loads(cookie, max_age=SESSION_MAX_AGE_S)
+                if isinstance(data, dict) and isinstance(data.get("c"), str):
+                    return data
+            except BadSignature:
+                pass
+        return {"u": None, "c": secrets.token_urlsafe(24)}
+
+    def dump(self, session: dict) -> str:
+        return self._s.dumps(session)
+
+    @staticmethod
+    def login(user: str) -> dict:
+        return {"u": user, "c": secrets.token_urlsafe(24)}
+
+
+def csrf_ok(session: dict, sent: str | None) -> bool:
+    return bool(sent) and hmac.compare_digest(session["c"], sent or "")
