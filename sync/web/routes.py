@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hmac
 import pathlib
 import time
 from collections.abc import Awaitable, Callable
@@ -339,8 +340,18 @@ async def export_file(ctx: Ctx) -> Response:
     return ctx.finish(resp)
 
 
-def mount(app: FastAPI, db: Database, secret: bytes, clock: Callable[[], float] = time.time):
-    """Add the dashboard to ``app``; ``secret`` signs session cookies (keep it out of logs)."""
+def mount(app: FastAPI) -> Web:
+    """Add the dashboard to the collector ``app`` built by ``sync.app.create_app``: it uses the
+    app's ``Collector`` (database, clock) and signs session cookies with a key derived from the
+    master key (HMAC-SHA256 with a purpose label, so the cookie key reveals nothing of it)."""
+    collector = app.state.collector
+    secret = hmac.new(app.state.settings.master_key, b"hadir-dashboard-session", "sha256")
+    return mount_with(app, collector.db, secret.digest(), collector.clock)
+
+
+def mount_with(
+    app: FastAPI, db: Database, secret: bytes, clock: Callable[[], float] = time.time
+) -> Web:
     svc.setup(db)
     web = Web(db, secret, clock)
     routes: list[tuple[str, Handler, list[str], bool]] = [
