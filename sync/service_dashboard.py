@@ -305,7 +305,9 @@ def resident_page(db: Database, resident_id: str, now: int, days: int = 28) -> d
                 "rusun": names[int(rid)],
                 "terminal": int(term),
                 "denied": kind == wire.DENIED,
-                "flagged": bool(int(fl) & _FLAGGED) or int(rid) != int(row[3]),
+                "flagged": bool(int(fl) & _FLAGGED)
+                or kind == wire.DENIED
+                or int(rid) != int(row[3]),
             }
         )
     return {

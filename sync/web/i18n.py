@@ -102,8 +102,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Presence per unit, last {days} days",
     ),
     "rusun.legend": (
-        "Angka = jumlah penghuni unit yang tap hari itu. Kosong = tidak ada tap tercatat.",
-        "Number = residents of the unit who tapped that day. Empty = no tap recorded.",
+        "Angka = jumlah penghuni unit yang tap hari itu, warna = bagian dari anggota keluarga.",
+        "Number = residents of the unit who tapped that day, colour = share of the household.",
+    ),
+    "rusun.none": ("tidak ada", "nobody"),
+    "rusun.some": ("kurang dari separuh", "less than half"),
+    "rusun.most": ("separuh atau lebih", "half or more"),
+    "rusun.all": ("seluruh anggota", "everyone"),
+    "resident.legend": (
+        "Setiap garis = satu tap. Merah = di rusun lain, ditolak, atau petunjuk kloning.",
+        "Each mark = one tap. Red = at another rusun, refused, or a clone hint.",
     ),
     "rusun.honest": (
         "Tidak ada tap bukan bukti tidak tinggal: kartu bisa lupa dibawa, terminal bisa mati. "
@@ -227,6 +235,10 @@ def fmt_datetime(ts: float, lang: str = DEFAULT_LANG) -> str:
 def fmt_day_short(day: dt.date, lang: str = DEFAULT_LANG) -> str:
     """``Sel 1/12`` style column heads for heat maps and charts: ``1 Des``."""
     return f"{day.day} {_MONTHS_SHORT[lang][day.month - 1]}"
+
+
+def month_short(day: dt.date, lang: str = DEFAULT_LANG) -> str:
+    return _MONTHS_SHORT[lang][day.month - 1]
 
 
 def weekday_short(day: dt.date, lang: str = DEFAULT_LANG) -> str:

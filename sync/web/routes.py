@@ -85,7 +85,7 @@ class Ctx:
             lang=lang,
             t=self.t,
             n=lambda v: i18n.fmt_int(int(v), lang),
-            pct=lambda pm: f"{pm / 10:.1f} %".replace(".", "," if lang == "id" else "."),
+            pct=lambda pm: f"{pm / 10:.1f}\u00a0%".replace(".", "," if lang == "id" else "."),
             user=self.user,
             csrf=self.session["c"],
             here=str(self.request.url.path)
@@ -147,12 +147,15 @@ def _safe_next(target: str | None) -> str:
 
 def _day_heads(days: list[int], lang: str) -> list[dict]:
     out = []
-    for d in days:
-        date = i18n.local_day(svc.day_start(d))
+    for i, d in enumerate(days):
+        date = i18n.date_of_day(d)
         out.append(
             {
                 "label": i18n.fmt_day_short(date, lang),
                 "wd": i18n.weekday_short(date, lang),
+                "dom": date.day,
+                # Heat-map heads name the month only where it starts, to stay narrow.
+                "month": i18n.month_short(date, lang) if i == 0 or date.day == 1 else "",
                 "weekend": date.weekday() >= 5,
             }
         )

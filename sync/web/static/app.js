@@ -15,7 +15,8 @@
     options: {
       responsive: true, maintainAspectRatio: false, animation: false,
       interaction: { mode: "index", intersect: false },
-      scales: { x: { stacked: true, grid: { display: false } },
+      scales: { x: { stacked: true, grid: { display: false },
+                     ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } },
                 y: { stacked: true, beginAtZero: true,
                      ticks: { callback: function (v) { return v.toLocaleString(data.locale); } } } },
       plugins: { legend: { position: "bottom" },

@@ -143,17 +143,17 @@ def seed(c: Collector, clock: Clock) -> Seeded:
         "clone": by_unit["MRD-A103"][0]["resident_id"],
     }
     stranger = bytes.fromhex("5A17C0DE")
-    # taps[(terminal)] = [(unix, token, flags, kind)]
     terms = {t: PaperTerminal(t, bytes.fromhex(b["k0"])) for t, b in bundles.items()}
+    events: dict[int, list[tuple[int, int, int, int]]] = {t: [] for t in terms}
+
+    def tap(rusun: str, uid: bytes, t: int, flags: int = wire.CARD_ENROLLED, kind=wire.TAP):
+        door = doors_of[rusun][0] if rng.random() < 0.8 else rng.choice(doors_of[rusun])
+        events[door].append((t, card_tokens(key[rusun], [uid])[0], flags, kind))
+
     for day in range(DAYS):
         d0 = start0 + day * DAY
-        events: dict[int, list[tuple[int, int, int, int]]] = {t: [] for t in terms}
-
-        def tap(rusun: str, uid: bytes, t: int, flags: int = wire.CARD_ENROLLED, kind=wire.TAP):
-            door = doors_of[rusun][0] if rng.random() < 0.8 else rng.choice(doors_of[rusun])
-            token = card_tokens(key[rusun], [uid])[0]
-            events[door].append((t, token, flags, kind))
-
+        for pending in events.values():
+            pending.clear()
         for unit, members in by_unit.items():
             if unit == "MRD-A104":
                 continue
@@ -209,11 +209,16 @@ def _ingest_day(c, clock, term: PaperTerminal, events, d0: int, tid: int, day: i
         else:
             term.event(wire.DENIED, flags, token, advance_ms=max(1, (when - t)) * 1000)
         t = when
-    health = {"firmware_version": 0x0102 if tid != 3 else 0x0101, "taps_today": n,
-              "read_errors": 2 if tid == 3 else 0, "reader_recoveries": 12 if tid == 3 else 1,
-              "backlog_slots": 0, "oldest_unsynced_s": 0,
-              "storage_per_mille": 830 if tid == 2 else 120 + day * 3,
-              "clock_quality": wire.CLOCK_NTP, "wifi_rssi": -61, "boot_counter": day + 1}  # fmt: skip
+    health = {
+        "firmware_version": 0x0102 if tid != 3 else 0x0101,  # terminal 3 still runs 1.1
+        "taps_today": n,
+        "read_errors": 2 if tid == 3 else 0,
+        "reader_recoveries": 12 if tid == 3 else 1,
+        "storage_per_mille": 830 if tid == 2 else 120 + day * 3,
+        "clock_quality": wire.CLOCK_NTP,
+        "wifi_rssi": -61,
+        "boot_counter": day + 1,
+    }
     clock.t = end
     out = c.ingest(term.batch(health))
     assert out.http == 200 and out.status == wire.REPLY_OK, (out.http, out.reason)

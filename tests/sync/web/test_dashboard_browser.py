@@ -188,7 +188,7 @@ def test_terminals_page_raises_the_alarms(admin_page, server, shots):
     assert page.locator("#t2 .alarm-storage").count() == 1
     assert page.locator("#t3 .alarm-reader").count() == 1
     assert page.locator("#t1 .tag").count() == 0
-    assert "83,0 %" in page.locator("#t2").inner_text()
+    assert "83,0\u00a0%" in page.locator("#t2").inner_text()
     assert "1.1" in page.locator("#t3").inner_text()
     page.screenshot(path=str(shots / "terminals.png"), full_page=True)
 
