@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 """Plain data for the web layer (``sync/web``); every function opens its own transaction.
 
-``scope`` is the list of rusun ids a user may see (None = all, for an admin). The review queue
-is the reference detector ``tools.fleet.review`` run over the stored records: registered cards
-are named by their card id, unknown cards by ``<rusun id>:<token hex>`` (the terminal never sends
-a UID, so an unregistered card is known only by its token at that rusun).
+Each takes the ``Collector`` (``app.state.collector``). ``scope`` is the list of rusun ids a
+user may see (None = all, for an admin). The review queue is the reference detector
+``tools.fleet.review`` run over the stored records: registered cards are named by their card id,
+unknown cards by ``<rusun id>:<token hex>`` (the terminal never sends a UID, so an unregistered
+card is known only by its token at that rusun).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import math
 from dataclasses import dataclass
 
 from firmware import wire
+from sync import service_reports
+from sync import store as registry
 from sync import store_dashboard as store
-from sync.store_db import Database
+from sync.service import Collector
 from tools.fleet.review import Params
 from tools.fleet.review import review_queue as detect
 
@@ -51,31 +54,31 @@ def day_start(d: int) -> int:
     return d * DAY - OFFSET
 
 
-def setup(db: Database) -> None:
-    with db.write() as tx:
+def setup(c: Collector) -> None:
+    with c.db.write() as tx:
         store.create(tx)
 
 
-def get_user(db: Database, name: str) -> UserRow | None:
-    with db.read() as tx:
-        row = store.user(tx, name)
+def get_user(c: Collector, name: str) -> UserRow | None:
+    with c.db.read() as tx:
+        row = registry.user(tx, name)
     if row is None:
         return None
     rusun = tuple(x.strip() for x in str(row[3] or "").split(",") if x.strip())
     return UserRow(str(row[0]), str(row[1]), str(row[2]), rusun)
 
 
-def rusun_ids(db: Database, names: tuple[str, ...] | None) -> list[int] | None:
+def rusun_ids(c: Collector, names: tuple[str, ...] | None) -> list[int] | None:
     """Ids for rusun names (None = all rusun)."""
     if names is None:
         return None
-    with db.read() as tx:
+    with c.db.read() as tx:
         by_name = {r[1]: int(r[0]) for r in store.rusun_all(tx)}
     return [by_name[n] for n in names if n in by_name]
 
 
-def rusun_names(db: Database, scope: list[int] | None) -> list[str]:
-    with db.read() as tx:
+def rusun_names(c: Collector, scope: list[int] | None) -> list[str]:
+    with c.db.read() as tx:
         rows = store.rusun_all(tx)
     return [str(r[1]) for r in rows if scope is None or int(r[0]) in scope]
 
@@ -83,11 +86,11 @@ def rusun_names(db: Database, scope: list[int] | None) -> list[str]:
 # --- overview -----------------------------------------------------------------------------------
 
 
-def overview(db: Database, now: int, scope: list[int] | None, days: int = 30) -> dict:
+def overview(c: Collector, now: int, scope: list[int] | None, days: int = 30) -> dict:
     """Taps and residents seen today per rusun, and TAP counts per day and rusun for ``days``."""
     today = local_day(now)
     first = today - days + 1
-    with db.read() as tx:
+    with c.db.read() as tx:
         names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
         registered = store.registered_per_rusun(tx)
         daily = store.daily_taps(tx, day_start(first), day_start(today + 1), scope)
@@ -131,11 +134,11 @@ def overview(db: Database, now: int, scope: list[int] | None, days: int = 30) ->
 # --- rusun heat map -----------------------------------------------------------------------------
 
 
-def rusun_heatmap(db: Database, name: str, now: int, days: int = 28) -> dict:
+def rusun_heatmap(c: Collector, name: str, now: int, days: int = 28) -> dict:
     """Per unit and local day: how many of its residents tapped at this rusun."""
     today = local_day(now)
     first = today - days + 1
-    with db.read() as tx:
+    with c.db.read() as tx:
         ids = {str(r[1]): int(r[0]) for r in store.rusun_all(tx)}
         if name not in ids:
             raise NotFound(name)
@@ -176,13 +179,13 @@ def _card_key(rusun_id: int, token: int, card: int | None) -> str:
     return str(card) if card is not None else f"{rusun_id}:{token:08X}"
 
 
-def review_queue(db: Database, now: int, scope: list[int] | None, days: int = REVIEW_DAYS):
+def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = REVIEW_DAYS):
     """(items, params, period): the detector's queue over the last ``days`` local days, each item
     ``{"kind", "key", "rusun", "reasons", subject details, "mark", "trail"}``; open items first."""
     today = local_day(now)
     first = today - days + 1
     start = day_start(first)
-    with db.read() as tx:
+    with c.db.read() as tx:
         names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
         reg = store.registry(tx, None)
         rows = store.taps(tx, start, day_start(today + 1), None)
@@ -254,19 +257,19 @@ def review_queue(db: Database, now: int, scope: list[int] | None, days: int = RE
     return items, params, (start, day_start(today + 1) - 1)
 
 
-def mark_reviewed(db: Database, kind: str, key: str, reasons: str, note: str, user: str, now: int):
+def mark_reviewed(c: Collector, kind: str, key: str, reasons: str, note: str, user: str, now: int):
     """Append an audit-trail entry: ``user`` reviewed subject (kind, key) for ``reasons``."""
     if kind not in ("unit", "card"):
         raise NotFound(kind)
     clean = ",".join(r for r in reasons.split(",") if r in REASONS)
     note = note.strip()[:500]
-    with db.write() as tx:
+    with c.db.write() as tx:
         return store.mark_add(tx, kind, key, clean, note, user, now)
 
 
-def subject_rusun(db: Database, kind: str, key: str) -> int | None:
+def subject_rusun(c: Collector, kind: str, key: str) -> int | None:
     """The rusun id a review subject belongs to (for the viewer check), None if unknown."""
-    with db.read() as tx:
+    with c.db.read() as tx:
         if kind == "unit":
             rid = key.split("/", 1)[0]
             return int(rid) if rid.isdigit() else None
@@ -280,10 +283,10 @@ def subject_rusun(db: Database, kind: str, key: str) -> int | None:
 # --- resident -----------------------------------------------------------------------------------
 
 
-def resident_page(db: Database, resident_id: str, now: int, days: int = 28) -> dict:
+def resident_page(c: Collector, resident_id: str, now: int, days: int = 28) -> dict:
     today = local_day(now)
     first = today - days + 1
-    with db.read() as tx:
+    with c.db.read() as tx:
         row = store.resident(tx, resident_id)
         if row is None:
             raise NotFound(resident_id)
@@ -324,41 +327,42 @@ def resident_page(db: Database, resident_id: str, now: int, days: int = 28) -> d
 # --- terminals ----------------------------------------------------------------------------------
 
 
-def terminal_health(db: Database, now: int, scope: list[int] | None) -> list[dict]:
-    """Each terminal's newest health snapshot and its alarms (codes: silent, no_peak, storage,
-    clock, reader)."""
+def terminal_health(c: Collector, now: int, scope: list[int] | None) -> list[dict]:
+    """``service_reports.health`` per terminal, plus this morning's taps and the alarms (codes:
+    silent, no_peak, storage, clock, reader), ordered by rusun and door."""
     today = local_day(now)
     peak0 = day_start(today) + PEAK_START_H * 3600
     peak1 = day_start(today) + PEAK_END_H * 3600
-    with db.read() as tx:
-        terms = store.terminals(tx, scope)
-        health = store.latest_health(tx)
+    with c.db.read() as tx:
+        visible = {str(r[1]): int(r[0]) for r in store.rusun_all(tx)}
         peak = store.terminal_taps_between(tx, peak0, peak1)
     out = []
-    for tid, rid, rname, door, status, last_seen, _created in terms:
-        h = health.get(int(tid))
+    for h in service_reports.health(c):
+        rid = visible[h["rusun"]]
+        if scope is not None and rid not in scope:
+            continue
         item = {
-            "id": int(tid),
-            "rusun_id": int(rid),
-            "rusun": rname,
-            "door": int(door),
-            "status": status,
-            "last_seen": int(last_seen) if last_seen is not None else None,
-            "backlog": int(h[5]) if h else 0,
-            "recoveries": int(h[4]) if h else 0,
-            "clock_quality": int(h[8]) if h else 0,
-            "storage_per_mille": int(h[7]) if h else 0,
-            "firmware": _firmware(int(h[1])) if h else "—",
-            "taps_today": int(h[2]) if h else 0,
-            "morning_taps": peak.get(int(tid), 0),
+            "id": h["terminal_id"],
+            "rusun_id": rid,
+            "rusun": h["rusun"],
+            "door": h["door"],
+            "status": h["status"],
+            "last_seen": h["last_seen"],
+            "backlog": h["backlog_slots"] or 0,
+            "missing": h["missing_slots"],
+            "recoveries": h["reader_recoveries"] or 0,
+            "clock_quality": h["clock_quality"] or 0,
+            "clock_jumps": h["clock_jumps"],
+            "undated": h["undated_records"],
+            "storage_per_mille": h["storage_per_mille"] or 0,
+            "firmware": h["firmware_version"],
+            "alerts_7d": h["alerts_7d"],
+            "morning_taps": peak.get(h["terminal_id"], 0),
         }
-        item["alarms"] = alarms(item, now, peak1) if status == "active" else []
+        item["alarms"] = alarms(item, now, peak1) if h["status"] == "active" else []
         out.append(item)
+    out.sort(key=lambda t: (t["rusun"], t["door"], t["id"]))
     return out
-
-
-def _firmware(v: int) -> str:
-    return f"{v >> 8}.{v & 0xFF}"
 
 
 def alarms(term: dict, now: int, peak_end: int) -> list[str]:
@@ -383,11 +387,11 @@ def alarms(term: dict, now: int, peak_end: int) -> list[str]:
 # --- exports ------------------------------------------------------------------------------------
 
 
-def presence_rows(db: Database, now: int, scope: list[int] | None, days: int) -> list[dict]:
+def presence_rows(c: Collector, now: int, scope: list[int] | None, days: int) -> list[dict]:
     """One row per resident and local day of the period: taps and first/last tap at home."""
     today = local_day(now)
     first = today - days + 1
-    with db.read() as tx:
+    with c.db.read() as tx:
         reg = store.registry(tx, scope)
         rows = store.taps(tx, day_start(first), day_start(today + 1), scope)
     res_of = {int(r[6]): r for r in reg if r[6] is not None}

@@ -156,34 +156,6 @@ def terminal_taps_between(tx: Tx, t0: int, t1: int) -> dict[int, int]:
     return {int(r[0]): int(r[1]) for r in rows}
 
 
-# --- terminals ----------------------------------------------------------------------------------
-
-
-def terminals(tx: Tx, rusun_ids: list[int] | None) -> list[Row]:
-    """(id, rusun_id, rusun, door, status, last_seen, created_at) by rusun and door."""
-    where, params = _in(rusun_ids, "t.rusun_id")
-    return tx.all(
-        "SELECT t.id, t.rusun_id, ru.name, t.door, t.status, t.last_seen, t.created_at "
-        "FROM terminals t JOIN rusun ru ON ru.id = t.rusun_id WHERE 1 = 1"
-        + where
-        + " ORDER BY ru.name, t.door, t.id",
-        params,
-    )
-
-
-def latest_health(tx: Tx) -> dict[int, Row]:
-    """{terminal_id: (received_at, firmware_version, taps_today, read_errors, reader_recoveries,
-    backlog_slots, oldest_unsynced_s, storage_per_mille, clock_quality, wifi_rssi,
-    boot_counter)} from each terminal's newest health snapshot."""
-    rows = tx.all(
-        "SELECT h.terminal_id, h.received_at, h.firmware_version, h.taps_today, h.read_errors, "
-        "h.reader_recoveries, h.backlog_slots, h.oldest_unsynced_s, h.storage_per_mille, "
-        "h.clock_quality, h.wifi_rssi, h.boot_counter FROM health h "
-        "WHERE h.id = (SELECT MAX(h2.id) FROM health h2 WHERE h2.terminal_id = h.terminal_id)"
-    )
-    return {int(r[0]): r[1:] for r in rows}
-
-
 # --- review marks -------------------------------------------------------------------------------
 
 
@@ -201,11 +173,3 @@ def marks(tx: Tx) -> list[Row]:
         "SELECT id, subject_kind, subject_key, reasons, note, user_name, created_at "
         "FROM review_marks ORDER BY id"
     )
-
-
-# --- users --------------------------------------------------------------------------------------
-
-
-def user(tx: Tx, name: str) -> Row | None:
-    """(name, password_hash, role, rusun) — rusun is the collector's comma-separated list."""
-    return tx.one("SELECT name, password_hash, role, rusun FROM users WHERE name = ?", (name,))

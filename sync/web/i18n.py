@@ -157,6 +157,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "resident.no_taps": ("Tidak ada tap.", "No taps."),
     "resident.household": ("Anggota keluarga di unit {unit}", "Household members in unit {unit}"),
     "terminals.title": ("Kesehatan terminal", "Terminal health"),
+    "terminals.missing": ("{n} slot belum diterima", "{n} slots missing"),
+    "terminals.jumps": ("{n} lompatan jam", "{n} clock jumps"),
+    "terminals.undated": ("{n} rekaman tanpa waktu", "{n} undated records"),
     "terminals.never": ("belum pernah", "never"),
     "alarm.silent": ("terminal diam", "silent terminal"),
     "alarm.silent.long": (

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hmac
 import pathlib
-import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -17,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from sync import service_dashboard as svc
-from sync.store_db import Database
+from sync.service import Collector
 from sync.web import exports, i18n
 from sync.web.auth import (
     LANG_COOKIE,
@@ -53,16 +52,16 @@ class Ctx:
         self.user: User | None = None
         name = self.session.get("u")
         if name:
-            row = svc.get_user(web.db, str(name))
+            row = svc.get_user(web.c, str(name))
             if row is not None:
                 rusun = () if row.role == "admin" else row.rusun
                 self.user = User(row.name, row.role, rusun)
-        self.now = int(web.clock())
+        self.now = web.c.now()
 
     @property
     def scope(self) -> list[int] | None:
         assert self.user is not None
-        return None if self.user.is_admin else svc.rusun_ids(self.web.db, self.user.rusun)
+        return None if self.user.is_admin else svc.rusun_ids(self.web.c, self.user.rusun)
 
     def t(self, key: str, **args: object) -> str:
         return i18n.t(self.lang, key, **args)
@@ -101,10 +100,9 @@ Handler = Callable[[Ctx], Awaitable[Response]]
 
 
 class Web:
-    def __init__(self, db: Database, secret: bytes, clock: Callable[[], float]) -> None:
-        self.db = db
+    def __init__(self, collector: Collector, secret: bytes) -> None:
+        self.c = collector
         self.sessions = Sessions(secret)
-        self.clock = clock
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -176,7 +174,7 @@ async def login_post(ctx: Ctx) -> Response:
     if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
         return ctx.render("error.html", 403, title=ctx.t("err.403"), body=ctx.t("err.csrf"))
     name = str(form.get("username") or "").strip()
-    row = svc.get_user(ctx.web.db, name) if name else None
+    row = svc.get_user(ctx.web.c, name) if name else None
     if not verify_password(row.password_hash if row else None, str(form.get("password") or "")):
         return ctx.render("login.html", 401, page="login", failed=True, next=target)
     ctx.session = ctx.web.sessions.login(name)  # a new CSRF token with the new session
@@ -198,9 +196,9 @@ async def set_lang(ctx: Ctx) -> Response:
 
 
 async def overview(ctx: Ctx) -> Response:
-    data = svc.overview(ctx.web.db, ctx.now, ctx.scope, CHART_DAYS)
-    terms = svc.terminal_health(ctx.web.db, ctx.now, ctx.scope)
-    items, _p, _period = svc.review_queue(ctx.web.db, ctx.now, ctx.scope)
+    data = svc.overview(ctx.web.c, ctx.now, ctx.scope, CHART_DAYS)
+    terms = svc.terminal_health(ctx.web.c, ctx.now, ctx.scope)
+    items, _p, _period = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
     heads = _day_heads(data["days"], ctx.lang)
     # The six busiest rusun get their own colour in the stacked chart, the rest one "others".
     ranked = sorted(data["daily"].items(), key=lambda kv: -sum(kv[1]))
@@ -230,11 +228,11 @@ async def overview(ctx: Ctx) -> Response:
 async def rusun(ctx: Ctx) -> Response:
     name = ctx.request.path_params["name"]
     assert ctx.user is not None
-    if name not in svc.rusun_names(ctx.web.db, None):
+    if name not in svc.rusun_names(ctx.web.c, None):
         raise Refused(404)
     if not ctx.user.may_see(name):
         raise Refused(403)
-    data = svc.rusun_heatmap(ctx.web.db, name, ctx.now, HEAT_DAYS)
+    data = svc.rusun_heatmap(ctx.web.c, name, ctx.now, HEAT_DAYS)
     return ctx.render("rusun.html", page="rusun", rusun=name, units=data["units"],
                       days=_day_heads(data["days"], ctx.lang))  # fmt: skip
 
@@ -244,7 +242,7 @@ def _mark_view(m: dict, lang: str) -> dict:
 
 
 async def review(ctx: Ctx) -> Response:
-    items, params, (t0, t1) = svc.review_queue(ctx.web.db, ctx.now, ctx.scope)
+    items, params, (t0, t1) = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
     for it in items:
         it["trail"] = [_mark_view(m, ctx.lang) for m in it["trail"]]
         if it["mark"]:
@@ -265,7 +263,7 @@ async def review_mark(ctx: Ctx) -> Response:
     kind, key = str(form.get("kind") or ""), str(form.get("key") or "")
     note = str(form.get("note") or "").strip()
     assert ctx.user is not None
-    rid = svc.subject_rusun(ctx.web.db, kind, key)
+    rid = svc.subject_rusun(ctx.web.c, kind, key)
     if rid is None:
         raise Refused(404)
     scope = ctx.scope
@@ -273,14 +271,14 @@ async def review_mark(ctx: Ctx) -> Response:
         raise Refused(403)
     if not note:
         return ctx.finish(RedirectResponse(f"{PREFIX}/review", 303))
-    svc.mark_reviewed(ctx.web.db, kind, key, str(form.get("reasons") or ""), note,
+    svc.mark_reviewed(ctx.web.c, kind, key, str(form.get("reasons") or ""), note,
                       ctx.user.name, ctx.now)  # fmt: skip
     return ctx.finish(RedirectResponse(f"{PREFIX}/review?saved=1", 303))
 
 
 async def resident(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    data = svc.resident_page(ctx.web.db, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS)
+    data = svc.resident_page(ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS)
     res = data["resident"]
     if not ctx.user.may_see(res["rusun"]):
         raise Refused(403)
@@ -302,7 +300,7 @@ async def resident(ctx: Ctx) -> Response:
 
 
 async def terminals(ctx: Ctx) -> Response:
-    rows = svc.terminal_health(ctx.web.db, ctx.now, ctx.scope)
+    rows = svc.terminal_health(ctx.web.c, ctx.now, ctx.scope)
     for r in rows:
         if r["last_seen"] is not None:
             r["ago"] = i18n.fmt_ago(ctx.now - r["last_seen"], ctx.lang)
@@ -326,10 +324,10 @@ async def export_file(ctx: Ctx) -> Response:
     except ValueError:
         days = 30
     if what == "presence":
-        rows = svc.presence_rows(ctx.web.db, ctx.now, ctx.scope, days)
+        rows = svc.presence_rows(ctx.web.c, ctx.now, ctx.scope, days)
         table = exports.presence_table(rows, ctx.lang)
     else:
-        items, params, _period = svc.review_queue(ctx.web.db, ctx.now, ctx.scope)
+        items, params, _period = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
         table = exports.review_table(items, params.not_seen_days, ctx.lang)
     day = i18n.local_day(ctx.now).isoformat()
     name = f"hadir-{what}-{day}.{fmt}"
@@ -344,19 +342,13 @@ async def export_file(ctx: Ctx) -> Response:
 
 
 def mount(app: FastAPI) -> Web:
-    """Add the dashboard to the collector ``app`` built by ``sync.app.create_app``: it uses the
+    """Add the dashboard to the collector ``app`` built by ``sync.app.create_app``. It uses the
     app's ``Collector`` (database, clock) and signs session cookies with a key derived from the
-    master key (HMAC-SHA256 with a purpose label, so the cookie key reveals nothing of it)."""
-    collector = app.state.collector
+    master key (HMAC-SHA256 under a purpose label: the cookie key reveals nothing of it)."""
+    collector: Collector = app.state.collector
     secret = hmac.new(app.state.settings.master_key, b"hadir-dashboard-session", "sha256")
-    return mount_with(app, collector.db, secret.digest(), collector.clock)
-
-
-def mount_with(
-    app: FastAPI, db: Database, secret: bytes, clock: Callable[[], float] = time.time
-) -> Web:
-    svc.setup(db)
-    web = Web(db, secret, clock)
+    svc.setup(collector)
+    web = Web(collector, secret.digest())
     routes: list[tuple[str, Handler, list[str], bool]] = [
         ("/login", login_form, ["GET"], False),
         ("/login", login_post, ["POST"], False),

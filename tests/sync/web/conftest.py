@@ -24,10 +24,6 @@ def seeded_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("dash") / "hadir.db"
     clock = seed.Clock(seed.NOW)
     app = create_app(Settings(db=str(path), master_key=bytes(range(32)), clock=clock))
-    if not any(getattr(r, "path", "") == "/dashboard/" for r in app.routes):
-        from sync.web.routes import mount
-
-        mount(app)
     seeded = seed.seed(app.state.collector, clock)
     yield app, seeded
     app.state.collector.db.close()

@@ -210,7 +210,7 @@ def _ingest_day(c, clock, term: PaperTerminal, events, d0: int, tid: int, day: i
             term.event(wire.DENIED, flags, token, advance_ms=max(1, (when - t)) * 1000)
         t = when
     health = {
-        "firmware_version": 0x0102 if tid != 3 else 0x0101,  # terminal 3 still runs 1.1
+        "firmware_version": 3 if tid != 3 else 2,  # terminal 3 still runs the older firmware
         "taps_today": n,
         "read_errors": 2 if tid == 3 else 0,
         "reader_recoveries": 12 if tid == 3 else 1,
