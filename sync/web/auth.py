@@ -3,8 +3,9 @@
 """Sessions are an itsdangerous-signed cookie ``{"u": user or None, "c": csrf token}``; the user's
 role and rusun are read from the store on every request, so removing a user or narrowing a viewer
 takes effect at once. Every session, even before login, carries a CSRF token that each form sends
-back as the ``csrf`` field; login rotates it. Passwords are hashed with argon2-cffi (argon2id,
-the library's defaults).
+back as the ``csrf`` field; login rotates it. Passwords are argon2id hashes (argon2-cffi) made by
+``python -m sync users add`` (``sync.vault.hash_password``); a login for a user that does not
+exist still runs one verification, so its time does not tell which user names exist.
 """
 
 import hmac
@@ -15,17 +16,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from sync.vault import hash_password
+
 SESSION_COOKIE = "hadir_session"
 LANG_COOKIE = "hadir_lang"
 SESSION_MAX_AGE_S = 12 * 3600  # one office shift; then log in again
 
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the time of a failed login the same.
-_DUMMY_HASH = _hasher.hash("hadir-no-such-user")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+_DUMMY_HASH = hash_password("hadir-no-such-user")
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:

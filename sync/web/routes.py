@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import hmac
 import pathlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from urllib.parse import quote
 
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from sync import service_dashboard as svc
 from sync.service import Collector
@@ -43,9 +45,10 @@ class Refused(Exception):
 class Ctx:
     """One request: its language, session, user and the response cookies to set."""
 
-    def __init__(self, web: Web, request: Request) -> None:
+    def __init__(self, web: Web, request: Request, form: FormData | None) -> None:
         self.web = web
         self.request = request
+        self.form = form if form is not None else FormData()
         lang = request.cookies.get(LANG_COOKIE, i18n.DEFAULT_LANG)
         self.lang = lang if lang in i18n.LANGS else i18n.DEFAULT_LANG
         self.session = web.sessions.load(request.cookies.get(SESSION_COOKIE))
@@ -73,6 +76,7 @@ class Ctx:
             max_age=SESSION_MAX_AGE_S,
             httponly=True,
             samesite="lax",
+            secure=self.request.url.scheme == "https",
             path=PREFIX,
         )
         response.headers["Cache-Control"] = "no-store"
@@ -96,7 +100,7 @@ class Ctx:
         return self.finish(HTMLResponse(html, status_code=status))
 
 
-Handler = Callable[[Ctx], Awaitable[Response]]
+Handler = Callable[[Ctx], Response]
 
 
 class Web:
@@ -110,28 +114,35 @@ class Web:
             lstrip_blocks=True,
         )
 
+    def _run(
+        self, handler: Handler, login: bool, request: Request, form: FormData | None
+    ) -> Response:
+        ctx = Ctx(self, request, form)
+        if login and ctx.user is None:
+            target = quote(str(request.url.path), safe="/")
+            return ctx.finish(RedirectResponse(f"{PREFIX}/login?next={target}", 303))
+        if form is not None and request.url.path != f"{PREFIX}/login":
+            if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
+                return ctx.render("error.html", 403, title=ctx.t("err.403"),
+                                  body=ctx.t("err.csrf"))  # fmt: skip
+        try:
+            return handler(ctx)
+        except Refused as exc:
+            if exc.status == 404:
+                return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
+            return ctx.render("error.html", 403, title=ctx.t("err.403"),
+                              body=ctx.t("err.403.body"))  # fmt: skip
+        except svc.NotFound:
+            return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
+
     def page(self, handler: Handler, login: bool = True):
         """Wrap a handler: build the context, demand a login, turn refusals into error pages."""
 
         async def endpoint(request: Request) -> Response:
-            ctx = Ctx(self, request)
-            if login and ctx.user is None:
-                target = quote(str(request.url.path), safe="/")
-                return ctx.finish(RedirectResponse(f"{PREFIX}/login?next={target}", 303))
-            if request.method == "POST" and request.url.path != f"{PREFIX}/login":
-                form = await request.form()
-                if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
-                    return ctx.render("error.html", 403, title=ctx.t("err.403"),
-                                      body=ctx.t("err.csrf"))  # fmt: skip
-            try:
-                return await handler(ctx)
-            except Refused as exc:
-                if exc.status == 404:
-                    return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
-                return ctx.render("error.html", 403, title=ctx.t("err.403"),
-                                  body=ctx.t("err.403.body"))  # fmt: skip
-            except svc.NotFound:
-                return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
+            form = await request.form() if request.method == "POST" else None
+            # Pages read the database (the review queue runs the detector): off the event loop,
+            # so terminal uploads are not held up by a dashboard user.
+            return await run_in_threadpool(self._run, handler, login, request, form)
 
         return endpoint
 
@@ -163,13 +174,13 @@ def _day_heads(days: list[int], lang: str) -> list[dict]:
 # --- pages --------------------------------------------------------------------------------------
 
 
-async def login_form(ctx: Ctx) -> Response:
+def login_form(ctx: Ctx) -> Response:
     return ctx.render("login.html", page="login", failed=False,
                       next=_safe_next(ctx.request.query_params.get("next")))  # fmt: skip
 
 
-async def login_post(ctx: Ctx) -> Response:
-    form = await ctx.request.form()
+def login_post(ctx: Ctx) -> Response:
+    form = ctx.form
     target = _safe_next(str(form.get("next") or ""))
     if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
         return ctx.render("error.html", 403, title=ctx.t("err.403"), body=ctx.t("err.csrf"))
@@ -181,12 +192,12 @@ async def login_post(ctx: Ctx) -> Response:
     return ctx.finish(RedirectResponse(target, 303))
 
 
-async def logout(ctx: Ctx) -> Response:
+def logout(ctx: Ctx) -> Response:
     ctx.session = {"u": None, "c": ctx.web.sessions.load(None)["c"]}
     return ctx.finish(RedirectResponse(f"{PREFIX}/login", 303))
 
 
-async def set_lang(ctx: Ctx) -> Response:
+def set_lang(ctx: Ctx) -> Response:
     lang = ctx.request.path_params["lang"]
     target = _safe_next(ctx.request.query_params.get("next"))
     resp = RedirectResponse(target, 303)
@@ -195,7 +206,7 @@ async def set_lang(ctx: Ctx) -> Response:
     return ctx.finish(resp)
 
 
-async def overview(ctx: Ctx) -> Response:
+def overview(ctx: Ctx) -> Response:
     data = svc.overview(ctx.web.c, ctx.now, ctx.scope, CHART_DAYS)
     terms = svc.terminal_health(ctx.web.c, ctx.now, ctx.scope)
     items, _p, _period = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
@@ -225,7 +236,7 @@ async def overview(ctx: Ctx) -> Response:
     )
 
 
-async def rusun(ctx: Ctx) -> Response:
+def rusun(ctx: Ctx) -> Response:
     name = ctx.request.path_params["name"]
     assert ctx.user is not None
     if name not in svc.rusun_names(ctx.web.c, None):
@@ -241,7 +252,7 @@ def _mark_view(m: dict, lang: str) -> dict:
     return {**m, "at_text": i18n.fmt_datetime(m["at"], lang)}
 
 
-async def review(ctx: Ctx) -> Response:
+def review(ctx: Ctx) -> Response:
     items, params, (t0, t1) = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
     for it in items:
         it["trail"] = [_mark_view(m, ctx.lang) for m in it["trail"]]
@@ -258,8 +269,8 @@ async def review(ctx: Ctx) -> Response:
     )
 
 
-async def review_mark(ctx: Ctx) -> Response:
-    form = await ctx.request.form()
+def review_mark(ctx: Ctx) -> Response:
+    form = ctx.form
     kind, key = str(form.get("kind") or ""), str(form.get("key") or "")
     note = str(form.get("note") or "").strip()
     assert ctx.user is not None
@@ -276,7 +287,7 @@ async def review_mark(ctx: Ctx) -> Response:
     return ctx.finish(RedirectResponse(f"{PREFIX}/review?saved=1", 303))
 
 
-async def resident(ctx: Ctx) -> Response:
+def resident(ctx: Ctx) -> Response:
     assert ctx.user is not None
     data = svc.resident_page(ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS)
     res = data["resident"]
@@ -299,7 +310,7 @@ async def resident(ctx: Ctx) -> Response:
                       household=data["household"], timeline=timeline)  # fmt: skip
 
 
-async def terminals(ctx: Ctx) -> Response:
+def terminals(ctx: Ctx) -> Response:
     rows = svc.terminal_health(ctx.web.c, ctx.now, ctx.scope)
     for r in rows:
         if r["last_seen"] is not None:
@@ -309,12 +320,12 @@ async def terminals(ctx: Ctx) -> Response:
                       silent_hours=svc.SILENT_AFTER_S // 3600)  # fmt: skip
 
 
-async def exports_page(ctx: Ctx) -> Response:
+def exports_page(ctx: Ctx) -> Response:
     return ctx.render("exports.html", page="exports")
 
 
-async def export_file(ctx: Ctx) -> Response:
-    form = await ctx.request.form()
+def export_file(ctx: Ctx) -> Response:
+    form = ctx.form
     what = ctx.request.path_params["what"]
     fmt = str(form.get("format") or "csv")
     if what not in ("presence", "review") or fmt not in ("csv", "xlsx"):

@@ -6,6 +6,7 @@ import re
 
 import openpyxl
 
+from sync.vault import hash_password
 from sync.web import auth, exports, i18n
 from sync.web.i18n import MESSAGES
 
@@ -48,7 +49,7 @@ def test_templates_use_only_known_message_keys():
 
 
 def test_password_hash_is_argon2id_and_verifies():
-    h = auth.hash_password("rahasia-kantor")
+    h = hash_password("rahasia-kantor")  # what `python -m sync users add` stores
     assert h.startswith("$argon2id$")
     assert auth.verify_password(h, "rahasia-kantor")
     assert not auth.verify_password(h, "rahasia-kantor!")
