@@ -12,6 +12,8 @@ card is known only by its token at that rusun).
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from dataclasses import dataclass
 
 from firmware import wire
@@ -179,17 +181,14 @@ def _card_key(rusun_id: int, token: int, card: int | None) -> str:
     return str(card) if card is not None else f"{rusun_id}:{token:08X}"
 
 
-def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = REVIEW_DAYS):
-    """(items, params, period): the detector's queue over the last ``days`` local days, each item
-    ``{"kind", "key", "rusun", "reasons", subject details, "mark", "trail"}``; open items first."""
-    today = local_day(now)
+def _detect(c: Collector, today: int, days: int) -> list[dict]:
+    """The detector's items over the ``days`` local days up to ``today`` (all rusun, no marks)."""
     first = today - days + 1
     start = day_start(first)
     with c.db.read() as tx:
         names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
         reg = store.registry(tx, None)
         rows = store.taps(tx, start, day_start(today + 1), None)
-        all_marks = store.marks(tx)
     registry = []
     card_info: dict[str, tuple] = {}
     unit_info: dict[str, tuple] = {}
@@ -219,14 +218,8 @@ def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = RE
         }
         for t, rid, term, _k, fl, tok, card in rows
     ]
-    params = Params.for_period(days)
-    trail: dict[tuple[str, str], list[dict]] = {}
-    for _id, kind, key, reasons, note, user, at in all_marks:
-        trail.setdefault((kind, key), []).append(
-            {"reasons": reasons, "note": note, "by": user, "at": int(at)}
-        )
     items = []
-    for it in detect(records, registry, start, days, params):
+    for it in detect(records, registry, start, days, Params.for_period(days)):
         if "unit" in it:
             rname, unit, res_id, rid = unit_info[it["unit"]]
             item = {"kind": "unit", "key": it["unit"], "subject": unit, "resident_id": res_id}
@@ -237,24 +230,60 @@ def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = RE
                 item = {"kind": "card", "key": key, "card_label": f"K-{key}", "unit": unit,
                         "resident_id": res_id, "resident_name": res_name}  # fmt: skip
             else:
-                rid, tok = key.split(":")
-                rid = int(rid)
+                rid_text, tok = key.split(":")
+                rid = int(rid_text)
                 rname = names[rid]
                 item = {"kind": "card", "key": key, "card_label": f"token {tok}",
                         "resident_id": None}  # fmt: skip
-        if scope is not None and rid not in scope:
-            continue
+        item["rusun_id"] = rid
         item["rusun"] = rname
         item["reasons"] = it["reasons"]
+        items.append(item)
+    return items
+
+
+# The detector reads every record of the period (about 150,000 for the whole fleet and 7 days,
+# a few seconds: docs/benchmarks.md); its result is reused for this long. Marks are not cached.
+QUEUE_CACHE_S = 120
+_cache: weakref.WeakKeyDictionary[Collector, tuple[tuple[int, int], int, list[dict]]] = (
+    weakref.WeakKeyDictionary()
+)
+_cache_lock = threading.Lock()
+
+
+def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = REVIEW_DAYS):
+    """(items, params, period): the detector's queue over the last ``days`` local days, each item
+    ``{"kind", "key", "rusun", "reasons", subject details, "mark", "trail"}``; open items first.
+    The detection is at most ``QUEUE_CACHE_S`` old; review marks are always current."""
+    today = local_day(now)
+    with _cache_lock:
+        hit = _cache.get(c)
+    if hit is None or hit[0] != (today, days) or not 0 <= now - hit[1] < QUEUE_CACHE_S:
+        hit = ((today, days), now, _detect(c, today, days))
+        with _cache_lock:
+            _cache[c] = hit
+    with c.db.read() as tx:
+        all_marks = store.marks(tx)
+    trail: dict[tuple[str, str], list[dict]] = {}
+    for _id, kind, subject, reasons, note, user, at in all_marks:
+        trail.setdefault((kind, subject), []).append(
+            {"reasons": reasons, "note": note, "by": user, "at": int(at)}
+        )
+    items = []
+    for cached in hit[2]:
+        if scope is not None and cached["rusun_id"] not in scope:
+            continue
+        item = dict(cached)
         marks = trail.get((item["kind"], item["key"]), [])
         item["trail"] = marks
         # A mark clears the item only for the reasons it was made for: a new reason reopens it.
         last = marks[-1] if marks else None
-        covered = last is not None and set(it["reasons"]) <= set(last["reasons"].split(","))
+        covered = last is not None and set(item["reasons"]) <= set(last["reasons"].split(","))
         item["mark"] = last if covered else None
         items.append(item)
     items.sort(key=lambda x: (x["mark"] is not None, x["kind"] != "unit", x["rusun"], x["key"]))
-    return items, params, (start, day_start(today + 1) - 1)
+    first = today - days + 1
+    return items, Params.for_period(days), (day_start(first), day_start(today + 1) - 1)
 
 
 def mark_reviewed(c: Collector, kind: str, key: str, reasons: str, note: str, user: str, now: int):

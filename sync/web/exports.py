@@ -10,6 +10,7 @@ import csv
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -90,20 +91,22 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table, sheet: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet
-    ws.append(table[0])
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="0B6E69")
-    for row in table[1]:
-        ws.append([_cell(v) for v in row])
-    ws.freeze_panes = "A2"
+    # Write-only mode streams rows (a week of presence for the whole fleet is ~96,000 rows).
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
     for i, head in enumerate(table[0], start=1):
         width = max([len(str(head))] + [len(str(r[i - 1])) for r in table[1][:500]])
         ws.column_dimensions[get_column_letter(i)].width = min(48, width + 2)
+    ws.freeze_panes = "A2"
+    heads = []
+    for head in table[0]:
+        cell = WriteOnlyCell(ws, value=head)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="0B6E69")
+        heads.append(cell)
+    ws.append(heads)
+    for row in table[1]:
+        ws.append([_cell(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
