@@ -32,6 +32,7 @@ STORAGE_ALARM_PER_MILLE = 800  # the log's own warning threshold (80 %)
 READER_ALARM_RECOVERIES = 10
 REVIEW_DAYS = 14
 _FLAGGED = wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_MAGIC_SUSPECT
+ALARMS = ("silent", "no_peak", "storage", "clock", "reader")
 REASONS = ("not_seen", "one_card_household", "same_minute", "other_rusun", "clone", "unknown_card")
 
 

@@ -123,13 +123,18 @@ def taps(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[Row]:
 
 
 def card_taps(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:
-    """Like ``taps`` but only records that map to one of ``card_ids`` (at any rusun)."""
+    """Like ``taps`` but only records of ``card_ids`` (at any rusun: through each card's token
+    under that rusun's key)."""
     if not card_ids:
         return []
     marks = ", ".join("?" for _ in card_ids)
     return tx.all(
-        "SELECT * FROM (" + _TAPS + f") x WHERE card_id IN ({marks}) ORDER BY wall_time",
-        [*_CARD_KINDS, t0, t1, *card_ids],
+        "SELECT rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, rec.payload, "
+        "ct.card_id FROM card_tokens ct JOIN terminals t ON t.rusun_id = ct.rusun_id "
+        "JOIN records rec ON rec.terminal_id = t.id AND rec.payload = ct.token "
+        f"WHERE ct.card_id IN ({marks}) AND rec.kind IN (?, ?) AND rec.wall_time >= ? "
+        "AND rec.wall_time < ? ORDER BY rec.wall_time",
+        [*card_ids, *_CARD_KINDS, t0, t1],
     )
 
 
