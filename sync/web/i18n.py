@@ -68,6 +68,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overview.per_rusun": ("Tap hari ini per rusun", "Taps today per rusun"),
     "overview.attention": ("Terminal yang perlu perhatian", "Terminals needing attention"),
     "overview.all_ok": ("Semua terminal sehat.", "All terminals are healthy."),
+    "overview.incomplete": ("data belum lengkap", "data incomplete"),
+    "overview.incomplete.long": (
+        "Ada terminal yang belum mengirim data; tap yang tersimpan di terminal belum terlihat.",
+        "A terminal has not sent its data; taps stored on it are not shown yet.",
+    ),
     "overview.review_open": ("Menunggu tinjauan", "Awaiting review"),
     "col.rusun": ("Rusun", "Rusun"),
     "col.taps": ("Tap", "Taps"),

@@ -231,6 +231,7 @@ def overview(ctx: Ctx) -> Response:
         per_rusun=data["per_rusun"],
         chart=chart,
         attention=[t for t in terms if t["alarms"]],
+        incomplete={t["rusun"] for t in terms if "silent" in t["alarms"]},
         review_open=sum(1 for it in items if it["mark"] is None),
         silent_hours=svc.SILENT_AFTER_S // 3600,
     )
