@@ -91,7 +91,7 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table, sheet: str) -> bytes:
-    # Write-only mode streams rows (a week of presence for the whole fleet is ~96,000 rows).
+    # Write-only mode streams rows (a week of presence for the whole fleet is ~69,000 rows).
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
     for i, head in enumerate(table[0], start=1):
