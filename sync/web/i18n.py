@@ -133,6 +133,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.open": ("Belum ditinjau", "Not reviewed"),
     "review.done": ("Sudah ditinjau", "Reviewed"),
     "review.mark": ("Tandai sudah ditinjau", "Mark reviewed"),
+    "review.add_note": ("Tambah catatan", "Add a note"),
     "review.note": ("Catatan kunjungan", "Visit note"),
     "review.trail": ("Riwayat tinjauan", "Review history"),
     "review.empty": ("Tidak ada yang perlu ditinjau.", "Nothing to review."),
