@@ -37,15 +37,15 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 @dataclass(frozen=True)
 class User:
     name: str
-    role: str  # "admin" or "viewer"
-    rusun: tuple[str, ...]  # a viewer's rusun; empty for an admin (who sees all)
+    role: str  # "admin" (may mark review items) or "viewer" (reads only)
+    rusun: tuple[str, ...]  # the rusun this user may see; empty = all (as in the admin API)
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
     def may_see(self, rusun: str) -> bool:
-        return self.is_admin or rusun in self.rusun
+        return not self.rusun or rusun in self.rusun
 
 
 class Sessions:

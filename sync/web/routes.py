@@ -57,14 +57,13 @@ class Ctx:
         if name:
             row = svc.get_user(web.c, str(name))
             if row is not None:
-                rusun = () if row.role == "admin" else row.rusun
-                self.user = User(row.name, row.role, rusun)
+                self.user = User(row.name, row.role, row.rusun)
         self.now = web.c.now()
 
     @property
     def scope(self) -> list[int] | None:
         assert self.user is not None
-        return None if self.user.is_admin else svc.rusun_ids(self.web.c, self.user.rusun)
+        return svc.rusun_ids(self.web.c, self.user.rusun) if self.user.rusun else None
 
     def t(self, key: str, **args: object) -> str:
         return i18n.t(self.lang, key, **args)
@@ -275,6 +274,8 @@ def review_mark(ctx: Ctx) -> Response:
     kind, key = str(form.get("kind") or ""), str(form.get("key") or "")
     note = str(form.get("note") or "").strip()
     assert ctx.user is not None
+    if not ctx.user.is_admin:
+        raise Refused(403)  # viewers read; marking is an admin's decision (as in the admin API)
     rid = svc.subject_rusun(ctx.web.c, kind, key)
     if rid is None:
         raise Refused(404)

@@ -80,3 +80,12 @@ def test_exports_quote_formulas_and_open_in_excel():
     assert [c.value for c in ws[1]] == ["Nama", "Catatan"]
     assert ws["A2"].value == '\'=HYPERLINK("x")'
     assert ws["A3"].value == "Siti"
+
+
+def test_rusun_binding_limits_any_role_and_empty_means_all():
+    assert auth.User("a", "admin", ()).may_see("Marunda")
+    assert auth.User("v", "viewer", ()).may_see("Marunda")
+    bound = auth.User("v", "viewer", ("Pulo Gebang",))
+    assert bound.may_see("Pulo Gebang") and not bound.may_see("Marunda")
+    assert not auth.User("a", "admin", ("Pulo Gebang",)).may_see("Marunda")
+    assert not bound.is_admin
