@@ -35,6 +35,8 @@ PREFIX = "/dashboard"
 HEAT_DAYS = 28
 TIMELINE_DAYS = 28
 CHART_DAYS = 30
+# A whole-fleet presence XLSX takes about 2 s a day to write (docs/benchmarks.md): a month at most.
+MAX_EXPORT_DAYS = 31
 
 
 class Refused(Exception):
@@ -333,7 +335,7 @@ def export_file(ctx: Ctx) -> Response:
     if what not in ("presence", "review") or fmt not in ("csv", "xlsx"):
         raise Refused(404)
     try:
-        days = max(1, min(90, int(str(form.get("days") or "30"))))
+        days = max(1, min(MAX_EXPORT_DAYS, int(str(form.get("days") or "30"))))
     except ValueError:
         days = 30
     if what == "presence":
