@@ -99,7 +99,10 @@ def test_chart_script_is_served_locally(admin_page, server):
     resp = admin_page.request.get(server + D + "/static/vendor/chart.umd.js")
     assert resp.status == 200
     assert resp.text().startswith("/*!\n * Chart.js v4")
-    html = admin_page.request.get(server + D + "/").text()
+    page = admin_page.request.get(server + D + "/")
+    assert "script-src" not in page.headers["content-security-policy"]  # default-src 'self'
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    html = page.text()
     assert "http" not in "".join(re.findall(r'<script[^>]*src="([^"]+)"', html))
 
 
@@ -234,6 +237,13 @@ def test_language_toggle_switches_to_english_and_back(admin_page, server, shots)
     page.screenshot(path=str(shots / "overview-en.png"))
     page.click("#lang-toggle")
     assert page.locator("h1").inner_text().startswith("Ringkasan hari ini")
+
+
+def test_no_script_or_policy_errors_on_any_page(admin_page, server):
+    # Runs after the admin visited every page: CSP violations and JS errors land here.
+    for path in ("/", "/rusun/Marunda", "/review", "/terminals", "/exports"):
+        admin_page.goto(server + D + path)
+    assert admin_page.errors == []  # type: ignore[attr-defined]
 
 
 def test_tablet_layout(browser, server, shots):
