@@ -389,6 +389,8 @@ def mount(app: FastAPI) -> Web:
         ("/exports", exports_page, ["GET"], True),
         ("/exports/{what}", export_file, ["POST"], True),
     ]
+    app.add_api_route(PREFIX, lambda: RedirectResponse(PREFIX + "/", 308), methods=["GET"],
+                      include_in_schema=False)  # fmt: skip
     for path, handler, methods, login in routes:
         app.add_api_route(PREFIX + path, web.page(handler, login), methods=methods,
                           include_in_schema=False)  # fmt: skip

@@ -50,8 +50,8 @@ def admin_page(browser, server):
 def test_login_page_is_indonesian_and_refuses_a_wrong_password(browser, server, shots):
     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
-    resp = page.goto(server + D + "/")
-    assert resp is not None and page.url.startswith(server + D + "/login")
+    resp = page.goto(server + D)
+    assert resp is not None and page.url.startswith(server + D + "/login?next=/dashboard/")
     assert page.locator("h1").inner_text() == "Masuk"
     page.screenshot(path=str(shots / "login.png"))
     page.fill("input[name=username]", "admin")
