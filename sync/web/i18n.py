@@ -48,6 +48,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.password": ("Kata sandi", "Password"),
     "login.submit": ("Masuk", "Log in"),
     "login.failed": ("Nama pengguna atau kata sandi salah.", "Wrong user name or password."),
+    "login.throttled": (
+        "Terlalu banyak percobaan yang salah. Coba lagi dalam 15 menit.",
+        "Too many wrong attempts. Try again in 15 minutes.",
+    ),
     "role.admin": ("admin", "admin"),
     "role.viewer": ("pemantau", "viewer"),
     "err.403": ("Akses ditolak", "Access refused"),

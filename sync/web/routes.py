@@ -25,6 +25,7 @@ from sync.web.auth import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
     Sessions,
+    Throttle,
     User,
     csrf_ok,
     verify_password,
@@ -119,6 +120,7 @@ class Web:
     def __init__(self, collector: Collector, secret: bytes) -> None:
         self.c = collector
         self.sessions = Sessions(secret)
+        self.throttle = Throttle()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -197,9 +199,14 @@ def login_post(ctx: Ctx) -> Response:
     if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
         return ctx.render("error.html", 403, title=ctx.t("err.403"), body=ctx.t("err.csrf"))
     name = str(form.get("username") or "").strip()
+    key = (ctx.request.client.host if ctx.request.client else "", name.lower())
+    if ctx.web.throttle.blocked(key, ctx.now):
+        return ctx.render("login.html", 429, page="login", failed="throttled", next=target)
     row = svc.get_user(ctx.web.c, name) if name else None
     if not verify_password(row.password_hash if row else None, str(form.get("password") or "")):
+        ctx.web.throttle.failed(key, ctx.now)
         return ctx.render("login.html", 401, page="login", failed=True, next=target)
+    ctx.web.throttle.succeeded(key)
     ctx.session = ctx.web.sessions.login(name)  # a new CSRF token with the new session
     return ctx.finish(RedirectResponse(target, 303))
 
