@@ -101,6 +101,7 @@ def test_oversized_body_is_413(collector, client):
     response = post(client, b"HDB1" + bytes(40_000))
     assert response.status_code == 413
     assert _counts(collector) == (0, 0)
+    assert _alert_kinds(collector) == ["oversized"]
 
 
 def test_unknown_terminal_is_401(collector, client):
