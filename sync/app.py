@@ -15,6 +15,7 @@ from sync.service import Collector
 from sync.settings import Settings
 from sync.store_db import Database
 from sync.vault import Vault
+from sync.web.routes import mount as mount_dashboard
 
 
 def open_collector(settings: Settings) -> Collector:
@@ -42,4 +43,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.include_router(terminal_router)
     app.include_router(admin_router)
+    mount_dashboard(app)  # /dashboard (docs/dashboard.md)
     return app

@@ -1,0 +1,405 @@
+# routes: the dashboard's pages: parse, authenticate, check CSRF and scope, call the service.
+# SPDX-License-Identifier: MIT
+"""Every page is ``/dashboard/…``; static files (CSS, JS, the vendored Chart.js) are served from
+``/dashboard/static`` by the collector itself, so the office network may be offline."""
+
+from __future__ import annotations
+
+import hmac
+import pathlib
+from collections.abc import Callable
+from urllib.parse import quote
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from sync import service_dashboard as svc
+from sync.service import Collector
+from sync.web import exports, i18n
+from sync.web.auth import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE_S,
+    Sessions,
+    Throttle,
+    User,
+    csrf_ok,
+    verify_password,
+)
+
+HERE = pathlib.Path(__file__).resolve().parent
+PREFIX = "/dashboard"
+HEAT_DAYS = 28
+TIMELINE_DAYS = 28
+CHART_DAYS = 30
+# A whole-fleet presence XLSX takes about 2 s a day to write (docs/benchmarks.md): a month at most.
+MAX_EXPORT_DAYS = 31
+
+
+# Scripts and styles only from the collector itself; inline style attributes (bar widths, timeline
+# positions) are the one exception. No framing (clickjacking), forms post only here.
+_CSP = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+class Refused(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+class Ctx:
+    """One request: its language, session, user and the response cookies to set."""
+
+    def __init__(self, web: Web, request: Request, form: FormData | None) -> None:
+        self.web = web
+        self.request = request
+        self.form = form if form is not None else FormData()
+        lang = request.cookies.get(LANG_COOKIE, i18n.DEFAULT_LANG)
+        self.lang = lang if lang in i18n.LANGS else i18n.DEFAULT_LANG
+        self.session = web.sessions.load(request.cookies.get(SESSION_COOKIE))
+        self.user: User | None = None
+        name = self.session.get("u")
+        if name:
+            row = svc.get_user(web.c, str(name))
+            if row is not None:
+                self.user = User(row.name, row.role, row.rusun)
+        self.now = web.c.now()
+
+    @property
+    def scope(self) -> list[int] | None:
+        assert self.user is not None
+        return svc.rusun_ids(self.web.c, self.user.rusun) if self.user.rusun else None
+
+    def t(self, key: str, **args: object) -> str:
+        return i18n.t(self.lang, key, **args)
+
+    def finish(self, response: Response) -> Response:
+        response.set_cookie(
+            SESSION_COOKIE,
+            self.web.sessions.dump(self.session),
+            max_age=SESSION_MAX_AGE_S,
+            httponly=True,
+            samesite="lax",
+            secure=self.request.url.scheme == "https",
+            path=PREFIX,
+        )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = _CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    def render(self, name: str, status: int = 200, **data: object) -> Response:
+        lang = self.lang
+        html = self.web.env.get_template(name).render(
+            lang=lang,
+            t=self.t,
+            n=lambda v: i18n.fmt_int(int(v), lang),
+            pct=lambda pm: f"{pm / 10:.1f}\u00a0%".replace(".", "," if lang == "id" else "."),
+            user=self.user,
+            csrf=self.session["c"],
+            here=str(self.request.url.path)
+            + (f"?{self.request.url.query}" if self.request.url.query else ""),
+            now_text=i18n.fmt_datetime(self.now, lang),
+            static=lambda p: f"{PREFIX}/static/{p}",
+            **data,
+        )
+        return self.finish(HTMLResponse(html, status_code=status))
+
+
+Handler = Callable[[Ctx], Response]
+
+
+class Web:
+    def __init__(self, collector: Collector, secret: bytes) -> None:
+        self.c = collector
+        self.sessions = Sessions(secret)
+        self.throttle = Throttle()
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def _run(
+        self, handler: Handler, login: bool, request: Request, form: FormData | None
+    ) -> Response:
+        ctx = Ctx(self, request, form)
+        if login and ctx.user is None:
+            target = quote(str(request.url.path), safe="/")
+            return ctx.finish(RedirectResponse(f"{PREFIX}/login?next={target}", 303))
+        if form is not None and request.url.path != f"{PREFIX}/login":
+            if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
+                return ctx.render("error.html", 403, title=ctx.t("err.403"),
+                                  body=ctx.t("err.csrf"))  # fmt: skip
+        try:
+            return handler(ctx)
+        except Refused as exc:
+            if exc.status == 404:
+                return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
+            return ctx.render("error.html", 403, title=ctx.t("err.403"),
+                              body=ctx.t("err.403.body"))  # fmt: skip
+        except svc.NotFound:
+            return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
+
+    def page(self, handler: Handler, login: bool = True):
+        """Wrap a handler: build the context, demand a login, turn refusals into error pages."""
+
+        async def endpoint(request: Request) -> Response:
+            form = await request.form() if request.method == "POST" else None
+            # Pages read the database (the review queue runs the detector): off the event loop,
+            # so terminal uploads are not held up by a dashboard user.
+            return await run_in_threadpool(self._run, handler, login, request, form)
+
+        return endpoint
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local dashboard paths: never redirect to another site after login."""
+    if target and target.startswith(PREFIX + "/") and not target.startswith("//"):
+        return target
+    return PREFIX + "/"
+
+
+def _day_heads(days: list[int], lang: str) -> list[dict]:
+    out = []
+    for i, d in enumerate(days):
+        date = i18n.date_of_day(d)
+        out.append(
+            {
+                "label": i18n.fmt_day_short(date, lang),
+                "wd": i18n.weekday_short(date, lang),
+                "dom": date.day,
+                # Heat-map heads name the month only where it starts, to stay narrow.
+                "month": i18n.month_short(date, lang) if i == 0 or date.day == 1 else "",
+                "weekend": date.weekday() >= 5,
+            }
+        )
+    return out
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def login_form(ctx: Ctx) -> Response:
+    return ctx.render("login.html", page="login", failed=False,
+                      next=_safe_next(ctx.request.query_params.get("next")))  # fmt: skip
+
+
+def login_post(ctx: Ctx) -> Response:
+    form = ctx.form
+    target = _safe_next(str(form.get("next") or ""))
+    if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
+        return ctx.render("error.html", 403, title=ctx.t("err.403"), body=ctx.t("err.csrf"))
+    name = str(form.get("username") or "").strip()
+    key = (ctx.request.client.host if ctx.request.client else "", name.lower())
+    if ctx.web.throttle.blocked(key, ctx.now):
+        return ctx.render("login.html", 429, page="login", failed="throttled", next=target)
+    row = svc.get_user(ctx.web.c, name) if name else None
+    if not verify_password(row.password_hash if row else None, str(form.get("password") or "")):
+        ctx.web.throttle.failed(key, ctx.now)
+        return ctx.render("login.html", 401, page="login", failed=True, next=target)
+    ctx.web.throttle.succeeded(key)
+    ctx.session = ctx.web.sessions.login(name)  # a new CSRF token with the new session
+    return ctx.finish(RedirectResponse(target, 303))
+
+
+def logout(ctx: Ctx) -> Response:
+    ctx.session = {"u": None, "c": ctx.web.sessions.load(None)["c"]}
+    return ctx.finish(RedirectResponse(f"{PREFIX}/login", 303))
+
+
+def set_lang(ctx: Ctx) -> Response:
+    lang = ctx.request.path_params["lang"]
+    target = _safe_next(ctx.request.query_params.get("next"))
+    resp = RedirectResponse(target, 303)
+    if lang in i18n.LANGS:
+        resp.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", path=PREFIX)
+    return ctx.finish(resp)
+
+
+def overview(ctx: Ctx) -> Response:
+    data = svc.overview(ctx.web.c, ctx.now, ctx.scope, CHART_DAYS)
+    terms = svc.terminal_health(ctx.web.c, ctx.now, ctx.scope)
+    items, _p, _period = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
+    heads = _day_heads(data["days"], ctx.lang)
+    # The six busiest rusun get their own colour in the stacked chart, the rest one "others".
+    ranked = sorted(data["daily"].items(), key=lambda kv: -sum(kv[1]))
+    series = [{"label": name, "values": vals} for name, vals in ranked[:5]]
+    if len(ranked) > 5:
+        rest = [sum(v[i] for _n, v in ranked[5:]) for i in range(len(data["days"]))]
+        series.append({"label": ctx.t("common.all_rusun") + " (lain)" if ctx.lang == "id"
+                       else "Other rusun", "values": rest})  # fmt: skip
+    chart = {
+        "labels": [f"{h['wd']} {h['label']}" for h in heads],
+        "series": series,
+        "locale": "id-ID" if ctx.lang == "id" else "en-GB",
+    }
+    return ctx.render(
+        "overview.html",
+        page="overview",
+        today_text=i18n.fmt_date(ctx.now, ctx.lang),
+        totals=data["totals"],
+        per_rusun=data["per_rusun"],
+        chart=chart,
+        attention=[t for t in terms if t["alarms"]],
+        incomplete={t["rusun"] for t in terms if "silent" in t["alarms"]},
+        review_open=sum(1 for it in items if it["mark"] is None),
+        silent_hours=svc.SILENT_AFTER_S // 3600,
+    )
+
+
+def rusun(ctx: Ctx) -> Response:
+    name = ctx.request.path_params["name"]
+    assert ctx.user is not None
+    if name not in svc.rusun_names(ctx.web.c, None):
+        raise Refused(404)
+    if not ctx.user.may_see(name):
+        raise Refused(403)
+    data = svc.rusun_heatmap(ctx.web.c, name, ctx.now, HEAT_DAYS)
+    return ctx.render("rusun.html", page="rusun", rusun=name, units=data["units"],
+                      days=_day_heads(data["days"], ctx.lang))  # fmt: skip
+
+
+def _mark_view(m: dict, lang: str) -> dict:
+    return {**m, "at_text": i18n.fmt_datetime(m["at"], lang)}
+
+
+def review(ctx: Ctx) -> Response:
+    items, params, (t0, t1) = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
+    for it in items:
+        it["trail"] = [_mark_view(m, ctx.lang) for m in it["trail"]]
+        if it["mark"]:
+            it["mark"] = _mark_view(it["mark"], ctx.lang)
+    return ctx.render(
+        "review.html",
+        page="review",
+        items=items,
+        not_seen_days=params.not_seen_days,
+        period_start=i18n.fmt_date(t0, ctx.lang, weekday=False),
+        period_end=i18n.fmt_date(t1, ctx.lang, weekday=False),
+        saved=ctx.request.query_params.get("saved") == "1",
+    )
+
+
+def review_mark(ctx: Ctx) -> Response:
+    form = ctx.form
+    kind, key = str(form.get("kind") or ""), str(form.get("key") or "")
+    note = str(form.get("note") or "").strip()
+    assert ctx.user is not None
+    if not ctx.user.is_admin:
+        raise Refused(403)  # viewers read; marking is an admin's decision (as in the admin API)
+    rid = svc.subject_rusun(ctx.web.c, kind, key)
+    if rid is None:
+        raise Refused(404)
+    scope = ctx.scope
+    if scope is not None and rid not in scope:
+        raise Refused(403)
+    if not note:
+        return ctx.finish(RedirectResponse(f"{PREFIX}/review", 303))
+    svc.mark_reviewed(ctx.web.c, kind, key, str(form.get("reasons") or ""), note,
+                      ctx.user.name, ctx.now)  # fmt: skip
+    return ctx.finish(RedirectResponse(f"{PREFIX}/review?saved=1", 303))
+
+
+def resident(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    data = svc.resident_page(ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS)
+    res = data["resident"]
+    if not ctx.user.may_see(res["rusun"]):
+        raise Refused(403)
+    timeline = []
+    for d, head in zip(data["days"], _day_heads(data["days"], ctx.lang)):
+        taps = []
+        for tp in data["taps"].get(d, []):
+            secs = (tp["time"] + svc.OFFSET) % svc.DAY
+            where = f"{tp['rusun']} #{tp['terminal']}"
+            taps.append({"pos": round(secs / svc.DAY * 100, 2), "flagged": tp["flagged"],
+                         "time": i18n.fmt_time(tp["time"], ctx.lang), "where": where})  # fmt: skip
+        timeline.append({**head, "taps": taps})
+    cards = [
+        {**c, "last_text": i18n.fmt_datetime(c["last_tap"], ctx.lang) if c["last_tap"] else "—"}
+        for c in data["cards"]
+    ]
+    return ctx.render("resident.html", page="resident", res=res, cards=cards,
+                      household=data["household"], timeline=timeline)  # fmt: skip
+
+
+def terminals(ctx: Ctx) -> Response:
+    rows = svc.terminal_health(ctx.web.c, ctx.now, ctx.scope)
+    for r in rows:
+        if r["last_seen"] is not None:
+            r["ago"] = i18n.fmt_ago(ctx.now - r["last_seen"], ctx.lang)
+            r["last_seen_text"] = i18n.fmt_datetime(r["last_seen"], ctx.lang)
+    return ctx.render("terminals.html", page="terminals", terminals=rows,
+                      silent_hours=svc.SILENT_AFTER_S // 3600)  # fmt: skip
+
+
+def exports_page(ctx: Ctx) -> Response:
+    return ctx.render("exports.html", page="exports")
+
+
+def export_file(ctx: Ctx) -> Response:
+    form = ctx.form
+    what = ctx.request.path_params["what"]
+    fmt = str(form.get("format") or "csv")
+    if what not in ("presence", "review") or fmt not in ("csv", "xlsx"):
+        raise Refused(404)
+    try:
+        days = max(1, min(MAX_EXPORT_DAYS, int(str(form.get("days") or "30"))))
+    except ValueError:
+        days = 30
+    if what == "presence":
+        rows = svc.presence_rows(ctx.web.c, ctx.now, ctx.scope, days)
+        table = exports.presence_table(rows, ctx.lang)
+    else:
+        items, params, _period = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
+        table = exports.review_table(items, params.not_seen_days, ctx.lang)
+    day = i18n.local_day(ctx.now).isoformat()
+    name = f"hadir-{what}-{day}.{fmt}"
+    if fmt == "csv":
+        body, mime = exports.to_csv(table), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(table, what)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    resp = Response(body, media_type=mime)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return ctx.finish(resp)
+
+
+def mount(app: FastAPI) -> Web:
+    """Add the dashboard to the collector ``app`` built by ``sync.app.create_app``. It uses the
+    app's ``Collector`` (database, clock) and signs session cookies with a key derived from the
+    master key (HMAC-SHA256 under a purpose label: the cookie key reveals nothing of it)."""
+    collector: Collector = app.state.collector
+    secret = hmac.new(app.state.settings.master_key, b"hadir-dashboard-session", "sha256")
+    svc.setup(collector)
+    web = Web(collector, secret.digest())
+    routes: list[tuple[str, Handler, list[str], bool]] = [
+        ("/login", login_form, ["GET"], False),
+        ("/login", login_post, ["POST"], False),
+        ("/logout", logout, ["POST"], True),
+        ("/lang/{lang}", set_lang, ["GET"], False),
+        ("/", overview, ["GET"], True),
+        ("/rusun/{name}", rusun, ["GET"], True),
+        ("/review", review, ["GET"], True),
+        ("/review/mark", review_mark, ["POST"], True),
+        ("/resident/{rid}", resident, ["GET"], True),
+        ("/terminals", terminals, ["GET"], True),
+        ("/exports", exports_page, ["GET"], True),
+        ("/exports/{what}", export_file, ["POST"], True),
+    ]
+    app.add_api_route(PREFIX, lambda: RedirectResponse(PREFIX + "/", 308), methods=["GET"],
+                      include_in_schema=False)  # fmt: skip
+    for path, handler, methods, login in routes:
+        app.add_api_route(PREFIX + path, web.page(handler, login), methods=methods,
+                          include_in_schema=False)  # fmt: skip
+    app.mount(PREFIX + "/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
+    return web
