@@ -180,15 +180,19 @@ def new_card(rng: random.Random, used: set[bytes], desfire: bool | None = None) 
     return Card(uid, 0x0004, 0x08)
 
 
-def generate(seed: int, days: int = 7) -> Population:
-    """The whole population, deterministic for a given ``seed`` and ``days``."""
+def generate(seed: int, days: int = 7, residents_total: int = RESIDENTS) -> Population:
+    """The whole population, deterministic for a given ``seed``, ``days`` and size.
+
+    ``residents_total`` below 13,731 scales the world down (the fleet demo): the same 23 rusun
+    and 32 terminals, rusun sizes in the same proportions, the launch share registered."""
     rng = random.Random(seed)
+    registered_at_start = round(residents_total * REGISTERED_AT_START / RESIDENTS)
     rusun = [Rusun(name, code, doors) for name, code, _, doors in RUSUN]
     terminals = []
     for r in rusun:
         for d in range(r.doors):
             terminals.append(Terminal(len(terminals) + 1, r.name, "door-%d" % (d + 1)))
-    sizes = split_exact(RESIDENTS, [float(w) for _, _, w, _ in RUSUN])
+    sizes = split_exact(residents_total, [float(w) for _, _, w, _ in RUSUN])
     units: dict[str, Unit] = {}
     residents: dict[str, Resident] = {}
     used: set[bytes] = set()
@@ -218,7 +222,7 @@ def generate(seed: int, days: int = 7) -> Population:
             placed += size
             n_unit += 1
     ids = sorted(residents)
-    for rid in rng.sample(ids, REGISTERED_AT_START):
+    for rid in rng.sample(ids, registered_at_start):
         residents[rid].registered_day = 0
     for rid in ids:
         res = residents[rid]
