@@ -240,14 +240,31 @@ def residents_csv_rows(pop: Population, day: int = 0) -> list[dict]:
     return [{k: row[k] for k in keys} for row in pop.registry(day)]
 
 
-def write_residents_csv(pop: Population, path: str, day: int = 0) -> int:
-    """Write residents registered by ``day`` for `residents import`; returns the row count."""
-    rows = residents_csv_rows(pop, day)
+CARD_COLUMNS = ("atqa", "sak", "ats")
+
+
+def write_residents_csv(
+    pop: Population, path: str, day: int = 0, rows: list[dict] | None = None, cards: bool = False
+) -> int:
+    """Write residents registered by ``day`` (or ``rows``) for `residents import`; returns the
+    row count. ``cards`` adds the optional ``atqa,sak,ats`` columns (hex) the collector turns
+    into the card's allow-list fingerprint."""
+    rows = residents_csv_rows(pop, day) if rows is None else rows
+    fields = ["resident_id", "name", "unit", "rusun", "card_uid"]
+    if cards:
+        fields += list(CARD_COLUMNS)
+        by_uid = {r.card.uid_hex: r.card for r in pop.residents.values()}
+        rows = [dict({k: row[k] for k in fields[:5]}, **_card_columns(by_uid[row["card_uid"]]))
+                for row in rows]  # fmt: skip
     with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["resident_id", "name", "unit", "rusun", "card_uid"])
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     return len(rows)
+
+
+def _card_columns(card: Card) -> dict:
+    return {"atqa": "%04X" % card.atqa, "sak": "%02X" % card.sak, "ats": card.ats.hex().upper()}
 
 
 def terminals_dicts(pop: Population) -> list[dict]:

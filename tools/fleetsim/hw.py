@@ -9,7 +9,7 @@ loop advances; every terminal's ``SimClock`` reads it. Nothing here sleeps.
   ``wall()`` gives seconds since 2000 once the clock is set (``lost=True`` models a terminal
   that boots without its clock: ``None`` until ``set_wall``).
 - ``SimLed`` / ``SimBuzzer``: record what the resident sees and hears.
-- ``SimWifi``: connected unless the site's network is down.
+- ``SimWifi``: connected unless the site's network is down; ``SimNtp`` likewise.
 - ``SimHttp``: ``async post(url, body, timeout_ms) -> (status, body)`` over httpx to the real
   collector; raises ``OSError`` while the site's network is down.
 - ``sim_card(uid_hex, flags)``: the simulated card a world tap presents.
@@ -33,17 +33,21 @@ _EPOCH_2000 = wire.HOST_EPOCH_OFFSET
 
 
 class SimTime:
-    """The simulation's clock: Unix time in milliseconds, advanced only by the event loop."""
+    """The simulation's clock: Unix time in milliseconds, advanced only by the event loop.
+    ``publish(ms)``, when set, is told every change (the collector process reads it)."""
 
     def __init__(self, start_ms: int) -> None:
         self.ms = start_ms
+        self.publish: Callable[[int], None] | None = None
 
     def advance_to(self, ms: int) -> None:
         if ms > self.ms:
             self.ms = ms
+            if self.publish is not None:
+                self.publish(ms)
 
     def advance(self, ms: int) -> None:
-        self.ms += ms
+        self.advance_to(self.ms + ms)
 
     @property
     def unix(self) -> float:
@@ -78,36 +82,28 @@ class SimClock:
 
 
 class SimLed:
-    """An RGB LED that remembers its colour changes (the firmware sets it after each tap)."""
+    """The RGB LED (``set(r, g, b)``, 0/1 each); remembers the colour and counts changes."""
 
     def __init__(self) -> None:
-        self.colour: object = None
+        self.rgb = (0, 0, 0)
         self.changes = 0
 
-    def set(self, *colour) -> None:
-        self.colour = colour[0] if len(colour) == 1 else colour
+    def set(self, r: int, g: int, b: int) -> None:
+        self.rgb = (r, g, b)
         self.changes += 1
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        # Any other LED call the firmware makes (on/off/rgb...) is recorded the same way.
-        def call(*args, **kwargs) -> None:
-            self.colour = (name,) + args
-            self.changes += 1
-
-        return call
 
 
 class SimBuzzer:
-    """A buzzer that counts beeps; ``beeps`` is what tells the resident the tap was stored."""
+    """``tone(hz)`` (0 = silent); ``beeps`` counts tones started."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple] = []
+        self.hz = 0
+        self.beeps = 0
 
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        def call(*args, **kwargs) -> None:
-            self.calls.append((name,) + args)
-
-        return call
+    def tone(self, hz: int) -> None:
+        if hz and not self.hz:
+            self.beeps += 1
+        self.hz = hz
 
 
 class SimWatchdog:
@@ -137,34 +133,43 @@ class Network:
 
 
 class SimWifi:
-    """Shaped like ``network.WLAN``: connected unless the site's network is down."""
+    """Shaped like the terminal's Wi-Fi object: up unless the site's network is down."""
 
     def __init__(self, net: Network, site: str) -> None:
         self._net = net
         self._site = site
-        self._active = True
+        self.attempts = 0
 
-    def active(self, on: bool | None = None) -> bool:
-        if on is not None:
-            self._active = bool(on)
-        return self._active
-
-    def connect(self, *args, **kwargs) -> None:
-        return None
-
-    def disconnect(self) -> None:
-        return None
+    def connect(self, ssid: str, password: str) -> None:
+        self.attempts += 1
 
     def isconnected(self) -> bool:
-        return self._active and not self._net.down(self._site)
+        return not self._net.down(self._site)
 
-    def status(self, param: str | None = None) -> int:
-        if param == "rssi":
-            return -61
-        return 1010 if self.isconnected() else 1001  # network.STAT_GOT_IP / STAT_CONNECTING
+    def rssi(self) -> int:
+        return -61 if self.isconnected() else 0
 
-    def config(self, *args, **kwargs):
-        return None
+
+class SimNtp:
+    """NTP as the firmware's clock task asks it: the true time, if the site is online and NTP
+    is not ``broken`` (the "clock lost at boot" fault)."""
+
+    def __init__(self, now: SimTime, net: Network, site: str) -> None:
+        self._now = now
+        self._net = net
+        self._site = site
+        self.broken = False
+
+    def query_now(self) -> int | None:
+        if self.broken or self._net.down(self._site):
+            return None
+        return self._now.ms // 1000 - _EPOCH_2000
+
+    async def query(self) -> int | None:
+        s = self.query_now()
+        if s is None:
+            raise OSError(errno.ETIMEDOUT, "ntp")
+        return s
 
 
 class SimHttp:
