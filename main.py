@@ -1,2 +1,5 @@
 # main.py: runs after boot.py on the ESP32. SPDX-License-Identifier: MIT
-# The terminal application is not installed yet; until it is, the REPL stays free.
+# Builds the hardware from config.json (firmware/hardware.py) and runs the terminal application.
+from firmware import hardware
+
+hardware.main()

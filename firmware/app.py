@@ -1,0 +1,292 @@
+# app: the terminal application: tasks reader / feedback / sync / clock / health / watchdog.
+# SPDX-License-Identifier: MIT
+"""``Terminal(hw, config, secrets)`` (contracts §3). ``hw`` carries every piece of hardware:
+``reader`` (a ``pn532.PN532``), ``led``, ``buzzer``, ``display`` or None, ``rtc`` or None,
+``wifi``, ``http``, ``flash`` (the raw log partition), ``state_dir``, ``clock``, ``watchdog``,
+optionally ``ntp`` (``await ntp.query()`` -> seconds since 2000) and ``root`` (the folder that
+holds config.json, secrets.json and allow.bin; "" on the terminal). Nothing here reads the real
+clock: time comes from ``hw.clock``, so the fleet simulation can run months in minutes.
+
+Construction is the boot: first boot moves K0 into the log and rewrites secrets.json without it,
+``log.boot(door)`` appends the BOOT slot, the clock takes the DS3231's time if there is one.
+``reader_step()`` and ``await sync_step()`` are one cycle each of the reader and sync tasks;
+``await run()`` runs all tasks for ever. ``health()`` is the dict of ``wire.HEALTH_FIELDS``.
+"""
+
+import asyncio
+
+import pn532
+from compat import asleep_ms, const, ticks_diff
+from firmware import clock as clk
+from firmware import config as cfg
+from firmware import log as flog
+from firmware import sync as fsync
+from firmware import taps as ftaps
+from firmware import wire
+from firmware.allow import AllowList
+from firmware.feedback import Feedback
+
+FIRMWARE_VERSION = const(1)
+_HEARTBEAT_S = const(3600)  # docs/protocol.md: at least one HEARTBEAT an hour of uptime
+_SEAL_SLOTS = const(200)  # seal a block this big even without a sync (keeps batches small)
+_SEAL_S = const(86400)  # and at least once a day
+_MAINTAIN_S = const(60)
+_UP_MASK = const(0xFFFFFF)
+# Watchdog: the longest a task may go without a beat (ms), by task index.
+_TASKS = ("reader", "feedback", "sync", "clock", "health")
+_LIMITS = (5000, 5000, 120000, 120000, 120000)
+
+
+def _u16(v):
+    return 0xFFFF if v > 0xFFFF else v
+
+
+class Terminal:
+    def __init__(self, hw, config, secrets):
+        self.hw = hw
+        self.config = config
+        self.root = getattr(hw, "root", "")
+        self.wifi_password = secrets.get("wifi_password", "")
+        self.log = flog.Log(hw.flash, hw.state_dir, config["terminal_id"])
+        if not self.log.has_key():
+            if secrets.get("k0") is None:
+                raise cfg.ConfigError("secrets.k0: kunci awal tidak ada / no initial key")
+            self.log.install_key(secrets["k0"])
+        if secrets.get("k0") is not None:
+            self._forget_k0(secrets)
+        kc = secrets["kc"]
+        self.clock = clk.Clock(hw.clock, hw.rtc)
+        self.feedback = Feedback(hw.led, hw.buzzer, hw.display, hw.clock, config["language"])
+        self.allow = AllowList(self.root + "/allow.bin", kc, config["terminal_id"])
+        self.taps = ftaps.Taps(self, secrets["card_key"])
+        self.sync = fsync.Sync(self, kc)
+        self._last = hw.clock.ticks_ms()
+        self._up24 = 0
+        self._up_ms = 0
+        self.uptime_s = 0
+        self._hb_at = 0
+        self._hb_taps = 0
+        self._hb_errors = 0
+        self._open = 0
+        self._seal_at = 0
+        self._maintain_at = 0
+        self._unsynced_since = -1
+        self._online_at = -1
+        self._day = -1
+        self._day_base = 0  # taps.taps when the local day began
+        self._beats = [hw.clock.ticks_ms()] * len(_TASKS)
+        self.boot_counter = self.log.boot(config["door"])
+        if self.clock.start() == clk.ANCHOR:
+            self._log_clock()
+        try:
+            hw.reader.init()
+        except pn532.PN532Error:
+            self.taps._failed(self._last)
+
+    def _forget_k0(self, secrets):
+        """K0 now lives only in the log: rewrite secrets.json without it (keep Kc)."""
+        secrets["k0"] = None
+        path = self.root + "/secrets.json"
+        try:
+            cfg.save_json(path, cfg.secrets_json(secrets))
+        except OSError:
+            pass  # no such file (a simulated terminal): nothing on disk to clean
+
+    # --- time and counters --------------------------------------------------------------------
+
+    def _tick(self):
+        now = self.hw.clock.ticks_ms()
+        d = ticks_diff(now, self._last)
+        self._last = now
+        if d > 0:
+            self._up24 = (self._up24 + d) & _UP_MASK
+            d += self._up_ms
+            self.uptime_s += d // 1000
+            self._up_ms = d % 1000
+        return now
+
+    def uptime24(self):
+        return self._up24
+
+    def online(self):
+        """The collector answered within two sync intervals (else "Tersimpan offline")."""
+        if self._online_at < 0:
+            return False
+        return self.uptime_s - self._online_at <= 2 * self.config["sync_interval_s"] + 60
+
+    def appended(self):
+        self._open += 1
+        if self._unsynced_since < 0:
+            self._unsynced_since = self.uptime_s
+
+    def acked(self):
+        """After a reply: the batch sealed everything open; the log reclaimed what was acked."""
+        self._open = 0
+        self._online_at = self.uptime_s
+        self._unsynced_since = self.uptime_s if self.log.backlog else -1
+
+    def log_event(self, kind, flags, payload):
+        try:
+            self.log.append(kind, flags, payload, self._up24)
+        except flog.LogFull:
+            return
+        self.appended()
+
+    def learn_time(self, seconds, quality):
+        if self.clock.learn(seconds, quality) != clk.SAME:
+            self._log_clock()
+
+    def _log_clock(self):
+        self.log_event(wire.CLOCK, self.clock.quality, self.clock.wall())
+
+    def apply_config(self, new):
+        self.config = new
+        self.feedback.language = new["language"]
+        try:
+            cfg.save_json(self.root + "/config.json", new)
+        except OSError:
+            pass
+
+    # --- the two steps the tasks (and the fleet simulation) drive --------------------------
+
+    def reader_step(self):
+        """One poll/tap cycle (never blocks); housekeeping runs on cycles without a tap."""
+        self._tick()
+        r = self.taps.step()
+        if r == ftaps.IDLE or r == ftaps.HELD:
+            self.housekeeping()
+        return r
+
+    async def sync_step(self):
+        self._tick()
+        return await self.sync.step()
+
+    def housekeeping(self):
+        self.feedback.step()
+        up = self.uptime_s
+        day = self.clock.local_day(self.config["utc_offset_min"])
+        if day != self._day:
+            if self._day >= 0:
+                self._day_base = self.taps.taps
+            self._day = day
+        if up - self._hb_at >= _HEARTBEAT_S:
+            taps = self.taps.taps - self._hb_taps
+            errors = self.taps.read_errors - self._hb_errors
+            self._hb_at = up
+            self._hb_taps = self.taps.taps
+            self._hb_errors = self.taps.read_errors
+            self.log_event(wire.HEARTBEAT, 0, (_u16(taps) << 16) | _u16(errors))
+        if self._open >= _SEAL_SLOTS or (self._open and up - self._seal_at >= _SEAL_S):
+            self.log.seal()
+            self._open = 0
+            self._seal_at = up
+        if up - self._maintain_at >= _MAINTAIN_S or self._open:
+            self._maintain_at = up
+            self.log.maintain()
+
+    # --- health -------------------------------------------------------------------------------
+
+    def health(self):
+        log = self.log
+        rssi = self.hw.wifi.rssi() if self.hw.wifi.isconnected() else 0
+        since = self._unsynced_since
+        return {
+            "firmware_version": FIRMWARE_VERSION,
+            "taps_today": _u16(self.taps.taps - self._day_base),
+            "read_errors": _u16(self.taps.read_errors),
+            "reader_recoveries": _u16(self.taps.health.recoveries),
+            "backlog_slots": log.backlog,
+            "oldest_unsynced_s": self.uptime_s - since if since >= 0 else 0,
+            "storage_per_mille": log.used_per_mille,
+            "clock_quality": self.clock.quality,
+            "wifi_rssi": max(-128, min(127, rssi)),
+            "boot_counter": self.boot_counter,
+        }
+
+    def health24(self):
+        return wire.pack_health(self.health())
+
+    # --- tasks --------------------------------------------------------------------------------
+
+    def _beat(self, i):
+        self._beats[i] = self.hw.clock.ticks_ms()
+
+    def alive(self):
+        """True while every task has beaten within its limit (then the watchdog is fed)."""
+        now = self.hw.clock.ticks_ms()
+        for i in range(len(_TASKS)):
+            if ticks_diff(now, self._beats[i]) > _LIMITS[i]:
+                return False
+        return True
+
+    async def _reader_task(self):
+        while True:
+            r = self.reader_step()
+            self._beat(0)
+            await asleep_ms(2 if r == ftaps.BUSY else 20)
+
+    async def _feedback_task(self):
+        while True:
+            self.feedback.step()
+            self._beat(1)
+            await asleep_ms(20)
+
+    async def _sync_task(self):
+        while True:
+            self._beat(2)
+            await self.sync_step()
+            self._beat(2)
+            wait = self.sync.delay_ms
+            while wait > 0:  # beat while waiting, so a long interval is not a dead task
+                step = min(wait, 10000)
+                await asleep_ms(step)
+                wait -= step
+                self._beat(2)
+
+    async def _clock_task(self):
+        ntp = getattr(self.hw, "ntp", None)
+        while True:
+            self._beat(3)
+            if ntp is not None and self.hw.wifi.isconnected():
+                try:
+                    s = await ntp.query()
+                    if s is not None:
+                        self.learn_time(s, wire.CLOCK_NTP)
+                except OSError:
+                    pass
+            wait = 3600 if self.clock.quality == wire.CLOCK_NTP else 60
+            for _ in range(wait // 10):
+                await asleep_ms(10000)
+                self._beat(3)
+
+    async def _health_task(self):
+        while True:
+            self._beat(4)
+            await asleep_ms(10000)
+
+    async def _watchdog_task(self):
+        while True:
+            if self.alive():
+                self.hw.watchdog.feed()
+            await asleep_ms(1000)
+
+    async def run(self):
+        loop = asyncio.get_event_loop()
+        loop.set_exception_handler(_on_task_error)
+        tasks = [
+            asyncio.create_task(self._reader_task()),
+            asyncio.create_task(self._feedback_task()),
+            asyncio.create_task(self._sync_task()),
+            asyncio.create_task(self._clock_task()),
+            asyncio.create_task(self._health_task()),
+        ]
+        try:
+            await self._watchdog_task()
+        finally:
+            for t in tasks:
+                t.cancel()
+
+
+def _on_task_error(loop, context):
+    # A task that dies stops beating; the watchdog then resets the terminal. Say why first.
+    print("hadir: task failed:", context.get("exception"))

@@ -1,0 +1,76 @@
+# clock: the terminal's wall time and its quality, from NTP, the collector and an optional DS3231.
+# SPDX-License-Identifier: MIT
+"""``Clock(hwclock, rtc=None)``; ``hwclock`` has ``ticks_ms()``, ``wall()`` (seconds since 2000
+UTC, or None while unknown) and ``set_wall(s)``; ``rtc`` (a DS3231) ``read()`` / ``write(s)``.
+
+``learn(seconds, quality)`` returns what the application must log as a CLOCK slot
+(docs/protocol.md, kinds): ``ANCHOR`` when time became known, ``JUMP`` when a source moved the
+clock by more than 2 s, ``SAME`` otherwise. Sources rank NTP > collector > RTC: a lower-ranked
+source only corrects the clock when it is off by more than ``_TRUST_S`` (a stale NTP setting is
+then plainly wrong), since the collector's time is late by the round trip of its reply.
+"""
+
+from compat import const
+from firmware import wire
+
+SAME = const(0)
+ANCHOR = const(1)
+JUMP = const(2)
+_JUMP_S = const(2)  # docs/protocol.md: a disagreement of more than 2 s is a clock jump
+_TRUST_S = const(60)
+_RANK = (0, 3, 2, 1)  # by wire quality: unset, NTP, collector, RTC
+
+
+class Clock:
+    def __init__(self, hwclock, rtc=None):
+        self.hw = hwclock
+        self.rtc = rtc
+        self.quality = wire.CLOCK_UNSET
+        self.jumps = 0
+
+    def wall(self):
+        return self.hw.wall()
+
+    def start(self):
+        """At boot: take the DS3231's time if the clock is unknown. Returns ANCHOR or SAME."""
+        if self.hw.wall() is not None or self.rtc is None:
+            return SAME
+        try:
+            s = self.rtc.read()
+        except OSError:
+            return SAME
+        if s is None:
+            return SAME
+        self.hw.set_wall(s)
+        self.quality = wire.CLOCK_RTC
+        return ANCHOR
+
+    def learn(self, seconds, quality):
+        cur = self.hw.wall()
+        if cur is None:
+            self._set(seconds, quality)
+            return ANCHOR
+        off = seconds - cur
+        if -_JUMP_S <= off <= _JUMP_S:
+            if _RANK[quality] > _RANK[self.quality]:
+                self.quality = quality
+            return SAME
+        if _RANK[quality] < _RANK[self.quality] and -_TRUST_S <= off <= _TRUST_S:
+            return SAME  # a worse source, slightly off: keep the better time
+        self._set(seconds, quality)
+        self.jumps += 1
+        return JUMP
+
+    def _set(self, seconds, quality):
+        self.hw.set_wall(seconds)
+        self.quality = quality
+        if self.rtc is not None and quality != wire.CLOCK_RTC:
+            try:
+                self.rtc.write(seconds)
+            except OSError:
+                pass
+
+    def local_day(self, utc_offset_min):
+        """Day number of local time (for "taps today"), or -1 while the time is unknown."""
+        w = self.hw.wall()
+        return -1 if w is None else (w + utc_offset_min * 60) // 86400

@@ -1,0 +1,155 @@
+# config: config.json and secrets.json of a terminal, validated at boot (docs/terminal.md).
+# SPDX-License-Identifier: MIT
+"""``load(root)`` -> ``(config, secrets)``, or raises ``ConfigError`` whose message says, in
+Bahasa Indonesia and English, which setting is wrong (main.py shows it and enters safe mode).
+
+``validate_config(d)`` fills defaults and checks every field; ``validate_secrets(d)`` checks the
+keys (hex). ``save_json(path, obj)`` writes atomically: a temporary file, then a rename.
+"""
+
+import json
+import os
+from binascii import hexlify, unhexlify
+
+# Settings the collector may change with a signed config blob (docs/protocol.md, Config).
+COLLECTOR_MAY_SET = ("debounce_s", "language", "sync_interval_s", "utc_offset_min")
+
+_PINS = {"uart": 2, "rx": 16, "tx": 17, "reset": 4, "buzzer": 25, "led": [26, 27, 14],
+         "sda": 21, "scl": 22, "safe": 0}  # fmt: skip
+_DEFAULTS = (
+    ("ca_pin", None),
+    ("reader", "uart"),
+    ("display", False),
+    ("rtc", False),
+    ("debounce_s", 30),
+    ("language", "id"),
+    ("utc_offset_min", 420),  # Asia/Jakarta, UTC+7, no daylight saving
+    ("sync_interval_s", 300),
+    ("config_version", 0),
+)
+# name, minimum, maximum
+_INTS = (
+    ("terminal_id", 1, 0x3FFFFFFF),
+    ("door", 0, 255),
+    ("debounce_s", 0, 3600),
+    ("utc_offset_min", -720, 840),
+    ("sync_interval_s", 10, 86400),
+    ("config_version", 0, 0x3FFFFFFF),
+)
+
+
+class ConfigError(ValueError):
+    """The message names the file and the setting, in Indonesian then English."""
+
+
+def _bad(name, why_id, why_en):
+    return ConfigError(name + ": " + why_id + " / " + why_en)
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def validate_config(d):
+    if not isinstance(d, dict):
+        raise _bad("config.json", "harus objek JSON", "must be a JSON object")
+    out = dict(d)
+    for name, value in _DEFAULTS:
+        out.setdefault(name, value)
+    pins = dict(_PINS)
+    pins.update(out.get("pins") or {})
+    out["pins"] = pins
+    for name, lo, hi in _INTS:
+        v = out.get(name)
+        if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+            rng = "%d..%d" % (lo, hi)
+            raise _bad(name, "harus bilangan bulat " + rng, "must be an integer " + rng)
+    for name in ("rusun", "wifi_ssid", "collector_url"):
+        if not isinstance(out.get(name), str) or not out[name]:
+            raise _bad(name, "harus teks, tidak kosong", "must be a non-empty string")
+    url = out["collector_url"]
+    if not (url.startswith("http://") or url.startswith("https://")):
+        raise _bad(
+            "collector_url", "harus http:// atau https://", "must start with http:// or https://"
+        )
+    if url.startswith("https://") and not isinstance(out["ca_pin"], str):
+        raise _bad("ca_pin", "wajib untuk https (berkas CA)", "required for https (a CA file)")
+    if out["reader"] not in ("uart", "i2c"):
+        raise _bad("reader", "harus uart atau i2c", "must be uart or i2c")
+    if out["language"] not in ("id", "en"):
+        raise _bad("language", "harus id atau en", "must be id or en")
+    for name in ("display", "rtc"):
+        if not isinstance(out[name], bool):
+            raise _bad(name, "harus true atau false", "must be true or false")
+    for name, v in pins.items():
+        ok = _is_int(v) and 0 <= v <= 39
+        if name == "led":
+            ok = isinstance(v, list) and len(v) == 3 and all(_is_int(q) and 0 <= q < 40 for q in v)
+        if not ok:
+            raise _bad("pins." + name, "nomor pin tidak sah", "not a valid pin number")
+    return out
+
+
+def _hex(d, name, n, required=True):
+    v = d.get(name)
+    if v is None and not required:
+        return None
+    try:
+        raw = unhexlify(v) if isinstance(v, str) else None
+    except ValueError:
+        raw = None
+    if raw is None or len(raw) != n:
+        hexn = "%d" % (2 * n)
+        raise _bad(
+            "secrets." + name, "harus " + hexn + " karakter hex", "must be " + hexn + " hex"
+        )
+    return raw
+
+
+def validate_secrets(d):
+    if not isinstance(d, dict):
+        raise _bad("secrets.json", "harus objek JSON", "must be a JSON object")
+    out = {
+        "kc": _hex(d, "kc", 32),
+        "card_key": _hex(d, "card_key", 16),
+        "k0": _hex(d, "k0", 32, required=False),
+        "wifi_password": d.get("wifi_password", ""),
+    }
+    if not isinstance(out["wifi_password"], str):
+        raise _bad("secrets.wifi_password", "harus teks", "must be a string")
+    return out
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError:
+        raise _bad(path, "tidak ada", "missing") from None
+    except ValueError:
+        raise _bad(path, "bukan JSON yang sah", "is not valid JSON") from None
+
+
+def load(root=""):
+    config = validate_config(read_json(root + "/config.json"))
+    return config, validate_secrets(read_json(root + "/secrets.json"))
+
+
+def save_json(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+    os.rename(tmp, path)
+
+
+def secrets_json(secrets):
+    """secrets.json content for ``secrets`` (bytes as hex; k0 left out when None)."""
+    out = {"kc": _tohex(secrets["kc"]), "card_key": _tohex(secrets["card_key"])}
+    out["wifi_password"] = secrets["wifi_password"]
+    if secrets.get("k0") is not None:
+        out["k0"] = _tohex(secrets["k0"])
+    return out
+
+
+def _tohex(b):
+    return hexlify(b).decode()

@@ -1,0 +1,238 @@
+# hardware: the one module that touches machine, network and esp32: builds the terminal's parts.
+# SPDX-License-Identifier: MIT
+"""ESP32 only. ``boot()`` (from boot.py): safe-mode button, watchdog. ``main()`` (from main.py):
+load and validate config.json + secrets.json, ``build(config, secrets)`` the ``hw`` object of
+``firmware.app.Terminal`` and run it. Invalid config, or a crash at start, never loops: safe
+mode blinks the LED from a timer (which also feeds the watchdog) and returns to the REPL."""
+
+import os
+import socket
+import struct
+import time
+
+import esp32
+import machine
+import network
+
+import pn532
+from compat import asleep_ms, const, ticks_ms
+from firmware import config as cfg
+
+_WDT_MS = const(30000)
+_LOG_LABEL = "hlog"
+_NTP_DELTA = const(3155673600)  # 1900-01-01 to 2000-01-01 in seconds (RFC 5905 era 0)
+_CRASHES_MAX = const(3)
+_wdt = None
+safe = False
+
+
+class Led:
+    def __init__(self, pins):
+        self._p = [machine.Pin(n, machine.Pin.OUT, value=0) for n in pins]
+
+    def set(self, r, g, b):
+        self._p[0].value(r)
+        self._p[1].value(g)
+        self._p[2].value(b)
+
+
+class Buzzer:
+    def __init__(self, pin):
+        self._pwm = machine.PWM(machine.Pin(pin), freq=2000, duty_u16=0)
+
+    def tone(self, hz):
+        if hz:
+            self._pwm.freq(hz)
+            self._pwm.duty_u16(32768)
+        else:
+            self._pwm.duty_u16(0)
+
+
+class Wifi:
+    def __init__(self):
+        self._w = network.WLAN(network.STA_IF)
+        self._w.active(True)
+
+    def connect(self, ssid, password):
+        self._w.connect(ssid, password)  # returns at once; isconnected() says when it is up
+
+    def isconnected(self):
+        return self._w.isconnected()
+
+    def rssi(self):
+        try:
+            return self._w.status("rssi")
+        except OSError:
+            return 0
+
+
+class Clock:
+    """ticks from compat; wall time unknown (None) until NTP, the collector or the DS3231 set it:
+    the ESP32's RTC restarts at 2000-01-01 after a power cut."""
+
+    def __init__(self):
+        self._known = False
+        self._rtc = machine.RTC()
+
+    def ticks_ms(self):
+        return ticks_ms()
+
+    def wall(self):
+        return int(time.time()) if self._known else None
+
+    def set_wall(self, seconds):
+        t = time.gmtime(seconds)  # machine.RTC wants (y, mo, d, weekday, h, mi, s, subseconds)
+        self._rtc.datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0))
+        self._known = True
+
+
+class Watchdog:
+    def feed(self):
+        if _wdt is not None:
+            _wdt.feed()
+
+
+class Ntp:
+    """SNTP over a non-blocking UDP socket (RFC 4330): never holds the event loop. The server's
+    address is looked up once (that DNS lookup blocks, for at most the resolver's timeout)."""
+
+    def __init__(self, host="pool.ntp.org"):
+        self.host = host
+        self._addr = None
+        self._pkt = bytearray(48)
+
+    async def query(self):
+        if self._addr is None:
+            self._addr = socket.getaddrinfo(self.host, 123)[0][-1]
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.setblocking(False)
+            p = self._pkt
+            for i in range(48):
+                p[i] = 0
+            p[0] = 0x1B  # LI 0, version 3, mode 3 (client)
+            s.sendto(p, self._addr)
+            for _ in range(50):  # 50 x 20 ms
+                await asleep_ms(20)
+                try:
+                    n = s.readinto(p)
+                except OSError:
+                    continue
+                if n == 48:
+                    return struct.unpack_from(">I", p, 40)[0] - _NTP_DELTA
+            return None
+        finally:
+            s.close()
+
+
+class Hw:
+    def __init__(self, **parts):
+        self.root = ""
+        self.reader = parts["reader"]
+        self.led = parts["led"]
+        self.buzzer = parts["buzzer"]
+        self.display = parts["display"]
+        self.rtc = parts["rtc"]
+        self.wifi = parts["wifi"]
+        self.http = parts["http"]
+        self.ntp = parts["ntp"]
+        self.flash = parts["flash"]
+        self.state_dir = parts["state_dir"]
+        self.clock = parts["clock"]
+        self.watchdog = parts["watchdog"]
+
+
+def build(config, secrets):
+    from firmware.http import Client
+
+    p = config["pins"]
+    reset = machine.Pin(p["reset"], machine.Pin.OUT, value=1)
+    if config["reader"] == "i2c":
+        bus = machine.I2C(0, sda=machine.Pin(p["sda"]), scl=machine.Pin(p["scl"]), freq=400000)
+        reader = pn532.PN532I2C(bus, reset=reset)
+    else:
+        uart = machine.UART(p["uart"], 115200, rx=p["rx"], tx=p["tx"], timeout=0)
+        reader = pn532.PN532UART(uart, reset=reset)
+    i2c = None
+    if config["display"] or config["rtc"]:
+        i2c = machine.I2C(1, sda=machine.Pin(p["sda"]), scl=machine.Pin(p["scl"]), freq=400000)
+    display = rtc = None
+    if config["display"]:
+        from oled import OLED
+
+        display = OLED(i2c)
+    if config["rtc"]:
+        from ds3231 import DS3231
+
+        rtc = DS3231(i2c)
+    ca = None
+    if config["ca_pin"]:
+        with open(config["ca_pin"], "rb") as f:
+            ca = f.read()
+    found = esp32.Partition.find(esp32.Partition.TYPE_DATA, label=_LOG_LABEL)
+    if not found:
+        raise OSError(19)  # ENODEV: the partition table has no log partition
+    try:
+        os.mkdir("/data")
+    except OSError:
+        pass
+    return Hw(
+        reader=reader,
+        led=Led(p["led"]),
+        buzzer=Buzzer(p["buzzer"]),
+        display=display,
+        rtc=rtc,
+        wifi=Wifi(),
+        http=Client(ca),
+        ntp=Ntp(config.get("ntp_server", "pool.ntp.org")),
+        flash=found[0],
+        state_dir="/data",
+        clock=Clock(),
+        watchdog=Watchdog(),
+    )
+
+
+def boot():
+    """From boot.py: the safe button (config pin, default GPIO0 = BOOT) held low at power-up
+    leaves the REPL free; otherwise the watchdog starts now."""
+    global _wdt, safe
+    try:
+        pin = cfg.read_json("/config.json").get("pins", {}).get("safe", 0)
+    except (cfg.ConfigError, AttributeError):
+        pin = 0
+    safe = machine.Pin(pin, machine.Pin.IN, machine.Pin.PULL_UP).value() == 0
+    if safe:
+        print("hadir: tombol aman ditekan, aplikasi tidak dijalankan / safe button held")
+    else:
+        _wdt = machine.WDT(timeout=_WDT_MS)
+
+
+def safe_mode(message, led_pins=None):
+    """Blink magenta from a timer (feeding the watchdog if it runs) and return to the REPL."""
+    print("hadir: MODE AMAN / SAFE MODE:", message)
+    led = Led(led_pins or (26, 27, 14))
+    state = [0]
+
+    def blink(_):
+        state[0] ^= 1
+        led.set(state[0], 0, state[0])
+        if _wdt is not None:
+            _wdt.feed()
+
+    machine.Timer(0).init(period=500, mode=machine.Timer.PERIODIC, callback=blink)
+
+
+def _crashed(exc):
+    """Count crashes in RTC memory (kept over a reset): the third in a row means safe mode."""
+    mem = machine.RTC().memory()
+    n = (mem[0] if len(mem) == 1 else 0) + 1
+    machine.RTC().memory(bytes((min(n, 255),)))
+    return n >= _CRASHES_MAX
+
+
+def main():
+    if safe:
+        return
+    from firmware import start
+
+    start.main("", build, safe_mode, _crashed, machine.reset)

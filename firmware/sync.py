@@ -1,0 +1,134 @@
+# sync: the terminal's side of the collector protocol: batches, acks, time, config, allow-list.
+# SPDX-License-Identifier: MIT
+"""``Sync(terminal)``; ``await step()`` runs one round and returns one of the results below.
+
+A round never waits for Wi-Fi: when the link is down it asks the radio to connect (with an
+exponential backoff between attempts) and returns; the next round finds it up. When up:
+
+1. ``log.batch(health)`` → ``POST /v1/batches`` → ``wire.decode_reply`` (Kc, bound to the
+   request MAC) → ``log.ack(acked)`` (the log reclaims below it); repeated while a backlog is
+   left and the watermark moves, at most ``_ROUNDS`` batches a round;
+2. the reply's server time goes to the clock (collector quality);
+3. newer config / allow-list versions are fetched (``POST /v1/config``, ``/v1/allowlist``, body
+   a signed status request), verified with Kc and written atomically.
+
+Every network call is awaited with a timeout, so the reader task keeps running meanwhile. Any
+failure (OSError, a non-200 answer, a reply that does not verify) leaves the log untouched.
+``delay_ms`` says when the sync task should call ``step()`` again.
+"""
+
+import json
+
+from compat import const, ticks_add, ticks_diff
+from firmware import config as cfg
+from firmware import wire
+
+OK = const(0)
+NO_WIFI = const(1)  # down, waiting out the backoff
+CONNECTING = const(2)  # asked the radio to connect
+FAILED = const(3)  # network or collector error: nothing stored, retry with backoff
+REJECTED = const(4)  # the collector answered tamper / damaged
+
+_ROUNDS = const(8)
+_TIMEOUT_MS = const(15000)
+_WIFI_MIN_MS = const(5000)
+_WIFI_MAX_MS = const(600000)
+_RETRY_MIN_MS = const(10000)
+_RETRY_MAX_MS = const(1800000)
+_CONNECT_POLL_MS = const(1000)
+
+
+class Sync:
+    def __init__(self, terminal, kc):
+        self.t = terminal
+        self._kc = kc
+        self.url = terminal.config["collector_url"].rstrip("/")
+        self._wifi_backoff = _WIFI_MIN_MS
+        self._wifi_next = terminal.hw.clock.ticks_ms()
+        self._retry = _RETRY_MIN_MS
+        self.delay_ms = 0
+        self.rounds = 0
+        self.failures = 0
+        self.rejected = 0
+        self.last_ok = None  # ticks of the last successful exchange
+        self.server_versions = (0, 0)
+
+    async def step(self):
+        t = self.t
+        hw = t.hw
+        now = hw.clock.ticks_ms()
+        if not hw.wifi.isconnected():
+            if ticks_diff(now, self._wifi_next) < 0:
+                self.delay_ms = ticks_diff(self._wifi_next, now)
+                return NO_WIFI
+            hw.wifi.connect(t.config["wifi_ssid"], t.wifi_password)
+            self._wifi_next = ticks_add(now, self._wifi_backoff)
+            self._wifi_backoff = min(self._wifi_backoff * 2, _WIFI_MAX_MS)
+            self.delay_ms = _CONNECT_POLL_MS
+            return CONNECTING
+        self._wifi_backoff = _WIFI_MIN_MS
+        self.rounds += 1
+        try:
+            result = await self._exchange()
+        except (OSError, wire.WireError, ValueError):
+            self.failures += 1
+            self.delay_ms = self._retry
+            self._retry = min(self._retry * 2, _RETRY_MAX_MS)
+            return FAILED
+        self._retry = _RETRY_MIN_MS
+        self.delay_ms = t.config["sync_interval_s"] * 1000
+        return result
+
+    async def _post(self, path, body):
+        status, data = await self.t.hw.http.post(self.url + path, body, _TIMEOUT_MS)
+        if status != 200:
+            raise OSError(status)
+        return data
+
+    async def _exchange(self):
+        t = self.t
+        log = t.log
+        result = OK
+        versions = (0, 0)
+        for _ in range(_ROUNDS):
+            body = log.batch(t.health24())
+            reply = await self._post("/v1/batches", body)
+            req_mac = body[len(body) - wire.REQUEST_MAC_LEN :]
+            status, acked, server_time, cfg_v, allow_v = wire.decode_reply(
+                self._kc, req_mac, reply
+            )
+            self.last_ok = t.hw.clock.ticks_ms()
+            versions = (cfg_v, allow_v)
+            t.learn_time(server_time, wire.CLOCK_COLLECTOR)
+            before = log.acked
+            log.ack(acked)
+            t.acked()
+            if status in (wire.REPLY_TAMPER, wire.REPLY_DAMAGED):
+                self.rejected += 1
+                result = REJECTED
+                break
+            if log.backlog == 0 or log.acked <= before:
+                break
+        self.server_versions = versions
+        cfg_v, allow_v = versions
+        if cfg_v > t.config["config_version"]:
+            await self._fetch_config()
+        if allow_v > t.allow.version or (allow_v and not t.allow.present):
+            data = await self._post("/v1/allowlist", log.status_request(t.health24()))
+            t.allow.install(data)
+        return result
+
+    async def _fetch_config(self):
+        t = self.t
+        data = await self._post("/v1/config", t.log.status_request(t.health24()))
+        version, tid, text = wire.decode_config(self._kc, data)
+        if tid != t.config["terminal_id"]:
+            raise wire.WireError("config for another terminal")
+        changes = json.loads(text)
+        new = dict(t.config)
+        for name in cfg.COLLECTOR_MAY_SET:
+            if name in changes:
+                new[name] = changes[name]
+        new["config_version"] = version
+        new = cfg.validate_config(new)  # a bad value from the collector is refused whole
+        t.apply_config(new)

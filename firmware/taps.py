@@ -1,0 +1,164 @@
+# taps: the tap path (poll → identity → token → allow-list → debounce → durable log → feedback).
+# SPDX-License-Identifier: MIT
+"""``Taps(terminal)``: ``step()`` runs one non-blocking poll cycle of the PN532 and returns one
+of the results below. The order on a card is fixed: the record is durable in the log *before*
+the resident gets the answer, and nothing on the way allocates after warm-up (buffers and the
+AES cipher are made here once; the token is a view of a preallocated buffer).
+
+A card that stays in the field fires once (rule 7: events only when the UID changes); the same
+card tapped again within ``debounce_s`` is logged once but always answered. A reader that stops
+answering (no ACK or no answer by the poll deadline, or a ``PN532Error``) climbs the recovery
+ladder of ``reader_health``; steps from re-init on are logged as READER_FAULT slots.
+"""
+
+import nfc_card
+import pn532
+import reader_health
+from compat import aes, const, ticks_diff, ticks_ms
+from firmware import texts, wire
+from firmware.allow import ABSENT
+from firmware.log import LogFull
+
+IDLE = const(0)  # no card (or a faulty reader waiting out its backoff)
+BUSY = const(1)  # poll outstanding
+TAPPED = const(2)  # TAP stored, answered
+DENIED = const(3)  # DENIED stored, answered
+REPEAT = const(4)  # same card within debounce_s: answered, not stored again
+FULL = const(5)  # log full: "Memori penuh", nothing stored
+FAULT = const(6)  # reader failure, ladder step taken
+HELD = const(7)  # the same card still in the field: no new event
+_RING = const(8)  # cards remembered for debouncing
+_FP_MAX = const(268)  # uid 10 + atqa 2 + sak 1 + ats 254
+
+
+class Taps:
+    def __init__(self, terminal, card_key, poll_timeout_ms=150):
+        self.t = terminal
+        self.reader = terminal.hw.reader
+        self.card = nfc_card.Card(self.reader)
+        self.health = reader_health.ReaderHealth(self.reader)
+        self._cipher = aes(card_key, 1)  # created once (docs/protocol.md, card token)
+        self._ident = bytearray(16)
+        self._out = bytearray(16)
+        self._tok = memoryview(self._out)[0:4]
+        self._last = bytearray(4)
+        self._fp = bytearray(_FP_MAX)
+        self._ring_tok = bytearray(4 * _RING)
+        self._ring_t = [0] * _RING
+        self._ring_msg = bytearray(_RING)
+        self._ring_used = bytearray(_RING)
+        self._ring_next = 0
+        self._polling = False
+        self._present = False
+        self._t0 = 0
+        self._timeout = poll_timeout_ms
+        self.read_errors = 0
+        self.taps = 0
+        self.repeats = 0
+        self.refused = 0
+        self.fault_logged = False
+
+    def step(self):
+        t = self.t
+        now = t.hw.clock.ticks_ms()
+        r = self.reader
+        if not self._polling:
+            if not self.health.may_try(now):
+                return IDLE
+            try:
+                r.start_poll(self._timeout)
+            except pn532.PN532Error:
+                return self._failed(now)
+            self._polling = True
+            self._t0 = ticks_ms()  # the driver's own clock: its deadline runs on it
+        try:
+            res = r.poll()
+        except pn532.PN532Error:
+            self._polling = False
+            return self._failed(now)
+        if res == pn532.WOULDBLOCK:
+            return BUSY
+        self._polling = False
+        if res == pn532.TIMEOUT:
+            if ticks_diff(ticks_ms(), self._t0) >= self._timeout:
+                return self._failed(now)  # no answer by the deadline: the chip is not there
+            self._ok()
+            self._present = False
+            return IDLE
+        self._ok()
+        return self._tap(now)
+
+    def _ok(self):
+        if self.health.failures:
+            self.health.ok()
+            self.fault_logged = False
+
+    def _same(self, buf, off):
+        tok = self._tok
+        for i in range(4):
+            if buf[off + i] != tok[i]:
+                return False
+        return True
+
+    def _tap(self, now):
+        t = self.t
+        card = self.card
+        card.identity16(self._ident)
+        self._cipher.encrypt(self._ident, self._out)
+        tok = self._tok
+        if self._present and self._same(self._last, 0):
+            return HELD
+        self._present = True
+        for i in range(4):
+            self._last[i] = tok[i]
+        n = card.fingerprint_input(self._fp)
+        fp = wire.fingerprint16(self._fp, n)
+        enrolled = t.allow.find(tok)
+        flags = wire.CARD_RANDOM_UID if card.random_uid() else 0
+        if enrolled >= 0:
+            flags |= wire.CARD_ENROLLED
+            if enrolled != fp:
+                flags |= wire.CARD_FINGERPRINT_MISMATCH
+        kind = wire.DENIED if enrolled == ABSENT else wire.TAP
+        debounce_ms = t.config["debounce_s"] * 1000
+        for i in range(_RING):
+            if (
+                self._ring_used[i]
+                and self._same(self._ring_tok, 4 * i)
+                and ticks_diff(now, self._ring_t[i]) < debounce_ms
+            ):
+                t.feedback.show(self._ring_msg[i])
+                self.repeats += 1
+                return REPEAT
+        try:
+            t.log.append(kind, flags, tok, t.uptime24())
+        except LogFull:
+            t.feedback.show(texts.FULL)
+            self.refused += 1
+            return FULL
+        if kind == wire.DENIED:
+            msg = texts.DENIED
+        else:
+            msg = texts.OK if t.online() else texts.OFFLINE
+        t.feedback.show(msg)
+        i = self._ring_next
+        self._ring_next = (i + 1) % _RING
+        for j in range(4):
+            self._ring_tok[4 * i + j] = tok[j]
+        self._ring_t[i] = now
+        self._ring_msg[i] = msg
+        self._ring_used[i] = 1
+        self.taps += 1
+        t.appended()
+        return DENIED if kind == wire.DENIED else TAPPED
+
+    def _failed(self, now):
+        self.read_errors += 1
+        h = self.health
+        step = h.failed(now)
+        if step >= reader_health.STEP_REINIT and not self.fault_logged:
+            self.fault_logged = step == reader_health.STEP_FAULTY
+            self.t.log_event(wire.READER_FAULT, step, h.failures)
+        if step == reader_health.STEP_FAULTY:
+            self.t.feedback.show(texts.READER)
+        return FAULT

@@ -1,0 +1,317 @@
+# cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
+# SPDX-License-Identifier: MIT
+"""Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
+config, residents import, users add|list|token, report presence|absent|other-rusun|unknown|health,
+export <report> FILE. Errors print one line ``hadir: …`` on stderr and exit non-zero."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sync import service_admin, service_reports
+from sync.service import Collector
+from sync.settings import Settings, SettingsError
+from sync.store_db import DatabaseError
+from sync.vault import VaultError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="hadir collector")
+terminals_app = typer.Typer(no_args_is_help=True, help="terminal registry and keys")
+residents_app = typer.Typer(no_args_is_help=True, help="residents, units and cards")
+users_app = typer.Typer(no_args_is_help=True, help="admin users of the API and dashboard")
+report_app = typer.Typer(no_args_is_help=True, help="reports (table on the terminal)")
+app.add_typer(terminals_app, name="terminals")
+app.add_typer(residents_app, name="residents")
+app.add_typer(users_app, name="users")
+app.add_typer(report_app, name="report")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class _State:
+    """Lazy: opens the database only when a command needs it."""
+
+    db: str | None = None
+    master_key_file: str | None = None
+    _collector: Collector | None = None
+
+    def settings(self) -> Settings:
+        return Settings.from_env(self.db, self.master_key_file)
+
+    def collector(self) -> Collector:
+        if self._collector is None:
+            from sync.app import open_collector
+
+            self._collector = open_collector(self.settings())
+        return self._collector
+
+
+state = _State()
+
+
+def fail(message: str) -> None:
+    err.print(f"hadir: {message}", markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        str | None, typer.Option("--db", help="SQLite file or postgresql:// URL (env HADIR_DB)")
+    ] = None,
+    master_key_file: Annotated[
+        str | None,
+        typer.Option("--master-key-file", help="file with 64 hex chars (env HADIR_MASTER_KEY)"),
+    ] = None,
+) -> None:
+    state.db = db
+    state.master_key_file = master_key_file
+
+
+def _table(rows: list[dict[str, Any]], title: str) -> None:
+    if not rows:
+        out.print(f"{title}: tidak ada / none")
+        return
+    table = Table(title=title)
+    for key in rows[0]:
+        table.add_column(key)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row.values()])
+    out.print(table)
+
+
+# --- init, serve ---------------------------------------------------------------------------------
+
+
+@app.command()
+def init() -> None:
+    """Create the database schema (idempotent)."""
+    c = state.collector()
+    out.print(f"database ready ({c.db.kind})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Run the collector's HTTP server (uvicorn)."""
+    import uvicorn
+
+    from sync.app import create_app
+
+    uvicorn.run(create_app(state.settings()), host=host, port=port, log_level="info")
+
+
+# --- terminals -----------------------------------------------------------------------------------
+
+
+@terminals_app.command("add")
+def terminals_add(
+    rusun: Annotated[str, typer.Option(help="rusun name, e.g. Marunda")],
+    door: Annotated[int, typer.Option(help="door number at that rusun")],
+    bundle: Annotated[str, typer.Option(help="write the provisioning bundle here (mode 0600)")],
+    id: Annotated[int | None, typer.Option("--id", help="terminal id (default: next)")] = None,
+    collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
+) -> None:
+    """Register a terminal and write its provisioning bundle (holds its secret: keep it safe)."""
+    result = service_admin.add_terminal(state.collector(), rusun, door, id, collector_url)
+    service_admin.write_bundle(result, bundle)
+    out.print(
+        f"terminal {result['terminal_id']} ({rusun}, door {door}): bundle written to {bundle}"
+    )
+
+
+@terminals_app.command("list")
+def terminals_list() -> None:
+    """Registered terminals."""
+    _table(service_admin.list_terminals(state.collector()), "terminals")
+
+
+@terminals_app.command("revoke")
+def terminals_revoke(terminal_id: int) -> None:
+    """Refuse every further upload from this terminal (403)."""
+    service_admin.revoke_terminal(state.collector(), terminal_id)
+    out.print(f"terminal {terminal_id} revoked")
+
+
+@terminals_app.command("rotate")
+def terminals_rotate(
+    terminal_id: int,
+    bundle: Annotated[str, typer.Option(help="write the new provisioning bundle here")],
+    collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
+) -> None:
+    """New secret for a terminal (re-provision it with the new bundle; its log starts again)."""
+    result = service_admin.rotate_terminal(state.collector(), terminal_id, collector_url)
+    service_admin.write_bundle(result, bundle)
+    out.print(f"terminal {terminal_id}: new key, bundle written to {bundle}")
+
+
+@terminals_app.command("config")
+def terminals_config(terminal_id: int, settings_json: str) -> None:
+    """Change settings sent to a terminal, e.g. '{"debounce_s": 20}'."""
+    try:
+        settings = json.loads(settings_json)
+    except json.JSONDecodeError as exc:
+        fail(f"not JSON: {exc.msg}")
+        return
+    if not isinstance(settings, dict):
+        fail("settings must be a JSON object")
+    version = service_admin.set_config(state.collector(), terminal_id, settings)
+    out.print(f"terminal {terminal_id}: config version {version}")
+
+
+# --- residents -----------------------------------------------------------------------------------
+
+
+@residents_app.command("import")
+def residents_import(path: str) -> None:
+    """Import residents and cards from CSV: resident_id,name,unit,rusun,card_uid."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            report = service_admin.import_residents(state.collector(), f)
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+        return
+    for line in report.refused:
+        err.print(f"hadir: ditolak / refused: {line}", markup=False, highlight=False)
+    out.print(
+        f"{report.residents} new residents, {report.cards} new cards, "
+        f"{report.unchanged} unchanged, {len(report.refused)} refused"
+    )
+    if report.refused:
+        raise typer.Exit(2)
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="admin or viewer")] = "viewer",
+    rusun: Annotated[list[str] | None, typer.Option(help="limit to this rusun (repeat)")] = None,
+    password_file: Annotated[
+        str | None, typer.Option(help="read the password from a file")
+    ] = None,
+) -> None:
+    """Add (or update) a user of the admin API and the dashboard."""
+    if password_file:
+        try:
+            with open(password_file, encoding="utf-8") as f:
+                password = f.readline().rstrip("\n")
+        except OSError as exc:
+            fail(f"cannot read {password_file}: {exc.strerror}")
+            return
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    service_admin.add_user(state.collector(), name, password, role, list(rusun or []))
+    out.print(f"user {name} ({role}) saved")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    _table(service_admin.list_users(state.collector()), "users")
+
+
+@users_app.command("token")
+def users_token(name: str) -> None:
+    """Issue an API bearer token for a user (printed once)."""
+    print(service_admin.issue_token(state.collector(), name))
+
+
+# --- reports and export --------------------------------------------------------------------------
+
+_REPORTS = {
+    "presence": lambda c, a: service_reports.presence(c, a["start"], a["days"] or 7, a["rusun"]),
+    "absent": lambda c, a: service_reports.absent(c, a["days"] or 14, a["as_of"], a["rusun"]),
+    "other-rusun": lambda c, a: service_reports.other_rusun(c, a["start"], a["days"] or 30),
+    "unknown": lambda c, a: service_reports.unknown_cards(c, a["start"], a["days"] or 30),
+    "health": lambda c, a: service_reports.health(c),
+}
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"not a date (YYYY-MM-DD): {text}")
+        raise
+
+
+def _run_report(name: str, start: str | None, days: int | None, as_of: str | None, rusun):
+    if name not in _REPORTS:
+        fail(f"unknown report {name}; one of {', '.join(_REPORTS)}")
+    args = {"start": _date(start), "days": days, "as_of": _date(as_of), "rusun": rusun}
+    return _REPORTS[name](state.collector(), args)
+
+
+def _report_command(name: str):
+    def command(
+        start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
+        days: Annotated[int | None, typer.Option(help="days (absent: N days not seen)")] = None,
+        as_of: Annotated[str | None, typer.Option(help="absent: judge on this day")] = None,
+        rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
+    ) -> None:
+        _table(_run_report(name, start, days, as_of, rusun), name)
+
+    command.__doc__ = f"Report: {name}."
+    report_app.command(name)(command)
+
+
+for _name in _REPORTS:
+    _report_command(_name)
+
+
+@app.command()
+def export(
+    report: Annotated[str, typer.Argument(help="presence|absent|other-rusun|unknown|health")],
+    path: Annotated[str, typer.Argument(help="CSV file to write ('-' for stdout)")],
+    start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
+    days: Annotated[int | None, typer.Option(help="days")] = None,
+    as_of: Annotated[str | None, typer.Option(help="absent: judge on this day")] = None,
+    rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
+) -> None:
+    """Write a report as CSV (no names, no card UIDs)."""
+    text = service_reports.to_csv(_run_report(report, start, days, as_of, rusun))
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    out.print(f"{report}: written to {path}")
+
+
+def run() -> None:
+    """Entry point: map every expected error to one line and a non-zero exit."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (
+        service_admin.AdminError,
+        service_reports.ReportError,
+        SettingsError,
+        VaultError,
+        DatabaseError,
+    ) as exc:
+        err.print(f"hadir: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            err.print(f"hadir: {exc.format_message()}", markup=False, highlight=False)
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise

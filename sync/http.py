@@ -1,0 +1,378 @@
+# http: the collector's routes; they parse and authenticate, then call a service function.
+# SPDX-License-Identifier: MIT
+"""Two routers: ``terminal_router`` (the three endpoints of docs/protocol.md, binary bodies
+authenticated by their request MAC) and ``admin_router`` (``/api/…``, JSON or CSV, HTTP basic with
+an admin user or ``Authorization: Bearer <token>``), plus ``GET /healthz``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
+from pydantic import BaseModel, Field
+
+from sync import service_admin, service_reports
+from sync.service import MAX_BODY, Collector, Outcome
+from sync.service_admin import AdminError, User
+from sync.service_reports import ReportError
+
+_BINARY = "application/octet-stream"
+_BINARY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {_BINARY: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        400: "malformed body (the reason is in `detail`)",
+        401: "unknown terminal, or a MAC that does not verify",
+        403: "revoked terminal",
+        413: "body larger than one batch",
+    }
+    return {code: {"description": text[code]} for code in codes}
+
+
+def collector(request: Request) -> Collector:
+    return request.app.state.collector
+
+
+async def _body(request: Request) -> bytes:
+    """The raw body, refused with 413 as soon as it grows past one full batch."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY:
+        raise HTTPException(413, "body larger than one batch")
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks += chunk
+        if len(chunks) > MAX_BODY:
+            raise HTTPException(413, "body larger than one batch")
+    return bytes(chunks)
+
+
+def _answer(outcome: Outcome) -> Response:
+    if outcome.http == 200:
+        return Response(outcome.body, media_type=_BINARY)
+    return JSONResponse({"detail": outcome.reason}, status_code=outcome.http)
+
+
+terminal_router = APIRouter(tags=["terminal"])
+
+
+@terminal_router.post(
+    "/v1/batches",
+    openapi_extra=_BINARY_BODY,
+    response_class=Response,
+    responses={
+        200: {"content": {_BINARY: {}}, "description": "a signed 37-byte reply"},
+        **_error_responses(400, 401, 403, 413),
+    },  # fmt: skip
+    summary="Upload a signed batch (count 0: a status request)",
+)
+async def post_batch(request: Request) -> Response:
+    body = await _body(request)
+    return _answer(await run_in_threadpool(collector(request).ingest, body))
+
+
+@terminal_router.post(
+    "/v1/config",
+    openapi_extra=_BINARY_BODY,
+    response_class=Response,
+    responses={
+        200: {"content": {_BINARY: {}}, "description": "the signed config blob"},
+        **_error_responses(400, 401, 403, 413),
+    },  # fmt: skip
+    summary="Fetch this terminal's signed config (body: a status request)",
+)
+async def post_config(request: Request) -> Response:
+    body = await _body(request)
+    return _answer(await run_in_threadpool(collector(request).config_for, body))
+
+
+@terminal_router.post(
+    "/v1/allowlist",
+    openapi_extra=_BINARY_BODY,
+    response_class=Response,
+    responses={
+        200: {"content": {_BINARY: {}}, "description": "the signed allow-list"},
+        **_error_responses(400, 401, 403, 413),
+    },  # fmt: skip
+    summary="Fetch this terminal's signed allow-list (body: a status request)",
+)
+async def post_allowlist(request: Request) -> Response:
+    body = await _body(request)
+    return _answer(await run_in_threadpool(collector(request).allowlist_for, body))
+
+
+@terminal_router.get("/healthz", summary="Liveness: the database answers")
+def healthz(request: Request) -> dict[str, str]:
+    c = collector(request)
+    with c.db.read() as tx:
+        tx.value("SELECT 1")
+    return {"status": "ok", "database": c.db.kind}
+
+
+# --- admin API -----------------------------------------------------------------------------------
+
+_basic = HTTPBasic(auto_error=False)
+_bearer = HTTPBearer(auto_error=False)
+
+
+def current_user(
+    request: Request,
+    basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    c = collector(request)
+    user = None
+    if bearer is not None:
+        user = service_admin.user_for_token(c, bearer.credentials)
+    elif basic is not None:
+        user = service_admin.authenticate(c, basic.username, basic.password)
+    if user is None:
+        raise HTTPException(
+            401,
+            "perlu masuk / authentication required",
+            headers={"WWW-Authenticate": 'Basic realm="hadir"'},
+        )
+    return user
+
+
+def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
+    if user.role != "admin":
+        raise HTTPException(403, "khusus admin / admin role required")
+    return user
+
+
+def _rusun_scope(user: User, rusun: str | None) -> str | None:
+    """Viewers bound to some rusun see only those."""
+    if not user.rusun:
+        return rusun
+    if rusun is None and len(user.rusun) == 1:
+        return user.rusun[0]
+    if rusun not in user.rusun:
+        raise HTTPException(403, "rusun di luar wewenang / rusun outside your scope")
+    return rusun
+
+
+def _unscoped(user: User) -> None:
+    if user.rusun:
+        raise HTTPException(403, "laporan lintas rusun / cross-rusun report: admin scope only")
+
+
+def _rows(rows: list[dict[str, Any]], fmt: str, name: str) -> Any:
+    if fmt == "csv":
+        return PlainTextResponse(
+            service_reports.to_csv(rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return rows
+
+
+Fmt = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
+Days = Annotated[int, Query(ge=1, le=366)]
+Rusun = Annotated[str | None, Query(max_length=100)]
+Auth = Annotated[User, Depends(current_user)]
+Admin = Annotated[User, Depends(admin_user)]
+
+admin_router = APIRouter(prefix="/api", tags=["admin"])
+
+
+class TerminalIn(BaseModel):
+    rusun: str = Field(min_length=1, max_length=100)
+    door: int = Field(ge=0, le=255)
+    id: int | None = Field(default=None, ge=1, le=2**32 - 1)
+    collector_url: str = Field(default="", max_length=500)
+
+
+class Bundle(BaseModel):
+    format: str
+    terminal_id: int
+    rusun: str
+    door: int
+    k0: str
+    card_key: str
+    collector_url: str
+    ca_pin: str | None
+
+
+class ImportResult(BaseModel):
+    residents: int
+    cards: int
+    unchanged: int
+    refused: list[str]
+
+
+def _admin_call(fn, *args) -> Any:
+    try:
+        return fn(*args)
+    except AdminError as exc:
+        raise HTTPException(400, str(exc)) from None
+    except ReportError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@admin_router.get("/me", summary="The signed-in user")
+def me(user: Auth) -> dict[str, Any]:
+    return {"name": user.name, "role": user.role, "rusun": user.rusun}
+
+
+@admin_router.get("/terminals", summary="Registered terminals (no key material)")
+def get_terminals(request: Request, user: Auth) -> list[dict[str, Any]]:
+    rows = service_admin.list_terminals(collector(request))
+    return [t for t in rows if not user.rusun or t["rusun"] in user.rusun]
+
+
+@admin_router.post("/terminals", summary="Register a terminal; the bundle is shown once")
+def post_terminal(request: Request, user: Admin, body: TerminalIn) -> Bundle:
+    c = collector(request)
+    bundle = _admin_call(
+        service_admin.add_terminal, c, body.rusun, body.door, body.id, body.collector_url
+    )
+    return Bundle(**bundle)
+
+
+@admin_router.post("/terminals/{terminal_id}/revoke", summary="Revoke a terminal")
+def revoke(request: Request, user: Admin, terminal_id: int) -> dict[str, Any]:
+    _admin_call(service_admin.revoke_terminal, collector(request), terminal_id)
+    return {"terminal_id": terminal_id, "status": "revoked"}
+
+
+@admin_router.post("/terminals/{terminal_id}/rotate", summary="New K0; returns the new bundle")
+def rotate(request: Request, user: Admin, terminal_id: int) -> Bundle:
+    return Bundle(**_admin_call(service_admin.rotate_terminal, collector(request), terminal_id))
+
+
+@admin_router.put("/terminals/{terminal_id}/config", summary="Change a terminal's settings")
+def put_config(
+    request: Request, user: Admin, terminal_id: int, settings: Annotated[dict[str, Any], Body()]
+) -> dict[str, int]:
+    version = _admin_call(service_admin.set_config, collector(request), terminal_id, settings)
+    return {"terminal_id": terminal_id, "config_version": version}
+
+
+@admin_router.post(
+    "/residents/import",
+    summary="Import residents and cards (CSV: resident_id,name,unit,rusun,card_uid)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+async def import_csv(request: Request, user: Admin) -> ImportResult:
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "CSV bukan UTF-8 / CSV is not UTF-8") from None
+    c = collector(request)
+    report = await run_in_threadpool(
+        _admin_call, service_admin.import_residents, c, text.splitlines()
+    )
+    return ImportResult(**report.__dict__)
+
+
+@admin_router.get("/residents", summary="Residents (id, name, unit, rusun)")
+def get_residents(request: Request, user: Auth, rusun: Rusun = None) -> list[dict[str, Any]]:
+    return _admin_call(service_admin.list_residents, collector(request), _rusun_scope(user, rusun))
+
+
+@admin_router.get("/cards", summary="Cards (token, fingerprint, unit, status; never the UID)")
+def get_cards(request: Request, user: Auth, rusun: Rusun = None) -> list[dict[str, Any]]:
+    return _admin_call(service_admin.list_cards, collector(request), _rusun_scope(user, rusun))
+
+
+@admin_router.get("/reports/presence", summary="Daily presence per rusun")
+def report_presence(
+    request: Request,
+    user: Auth,
+    start: dt.date | None = None,
+    days: Days = 7,
+    rusun: Rusun = None,
+    format: Fmt = "json",
+) -> Any:
+    rows = _admin_call(
+        service_reports.presence, collector(request), start, days, _rusun_scope(user, rusun)
+    )
+    return _rows(rows, format, "presence")
+
+
+@admin_router.get("/reports/absent", summary="Units and residents not seen for >= N days")
+def report_absent(
+    request: Request,
+    user: Auth,
+    days: Annotated[int, Query(ge=1, le=3660)] = 14,
+    as_of: dt.date | None = None,
+    rusun: Rusun = None,
+    format: Fmt = "json",
+) -> Any:
+    rows = _admin_call(
+        service_reports.absent, collector(request), days, as_of, _rusun_scope(user, rusun)
+    )
+    return _rows(rows, format, "absent")
+
+
+@admin_router.get("/reports/other-rusun", summary="Cards used at another rusun")
+def report_other(
+    request: Request,
+    user: Auth,
+    start: dt.date | None = None,
+    days: Days = 30,
+    format: Fmt = "json",
+) -> Any:
+    _unscoped(user)
+    rows = _admin_call(service_reports.other_rusun, collector(request), start, days)
+    return _rows(rows, format, "other-rusun")
+
+
+@admin_router.get("/reports/unknown-cards", summary="Cards that match no enrolled card")
+def report_unknown(
+    request: Request,
+    user: Auth,
+    start: dt.date | None = None,
+    days: Days = 30,
+    format: Fmt = "json",
+) -> Any:
+    _unscoped(user)
+    rows = _admin_call(service_reports.unknown_cards, collector(request), start, days)
+    return _rows(rows, format, "unknown-cards")
+
+
+@admin_router.get("/reports/health", summary="Terminal health")
+def report_health(request: Request, user: Auth, format: Fmt = "json") -> Any:
+    rows = service_reports.health(collector(request))
+    rows = [r for r in rows if not user.rusun or r["rusun"] in user.rusun]
+    return _rows(rows, format, "health")
+
+
+@admin_router.get("/alerts", summary="Alerts, newest first")
+def get_alerts(
+    request: Request,
+    user: Auth,
+    terminal_id: Annotated[int | None, Query(ge=0, le=2**32 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    _unscoped(user)
+    return service_reports.alerts(collector(request), terminal_id, limit)
+
+
+@admin_router.get("/gaps", summary="Open sequence gaps (records a terminal has not delivered)")
+def get_gaps(
+    request: Request,
+    user: Auth,
+    terminal_id: Annotated[int | None, Query(ge=0, le=2**32 - 1)] = None,
+) -> list[dict[str, Any]]:
+    _unscoped(user)
+    return service_reports.gaps(collector(request), terminal_id)

@@ -1,0 +1,107 @@
+# paperco: a paper collector for device tests: checks batches with firmware.wire, stores, replies.
+# SPDX-License-Identifier: MIT
+"""Shaped like ``hw.http`` (``await post(url, body, timeout_ms)``); runs on MicroPython too.
+The end-to-end tests use the real collector (``sync/``); this one lets device tests script
+the network: ``delay_ms`` (a slow link), ``down`` (no route), ``fail_next`` (a 503)."""
+
+from compat import asleep_ms
+from firmware import wire
+
+
+class PaperCollector:
+    def __init__(self, terminal_id, k0, time=820454400, keep=True):
+        self.tid = terminal_id
+        self.k0 = k0
+        self.kc = wire.config_key(k0)
+        self.time = time  # server time, seconds since 2000
+        self.next = 0  # watermark: every seq below is stored
+        self.keep = keep  # False: only count records by kind (a heap measurement runs it)
+        self.records = []  # (seq, kind, flags, payload, uptime)
+        self.counts = {}
+        self.health = None
+        self._keys = {0: k0}
+        self._epoch = 0  # epoch of the next block expected
+        self._prev = bytes(8)
+        self.delay_ms = 0
+        self.down = False
+        self.fail_next = 0
+        self.posts = 0
+        self.config_version = 0
+        self.config_blob = None
+        self.allow_version = 0
+        self.allow_blob = None
+
+    def key(self, epoch):
+        k = self._keys.get(epoch)
+        if k is None:
+            best = max(e for e in self._keys if e < epoch)
+            k = self._keys[best]
+            for e in range(best + 1, epoch + 1):
+                k = wire.evolve_key(k)
+                self._keys[e] = k
+        return k
+
+    def set_config(self, version, text):
+        self.config_version = version
+        self.config_blob = wire.encode_config(self.kc, version, self.tid, text)
+
+    def set_allowlist(self, version, entries):
+        self.allow_version = version
+        self.allow_blob = wire.encode_allowlist(entries, version, self.tid, self.kc)
+
+    def kinds(self, kind):
+        return [r for r in self.records if r[1] == kind]
+
+    async def post(self, url, body, timeout_ms):
+        self.posts += 1
+        if self.down:
+            raise OSError(113)  # EHOSTUNREACH
+        if self.delay_ms:
+            await asleep_ms(self.delay_ms)
+        if self.fail_next:
+            self.fail_next -= 1
+            return 503, b""
+        b = wire.decode_batch(body)
+        if b.terminal_id != self.tid or not b.request_mac_ok(self.key(b.epoch + b.seals)):
+            return 401, b""
+        self.health = b.health
+        path = url[url.find("/v1/") :]
+        if path == "/v1/config":
+            return 200, self.config_blob
+        if path == "/v1/allowlist":
+            return 200, self.allow_blob
+        status = self._store(b)
+        reply = wire.encode_reply(
+            self.kc, b.request_mac, status, self.next, self.time, self.config_version,
+            self.allow_version,
+        )  # fmt: skip
+        return 200, reply
+
+    def _store(self, b):
+        if not b.count:
+            return wire.REPLY_OK
+        if b.first_seq > self.next:
+            return wire.REPLY_GAP
+        epoch = b.epoch
+        prev = b.prev_mac
+        for first, count, off in b.blocks():
+            mac = wire.seal_mac(self.key(epoch), self.tid, epoch, first, count, prev,
+                                b.slots[off - count * wire.SLOT : off])  # fmt: skip
+            if mac != wire.seal_mac_of(b.slots, off):
+                return wire.REPLY_TAMPER
+            if first + count + 1 > self.next:
+                if first < self.next and first != self.next:
+                    pass  # a resent block: only its new slots are stored below
+                for i in range(count):
+                    seq = first + i
+                    if seq >= self.next:
+                        kind, flags, payload, up = wire.unpack_slot(b.slots, off - (count - i) * 9)
+                        self.counts[kind] = self.counts.get(kind, 0) + 1
+                        if self.keep:
+                            self.records.append((seq, kind, flags, payload, up))
+                self.next = first + count + 1
+                self._epoch = epoch + 1
+                self._prev = mac
+            epoch += 1
+            prev = mac
+        return wire.REPLY_OK

@@ -1,0 +1,108 @@
+# Heap bytes one whole tap allocates (poll → token → allow-list → log.append → feedback) under
+# MicroPython: 0 after warm-up. Also the source of bench/terminal.py's allocation figure.
+# SPDX-License-Identifier: MIT
+from mpytest import allocated_bytes
+from pn532fake import ACK, RSP
+from termkit import K0, TID, Rig, tmpdir, token
+
+from firmware import taps as ftaps
+from firmware import wire
+
+_CARD = RSP("4B 01 01 00 04 08 04 A1 B2 C3 D4")  # one Classic 1K (SAK 08), UID A1 B2 C3 D4
+_EMPTY = RSP("4B 00")
+
+
+class Line:
+    """A preallocated UART: each command frame written makes ACK + that command's prepared answer
+    readable (InListPassiveTarget: the card or an empty field, as ``card`` says). The
+    recording fakes and the simulator allocate, so they stay out of this measurement."""
+
+    def __init__(self):
+        self.ack = bytearray(ACK())
+        self.answers = {0x4A: bytearray(_CARD), 0x4B: bytearray(_EMPTY)}
+        for cmd in (0x02, 0x14, 0x32, 0x16):
+            self.answers[cmd] = bytearray(RSP("%02X 00 00 00 00" % (cmd + 1)))
+        self.card = True
+        self.frames = [self.ack, self.ack]
+        self.k = 2
+        self.i = 0
+
+    def write(self, buf):
+        if len(buf) > 6 and buf[5] == 0xD4:
+            cmd = buf[6]
+            if cmd == 0x4A and not self.card:
+                cmd = 0x4B
+            self.frames[1] = self.answers.get(cmd, self.ack)
+            self.k = self.i = 0
+
+    def any(self):
+        return len(self.frames[self.k]) - self.i if self.k < 2 else 0
+
+    def readinto(self, buf, n):
+        f = self.frames[self.k]
+        for j in range(n):
+            buf[j] = f[self.i + j]
+        self.i += n
+        if self.i >= len(f):
+            self.k += 1
+            self.i = 0
+        return n
+
+
+def tap_rig():
+    import pn532
+
+    root = tmpdir()
+    line = Line()
+    kc = wire.config_key(K0)
+    entries = [(token("A1B2C3D4"), 7)] + [((i * 4294967) & 0xFFFFFFFF, i) for i in range(999)]
+    with open(root + "/allow.bin", "wb") as f:
+        f.write(wire.encode_allowlist(entries, 1, TID, kc))
+    rig = Rig(root=root, reader=pn532.PN532UART(line))
+    assert rig.terminal.allow.count == 1000
+    return rig, line
+
+
+def one_tap(rig, line, results):
+    line.card = True
+    results[0] = rig.terminal.reader_step()
+
+
+def measure(fn):
+    used = allocated_bytes(fn)
+    if used is None:  # CPython: not measured, but the step must still run
+        fn()
+    return used
+
+
+def test_a_tap_allocates_nothing_after_warm_up():
+    rig, line = tap_rig()
+    results = [None]
+
+    def tap():
+        one_tap(rig, line, results)
+
+    for _ in range(3):  # warm-up
+        rig.hw.clock.advance(31000)
+        tap()
+        assert results[0] == ftaps.TAPPED, results
+        line.card = False
+        rig.terminal.reader_step()
+    rig.hw.clock.advance(31000)
+    used = measure(tap)
+    assert results[0] == ftaps.TAPPED, results
+    print("ALLOC tap", used)
+    assert used in (None, 0), used
+    line.card = False
+    rig.terminal.reader_step()
+    rig.hw.clock.advance(1000)
+    used = measure(tap)  # a repeat within debounce_s: answered from the ring
+    assert results[0] == ftaps.REPEAT, results
+    print("ALLOC repeat", used)
+    assert used in (None, 0), used
+
+
+def test_measurement_sees_an_allocation():
+    rig, line = tap_rig()
+    used = allocated_bytes(lambda: rig.terminal.health())
+    assert used is None or used > 0, used

@@ -1,0 +1,59 @@
+# collector_thread: the real collector (sync/) served by uvicorn on 127.0.0.1, free port, thread.
+# SPDX-License-Identifier: MIT
+"""``with Running(tmp_path) as c:`` → ``c.url``, ``c.collector`` (the service), ``c.register()``
+-> provisioning bundle, ``c.records(tid)``. Stopped (and its database closed) on exit."""
+
+from __future__ import annotations
+
+import io
+import pathlib
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from sync import service_admin, store
+from sync.app import create_app
+from sync.settings import Settings
+
+MASTER_KEY = bytes(range(32))
+
+
+class Running:
+    def __init__(self, tmp: pathlib.Path, db: str | None = None) -> None:
+        self.app = create_app(Settings(db=db or str(tmp / "collector.db"), master_key=MASTER_KEY))
+        self.collector = self.app.state.collector
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = ""
+
+    def __enter__(self) -> Running:
+        self.thread.start()
+        for _ in range(500):  # bounded: uvicorn binds within a few ms
+            if self.server.started:
+                break
+            time.sleep(0.01)
+        sock = self.server.servers[0].sockets[0]
+        self.url = "http://127.0.0.1:%d" % sock.getsockname()[1]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.collector.db.close()
+
+    def register(self, rusun: str = "Marunda", door: int = 1) -> dict[str, Any]:
+        return service_admin.add_terminal(self.collector, rusun, door, collector_url=self.url)
+
+    def enroll(self, rows: list[tuple[str, str, str, str]], rusun: str = "Marunda") -> None:
+        """Residents (resident_id, name, unit, card_uid hex) of ``rusun``: the allow-list."""
+        text = "resident_id,name,unit,rusun,card_uid\n" + "".join(
+            f"{rid},{name},{unit},{rusun},{uid}\n" for rid, name, unit, uid in rows
+        )
+        service_admin.import_residents(self.collector, io.StringIO(text))
+
+    def records(self, tid: int) -> list[dict[str, Any]]:
+        with self.collector.db.read() as tx:
+            return store.records_of(tx, tid)

@@ -1,0 +1,71 @@
+# Collector test wiring: the same tests run on SQLite (a fresh file each) and on a real,
+# throwaway PostgreSQL server (one per session, a fresh schema each test).
+# SPDX-License-Identifier: MIT
+import pytest
+
+from sync.app import create_app
+from sync.settings import Settings
+from tests.sync import pgserver
+
+MASTER_KEY = bytes(range(32))
+
+
+class FakeClock:
+    """Settable wall clock (Unix seconds) so tests never depend on the real time."""
+
+    def __init__(self, now: float = 1_796_000_000) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def pg():
+    if not pgserver.available():
+        yield None
+        return
+    server = pgserver.PgServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "hadir.db")
+    server = request.getfixturevalue("pg")
+    if server is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    return server.new_schema()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(db_url, clock):
+    return Settings(db=db_url, master_key=MASTER_KEY, clock=clock)
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    yield app
+    app.state.collector.db.close()
+
+
+@pytest.fixture
+def collector(app):
+    """The service of the app under test (one database connection set per test)."""
+    return app.state.collector
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client

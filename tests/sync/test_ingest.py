@@ -1,0 +1,46 @@
+# Collector ingest: verified, exactly-once storage of terminal batches (SQLite and PostgreSQL).
+# SPDX-License-Identifier: MIT
+from firmware import wire
+from sync import service_reports, store
+from tests.sync.helpers import TOKEN_A, WALL, day_of_taps, post, register, reply
+
+
+def _records(collector, tid):
+    with collector.db.read() as tx:
+        return store.records_of(tx, tid)
+
+
+def test_a_batch_is_stored_and_acknowledged(collector, client):
+    term = register(collector)
+    body = day_of_taps(term, taps=3)
+    status, acked, server_time, config_v, allow_v = reply(term, body, post(client, body))
+    assert status == wire.REPLY_OK
+    assert acked == term.next_seq == 6  # boot, clock, 3 taps, seal
+    assert server_time == int(collector.clock()) - wire.HOST_EPOCH_OFFSET
+    assert (config_v, allow_v) == (1, 1)
+    rows = _records(collector, term.terminal_id)
+    assert [r["kind"] for r in rows] == [wire.BOOT, wire.CLOCK, wire.TAP, wire.TAP, wire.TAP]
+    assert rows[2]["payload"] == int.from_bytes(TOKEN_A, "big")
+    unix = WALL + wire.HOST_EPOCH_OFFSET
+    assert [r["wall_time"] for r in rows] == [unix - 1, unix, unix + 60, unix + 120, unix + 180]
+    # The boot slot came before the clock anchor: dated backward, marked derived.
+    assert [r["time_derived"] for r in rows] == [1, 0, 0, 0, 0]
+    health = service_reports.health(collector)[0]
+    assert health["storage_per_mille"] == 12 and health["last_seen"] == int(collector.clock())
+
+
+def test_identical_reupload_is_a_noop_with_the_same_watermark(collector, client):
+    term = register(collector)
+    body = day_of_taps(term)
+    first = reply(term, body, post(client, body))
+    again = reply(term, body, post(client, body))
+    assert again[:2] == first[:2] == (wire.REPLY_OK, 6)
+    assert len(_records(collector, term.terminal_id)) == 5
+
+
+def test_status_request_answers_the_watermark(collector, client):
+    term = register(collector)
+    body = day_of_taps(term)
+    reply(term, body, post(client, body))
+    status_req = term.batch()
+    assert reply(term, status_req, post(client, status_req))[:2] == (wire.REPLY_OK, 6)
