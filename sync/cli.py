@@ -32,7 +32,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
 
 out = Console()
-err = Console(stderr=True)
+if not out.is_terminal:  # piped or captured: do not squeeze wide reports into 80 columns
+    out = Console(width=240)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class _State:
@@ -282,7 +284,8 @@ def export(
     rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
 ) -> None:
     """Write a report as CSV (no names, no card UIDs)."""
-    text = service_reports.to_csv(_run_report(report, start, days, as_of, rusun))
+    rows = _run_report(report, start, days, as_of, rusun)
+    text = service_reports.to_csv(rows, service_reports.COLUMNS.get(report))
     if path == "-":
         sys.stdout.write(text)
         return
@@ -294,7 +297,8 @@ def export(
 def run() -> None:
     """Entry point: map every expected error to one line and a non-zero exit."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (

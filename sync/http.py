@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import (
@@ -175,7 +175,7 @@ def _unscoped(user: User) -> None:
 def _rows(rows: list[dict[str, Any]], fmt: str, name: str) -> Any:
     if fmt == "csv":
         return PlainTextResponse(
-            service_reports.to_csv(rows),
+            service_reports.to_csv(rows, service_reports.COLUMNS.get(name)),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
@@ -185,6 +185,7 @@ def _rows(rows: list[dict[str, Any]], fmt: str, name: str) -> Any:
 Fmt = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
 Days = Annotated[int, Query(ge=1, le=366)]
 Rusun = Annotated[str | None, Query(max_length=100)]
+TerminalId = Annotated[int, Path(ge=1, le=2**32 - 1)]
 Auth = Annotated[User, Depends(current_user)]
 Admin = Annotated[User, Depends(admin_user)]
 
@@ -246,19 +247,22 @@ def post_terminal(request: Request, user: Admin, body: TerminalIn) -> Bundle:
 
 
 @admin_router.post("/terminals/{terminal_id}/revoke", summary="Revoke a terminal")
-def revoke(request: Request, user: Admin, terminal_id: int) -> dict[str, Any]:
+def revoke(request: Request, user: Admin, terminal_id: TerminalId) -> dict[str, Any]:
     _admin_call(service_admin.revoke_terminal, collector(request), terminal_id)
     return {"terminal_id": terminal_id, "status": "revoked"}
 
 
 @admin_router.post("/terminals/{terminal_id}/rotate", summary="New K0; returns the new bundle")
-def rotate(request: Request, user: Admin, terminal_id: int) -> Bundle:
+def rotate(request: Request, user: Admin, terminal_id: TerminalId) -> Bundle:
     return Bundle(**_admin_call(service_admin.rotate_terminal, collector(request), terminal_id))
 
 
 @admin_router.put("/terminals/{terminal_id}/config", summary="Change a terminal's settings")
 def put_config(
-    request: Request, user: Admin, terminal_id: int, settings: Annotated[dict[str, Any], Body()]
+    request: Request,
+    user: Admin,
+    terminal_id: TerminalId,
+    settings: Annotated[dict[str, Any], Body()],
 ) -> dict[str, int]:
     version = _admin_call(service_admin.set_config, collector(request), terminal_id, settings)
     return {"terminal_id": terminal_id, "config_version": version}

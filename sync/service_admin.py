@@ -337,12 +337,23 @@ def add_user(c: Collector, name: str, password: str, role: str, rusun: list[str]
         store.upsert_user(tx, name, hash_password(password), role, ",".join(rusun), c.now())
 
 
+_VERIFIED: dict[bytes, bool] = {}  # HTTP basic sends the password every request: argon2 once
+
+
 def authenticate(c: Collector, name: str, password: str) -> User | None:
-    """The user if the password is right (argon2id), else None."""
+    """The user if the password is right (argon2id), else None. A successful check is remembered
+    (as a SHA-256 of the stored hash and the password) so each request does not pay argon2."""
     with c.db.read() as tx:
         row = store.user(tx, name)
-    if row is None or not verify_password(row[1], password):
+    if row is None:
         return None
+    memo = hashlib.sha256(row[1].encode() + b"\0" + password.encode()).digest()
+    if memo not in _VERIFIED:
+        if not verify_password(row[1], password):
+            return None
+        if len(_VERIFIED) > 1024:
+            _VERIFIED.clear()
+        _VERIFIED[memo] = True
     return User(row[0], row[2], [r for r in row[3].split(",") if r])
 
 

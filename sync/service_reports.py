@@ -103,7 +103,9 @@ def absent(
     with c.db.read() as tx:
         rid = _rusun_id(tx, rusun)
         last = {(r, tok): w for r, tok, w in store_reports.last_tap_by_token(tx, until)}
-        elsewhere = {row[0] for row in store_reports.other_rusun(tx, 0, cutoff, until)}
+        elsewhere: dict[str, int] = {}
+        for row in store_reports.other_rusun(tx, 0, 0, until):
+            elsewhere[row[0]] = max(elsewhere.get(row[0], 0), row[6])
         reg = store_reports.registry(tx, rid)
     residents: dict[str, dict[str, Any]] = {}
     for resident_id, unit, rname, r_id, registered, token, status in reg:
@@ -121,9 +123,8 @@ def absent(
     units: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for entry in residents.values():
         units.setdefault((entry["rusun"], entry["unit"]), []).append(entry)
-        reason = _absence_reason(
-            entry, cutoff, until, utc_offset_min, entry["resident_id"] in elsewhere
-        )
+        away = elsewhere.get(entry["resident_id"], 0) > (entry["last_seen"] or 0)
+        reason = _absence_reason(entry, cutoff, until, utc_offset_min, away)
         if reason:
             out.append(
                 {"subject": "resident", "id": entry["resident_id"], "rusun": entry["rusun"],
@@ -136,7 +137,9 @@ def absent(
         registered = min(m["registered"] for m in members)
         merged = {"last_seen": max(seen) if seen else None, "registered": registered,
                   "cards": sum(m["cards"] for m in members)}  # fmt: skip
-        any_elsewhere = any(m["resident_id"] in elsewhere for m in members)
+        any_elsewhere = any(
+            elsewhere.get(m["resident_id"], 0) > (merged["last_seen"] or 0) for m in members
+        )
         reason = _absence_reason(merged, cutoff, until, utc_offset_min, any_elsewhere)
         if reason:
             out.append(
@@ -161,7 +164,9 @@ def _absence_reason(
         return None  # registered too recently to judge
     if entry["cards"] == 0:
         return "tidak ada kartu aktif / no active card"
-    tail = "; kartu dipakai di rusun lain / card used at another rusun" if elsewhere else ""
+    tail = ""
+    if elsewhere:  # seen at another rusun after the last tap at home
+        tail = "; kartu dipakai di rusun lain / card used at another rusun since"
     if entry["last_seen"] is None:
         since = local_date(entry["registered"], off_min)
         return f"tidak pernah terlihat sejak terdaftar {since} / never seen since enrolment{tail}"
@@ -247,10 +252,26 @@ def gaps(c: Collector, terminal_id: int | None = None) -> list[dict]:
         return store.open_gaps(tx, terminal_id)
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
+COLUMNS = {
+    "presence": ["date", "rusun", "residents", "units", "taps"],
+    "absent": ["subject", "id", "rusun", "unit", "last_seen", "days_absent", "reason"],
+    "other-rusun": ["resident_id", "home_rusun", "seen_at", "taps", "days", "first", "last"],
+    "unknown": ["rusun", "token", "taps", "days", "first", "last"],
+    "health": [
+        "terminal_id", "rusun", "door", "status", "last_seen", "silent_s", "acked",
+        "backlog_slots", "oldest_unsynced_s", "clock_quality", "reader_recoveries", "read_errors",
+        "storage_per_mille", "firmware_version", "wifi_rssi", "missing_slots", "alerts_7d",
+        "undated_records", "clock_jumps",
+    ],
+}  # fmt: skip
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
+    """CSV of a report; ``columns`` (e.g. ``COLUMNS["absent"]``) gives the header when empty."""
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    fields = columns or (list(rows[0]) if rows else [])
+    if fields:
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return out.getvalue()

@@ -196,6 +196,9 @@ class Database:
             self._local.conn = conn
             with self._lock:
                 self._readers.append(conn)
+        if conn.in_transaction:  # a read nested in another read of this thread: same snapshot
+            yield Tx(conn, "sqlite")
+            return
         conn.execute("BEGIN")
         try:
             yield Tx(conn, "sqlite")
