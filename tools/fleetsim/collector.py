@@ -142,11 +142,16 @@ class RealCollector:
             self.import_rows(rows)
 
     # --- what it stored -------------------------------------------------------------------------
-    def records(self) -> list[dict]:
+    def records(self) -> tuple[list[dict], dict[int, list[int]]]:
+        """Every stored record (current generation), and per terminal the sequence numbers of
+        its stored seals (seal slots are blocks, not records: docs/collector.md)."""
         out: list[dict] = []
+        seals: dict[int, list[int]] = {}
         with self.admin.db.read() as tx:
             for t in store.terminals(tx):
                 for r in store.records_of(tx, t["id"]):
                     r["terminal_id"] = t["id"]
                     out.append(r)
-        return out
+                blocks = store.blocks_overlapping(tx, t["id"], t["gen"], 0, 1 << 62)
+                seals[t["id"]] = [b[1] for b in blocks]
+        return out, seals

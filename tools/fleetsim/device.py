@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -48,6 +49,8 @@ _STEP_MS = 200  # simulated time per reader cycle once the first few have not an
 _QUICK_STEPS = 4  # cycles that take no simulated time (the answer is within a second)
 _GONE_STEPS = 12  # cycles to see the card gone after it is taken away
 _STORED = (fw_taps.TAPPED, fw_taps.DENIED)
+_BUSY_STEPS = 20  # answers come at once from the simulator; after this many BUSY it is hung
+_BUSY_SLEEP_S = 0.01
 _NTP_RETRY_MS = 60_000  # firmware/app.py clock task: every minute until NTP answers, then hourly
 _NTP_OK_MS = 3_600_000
 
@@ -189,9 +192,15 @@ class SimTerminal:
         field = self.chip.field
         field.place(card)
         outcome = "none"
+        busy = 0
         try:
             for i in range(_PRESENT_STEPS):
                 r = self.app.reader_step()
+                busy = busy + 1 if r == fw_taps.BUSY else 0
+                if busy > _BUSY_STEPS:
+                    # A silent chip: the driver's poll deadline runs on the real clock
+                    # (firmware/taps.py), so let real time pass as the reader task would.
+                    time.sleep(_BUSY_SLEEP_S)
                 if r in _STORED:
                     outcome = "stored"
                     break
@@ -224,8 +233,8 @@ class SimTerminal:
         if self.app is None:
             return
         try:
-            self.clock_task()
             self.app.reader_step()
+            self.clock_task()  # after a step: the uptime the CLOCK slot carries is current
         except PowerCut:
             pass
         self._after_cut()
@@ -234,8 +243,9 @@ class SimTerminal:
         if self.app is None:
             return None
         try:
+            r = await self.app.sync_step()
             self.clock_task()
-            return await self.app.sync_step()
+            return r
         except PowerCut:
             return None
         finally:

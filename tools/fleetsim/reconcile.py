@@ -9,12 +9,13 @@ collector can only do that for registered cards; the harness knows the whole wor
 ``reconcile(presented, stored, tokens)``: every tap the terminals answered with a beep must be
 in the collector exactly once, checked two ways:
 
-- by (terminal, seq): no stored (terminal, seq) twice; per terminal the stored sequence
-  numbers of tap records are distinct (the collector's key), and ``gaps`` counts sequence
-  numbers missing below each terminal's highest stored one (slots of any kind);
+- by (terminal, seq): no stored (terminal, seq) twice, and ``seq_gaps`` counts sequence numbers
+  below each terminal's highest that are neither a stored record nor a stored seal;
 - by content: per (terminal, token) the stored tap times pair one to one with the presented
   taps' times (sorted, each pair within ``tol_s``); ``lost`` and ``duplicates`` count the
-  difference, ``late`` pairs further apart than ``tol_s``.
+  difference, ``late`` pairs further apart than ``tol_s``. A record the collector could not
+  date (a boot that never learned the time before the next power cut) counts as stored once
+  for any presented tap of its card left over, and is counted in ``undated``.
 
 ``detector_records(stored, tokens, rusun_of)`` turns stored records into the reference
 detector's input (``tools/fleet/review.py``).
@@ -52,9 +53,11 @@ def tokens_by_rusun(world, card_keys: dict[str, bytes]) -> dict[str, dict[int, s
     return out
 
 
-def _pairs(want: list[int], got: list[int], tol_s: int) -> tuple[int, int, int]:
-    """(matched, lost, extra) pairing two sorted time lists within tol_s; late counted apart."""
-    want, got = sorted(want), sorted(got)
+def _pairs(want: list[int], got: list, tol_s: int) -> tuple[int, int, int]:
+    """(matched, late, |difference|): stored times pair with presented times within tol_s in
+    order; an undated record (None) pairs with any presented tap left over."""
+    undated = sum(1 for g in got if g is None)
+    want, got = sorted(want), sorted(g for g in got if g is not None)
     i = j = matched = late = 0
     while i < len(want) and j < len(got):
         d = got[j] - want[i]
@@ -68,7 +71,9 @@ def _pairs(want: list[int], got: list[int], tol_s: int) -> tuple[int, int, int]:
             i += 1
     if matched < min(len(want), len(got)):
         late = min(len(want), len(got)) - matched
-    return matched, late, abs(len(want) - len(got))
+    left = len(want) - matched - late
+    matched += min(undated, max(0, left))
+    return matched, late, abs(len(want) - len(got) - undated)
 
 
 def reconcile(
@@ -76,6 +81,7 @@ def reconcile(
     stored: list[dict],
     tokens: dict[str, dict[int, str]],
     rusun_of: dict[int, str],
+    seals: dict[int, list[int]] | None = None,
     tol_s: int = 3,
 ) -> dict:
     """``presented``: engine.Presented items; ``stored``: the collector's records as dicts
@@ -92,11 +98,12 @@ def reconcile(
         want_flags[(p.tap.terminal, tok, p.tap.flags)] += 1
     keys = Counter((r["terminal_id"], r["seq"]) for r in stored)
     dup_seq = sum(n - 1 for n in keys.values() if n > 1)
-    max_seq: dict[int, int] = {}
+    seqs: dict[int, set[int]] = {}
     for tid, seq in keys:
-        max_seq[tid] = max(max_seq.get(tid, -1), seq)
-    seen_per_t = Counter(tid for tid, _ in keys)
-    gaps = sum(max_seq[t] + 1 - seen_per_t[t] for t in max_seq)
+        seqs.setdefault(tid, set()).add(seq)
+    for tid, ss in (seals or {}).items():
+        seqs.setdefault(tid, set()).update(ss)
+    gaps = sum(max(s) + 1 - len(s) for s in seqs.values() if s)
     got: dict[tuple[int, int], list[int]] = {}
     undated = 0
     derived = 0
@@ -104,11 +111,9 @@ def reconcile(
     taps = [r for r in stored if r["kind"] in TAP_KINDS]
     for r in taps:
         t = r.get("wall_time")
-        if t is None:
-            undated += 1
-            t = -(10**9)
+        undated += t is None
         derived += bool(r.get("time_derived"))
-        got.setdefault((r["terminal_id"], r["payload"]), []).append(int(t))
+        got.setdefault((r["terminal_id"], r["payload"]), []).append(t)
         got_flags[(r["terminal_id"], r["payload"], r["flags"])] += 1
     matched = late = lost = dups = 0
     for key in set(want) | set(got):

@@ -79,8 +79,8 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
         cpu0 = col.cpu_s()
         result = asyncio.run(sim.run())
         cpu = col.cpu_s() - cpu0
-        stored = col.records()
-        figures = _figures(world, faults, sim, col, result, stored)
+        stored, seals = col.records()
+        figures = _figures(world, faults, col, result, stored, seals)
         figures["wall_s"] = {"setup": setup_s, "run": result.wall_s,
                              "total": time.perf_counter() - t0}  # fmt: skip
         figures["collector_cpu_s"] = cpu
@@ -102,13 +102,14 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _figures(world, faults, sim, col, result, stored) -> dict:
+def _figures(world, faults, col, result, stored, seals) -> dict:
     card_keys = {}
     for b in col.bundles.values():
         card_keys[b["rusun"]] = bytes.fromhex(b["card_key"])
     rusun_of = {t.terminal_id: t.rusun for t in world.pop.terminals}
     tokens = tokens_by_rusun(world, card_keys)
-    rec = reconcile(result.presented, stored, tokens, rusun_of)
+    rec = reconcile(result.presented, stored, tokens, rusun_of, seals)
+    rec["collector_open_gaps"] = len(service_reports.gaps(col.admin))
     registry = world.pop.registry()
     queue = review_queue(
         detector_records(stored, tokens, rusun_of), registry, world.start, world.days
