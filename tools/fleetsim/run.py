@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 
-from sync import service_reports
+from sync import service_admin, service_reports
 from tools.fleet.behaviour import JAKARTA
 from tools.fleet.review import Params, review_queue
 from tools.fleet.scoring import score
@@ -85,11 +86,14 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
                              "total": time.perf_counter() - t0}  # fmt: skip
         figures["collector_cpu_s"] = cpu
         figures["scale"] = asdict(scale)
-        figures["dashboard"] = col.url + "/"
+        figures["dashboard"] = col.url + "/dashboard"
         if before_stop is not None:
             before_stop(figures)
         if serve:
-            print("collector serving at %s — Ctrl-C to stop" % col.url, flush=True)
+            password = secrets.token_urlsafe(12)
+            service_admin.add_user(col.admin, "demo", password, "admin", [])
+            print("collector serving at %s (dashboard %s, user demo, password %s) — Ctrl-C to stop"
+                  % (col.url, figures["dashboard"], password), flush=True)  # fmt: skip
             try:
                 while col.proc is not None and col.proc.poll() is None:
                     time.sleep(1)

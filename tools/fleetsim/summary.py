@@ -20,6 +20,35 @@ def _f(x) -> str:
     return "-" if x is None else "%.3f" % x
 
 
+def exact(r: dict) -> bool:
+    """Every tap the terminals answered as stored is in the collector exactly once, and every
+    other generated tap was answered openly (debounce repeat, log full): none silently lost."""
+    out = r["outcomes"]
+    answered = out.get("stored", 0) + out.get("refused", 0) + out.get("repeat", 0)
+    return (
+        r["generated"] == answered
+        and r["stored_tap_records"] == r["answered_stored"] == r["matched"]
+        and r["lost"] == r["duplicates"] == r["duplicate_seq"] == r["seq_gaps"] == 0
+    )
+
+
+def verdict(r: dict) -> str:
+    if not exact(r):
+        return "MISMATCH: a tap is lost, duplicated or unanswered (see the counts above)"
+    out = r["outcomes"]
+    extra = []
+    if out.get("refused"):
+        extra.append("%d refused while a log was full (the resident saw 'Memori penuh')"
+                     % out["refused"])  # fmt: skip
+    if out.get("repeat"):
+        extra.append("%d repeats of the same card within debounce_s (answered, stored once)"
+                     % out["repeat"])  # fmt: skip
+    text = "every tap answered as stored is stored exactly once; none lost"
+    if not extra:
+        return "every generated tap stored exactly once"
+    return text + "; " + "; ".join(extra)
+
+
 def summary(fig: dict, queue_lines: int = 25) -> str:
     w, r = fig["world"], fig["reconcile"]
     out = []
@@ -54,8 +83,7 @@ def summary(fig: dict, queue_lines: int = 25) -> str:
         "  dated backward from a later clock anchor %d, undated %d; flags differ %d"
         % (r["time_derived"], r["undated"], r["flags_differ"])
     )
-    ok = r["generated"] == r["stored_tap_records"] == r["matched"] and not r["lost"]
-    add("  => %s" % ("every generated tap stored exactly once" if ok else "MISMATCH"))
+    add("  => %s" % verdict(r))
     add(
         "syncs %d (%d while offline), drain rounds %d, backlog left %d"
         % (fig["syncs"], fig["sync_offline"], fig["drain_rounds"], fig["backlog_left"])
@@ -111,7 +139,7 @@ def summary(fig: dict, queue_lines: int = 25) -> str:
         % (ws["setup"], ws["run"], ws["total"], fig["collector_cpu_s"])
     )
     add(
-        "dashboard: %s (the collector's app; it stops with the demo unless --serve)"
+        "dashboard: %s (served by the collector; it stops with the demo unless --serve)"
         % fig["dashboard"]
     )
     return "\n".join(out)
