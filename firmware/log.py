@@ -26,7 +26,6 @@ from firmware.logstate import StateDir
 
 _KEY_BLOCKS = const(2)
 _RESERVE = const(8)  # slots only seals and storage events may use: a full log can still sync
-_SEAL_AT = const(4000)  # maintain() seals an open block this long
 _BLOCK_MAX = const(4095)  # a block plus its seal is one full batch
 _WARN = const(800)
 _REARM = const(750)
@@ -43,7 +42,13 @@ class LogFull(LogError):
 
 
 class Log:
-    def __init__(self, flash, state_dir, terminal_id):
+    def __init__(self, flash, state_dir, terminal_id, block_slots=1000):
+        """``block_slots``: ``maintain`` seals an open block this long, so every block fits a
+        batch of ``block_slots + 1`` slots (a 1,000-slot batch needs ~40 KB of heap to build,
+        a 4,096-slot one ~150 KB: more than an ESP32 without PSRAM has)."""
+        if not 1 <= block_slots < _BLOCK_MAX:
+            raise LogError("block_slots must be 1 .. 4094")
+        self.block_slots = block_slots
         self.terminal_id = terminal_id
         self.keys = KeyStore(flash, 0, 1)
         self.ring = Ring(flash, _KEY_BLOCKS, flash.ioctl(4, 0) - _KEY_BLOCKS)
@@ -200,7 +205,7 @@ class Log:
     def maintain(self):
         """Off the tap path: at most one seal and one erase (or blank check) per call."""
         self._write_reports()
-        if self.next_seq - self._bstart >= _SEAL_AT:
+        if self.next_seq - self._bstart >= self.block_slots:
             self.seal()
             return
         if self.keys.maintain():
@@ -230,9 +235,9 @@ class Log:
             self.reports.append(seq)
 
     def _write_reports(self):
-        while self.reports:
-            seq = self.reports[0]
-            self.append(wire.STORAGE, wire.STORAGE_CORRUPT, seq, self._uptime)
+        """Write pending STORAGE/3 reports while space allows (they wait for space if not)."""
+        while self.reports and self.capacity - (self.next_seq - self.ring.tail_base) > _RESERVE:
+            self.append(wire.STORAGE, wire.STORAGE_CORRUPT, self.reports[0], self._uptime)
             self.reports.pop(0)
 
     # --- recovery ------------------------------------------------------------------------------

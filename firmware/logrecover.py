@@ -44,6 +44,7 @@ def recover(log):
         epoch, bstart = chain_at(log, ring.head, ring.head_base, mac)
         slot = log._slot
         used = ring.used
+        voided = -2
         for i in range(used):
             seq = ring.head_base + i
             ring.read(seq, slot, 1)
@@ -67,7 +68,9 @@ def recover(log):
                     boot_seen = max(boot_seen, wire.unpack_slot(slot, 0)[2] >> 8)
             else:  # torn by a cut, or a bit flip: keep the sequence number, clear the bytes
                 ring.write_slot(seq, _ZERO)
-                log._report(seq)
+                if seq - 1 != voided:  # one report per run of voided slots: its first one
+                    log._report(seq)
+                voided = seq
     log._epoch = epoch
     log._bstart = bstart
     if keys.key is not None:

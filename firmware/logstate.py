@@ -12,6 +12,8 @@ each boot and whenever the floor enters a new sector, before that sector's prede
 reclaimed. The current epoch key is *not* here (``firmware.logkeys``).
 """
 
+import os
+
 from compat import const
 from firmware import wire
 
@@ -27,6 +29,11 @@ class StateDir:
         self.file = path.rstrip("/") + "/" + NAME
         self.opener = opener or open
         self.buf = bytearray(_LEN)
+        if opener is None:
+            try:
+                os.mkdir(path)
+            except OSError:  # exists (EEXIST), as it normally does
+                pass
 
     def load(self):
         """(boot, acked, floor, floor_epoch, floor_mac); None if missing; ValueError if corrupt."""

@@ -168,28 +168,12 @@ def check_cut(run: Run, k: int, nor: bytearray, lfs: bytearray) -> dict:
 
 def sweep(run: Run, every: int = 1) -> dict:
     """Cut at every ``every``-th operation of the journal; totals of lost and duplicated."""
-    nor = bytearray(run.nor0)
-    lfs = bytearray(run.lfs0)
-    nor_flash = NorFlash(blocks=run.nor_blocks, image=nor)
     tested = lost = dups = 0
-    for k in range(1, len(run.journal) + 1):
-        op = run.journal[k - 1]
-        if k % every == 0:
-            tear = TEARS[k % len(TEARS)]
-            n2 = bytearray(nor_flash.mem)
-            l2 = bytearray(lfs)
-            if op[0] == "L":
-                _lfs_apply(l2, op, tear)
-            else:
-                n2 = _apply_into(n2, op, tear, run.nor_blocks)
-            res = check_cut(run, k, n2, l2)
-            tested += 1
-            lost += res["lost"]
-            dups += res["dups"]
-        if op[0] == "L":
-            _lfs_apply(lfs, op, None)
-        else:
-            nor_flash.apply(op)
+    for k, nor, lfs in _cut_images(run, every):
+        res = check_cut(run, k, nor, lfs)
+        tested += 1
+        lost += res["lost"]
+        dups += res["dups"]
     return {"cut_points_tested": tested, "lost_acknowledged": lost, "duplicates": dups,
             "operations": len(run.journal)}  # fmt: skip
 
@@ -208,3 +192,54 @@ def _lfs_apply(buf: bytearray, op, tear) -> None:
     else:
         n = len(data) if tear is None else int(len(data) * tear)
         buf[addr : addr + n] = data[:n]
+
+
+def sweep_recovery(run: Run, every: int = 20) -> dict:
+    """A second cut during the recovery from a first one: for every ``every``-th first cut k,
+    journal the recovery and boot on those images, then cut again at each of their operations."""
+    tested = lost = dups = 0
+    for k, nor, lfs in _cut_images(run, every):
+        jnl: list = []
+        flash = NorFlash(blocks=run.nor_blocks, image=nor)
+        flash.journal = jnl
+        fs = mount(bytearray(lfs), jnl, run.lfs_blocks)
+        log = open_log(flash, fs)
+        if not log.has_key():
+            log.install_key(K0)
+        log.boot(1, 0)
+        for j in range(1, len(jnl) + 1):
+            n2 = bytearray(nor)
+            l2 = bytearray(lfs)
+            for i, op in enumerate(jnl[:j]):
+                tear = TEARS[(k + j) % len(TEARS)] if i == j - 1 else None
+                if op[0] == "L":
+                    _lfs_apply(l2, op, tear)
+                else:
+                    n2 = _apply_into(n2, op, tear, run.nor_blocks)
+            res = check_cut(run, k, n2, l2)
+            tested += 1
+            lost += res["lost"]
+            dups += res["dups"]
+    return {"recovery_cut_points_tested": tested, "recovery_lost_acknowledged": lost,
+            "recovery_duplicates": dups}  # fmt: skip
+
+
+def _cut_images(run: Run, every: int):
+    """(k, NOR image, littlefs image) cut at every ``every``-th operation."""
+    nor = NorFlash(blocks=run.nor_blocks, image=run.nor0)
+    lfs = bytearray(run.lfs0)
+    for k in range(1, len(run.journal) + 1):
+        op = run.journal[k - 1]
+        if k % every == 0:
+            tear = TEARS[k % len(TEARS)]
+            l2 = bytearray(lfs)
+            n2 = bytearray(nor.mem)
+            if op[0] == "L":
+                _lfs_apply(l2, op, tear)
+            else:
+                n2 = _apply_into(n2, op, tear, run.nor_blocks)
+            yield k, n2, l2
+        if op[0] == "L":
+            _lfs_apply(lfs, op, None)
+        else:
+            nor.apply(op)

@@ -139,4 +139,8 @@ def clear(path):
     except OSError:
         return
     for name in names:
-        os.remove(path + "/" + name)
+        try:
+            os.remove(path + "/" + name)
+        except OSError:  # a folder
+            clear(path + "/" + name)
+            os.rmdir(path + "/" + name)
