@@ -13,10 +13,8 @@ Construction is the boot: first boot moves K0 into the log and rewrites secrets.
 ``await run()`` runs all tasks for ever. ``health()`` is the dict of ``wire.HEALTH_FIELDS``.
 """
 
-import asyncio
-
 import pn532
-from compat import asleep_ms, const, ticks_diff
+from compat import const, ticks_diff
 from firmware import clock as clk
 from firmware import config as cfg
 from firmware import log as flog
@@ -28,7 +26,7 @@ from firmware.feedback import Feedback
 
 FIRMWARE_VERSION = const(1)
 _HEARTBEAT_S = const(3600)  # docs/protocol.md: at least one HEARTBEAT an hour of uptime
-_SEAL_SLOTS = const(200)  # seal a block this big even without a sync (keeps batches small)
+_SEAL_SLOTS = const(200)  # seal a block this big without a sync: < sync's 256-slot batches
 _SEAL_S = const(86400)  # and at least once a day
 _MAINTAIN_S = const(60)
 _UP_MASK = const(0xFFFFFF)
@@ -219,74 +217,7 @@ class Terminal:
                 return False
         return True
 
-    async def _reader_task(self):
-        while True:
-            r = self.reader_step()
-            self._beat(0)
-            await asleep_ms(2 if r == ftaps.BUSY else 20)
-
-    async def _feedback_task(self):
-        while True:
-            self.feedback.step()
-            self._beat(1)
-            await asleep_ms(20)
-
-    async def _sync_task(self):
-        while True:
-            self._beat(2)
-            await self.sync_step()
-            self._beat(2)
-            wait = self.sync.delay_ms
-            while wait > 0:  # beat while waiting, so a long interval is not a dead task
-                step = min(wait, 10000)
-                await asleep_ms(step)
-                wait -= step
-                self._beat(2)
-
-    async def _clock_task(self):
-        ntp = getattr(self.hw, "ntp", None)
-        while True:
-            self._beat(3)
-            if ntp is not None and self.hw.wifi.isconnected():
-                try:
-                    s = await ntp.query()
-                    if s is not None:
-                        self.learn_time(s, wire.CLOCK_NTP)
-                except OSError:
-                    pass
-            wait = 3600 if self.clock.quality == wire.CLOCK_NTP else 60
-            for _ in range(wait // 10):
-                await asleep_ms(10000)
-                self._beat(3)
-
-    async def _health_task(self):
-        while True:
-            self._beat(4)
-            await asleep_ms(10000)
-
-    async def _watchdog_task(self):
-        while True:
-            if self.alive():
-                self.hw.watchdog.feed()
-            await asleep_ms(1000)
-
     async def run(self):
-        loop = asyncio.get_event_loop()
-        loop.set_exception_handler(_on_task_error)
-        tasks = [
-            asyncio.create_task(self._reader_task()),
-            asyncio.create_task(self._feedback_task()),
-            asyncio.create_task(self._sync_task()),
-            asyncio.create_task(self._clock_task()),
-            asyncio.create_task(self._health_task()),
-        ]
-        try:
-            await self._watchdog_task()
-        finally:
-            for t in tasks:
-                t.cancel()
+        from firmware import tasks
 
-
-def _on_task_error(loop, context):
-    # A task that dies stops beating; the watchdog then resets the terminal. Say why first.
-    print("hadir: task failed:", context.get("exception"))
+        await tasks.run(self)

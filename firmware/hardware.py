@@ -223,9 +223,10 @@ def safe_mode(message, led_pins=None):
 
 
 def _crashed(exc):
-    """Count crashes in RTC memory (kept over a reset): the third in a row means safe mode."""
+    """Count crashes in RTC memory (kept over a reset): the third in a row means safe mode;
+    ``None`` (an hour of running) clears the count."""
     mem = machine.RTC().memory()
-    n = (mem[0] if len(mem) == 1 else 0) + 1
+    n = 0 if exc is None else (mem[0] if len(mem) == 1 else 0) + 1
     machine.RTC().memory(bytes((min(n, 255),)))
     return n >= _CRASHES_MAX
 

@@ -6,7 +6,7 @@ with the hardware pieces injected so tests run it on simulated parts:
 - ``build(config, secrets)`` -> the ``hw`` object; ``safe(message, led_pins)`` enters safe mode
   (ESP32: LED blinks magenta from a timer that also feeds the watchdog; the REPL stays free);
 - ``crashed(exc)`` -> True when the application has crashed too often: safe mode instead of a
-  reset.
+  reset; ``crashed(None)`` after an hour of running clears the count.
 
 Invalid config.json / secrets.json, or any error while starting, goes to safe mode with the
 message (Bahasa Indonesia / English) printed on the REPL."""
@@ -33,8 +33,14 @@ def boot_terminal(root, build, safe):
         return None
 
 
-async def _run(terminal):
+async def _healthy(crashed):
+    await asyncio.sleep(3600)
+    crashed(None)  # an hour without a crash: the count starts again
+
+
+async def _run(terminal, crashed):
     terminal.feedback.show(texts.STARTING)
+    asyncio.create_task(_healthy(crashed))
     await terminal.run()
 
 
@@ -43,7 +49,7 @@ def main(root, build, safe, crashed, reset):
     if terminal is None:
         return None
     try:
-        asyncio.run(_run(terminal))
+        asyncio.run(_run(terminal, crashed))
     except Exception as e:  # noqa: BLE001
         if crashed(e):
             safe("crash: " + repr(e), terminal.config["pins"]["led"])

@@ -30,6 +30,7 @@ FAILED = const(3)  # network or collector error: nothing stored, retry with back
 REJECTED = const(4)  # the collector answered tamper / damaged
 
 _ROUNDS = const(8)
+_BATCH_SLOTS = const(256)  # 2.3 KB a batch: small transient buffers in a 64 KB heap
 _TIMEOUT_MS = const(15000)
 _WIFI_MIN_MS = const(5000)
 _WIFI_MAX_MS = const(600000)
@@ -91,7 +92,7 @@ class Sync:
         result = OK
         versions = (0, 0)
         for _ in range(_ROUNDS):
-            body = log.batch(t.health24())
+            body = log.batch(t.health24(), _BATCH_SLOTS)
             reply = await self._post("/v1/batches", body)
             req_mac = body[len(body) - wire.REQUEST_MAC_LEN :]
             status, acked, server_time, cfg_v, allow_v = wire.decode_reply(
@@ -109,6 +110,7 @@ class Sync:
                 break
             if log.backlog == 0 or log.acked <= before:
                 break
+            body = reply = None  # let the next batch reuse this one's memory
         self.server_versions = versions
         cfg_v, allow_v = versions
         if cfg_v > t.config["config_version"]:

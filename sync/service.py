@@ -36,6 +36,10 @@ from sync.vault import Vault
 # terminal seals at most every few minutes, so this covers a year offline and bounds the work
 # a forged header can cause before its MAC is checked.
 MAX_EPOCHS_AHEAD = 100_000
+# Later keys tried for a request MAC (docs/collector.md, "Request key"): many for a batch of new,
+# verified blocks (a backlog longer than one batch), few for anything else.
+KEY_SEARCH = 20_000
+KEY_SHORT = 64
 MAX_BODY = wire.HEADER_LEN + wire.MAX_BATCH_SLOTS * wire.SLOT + wire.REQUEST_MAC_LEN
 # Two anchors of one boot that disagree by more than this are a clock jump (docs/protocol.md).
 CLOCK_JUMP_MS = 2000
@@ -185,41 +189,106 @@ class Collector:
             t["allowlist_version"],
         )
 
-    def _authenticate(self, tx: Tx, batch: wire.Batch, context: dict[str, Any]) -> dict:
-        t = store.lock_terminal(tx, batch.terminal_id)
+    def _terminal(self, tx: Tx, tid: int) -> dict[str, Any]:
+        t = store.lock_terminal(tx, tid)
         if t is None:
             raise _Reject(401, "unknown terminal", "unknown_terminal")
         if t["status"] == "revoked":
             raise _Reject(403, "terminal revoked", "revoked_terminal")
-        keys = self._keys_for(t, batch.epoch, batch.seals)
-        if not batch.request_mac_ok(keys[-1]):
-            raise _Reject(401, "request MAC does not verify", "bad_request_mac")
-        req_epoch = batch.epoch + batch.seals
-        if req_epoch < t["req_epoch"]:
-            raise _Reject(
-                401, "replayed request: signed with a key the terminal no longer holds", "replay"
-            )
-        context["terminal"] = t
-        context["keys"] = keys
-        context["key"] = (t["gen"], req_epoch, keys[-1])
         return t
 
+    def _request_key(
+        self, t: dict[str, Any], batch: wire.Batch, last: bytes, window: int
+    ) -> tuple[int, bytes] | None:
+        """(E, K(E)) whose request MAC verifies, E from max(epoch + seals, newest E seen) up.
+
+        The terminal signs with the one key it holds: K(epoch + seals) when the batch reaches its
+        head, a later key when more sealed blocks wait than fit one batch (docs/collector.md,
+        "Request key"). A key older than the newest one the terminal has used is never tried.
+        """
+        lo = batch.epoch + batch.seals
+        key = last
+        start = max(lo, t["req_epoch"])
+        if start - lo > MAX_EPOCHS_AHEAD:
+            return None
+        for _ in range(start - lo):
+            key = wire.evolve_key(key)
+        for j in range(window):
+            if batch.request_mac_ok(key):
+                return start + j, key
+            key = wire.evolve_key(key)
+        return None
+
+    def _check_seals(
+        self, t: dict[str, Any], batch: wire.Batch, keys: list[bytes]
+    ) -> tuple[list[tuple[int, int, int, int, bytes, bytes]], str | None]:
+        """Each block's seal under its epoch key: (blocks verified, first failure or None)."""
+        slots = batch.slots
+        prev = batch.prev_mac
+        checked = []
+        for i, (first, count, off) in enumerate(batch.blocks()):
+            start = (first - batch.first_seq) * wire.SLOT
+            mac = wire.seal_mac(
+                keys[i], t["id"], batch.epoch + i, first, count, prev, slots[start:off]
+            )
+            if not wire._equal(mac, wire.seal_mac_of(slots, off)):
+                return checked, f"seal MAC of the block at seq {first} does not verify"
+            checked.append((i, first, count, off, prev, mac))
+            prev = mac
+        return checked, None
+
+    def _authenticate(
+        self, tx: Tx, batch: wire.Batch, context: dict[str, Any]
+    ) -> tuple[dict[str, Any], list]:
+        """Terminal, seals and request MAC; returns (terminal, verified blocks)."""
+        t = self._terminal(tx, batch.terminal_id)
+        keys = self._keys_for(t, batch.epoch, batch.seals)
+        checked, seal_error = self._check_seals(t, batch, keys)
+        stored = {}
+        if batch.count:
+            last_seal = batch.first_seq + batch.count - 1
+            stored = {
+                seal: (first, bytes(mac))
+                for first, seal, _e, mac in store.blocks_overlapping(
+                    tx, t["id"], t["gen"], batch.first_seq, last_seal
+                )
+            }
+        duplicate = bool(batch.count) and all(
+            stored.get(first + count) == (first, mac) for _i, first, count, _o, _p, mac in checked
+        ) and seal_error is None  # fmt: skip
+        # A long search only for verified, new blocks: nobody else can make those.
+        long_search = batch.count and seal_error is None and not duplicate
+        found = self._request_key(t, batch, keys[-1], KEY_SEARCH if long_search else KEY_SHORT)
+        if found is None:
+            if duplicate:
+                raise _Reject(
+                    401, "replayed request: not signed with the terminal's current key", "replay"
+                )
+            raise _Reject(401, "request MAC does not verify", "bad_request_mac")
+        context["terminal"] = t
+        context["stored"] = stored
+        context["key"] = (t["gen"], batch.epoch + batch.seals, keys[-1])
+        context["request"] = found
+        if seal_error is not None:
+            raise _Reject(401, seal_error, "bad_seal", wire.REPLY_DAMAGED)
+        return t, checked
+
     def _ingest(self, tx: Tx, batch: wire.Batch, context: dict[str, Any]) -> Outcome:
-        t = self._authenticate(tx, batch, context)
-        keys: list[bytes] = context["keys"]
+        t, checked = self._authenticate(tx, batch, context)
         tid, gen, now = t["id"], t["gen"], self.now()
-        req_epoch = batch.epoch + batch.seals
+        chain_epoch = batch.epoch + batch.seals
+        req_epoch = context["request"][0]
         changes: dict[str, Any] = {"last_seen": now}
         if req_epoch > t["req_epoch"]:
             changes["req_epoch"] = req_epoch
-        if req_epoch > t["key_epoch"]:
-            changes["key_epoch"] = req_epoch
-            changes["key_enc"] = self.vault.seal(b"key:%d:%d" % (tid, gen), keys[-1])
+        if chain_epoch > t["key_epoch"]:
+            changes["key_epoch"] = chain_epoch
+            changes["key_enc"] = self.vault.seal(b"key:%d:%d" % (tid, gen), context["key"][2])
         stored = 0
         acked = t["acked"]
         status = wire.REPLY_OK
         if batch.count:
-            new_blocks = self._verify_blocks(tx, t, batch, keys)
+            new_blocks = self._fresh_blocks(tx, t, batch, checked, context["stored"])
             if new_blocks:
                 stored = self._store_blocks(tx, t, batch, new_blocks, changes, now)
                 acked = self._advance(tx, tid, gen, acked)
@@ -233,30 +302,18 @@ class Collector:
         reply = self._reply(t, batch, status, acked)
         return Outcome(200, reply, status=status, acked=acked, stored=stored)
 
-    def _verify_blocks(
-        self, tx: Tx, t: dict[str, Any], batch: wire.Batch, keys: list[bytes]
+    def _fresh_blocks(
+        self,
+        tx: Tx,
+        t: dict[str, Any],
+        batch: wire.Batch,
+        checked: list[tuple[int, int, int, int, bytes, bytes]],
+        stored: dict[int, tuple[int, bytes]],
     ) -> list[tuple[int, int, int, int, bytes, bytes]]:
-        """Check seals, chain and overlap; return the new blocks
+        """Chain and overlap of verified blocks; returns the new ones
         (index, first_seq, count, seal_off, prev_mac, mac)."""
         tid, gen = t["id"], t["gen"]
-        slots = batch.slots
-        blocks = batch.blocks()
-        prev = batch.prev_mac
-        checked = []
-        for i, (first, count, off) in enumerate(blocks):
-            start = (first - batch.first_seq) * wire.SLOT
-            mac = wire.seal_mac(
-                keys[i], tid, batch.epoch + i, first, count, prev, slots[start:off]
-            )
-            if not wire._equal(mac, wire.seal_mac_of(slots, off)):
-                raise _Reject(
-                    401,
-                    f"seal MAC of the block at seq {first} does not verify",
-                    "bad_seal",
-                    wire.REPLY_DAMAGED,
-                )
-            checked.append((i, first, count, off, prev, mac))
-            prev = mac
+        prev = checked[-1][5]
         last_seal = batch.first_seq + batch.count - 1
         # Chain to what is stored before and after this batch.
         if batch.first_seq == 0:
@@ -284,12 +341,7 @@ class Collector:
                 wire.REPLY_TAMPER,
             )
         # Overlap: a stored block must be one of ours, byte for byte (same range, same MAC).
-        stored = {
-            seal: (first, bytes(mac))
-            for first, seal, _e, mac in store.blocks_overlapping(
-                tx, tid, gen, batch.first_seq, last_seal
-            )
-        }
+        stored = dict(stored)
         fresh = []
         for block in checked:
             _i, first, count, _off, _prev, mac = block

@@ -13,7 +13,8 @@ class FileFlash:
         self.blocks = blocks
         self.block_size = block_size
         self._chunk = bytearray(_CHUNK)
-        self._mv = memoryview(self._chunk)
+        mv = memoryview(self._chunk)
+        self._views = [mv[:k] for k in range(_CHUNK + 1)]  # no slicing (allocation) per call
         try:
             self._f = open(path, "r+b")
         except OSError:
@@ -42,12 +43,13 @@ class FileFlash:
         n = len(buf)
         while done < n:
             k = min(_CHUNK, n - done)
+            view = self._views[k]
             f.seek(addr + done)
-            f.readinto(self._mv[:k])
+            f.readinto(view)
             for i in range(k):
                 c[i] &= buf[done + i]
             f.seek(addr + done)
-            f.write(self._mv[:k])
+            f.write(view)
             done += k
         self.prog_ops += 1
         self.programmed_bytes += n

@@ -15,13 +15,6 @@ from tools.sim.cards import from_spec
 from tools.sim.norflash import NorFlash
 from tools.sim.transport import UART, Pin
 
-try:
-    from firmware import log as _log  # noqa: F401
-except ImportError:  # until the log stream's module lands, its contract stand-in
-    import logdouble
-
-    sys.modules["firmware.log"] = logdouble
-
 K0 = bytes(range(32))
 CARD_KEY = bytes(range(100, 116))
 TID = 7

@@ -1,12 +1,22 @@
-# mpy-heap: 64k
-# The whole application in a 64 KB MicroPython heap: 10,000 taps, 20 syncs, a 1,000-card list.
+# The application's heap over 10,000 taps, 20 syncs and a 1,000-card allow-list: within 64 KB.
 # SPDX-License-Identifier: MIT
-"""The runner starts this module's interpreter with a 64 KB heap (the ``mpy-heap`` line); the
-WebAssembly port grows a full heap by another 64 KB, so ``GC total`` above 65,536 after the run
-means the application needed more. The flash lives in a file (outside the heap, like SPI flash);
-the reader is a preallocated line (the simulator's own heap use is not the terminal's)."""
+"""What is measured (MicroPython; on CPython the load runs, unmeasured):
+
+- ``live``: heap in use after a collection, minus what was in use before the terminal was built
+  (code, the test, the simulator parts: on a terminal code is frozen or loaded once as .mpy);
+- ``stretch``: bytes allocated, with the GC *disabled*, during 500 taps, and then during one
+  sync (less what the in-process paper collector allocated for itself: it stands for the
+  network and the server): the heap each stretch needs if nothing were collected in it.
+
+``need = max(live before a stretch + that stretch)`` bounds the heap the application needs, and
+must be <= 64 KB. Why not simply a 64 KB heap: this port's GC reclaims nothing while Python
+runs synchronously (only after control returns to JS), and each ``await`` leaves JS proxies
+behind until JS collects them, so a heap-size run measures the port, not the terminal
+(docs/terminal.md, "Heap"). The flash lives in a file (outside the heap, like SPI flash); the
+reader is a preallocated line."""
 
 import gc
+import os
 import sys
 
 from fileflash import FileFlash
@@ -15,6 +25,7 @@ from termkit import CARD_KEY, K0, TID, config, tmpdir
 from test_terminal_alloc import Line
 
 import pn532
+from compat import asleep_ms
 from firmware import sync as fsync
 from firmware import taps as ftaps
 from firmware import wire
@@ -29,11 +40,11 @@ class Hw:
     pass
 
 
-def heap_total():
-    return gc.mem_alloc() + gc.mem_free()  # pyright: ignore[reportAttributeAccessIssue]
+def _alloc():
+    return gc.mem_alloc()  # pyright: ignore[reportAttributeAccessIssue]
 
 
-async def test_ten_thousand_taps_and_twenty_syncs_fit_in_64k():
+async def test_ten_thousand_taps_and_twenty_syncs_need_under_64k():
     from firmware.app import Terminal
 
     mpy = sys.implementation.name == "micropython"
@@ -48,35 +59,54 @@ async def test_ten_thousand_taps_and_twenty_syncs_fit_in_64k():
     hw.rtc, hw.wifi, hw.clock = None, panel.Wifi(), panel.Clock()
     hw.watchdog, hw.http, hw.root = panel.Watchdog(), net, root
     hw.state_dir = root + "/data"
-    import os
-
     os.mkdir(hw.state_dir)
     hw.flash = FileFlash(root + "/hlog.bin", 64)
     secrets = {"k0": K0, "kc": kc, "card_key": CARD_KEY, "wifi_password": ""}
-    t = Terminal(hw, config(debounce_s=0), secrets)
+    cfg = config(debounce_s=0)
+    await asleep_ms(0)
     gc.collect()
-    peak = gc.mem_alloc() if mpy else 0  # pyright: ignore[reportAttributeAccessIssue]
+    base = _alloc() if mpy else 0
+    t = Terminal(hw, cfg, secrets)
     stored = 0
-    syncs = 0
-    for i in range(TAPS):
-        hw.clock.advance(1500)
-        line.card = True
-        r = t.reader_step()
-        stored += r == ftaps.TAPPED or r == ftaps.DENIED
-        line.card = False
-        t.reader_step()
-        if (i + 1) % (TAPS // SYNCS) == 0:
+    need = live_high = round_high = 0
+    for k in range(SYNCS):
+        await asleep_ms(0)
+        gc.collect()
+        live = _alloc() - base if mpy else 0
+        live_high = max(live_high, live)
+        gc.disable()
+        try:
+            a0 = _alloc() if mpy else 0
+            for _ in range(TAPS // SYNCS):
+                hw.clock.advance(1500)
+                line.card = True
+                r = t.reader_step()
+                stored += r == ftaps.TAPPED or r == ftaps.DENIED
+                line.card = False
+                t.reader_step()
+            taps_alloc = _alloc() - a0 if mpy else 0
+        finally:
+            gc.enable()
+        await asleep_ms(0)  # the reader task yields; the health task collects
+        gc.collect()
+        live2 = _alloc() - base if mpy else 0
+        gc.disable()
+        try:
+            a0 = _alloc() if mpy else 0
+            n0 = net.allocated
             r = await t.sync_step()
             if r == fsync.CONNECTING:
                 r = await t.sync_step()
-            assert r == fsync.OK, r
-            syncs += 1
-            if mpy:
-                peak = max(peak, gc.mem_alloc())  # pyright: ignore[reportAttributeAccessIssue]
-    assert stored == TAPS and syncs == SYNCS
-    assert t.allow.count == 1000 and t.log.backlog == 0
+            used = _alloc() - a0 - (net.allocated - n0) if mpy else 0
+        finally:
+            gc.enable()
+        assert r == fsync.OK, r
+        round_high = max(round_high, taps_alloc, used)
+        need = max(need, live + taps_alloc, live2 + used)
+        if mpy:
+            print("ROUND", k, "live", live, "taps", taps_alloc, "live", live2, "sync", used)
+    assert stored == TAPS and t.allow.count == 1000 and t.log.backlog == 0
     assert net.counts.get(wire.DENIED, 0) + net.counts.get(wire.TAP, 0) == TAPS, net.counts
     if mpy:
-        total = heap_total()
-        print("HEAP total", total, "live-after-sync-high", peak)
-        assert total <= HEAP, total
+        print("HEAP need", need, "live-high", live_high, "stretch-high", round_high)
+        assert need <= HEAP, need

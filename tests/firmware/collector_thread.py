@@ -21,8 +21,11 @@ MASTER_KEY = bytes(range(32))
 
 
 class Running:
-    def __init__(self, tmp: pathlib.Path, db: str | None = None) -> None:
-        self.app = create_app(Settings(db=db or str(tmp / "collector.db"), master_key=MASTER_KEY))
+    def __init__(self, tmp: pathlib.Path, db: str | None = None, after_commit=None) -> None:
+        settings = Settings(
+            db=db or str(tmp / "collector.db"), master_key=MASTER_KEY, after_commit=after_commit
+        )
+        self.app = create_app(settings)
         self.collector = self.app.state.collector
         config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning")
         self.server = uvicorn.Server(config)

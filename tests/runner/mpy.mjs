@@ -48,9 +48,6 @@ function copyTree(FS) {
 }
 
 async function runModule(file, heap, showBanner) {
-  // A module may ask for its own heap size on its first line: `# mpy-heap: 64k`.
-  const own = /^# mpy-heap: (\S+)/.exec(fs.readFileSync(file, "utf8"));
-  if (own) heap = parseHeap(own[1]);
   const lines = [];
   const out = (line) => { lines.push(line); console.log(line); };
   const mp = await loadMicroPython({ heapsize: heap, stdout: out, stderr: out, linebuffer: true });

@@ -44,3 +44,40 @@ def test_status_request_answers_the_watermark(collector, client):
     reply(term, body, post(client, body))
     status_req = term.batch()
     assert reply(term, status_req, post(client, status_req))[:2] == (wire.REPLY_OK, 6)
+
+
+def _blocks_of(term, n):
+    """Seal ``n`` one-tap blocks; return [(first_seq, epoch, prev_mac, slots)] of each."""
+    out = []
+    for _ in range(n):
+        first = term.next_seq - len(term.open) // wire.SLOT
+        epoch, prev = term.epoch, term.prev_mac
+        at = len(term.sealed)
+        term.tap(TOKEN_A)
+        term.seal()
+        out.append((first, epoch, prev, bytes(term.sealed[at:])))
+    term.sealed = bytearray()
+    return out
+
+
+def _batch_of(term, blocks):
+    first, epoch, prev, _ = blocks[0]
+    return wire.encode_batch(term.terminal_id, first, epoch, prev, wire.pack_health({}),
+                             b"".join(b[3] for b in blocks), term.key)  # fmt: skip
+
+
+def test_a_backlog_longer_than_one_batch_is_signed_with_a_later_key(collector, client):
+    """The log signs every batch with its current key, also when more blocks wait (docs/log.md):
+    the request key is then later than epoch + seals; the collector searches forward."""
+    term = register(collector)
+    term.boot()
+    blocks = _blocks_of(term, 40)
+    for lo, hi in ((0, 10), (10, 25), (25, 40)):
+        body = _batch_of(term, blocks[lo:hi])
+        status, acked, *_ = reply(term, body, post(client, body))
+        end = blocks[hi - 1][0] + len(blocks[hi - 1][3]) // wire.SLOT
+        assert (status, acked) == (wire.REPLY_OK, end)
+    with collector.db.read() as tx:
+        assert store.count_records(tx, term.terminal_id) == 41
+    retry = _batch_of(term, blocks[25:])  # the last reply was lost: the same bytes again
+    assert reply(term, retry, post(client, retry))[:2] == (wire.REPLY_OK, term.next_seq)
