@@ -1,4 +1,4 @@
-# test_fleetsim: the simulated deployment end to end (real firmware, real collector) on a small world.
+# test_fleetsim: the simulated deployment end to end (real firmware and collector), a small world.
 # SPDX-License-Identifier: MIT
 """One small world (32 terminals, 240 residents, 2 days) run once for the module through the real
 firmware (``firmware.app.Terminal`` on the PN532 simulator and ``NorFlash``), the real collector
