@@ -83,6 +83,10 @@ def summary(fig: dict, queue_lines: int = 25) -> str:
         "  dated backward from a later clock anchor %d, undated %d; flags differ %d"
         % (r["time_derived"], r["undated"], r["flags_differ"])
     )
+    undated = ["terminal %d: %d" % (h["terminal_id"], h["undated_records"])
+               for h in fig["health"] if h.get("undated_records")]  # fmt: skip
+    if undated:
+        add("  undated records by terminal (collector `report health`): " + ", ".join(undated))
     add("  => %s" % verdict(r))
     add(
         "syncs %d (%d while offline), drain rounds %d, backlog left %d"
