@@ -85,3 +85,59 @@ def test_reconcile_sees_a_sequence_gap_and_a_wrong_time():
     assert r["seq_gaps"] == 1  # seq 2 is neither a record nor a seal
     assert r["matched"] == 1 and r["late"] == 1
     assert r["lost"] == 0 and r["duplicates"] == 0
+
+
+async def test_a_full_log_refuses_openly_and_loses_nothing(tmp_path):
+    """A 4-sector log offline fills: the terminal answers FULL ("Memori penuh") instead of
+    beeping; once online every tap it answered as stored reaches the collector exactly once."""
+    import httpx
+
+    from tools.fleet.population import generate
+    from tools.fleetsim.collector import RealCollector
+    from tools.fleetsim.device import SimTerminal
+    from tools.fleetsim.hw import Network, SimTime, sim_card
+    from tools.fleetsim.reconcile import token_of
+
+    now = SimTime(1486314000000)
+    net = Network(now)
+    col = RealCollector(str(tmp_path), now)
+    try:
+        col.start()
+        col.register(generate(1, 2, 60), {"debounce_s": 3})
+        b = col.bundles[1]
+        cfg = {"terminal_id": 1, "rusun": b["rusun"], "door": 1, "wifi_ssid": "x",
+               "collector_url": col.url, "debounce_s": 3}  # fmt: skip
+        k0 = bytes.fromhex(b["k0"])
+        sec = {"k0": b["k0"], "kc": wire.config_key(k0).hex(), "card_key": b["card_key"]}
+        async with httpx.AsyncClient() as client:
+            st = SimTerminal(1, b["rusun"], cfg, sec, now, net, client, str(tmp_path), blocks=4)
+            st.boot()
+            await st.sync()
+            net.add_outage(b["rusun"], now.ms, now.ms + 10**12)
+            presented, tokens = [], {}
+            for i in range(1000):
+                now.advance(60_000)
+                uid = "04%012X" % (0xA00000000 + i)
+                tokens[token_of(bytes.fromhex(b["card_key"]), bytes.fromhex(uid))] = uid
+                out = st.present(sim_card(uid, 0))
+                presented.append(Presented(Tap(now.ms // 1000, b["rusun"], 1, uid, 0, "v"), out,
+                                           now.ms))  # fmt: skip
+                if i % 20 == 0:
+                    st.idle()
+            outcomes = {p.outcome for p in presented}
+            assert outcomes == {"stored", "refused"}
+            assert st.health()["storage_per_mille"] >= 980
+            net.forced_up = True
+            for _ in range(5):
+                now.advance(60_000)
+                await st.sync()
+            assert st.backlog == 0
+        stored, seals = col.records()
+        storage = [r for r in stored if r["kind"] == wire.STORAGE]
+        assert {r["flags"] for r in storage} >= {wire.STORAGE_FULL}
+        r = reconcile(presented, stored, {b["rusun"]: tokens}, {1: b["rusun"]}, seals)
+        n_stored = sum(p.outcome == "stored" for p in presented)
+        assert r["stored_tap_records"] == r["matched"] == n_stored > 800
+        assert (r["lost"], r["duplicates"], r["duplicate_seq"], r["seq_gaps"]) == (0, 0, 0, 0)
+    finally:
+        col.stop()
