@@ -92,8 +92,8 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
         if serve:
             password = secrets.token_urlsafe(12)
             service_admin.add_user(col.admin, "demo", password, "admin", [])
-            print("collector serving at %s (dashboard %s, user demo, password %s) — Ctrl-C to stop"
-                  % (col.url, figures["dashboard"], password), flush=True)  # fmt: skip
+            text = "collector serving at %s — Ctrl-C to stop\n  dashboard: %s\n  user: demo\n"
+            print(text % (col.url, figures["dashboard"]) + "  password: " + password, flush=True)
             try:
                 while col.proc is not None and col.proc.poll() is None:
                     time.sleep(1)
