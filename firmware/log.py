@@ -106,11 +106,13 @@ class Log:
         return self.keys.key is not None
 
     def install_key(self, k0):
+        """K0 from provisioning becomes the key of the log's current epoch: epoch 0 on a new
+        log; K(e), evolved from K0 here, on a log whose key records were all lost."""
         if self.keys.key is not None:
             raise LogError("the log already has its key")
         if len(k0) != 32:
             raise LogError("K0 is 32 bytes")
-        self.keys.store(self._epoch, k0)
+        self.keys.store(self._epoch, wire.epoch_key(k0, self._epoch))
 
     # --- writing -------------------------------------------------------------------------------
 

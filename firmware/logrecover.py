@@ -9,7 +9,8 @@
    are reported as STORAGE/3; a SEAL at the very end whose key has not evolved yet is checked
    against its MAC (a cut seal is voided, a complete one gets its key evolution now);
 5. the key is evolved to the epoch the log reached;
-6. the floor is taken from the state file, or recomputed from the tail.
+6. the floor is taken from the state file, or recomputed from the tail; without a state file
+   the boot counter comes from the newest BOOT slot, searched back from the head.
 """
 
 from firmware import wire
@@ -25,6 +26,8 @@ def recover(log):
     try:
         st = log.state.load()
     except ValueError:
+        pass
+    if getattr(log.state, "corrupt", 0):
         log._report(0)
     torn = ring.recover(st[2] if st else 0)
     if torn >= 0:
@@ -88,7 +91,25 @@ def recover(log):
     else:
         _floor_from_tail(log)
         log._acked = log._floor
+    if st is None and boot_seen == 0 and ring.head >= 0:
+        boot_seen = _last_boot(log, ring.head_base)
     log._boot = max(st[0] if st else 0, boot_seen)
+
+
+def _last_boot(log, seq):
+    """Boot counter of the newest BOOT slot below ``seq`` (no state file to say it), or 0."""
+    ring = log.ring
+    buf = log._chunk
+    per = len(buf) // wire.SLOT
+    while seq > ring.tail_base:
+        n = min(per, seq - ring.tail_base)
+        seq -= n
+        ring.read(seq, buf, n)
+        for i in range(n - 1, -1, -1):
+            o = i * wire.SLOT
+            if buf[o] >> 4 == wire.BOOT and wire.slot_state(buf, o) == wire.VALID:
+                return wire.unpack_slot(buf, o)[2] >> 8
+    return 0
 
 
 def chain_at(log, idx, base, mac):

@@ -3,7 +3,8 @@
 """One scenario (appends, syncs with acks and reclaims, key evolution per seal, reboots, a
 planted torn write and its recovery) runs once with every program and erase of both media
 recorded in one journal. For each k, a fresh image of each medium gets operations 1..k-1 and a
-torn operation k; then the terminal boots on them and is checked against what it acknowledged:
+torn operation k (half of them torn as a prefix, half as random bits of the whole range); then
+the terminal boots on them and is checked against what it acknowledged:
 every slot whose ``append`` returned before operation k is held by the collector (the snapshot
 it had then plus what the recovered log sends), byte for byte, with verified seals and an
 unbroken chain; the next sequence number is above every acknowledged one; no tap twice; the
@@ -178,14 +179,24 @@ def sweep(run: Run, every: int = 1) -> dict:
             "operations": len(run.journal)}  # fmt: skip
 
 
-def _apply_into(mem: bytearray, op, tear, blocks) -> bytearray:
+def _apply_into(mem: bytearray, op, tear, blocks, scatter=False) -> bytearray:
     f = NorFlash(blocks=blocks, image=mem)
-    f.apply(op, tear)
+    f.apply(op, tear, scatter)
     return f.mem
 
 
-def _lfs_apply(buf: bytearray, op, tear) -> None:
+def _lfs_apply(buf: bytearray, op, tear, scatter=False) -> None:
     _, addr, data = op
+    if tear is not None and scatter:  # random bits of the whole range, as NOR may be left
+        r = int(tear * 1000) + 1
+        for i in range(4096 if data is None else len(data)):
+            r = (r * 1103515245 + 12345) & 0x7FFFFFFF
+            bits = (r >> 16) & 0xFF
+            if data is None:
+                buf[addr + i] |= bits
+            else:
+                buf[addr + i] &= data[i] | bits
+        return
     if data is None:
         n = 4096 if tear is None else int(4096 * tear)
         buf[addr : addr + n] = b"\xff" * n
@@ -210,12 +221,13 @@ def sweep_recovery(run: Run, every: int = 20) -> dict:
         for j in range(1, len(jnl) + 1):
             n2 = bytearray(nor)
             l2 = bytearray(lfs)
+            scatter = j % 2 == 1
             for i, op in enumerate(jnl[:j]):
                 tear = TEARS[(k + j) % len(TEARS)] if i == j - 1 else None
                 if op[0] == "L":
-                    _lfs_apply(l2, op, tear)
+                    _lfs_apply(l2, op, tear, scatter)
                 else:
-                    n2 = _apply_into(n2, op, tear, run.nor_blocks)
+                    n2 = _apply_into(n2, op, tear, run.nor_blocks, scatter)
             res = check_cut(run, k, n2, l2)
             tested += 1
             lost += res["lost"]
@@ -232,12 +244,13 @@ def _cut_images(run: Run, every: int):
         op = run.journal[k - 1]
         if k % every == 0:
             tear = TEARS[k % len(TEARS)]
+            scatter = (k // len(TEARS)) % 2 == 1  # half the cuts tear random bits
             l2 = bytearray(lfs)
             n2 = bytearray(nor.mem)
             if op[0] == "L":
-                _lfs_apply(l2, op, tear)
+                _lfs_apply(l2, op, tear, scatter)
             else:
-                n2 = _apply_into(n2, op, tear, run.nor_blocks)
+                n2 = _apply_into(n2, op, tear, run.nor_blocks, scatter)
             yield k, n2, l2
         if op[0] == "L":
             _lfs_apply(lfs, op, None)

@@ -237,6 +237,23 @@ def test_a_bit_flip_in_one_key_copy_loses_nothing():
     assert log.has_key() and log.keys.key == wire.epoch_key(K0, 1)
 
 
+def test_lost_key_records_take_k0_again_at_the_epoch_reached():
+    log, flash, path = new_log()
+    for i in range(3):
+        taps(log, 4, start=10 * i)
+        log.seal()
+    for s, i in log.keys.current:  # both copies of K(3) destroyed
+        flash.writeblocks(s, bytes(40), i * 40)
+    log = Log(flash, path, TID)
+    assert not log.has_key() and log.epoch == 3
+    log.install_key(K0)  # secrets.json still holds K0 (the terminal keeps it until has_key())
+    assert log.keys.key == wire.epoch_key(K0, 3)
+    taps(log, 2, start=100)
+    coll = Collector(TID, K0)
+    drain(log, coll)
+    assert coll.bad_blocks == [] and len(coll.records()) == log.next_seq
+
+
 def test_lost_state_file_resends_from_the_tail_without_loss():
     log, flash, path = new_log()
     taps(log, 700)
@@ -246,10 +263,35 @@ def test_lost_state_file_resends_from_the_tail_without_loss():
     import os
 
     os.remove(path + "/log.state")
+    os.remove(path + "/log.state.b")
     log = Log(flash, path, TID)
     assert log.boot(1) >= 1
     drain(log, coll)
     assert len(coll.records()) == log.next_seq
+
+
+def test_a_corrupt_state_file_is_reported_and_loses_nothing():
+    for names in (("log.state",), ("log.state.b",), ("log.state", "log.state.b")):
+        log, flash, path = new_log()
+        taps(log, 700)
+        coll = Collector(TID, K0)
+        drain(log, coll)  # the first sector, with the BOOT slot, is reclaimed
+        boots = log.boot_counter
+        for name in names:
+            with open(path + "/" + name, "rb") as f:
+                state = bytearray(f.read())
+            state[5] ^= 0x04  # a flip in the acked watermark
+            with open(path + "/" + name, "wb") as f:
+                f.write(state)
+        log = Log(flash, path, TID)
+        assert log.reports == [0]
+        both = len(names) == 2  # then the boot counter is lost with its BOOT slot
+        assert log.boot(1) == (1 if both else boots + 1)
+        drain(log, coll)
+        recs = coll.records()
+        assert len(recs) == log.next_seq
+        storage = [wire.unpack_slot(s, 0) for q, s in recs if wire.slot_kind(s, 0) == wire.STORAGE]
+        assert [(k, f, p) for k, f, p, u in storage] == [(wire.STORAGE, wire.STORAGE_CORRUPT, 0)]
 
 
 def test_maintain_seals_a_block_before_it_outgrows_a_batch():

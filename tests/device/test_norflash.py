@@ -127,3 +127,18 @@ def test_save_and_load_survive_a_restart():
     import os
 
     os.remove(path)
+
+
+def test_scattered_tear_hits_random_bits_of_the_whole_range():
+    f = NorFlash(blocks=1)
+    f.scatter = True
+    f.cut_at = 1
+    with raises(PowerCut):
+        f.writeblocks(0, b"\x00" * 64, 0)
+    f.power_on()
+    torn = f.mem[:64]
+    assert any(b != 0xFF for b in torn[32:])  # bits cleared past the middle too
+    assert any(b != 0x00 for b in torn[:32])  # and bits left set before it
+    g = NorFlash(blocks=1, image=bytes(4096))  # all programmed
+    g.apply((0, None), tear=0.5, scatter=True)  # a cut erase: some bits back to 1, not all
+    assert any(b != 0 for b in g.mem) and any(b != 0xFF for b in g.mem)

@@ -20,7 +20,8 @@ touched, what the program time depends on), ``read_ops``.
 
 Power cuts: ``cut_at = k`` makes the k-th program or erase from creation (``ops`` counts them,
 1-based) tear: a program stores only its first ``tear`` fraction of bytes plus some bits of the
-next byte, an erase resets only the first ``tear`` fraction of the block; then the flash is
+next byte, an erase resets only the first ``tear`` fraction of the block (with ``scatter``:
+random bits of the whole range instead, as a real cell array may be left); then the flash is
 unpowered and every call raises ``PowerCut`` until ``power_on()``. ``journal = []`` records
 every program and erase as ``(addr, data)`` / ``(block, None)`` so a test can replay any prefix
 (``apply``) on a copy of the starting image, together with other media cut at the same moment.
@@ -56,6 +57,7 @@ class NorFlash:
         self.ops = 0  # programs + erases since creation: what cut_at counts
         self.cut_at = 0  # 0: never cut
         self.tear = 0.5
+        self.scatter = False  # True: a torn operation hits random bits of the whole range
         self.powered = True
         self.journal = None
 
@@ -84,7 +86,10 @@ class NorFlash:
         if self.journal is not None:
             self.journal.append((addr, bytes(buf)))
         if self.ops == self.cut_at:
-            self._program(addr, buf, int(len(buf) * self.tear), True)
+            if self.scatter:
+                self._scatter_program(addr, buf, self.ops)
+            else:
+                self._program(addr, buf, int(len(buf) * self.tear), True)
             self._cut()
         self._program(addr, buf, len(buf), False)
         self.prog_ops += 1
@@ -105,7 +110,10 @@ class NorFlash:
             if self.journal is not None:
                 self.journal.append((arg, None))
             if self.ops == self.cut_at:
-                self._erase(arg, int(self.block_size * self.tear))
+                if self.scatter:
+                    self._scatter_erase(arg, self.ops)
+                else:
+                    self._erase(arg, int(self.block_size * self.tear))
                 self._cut()
             self._erase(arg, self.block_size)
             self.erases += 1
@@ -118,9 +126,17 @@ class NorFlash:
         self.powered = True
         self.cut_at = 0
 
-    def apply(self, op, tear=None):
-        """Replay one journal entry on this flash (no counters); ``tear``: do only part of it."""
+    def apply(self, op, tear=None, scatter=False):
+        """Replay one journal entry on this flash (no counters); ``tear``: do only part of it
+        (``scatter``: random bits of all of it, seeded by ``tear``)."""
         where, data = op
+        if tear is not None and scatter:
+            seed = int(tear * 1000) + 1
+            if data is None:
+                self._scatter_erase(where, seed)
+            else:
+                self._scatter_program(where, data, seed)
+            return
         if data is None:
             self._erase(where, self.block_size if tear is None else int(self.block_size * tear))
         else:
@@ -164,6 +180,23 @@ class NorFlash:
         if torn and n < len(buf):
             # The byte being programmed when power failed: only its high bits made it.
             mem[addr + n] &= buf[n] | 0x0F
+
+    def _scatter_program(self, addr, buf, seed):
+        """A cut program in which each byte got only some of its zero bits."""
+        r = seed * 2654435761 & 0xFFFFFFFF
+        mem = self.mem
+        for i in range(len(buf)):
+            r = (r * 1103515245 + 12345) & 0x7FFFFFFF
+            mem[addr + i] &= buf[i] | ((r >> 16) & 0xFF)
+
+    def _scatter_erase(self, block, seed):
+        """A cut erase in which each byte got only some of its bits back to 1."""
+        r = seed * 2654435761 & 0xFFFFFFFF
+        mem = self.mem
+        start = block * self.block_size
+        for i in range(start, start + self.block_size):
+            r = (r * 1103515245 + 12345) & 0x7FFFFFFF
+            mem[i] |= (r >> 16) & 0xFF
 
     def _erase(self, block, n):
         start = block * self.block_size
