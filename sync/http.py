@@ -52,13 +52,17 @@ def collector(request: Request) -> Collector:
 async def _body(request: Request) -> bytes:
     """The raw body, refused with 413 as soon as it grows past one full batch."""
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY:
-        raise HTTPException(413, "body larger than one batch")
+    too_big = length is not None and length.isdigit() and int(length) > MAX_BODY
     chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
-        if len(chunks) > MAX_BODY:
-            raise HTTPException(413, "body larger than one batch")
+    if not too_big:
+        async for chunk in request.stream():
+            chunks += chunk
+            if len(chunks) > MAX_BODY:
+                too_big = True
+                break
+    if too_big:
+        await run_in_threadpool(collector(request).refuse_oversized, request.url.path)
+        raise HTTPException(413, "body larger than one batch")
     return bytes(chunks)
 
 
@@ -119,8 +123,7 @@ async def post_allowlist(request: Request) -> Response:
 @terminal_router.get("/healthz", summary="Liveness: the database answers")
 def healthz(request: Request) -> dict[str, str]:
     c = collector(request)
-    with c.db.read() as tx:
-        tx.value("SELECT 1")
+    c.ping()
     return {"status": "ok", "database": c.db.kind}
 
 

@@ -140,6 +140,15 @@ class Collector:
         with self.db.write() as tx:
             store.insert_alert(tx, tid, kind, detail, self.now())
 
+    def ping(self) -> None:
+        """Raises if the database does not answer (``GET /healthz``)."""
+        with self.db.read() as tx:
+            store.ping(tx)
+
+    def refuse_oversized(self, path: str) -> None:
+        """A body longer than one full batch (413): only an alert; the body is never read."""
+        self.alert(None, "oversized", f"{path}: body larger than {MAX_BODY} bytes")
+
     # --- the batch endpoint ----------------------------------------------------------------
 
     def ingest(self, body: bytes) -> Outcome:

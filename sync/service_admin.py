@@ -39,8 +39,9 @@ def _card_key(c: Collector, rusun_row: tuple) -> bytes:
     return c.vault.open(b"card_key:%d" % rusun_row[0], rusun_row[2])
 
 
-def ensure_rusun(c: Collector, tx: Tx, name: str) -> tuple:
-    """The rusun row, created with a fresh card key when new (every card gets a token there)."""
+def ensure_rusun(c: Collector, tx: Tx, name: str, skip: Iterable[int] = ()) -> tuple:
+    """The rusun row, created with a fresh card key when new (every card gets a token there,
+    except cards in ``skip``: an import in progress adds theirs at its end)."""
     row = store.rusun_by_name(tx, name)
     if row is not None:
         return row
@@ -50,7 +51,8 @@ def ensure_rusun(c: Collector, tx: Tx, name: str) -> tuple:
     rid = store.insert_rusun(tx, name, b"")
     key = secrets.token_bytes(16)
     store.set_rusun_card_key(tx, rid, c.vault.seal(b"card_key:%d" % rid, key))
-    cards = store.cards_all(tx)
+    skipped = set(skip)
+    cards = [card for card in store.cards_all(tx) if card[0] not in skipped]
     if cards:
         uids = [c.vault.open(b"uid:%d" % cid, enc) for cid, enc in cards]
         toks = card_tokens(key, uids)
@@ -204,70 +206,99 @@ def import_residents(c: Collector, lines: Iterable[str]) -> ImportReport:
     report = ImportReport()
     now = c.now()
     with c.db.write() as tx:
-        rusun_rows: dict[str, tuple] = {}
-        keys: dict[int, bytes] = {}
+        state = _Import(c, tx, now, report)
         for lineno, row in enumerate(reader, start=2):
             try:
-                _import_row(c, tx, row, now, rusun_rows, keys, report)
+                state.row(row)
             except AdminError as exc:
                 report.refused.append(f"baris/line {lineno}: {exc}")
+        state.finish()
     return report
 
 
-def _import_row(
-    c: Collector,
-    tx: Tx,
-    row: dict[str, str],
-    now: int,
-    rusun_rows: dict[str, tuple],
-    keys: dict[int, bytes],
-    report: ImportReport,
-) -> None:
-    rid_text = (row.get("resident_id") or "").strip()
-    name = (row.get("name") or "").strip()
-    unit_name = (row.get("unit") or "").strip()
-    rusun_name = (row.get("rusun") or "").strip()
-    if not (rid_text and name and unit_name and rusun_name):
-        raise AdminError("kolom kosong / empty field")
-    uid = parse_uid(row.get("card_uid") or "")
-    if wire.is_random_uid(len(uid), uid[0]):
-        raise AdminError("UID acak (kartu/ponsel), tidak bisa didaftarkan / random UID refused")
-    fingerprint = _fingerprint(uid, row)
-    r = rusun_rows.get(rusun_name)
-    if r is None:
-        r = rusun_rows[rusun_name] = ensure_rusun(c, tx, rusun_name)
-        keys[r[0]] = _card_key(c, r)
-    unit = store.unit_id(tx, r[0], unit_name)
-    if unit is None:
-        unit = store.insert_unit(tx, r[0], unit_name)
-    uid_hash = c.vault.uid_hash(uid)
-    card = store.card_by_uid_hash(tx, uid_hash)
-    if card is not None and card[5] == "active" and (card[1], card[2]) != (r[0], unit):
-        raise AdminError("kartu sudah terdaftar di unit lain / card already bound to another unit")
-    if card is not None and card[3] != rid_text:
-        raise AdminError("kartu milik penghuni lain / card belongs to another resident")
-    existing = store.resident(tx, rid_text)
-    store.upsert_resident(tx, rid_text, name, unit, r[0], now)
-    if existing is None:
-        report.residents += 1
-    if card is not None:
-        if fingerprint is not None:
-            store.set_card_fingerprint(tx, card[0], fingerprint)
-        report.unchanged += 1
-        return
-    token = card_tokens(keys[r[0]], [uid])[0]
-    if store.card_with_token(tx, r[0], token) is not None:
-        raise AdminError("token kartu bentrok di rusun ini / card token collides in this rusun")
-    cid = store.insert_card(tx, uid_hash, b"", r[0], unit, rid_text, token, fingerprint, now)
-    store.set_card_uid_enc(tx, cid, c.vault.seal(b"uid:%d" % cid, uid))
-    token_rows = []
-    for other in store.rusun_all(tx):
-        key = keys.get(other[0]) or _card_key(c, other)
-        keys[other[0]] = key
-        token_rows.append((other[0], card_tokens(key, [uid])[0], cid))
-    store.insert_card_tokens(tx, token_rows)
-    store.bump_allowlist(tx, r[0])
-    report.cards += 1
+class _Import:
+    """One import: caches rusun and keys, and adds every new card's token under every rusun's
+    key at the end (one AES-ECB call per rusun)."""
+
+    def __init__(self, c: Collector, tx: Tx, now: int, report: ImportReport) -> None:
+        self.c, self.tx, self.now, self.report = c, tx, now, report
+        self.rusun: dict[str, tuple] = {}
+        self.keys: dict[int, bytes] = {}
+        self.pending: dict[int, bytes] = {}  # new card id -> UID
+        self.changed: set[int] = set()
+        self.home_tokens: dict[tuple[int, int], int] = {}  # (rusun, token) -> card, this import
+
+    def _rusun(self, name: str) -> tuple:
+        r = self.rusun.get(name)
+        if r is None:
+            r = self.rusun[name] = ensure_rusun(self.c, self.tx, name, self.pending)
+            self.keys[r[0]] = _card_key(self.c, r)
+        return r
+
+    def row(self, row: dict[str, str]) -> None:
+        c, tx = self.c, self.tx
+        rid_text = (row.get("resident_id") or "").strip()
+        name = (row.get("name") or "").strip()
+        unit_name = (row.get("unit") or "").strip()
+        rusun_name = (row.get("rusun") or "").strip()
+        if not (rid_text and name and unit_name and rusun_name):
+            raise AdminError("kolom kosong / empty field")
+        uid = parse_uid(row.get("card_uid") or "")
+        if wire.is_random_uid(len(uid), uid[0]):
+            raise AdminError(
+                "UID acak (kartu/ponsel), tidak bisa didaftarkan / random UID refused"
+            )
+        fingerprint = _fingerprint(uid, row)
+        r = self._rusun(rusun_name)
+        unit = store.unit_id(tx, r[0], unit_name)
+        uid_hash = c.vault.uid_hash(uid)
+        card = store.card_by_uid_hash(tx, uid_hash)
+        if card is not None and card[5] == "active" and (card[1], card[2]) != (r[0], unit):
+            raise AdminError(
+                "kartu sudah terdaftar di unit lain / card already bound to another unit"
+            )
+        if card is not None and card[3] != rid_text:
+            raise AdminError("kartu milik penghuni lain / card belongs to another resident")
+        token = None
+        if card is None:
+            token = card_tokens(self.keys[r[0]], [uid])[0]
+            if (r[0], token) in self.home_tokens or store.card_with_token(tx, r[0], token):
+                raise AdminError(
+                    "token kartu bentrok di rusun ini / card token collides in this rusun"
+                )
+        if unit is None:
+            unit = store.insert_unit(tx, r[0], unit_name)
+        if store.resident(tx, rid_text) is None:
+            self.report.residents += 1
+        store.upsert_resident(tx, rid_text, name, unit, r[0], self.now)
+        if card is not None:
+            if fingerprint is not None:
+                store.set_card_fingerprint(tx, card[0], fingerprint)
+                self.changed.add(r[0])
+            self.report.unchanged += 1
+            return
+        assert token is not None
+        cid = store.insert_card(
+            tx, uid_hash, b"", r[0], unit, rid_text, token, fingerprint, self.now
+        )
+        store.set_card_uid_enc(tx, cid, c.vault.seal(b"uid:%d" % cid, uid))
+        self.pending[cid] = uid
+        self.home_tokens[(r[0], token)] = cid
+        self.changed.add(r[0])
+        self.report.cards += 1
+
+    def finish(self) -> None:
+        if not self.pending:
+            return
+        ids = list(self.pending)
+        uids = [self.pending[i] for i in ids]
+        rows = []
+        for other in store.rusun_all(self.tx):
+            key = self.keys.get(other[0]) or _card_key(self.c, other)
+            rows += [(other[0], tok, cid) for cid, tok in zip(ids, card_tokens(key, uids))]
+        store.insert_card_tokens(self.tx, rows)
+        for rusun_id in self.changed:
+            store.bump_allowlist(self.tx, rusun_id)
 
 
 def _fingerprint(uid: bytes, row: dict[str, str]) -> int | None:

@@ -76,6 +76,10 @@ def _terminal(row: tuple | None) -> dict[str, Any] | None:
     return out
 
 
+def ping(tx: Tx) -> None:
+    tx.value("SELECT 1")
+
+
 # --- rusun ---------------------------------------------------------------------------------------
 
 

@@ -51,8 +51,12 @@ class PgServer:
 
     def _run(self, *args: str) -> None:
         cmd = list(args)
-        if self._user:
+        if self._user and shutil.which("runuser"):
             cmd = ["runuser", "-u", self._user, "--", *cmd]
+        elif self._user:  # no util-linux runuser: su with a shell-quoted command line
+            import shlex
+
+            cmd = ["su", "-s", "/bin/sh", self._user, "-c", shlex.join(cmd)]
         subprocess.run(cmd, check=True, capture_output=True, cwd=self.dir)
 
     @classmethod

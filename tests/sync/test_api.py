@@ -68,3 +68,16 @@ def test_import_and_csv_export_over_the_api(collector, client, users):
 
 def test_healthz(client):
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_every_route_is_in_the_openapi_document_and_the_docs(app):
+    import pathlib
+    import re
+
+    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "collector.md").read_text()
+    paths = app.openapi()["paths"]
+    assert {"/v1/batches", "/v1/config", "/v1/allowlist", "/healthz"} <= set(paths)
+    for path, ops in paths.items():
+        for method in ops:
+            pattern = re.escape(f"{method.upper()} {path}").replace(r"\{terminal_id\}", r"\{id\}")
+            assert re.search(pattern, doc), f"{method.upper()} {path} is not in docs/collector.md"

@@ -75,6 +75,9 @@ def test_import_refuses_random_uid_other_unit_and_colliding_token(collector):
     assert "line 4" in text and "another unit" in text
     assert "line 6" in text and "collides" in text
     assert "line 7" in text and "not hex" in text
+    # A refused row leaves nothing behind: no resident, no unit, no card.
+    assert [r["resident_id"] for r in service_admin.list_residents(collector)] == ["R1", "R4"]
+    assert [c["unit"] for c in service_admin.list_cards(collector)] == ["MRD-A101", "MRD-A104"]
 
 
 def _colliding_uids(key):

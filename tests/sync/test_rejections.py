@@ -101,6 +101,7 @@ def test_oversized_body_is_413(collector, client):
     response = post(client, b"HDB1" + bytes(40_000))
     assert response.status_code == 413
     assert _counts(collector) == (0, 0)
+    assert _alert_kinds(collector) == ["oversized"]
 
 
 def test_unknown_terminal_is_401(collector, client):
@@ -170,3 +171,23 @@ def test_retry_with_more_blocks_stores_only_the_new_ones(collector, client):
     status, acked, *_ = reply(term, retry, post(client, retry))
     assert (status, acked) == (wire.REPLY_OK, 8)
     assert _counts(collector) == (6, 2)
+
+
+def test_a_block_cut_out_of_the_middle_breaks_the_chain(collector, client):
+    term = register(collector)
+    term.boot()
+    cuts = []
+    for token in (TOKEN_A, TOKEN_B, TOKEN_A):
+        at = len(term.sealed)
+        term.tap(token)
+        term.seal()
+        cuts.append(bytes(term.sealed[at:]))
+    term.sealed = bytearray()
+    whole = wire.encode_batch(term.terminal_id, 0, 0, bytes(8), wire.pack_health({}),
+                              cuts[0] + cuts[1] + cuts[2], term.key)  # fmt: skip
+    truncated = resign(term, whole, cuts[0] + cuts[2])  # signed by the key holder, even
+    status, acked, *_ = reply(term, truncated, post(client, truncated))
+    assert (status, acked) == (wire.REPLY_DAMAGED, 0)
+    assert _counts(collector) == (0, 0)
+    status, acked, *_ = reply(term, whole, post(client, whole))
+    assert (status, acked) == (wire.REPLY_OK, 7)
