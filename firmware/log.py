@@ -117,10 +117,17 @@ class Log:
     # --- writing -------------------------------------------------------------------------------
 
     def boot(self, door_id, uptime_ms=0):
-        """Count this boot durably, log a BOOT slot and what recovery found; the boot counter."""
+        """Count this boot durably, log a BOOT slot and what recovery found; the boot counter.
+
+        A log so full that only the slot kept for a seal is left stores no BOOT slot (the
+        collector sees the gap in boot counters) rather than fail the boot.
+        """
         self._boot += 1
         self._save()
-        self.append(wire.BOOT, 0, (self._boot << 8) | (door_id & 0xFF), uptime_ms)
+        try:
+            self.append(wire.BOOT, 0, (self._boot << 8) | (door_id & 0xFF), uptime_ms)
+        except LogFull:
+            pass
         self._write_reports()
         return self._boot
 

@@ -9,7 +9,7 @@ import hashlib
 import struct
 
 from firmware import wire
-from firmware.logring import SLOTS
+from firmware.logring import GOOD, SLOTS
 
 
 def block_mac(log, first, n):
@@ -94,12 +94,20 @@ def ack(log, acked_seq):
 
 def walk(log, seq, end, epoch, mac):
     """Follow the chain over slots seq .. end-1: (epoch, first seq after the last seal or
-    None); ``mac`` is updated in place to the last seal's MAC."""
+    None); ``mac`` is updated in place to the last seal's MAC.
+
+    At each sector base the chain restarts from that sector's header, so a slot whose kind a
+    bit flip turned into SEAL misleads the count for the rest of its sector only.
+    """
     after = None
     buf = log._chunk
+    ring = log.ring
     while seq < end:
-        n = min(len(log._chunk) // wire.SLOT, end - seq)
-        log.ring.read(seq, buf, n)
+        into = (seq - ring.tail_base) % SLOTS
+        if into == 0 and ring.read_header(ring.locate(seq)[0] - ring.first) == GOOD:
+            epoch = ring.chain(mac)[0]  # the header says what the chain is at its base
+        n = min(len(buf) // wire.SLOT, end - seq, SLOTS - into)
+        ring.read(seq, buf, n)
         for i in range(n):
             if buf[i * wire.SLOT] >> 4 == wire.SEAL:
                 epoch += 1

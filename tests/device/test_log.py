@@ -122,6 +122,20 @@ def test_full_log_refuses_taps_warns_at_80_and_recovers_after_ack():
     assert seq == log.next_seq - 1
 
 
+def test_a_full_log_still_boots_and_seals():
+    log, flash, path = new_log(blocks=2 + 3)
+    with raises(LogFull):
+        for i in range(log.capacity):
+            log.append(wire.TAP, 1, i, i)
+    for boot in range(2, 14):  # a reboot loop eats the reserve, never the boot itself
+        log = Log(flash, path, TID)
+        assert log.boot(1) == boot
+    assert log.capacity - (log.next_seq - log.ring.tail_base) == 1  # kept for the seal
+    coll = Collector(TID, K0)
+    drain(log, coll)  # the slot kept for a seal lets the full log sync
+    assert coll.bad_blocks == [] and len(coll.records()) == log.next_seq
+
+
 def test_torn_slot_becomes_void_and_is_reported():
     log, flash, path = new_log()
     taps(log, 10)
@@ -212,6 +226,23 @@ def test_a_bit_flip_costs_only_its_own_block():
         # Sealed before the flip: the collector's MAC check fails for that block only. Sealed
         # after: the MAC covers the flipped byte, the CRC and the report show it.
         assert coll.bad_blocks == ([0] if sealed_first else [])
+
+
+def test_a_slot_flipped_into_a_seal_misleads_the_chain_only_within_its_sector():
+    log, flash, path = new_log()
+    taps(log, 10)
+    tamper = log.append(wire.TAMPER, 0, 0, 5)  # 0x60: one flip away from 0xE0, a SEAL
+    for i in range(5):
+        taps(log, 100, start=100 * i)
+        log.seal()
+    flash.flip(2 * 4096 + HEADER + tamper * wire.SLOT, 7)
+    log = Log(flash, path, TID)
+    assert log.epoch == 5  # from the head sector's header and slots
+    mac = bytearray(8)
+    epoch, after = log._walk(0, log.next_seq, 0, mac)
+    assert epoch == 5 and after == log.next_seq and bytes(mac) == bytes(log._mac)
+    within, _ = log._walk(0, SLOTS, 0, bytearray(8))
+    assert within == 1 + 4  # the fake seal counts inside its own sector (4 real seals there)
 
 
 def test_a_bit_flip_in_a_sector_header_is_reported_and_bridged():
