@@ -1,7 +1,7 @@
 // Host services for test_terminal_e2e.py under MicroPython: a real collector (sync/, SQLite,
 // uvicorn on 127.0.0.1, a free port) and an HTTP bridge to it. SPDX-License-Identifier: MIT
 //
-// Python sees module `hadir_e2e`: setup() -> JSON {url, bundle}; post(url, hex, timeout_ms) ->
+// Python sees module `hadir_e2e`: start() -> Promise of JSON {url, bundle}; post(url, hex, timeout_ms) ->
 // Promise of JSON {status, hex} ({status: -1} on a network error); records(tid) -> Promise of JSON.
 import { spawn } from "node:child_process";
 import http from "node:http";
@@ -16,7 +16,11 @@ function post(target, hex, timeoutMs) {
     const body = Buffer.from(hex, "hex");
     const req = http.request(target, {
       method: "POST",
-      headers: { "content-type": "application/octet-stream", "content-length": body.length },
+      headers: {
+        "content-type": "application/octet-stream", "content-length": body.length,
+        connection: "close",
+      },
+      agent: false, // one connection per request, like firmware/http.py: nothing lingers
       timeout: timeoutMs,
     }, (res) => {
       const parts = [];
@@ -31,15 +35,24 @@ function post(target, hex, timeoutMs) {
   });
 }
 
-export async function register(mp) {
-  const child = spawn(path.join(ROOT, ".venv/bin/python"), ["-m", "tests.firmware.e2e_server"], {
-    cwd: ROOT, stdio: ["pipe", "pipe", "inherit"],
-  });
-  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const first = await lines.next();
-  if (first.done) throw new Error("collector did not start");
-  const setup = first.value;
+export function register(mp) {
+  // Nothing waits here: the runner's interpreter must start at once. The collector starts when
+  // the test awaits start().
+  let child = null;
+  let lines = null;
   let queue = Promise.resolve();
+  const start = () => {
+    queue = queue.then(async () => {
+      child = spawn(path.join(ROOT, ".venv/bin/python"), ["-m", "tests.firmware.e2e_server"], {
+        cwd: ROOT, stdio: ["pipe", "pipe", "inherit"],
+      });
+      lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      const first = await lines.next();
+      if (first.done) throw new Error("collector did not start");
+      return first.value;
+    });
+    return queue;
+  };
   const records = (tid) => {
     queue = queue.then(async () => {
       child.stdin.write(`records ${tid}\n`);
@@ -47,9 +60,10 @@ export async function register(mp) {
     });
     return queue;
   };
-  mp.registerJsModule("hadir_e2e", { setup: () => setup, post, records });
+  mp.registerJsModule("hadir_e2e", { start, post, records });
   return {
     close: () => new Promise((resolve) => {
+      if (child === null || child.exitCode !== null) return resolve();
       child.on("exit", resolve);
       child.stdin.end();
     }),

@@ -42,7 +42,7 @@ async def _sync(rig):
 
 async def test_taps_reach_the_real_collector_through_the_bridge():
     bridge = _bridge()
-    setup = json.loads(bridge.setup())
+    setup = json.loads(await bridge.start())
     b = setup["bundle"]
     cfg = config(terminal_id=b["terminal_id"], collector_url=setup["url"])
     rig = Rig(cfg=cfg, http=BridgeHttp(bridge), k0=unhexlify(b["k0"]),
