@@ -243,7 +243,7 @@ def drain(url: str, days: int = 30, per_day: int = 870) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="collector benchmarks (docs/benchmarks.md)")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--quick", action="store_true", help="smaller runs (a smoke test)")
     args = parser.parse_args()

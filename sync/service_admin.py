@@ -226,7 +226,10 @@ class _Import:
         self.keys: dict[int, bytes] = {}
         self.pending: dict[int, bytes] = {}  # new card id -> UID
         self.changed: set[int] = set()
-        self.home_tokens: dict[tuple[int, int], int] = {}  # (rusun, token) -> card, this import
+        self.units = store.units_index(tx)
+        self.residents = store.resident_ids(tx)
+        self.cards = store.cards_index(tx)
+        self.home_tokens = {(v[1], v[4]) for v in self.cards.values() if v[5] == "active"}
 
     def _rusun(self, name: str) -> tuple:
         r = self.rusun.get(name)
@@ -250,9 +253,9 @@ class _Import:
             )
         fingerprint = _fingerprint(uid, row)
         r = self._rusun(rusun_name)
-        unit = store.unit_id(tx, r[0], unit_name)
+        unit = self.units.get((r[0], unit_name))
         uid_hash = c.vault.uid_hash(uid)
-        card = store.card_by_uid_hash(tx, uid_hash)
+        card = self.cards.get(uid_hash)
         if card is not None and card[5] == "active" and (card[1], card[2]) != (r[0], unit):
             raise AdminError(
                 "kartu sudah terdaftar di unit lain / card already bound to another unit"
@@ -262,15 +265,17 @@ class _Import:
         token = None
         if card is None:
             token = card_tokens(self.keys[r[0]], [uid])[0]
-            if (r[0], token) in self.home_tokens or store.card_with_token(tx, r[0], token):
+            if (r[0], token) in self.home_tokens:
                 raise AdminError(
                     "token kartu bentrok di rusun ini / card token collides in this rusun"
                 )
         if unit is None:
-            unit = store.insert_unit(tx, r[0], unit_name)
-        if store.resident(tx, rid_text) is None:
+            unit = self.units[(r[0], unit_name)] = store.insert_unit(tx, r[0], unit_name)
+        new = rid_text not in self.residents
+        if new:
             self.report.residents += 1
-        store.upsert_resident(tx, rid_text, name, unit, r[0], self.now)
+            self.residents.add(rid_text)
+        store.upsert_resident(tx, rid_text, name, unit, r[0], self.now, new)
         if card is not None:
             if fingerprint is not None:
                 store.set_card_fingerprint(tx, card[0], fingerprint)
@@ -283,7 +288,8 @@ class _Import:
         )
         store.set_card_uid_enc(tx, cid, c.vault.seal(b"uid:%d" % cid, uid))
         self.pending[cid] = uid
-        self.home_tokens[(r[0], token)] = cid
+        self.home_tokens.add((r[0], token))
+        self.cards[uid_hash] = (cid, r[0], unit, rid_text, token, "active")
         self.changed.add(r[0])
         self.report.cards += 1
 

@@ -7,7 +7,7 @@ Reports have their own module (``sync.store_reports``). Column meanings: docs/co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sync.store_db import Tx
@@ -70,7 +70,7 @@ HEALTH_COLUMNS = (
 def _terminal(row: tuple | None) -> dict[str, Any] | None:
     if row is None:
         return None
-    out = dict(zip(TERMINAL_COLUMNS, row[: len(TERMINAL_COLUMNS)]))
+    out: dict[str, Any] = dict(zip(TERMINAL_COLUMNS, row[: len(TERMINAL_COLUMNS)]))
     out["rusun"] = row[len(TERMINAL_COLUMNS)]
     out["allowlist_version"] = row[len(TERMINAL_COLUMNS) + 1]
     return out
@@ -327,7 +327,7 @@ def alerts(tx: Tx, tid: int | None = None, limit: int = 100) -> list[dict[str, A
     return [dict(zip(keys, r)) for r in rows]
 
 
-def insert_health(tx: Tx, tid: int, now: int, health: dict[str, int]) -> None:
+def insert_health(tx: Tx, tid: int, now: int, health: Mapping[Any, int]) -> None:
     cols = ("terminal_id", "received_at") + HEALTH_COLUMNS
     tx.run(
         f"INSERT INTO health ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
@@ -364,10 +364,34 @@ def resident(tx: Tx, resident_id: str) -> tuple | None:
     )
 
 
+def units_index(tx: Tx) -> dict[tuple[int, str], int]:
+    """{(rusun_id, unit name): unit id} of every unit (an import looks them up in memory)."""
+    return {(r, n): i for i, r, n in tx.all("SELECT id, rusun_id, name FROM units")}
+
+
+def resident_ids(tx: Tx) -> set[str]:
+    return {r[0] for r in tx.all("SELECT resident_id FROM residents")}
+
+
+def cards_index(tx: Tx) -> dict[bytes, tuple]:
+    """{uid_hash: (id, rusun_id, unit_id, resident_id, token, status)} of every card."""
+    rows = tx.all("SELECT uid_hash, id, rusun_id, unit_id, resident_id, token, status FROM cards")
+    return {bytes(r[0]): tuple(r[1:]) for r in rows}
+
+
 def upsert_resident(
-    tx: Tx, resident_id: str, name: str, unit: int, rusun_id: int, now: int
+    tx: Tx,
+    resident_id: str,
+    name: str,
+    unit: int,
+    rusun_id: int,
+    now: int,
+    new: bool | None = None,
 ) -> None:
-    if resident(tx, resident_id) is None:
+    """Insert or update; ``new`` (when the caller knows) saves the lookup."""
+    if new is None:
+        new = resident(tx, resident_id) is None
+    if new:
         tx.run(
             "INSERT INTO residents (resident_id, name, unit_id, rusun_id, registered_at)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -429,7 +453,7 @@ def set_card_status(tx: Tx, card_id: int, status: str) -> None:
 def insert_card_tokens(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
     """(rusun_id, token, card_id): a card's token under every rusun's key, so a card tapped at
     another rusun is still recognised."""
-    tx.many("INSERT INTO card_tokens (rusun_id, token, card_id) VALUES (?, ?, ?)", rows)
+    tx.copy("card_tokens", ("rusun_id", "token", "card_id"), rows)
 
 
 def cards_all(tx: Tx) -> list[tuple]:
