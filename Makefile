@@ -35,6 +35,10 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# The README demo: a simulated week of the deployment through the real firmware and collector.
+demo: setup
+	$(PY) -m tools.fleetsim demo
+
 device-tests: setup
 	node tests/runner/mpy.mjs
 

@@ -75,6 +75,12 @@ class _Planter:
         self.used_units.add(unit)
         return unit
 
+    def _n_days(self, lo: int, hi: int) -> int:
+        """A number of days in lo..hi, at most the period (short test worlds); the draw is the
+        same as randint(lo, hi) whenever the period holds hi days."""
+        days = self.pop.days
+        return min(days, self.rng.randint(min(lo, days), min(hi, days)))
+
     def _add(self, kind: str, expect: list[dict], note: str) -> None:
         self.cases.append(
             {"case": "C%03d" % (len(self.cases) + 1), "kind": kind, "expect": expect, "note": note}
@@ -144,7 +150,7 @@ class _Planter:
         res = self.pop.residents[self.pop.units[unit_id].members[0]]
         other = self.rng.choice([r.name for r in self.pop.rusun if r.name != res.rusun])
         doors = self.pop.terminals_of(other)
-        days = sorted(self.rng.sample(range(self.pop.days), self.rng.randint(3, 5)))
+        days = sorted(self.rng.sample(range(self.pop.days), self._n_days(3, 5)))
         taps = []
         for day in days:
             t = self.start + day * DAY + self.rng.randint(EVENING[0], EVENING[1] - 3600)
@@ -163,7 +169,7 @@ class _Planter:
             wire.CARD_MAGIC_SUSPECT if magic else wire.CARD_FINGERPRINT_MISMATCH
         )
         doors = self.pop.terminals_of(res.rusun)
-        days = sorted(self.rng.sample(range(self.pop.days), self.rng.randint(3, 6)))
+        days = sorted(self.rng.sample(range(self.pop.days), self._n_days(3, 6)))
         taps = []
         for day in days:
             for _ in range(self.rng.randint(1, 2)):
@@ -176,7 +182,7 @@ class _Planter:
 
     def unknown(self) -> None:
         rusun = self.rng.choice(self.pop.rusun).name
-        n = self.rng.randint(3, min(7, self.pop.days))
+        n = self._n_days(3, 7)
         days = sorted(self.rng.sample(range(self.pop.days), n))
         card = self._stranger_card_taps(rusun, days, 2, "unknown:%d" % len(self.cases))
         self._add("unknown", [{"card": card, "reason": "unknown_card"}], "at %s" % rusun)

@@ -180,15 +180,19 @@ def new_card(rng: random.Random, used: set[bytes], desfire: bool | None = None) 
     return Card(uid, 0x0004, 0x08)
 
 
-def generate(seed: int, days: int = 7) -> Population:
-    """The whole population, deterministic for a given ``seed`` and ``days``."""
+def generate(seed: int, days: int = 7, residents_total: int = RESIDENTS) -> Population:
+    """The whole population, deterministic for a given ``seed``, ``days`` and size.
+
+    ``residents_total`` below 13,731 scales the world down (the fleet demo): the same 23 rusun
+    and 32 terminals, rusun sizes in the same proportions, the launch share registered."""
     rng = random.Random(seed)
+    registered_at_start = round(residents_total * REGISTERED_AT_START / RESIDENTS)
     rusun = [Rusun(name, code, doors) for name, code, _, doors in RUSUN]
     terminals = []
     for r in rusun:
         for d in range(r.doors):
             terminals.append(Terminal(len(terminals) + 1, r.name, "door-%d" % (d + 1)))
-    sizes = split_exact(RESIDENTS, [float(w) for _, _, w, _ in RUSUN])
+    sizes = split_exact(residents_total, [float(w) for _, _, w, _ in RUSUN])
     units: dict[str, Unit] = {}
     residents: dict[str, Resident] = {}
     used: set[bytes] = set()
@@ -218,7 +222,7 @@ def generate(seed: int, days: int = 7) -> Population:
             placed += size
             n_unit += 1
     ids = sorted(residents)
-    for rid in rng.sample(ids, REGISTERED_AT_START):
+    for rid in rng.sample(ids, registered_at_start):
         residents[rid].registered_day = 0
     for rid in ids:
         res = residents[rid]
@@ -236,14 +240,31 @@ def residents_csv_rows(pop: Population, day: int = 0) -> list[dict]:
     return [{k: row[k] for k in keys} for row in pop.registry(day)]
 
 
-def write_residents_csv(pop: Population, path: str, day: int = 0) -> int:
-    """Write residents registered by ``day`` for `residents import`; returns the row count."""
-    rows = residents_csv_rows(pop, day)
+CARD_COLUMNS = ("atqa", "sak", "ats")
+
+
+def write_residents_csv(
+    pop: Population, path: str, day: int = 0, rows: list[dict] | None = None, cards: bool = False
+) -> int:
+    """Write residents registered by ``day`` (or ``rows``) for `residents import`; returns the
+    row count. ``cards`` adds the optional ``atqa,sak,ats`` columns (hex) the collector turns
+    into the card's allow-list fingerprint."""
+    rows = residents_csv_rows(pop, day) if rows is None else rows
+    fields = ["resident_id", "name", "unit", "rusun", "card_uid"]
+    if cards:
+        fields += list(CARD_COLUMNS)
+        by_uid = {r.card.uid_hex: r.card for r in pop.residents.values()}
+        rows = [dict({k: row[k] for k in fields[:5]}, **_card_columns(by_uid[row["card_uid"]]))
+                for row in rows]  # fmt: skip
     with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["resident_id", "name", "unit", "rusun", "card_uid"])
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     return len(rows)
+
+
+def _card_columns(card: Card) -> dict:
+    return {"atqa": "%04X" % card.atqa, "sak": "%02X" % card.sak, "ats": card.ats.hex().upper()}
 
 
 def terminals_dicts(pop: Population) -> list[dict]:

@@ -23,9 +23,12 @@ class World:
     truth: dict
 
 
-def build(seed: int, days: int = 7, counts: dict[str, int] | None = None) -> World:
+def build(
+    seed: int, days: int = 7, counts: dict[str, int] | None = None, residents: int | None = None
+) -> World:
+    """``residents`` scales the population down (default: the full 13,731)."""
     start = start_unix()
-    pop = generate(seed, days)
+    pop = generate(seed, days) if residents is None else generate(seed, days, residents)
     taps, truth = plant(pop, schedule(pop, seed, start), seed, counts, start)
     return World(seed, days, start, pop, taps, truth)
 
