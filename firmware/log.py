@@ -25,7 +25,9 @@ from firmware.logring import SLOTS, Ring
 from firmware.logstate import StateDir
 
 _KEY_BLOCKS = const(2)
-_RESERVE = const(8)  # slots only seals and storage events may use: a full log can still sync
+_RESERVE = const(
+    8
+)  # slots only seals, boot, clock and storage events may use: a full log still syncs
 _BLOCK_MAX = const(4095)  # a block plus its seal is one full batch
 _WARN = const(800)
 _REARM = const(750)
@@ -135,7 +137,8 @@ class Log:
         """Store one slot durably and return its sequence number. Tap path: no allocation."""
         seq = self.next_seq
         free = self.capacity - (seq - self.ring.tail_base)
-        if free <= _RESERVE and kind != wire.STORAGE and kind != wire.BOOT:
+        # The reserve also takes CLOCK: without its anchor a whole boot's records stay undated.
+        if free <= _RESERVE and kind != wire.STORAGE and kind != wire.BOOT and kind != wire.CLOCK:
             if not self._full_noted and free > 1:
                 self._full_noted = True
                 self.append(wire.STORAGE, wire.STORAGE_FULL, 0, uptime_ms)

@@ -117,7 +117,8 @@ class Taps:
         flags = wire.CARD_RANDOM_UID if card.random_uid() else 0
         if enrolled >= 0:
             flags |= wire.CARD_ENROLLED
-            if enrolled != fp:
+            # 0: enrolled without ATQA/SAK/ATS (a CSV import without them), nothing to compare.
+            if enrolled and enrolled != fp:
                 flags |= wire.CARD_FINGERPRINT_MISMATCH
         kind = wire.DENIED if enrolled == ABSENT else wire.TAP
         debounce_ms = t.config["debounce_s"] * 1000

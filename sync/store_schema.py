@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS card_tokens (
     PRIMARY KEY (rusun_id, token, card_id)
 );
 CREATE TABLE IF NOT EXISTS terminals (
-    id INTEGER PRIMARY KEY,
+    id BIGINT PRIMARY KEY,  -- a terminal id is a u32 on the wire
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),
     door INTEGER NOT NULL,
     status TEXT NOT NULL DEFAULT 'active',
@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS terminals (
     st_anchor_up BIGINT
 );
 CREATE TABLE IF NOT EXISTS blocks (
-    terminal_id INTEGER NOT NULL REFERENCES terminals(id),
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
     gen INTEGER NOT NULL,
     seal_seq BIGINT NOT NULL,
     first_seq BIGINT NOT NULL,
@@ -90,7 +90,7 @@ CREATE TABLE IF NOT EXISTS blocks (
     PRIMARY KEY (terminal_id, gen, seal_seq)
 );
 CREATE TABLE IF NOT EXISTS records (
-    terminal_id INTEGER NOT NULL,
+    terminal_id BIGINT NOT NULL,
     gen INTEGER NOT NULL,
     seq BIGINT NOT NULL,
     kind SMALLINT NOT NULL,
@@ -108,7 +108,7 @@ CREATE INDEX IF NOT EXISTS records_wall ON records (wall_time);
 CREATE INDEX IF NOT EXISTS records_boot ON records (terminal_id, gen, boot);
 CREATE TABLE IF NOT EXISTS gaps (
     id {serial},
-    terminal_id INTEGER NOT NULL REFERENCES terminals(id),
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
     gen INTEGER NOT NULL,
     from_seq BIGINT NOT NULL,
     to_seq BIGINT NOT NULL,
@@ -117,14 +117,14 @@ CREATE TABLE IF NOT EXISTS gaps (
 );
 CREATE TABLE IF NOT EXISTS alerts (
     id {serial},
-    terminal_id INTEGER,
+    terminal_id BIGINT,
     kind TEXT NOT NULL,
     detail TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS health (
     id {serial},
-    terminal_id INTEGER NOT NULL REFERENCES terminals(id),
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
     received_at BIGINT NOT NULL,
     firmware_version INTEGER NOT NULL,
     taps_today INTEGER NOT NULL,

@@ -75,6 +75,15 @@ async def test_allow_list_from_the_collector_enrolls_and_denies():
     assert again.terminal.allow.version == 3 and again.terminal.allow.count == 1000
 
 
+async def test_fingerprint_zero_means_none_enrolled_so_no_clone_hint():
+    rig = Rig()
+    rig.net.set_allowlist(4, [(rig.token("04A1B2C3"), 0)])
+    assert await _sync(rig) == fsync.OK
+    assert rig.tap(CARD) == ftaps.TAPPED
+    await _sync(rig)
+    assert rig.net.kinds(wire.TAP)[-1][2] == wire.CARD_ENROLLED
+
+
 async def test_allow_list_that_does_not_verify_is_refused():
     rig = Rig()
     rig.net.set_allowlist(2, [(1, 1)])

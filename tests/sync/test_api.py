@@ -81,3 +81,11 @@ def test_every_route_is_in_the_openapi_document_and_the_docs(app):
         for method in ops:
             pattern = re.escape(f"{method.upper()} {path}").replace(r"\{terminal_id\}", r"\{id\}")
             assert re.search(pattern, doc), f"{method.upper()} {path} is not in docs/collector.md"
+
+
+@pytest.mark.parametrize("tid", [2**31, 2**32 - 1])
+def test_terminal_ids_span_the_whole_u32_of_the_wire(collector, client, users, tid):
+    assert client.post(f"/api/terminals/{tid}/revoke", auth=ADMIN).status_code == 400  # unknown
+    new = {"rusun": "Cakung", "door": 1, "id": tid}
+    assert client.post("/api/terminals", json=new, auth=ADMIN).json()["terminal_id"] == tid
+    assert client.get("/api/reports/health", params={"terminal_id": tid}, auth=ADMIN).is_success
