@@ -137,8 +137,9 @@ class Log:
         """Store one slot durably and return its sequence number. Tap path: no allocation."""
         seq = self.next_seq
         free = self.capacity - (seq - self.ring.tail_base)
-        # The reserve also takes CLOCK: without its anchor a whole boot's records stay undated.
-        if free <= _RESERVE and kind != wire.STORAGE and kind != wire.BOOT and kind != wire.CLOCK:
+        # Not CLOCK: a full log takes no HEARTBEAT either, so an anchor written later could not
+        # be linked to this boot's earlier uptimes (they wrap every 4.6 h) and would misdate them.
+        if free <= _RESERVE and kind != wire.STORAGE and kind != wire.BOOT:
             if not self._full_noted and free > 1:
                 self._full_noted = True
                 self.append(wire.STORAGE, wire.STORAGE_FULL, 0, uptime_ms)
