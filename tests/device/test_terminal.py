@@ -224,13 +224,30 @@ def test_rtc_time_at_boot_is_an_anchor():
     assert t.clock.quality == wire.CLOCK_RTC and t.clock.wall() == 820454400
 
 
-def test_first_boot_moves_k0_into_the_log_and_rewrites_secrets():
-    rig = Rig()
-    path = rig.root + "/secrets.json"
-    with open(path) as f:
-        written = json.load(f)
-    assert "k0" not in written and written["kc"] == cfg.secrets_json(secrets())["kc"]
-    assert rig.terminal.log.has_key()
+def test_a_log_without_its_key_does_not_start_and_secrets_hold_no_k0():
+    from termkit import tmpdir
+
+    from firmware import start
+    from firmware.app import Terminal
+    from tools.sim.norflash import NorFlash
+
+    rig = Rig()  # the log got K0 as provisioning gives it: it boots on secrets without k0
+    assert rig.terminal.log.has_key() and "k0" not in rig.secrets
+    assert "k0" not in cfg.secrets_json(rig.secrets)
+    assert "k0" not in cfg.validate_secrets(dict(cfg.secrets_json(rig.secrets), k0="00" * 32))
+    rig.hw.flash = NorFlash(blocks=32)  # a terminal whose log was never given its key
+    rig.hw.state_dir = tmpdir()
+    with raises(cfg.ConfigError) as e:
+        Terminal(rig.hw, rig.cfg, dict(rig.secrets))
+    assert str(e.value).startswith("hlog: log tanpa kunci"), str(e.value)
+    root = tmpdir()
+    with open(root + "/config.json", "w") as f:
+        json.dump(rig.cfg, f)
+    with open(root + "/secrets.json", "w") as f:
+        json.dump(cfg.secrets_json(secrets()), f)
+    entered = []
+    assert start.boot_terminal(root, lambda c, s: rig.hw, lambda m, led: entered.append(m)) is None
+    assert entered[0].startswith("start: ConfigError('hlog: log tanpa kunci"), entered
 
 
 def test_invalid_config_is_refused_with_a_message():
