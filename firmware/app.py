@@ -11,7 +11,8 @@ Construction is the boot: the log must already hold its key (``tools provision``
 straight into the raw partition; K0 is never on littlefs, docs/log.md "Forward security"),
 ``log.boot(door)`` appends the BOOT slot, the clock takes the DS3231's time if there is one.
 ``reader_step()`` and ``await sync_step()`` are one cycle each of the reader and sync tasks;
-``await run()`` runs all tasks for ever. ``health()`` is the dict of ``wire.HEALTH_FIELDS``.
+``await run()`` runs all tasks for ever. ``health()`` is the dict of ``wire.HEALTH_FIELDS``;
+after each sync round ``status`` (``firmware.status``) rewrites ``/data/status.json`` from it.
 """
 
 import pn532
@@ -19,6 +20,7 @@ from compat import const, ticks_diff
 from firmware import clock as clk
 from firmware import config as cfg
 from firmware import log as flog
+from firmware import status as fstatus
 from firmware import sync as fsync
 from firmware import taps as ftaps
 from firmware import wire
@@ -57,6 +59,7 @@ class Terminal:
         self.allow = AllowList(self.root + "/allow.bin", kc, config["terminal_id"])
         self.taps = ftaps.Taps(self, secrets["card_key"])
         self.sync = fsync.Sync(self, kc)
+        self.status = fstatus.Status(self)
         self._last = hw.clock.ticks_ms()
         self._up24 = 0
         self._up_ms = 0
@@ -147,7 +150,9 @@ class Terminal:
 
     async def sync_step(self):
         self._tick()
-        return await self.sync.step()
+        result = await self.sync.step()
+        self.status.after_round(result)  # /data/status.json for tools doctor
+        return result
 
     def housekeeping(self):
         self.feedback.step()

@@ -174,6 +174,47 @@ async def test_collector_errors_keep_the_log_and_back_off():
     assert len(rig.net.kinds(wire.TAP)) == 1 and rig.terminal.log.backlog == 0
 
 
+async def test_status_file_after_each_sync_round_holds_health_and_no_secret():
+    from binascii import hexlify
+
+    rig = Rig()
+    t = rig.terminal
+    path = rig.root + "/data/status.json"
+    assert rig.tap(CARD) == ftaps.TAPPED
+    assert await _sync(rig) == fsync.OK
+    with open(path) as f:
+        text = f.read()
+    st = json.loads(text)
+    assert st["last_sync"] == rig.net.time == t.clock.wall()  # the collector set the clock
+    assert st["last_sync_result"] == "ok" and st["sync_failures"] == 0
+    assert st["wifi_rssi"] == -60 and st["clock_quality"] == wire.CLOCK_COLLECTOR
+    assert st["reader_recoveries"] == 0 and st["read_errors"] == 0
+    assert st["taps_today"] == 1 and st["backlog_slots"] == 0 and st["faults"] == []
+    assert st["boot_counter"] == t.boot_counter == 1
+    secret = rig.secrets
+    for needle in (hexlify(secret["kc"]).decode(), hexlify(secret["card_key"]).decode(),
+                   '"pw"', "04A1B2C3", "04a1b2c3", str(rig.token("04A1B2C3"))):  # fmt: skip
+        assert needle not in text, needle  # no secret, no card number, no card token
+    try:
+        import os
+
+        names = os.listdir(rig.root + "/data")
+    except OSError:
+        names = []
+    assert "status.json.tmp" not in names  # written to a temporary file, then renamed
+    rig.net.fail_next = 1
+    rig.hw.clock.advance(1000)
+    assert await t.sync_step() == fsync.FAILED
+    with open(path) as f:
+        st = json.loads(f.read())
+    assert st["last_sync_result"] == "failed" and st["sync_failures"] == 1
+    assert st["last_sync"] == rig.net.time  # the last answered exchange stays
+    assert len(st["faults"]) == 1 and st["faults"][0][1].startswith("SYNC_FAILED")
+    assert t.status.writes == 3  # connecting, ok, failed
+    assert await t.sync_step() == fsync.OK and t.status.writes == 4
+    assert await t.sync_step() == fsync.OK and t.status.writes == 4  # same, within a minute
+
+
 async def test_reader_locked_up_then_recovered():
     rig = Rig(spec={"lockup_at": 6})  # init takes 2 commands, then a few polls
     t = rig.terminal
