@@ -7,10 +7,12 @@ optionally ``ntp`` (``await ntp.query()`` -> seconds since 2000) and ``root`` (t
 holds config.json, secrets.json and allow.bin; "" on the terminal). Nothing here reads the real
 clock: time comes from ``hw.clock``, so the fleet simulation can run months in minutes.
 
-Construction is the boot: first boot moves K0 into the log and rewrites secrets.json without it,
+Construction is the boot: the log must already hold its key (``tools provision`` installs K0
+straight into the raw partition; K0 is never on littlefs, docs/log.md "Forward security"),
 ``log.boot(door)`` appends the BOOT slot, the clock takes the DS3231's time if there is one.
 ``reader_step()`` and ``await sync_step()`` are one cycle each of the reader and sync tasks;
-``await run()`` runs all tasks for ever. ``health()`` is the dict of ``wire.HEALTH_FIELDS``.
+``await run()`` runs all tasks for ever. ``health()`` is the dict of ``wire.HEALTH_FIELDS``;
+after each sync round ``status`` (``firmware.status``) rewrites ``/data/status.json`` from it.
 """
 
 import pn532
@@ -18,6 +20,7 @@ from compat import const, ticks_diff
 from firmware import clock as clk
 from firmware import config as cfg
 from firmware import log as flog
+from firmware import status as fstatus
 from firmware import sync as fsync
 from firmware import taps as ftaps
 from firmware import wire
@@ -46,18 +49,17 @@ class Terminal:
         self.root = getattr(hw, "root", "")
         self.wifi_password = secrets.get("wifi_password", "")
         self.log = flog.Log(hw.flash, hw.state_dir, config["terminal_id"])
-        if not self.log.has_key():
-            if secrets.get("k0") is None:
-                raise cfg.ConfigError("secrets.k0: kunci awal tidak ada / no initial key")
-            self.log.install_key(secrets["k0"])
-        if secrets.get("k0") is not None:
-            self._forget_k0(secrets)
+        if not self.log.has_key():  # never from secrets.json: K0 must not touch littlefs
+            raise cfg.ConfigError(
+                "hlog: log tanpa kunci, provisi ulang / log has no key, provision again"
+            )
         kc = secrets["kc"]
         self.clock = clk.Clock(hw.clock, hw.rtc)
         self.feedback = Feedback(hw.led, hw.buzzer, hw.display, hw.clock, config["language"])
         self.allow = AllowList(self.root + "/allow.bin", kc, config["terminal_id"])
         self.taps = ftaps.Taps(self, secrets["card_key"])
         self.sync = fsync.Sync(self, kc)
+        self.status = fstatus.Status(self)
         self._last = hw.clock.ticks_ms()
         self._up24 = 0
         self._up_ms = 0
@@ -80,15 +82,6 @@ class Terminal:
             hw.reader.init()
         except pn532.PN532Error:
             self.taps._failed(self._last)
-
-    def _forget_k0(self, secrets):
-        """K0 now lives only in the log: rewrite secrets.json without it (keep Kc)."""
-        secrets["k0"] = None
-        path = self.root + "/secrets.json"
-        try:
-            cfg.save_json(path, cfg.secrets_json(secrets))
-        except OSError:
-            pass  # no such file (a simulated terminal): nothing on disk to clean
 
     # --- time and counters --------------------------------------------------------------------
 
@@ -157,7 +150,9 @@ class Terminal:
 
     async def sync_step(self):
         self._tick()
-        return await self.sync.step()
+        result = await self.sync.step()
+        self.status.after_round(result)  # /data/status.json for tools doctor
+        return result
 
     def housekeeping(self):
         self.feedback.step()

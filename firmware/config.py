@@ -90,10 +90,8 @@ def validate_config(d):
     return out
 
 
-def _hex(d, name, n, required=True):
+def _hex(d, name, n):
     v = d.get(name)
-    if v is None and not required:
-        return None
     try:
         raw = unhexlify(v) if isinstance(v, str) else None
     except ValueError:
@@ -112,7 +110,6 @@ def validate_secrets(d):
     out = {
         "kc": _hex(d, "kc", 32),
         "card_key": _hex(d, "card_key", 16),
-        "k0": _hex(d, "k0", 32, required=False),
         "wifi_password": d.get("wifi_password", ""),
     }
     if not isinstance(out["wifi_password"], str):
@@ -143,12 +140,13 @@ def save_json(path, obj):
 
 
 def secrets_json(secrets):
-    """secrets.json content for ``secrets`` (bytes as hex; k0 left out when None)."""
-    out = {"kc": _tohex(secrets["kc"]), "card_key": _tohex(secrets["card_key"])}
-    out["wifi_password"] = secrets["wifi_password"]
-    if secrets.get("k0") is not None:
-        out["k0"] = _tohex(secrets["k0"])
-    return out
+    """secrets.json content for ``secrets`` (bytes as hex). There is no K0 in it: provisioning
+    puts K0 into the raw log partition only."""
+    return {
+        "kc": _tohex(secrets["kc"]),
+        "card_key": _tohex(secrets["card_key"]),
+        "wifi_password": secrets["wifi_password"],
+    }
 
 
 def _tohex(b):

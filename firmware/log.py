@@ -8,6 +8,7 @@
     seq = log.append(wire.TAP, wire.CARD_ENROLLED, token4, uptime_ms)  # durable: now beep
     log.maintain()                     # after feedback: pre-erase, reclaim, 80 % warning
     body = log.batch(health24)         # seals, signs; POST it, then log.ack(reply_acked)
+    for body in log.batches(health24): ...  # the whole backlog, nothing acknowledged
 
 Blocks 0-1 of the partition hold the epoch key (``firmware.logkeys``), the rest is a ring of
 sectors of 452 slots (``firmware.logring``). ``append`` is one program of 9 bytes (two at a
@@ -204,6 +205,12 @@ class Log:
         """Seal, then a signed batch of whole blocks from the first unacknowledged one."""
         self.seal()
         return logsync.batch(self, health24, max_slots)
+
+    def batches(self, health24, max_slots=wire.MAX_BATCH_SLOTS):
+        """Seal; yield each signed batch from the floor to the head, as ``batch`` would after
+        the previous one was acked, acking nothing (``tools pull``). Use each before the next."""
+        self.seal()
+        return logsync.batches(self, health24, max_slots)
 
     def ack(self, acked_seq):
         """The collector holds every slot below ``acked_seq``; lower values are ignored. The

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Functions of ``firmware.log.Log`` that run off the tap path (they allocate): the streamed
 seal MAC (``wire.seal_mac`` of slots read a chunk at a time, so a 4,096-slot block needs no
-36 KB buffer), ``batch``, ``status_request`` and ``ack``.
+36 KB buffer), ``batch``, ``batches``, ``status_request`` and ``ack``.
 """
 
 import hashlib
@@ -46,7 +46,29 @@ def status_request(log, health24):
 
 def batch(log, health24, max_slots):
     """Whole sealed blocks from the first unacknowledged one (the caller sealed)."""
-    first = log._floor
+    return batch_at(log, health24, max_slots, log._floor, log._floor_epoch, log._floor_mac)
+
+
+def batches(log, health24, max_slots):
+    """Every batch from the floor to the head, each starting where the one before ended, as
+    if each had been acknowledged; the log's floor and watermark stay as they are."""
+    first, epoch, mac = log._floor, log._floor_epoch, bytearray(log._floor_mac)
+    while first < log.next_seq:
+        body = batch_at(log, health24, max_slots, first, epoch, mac)
+        count = (body[12] << 8) | body[13]
+        if count == 0:
+            return
+        yield body
+        body = None  # the next batch may reuse its memory
+        epoch, after = walk(log, first, first + count, epoch, mac)
+        if after is None:
+            return
+        first = after
+
+
+def batch_at(log, health24, max_slots, first, floor_epoch, floor_mac):
+    """Whole sealed blocks from ``first`` (the start of a block whose chain state is
+    ``floor_epoch``, ``floor_mac``)."""
     avail = log.next_seq - first
     if avail <= 0:
         return status_request(log, health24)
@@ -72,8 +94,7 @@ def batch(log, health24, max_slots):
     body = memoryview(slots)[: end * wire.SLOT]
     # Signed with the only key the terminal has: the current one (docs/log.md, "Batches").
     return wire.encode_batch(
-        log.terminal_id, first, log._floor_epoch, log._floor_mac, health24, body,
-        log.keys.key,
+        log.terminal_id, first, floor_epoch, floor_mac, health24, body, log.keys.key,
     )  # fmt: skip
 
 

@@ -52,6 +52,7 @@ class Sync:
         self.failures = 0
         self.rejected = 0
         self.last_ok = None  # ticks of the last successful exchange
+        self.last_error = None  # what made the last failed round fail
         self.server_versions = (0, 0)
 
     async def step(self):
@@ -71,7 +72,8 @@ class Sync:
         self.rounds += 1
         try:
             result = await self._exchange()
-        except (OSError, wire.WireError, ValueError):
+        except (OSError, wire.WireError, ValueError) as e:
+            self.last_error = e
             self.failures += 1
             self.delay_ms = self._retry
             self._retry = min(self._retry * 2, _RETRY_MAX_MS)

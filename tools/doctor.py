@@ -136,9 +136,9 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         )
     )
     faults = st.get("faults") or []
-    text = "; ".join(f"{_ago(r['now'] - f[0])} lalu: {f[1]}" for f in faults[-5:]) or (
-        "tidak ada / none" if st else UNKNOWN
-    )
+    text = "; ".join(
+        f"{_ago(r['now'] - f[0]) if f[0] is not None else '?'} lalu: {f[1]}" for f in faults[-5:]
+    ) or ("tidak ada / none" if st else UNKNOWN)
     out.append(("gangguan / faults", text, None if not st else not faults))
     out.append(
         (

@@ -7,8 +7,11 @@ progsize=32, lookahead=32 on 4096-byte blocks), littlefs on-disk version 2.0 so 
 reader mounts it. Default size 64 blocks = 256 KiB: the partition left next to the 1.75 MiB raw
 ``hlog`` partition. Without ``--from`` the tree is this checkout's firmware (compiled, as deploy
 sends it) plus ``/data``; with ``--bundle`` also that terminal's ``config.json`` and
-``secrets.json`` (then the image holds secrets: it is written with mode 0600). Flash it with
-``esptool.py write_flash <vfs offset> vfs.bin`` (the offset is in the partition table).
+``secrets.json`` (then the image holds secrets: it is written with mode 0600), and next to it
+``<out>.hlog``, the raw ``hlog`` partition (1.75 MiB, erased) with K0 installed as the log's key:
+K0 never goes into the littlefs image, whose stale blocks would keep it (docs/log.md). Flash
+them with ``esptool.py write_flash <vfs offset> vfs.bin <hlog offset> vfs.bin.hlog`` (the
+offsets are in the partition table).
 """
 
 from __future__ import annotations
@@ -104,6 +107,29 @@ def do_image(state: Any, args: Any) -> int:
     with os.fdopen(fd, "wb") as f:
         f.write(image)
     note = " (rahasia / secret, 0600)" if secret else ""
+    if args.bundle and not args.tree:
+        hlog = out.with_name(out.name + ".hlog")
+        hlog_image(hlog, bundle)
+        note += f"; log {hlog} (K0, 0600)"
     ui.console.print(f"[green]image[/] {out}: {len(files)} berkas / files, {size} B in "
                      f"{args.blocks} x {BLOCK_SIZE} B, littlefs v2.0{note}")  # fmt: skip
     return 0
+
+
+def hlog_image(path: pathlib.Path, bundle: dict[str, Any], blocks: int = 448) -> None:
+    """The raw ``hlog`` partition, erased, with K0 as its log's key (``Log.install_key``)."""
+    import tempfile
+
+    from firmware.log import Log
+    from tools.devsim.flash import BLOCK_SIZE as FLASH_BLOCK
+    from tools.devsim.flash import FileFlash
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(b"\xff" * (blocks * FLASH_BLOCK))
+    flash = FileFlash(path, blocks)
+    try:
+        with tempfile.TemporaryDirectory() as state:
+            Log(flash, state, bundle["terminal_id"]).install_key(bytes.fromhex(bundle["k0"]))
+    finally:
+        flash.close()

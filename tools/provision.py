@@ -3,11 +3,13 @@
 """``python -m tools provision --bundle t7.json --wifi-ssid RUSUN --wifi-password-file pw``
 
 1. Reads the bundle (``python -m sync terminals add --bundle FILE``; format ``hadir-provision-1``)
-   and builds ``/config.json`` and ``/secrets.json`` (docs/contracts §3; ``kc`` derived from K0).
+   and builds ``/config.json`` and ``/secrets.json`` (``kc`` derived from K0; no K0 in it).
 2. Refuses a device that already holds an identity (config, secrets or log state) unless
    ``--force``, which first wipes that identity and erases the raw log.
 3. Installs the firmware as ``deploy`` does (compiled with mpy-cross, staged, hash-checked).
-4. Writes config and secrets to ``*.new`` and renames them into place (secrets first).
+4. Installs K0 into the raw ``hlog`` log partition (``tools/device/logkey.py``): K0 never touches
+   littlefs, whose stale copy-on-write blocks would keep it. Then writes config and secrets to
+   ``*.new`` and renames them into place (secrets first).
 5. Sets the device clock from the laptop and runs the self-test (PN532, clock, storage, files).
 """
 
@@ -90,10 +92,9 @@ def make_config(
 
 
 def make_secrets(bundle: dict[str, Any], wifi_password: str) -> dict[str, str]:
-    k0 = bytes.fromhex(bundle["k0"])
-    kc = wire.config_key(k0).hex()
+    """secrets.json: Kc, the card key, the Wi-Fi password. Never K0 (it goes into the log)."""
+    kc = wire.config_key(bytes.fromhex(bundle["k0"])).hex()
     return {
-        "k0": k0.hex(),
         "kc": kc,
         "card_key": bundle["card_key"].lower(),
         "wifi_password": wifi_password,
@@ -173,11 +174,18 @@ def do_provision(state: State, args: Any) -> int:
         )
     config = make_config(bundle, args.wifi_ssid or "", args.reader, args.language)
     secrets = make_secrets(bundle, password)
-    if has_identity(ident):
+    if has_identity(ident) or args.force:  # --force: also a log key left by a cut provision
         erased = state.call("wipe", "main")
         ui.console.print(f"[yellow]identitas lama dihapus / old identity wiped ({erased} blocks)")
     summary = deploy.install(state, files)
     state.call("fsops", "makedirs", paths=["/data"])
+    key = state.call("logkey", "install", terminal_id=bundle["terminal_id"], k0=bundle["k0"])
+    if not key.get("ok"):
+        raise HadirError(
+            "kunci log tidak terpasang",
+            "log key not installed",
+            f"{key.get('error')}; --force menghapus log / wipes the log (pull first)",
+        )
     docs = {
         name: json.dumps(doc).encode() for name, doc in (("secrets", secrets), ("config", config))
     }

@@ -47,7 +47,17 @@ def config(**changes):
 
 
 def secrets(k0=K0, card_key=CARD_KEY):
-    return {"k0": k0, "kc": wire.config_key(k0), "card_key": card_key, "wifi_password": "pw"}
+    """What secrets.json holds (decoded): no K0, which provisioning puts into the log only."""
+    return {"kc": wire.config_key(k0), "card_key": card_key, "wifi_password": "pw"}
+
+
+def install_key(flash, state_dir, k0=K0, tid=TID):
+    """What ``tools provision`` does (tools/device/logkey.py): K0 into the raw log, once."""
+    from firmware.log import Log
+
+    log = Log(flash, state_dir, tid)
+    if not log.has_key():
+        log.install_key(k0)
 
 
 class Hw:
@@ -83,6 +93,7 @@ class Rig:
         self.hw = hw
         self.cfg = cfg or config()
         self.secrets = secrets(k0, card_key)
+        install_key(hw.flash, hw.state_dir, k0, self.cfg["terminal_id"])
         self.terminal = Terminal(hw, self.cfg, dict(self.secrets))
 
     def restart(self):

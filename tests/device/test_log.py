@@ -54,6 +54,39 @@ def test_status_request_when_all_is_acked():
     assert b.request_mac_ok(wire.epoch_key(K0, log.epoch))
 
 
+def test_batches_walk_the_whole_backlog_without_acknowledging_anything():
+    flash = NorFlash(blocks=8)
+    log = Log(flash, fresh_dir(), TID, block_slots=100)
+    log.install_key(K0)
+    log.boot(1)
+    taps(log, 350)  # maintain() seals every 100 slots: four blocks and an open one
+    coll = Collector(TID, K0)
+    drain(log, coll, max_slots=101)  # the collector holds the first blocks
+    taps(log, 420, start=350)
+    before = (log.acked, log.backlog, log._floor, log._floor_epoch, bytes(log._floor_mac))
+    h = wire.pack_health({"backlog_slots": log.backlog})
+    got = [bytes(b) for b in log.batches(h, 101)]  # seals the open block first
+    after = (log.acked, log.backlog, log._floor, log._floor_epoch, bytes(log._floor_mac))
+    assert after[0] == before[0] and after[2:] == before[2:]  # nothing acknowledged
+    assert after[1] == before[1] + 1  # only the SEAL of the open block was added
+    assert len(got) >= 5  # more blocks waited than one batch holds
+    firsts = [wire.decode_batch(b).first_seq for b in got]
+    assert firsts[0] == log._floor  # from the first unacknowledged block ...
+    last = wire.decode_batch(got[-1])
+    assert last.first_seq + last.count == log.next_seq  # ... to the head, each where the one
+    for a, b in zip(got, got[1:]):  # before ended
+        da, db = wire.decode_batch(a), wire.decode_batch(b)
+        assert da.first_seq + da.count == db.first_seq
+    assert got[0] == bytes(log.batch(h, 101))  # the first is what a sync sends next
+    for body in got:  # and every one verifies at a collector, chained, in order
+        acked = coll.receive(body)
+    assert acked == log.next_seq and coll.bad_blocks == []
+    again = [bytes(b) for b in log.batches(h, 101)]
+    assert again == got  # the log's state did not move: the same batches again
+    log.ack(acked)
+    assert [bytes(b) for b in log.batches(h, 101)] == []  # all acknowledged: nothing to pull
+
+
 def test_reboot_never_reuses_a_sequence_number():
     log, flash, path = new_log()
     taps(log, 600)  # more than one sector

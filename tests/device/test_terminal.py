@@ -174,6 +174,47 @@ async def test_collector_errors_keep_the_log_and_back_off():
     assert len(rig.net.kinds(wire.TAP)) == 1 and rig.terminal.log.backlog == 0
 
 
+async def test_status_file_after_each_sync_round_holds_health_and_no_secret():
+    from binascii import hexlify
+
+    rig = Rig()
+    t = rig.terminal
+    path = rig.root + "/data/status.json"
+    assert rig.tap(CARD) == ftaps.TAPPED
+    assert await _sync(rig) == fsync.OK
+    with open(path) as f:
+        text = f.read()
+    st = json.loads(text)
+    assert st["last_sync"] == rig.net.time == t.clock.wall()  # the collector set the clock
+    assert st["last_sync_result"] == "ok" and st["sync_failures"] == 0
+    assert st["wifi_rssi"] == -60 and st["clock_quality"] == wire.CLOCK_COLLECTOR
+    assert st["reader_recoveries"] == 0 and st["read_errors"] == 0
+    assert st["taps_today"] == 1 and st["backlog_slots"] == 0 and st["faults"] == []
+    assert st["boot_counter"] == t.boot_counter == 1
+    secret = rig.secrets
+    for needle in (hexlify(secret["kc"]).decode(), hexlify(secret["card_key"]).decode(),
+                   '"pw"', "04A1B2C3", "04a1b2c3", str(rig.token("04A1B2C3"))):  # fmt: skip
+        assert needle not in text, needle  # no secret, no card number, no card token
+    try:
+        import os
+
+        names = os.listdir(rig.root + "/data")
+    except OSError:
+        names = []
+    assert "status.json.tmp" not in names  # written to a temporary file, then renamed
+    rig.net.fail_next = 1
+    rig.hw.clock.advance(1000)
+    assert await t.sync_step() == fsync.FAILED
+    with open(path) as f:
+        st = json.loads(f.read())
+    assert st["last_sync_result"] == "failed" and st["sync_failures"] == 1
+    assert st["last_sync"] == rig.net.time  # the last answered exchange stays
+    assert len(st["faults"]) == 1 and st["faults"][0][1].startswith("SYNC_FAILED")
+    assert t.status.writes == 3  # connecting, ok, failed
+    assert await t.sync_step() == fsync.OK and t.status.writes == 4
+    assert await t.sync_step() == fsync.OK and t.status.writes == 4  # same, within a minute
+
+
 async def test_reader_locked_up_then_recovered():
     rig = Rig(spec={"lockup_at": 6})  # init takes 2 commands, then a few polls
     t = rig.terminal
@@ -224,13 +265,30 @@ def test_rtc_time_at_boot_is_an_anchor():
     assert t.clock.quality == wire.CLOCK_RTC and t.clock.wall() == 820454400
 
 
-def test_first_boot_moves_k0_into_the_log_and_rewrites_secrets():
-    rig = Rig()
-    path = rig.root + "/secrets.json"
-    with open(path) as f:
-        written = json.load(f)
-    assert "k0" not in written and written["kc"] == cfg.secrets_json(secrets())["kc"]
-    assert rig.terminal.log.has_key()
+def test_a_log_without_its_key_does_not_start_and_secrets_hold_no_k0():
+    from termkit import tmpdir
+
+    from firmware import start
+    from firmware.app import Terminal
+    from tools.sim.norflash import NorFlash
+
+    rig = Rig()  # the log got K0 as provisioning gives it: it boots on secrets without k0
+    assert rig.terminal.log.has_key() and "k0" not in rig.secrets
+    assert "k0" not in cfg.secrets_json(rig.secrets)
+    assert "k0" not in cfg.validate_secrets(dict(cfg.secrets_json(rig.secrets), k0="00" * 32))
+    rig.hw.flash = NorFlash(blocks=32)  # a terminal whose log was never given its key
+    rig.hw.state_dir = tmpdir()
+    with raises(cfg.ConfigError) as e:
+        Terminal(rig.hw, rig.cfg, dict(rig.secrets))
+    assert str(e.value).startswith("hlog: log tanpa kunci"), str(e.value)
+    root = tmpdir()
+    with open(root + "/config.json", "w") as f:
+        json.dump(rig.cfg, f)
+    with open(root + "/secrets.json", "w") as f:
+        json.dump(cfg.secrets_json(secrets()), f)
+    entered = []
+    assert start.boot_terminal(root, lambda c, s: rig.hw, lambda m, led: entered.append(m)) is None
+    assert entered[0].startswith("start: ConfigError('hlog: log tanpa kunci"), entered
 
 
 def test_invalid_config_is_refused_with_a_message():

@@ -21,7 +21,7 @@ import sys
 
 from fileflash import FileFlash
 from paperco import PaperCollector
-from termkit import CARD_KEY, K0, TID, config, tmpdir
+from termkit import CARD_KEY, K0, TID, config, install_key, tmpdir
 from test_terminal_alloc import Line
 
 import pn532
@@ -61,7 +61,8 @@ async def test_ten_thousand_taps_and_twenty_syncs_need_under_64k():
     hw.state_dir = root + "/data"
     os.mkdir(hw.state_dir)
     hw.flash = FileFlash(root + "/hlog.bin", 64)
-    secrets = {"k0": K0, "kc": kc, "card_key": CARD_KEY, "wifi_password": ""}
+    install_key(hw.flash, hw.state_dir, K0, TID)  # as provisioning does
+    secrets = {"kc": kc, "card_key": CARD_KEY, "wifi_password": ""}
     cfg = config(debounce_s=0)
     await asleep_ms(0)
     gc.collect()

@@ -26,6 +26,7 @@ import httpx
 import pn532
 from firmware import app as fw_app
 from firmware import config as fw_config
+from firmware import log as fw_log
 from firmware import taps as fw_taps
 from firmware import wire
 from tools.fleetsim.hw import (
@@ -97,6 +98,12 @@ class SimTerminal:
         os.makedirs(self.state_dir, exist_ok=True)
         with open(os.path.join(self.root, "config.json"), "w", encoding="utf-8") as f:
             json.dump(config, f)
+        # K0 goes into the raw log only, as tools/device/logkey.py puts it there; never a file.
+        secrets = dict(secrets)
+        k0 = bytes.fromhex(secrets.pop("k0"))
+        log = fw_log.Log(self.flash, self.state_dir, terminal_id)
+        if not log.has_key():
+            log.install_key(k0)
         with open(os.path.join(self.root, "secrets.json"), "w", encoding="utf-8") as f:
             json.dump(secrets, f)
         self.chip = PN532(Field())

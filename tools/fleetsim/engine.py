@@ -128,7 +128,8 @@ class Simulation:
             for term in w.pop.terminals:
                 door = int(term.door.rsplit("-", 1)[1])
                 bundle = self.collector.bundles[term.terminal_id]
-                # What `tools provision` writes: K0, and Kc = HMAC(K0, "hadir-config").
+                # What `tools provision` gives: K0 (SimTerminal puts it into the log only)
+                # and Kc = HMAC(K0, "hadir-config").
                 kc = wire.config_key(bytes.fromhex(bundle["k0"])).hex()
                 secrets = {"k0": bundle["k0"], "kc": kc,
                            "card_key": bundle["card_key"], "wifi_password": "sim"}  # fmt: skip

@@ -60,6 +60,43 @@ class Device:
         }
 
 
+class _Tee:
+    """A device file open for writing whose every written byte is also kept in a journal."""
+
+    def __init__(self, f: Any, journal: list[bytes]) -> None:
+        self._f, self._journal = f, journal
+
+    def write(self, data: Any) -> int:
+        self._journal.append(data.encode() if isinstance(data, str) else bytes(data))
+        return self._f.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._f, name)
+
+    def __enter__(self) -> _Tee:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._f.close()
+
+
+@pytest.fixture
+def write_history(monkeypatch):
+    """Every byte any device code wrote to the double's file system, in order (littlefs is
+    copy-on-write: a stale block can keep what a file once held, so all of it counts)."""
+    from tools.devsim import runtime
+
+    journal: list[bytes] = []
+    real = runtime.Runtime._open
+
+    def _open(self, path, mode="r", *args, **kwargs):
+        f = real(self, path, mode, *args, **kwargs)
+        return _Tee(f, journal) if any(c in mode for c in "wax+") else f
+
+    monkeypatch.setattr(runtime.Runtime, "_open", _open)
+    return journal
+
+
 @pytest.fixture
 def device(tmp_path):
     dev = Device(tmp_path, cards=["classic1k:04A1B2C3"])

@@ -63,6 +63,53 @@ def test_doctor_reads_the_application_status_file(terminal, device):
         assert needle in r.output, needle
 
 
+def test_doctor_shows_the_status_file_the_terminal_application_wrote(
+    terminal, device, monkeypatch
+):
+    """The other side of firmware/status.py: a real Terminal (simulated PN532 that locks up
+    once, paper collector) writes /data/status.json after its sync rounds; from that file, on
+    the device double, doctor shows last sync, Wi-Fi RSSI, reader recoveries and faults."""
+    import pathlib
+    import time as host_time
+
+    monkeypatch.syspath_prepend(str(pathlib.Path(__file__).parents[2] / "device"))
+    from termkit import Rig
+
+    from firmware import sync as fsync
+    from firmware import taps as ftaps
+
+    port, _ = terminal
+    before = cli(port, "doctor")
+    assert before.output.count("tidak diketahui / unknown") >= 2  # nothing written yet
+    rig = Rig(spec={"lockup_at": 6})  # its own folder: its log state is not the double's
+    t = rig.terminal
+    rig.net.time = int(host_time.time()) - wire.HOST_EPOCH_OFFSET - 180  # synced 3 min ago
+    for _ in range(300):  # the chip locks up, the fault ladder brings it back
+        r = t.reader_step()
+        if t.taps.health.recoveries and r == ftaps.IDLE:
+            break
+        host_time.sleep(0.01)
+    assert t.taps.health.recoveries >= 1
+    import asyncio
+
+    async def rounds():
+        assert await t.sync_step() == fsync.CONNECTING
+        return await t.sync_step()
+
+    assert asyncio.run(rounds()) == fsync.OK
+    written = pathlib.Path(rig.root, "data", "status.json").read_bytes()
+    (device.root / "data" / "status.json").write_bytes(written)  # as if on this terminal
+    st = json.loads(written)
+    assert st["reader_recoveries"] == t.taps.health.recoveries and st["wifi_rssi"] == -60
+    r = cli(port, "doctor")
+    assert r.exit_code == 0, r.output
+    recoveries = "recoveries %d" % st["reader_recoveries"]
+    for needle in ("RSSI -60 dBm", recoveries, "3 min lalu / ago, ok", "READER_FAULT recovered",
+                   "collector"):  # fmt: skip
+        assert needle in r.output, (needle, r.output)
+    assert r.output.count("tidak diketahui / unknown") < before.output.count("unknown")
+
+
 def test_pull_then_upload_stores_every_record_once(terminal, collector_server, tmp_path):
     port, bundle = terminal
     out = tmp_path / "t.hadir"

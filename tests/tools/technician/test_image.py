@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: MIT
 import json
 import os
+import tempfile
 
+from firmware import wire
+from firmware.log import Log
 from tests.tools.technician.conftest import K0, cli, write_bundle
 from tools import image
+from tools.sim.norflash import NorFlash
 
 
 def test_image_of_a_provisioned_device_tree_mounts_and_matches_exactly(device, tmp_path):
@@ -40,7 +44,15 @@ def test_image_from_a_bundle_holds_firmware_config_and_secrets(tmp_path):
     assert r.exit_code == 0, r.output
     files, dirs = image.read_image(out.read_bytes(), 64)
     assert json.loads(files["/config.json"])["wifi_ssid"] == "RUSUN"
-    assert json.loads(files["/secrets.json"])["k0"] == K0
+    secrets = json.loads(files["/secrets.json"])
+    assert "k0" not in secrets and secrets["kc"] == wire.config_key(bytes.fromhex(K0)).hex()
+    for form in (bytes.fromhex(K0), K0.encode(), K0.upper().encode()):
+        assert form not in out.read_bytes()  # K0 is in no block of the littlefs image
+    hlog = tmp_path / "t7.bin.hlog"
+    assert os.stat(hlog).st_mode & 0o077 == 0 and hlog.stat().st_size == 448 * 4096
+    with tempfile.TemporaryDirectory() as state:
+        log = Log(NorFlash(image=bytearray(hlog.read_bytes())), state, 7)
+        assert log.has_key() and bytes(log.keys.key) == wire.epoch_key(bytes.fromhex(K0), 0)
     assert files["/lib/pn532/chip.mpy"][:1] == b"M" and "/boot.py" in files
     assert dirs.count("/data") == 1
 

@@ -1,9 +1,10 @@
 # provision against the device double, through the real mpremote transport.
 # SPDX-License-Identifier: MIT
+import base64
 import json
 
 from firmware import wire
-from tests.tools.technician.conftest import CARD_KEY, K0, cli, write_bundle
+from tests.tools.technician.conftest import CARD_KEY, K0, cli, run_terminal, write_bundle
 
 
 def test_provision_writes_identity_firmware_and_passes_self_test(device, tmp_path):
@@ -27,7 +28,7 @@ def test_provision_writes_identity_firmware_and_passes_self_test(device, tmp_pat
     assert config["terminal_id"] == 7 and config["rusun"] == "Marunda"
     assert config["wifi_ssid"] == "RUSUN-MARUNDA"
     secrets = json.loads(files["/secrets.json"])
-    assert secrets["k0"] == K0 and secrets["card_key"] == CARD_KEY
+    assert "k0" not in secrets and secrets["card_key"] == CARD_KEY
     assert secrets["kc"] == wire.config_key(bytes.fromhex(K0)).hex()
     assert secrets["wifi_password"] == "rahasia"
     assert "/boot.py" in files and "/lib/pn532/chip.mpy" in files
@@ -39,13 +40,55 @@ def test_provision_writes_identity_firmware_and_passes_self_test(device, tmp_pat
     assert "rahasia" not in r.output and K0 not in r.output  # no secrets on screen
 
 
+def test_k0_goes_into_the_raw_log_and_never_touches_the_file_system(
+    device, tmp_path, write_history, collector_server
+):
+    from firmware.log import Log
+    from firmware.logstate import StateDir
+    from sync import service_admin
+    from tools.devsim.flash import FileFlash
+
+    bundle = service_admin.add_terminal(
+        collector_server.collector, "Marunda", 1, None, collector_server.url
+    )
+    service_admin.write_bundle(bundle, str(tmp_path / "t.json"))
+    port = device.plug()
+    r = cli(port, "provision", "--bundle", str(tmp_path / "t.json"))
+    assert r.exit_code == 0, r.output + r.stderr
+    k0 = bytes.fromhex(bundle["k0"])
+    forms = [k0, k0.hex().encode(), k0.hex().upper().encode(), base64.b64encode(k0)]
+    assert write_history, "the journal saw the provisioning writes"
+    history = b"".join(write_history)
+    for form in forms:  # not in any file now, nor in anything ever written to a file
+        assert form not in history
+        for path, data in device.files().items():
+            assert form not in data, path
+    device.unplug()
+    flash = FileFlash(device.flash)
+    log = Log(flash, StateDir(str(device.root / "data")), bundle["terminal_id"])
+    assert log.has_key() and log.epoch == 0
+    assert bytes(log.keys.key) == wire.epoch_key(k0, 0)  # K(0), in the raw key sectors
+    # and a batch it signs verifies at the real collector, like a network batch
+    log.boot(1, 0)
+    log.append(wire.TAP, wire.CARD_ENROLLED, 0x01020304, 1000)
+    body = log.batch(wire.pack_health({}), 64)
+    flash.close()
+    import httpx
+
+    reply = httpx.post(collector_server.url + "/v1/batches", content=body, timeout=10)
+    assert reply.status_code == 200 and len(reply.content) == wire.REPLY_LEN, reply.text
+    status, acked = wire.decode_reply(
+        wire.config_key(k0), body[len(body) - wire.REQUEST_MAC_LEN :], reply.content
+    )[:2]
+    assert status == wire.REPLY_OK and acked == 3  # BOOT, TAP, SEAL
+
+
 def test_provision_refuses_an_existing_identity_unless_forced(device, tmp_path):
     port = device.plug()
     assert (
         cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "a.json"))).exit_code == 0
     )
-    (device.root / "data").mkdir(exist_ok=True)
-    (device.root / "data" / "log.state").write_bytes(b"x" * 30)
+    run_terminal(device, taps=5)  # terminal 7 logged records: log state in /data, slots in hlog
     before = device.files()
     other = write_bundle(tmp_path / "b.json", terminal_id=8)
     r = cli(port, "provision", "--bundle", str(other))
@@ -59,7 +102,9 @@ def test_provision_refuses_an_existing_identity_unless_forced(device, tmp_path):
     assert json.loads(files["/config.json"])["terminal_id"] == 8
     assert "/data/log.state" not in files  # the old identity's log state is gone
     with open(device.flash, "rb") as f:
-        assert set(f.read(4096 * 4)) == {0xFF}  # and its raw log erased
+        raw = f.read()
+    assert set(raw[2 * 4096 :]) == {0xFF}  # its raw log erased: no slot of terminal 7 is left
+    assert set(raw[:4096]) != {0xFF}  # and the key sectors hold terminal 8's K(0) only
 
 
 def test_provision_dry_run_writes_nothing(device, tmp_path):
