@@ -6,7 +6,7 @@
         [--export DIR]
 
 For each seed: generates the world (docs/fleet.md), stores every generated tap once (the ideal
-record stream, no faults), runs ``tools.fleet.review.review_queue`` and scores it with
+record stream, no faults), runs ``sync.review.review_queue`` and scores it with
 ``tools.fleet.scoring.score``. Prints one table per seed and writes all figures as JSON.
 ``--export DIR`` also writes the first seed's residents.csv (registered at day 0, collector import
 format), terminals.json, truth.json and queue.json.
@@ -16,8 +16,8 @@ import argparse
 import json
 import os
 
+from sync.review import Params, review_queue
 from tools.fleet.population import terminals_dicts, write_residents_csv
-from tools.fleet.review import Params, review_queue
 from tools.fleet.scoring import score
 from tools.fleet.world import build, records
 

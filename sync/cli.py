@@ -1,8 +1,9 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config, residents import, users add|list|token, report presence|absent|other-rusun|unknown|health,
-export <report> FILE. Errors print one line ``hadir: …`` on stderr and exit non-zero."""
+config, residents import, users add|list|token, report presence|review (alias absent)|other-rusun|
+unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr and exit
+non-zero."""
 
 from __future__ import annotations
 
@@ -233,11 +234,14 @@ def users_token(name: str) -> None:
 
 _REPORTS = {
     "presence": lambda c, a: service_reports.presence(c, a["start"], a["days"] or 7, a["rusun"]),
-    "absent": lambda c, a: service_reports.absent(c, a["days"] or 14, a["as_of"], a["rusun"]),
+    "review": lambda c, a: service_reports.review_report(
+        c, a["days"] or 14, a["as_of"], a["rusun"]
+    ),
     "other-rusun": lambda c, a: service_reports.other_rusun(c, a["start"], a["days"] or 30),
     "unknown": lambda c, a: service_reports.unknown_cards(c, a["start"], a["days"] or 30),
     "health": lambda c, a: service_reports.health(c),
 }
+_REPORTS["absent"] = _REPORTS["review"]  # the review list's first name
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -260,8 +264,8 @@ def _run_report(name: str, start: str | None, days: int | None, as_of: str | Non
 def _report_command(name: str):
     def command(
         start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-        days: Annotated[int | None, typer.Option(help="days (absent: N days not seen)")] = None,
-        as_of: Annotated[str | None, typer.Option(help="absent: judge on this day")] = None,
+        days: Annotated[int | None, typer.Option(help="days (review/absent: the period)")] = None,
+        as_of: Annotated[str | None, typer.Option(help="review: its last day")] = None,
         rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
     ) -> None:
         _table(_run_report(name, start, days, as_of, rusun), name)
@@ -276,11 +280,13 @@ for _name in _REPORTS:
 
 @app.command()
 def export(
-    report: Annotated[str, typer.Argument(help="presence|absent|other-rusun|unknown|health")],
+    report: Annotated[
+        str, typer.Argument(help="presence|review|absent|other-rusun|unknown|health")
+    ],
     path: Annotated[str, typer.Argument(help="CSV file to write ('-' for stdout)")],
     start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
     days: Annotated[int | None, typer.Option(help="days")] = None,
-    as_of: Annotated[str | None, typer.Option(help="absent: judge on this day")] = None,
+    as_of: Annotated[str | None, typer.Option(help="review: its last day")] = None,
     rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
 ) -> None:
     """Write a report as CSV (no names, no card UIDs)."""

@@ -316,8 +316,11 @@ def report_presence(
     return _rows(rows, format, "presence")
 
 
-@admin_router.get("/reports/absent", summary="Units and residents not seen for >= N days")
-def report_absent(
+@admin_router.get(
+    "/reports/review", summary="The review queue (possible subletting), with reasons"
+)
+@admin_router.get("/reports/absent", summary="The review queue (first name of /reports/review)")
+def report_review(
     request: Request,
     user: Auth,
     days: Annotated[int, Query(ge=1, le=3660)] = 14,
@@ -326,9 +329,9 @@ def report_absent(
     format: Fmt = "json",
 ) -> Any:
     rows = _admin_call(
-        service_reports.absent, collector(request), days, as_of, _rusun_scope(user, rusun)
+        service_reports.review_report, collector(request), days, as_of, _rusun_scope(user, rusun)
     )
-    return _rows(rows, format, "absent")
+    return _rows(rows, format, "review")
 
 
 @admin_router.get("/reports/other-rusun", summary="Cards used at another rusun")

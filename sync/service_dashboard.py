@@ -3,14 +3,16 @@
 """Plain data for the web layer (``sync/web``); every function opens its own transaction.
 
 Each takes the ``Collector`` (``app.state.collector``). ``scope`` is the list of rusun ids a
-user may see (None = all, for an admin). The review queue is the reference detector
-``tools.fleet.review`` run over the stored records: registered cards are named by their card id,
-unknown cards by ``<rusun id>:<token hex>`` (the terminal never sends a UID, so an unregistered
-card is known only by its token at that rusun).
+user may see (None = all, for an admin). The review queue is the collector's one review queue
+(``service_reports.review_items``: ``sync.review`` over the stored records, the same rows as
+``report review``/``absent`` and ``/api/reports/absent``) plus the review marks: registered cards
+are keyed by their card id, unknown cards by ``<rusun id>:<token hex>`` (the terminal never sends
+a UID, so an unregistered card is known only by its token at that rusun).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 import weakref
@@ -20,9 +22,8 @@ from firmware import wire
 from sync import service_reports
 from sync import store as registry
 from sync import store_dashboard as store
+from sync.review import REASONS, Params
 from sync.service import Collector
-from tools.fleet.review import Params
-from tools.fleet.review import review_queue as detect
 
 DAY = store.DAY_S
 OFFSET = store.LOCAL_OFFSET_S
@@ -33,7 +34,6 @@ READER_ALARM_RECOVERIES = 10
 REVIEW_DAYS = 14
 _FLAGGED = wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_MAGIC_SUSPECT
 ALARMS = ("silent", "no_peak", "storage", "clock", "reader")
-REASONS = ("not_seen", "one_card_household", "same_minute", "other_rusun", "clone", "unknown_card")
 
 
 class NotFound(Exception):
@@ -55,11 +55,6 @@ def local_day(t: int) -> int:
 
 def day_start(d: int) -> int:
     return d * DAY - OFFSET
-
-
-def setup(c: Collector) -> None:
-    with c.db.write() as tx:
-        store.create(tx)
 
 
 def get_user(c: Collector, name: str) -> UserRow | None:
@@ -178,67 +173,24 @@ def rusun_heatmap(c: Collector, name: str, now: int, days: int = 28) -> dict:
 # --- review queue -------------------------------------------------------------------------------
 
 
-def _card_key(rusun_id: int, token: int, card: int | None) -> str:
-    return str(card) if card is not None else f"{rusun_id}:{token:08X}"
-
-
 def _detect(c: Collector, today: int, days: int) -> list[dict]:
-    """The detector's items over the ``days`` local days up to ``today`` (all rusun, no marks)."""
-    first = today - days + 1
-    start = day_start(first)
+    """The collector's review queue (``service_reports.review_items``, all rusun, no marks) over
+    the ``days`` local days up to ``today``, with the page's names: ``kind`` (unit|card),
+    ``subject`` (a unit's name), ``card_label`` and ``resident_name`` (cards)."""
+    as_of = dt.date(1970, 1, 1) + dt.timedelta(days=today)
+    rows, _params = service_reports.review_items(c, as_of, days)
     with c.db.read() as tx:
-        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
-        reg = store.registry(tx, None)
-        rows = store.taps(tx, start, day_start(today + 1), None)
-    registry = []
-    card_info: dict[str, tuple] = {}
-    unit_info: dict[str, tuple] = {}
-    for res_id, res_name, unit, rid, rname, reg_at, card, _st in reg:
-        unit_key = f"{rid}/{unit}"
-        unit_info.setdefault(unit_key, (rname, unit, res_id, rid))
-        if card is None:
-            continue
-        key = str(card)
-        card_info[key] = (rname, unit, res_id, res_name, rid)
-        registry.append(
-            {
-                "resident_id": res_id,
-                "unit": unit_key,
-                "rusun": rname,
-                "card_uid": key,
-                "registered_day": (int(reg_at) - start) // DAY,
-            }
-        )
-    records = [
-        {
-            "time": int(t),
-            "rusun": names[int(rid)],
-            "terminal": int(term),
-            "card": _card_key(int(rid), int(tok), card),
-            "flags": int(fl),
-        }
-        for t, rid, term, _k, fl, tok, card in rows
-    ]
+        names = {str(r[0]): str(r[1]) for r in store.registry(tx, None)}
     items = []
-    for it in detect(records, registry, start, days, Params.for_period(days)):
-        if "unit" in it:
-            rname, unit, res_id, rid = unit_info[it["unit"]]
-            item = {"kind": "unit", "key": it["unit"], "subject": unit, "resident_id": res_id}
+    for row in rows:
+        item = dict(row, kind=row["subject"])
+        if row["subject"] == "unit":
+            item["subject"] = row["id"]
         else:
-            key = it["card"]
-            if key in card_info:
-                rname, unit, res_id, res_name, rid = card_info[key]
-                item = {"kind": "card", "key": key, "card_label": f"K-{key}", "unit": unit,
-                        "resident_id": res_id, "resident_name": res_name}  # fmt: skip
-            else:
-                rid_text, tok = key.split(":")
-                rid = int(rid_text)
-                rname = names[rid]
-                item = {"kind": "card", "key": key, "card_label": f"token {tok}",
-                        "resident_id": None}  # fmt: skip
-        item["rusun_id"] = rid
-        item["rusun"] = rname
-        item["reasons"] = it["reasons"]
+            del item["subject"]
+            item["card_label"] = row["id"]
+            if row["resident_id"] is not None:
+                item["resident_name"] = names.get(row["resident_id"], "")
         items.append(item)
     return items
 

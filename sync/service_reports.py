@@ -5,7 +5,7 @@
 Jakarta, UTC+7). No report carries a card UID or a resident's name (exports travel).
 
     presence(c, start=date(2026, 11, 1), days=7, rusun="Marunda")
-    absent(c, days=14, as_of=date(2026, 11, 30))        # the subletting review list
+    review_report(c, days=14, as_of=date(2026, 11, 30))  # the subletting review list (= absent)
     other_rusun(c, start, days); unknown_cards(c, start, days); health(c)
 """
 
@@ -16,7 +16,8 @@ import datetime as dt
 import io
 from typing import Any
 
-from sync import store, store_reports
+from sync import review, store, store_reports
+from sync.review import Params
 from sync.service import Collector
 
 DAY = 86400
@@ -87,94 +88,136 @@ def presence(
     ]
 
 
-def absent(
-    c: Collector,
-    days: int = 14,
-    as_of: dt.date | None = None,
-    rusun: str | None = None,
-    utc_offset_min: int = JAKARTA_MIN,
-) -> list[dict[str, Any]]:
-    """Units and residents with no tap at their own rusun for >= ``days`` days, with reasons."""
+def _card_key(rusun_id: int, token: int, card: int | None) -> str:
+    return str(card) if card is not None else f"{rusun_id}:{token:08X}"
+
+
+def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str, Any]], Params]:
+    """The review queue (``sync.review``) over the ``days`` Jakarta days ending with ``as_of``,
+    every rusun, and the thresholds used: one row per flagged subject (``review_report`` gives
+    the fields); units first, then cards, each by rusun and key."""
     if not 1 <= days <= 3660:
         raise ReportError("jumlah hari harus 1-3660 / days must be 1-3660")
-    as_of = as_of or today(c, utc_offset_min)
-    until = day_start(as_of, utc_offset_min) + DAY  # end of the as_of day
-    cutoff = until - days * DAY
+    until = day_start(as_of) + DAY  # end of the as_of day
+    start = until - days * DAY
     with c.db.read() as tx:
-        rid = _rusun_id(tx, rusun)
-        last = {(r, tok): w for r, tok, w in store_reports.last_tap_by_token(tx, until)}
-        elsewhere: dict[str, int] = {}
-        for row in store_reports.other_rusun(tx, 0, 0, until):
-            elsewhere[row[0]] = max(elsewhere.get(row[0], 0), row[6])
-        reg = store_reports.registry(tx, rid)
-    residents: dict[str, dict[str, Any]] = {}
-    for resident_id, unit, rname, r_id, registered, token, status in reg:
-        entry = residents.setdefault(
-            resident_id,
-            {"resident_id": resident_id, "unit": unit, "rusun": rname, "registered": registered,
-             "last_seen": None, "cards": 0},
-        )  # fmt: skip
-        if token is not None and status == "active":
-            entry["cards"] += 1
-            seen = last.get((r_id, token))
-            if seen is not None and (entry["last_seen"] is None or seen > entry["last_seen"]):
-                entry["last_seen"] = seen
-    out: list[dict[str, Any]] = []
-    units: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for entry in residents.values():
-        units.setdefault((entry["rusun"], entry["unit"]), []).append(entry)
-        away = elsewhere.get(entry["resident_id"], 0) > (entry["last_seen"] or 0)
-        reason = _absence_reason(entry, cutoff, until, utc_offset_min, away)
-        if reason:
-            out.append(
-                {"subject": "resident", "id": entry["resident_id"], "rusun": entry["rusun"],
-                 "unit": entry["unit"],
-                 "last_seen": local_date(entry["last_seen"], utc_offset_min),
-                 "days_absent": _days(entry, until), "reason": reason}
-            )  # fmt: skip
-    for (rname, unit), members in sorted(units.items()):
-        seen = [m["last_seen"] for m in members if m["last_seen"] is not None]
-        registered = min(m["registered"] for m in members)
-        merged = {"last_seen": max(seen) if seen else None, "registered": registered,
-                  "cards": sum(m["cards"] for m in members)}  # fmt: skip
-        any_elsewhere = any(
-            elsewhere.get(m["resident_id"], 0) > (merged["last_seen"] or 0) for m in members
+        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
+        reg = store_reports.registry_cards(tx, None)
+        rows = store_reports.card_records(tx, start, until, None)
+        last_tap = store_reports.last_card_taps(tx, until)
+    registry: list[dict[str, Any]] = []
+    cards: dict[str, tuple[str, int, str]] = {}  # card key -> (unit, rusun id, resident id)
+    units: dict[str, dict[str, Any]] = {}  # "<rusun id>/<unit>" -> the unit's details
+    for res_id, _name, unit, rid, _rname, reg_at, card, _status in reg:
+        key = f"{rid}/{unit}"
+        u = units.setdefault(
+            key,
+            {
+                "unit": unit,
+                "rusun_id": int(rid),
+                "resident_id": res_id,
+                "registered": int(reg_at),
+                "cards": [],
+            },
         )
-        reason = _absence_reason(merged, cutoff, until, utc_offset_min, any_elsewhere)
-        if reason:
-            out.append(
-                {"subject": "unit", "id": unit, "rusun": rname, "unit": unit,
-                 "last_seen": local_date(merged["last_seen"], utc_offset_min),
-                 "days_absent": _days(merged, until),
-                 "reason": f"{reason}; {len(members)} penghuni/residents"}
-            )  # fmt: skip
-    out.sort(key=lambda e: (e["subject"] != "unit", e["rusun"], e["id"]))
-    return out
+        u["registered"] = min(u["registered"], int(reg_at))
+        if card is None:
+            continue
+        u["cards"].append(int(card))
+        cards[str(card)] = (unit, int(rid), res_id)
+        registry.append(
+            {
+                "resident_id": res_id,
+                "unit": key,
+                "rusun": names[int(rid)],
+                "card_uid": str(card),
+                "registered_day": (int(reg_at) - start) // DAY,
+            }
+        )
+    records = [
+        {
+            "time": int(t),
+            "rusun": names[int(rid)],
+            "terminal": int(term),
+            "card": _card_key(int(rid), int(tok), card),
+            "flags": int(fl),
+        }
+        for t, rid, term, _kind, fl, tok, card in rows
+    ]
+    params = Params.for_period(days)
+    out: list[dict[str, Any]] = []
+    for it in review.review_queue(records, registry, start, days, params):
+        row: dict[str, Any]
+        if "unit" in it:
+            key = it["unit"]
+            u = units[key]
+            seen = max((last_tap[k] for k in u["cards"] if k in last_tap), default=None)
+            since = seen if seen is not None else u["registered"]
+            row = {
+                "subject": "unit",
+                "key": key,
+                "id": u["unit"],
+                "rusun_id": u["rusun_id"],
+                "unit": u["unit"],
+                "resident_id": u["resident_id"],
+                "last_seen": local_date(seen),
+                "days_absent": max(0, (until - since) // DAY),
+            }
+        elif it["card"] in cards:
+            key = it["card"]
+            unit, rid, res_id = cards[key]
+            row = {
+                "subject": "card",
+                "key": key,
+                "id": f"K-{key}",
+                "rusun_id": rid,
+                "unit": unit,
+                "resident_id": res_id,
+                "last_seen": local_date(last_tap.get(int(key))),
+                "days_absent": None,
+            }
+        else:
+            key = it["card"]
+            rid_text, tok = key.split(":")
+            row = {
+                "subject": "card",
+                "key": key,
+                "id": f"token {tok}",
+                "rusun_id": int(rid_text),
+                "unit": None,
+                "resident_id": None,
+                "last_seen": None,
+                "days_absent": None,
+            }
+        row["rusun"] = names[row["rusun_id"]]
+        row["reasons"] = list(it["reasons"])
+        row["reason"] = review.explain(row["reasons"], params)
+        out.append(row)
+    out.sort(key=lambda r: (r["subject"] != "unit", r["rusun"], r["key"]))
+    return out, params
 
 
-def _days(entry: dict[str, Any], until: int) -> int:
-    since = entry["last_seen"] if entry["last_seen"] is not None else entry["registered"]
-    return max(0, (until - since) // DAY)
+def review_report(
+    c: Collector, days: int = 14, as_of: dt.date | None = None, rusun: str | None = None
+) -> list[dict[str, Any]]:
+    """The subletting review list: the product's one review queue (``sync.review``, the one
+    the dashboard shows) over the ``days`` days up to ``as_of`` (default today), optionally of
+    one rusun. Each row: ``subject`` (unit|card), ``key`` (the subject key of the dashboard's
+    review marks), ``id`` (unit name, ``K-<card id>``, or ``token <hex>`` for an unregistered
+    card), ``rusun``, ``rusun_id``, ``unit``, ``resident_id``, ``reasons`` (codes), ``reason``
+    (the reasons explained, Bahasa Indonesia / English), ``last_seen`` (the last tap of the
+    unit's or card's cards, at any rusun), ``days_absent`` (units: days since then, or since
+    registration). No names, no UIDs."""
+    as_of = as_of or today(c)
+    if rusun is not None:
+        with c.db.read() as tx:
+            _rusun_id(tx, rusun)
+    rows, _params = review_items(c, as_of, days)
+    return [r for r in rows if rusun is None or r["rusun"] == rusun]
 
 
-def _absence_reason(
-    entry: dict[str, Any], cutoff: int, until: int, off_min: int, elsewhere: bool
-) -> str | None:
-    if entry["registered"] > cutoff:
-        return None  # registered too recently to judge
-    if entry["cards"] == 0:
-        return "tidak ada kartu aktif / no active card"
-    tail = ""
-    if elsewhere:  # seen at another rusun after the last tap at home
-        tail = "; kartu dipakai di rusun lain / card used at another rusun since"
-    if entry["last_seen"] is None:
-        since = local_date(entry["registered"], off_min)
-        return f"tidak pernah terlihat sejak terdaftar {since} / never seen since enrolment{tail}"
-    if entry["last_seen"] <= cutoff:
-        n = (until - entry["last_seen"]) // DAY
-        when = local_date(entry["last_seen"], off_min)
-        return f"terakhir terlihat {when}, {n} hari lalu / last seen {n} days ago{tail}"
-    return None
+# The CLI's and API's names of the review list: `review`, and `absent` (its first name).
+absent = review_report
 
 
 def other_rusun(
@@ -254,7 +297,8 @@ def gaps(c: Collector, terminal_id: int | None = None) -> list[dict]:
 
 COLUMNS = {
     "presence": ["date", "rusun", "residents", "units", "taps"],
-    "absent": ["subject", "id", "rusun", "unit", "last_seen", "days_absent", "reason"],
+    "review": ["subject", "id", "rusun", "unit", "resident_id", "reasons", "last_seen",
+               "days_absent", "reason", "key"],
     "other-rusun": ["resident_id", "home_rusun", "seen_at", "taps", "days", "first", "last"],
     "unknown": ["rusun", "token", "taps", "days", "first", "last"],
     "health": [
@@ -264,6 +308,7 @@ COLUMNS = {
         "undated_records", "clock_jumps",
     ],
 }  # fmt: skip
+COLUMNS["absent"] = COLUMNS["review"]
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
@@ -271,7 +316,8 @@ def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
     out = io.StringIO()
     fields = columns or (list(rows[0]) if rows else [])
     if fields:
-        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        for row in rows:  # a list (the review's reason codes) is one cell, comma-separated
+            writer.writerow({k: ",".join(v) if isinstance(v, list) else v for k, v in row.items()})
     return out.getvalue()

@@ -1,7 +1,8 @@
-# store_dashboard: the SQL behind the dashboard's pages, and its review-mark audit table.
+# store_dashboard: the SQL behind the dashboard's pages and its review marks.
 # SPDX-License-Identifier: MIT
-"""Read queries over the collector's tables (``sync/store_schema.py``) plus one table of its own,
-``review_marks``, an append-only audit trail (a mark is never updated or deleted).
+"""Read queries over the collector's tables (``sync/store_schema.py``), and the review marks
+(``review_marks``, an append-only audit trail: a mark is never updated or deleted). The registry
+and card-record queries the review queue also needs live in ``sync/store_reports.py``.
 
 All functions take an open ``Tx``; the service owns the transaction. Times are Unix seconds; a
 "local day" is ``(t + 7 h) // 1 day`` (Asia/Jakarta is UTC+7, no daylight saving), the same
@@ -10,47 +11,17 @@ integer on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from typing import Any
-
 from firmware import wire
+from sync import store_reports
 from sync.store_db import Row, Tx
 
 LOCAL_OFFSET_S = 7 * 3600
 DAY_S = 86400
 _CARD_KINDS = (wire.TAP, wire.DENIED)
 
-_TABLES = """
-CREATE TABLE IF NOT EXISTS review_marks (
-    id {serial},
-    subject_kind TEXT NOT NULL,
-    subject_key TEXT NOT NULL,
-    reasons TEXT NOT NULL,
-    note TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    created_at BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS review_marks_subject ON review_marks (subject_kind, subject_key)
-"""
-_DIALECT = {
-    "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT"},
-    "postgres": {"serial": "BIGSERIAL PRIMARY KEY"},
-}
-
-
-def create(tx: Tx) -> None:
-    """Create the dashboard's own table (idempotent)."""
-    for stmt in _TABLES.format(**_DIALECT[tx.kind]).split(";"):
-        if stmt.strip():
-            tx.run(stmt.strip())
-
-
-def _in(ids: list[int] | None, column: str) -> tuple[str, list[Any]]:
-    """``AND column IN (?, …)`` for a rusun filter; nothing when ``ids`` is None (all rusun)."""
-    if ids is None:
-        return "", []
-    if not ids:
-        return " AND 1 = 0", []
-    return f" AND {column} IN ({', '.join('?' for _ in ids)})", list(ids)
+_in = store_reports.rusun_filter
+registry = store_reports.registry_cards
+taps = store_reports.card_records
 
 
 # --- registry -----------------------------------------------------------------------------------
@@ -64,19 +35,6 @@ def rusun_all(tx: Tx) -> list[Row]:
 def registered_per_rusun(tx: Tx) -> dict[int, int]:
     rows = tx.all("SELECT rusun_id, COUNT(*) FROM residents GROUP BY rusun_id")
     return {int(r[0]): int(r[1]) for r in rows}
-
-
-def registry(tx: Tx, rusun_ids: list[int] | None) -> list[Row]:
-    """(resident_id, name, unit, rusun_id, rusun, registered_at, card_id, card_status) per card
-    (a resident without a card appears once with card_id None)."""
-    where, params = _in(rusun_ids, "r.rusun_id")
-    return tx.all(
-        "SELECT r.resident_id, r.name, u.name, r.rusun_id, ru.name, r.registered_at, c.id, "
-        "c.status FROM residents r JOIN units u ON u.id = r.unit_id "
-        "JOIN rusun ru ON ru.id = r.rusun_id LEFT JOIN cards c ON c.resident_id = r.resident_id "
-        "WHERE 1 = 1" + where + " ORDER BY ru.name, u.name, r.resident_id",
-        params,
-    )
 
 
 def resident(tx: Tx, resident_id: str) -> Row | None:
@@ -105,21 +63,6 @@ def resident_cards(tx: Tx, resident_id: str) -> list[Row]:
 
 
 # --- taps ---------------------------------------------------------------------------------------
-
-_TAPS = (
-    "SELECT rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, rec.payload, "
-    "(SELECT MIN(ct.card_id) FROM card_tokens ct WHERE ct.rusun_id = t.rusun_id "
-    "AND ct.token = rec.payload) AS card_id "
-    "FROM records rec JOIN terminals t ON t.id = rec.terminal_id "
-    "WHERE rec.kind IN (?, ?) AND rec.wall_time >= ? AND rec.wall_time < ?"
-)
-
-
-def taps(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[Row]:
-    """(wall_time, rusun_id, terminal_id, kind, flags, token, card_id or None) for every dated
-    card record (TAP or DENIED) in [t0, t1) at the given rusun's doors, by time."""
-    where, params = _in(rusun_ids, "t.rusun_id")
-    return tx.all(_TAPS + where + " ORDER BY rec.wall_time", [*_CARD_KINDS, t0, t1, *params])
 
 
 def card_taps(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:

@@ -7,7 +7,9 @@ Local days: ``(wall_time + utc_offset_s) / 86400`` (integer division on both dia
 
 from __future__ import annotations
 
-from sync.store_db import Tx
+from typing import Any
+
+from sync.store_db import Row, Tx
 
 _TAP = 1
 _DENIED = 8
@@ -30,29 +32,57 @@ def presence(tx: Tx, offset_s: int, lo: int, hi: int, rusun_id: int | None) -> l
     return tx.all(sql + " GROUP BY r.name, d ORDER BY r.name, d", params)
 
 
-def last_tap_by_token(tx: Tx, until: int) -> list[tuple]:
-    """(rusun_id, token, last wall_time) of taps up to ``until``."""
+def rusun_filter(ids: list[int] | None, column: str) -> tuple[str, list[Any]]:
+    """``AND column IN (?, …)`` for a rusun filter; nothing when ``ids`` is None (all rusun)."""
+    if ids is None:
+        return "", []
+    if not ids:
+        return " AND 1 = 0", []
+    return f" AND {column} IN ({', '.join('?' for _ in ids)})", list(ids)
+
+
+def registry_cards(tx: Tx, rusun_ids: list[int] | None) -> list[Row]:
+    """(resident_id, name, unit, rusun_id, rusun, registered_at, card_id, card_status) per card
+    (a resident without a card appears once with card_id None)."""
+    where, params = rusun_filter(rusun_ids, "r.rusun_id")
     return tx.all(
-        "SELECT t.rusun_id, rec.payload, MAX(rec.wall_time) FROM records rec"
+        "SELECT r.resident_id, r.name, u.name, r.rusun_id, ru.name, r.registered_at, c.id, "
+        "c.status FROM residents r JOIN units u ON u.id = r.unit_id "
+        "JOIN rusun ru ON ru.id = r.rusun_id LEFT JOIN cards c ON c.resident_id = r.resident_id "
+        "WHERE 1 = 1" + where + " ORDER BY ru.name, u.name, r.resident_id",
+        params,
+    )
+
+
+_CARD_RECORDS = (
+    "SELECT rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, rec.payload, "
+    "(SELECT MIN(ct.card_id) FROM card_tokens ct WHERE ct.rusun_id = t.rusun_id "
+    "AND ct.token = rec.payload) AS card_id "
+    "FROM records rec JOIN terminals t ON t.id = rec.terminal_id "
+    "WHERE rec.kind IN (?, ?) AND rec.wall_time >= ? AND rec.wall_time < ?"
+)
+
+
+def card_records(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[Row]:
+    """(wall_time, rusun_id, terminal_id, kind, flags, token, card_id or None) for every dated
+    card record (TAP or DENIED) in [t0, t1) at the given rusun's doors, by time."""
+    where, params = rusun_filter(rusun_ids, "t.rusun_id")
+    return tx.all(
+        _CARD_RECORDS + where + " ORDER BY rec.wall_time", [_TAP, _DENIED, t0, t1, *params]
+    )
+
+
+def last_card_taps(tx: Tx, until: int) -> dict[int, int]:
+    """{card_id: wall_time of its last TAP or DENIED record before ``until``, at any rusun}."""
+    rows = tx.all(
+        "SELECT ct.card_id, MAX(rec.wall_time) FROM records rec"
         " JOIN terminals t ON t.id = rec.terminal_id"
-        " WHERE rec.kind = ? AND rec.wall_time IS NOT NULL AND rec.wall_time <= ?"
-        " GROUP BY t.rusun_id, rec.payload",
-        (_TAP, until),
+        " JOIN card_tokens ct ON ct.rusun_id = t.rusun_id AND ct.token = rec.payload"
+        " WHERE rec.kind IN (?, ?) AND rec.wall_time IS NOT NULL AND rec.wall_time < ?"
+        " GROUP BY ct.card_id",
+        (_TAP, _DENIED, until),
     )
-
-
-def registry(tx: Tx, rusun_id: int | None) -> list[tuple]:
-    """(resident_id, unit name, rusun name, rusun_id, registered_at, token, card status)."""
-    sql = (
-        "SELECT p.resident_id, u.name, r.name, r.id, p.registered_at, c.token, c.status"
-        " FROM residents p JOIN units u ON u.id = p.unit_id JOIN rusun r ON r.id = p.rusun_id"
-        " LEFT JOIN cards c ON c.resident_id = p.resident_id"
-    )
-    params: tuple = ()
-    if rusun_id is not None:
-        sql += " WHERE p.rusun_id = ?"
-        params = (rusun_id,)
-    return tx.all(sql + " ORDER BY p.resident_id", params)
+    return {int(r[0]): int(r[1]) for r in rows}
 
 
 def other_rusun(tx: Tx, offset_s: int, lo: int, hi: int) -> list[tuple]:

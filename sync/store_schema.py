@@ -149,7 +149,17 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash {blob} PRIMARY KEY,
     user_name TEXT NOT NULL REFERENCES users(name),
     created_at BIGINT NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS review_marks (  -- append-only audit trail: never updated or deleted
+    id {serial},
+    subject_kind TEXT NOT NULL,
+    subject_key TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    note TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS review_marks_subject ON review_marks (subject_kind, subject_key)
 """
 
 _DIALECT = {

@@ -10,6 +10,8 @@ daylight saving), so a fixed offset is exact and needs no tz database.
 
 import datetime as dt
 
+from sync import review
+
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
 JAKARTA = dt.timezone(dt.timedelta(hours=7), "WIB")
@@ -143,21 +145,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.empty": ("Tidak ada yang perlu ditinjau.", "Nothing to review."),
     "review.saved": ("Tinjauan disimpan.", "Review saved."),
     "review.period": ("Periode: {start} – {end}", "Period: {start} – {end}"),
-    "reason.not_seen": ("tidak terlihat {n} hari", "not seen for {n} days"),
-    "reason.one_card_household": (
-        "hanya satu kartu keluarga yang dipakai",
-        "only one card of the household used",
-    ),
-    "reason.same_minute": (
-        "tap pada menit yang sama setiap hari",
-        "taps at the same minute daily",
-    ),
-    "reason.other_rusun": ("kartu dipakai di rusun lain", "card used at another rusun"),
-    "reason.clone": ("petunjuk kartu kloning", "clone hints"),
-    "reason.unknown_card": (
-        "kartu tak terdaftar dipakai berulang",
-        "unregistered card used often",
-    ),
     "subject.unit": ("Unit", "Unit"),
     "subject.card": ("Kartu", "Card"),
     "subject.unknown": ("kartu tak dikenal", "unknown card"),
@@ -212,6 +199,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.minutes_ago": ("{n} menit lalu", "{n} min ago"),
     "common.days_ago": ("{n} hari lalu", "{n} days ago"),
 }
+# The review reasons' texts are the collector's (sync/review.py), shared with its CSV report.
+MESSAGES.update({"reason." + r: text for r, text in review.TEXT.items()})
 
 
 def t(lang: str, key: str, **args: object) -> str:

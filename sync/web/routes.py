@@ -380,7 +380,6 @@ def mount(app: FastAPI) -> Web:
     master key (HMAC-SHA256 under a purpose label: the cookie key reveals nothing of it)."""
     collector: Collector = app.state.collector
     secret = hmac.new(app.state.settings.master_key, b"hadir-dashboard-session", "sha256")
-    svc.setup(collector)
     web = Web(collector, secret.digest())
     routes: list[tuple[str, Handler, list[str], bool]] = [
         ("/login", login_form, ["GET"], False),

@@ -40,11 +40,13 @@ def test_cli_registers_imports_and_reports(tmp_path):
     r = _run(tmp_path, "export", "absent", str(out), "--as-of", "2099-01-01")
     assert r.returncode == 0, r.stderr
     lines = out.read_text().splitlines()
-    assert lines[0] == "subject,id,rusun,unit,last_seen,days_absent,reason"
-    assert [line.split(",")[:2] for line in lines[1:]] == [
-        ["unit", "MRD-A101"],
-        ["resident", "R1"],
+    assert lines[0] == (
+        "subject,id,rusun,unit,resident_id,reasons,last_seen,days_absent,reason,key"
+    )
+    assert [line.split(",")[:6] for line in lines[1:]] == [
+        ["unit", "MRD-A101", "Marunda", "MRD-A101", "R1", "not_seen"],
     ]
+    assert "not seen for 14 days" in lines[1]
     r = _run(tmp_path, "report", "health")
     assert r.returncode == 0 and "Marunda" in r.stdout
 

@@ -59,17 +59,32 @@ def test_presence_per_rusun_and_day(collector, client, clock):
     ]
 
 
-def test_absent_lists_units_and_residents_with_reasons(collector, client, clock):
+def test_review_list_explains_each_entry(collector, client, clock):
     _world(collector, client, clock)
-    rows = service_reports.absent(collector, days=14)
+    rows = service_reports.review_report(collector, days=14)
+    assert service_reports.absent(collector, days=14) == rows  # the first name of the list
     got = {(r["subject"], r["id"]): r for r in rows}
-    assert set(got) == {("unit", "MRD-A102"), ("unit", "CKG-A1"), ("resident", "R2"),
-                        ("resident", "R3")}  # fmt: skip
-    assert got[("resident", "R2")]["last_seen"] == "2026-11-02"
-    assert "20 days ago" in got[("resident", "R2")]["reason"]
-    assert "never seen" in got[("resident", "R3")]["reason"]
-    assert "another rusun" in got[("resident", "R3")]["reason"]
-    assert service_reports.absent(collector, days=30) == []  # registered < 30 days ago
+    # The one review queue (sync.review): household subjects are units, no tap of any member's
+    # card during the last 14 days (R3's one tap, at another rusun, was 16 days ago).
+    assert set(got) == {("unit", "MRD-A102"), ("unit", "CKG-A1")}
+    a102, ckg = got[("unit", "MRD-A102")], got[("unit", "CKG-A1")]
+    assert a102["reasons"] == ["not_seen"] and a102["resident_id"] == "R2"
+    assert a102["last_seen"] == "2026-11-02" and a102["days_absent"] == 20
+    assert a102["reason"] == "tidak terlihat 14 hari / not seen for 14 days"
+    assert ckg["last_seen"] == "2026-11-06" and ckg["rusun"] == "Cakung"
+    assert a102["key"] == f"{a102['rusun_id']}/MRD-A102"
+    # 30 days: the stranger's card (days 5 and 6) is an unregistered card used on >= 2 days.
+    wide = service_reports.review_report(collector, days=30)
+    card = [r for r in wide if r["subject"] == "card"]
+    assert [(r["id"][:6], r["rusun"], r["reasons"]) for r in card] == [
+        ("token ", "Marunda", ["unknown_card"])
+    ]
+    assert "unregistered card used often" in card[0]["reason"]
+    assert card[0]["resident_id"] is None
+    # Registered 10 days before: not yet 14 days without a tap, nobody is listed.
+    early = service_reports.review_report(collector, days=14, as_of=DAY0 + dt.timedelta(days=10))
+    assert [r["subject"] for r in early] == ["card"]
+    assert service_reports.review_report(collector, days=14, rusun="Cakung") == [ckg]
 
 
 def test_cards_at_another_rusun_and_unknown_cards(collector, client, clock):
@@ -85,7 +100,7 @@ def test_cards_at_another_rusun_and_unknown_cards(collector, client, clock):
 def test_csv_export_has_no_names_or_uids(collector, client, clock):
     _world(collector, client, clock)
     for rows in (
-        service_reports.absent(collector),
+        service_reports.review_report(collector, days=30),
         service_reports.presence(collector, start=DAY0, days=30),
         service_reports.other_rusun(collector, start=DAY0, days=30),
     ):

@@ -4,7 +4,7 @@
 import pytest
 
 from firmware import wire
-from tools.fleet.review import Params, review_queue
+from sync.review import Params, review_queue
 from tools.fleet.scoring import score
 from tools.fleet.world import records
 

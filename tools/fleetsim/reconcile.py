@@ -18,7 +18,7 @@ in the collector exactly once, checked two ways:
   for any presented tap of its card left over, and is counted in ``undated``.
 
 ``detector_records(stored, tokens, rusun_of)`` turns stored records into the reference
-detector's input (``tools/fleet/review.py``).
+detector's input (``sync/review.py``).
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ terminal through the week with faults, drains, reads back what the collector sto
 all figures (``summary(figures)`` prints them). Used by ``python -m tools.fleetsim``,
 ``bench/fleet.py`` and the tests.
 
-Detection quality: the review queue is the reference detector ``tools/fleet/review.py`` run on
+Detection quality: the review queue is the reference detector ``sync/review.py`` run on
 the records *the collector stored* (named back by UID through the world's cards, since only
 the harness knows strangers' UIDs), scored with ``tools/fleet/scoring.py``. The collector's own
-``report absent`` (units with no tap for N days, with a reason text) is scored too, on its one
-reason (``not_seen``).
+review report (``report review``/``absent``: the same detector over its stored records, cards
+named by card id) is scored too, on its unit reason ``not_seen``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import time
 from dataclasses import asdict, dataclass
 
 from sync import service_admin, service_reports
+from sync.review import review_queue
 from tools.fleet.behaviour import JAKARTA
-from tools.fleet.review import Params, review_queue
 from tools.fleet.scoring import score
 from tools.fleet.world import build
 from tools.fleetsim import faults as fault_plan
@@ -119,12 +119,13 @@ def _figures(world, faults, col, result, stored, seals) -> dict:
         detector_records(stored, tokens, rusun_of), registry, world.start, world.days
     )
     detection = score(queue, world.truth)
-    # The collector's own report of units with no tap for N days (its `report absent`).
+    # The collector's own review report (its `report review`, alias `absent`): the same
+    # detector on the records as the collector names them (card ids, tokens of unknown cards),
+    # so only its unit claims compare with the world's truth; scored on `not_seen`.
     as_of = dt.datetime.fromtimestamp(world.start + (world.days - 1) * 86400, JAKARTA).date()
-    n = Params.for_period(world.days).not_seen_days
-    absent = service_reports.absent(col.admin, days=n, as_of=as_of)
+    absent = service_reports.review_report(col.admin, days=world.days, as_of=as_of)
     absent_queue = [{"unit": a["id"], "reasons": ["not_seen"]} for a in absent
-                    if a["subject"] == "unit"]  # fmt: skip
+                    if a["subject"] == "unit" and "not_seen" in a["reasons"]]  # fmt: skip
     absent_truth = {"cases": [
         {"case": c["case"], "expect": [e for e in c["expect"] if e["reason"] == "not_seen"]}
         for c in world.truth["cases"]]}  # fmt: skip

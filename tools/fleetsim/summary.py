@@ -133,7 +133,7 @@ def summary(fig: dict, queue_lines: int = 25) -> str:
                                   o["cases"]))  # fmt: skip
     a = fig["collector_absent"]
     add(
-        "  collector's own `report absent` on not_seen: precision %s, recall %s"
+        "  collector's own `report review` on not_seen: precision %s, recall %s"
         % (_f(a["precision"]), _f(a["recall"]))
     )
     add("")

@@ -1,11 +1,15 @@
-# review: reference detector turning stored presence records into a review queue with reasons.
+# review: the review queue (possible subletting): records + registry -> subjects with reasons.
 # SPDX-License-Identifier: MIT
-"""Pure functions from records and registry to a review queue; no I/O, plain data in and out.
+"""The one detector of the product: the collector's review report (``service_reports.review``:
+CLI ``report review``/``absent``, ``/api/reports/absent``, CSV) and the dashboard's review
+queue run it over the stored records; the fleet tools score it on their planted cases. Pure
+functions, no I/O, plain data in and out.
 
     queue = review_queue(records, registry, start, days, Params.for_period(days))
 
-``records``: dicts ``{"time": unix_s, "rusun": name, "terminal": id, "card": uid_hex,
-"flags": wire card flags}`` (the collector maps a token back to its card through its registry).
+``records``: dicts ``{"time": unix_s, "rusun": name, "terminal": id, "card": card id,
+"flags": wire card flags}``. A card id is any string naming one card: the fleet tools use the
+UID hex, the collector its card id (it maps a token back to its card through ``card_tokens``).
 ``registry``: dicts ``{"resident_id", "unit", "rusun", "card_uid", "registered_day"}``, the
 residents registered by the end of the period (``registered_day`` counts from ``start``, day 0 is
 the local day beginning at Unix time ``start``). The queue is a list of
@@ -27,7 +31,12 @@ Reasons (thresholds are fields of ``Params``):
 The thresholds reject what ordinary residents do: a repeated tap when the beep was not heard (a
 burst on one day), a guest's single visit to another rusun or a one-off visitor's card (one day),
 a punctual worker (same minute on two or three days of a week).
+
+``REASONS`` lists the reasons; ``TEXT[reason]`` is its explanation (Bahasa Indonesia, English)
+with ``{n}`` for the threshold ``threshold(reason, p)``; ``explain(reasons, p)`` joins them.
 """
+
+from __future__ import annotations
 
 from dataclasses import dataclass
 
@@ -47,7 +56,7 @@ class Params:
     unknown_days: int = 2
 
     @classmethod
-    def for_period(cls, days: int) -> "Params":
+    def for_period(cls, days: int) -> Params:
         """Thresholds scaled for a demo shorter than 14 days (7 days: 5, 3 and 5 days)."""
         if days >= 14:
             return cls()
@@ -56,6 +65,38 @@ class Params:
             burst_days=max(2, -(-3 * days // 7)),
             same_minute_days=max(3, -(-5 * days // 7)),
         )
+
+
+REASONS = ("not_seen", "one_card_household", "same_minute", "other_rusun", "clone", "unknown_card")
+UNIT_REASONS = ("not_seen", "one_card_household")
+TEXT: dict[str, tuple[str, str]] = {
+    "not_seen": ("tidak terlihat {n} hari", "not seen for {n} days"),
+    "one_card_household": (
+        "hanya satu kartu keluarga yang dipakai",
+        "only one card of the household used",
+    ),
+    "same_minute": ("tap pada menit yang sama setiap hari", "taps at the same minute daily"),
+    "other_rusun": ("kartu dipakai di rusun lain", "card used at another rusun"),
+    "clone": ("petunjuk kartu kloning", "clone hints"),
+    "unknown_card": ("kartu tak terdaftar dipakai berulang", "unregistered card used often"),
+}
+
+
+def threshold(reason: str, p: Params) -> int | None:
+    """The number of days behind a reason (None for ``clone``: one flagged record is enough)."""
+    return {
+        "not_seen": p.not_seen_days,
+        "one_card_household": p.burst_days,
+        "same_minute": p.same_minute_days,
+        "other_rusun": p.other_rusun_days,
+        "unknown_card": p.unknown_days,
+    }.get(reason)
+
+
+def explain(reasons: list[str], p: Params) -> str:
+    """``"<id>; <id> / <en>; <en>"``: the reasons of one queue item in both languages."""
+    parts = [[TEXT[r][lang].format(n=threshold(r, p)) for r in reasons] for lang in (0, 1)]
+    return f"{'; '.join(parts[0])} / {'; '.join(parts[1])}"
 
 
 def _day(t: int, start: int) -> int:
@@ -71,7 +112,9 @@ def _burst_days(times: list[int], start: int, burst_s: int) -> int:
     return len({_day(b, start) for a, b in zip(ts, ts[1:]) if b - a <= burst_s})
 
 
-def card_reasons(records: list[dict], registry: list[dict], start: int, p: Params) -> dict:
+def card_reasons(
+    records: list[dict], registry: list[dict], start: int, p: Params
+) -> dict[str, set[str]]:
     """{card_uid: set of reasons} for the card-level rules."""
     home = {r["card_uid"]: r["rusun"] for r in registry}
     minute_days: dict[str, dict[int, set[int]]] = {}
@@ -101,7 +144,9 @@ def card_reasons(records: list[dict], registry: list[dict], start: int, p: Param
     return out
 
 
-def unit_reasons(records: list[dict], registry: list[dict], start: int, days: int, p: Params):
+def unit_reasons(
+    records: list[dict], registry: list[dict], start: int, days: int, p: Params
+) -> dict[str, set[str]]:
     """{unit: set of reasons} for the household rules."""
     registered = {r["card_uid"] for r in registry}
     members: dict[str, list[dict]] = {}

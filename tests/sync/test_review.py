@@ -1,0 +1,114 @@
+# The one review queue: the admin API, the CLI and the dashboard give the same entries for one
+# database (SQLite and a real PostgreSQL); review marks live in the collector's schema.
+# SPDX-License-Identifier: MIT
+import csv
+import io
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sync import review, service_admin, service_reports, store_dashboard
+from sync import service_dashboard as svc
+from sync.app import create_app, open_collector
+from sync.settings import Settings
+from tests.sync.conftest import MASTER_KEY
+from tests.sync.web import seed
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ADMIN = ("kepala", "rahasia-kepala-1")
+AS_OF = service_reports.local_date(seed.NOW)
+
+
+@pytest.fixture
+def seeded(db_url):
+    """The dashboard's seed (one planted case per reason) on a fresh database, and an admin."""
+    clock = seed.Clock(seed.NOW)
+    app = create_app(Settings(db=db_url, master_key=MASTER_KEY, clock=clock))
+    planted = seed.seed(app.state.collector, clock)
+    service_admin.add_user(app.state.collector, *ADMIN, "admin", [])
+    yield app, db_url, planted
+    app.state.collector.db.close()
+
+
+def _cli(url, *args):
+    env = dict(os.environ, HADIR_DB=url, HADIR_MASTER_KEY=MASTER_KEY.hex())
+    r = subprocess.run(
+        [sys.executable, "-m", "sync", *args], capture_output=True, text=True, env=env,
+        cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def _entries(rows):
+    return [(r["subject"], r["key"], list(r["reasons"])) for r in rows]
+
+
+def test_api_cli_and_dashboard_list_the_same_queue(seeded):
+    app, url, _planted = seeded
+    c = app.state.collector
+    expected = service_reports.review_report(c, days=14, as_of=service_reports.today(c))
+    # Every reason of the detector is planted once, each entry explained in both languages.
+    assert sorted(r for row in expected for r in row["reasons"]) == sorted(review.REASONS)
+    for row in expected:
+        assert row["reason"] == review.explain(row["reasons"], review.Params.for_period(14))
+        assert " / " in row["reason"]
+    items, _params, _period = svc.review_queue(c, seed.NOW, None)
+    dashboard = sorted((it["kind"], it["key"], it["reasons"]) for it in items)
+    assert dashboard == sorted(_entries(expected))
+    with TestClient(app) as client:
+        for path in ("review", "absent"):
+            got = client.get(f"/api/reports/{path}", params={"as_of": AS_OF}, auth=ADMIN)
+            assert got.status_code == 200, got.text
+            assert got.json() == expected
+        csv_text = client.get(
+            "/api/reports/absent", params={"as_of": AS_OF, "format": "csv"}, auth=ADMIN
+        ).text
+    api_csv = list(csv.DictReader(io.StringIO(csv_text)))
+    assert [(r["subject"], r["key"], r["reasons"].split(",")) for r in api_csv] == _entries(
+        expected
+    )
+    assert [r["reason"] for r in api_csv] == [r["reason"] for r in expected]
+    for name in ("review", "absent"):  # the CLI's export is the API's CSV, byte for byte
+        assert _cli(url, "export", name, "-", "--as-of", AS_OF) == csv_text
+    table = _cli(url, "report", "review", "--as-of", AS_OF)
+    for row in expected:
+        assert row["key"] in table and row["id"] in table
+
+
+def test_dashboard_scope_is_the_reports_rusun_filter(seeded):
+    app, _url, _planted = seeded
+    c = app.state.collector
+    scope = svc.rusun_ids(c, ("Pulo Gebang",))
+    items, _params, _period = svc.review_queue(c, seed.NOW, scope)
+    rows = service_reports.review_report(c, as_of=service_reports.today(c), rusun="Pulo Gebang")
+    assert rows and sorted((it["kind"], it["key"], it["reasons"]) for it in items) == sorted(
+        _entries(rows)
+    )
+
+
+def test_review_marks_are_part_of_the_collectors_schema(settings):
+    c = open_collector(settings)  # the schema only: no dashboard mounted
+    try:
+        with c.db.write() as tx:
+            store_dashboard.mark_add(tx, "unit", "1/MRD-A101", "not_seen", "kosong", "kepala", 5)
+        with c.db.read() as tx:
+            assert [tuple(m)[1:] for m in store_dashboard.marks(tx)] == [
+                ("unit", "1/MRD-A101", "not_seen", "kosong", "kepala", 5)
+            ]
+    finally:
+        c.db.close()
+
+
+def test_the_collector_does_not_import_the_simulation_tools():
+    code = (
+        "import sys, sync.app, sync.cli, sync.review, sync.service_dashboard\n"
+        "bad = sorted(m for m in sys.modules if m == 'tools' or m.startswith('tools.'))\n"
+        "assert not bad, bad\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
