@@ -5,6 +5,8 @@ of the results below. The order on a card is fixed: the record is durable in the
 the resident gets the answer, and nothing on the way allocates after warm-up (buffers and the
 AES cipher are made here once; the token is a view of a preallocated buffer).
 
+A MIFARE Classic card (by SAK) about to be logged is probed for the Gen1a backdoor first
+(``nfc_card.Card.magic_gen1a``); a clone gets ``wire.CARD_MAGIC_SUSPECT`` on its record.
 A card that stays in the field fires once (rule 7: events only when the UID changes); the same
 card tapped again within ``debounce_s`` is logged once but always answered. A reader that stops
 answering (no ACK or no answer by the poll deadline, or a ``PN532Error``) climbs the recovery
@@ -29,12 +31,19 @@ FAULT = const(6)  # reader failure, ladder step taken
 HELD = const(7)  # the same card still in the field: no new event
 _RING = const(8)  # cards remembered for debouncing
 _FP_MAX = const(268)  # uid 10 + atqa 2 + sak 1 + ats 254
+# Gen1a probe (docs/terminal.md, "Clone probe"): the chip's wait for a card's answer,
+# RFConfiguration item 2 fRetryTimeout code 0x05 = 1.6 ms (UM0701-02 §7.3.1; default 0x0A =
+# 51.2 ms, paid twice by every genuine card: HLTA and the backdoor go unanswered). A Gen1a
+# answers the 7-bit 0x40 within ~0.1 ms (ISO/IEC 14443-3 FDT + 4 bits at 106 kbit/s).
+RETRY_TIMEOUT = const(0x05)
+_PROBE_HOST_MS = const(25)  # host wait per probe answer: bounds a chip that ignores the above
 
 
 class Taps:
     def __init__(self, terminal, card_key, poll_timeout_ms=150):
         self.t = terminal
         self.reader = terminal.hw.reader
+        self.reader.retry_timeout = RETRY_TIMEOUT  # sent by every reader.init()
         self.card = nfc_card.Card(self.reader)
         self.health = reader_health.ReaderHealth(self.reader)
         self._cipher = aes(card_key, 1)  # created once (docs/protocol.md, card token)
@@ -56,6 +65,9 @@ class Taps:
         self.taps = 0
         self.repeats = 0
         self.refused = 0
+        self.probes = 0
+        self.magic = 0
+        self._probe_open = False  # CIU framing still raw after a probe: restore after feedback
         self.fault_logged = False
 
     def step(self):
@@ -131,6 +143,17 @@ class Taps:
                 t.feedback.show(self._ring_msg[i])
                 self.repeats += 1
                 return REPEAT
+        if card.classic():
+            flags |= self._probe()
+        try:
+            return self._store(kind, flags, now)
+        finally:
+            if self._probe_open:  # after the feedback: the restore is off the answer's path
+                self._end_probe()
+
+    def _store(self, kind, flags, now):
+        t = self.t
+        tok = self._tok
         try:
             t.log.append(kind, flags, tok, t.uptime24())
         except LogFull:
@@ -152,6 +175,30 @@ class Taps:
         self.taps += 1
         t.appended()
         return DENIED if kind == wire.DENIED else TAPPED
+
+    def _probe(self):
+        """Gen1a probe of a MIFARE Classic card (by SAK) about to be logged: once per new
+        record, never for a held card or a repeat. The card is left halted; the next poll
+        selects it again and sees it held. CRC and framing are restored after the feedback
+        (``_end_probe``). A reader error here costs the flag, not the tap."""
+        self.probes += 1
+        try:
+            magic = self.card.magic_gen1a(_PROBE_HOST_MS, False, False)
+        except pn532.PN532Error:  # the probe restored what it could itself
+            self.read_errors += 1
+            return 0
+        self._probe_open = True
+        if magic:
+            self.magic += 1
+            return wire.CARD_MAGIC_SUSPECT
+        return 0
+
+    def _end_probe(self):
+        self._probe_open = False
+        try:
+            self.card.end_probe(False)
+        except pn532.PN532Error:  # the next poll meets the broken reader and climbs the ladder
+            self.read_errors += 1
 
     def _failed(self, now):
         self.read_errors += 1

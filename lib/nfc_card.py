@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: MIT
 """Card logic kept apart from the reader chip (STYLE rule 4); works with any reader object that
 has ``target`` (uid_len/uid_into/atqa_into/sak/ats_len/ats_into), ``in_data_exchange``,
-``in_communicate_thru``, ``write_registers``, ``read_passive_target`` and ``response``.
+``in_communicate_thru_status``/``response_len``/``response_byte``, ``write_registers``,
+``read_passive_target`` and ``response``.
 
 - ``identity16(into)``: the 16-byte token input ``uid_len | uid zero-padded to 10 | 5 zeros``
   (docs/protocol.md, card token); ``fingerprint_input(into) -> n``: ``uid | atqa | sak | ats``.
 - ``family()``: decided by SAK (and ATS), never by UID length (NXP AN10833, SAK table).
 - ``authenticate(block, key)`` + ``read_block(block, into)`` (MIFARE Classic), ``read_pages``.
 - Clone hints as the TAP record's card flags: ``FLAG_FP_MISMATCH``, ``FLAG_MAGIC``,
-  ``FLAG_RANDOM_UID``.
+  ``FLAG_RANDOM_UID``; ``magic_gen1a()`` probes the backdoor, ``classic()`` says whether the
+  card is of a family worth probing (MIFARE Classic by SAK).
 """
 
 from compat import const
@@ -44,6 +46,9 @@ _CIU_TX_MODE = const(0x6302)
 _CIU_RX_MODE = const(0x6303)
 _CIU_BIT_FRAMING = const(0x633D)
 _CRC_ON = const(0x80)
+# Flat (addr, value) pairs for write_registers, module constants: the probe builds no tuple.
+_RAW_7BIT = (_CIU_TX_MODE, 0x00, _CIU_RX_MODE, 0x00, _CIU_BIT_FRAMING, 0x07)
+_RESTORE = (_CIU_BIT_FRAMING, 0x00, _CIU_TX_MODE, _CRC_ON, _CIU_RX_MODE, _CRC_ON)
 
 
 class Card:
@@ -87,6 +92,11 @@ class Card:
         if sak & _SAK_ISO_DEP and self.reader.target.ats_len:
             return FAMILY_ISO_DEP
         return FAMILY_UNKNOWN
+
+    def classic(self):
+        """MIFARE Classic family (1K, 4K, Mini) by SAK: the cards a Gen1a copies."""
+        f = self.family()
+        return f == FAMILY_CLASSIC_1K or f == FAMILY_CLASSIC_4K or f == FAMILY_CLASSIC_MINI
 
     def random_uid(self):
         """ISO/IEC 14443-3: a single-size UID whose first byte is 0x08 is random per session."""
@@ -139,35 +149,44 @@ class Card:
 
     # --- clone hints ----------------------------------------------------------------------
 
-    def magic_gen1a(self):
-        """Probe the Gen1a backdoor: HALT, then 0x40 sent as 7 bits; a Gen1a clone answers the
-        4-bit 0x0A. CRC is switched off for the raw frames (UM0701-02 §7.3.9) and
-        restored after; the card is re-selected whatever the outcome."""
+    def magic_gen1a(self, timeout_ms=200, reselect=True, restore=True):
+        """Probe the Gen1a backdoor; True when the card answers it. No allocation (a tap-path
+        call; the reader's ``in_communicate_thru_status`` reports silence as a status).
+
+        1. HLTA ``50 00`` through InCommunicateThru (UM0701-02 §7.3.9) with CRC on, so the chip
+           appends CRC_A. No card answers HLTA: the chip reports status 0x01 after its
+           fRetryTimeout (RFConfiguration item 2, §7.3.1; 51.2 ms unless set shorter).
+        2. One WriteRegister: CRC off (CIU TxMode/RxMode) and 7 bits in the last byte
+           (CIU BitFraming), then ``40``: a Gen1a clone answers the 4-bit ``0A``; a genuine card
+           is halted and silent (another fRetryTimeout).
+        3. ``end_probe(reselect)``: one WriteRegister restores CRC and framing. With ``reselect``
+           the card is selected again (InListPassiveTarget); without, the caller's next poll
+           does it. ``restore=False`` leaves step 3 to the caller (the terminal does it after
+           its feedback) unless the probe failed: then it is done here before the error goes up.
+           ``timeout_ms`` bounds the host's wait for each answer (``_command``).
+        """
         r = self.reader
         c = self._cmd
-        found = False
+        found = done = False
         try:
-            r.write_registers((_CIU_TX_MODE, 0x00, _CIU_RX_MODE, 0x00))
             c[0] = _MF_HALT
             c[1] = 0x00
-            c[2] = 0x57  # CRC_A of 50 00, sent by hand with CRC off
-            c[3] = 0xCD
-            try:
-                r.in_communicate_thru(c, 4)
-            except PN532Error:  # HALT is never answered: the chip reports a timeout
-                pass
-            r.write_register(_CIU_BIT_FRAMING, 0x07)
+            r.in_communicate_thru_status(c, 2, timeout_ms)  # status 0x01 expected: no answer
+            r.write_registers(_RAW_7BIT)
             c[0] = 0x40
-            try:
-                found = r.in_communicate_thru(c, 1) >= 1 and r.response[0] == _GEN1A_ANSWER
-            except PN532Error:  # a genuine card stays silent
-                found = False
+            st = r.in_communicate_thru_status(c, 1, timeout_ms)
+            found = st == 0 and r.response_len >= 1 and r.response_byte(0) == _GEN1A_ANSWER
+            done = True
         finally:
-            r.write_registers(
-                (_CIU_BIT_FRAMING, 0x00, _CIU_TX_MODE, _CRC_ON, _CIU_RX_MODE, _CRC_ON)
-            )
-            r.read_passive_target()
+            if restore or not done:
+                self.end_probe(reselect)
         return found
+
+    def end_probe(self, reselect=True):
+        """CRC on and whole bytes again after ``magic_gen1a``; re-select the card if asked."""
+        self.reader.write_registers(_RESTORE)
+        if reselect:
+            self.reader.read_passive_target()
 
     def flags(self, fingerprint, enrolled=None, magic=False):
         """TAP card flags from the clone hints. ``fingerprint``/``enrolled`` are computed by the

@@ -33,6 +33,8 @@ _CMD_IN_DESELECT = const(0x44)  # §7.3.10
 _CMD_IN_LIST_PASSIVE_TARGET = const(0x4A)  # §7.3.5
 _CMD_IN_RELEASE = const(0x52)  # §7.3.11
 _CFG_RF_FIELD = const(0x01)  # RFConfiguration CfgItem (§7.3.1)
+_CFG_TIMINGS = const(0x02)  # various timings: RFU, ATR_RES timeout, fRetryTimeout
+_ATR_RES_TIMEOUT = const(0x0B)  # 102.4 ms, the chip's default (§7.3.1)
 _CFG_MAX_RETRIES = const(0x05)
 _BRTY_106_TYPE_A = const(0x00)
 _ILPT_FRAME = const(11)  # bytes of the prebuilt InListPassiveTarget frame
@@ -52,6 +54,10 @@ class PN532(Link):
         self._poll_state = _POLL_IDLE
         self._poll_deadline = 0
         self._poll_nacks = 0
+        self.response_len = 0  # card answer length of the last in_communicate_thru_status
+        # RFConfiguration item 2 fRetryTimeout code sent by init(), or None for the chip's
+        # default 0x0A = 51.2 ms (§7.3.1). Code c means 100 µs x 2^(c-1) (0x04: 0.8 ms).
+        self.retry_timeout = None
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -87,10 +93,19 @@ class PN532(Link):
         """RFConfiguration item 1 (§7.3.1): switch the antenna field (AutoRFCA off)."""
         self.rf_configuration(_CFG_RF_FIELD, b"\x01" if on else b"\x00")
 
+    def set_timings(self, retry_timeout, atr_timeout=_ATR_RES_TIMEOUT):
+        """RFConfiguration item 2 (§7.3.1): fRetryTimeout is how long the chip waits for a
+        card's answer in InCommunicateThru, and in InDataExchange with a MIFARE (Classic,
+        Ultralight) or FeliCa target; then it answers status 0x01 (timeout)."""
+        self.rf_configuration(_CFG_TIMINGS, bytes((0x00, atr_timeout, retry_timeout)))
+
     def init(self, passive_retries=1):
-        """Wake the chip, configure the SAM and bound the activation retries."""
+        """Wake the chip, configure the SAM and bound the activation retries (and, when
+        ``retry_timeout`` is set, the chip's wait for a card's answer)."""
         self.sam_configuration()
         self.set_max_retries(passive=passive_retries)
+        if self.retry_timeout is not None:
+            self.set_timings(self.retry_timeout)
 
     def reset(self, low_ms=10, settle_ms=20):
         """Pulse RSTPDN low through the injected pin (PN532 data sheet, RSTPDN: active low).
@@ -171,6 +186,24 @@ class PN532(Link):
         for i in range(n):
             out[7 + i] = data[i]
         return self._status_command(_CMD_IN_COMMUNICATE_THRU, n, timeout_ms)
+
+    def in_communicate_thru_status(self, data, n, timeout_ms=200):
+        """InCommunicateThru returning the status byte (§7.1: 0 ok, 0x01 the card did not
+        answer, ...) instead of raising on it, so a probe that expects silence allocates
+        nothing. The answer is ``response_byte(i)`` for i < ``response_len``. A broken link
+        still raises ``PN532Timeout`` / ``PN532FrameError``."""
+        out = self._out
+        for i in range(n):
+            out[7 + i] = data[i]
+        ln = self._command(_CMD_IN_COMMUNICATE_THRU, n, timeout_ms)
+        if ln < 1:
+            raise PN532FrameError("short")
+        self.response_len = ln - 1
+        return self._data[2] & _STATUS_MASK
+
+    def response_byte(self, i):
+        """Byte ``i`` of the card's answer of the last exchange (no view is made)."""
+        return self._data[3 + i]
 
     @property
     def response(self):

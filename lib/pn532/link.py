@@ -30,6 +30,7 @@ _ERROR_TFI = const(0x7F)  # application-level error frame (§6.2.1.5)
 _ACK_TIMEOUT_MS = const(30)  # generous: the ACK follows a frame within a few ms (§6.2.2)
 _NACK_LIMIT = const(2)  # retransmissions asked for a corrupted response (§6.2.1.4)
 _RESEND_LIMIT = const(1)  # re-sends of a command that got no ACK
+_VIEW_CACHE_MAX = const(48)  # frames up to this length keep their view (bounded cache)
 
 # Receiver results (>= 0 is the length of a complete, checksummed data frame: TFI + data).
 NONE = const(-1)
@@ -57,6 +58,7 @@ class Link:
         self._out = bytearray(FRAME_MAX)  # the command being sent, kept for retransmission
         self._out_mv = memoryview(self._out)
         self._out_len = 0
+        self._views = {}  # frame length -> view of self._out: sending allocates nothing
         self._data = bytearray(FRAME_MAX)  # TFI + data of the last received frame
         self._rx = bytearray(_CHUNK)
         self._rx_n = 0
@@ -192,10 +194,21 @@ class Link:
             self.asleep = False
         self._drain()
         self._out_len = build_frame(self._out, cmd, None, n)
-        self._write(self._out_mv[: self._out_len])
+        self._write(self._frame_view())
 
     def _resend(self):
-        self._write(self._out_mv[: self._out_len])
+        self._write(self._frame_view())
+
+    def _frame_view(self):
+        """The frame being sent as a view; one view per length, made once (first use), so a
+        command allocates nothing after warm-up (the ``_write`` hook takes a whole buffer)."""
+        n = self._out_len
+        v = self._views.get(n)
+        if v is None:
+            v = self._out_mv[:n]
+            if n <= _VIEW_CACHE_MAX:
+                self._views[n] = v
+        return v
 
     def abort(self):
         """Send an ACK frame: the PN532 drops the command in progress (§6.2.1.3)."""

@@ -1,7 +1,7 @@
 # Byte-exact tests of the card layer: identity, family by SAK, Classic/NTAG reads, clone hints.
 # SPDX-License-Identifier: MIT
 from mpytest import allocated_bytes, raises
-from pn532fake import ACK, CMD, HEX, RSP, WAKE, FakeUART
+from pn532fake import ACK, CMD, HEX, NACK, RSP, WAKE, FakeUART
 
 import nfc_card
 import pn532
@@ -117,17 +117,16 @@ def test_short_block_is_a_frame_error():
         card.read_pages(4, bytearray(16))
 
 
-def _gen1a_script(answer):
-    crc_off = CMD("08 6302 00 6303 00")
+def _gen1a_script(answer, reselect=True):
+    raw = CMD("08 6302 00 6303 00 633D 07")  # CRC off, 7 bits in the last byte
     restore = CMD("08 633D 00 6302 80 6303 80")
-    return [
-        (crc_off, [ACK(), RSP("09")]),
-        (CMD("42 50 00 57 CD"), [ACK(), RSP("43 01")]),  # HALT is never answered: timeout
-        (CMD("08 633D 07"), [ACK(), RSP("09")]),
+    script = [
+        (CMD("42 50 00"), [ACK(), RSP("43 01")]),  # HLTA, CRC by the chip: never answered
+        (raw, [ACK(), RSP("09")]),
         (CMD("42 40"), [ACK(), RSP(answer)]),
         (restore, [ACK(), RSP("09")]),
-        (ILPT, [ACK(), RSP(C1K_4)]),
     ]
+    return script + [(ILPT, [ACK(), RSP(C1K_4)])] if reselect else script
 
 
 def test_gen1a_probe_detects_the_backdoor_answer():
@@ -140,6 +139,35 @@ def test_gen1a_probe_on_genuine_card_is_false_and_restores_registers():
     fake, card = card_with(C1K_4, _gen1a_script("43 01"))
     assert card.magic_gen1a() is False
     assert fake.done(), fake.mismatch
+
+
+def test_gen1a_probe_without_reselect_leaves_the_card_to_the_next_poll():
+    for answer, magic in (("43 00 0A", True), ("43 01", False), ("43 00 04", False)):
+        fake, card = card_with(C1K_4, _gen1a_script(answer, reselect=False))
+        assert card.magic_gen1a(25, False) is magic, answer
+        assert fake.done(), fake.mismatch
+
+
+def test_gen1a_probe_restores_registers_when_the_link_fails():
+    script = _gen1a_script("43 00 0A", reselect=False)
+    # The backdoor byte is acknowledged but never answered: one NACK asks again, then the
+    # host aborts (an ACK) and raises; the registers are restored all the same.
+    script[2:3] = [(CMD("42 40"), [ACK()]), (NACK(), []), (ACK(), [])]
+    fake, card = card_with(C1K_4, script)
+    with raises(pn532.PN532Timeout):
+        card.magic_gen1a(5, False)
+    assert fake.done(), fake.mismatch
+
+
+def test_classic_is_decided_by_sak():
+    for answer, family in FAMILIES:
+        _, card = card_with(answer)
+        want = family in (
+            nfc_card.FAMILY_CLASSIC_1K,
+            nfc_card.FAMILY_CLASSIC_4K,
+            nfc_card.FAMILY_CLASSIC_MINI,
+        )
+        assert card.classic() is want, answer
 
 
 def test_flags_random_uid_and_fingerprint_mismatch():

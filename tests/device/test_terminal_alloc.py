@@ -14,24 +14,34 @@ _EMPTY = RSP("4B 00")
 
 class Line:
     """A preallocated UART: each command frame written makes ACK + that command's prepared answer
-    readable (InListPassiveTarget: the card or an empty field, as ``card`` says). The
-    recording fakes and the simulator allocate, so they stay out of this measurement."""
+    readable (InListPassiveTarget: the card or an empty field, as ``card`` says; the Gen1a
+    probe's InCommunicateThru: silence (status 01), or the backdoor's 0A when ``magic``).
+    ``bytes`` counts what crossed the line. The recording fakes and the simulator allocate,
+    so they stay out of this measurement."""
 
     def __init__(self):
         self.ack = bytearray(ACK())
         self.answers = {0x4A: bytearray(_CARD), 0x4B: bytearray(_EMPTY)}
         for cmd in (0x02, 0x14, 0x32, 0x16):
             self.answers[cmd] = bytearray(RSP("%02X 00 00 00 00" % (cmd + 1)))
+        self.answers[0x08] = bytearray(RSP("09"))  # WriteRegister
+        self.answers[0x42] = bytearray(RSP("43 01"))  # InCommunicateThru: the card is silent
+        self.answers[0x40] = bytearray(RSP("43 00 0A"))  # (key 0x40: the backdoor answered)
         self.card = True
+        self.magic = False
+        self.bytes = 0
         self.frames = [self.ack, self.ack]
         self.k = 2
         self.i = 0
 
     def write(self, buf):
+        self.bytes += len(buf)
         if len(buf) > 6 and buf[5] == 0xD4:
             cmd = buf[6]
             if cmd == 0x4A and not self.card:
                 cmd = 0x4B
+            elif cmd == 0x42 and self.magic and buf[7] == 0x40:
+                cmd = 0x40
             self.frames[1] = self.answers.get(cmd, self.ack)
             self.k = self.i = 0
 
@@ -43,6 +53,7 @@ class Line:
         for j in range(n):
             buf[j] = f[self.i + j]
         self.i += n
+        self.bytes += n
         if self.i >= len(f):
             self.k += 1
             self.i = 0
@@ -100,6 +111,28 @@ def test_a_tap_allocates_nothing_after_warm_up():
     assert results[0] == ftaps.REPEAT, results
     print("ALLOC repeat", used)
     assert used in (None, 0), used
+    assert rig.terminal.taps.probes == 4  # every new record of this Classic card, no repeat
+
+
+def test_a_probed_gen1a_tap_allocates_nothing_after_warm_up():
+    rig, line = tap_rig()
+    line.magic = True
+    results = [None]
+
+    def tap():
+        one_tap(rig, line, results)
+
+    for _ in range(3):  # warm-up
+        rig.hw.clock.advance(31000)
+        tap()
+        line.card = False
+        rig.terminal.reader_step()
+    rig.hw.clock.advance(31000)
+    used = measure(tap)
+    assert results[0] == ftaps.TAPPED, results
+    print("ALLOC gen1a", used)
+    assert used in (None, 0), used
+    assert rig.terminal.taps.magic == 4  # each new record of the clone carried the flag
 
 
 def test_measurement_sees_an_allocation():
