@@ -144,7 +144,9 @@ class Terminal:
         """One poll/tap cycle (never blocks); housekeeping runs on cycles without a tap."""
         self._tick()
         r = self.taps.step()
-        if r == ftaps.IDLE or r == ftaps.HELD:
+        # Also while a poll is outstanding or the reader fails: the hourly HEARTBEAT is what lets
+        # the collector unwrap uptime (docs/protocol.md), so it must not wait for a healthy reader.
+        if r != ftaps.TAPPED and r != ftaps.DENIED and r != ftaps.REPEAT and r != ftaps.FULL:
             self.housekeeping()
         return r
 

@@ -235,6 +235,18 @@ async def test_reader_locked_up_then_recovered():
     assert rig.net.health["reader_recoveries"] >= 1
 
 
+async def test_heartbeats_keep_coming_while_polls_hang_on_a_silent_reader():
+    rig = Rig(spec={"lockup_at": 3})  # init takes 2 commands; from the first poll on, silence
+    t = rig.terminal
+    results = []
+    for _ in range(6):
+        rig.hw.clock.advance(3600 * 1000)
+        results.append(t.reader_step())
+    await _sync(rig)
+    assert ftaps.BUSY in results, results  # a poll was outstanding on such a cycle
+    assert len(rig.net.kinds(wire.HEARTBEAT)) >= 6  # one an hour of uptime all the same
+
+
 async def test_clock_unknown_at_boot_then_learned_from_the_collector():
     rig = Rig()
     t = rig.terminal
