@@ -2,10 +2,12 @@
 // (the official WebAssembly port). SPDX-License-Identifier: MIT
 //
 // Usage: node tests/runner/mpy.mjs [--heap 512k] [tests/device/test_x.py ...]
-// Each test module gets a fresh interpreter whose file system holds the device tree under /hadir.
+// Each test module gets a fresh interpreter, in a Node process of its own, whose file system holds
+// the device tree under /hadir.
 // A module may ship `<module>.bridge.mjs` next to it exporting `register(mp, ctx)` to give its tests
 // host services (for instance an HTTP client reaching a collector on localhost).
 import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import url from "node:url";
@@ -75,13 +77,42 @@ async function runModule(file, heap, showBanner) {
   return { passed: Number(summary[1]), failed: Number(summary[2]) };
 }
 
+// A module runs in a Node process of its own: the port keeps its instance in globalThis.Module,
+// so a timer one module's asyncio left behind would otherwise fire into the next interpreter
+// (seen as "memory access out of bounds" after test_terminal_e2e).
+function runInChild(file, heapText, showBanner) {
+  const args = [url.fileURLToPath(import.meta.url), "--heap", heapText, "--child", file];
+  if (showBanner) args.push("--banner");
+  const r = spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"],
+                                                maxBuffer: 256 * 1048576 });
+  const text = r.stdout ? r.stdout.toString() : "";
+  process.stdout.write(text);
+  const m = [...text.matchAll(/^MODULE-RESULT (\d+) (\d+)$/gm)].pop();
+  const passed = m ? Number(m[1]) : 0;
+  const failed = m ? Number(m[2]) : 0;
+  if (!m || (r.status !== 0 && failed === 0)) {  // the interpreter died, not a test
+    console.log(`ERROR ${path.basename(file, ".py")}: interpreter exited with ${r.status ?? r.signal}`);
+    return { passed, failed: failed + 1 };
+  }
+  return { passed, failed };
+}
+
 async function main() {
   const args = process.argv.slice(2);
-  let heap = parseHeap("512k");
+  let heapText = "512k";
+  let child = null;
+  let banner = false;
   const files = [];
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--heap") heap = parseHeap(args[++i]);
+    if (args[i] === "--heap") heapText = args[++i];
+    else if (args[i] === "--child") child = path.resolve(args[++i]);
+    else if (args[i] === "--banner") banner = true;
     else files.push(path.resolve(args[i]));
+  }
+  const heap = parseHeap(heapText);
+  if (child) {
+    const r = await runModule(child, heap, banner);
+    process.exit(r.failed > 0 ? 1 : 0);
   }
   if (files.length === 0) {
     const dir = path.join(ROOT, "tests/device");
@@ -92,10 +123,7 @@ async function main() {
   let passed = 0;
   let failed = 0;
   for (const [i, file] of files.entries()) {
-    const r = await runModule(file, heap, i === 0);
-    // Let timers a module's asyncio left on the JS event loop fire before the next interpreter
-    // starts: the WebAssembly port's asyncio runs on that loop (seen as a corrupted next run).
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const r = runInChild(file, heapText, i === 0);
     passed += r.passed;
     failed += r.failed;
   }
