@@ -14,7 +14,8 @@ from binascii import hexlify, unhexlify
 # Settings the collector may change with a signed config blob (docs/protocol.md, Config).
 COLLECTOR_MAY_SET = ("debounce_s", "language", "sync_interval_s", "utc_offset_min")
 
-_PINS = {"uart": 2, "rx": 16, "tx": 17, "reset": 4, "buzzer": 25, "led": [26, 27, 14],
+# The README wiring table; provisioning writes these unless told otherwise.
+PINS = {"uart": 2, "rx": 16, "tx": 17, "reset": 4, "buzzer": 25, "led": [26, 27, 14],
          "sda": 21, "scl": 22, "safe": 0}  # fmt: skip
 _DEFAULTS = (
     ("ca_pin", None),
@@ -56,7 +57,7 @@ def validate_config(d):
     out = dict(d)
     for name, value in _DEFAULTS:
         out.setdefault(name, value)
-    pins = dict(_PINS)
+    pins = dict(PINS)
     pins.update(out.get("pins") or {})
     out["pins"] = pins
     for name, lo, hi in _INTS:

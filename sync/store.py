@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from firmware import wire
 from sync.store_db import Tx
 
 TERMINAL_COLUMNS = (
@@ -53,18 +54,7 @@ RECORD_COLUMNS = (
     "clock_jump",
     "received_at",
 )
-HEALTH_COLUMNS = (
-    "firmware_version",
-    "taps_today",
-    "read_errors",
-    "reader_recoveries",
-    "backlog_slots",
-    "oldest_unsynced_s",
-    "storage_per_mille",
-    "clock_quality",
-    "wifi_rssi",
-    "boot_counter",
-)
+HEALTH_COLUMNS = wire.HEALTH_FIELDS
 
 
 def _terminal(row: tuple | None) -> dict[str, Any] | None:

@@ -24,23 +24,13 @@ from typing import Any
 
 from rich.table import Table
 
+from firmware import config as fconfig
 from firmware import wire
 from tools import deploy, ui
 from tools.errors import HadirError
 from tools.link import State
 
 FORMAT = "hadir-provision-1"
-PINS = {
-    "uart": 2,
-    "rx": 16,
-    "tx": 17,
-    "reset": 4,
-    "buzzer": 25,
-    "led": [26, 27, 14],
-    "sda": 21,
-    "scl": 22,
-    "safe": 0,
-}
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
@@ -81,7 +71,7 @@ def make_config(
         "collector_url": bundle["collector_url"],
         "ca_pin": bundle.get("ca_pin"),
         "reader": reader,
-        "pins": dict(PINS),
+        "pins": dict(fconfig.PINS),
         "display": False,
         "rtc": False,
         "debounce_s": 30,

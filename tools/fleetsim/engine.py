@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from firmware import config as fconfig
 from firmware import wire
 from tools.fleet.behaviour import DAY, Tap
 from tools.fleet.world import World
@@ -101,17 +102,7 @@ class Simulation:
             "collector_url": url,
             "ca_pin": None,
             "reader": "uart",
-            "pins": {
-                "uart": 2,
-                "rx": 16,
-                "tx": 17,
-                "reset": 4,
-                "buzzer": 25,
-                "led": [26, 27, 14],
-                "sda": 21,
-                "scl": 22,
-                "safe": 0,
-            },  # fmt: skip
+            "pins": dict(fconfig.PINS),
             "display": False,
             "rtc": False,
             "debounce_s": self.opts.debounce_s,
