@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from sync import store_schema
 from sync.http import admin_router, terminal_router
 from sync.service import Collector
 from sync.settings import Settings
-from sync.store_db import Database
+from sync.store_db import BadText, Database
 from sync.vault import Vault
 from sync.web.routes import mount as mount_dashboard
 
@@ -39,6 +40,11 @@ def create_app(settings: Settings) -> FastAPI:
         description="Receives terminal logs (docs/protocol.md) and serves the admin API.",
         lifespan=lifespan,
     )
+
+    @app.exception_handler(BadText)
+    async def bad_text(request: Request, exc: BadText) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
     app.state.collector = collector
     app.state.settings = settings
     app.include_router(terminal_router)

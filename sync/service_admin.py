@@ -242,6 +242,8 @@ class _Import:
 
     def row(self, row: dict[str, str]) -> None:
         c, tx = self.c, self.tx
+        if any("\x00" in (v or "") for v in row.values() if isinstance(v, str)):
+            raise AdminError("karakter NUL di baris / NUL character in the row")
         rid_text = (row.get("resident_id") or "").strip()
         name = (row.get("name") or "").strip()
         unit_name = (row.get("unit") or "").strip()

@@ -32,6 +32,19 @@ Row = tuple[Any, ...]
 _PG_POOL = 8
 
 
+class BadText(ValueError):
+    """A text parameter holding a NUL character: PostgreSQL cannot store one, so neither backend
+    takes it (the HTTP layer answers 400)."""
+
+
+def _params(params: Sequence[Any]) -> tuple[Any, ...]:
+    out = tuple(params)
+    for p in out:
+        if isinstance(p, str) and "\x00" in p:
+            raise BadText("teks berisi karakter NUL / text contains a NUL character")
+    return out
+
+
 class Tx:
     """One open transaction; ``kind`` is "sqlite" or "postgres" for the few dialect branches."""
 
@@ -43,7 +56,7 @@ class Tx:
         return _pg_sql(sql) if self.kind == "postgres" else sql
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cur = self.conn.execute(self._sql(sql), tuple(params))
+        cur = self.conn.execute(self._sql(sql), _params(params))
         return cur.rowcount
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -56,10 +69,10 @@ class Tx:
             self.conn.executemany(sql, rows)
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return [tuple(r) for r in self.conn.execute(self._sql(sql), tuple(params)).fetchall()]
+        return [tuple(r) for r in self.conn.execute(self._sql(sql), _params(params)).fetchall()]
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        row = self.conn.execute(self._sql(sql), tuple(params)).fetchone()
+        row = self.conn.execute(self._sql(sql), _params(params)).fetchone()
         return tuple(row) if row is not None else None
 
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -69,9 +82,9 @@ class Tx:
     def insert_id(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an INSERT into a table with an ``id`` key and return the new id."""
         if self.kind == "postgres":
-            row = self.conn.execute(self._sql(sql) + " RETURNING id", tuple(params)).fetchone()
+            row = self.conn.execute(self._sql(sql) + " RETURNING id", _params(params)).fetchone()
             return int(row[0])
-        return int(self.conn.execute(sql, tuple(params)).lastrowid)
+        return int(self.conn.execute(sql, _params(params)).lastrowid)
 
     def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Bulk insert: COPY on PostgreSQL, executemany on SQLite."""

@@ -89,3 +89,18 @@ def test_terminal_ids_span_the_whole_u32_of_the_wire(collector, client, users, t
     new = {"rusun": "Cakung", "door": 1, "id": tid}
     assert client.post("/api/terminals", json=new, auth=ADMIN).json()["terminal_id"] == tid
     assert client.get("/api/reports/health", params={"terminal_id": tid}, auth=ADMIN).is_success
+
+
+def test_text_with_a_nul_character_is_a_clear_400_on_both_backends(client, users):
+    new = {"rusun": "Cakung\x00", "door": 1}
+    r = client.post("/api/terminals", json=new, auth=ADMIN)
+    assert r.status_code == 400 and "NUL" in r.json()["detail"]
+    r = client.get("/api/reports/presence", params={"rusun": "\x00"}, auth=ADMIN)
+    assert r.status_code == 400
+    csv_text = "resident_id,name,unit,rusun,card_uid\nR1,Si\x00ti,CKG-1,Cakung,04A1B2C3D4E5F6\n"
+    r = client.post("/api/residents/import", content=csv_text.encode(), auth=ADMIN,
+                    headers={"content-type": "text/csv"})  # fmt: skip
+    assert r.status_code == 200 and r.json()["residents"] == 0 and "NUL" in r.json()["refused"][0]
+    r = client.post("/dashboard/login", data={"username": "ad\x00min", "password": "x"})
+    assert r.status_code < 500
+    assert client.get("/api/terminals", auth=ADMIN).status_code == 200  # nothing broke
