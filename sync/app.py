@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from sync import store_schema
@@ -40,6 +41,13 @@ def create_app(settings: Settings) -> FastAPI:
         description="Receives terminal logs (docs/protocol.md) and serves the admin API.",
         lifespan=lifespan,
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes the input back: not for passwords, and not for text that
+        # cannot even be encoded (a lone surrogate made that answer itself fail with a 500).
+        errors = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(BadText)
     async def bad_text(request: Request, exc: BadText) -> JSONResponse:

@@ -104,3 +104,10 @@ def test_text_with_a_nul_character_is_a_clear_400_on_both_backends(client, users
     r = client.post("/dashboard/login", data={"username": "ad\x00min", "password": "x"})
     assert r.status_code < 500
     assert client.get("/api/terminals", auth=ADMIN).status_code == 200  # nothing broke
+
+
+def test_text_that_is_not_valid_unicode_is_refused_without_echoing_it(client, users):
+    body = '{"rusun": "Cakung\\ud800", "door": 1}'  # a lone surrogate: JSON allows it, UTF-8 not
+    r = client.post("/api/terminals", content=body.encode(), auth=ADMIN,
+                    headers={"content-type": "application/json"})  # fmt: skip
+    assert r.status_code == 422 and "input" not in r.json()["detail"][0]
