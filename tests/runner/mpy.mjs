@@ -112,7 +112,10 @@ async function main() {
   const heap = parseHeap(heapText);
   if (child) {
     const r = await runModule(child, heap, banner);
-    process.exit(r.failed > 0 ? 1 : 0);
+    // Exit once stdout has drained (a plain exit could cut a long module's last lines), without
+    // waiting for timers the module's asyncio may have left behind.
+    process.stdout.write("", () => process.exit(r.failed > 0 ? 1 : 0));
+    return;
   }
   if (files.length === 0) {
     const dir = path.join(ROOT, "tests/device");
