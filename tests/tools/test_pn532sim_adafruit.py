@@ -10,6 +10,7 @@ import serial
 from adafruit_pn532.uart import PN532_UART
 
 from tests.conftest import ROOT
+from tests.tools.simpty import pn532sim_pty
 
 KEY_DEFAULT = b"\xff" * 6
 CLASSIC = "04A1B2C3"
@@ -18,20 +19,8 @@ NTAG = "04112233445566"
 
 @contextlib.contextmanager
 def simulator(*args):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tools.pn532sim", "--pty", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        path = proc.stdout.readline().strip()
-        assert path.startswith("/dev/"), path
-        with serial.Serial(path, 115200, timeout=0.2) as port:
-            yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
+    with pn532sim_pty(*args) as path, serial.Serial(path, 115200, timeout=0.2) as port:
+        yield port
 
 
 def test_firmware_version_and_classic_block_through_adafruit():

@@ -1,13 +1,9 @@
 # enroll against the PN532 simulator's pty (adafruit driver, pyserial) and the real collector.
 # SPDX-License-Identifier: MIT
-import contextlib
-import subprocess
-import sys
-
 import pytest
 
 from sync import service_admin
-from tests.conftest import ROOT
+from tests.tools.simpty import pn532sim_pty
 from tests.tools.technician.conftest import cli
 
 CLASSIC = "04A1B2C3"
@@ -17,22 +13,8 @@ R-2,Budi Santoso,A-102,Marunda,04A1B2C3
 """
 
 
-@contextlib.contextmanager
 def reader(*cards):
-    args = [a for c in cards for a in ("--card", c)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tools.pn532sim", "--pty", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        path = proc.stdout.readline().strip()
-        assert path.startswith("/dev/"), path
-        yield path
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
+    return pn532sim_pty(*[a for c in cards for a in ("--card", c)])
 
 
 @pytest.fixture
