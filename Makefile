@@ -37,7 +37,7 @@ lint: setup
 
 # The README demo: a simulated week of the deployment through the real firmware and collector.
 demo: setup
-	$(PY) -m tools.fleetsim demo
+	$(PY) -m tools.sim.fleet demo
 
 device-tests: setup
 	node tests/runner/mpy.mjs

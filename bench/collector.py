@@ -30,18 +30,18 @@ sys.path[:0] = [str(ROOT), str(ROOT / "lib")]
 import httpx  # noqa: E402
 
 from firmware import wire  # noqa: E402
-from sync import service_admin  # noqa: E402
 from sync.app import open_collector  # noqa: E402
+from sync.service import admin  # noqa: E402
 from sync.settings import Settings  # noqa: E402
-from tests.sync import pgserver  # noqa: E402
-from tests.wirekit import PaperTerminal  # noqa: E402
+from tests.kit import pgserver  # noqa: E402
+from tests.kit.wirekit import PaperTerminal  # noqa: E402
 
 MASTER = bytes(range(32))
 WALL = 850_000_000
 
 
 def _terminal(c, rusun="Marunda", door=1) -> PaperTerminal:
-    bundle = service_admin.add_terminal(c, rusun, door)
+    bundle = admin.add_terminal(c, rusun, door)
     term = PaperTerminal(bundle["terminal_id"], bytes.fromhex(bundle["k0"]))
     term.bundle = bundle  # type: ignore[attr-defined]
     return term

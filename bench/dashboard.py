@@ -10,7 +10,7 @@ one signed batch per day (``tests/wirekit.PaperTerminal`` → ``Collector.ingest
 rusun's allow-list is a TAP, any other a DENIED record, as a terminal would store it. Pages are
 fetched in-process (Starlette's TestClient) as an admin; each figure is the median of
 ``--repeat`` fetches. The queue the dashboard shows (period = the 7 days) is scored with
-``tools.fleet.scoring.score``: a unit by its name, a card by its UID (found back through the
+``tools.sim.fleet.scoring.score``: a unit by its name, a card by its UID (found back through the
 registry, or for an unregistered card through its token at that rusun).
 """
 
@@ -27,15 +27,15 @@ import time
 from fastapi.testclient import TestClient
 
 from firmware import wire
-from sync import service_admin as admin
-from sync import service_dashboard as svc
 from sync.app import create_app
+from sync.service import admin
+from sync.service import dashboard as svc
 from sync.settings import Settings
 from sync.vault import card_tokens
-from tests.wirekit import PaperTerminal
-from tools.fleet.population import residents_csv_rows
-from tools.fleet.scoring import score
-from tools.fleet.world import build
+from tests.kit.wirekit import PaperTerminal
+from tools.sim.fleet.population import residents_csv_rows
+from tools.sim.fleet.scoring import score
+from tools.sim.fleet.world import build
 
 DAY = 86400
 PASSWORD = "bench-password-1"

@@ -4,7 +4,7 @@
 
     .venv/bin/python bench/fleet.py --json fleet.json [--residents 13731] [--days 7] [--seed 1]
 
-Runs ``tools.fleetsim.run.simulate`` (docs/fleet.md, "The simulated deployment") at the full
+Runs ``tools.sim.fleet.run.simulate`` (docs/fleet.md, "The simulated deployment") at the full
 deployment's size by default: 23 rusun, 32 terminals, 13,731 residents, every fault kind (network
 outages of hours to days, 12 power cuts, 8 of them inside a flash operation, lost clocks, a reader
 lock-up, a terminal whose 4-sector log fills). Prints a table and writes all figures as JSON.
@@ -17,8 +17,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.fleetsim.run import Scale, simulate  # noqa: E402
-from tools.fleetsim.summary import exact  # noqa: E402
+from tools.sim.fleet.run import Scale, simulate  # noqa: E402
+from tools.sim.fleet.summary import exact  # noqa: E402
 
 
 def table(fig: dict) -> str:

@@ -7,7 +7,7 @@
 
 For each seed: generates the world (docs/fleet.md), stores every generated tap once (the ideal
 record stream, no faults), runs ``sync.review.review_queue`` and scores it with
-``tools.fleet.scoring.score``. Prints one table per seed and writes all figures as JSON.
+``tools.sim.fleet.scoring.score``. Prints one table per seed and writes all figures as JSON.
 ``--export DIR`` also writes the first seed's residents.csv (registered at day 0, collector import
 format), terminals.json, truth.json and queue.json.
 """
@@ -17,9 +17,9 @@ import json
 import os
 
 from sync.review import Params, review_queue
-from tools.fleet.population import terminals_dicts, write_residents_csv
-from tools.fleet.scoring import score
-from tools.fleet.world import build, records
+from tools.sim.fleet.population import terminals_dicts, write_residents_csv
+from tools.sim.fleet.scoring import score
+from tools.sim.fleet.world import build, records
 
 
 def run_seed(seed: int, days: int) -> tuple[dict, list[dict], object]:

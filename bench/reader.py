@@ -6,7 +6,8 @@ Bytes are counted on the recording fake transports of the device tests while the
 runs a poll (command, ACK, answer; HSU wake-up excluded: it is sent once after power-up or
 power-down). Wire time is modelled for HSU at 115200 baud, 8N1 (10 bits a byte). Allocations per
 poll come from the real MicroPython interpreter (``node tests/runner/mpy.mjs
-tests/device/test_pn532_alloc.py``, its ALLOC lines). Targets: <= 64 bytes per UID read, 0 allocs.
+tests/lib/pn532/test_pn532_alloc.py``, its ALLOC lines).
+Targets: <= 64 bytes per UID read, 0 allocs.
 """
 
 import argparse
@@ -17,12 +18,11 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-for entry in (ROOT / "tests" / "device", ROOT / "lib"):
+for entry in (ROOT / "lib", ROOT):
     sys.path.insert(0, str(entry))
 
-from pn532fake import ACK, CMD, RSP, WAKE, FakeI2C, FakeUART  # noqa: E402
-
 import pn532  # noqa: E402
+from tests.kit.pn532fake import ACK, CMD, RSP, WAKE, FakeI2C, FakeUART  # noqa: E402
 
 BAUD = 115200
 BITS_PER_BYTE = 10  # start + 8 data + stop
@@ -56,7 +56,7 @@ def i2c_bytes(answer):
 
 def allocations():
     out = subprocess.run(
-        ["node", "tests/runner/mpy.mjs", "tests/device/test_pn532_alloc.py"],
+        ["node", "tests/runner/mpy.mjs", "tests/lib/pn532/test_pn532_alloc.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,

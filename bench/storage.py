@@ -12,7 +12,7 @@ counted, over the whole run, per durable tap.
 Tap-path time is modelled from the flash operations of ``append`` itself: 45 ms per 4 KB sector
 erase (tSE typical) and 0.4 ms per page program (tPP typical, the full-page figure even for a
 9-byte program), Winbond W25Q32JV datasheet, "AC Electrical Characteristics". Capacity fills a
-fresh partition with taps only. The power-cut sweep is tests/logcut.py on a longer scenario.
+fresh partition with taps only. The power-cut sweep is tests/kit/logcut.py on a longer scenario.
 """
 
 import argparse
@@ -23,18 +23,18 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-for entry in (ROOT / "tests" / "device", ROOT / "lib", ROOT):
+for entry in (ROOT / "lib", ROOT):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
 import littlefs  # noqa: E402
-from logcheck import Collector  # noqa: E402
 
 from firmware import wire  # noqa: E402
 from firmware.log import Log, LogFull  # noqa: E402
-from firmware.logstate import StateDir  # noqa: E402
-from tests import logcut  # noqa: E402
-from tools.sim.norflash import NorFlash  # noqa: E402
+from firmware.log.state import StateDir  # noqa: E402
+from tests.kit import logcut  # noqa: E402
+from tests.kit.logcheck import Collector  # noqa: E402
+from tools.sim.flash import NorFlash  # noqa: E402
 
 ERASE_MS = 45.0  # W25Q32JV tSE typical, 4 KB sector erase
 PAGE_MS = 0.4  # W25Q32JV tPP typical, page program

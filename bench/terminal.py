@@ -51,7 +51,7 @@ T_SE = (45.0, 400.0)
 
 def run(module):
     return subprocess.run(
-        ["node", "tests/runner/mpy.mjs", "tests/device/" + module],
+        ["node", "tests/runner/mpy.mjs", "tests/firmware/" + module],
         cwd=ROOT,
         capture_output=True,
         text=True,

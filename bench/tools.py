@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: MIT
 """Usage: ``.venv/bin/python bench/tools.py [--json FILE]``.
 
-Runs the real CLI with the real mpremote against the device double (``tools/devsim``) and counts
-the bytes that cross the pty in each direction and the raw-REPL executions. Wire time is modelled
-for the ESP32's USB-serial bridge at 115200 baud, 8N1 (10 bits a byte); it excludes the device's
-own compile and flash-write time. Firmware size in littlefs blocks is measured with littlefs-python
-in the ESP32 geometry (4096-byte blocks, cache 128 bytes: small files inlined).
+Runs the real CLI with the real mpremote against the device double (``tools/sim/device``) and
+counts the bytes that cross the pty in each direction and the raw-REPL executions. Wire time is
+modelled for the ESP32's USB-serial bridge at 115200 baud, 8N1 (10 bits a byte); it excludes the
+device's own compile and flash-write time. Firmware size in littlefs blocks is measured with
+littlefs-python in the ESP32 geometry (4096-byte blocks, cache 128 bytes: small files inlined).
 """
 
 import argparse
@@ -23,10 +23,10 @@ sys.path.insert(0, str(ROOT))
 import littlefs  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
-from tests.tools.technician.conftest import K0, RUN_A_DAY, write_bundle  # noqa: E402
+from tests.tools.conftest import K0, RUN_A_DAY, write_bundle  # noqa: E402
 from tools import build, deploy, image  # noqa: E402
 from tools.cli import app  # noqa: E402
-from tools.devsim import Config, DeviceDouble  # noqa: E402
+from tools.sim.device import Config, DeviceDouble  # noqa: E402
 
 BAUD = 115200
 BITS_PER_BYTE = 10

@@ -21,9 +21,8 @@ from firmware import clock as clk
 from firmware import config as cfg
 from firmware import log as flog
 from firmware import status as fstatus
-from firmware import sync as fsync
 from firmware import taps as ftaps
-from firmware import wire
+from firmware import uplink, wire
 from firmware.allow import AllowList
 from firmware.feedback import Feedback
 
@@ -58,7 +57,7 @@ class Terminal:
         self.feedback = Feedback(hw.led, hw.buzzer, hw.display, hw.clock, config["language"])
         self.allow = AllowList(self.root + "/allow.bin", kc, config["terminal_id"])
         self.taps = ftaps.Taps(self, secrets["card_key"])
-        self.sync = fsync.Sync(self, kc)
+        self.sync = uplink.Sync(self, kc)
         self.status = fstatus.Status(self)
         self._last = hw.clock.ticks_ms()
         self._up24 = 0

@@ -143,7 +143,7 @@ class Hw:
 
 
 def build(config, secrets):
-    from firmware.http import Client
+    from firmware.httpclient import Client
 
     p = config["pins"]
     reset = machine.Pin(p["reset"], machine.Pin.OUT, value=1)

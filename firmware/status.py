@@ -12,7 +12,7 @@ unless the result changed: a few hundred small littlefs writes a day, far below 
 
 from compat import const
 from firmware import config as cfg
-from firmware import sync as fsync
+from firmware import uplink
 
 _NAMES = ("ok", "no_wifi", "connecting", "failed", "rejected")
 _FAULTS = const(5)  # newest last
@@ -39,13 +39,13 @@ class Status:
 
     def after_round(self, result):
         t = self.t
-        if result == fsync.NO_WIFI:
+        if result == uplink.NO_WIFI:
             return False
-        if result == fsync.OK or result == fsync.REJECTED:
+        if result == uplink.OK or result == uplink.REJECTED:
             self.last_sync = t.clock.wall()
-        if result == fsync.FAILED:
+        if result == uplink.FAILED:
             self._fault("SYNC_FAILED " + type(t.sync.last_error).__name__)
-        elif result == fsync.REJECTED:
+        elif result == uplink.REJECTED:
             self._fault("SYNC_REJECTED tamper/damaged")
         h = t.taps.health
         if h.recoveries > self._recoveries:

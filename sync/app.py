@@ -11,11 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from sync import store_schema
 from sync.http import admin_router, terminal_router
-from sync.service import Collector
+from sync.service.ingest import Collector
 from sync.settings import Settings
-from sync.store_db import BadText, Database
+from sync.store import schema as store_schema
+from sync.store.db import BadText, Database
 from sync.vault import Vault
 from sync.web.routes import mount as mount_dashboard
 

@@ -16,10 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sync import service_admin, service_reports
-from sync.service import Collector
+from sync.service import admin as service_admin
+from sync.service import reports as service_reports
+from sync.service.ingest import Collector
 from sync.settings import Settings, SettingsError
-from sync.store_db import DatabaseError
+from sync.store.db import DatabaseError
 from sync.vault import VaultError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="hadir collector")

@@ -21,10 +21,11 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from sync import service_admin, service_reports
-from sync.service import MAX_BODY, Collector, Outcome
-from sync.service_admin import AdminError, User
-from sync.service_reports import ReportError
+from sync.service import admin as service_admin
+from sync.service import reports as service_reports
+from sync.service.admin import AdminError, User
+from sync.service.ingest import MAX_BODY, Collector, Outcome
+from sync.service.reports import ReportError
 
 _BINARY = "application/octet-stream"
 _BINARY_BODY = {

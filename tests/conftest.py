@@ -8,7 +8,7 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-for entry in (ROOT / "tests" / "device", ROOT / "lib", ROOT):
+for entry in (ROOT / "lib", ROOT):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 

@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from firmware import wire
-from tools import collector, ui
+from tools import collector_client, ui
 from tools.errors import HadirError
 
 _IN_LIST_PASSIVE_TARGET = 0x4A
@@ -112,8 +112,8 @@ def csv_row(resident: dict[str, Any], tap: Tap) -> str:
 def do_enroll(state: Any, args: Any) -> int:
     password = pathlib.Path(args.password_file).read_text().strip()
     auth = (args.user, password)
-    with collector.client(args.collector, auth) as http:
-        rows = collector.check(http.get("/api/residents"), "residents").json()
+    with collector_client.client(args.collector, auth) as http:
+        rows = collector_client.check(http.get("/api/residents"), "residents").json()
         found = [r for r in rows if r["resident_id"] == args.resident]
         if not found:
             raise HadirError("penghuni tidak dikenal", "unknown resident", args.resident)
@@ -143,7 +143,7 @@ def do_enroll(state: Any, args: Any) -> int:
             )
             return 0
         body = csv_row(resident, tap).encode()
-        result = collector.check(
+        result = collector_client.check(
             http.post("/api/residents/import", content=body, headers={"content-type": "text/csv"}),
             "import",
         ).json()

@@ -20,7 +20,7 @@ from typing import Any
 from rich.table import Table
 
 from firmware import wire
-from tools import collector, ui
+from tools import collector_client, ui
 from tools.errors import HadirError
 
 FORMAT = "hadir-pull-1"
@@ -130,7 +130,7 @@ def do_upload(state: Any, args: Any) -> int:
     for col in ("batch", "seq", "slot", "HTTP", "status", "acked"):
         table.add_column(col)
     failed = 0
-    with collector.client(url) as http:
+    with collector_client.client(url) as http:
         for i, body in enumerate(doc["bodies"]):
             first, count = struct.unpack_from(">IH", body, 8)
             r = http.post(
@@ -148,7 +148,7 @@ def do_upload(state: Any, args: Any) -> int:
                     str(first),
                     str(count),
                     str(r.status_code),
-                    collector._detail(r)[:60],
+                    collector_client._detail(r)[:60],
                     "-",
                 )
                 failed += 1

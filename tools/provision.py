@@ -97,12 +97,12 @@ def has_identity(ident: dict[str, Any]) -> bool:
 
 def register(args: Any) -> dict[str, Any]:
     """``POST /api/terminals`` (an admin user): the collector answers the new terminal's bundle."""
-    from tools import collector
+    from tools import collector_client
 
     password = pathlib.Path(args.password_file).read_text().strip()
     body = {"rusun": args.rusun, "door": args.door, "collector_url": args.collector}
-    with collector.client(args.collector, (args.user, password)) as http:
-        bundle = collector.check(http.post("/api/terminals", json=body), "register").json()
+    with collector_client.client(args.collector, (args.user, password)) as http:
+        bundle = collector_client.check(http.post("/api/terminals", json=body), "register").json()
     if args.save_bundle:  # the only copy of K0 outside the collector: owner-only
         fd = os.open(args.save_bundle, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:

@@ -2,5 +2,5 @@
 # SPDX-License-Identifier: MIT
 """``sync.web.routes.mount(app, db, secret)`` adds the dashboard under ``/dashboard`` (pages and
 static files). Routes only authenticate, check CSRF and the viewer's rusun, call
-``sync.service_dashboard`` and render a template; see docs/dashboard.md.
+``sync.service.dashboard`` and render a template; see docs/dashboard.md.
 """

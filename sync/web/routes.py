@@ -17,8 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from sync import service_dashboard as svc
-from sync.service import Collector
+from sync.service import dashboard as svc
+from sync.service.ingest import Collector
 from sync.web import exports, i18n
 from sync.web.auth import (
     LANG_COOKIE,

@@ -1,4 +1,4 @@
-# firmware/http.py over TLS with the collector's CA pinned: the real collector served over https.
+# firmware/httpclient.py over TLS with the collector's CA pinned: the real collector over https.
 # SPDX-License-Identifier: MIT
 """CPython only (the WebAssembly port has no ssl). A CA and a server certificate for 127.0.0.1
 are made with ``cryptography``; the client trusts that CA only."""
@@ -12,13 +12,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from termkit import Rig, config
 
-from firmware import sync as fsync
 from firmware import taps as ftaps
-from firmware import wire
-from firmware.http import Client
-from tests.firmware.collector_thread import Running
+from firmware import uplink, wire
+from firmware.httpclient import Client
+from tests.kit.collector_thread import Running
+from tests.kit.termkit import Rig, config
 
 
 def _name(cn):
@@ -80,7 +79,7 @@ def test_taps_over_https_with_the_pinned_ca(pki):
             await rig.terminal.sync_step()
             return await rig.terminal.sync_step()
 
-        assert c.url.startswith("https://") and asyncio.run(go()) == fsync.OK
+        assert c.url.startswith("https://") and asyncio.run(go()) == uplink.OK
         assert [r["kind"] for r in c.records(bundle["terminal_id"])].count(wire.TAP) == 1
 
 

@@ -1,7 +1,7 @@
 # The paper terminal used by collector tests produces batches the wire module verifies.
 # SPDX-License-Identifier: MIT
 from firmware import wire
-from tests.wirekit import PaperTerminal
+from tests.kit.wirekit import PaperTerminal
 
 K0 = bytes(range(32))
 

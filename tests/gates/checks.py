@@ -3,7 +3,8 @@
 """Each check takes a tree root and returns a list of problems (empty when the gate passes).
 
 Device code is everything that runs on a terminal (``boot.py``, ``main.py``, ``lib/``,
-``firmware/``) plus the MicroPython-compatible simulator cores in ``tools/sim/`` that device tests
+``firmware/``), the technician tools' device snippets (``tools/device/``), and the
+MicroPython-compatible simulators (``tools/sim/pn532``, ``flash``, ``board``) that device tests
 load into the real interpreter.
 """
 
@@ -19,11 +20,22 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEVICE_PATHS = ("boot.py", "main.py", "lib", "firmware", "tools/sim", "tools/device")
+DEVICE_PATHS = (
+    "boot.py",
+    "main.py",
+    "lib",
+    "firmware",
+    "tools/device",
+    "tools/sim/__init__.py",
+    "tools/sim/pn532",
+    "tools/sim/flash",
+    "tools/sim/board",
+)
 STUBS = ROOT / ".stubs"
 PYRIGHT = ROOT / "node_modules" / "pyright" / "index.js"
-# Host-only helpers that live in lib/ so compat.py can import them on CPython; never on a terminal.
-HOST_ONLY = {"lib/compat_host.py"}
+# Host-only files inside those folders: CPython stand-ins that compat.py imports on CPython, the
+# simulator's pty server and the file-mapped flash of the device double; never on a terminal.
+HOST_ONLY = {"lib/compat_host.py", "tools/sim/pn532/__main__.py", "tools/sim/flash/mapped.py"}
 # Stub-package folders that are not firmware modules.
 _NOT_MODULES = {"_mpy_shed", "stdlib", "stubs", "pip", "setuptools", "pkg_resources"}
 # Built into every ESP32 MicroPython firmware but typed only in the stubs' stdlib folder.

@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: MIT
 import sys
 
-sys.path[:0] = ["/hadir/tests/device", "/hadir/lib", "/hadir"]
+sys.path[:0] = [MODULE_DIR, "/hadir/lib", "/hadir"]  # noqa: F821 - set by the runner
 
 if SHOW_BANNER:  # noqa: F821 - set by the runner
     print("MicroPython banner:", sys.implementation, sys.version)
 
-import mpytest  # noqa: E402
+from tests.kit import mpytest  # noqa: E402
 
 
 async def _run(name):

@@ -1,7 +1,8 @@
-// Device test runner: runs tests/device/test_*.py inside the real MicroPython interpreter
-// (the official WebAssembly port). SPDX-License-Identifier: MIT
+// Device test runner: runs the device tests (test modules under tests/ that carry the marker line
+// below) inside the real MicroPython interpreter (the official WebAssembly port).
+// SPDX-License-Identifier: MIT
 //
-// Usage: node tests/runner/mpy.mjs [--heap 512k] [tests/device/test_x.py ...]
+// Usage: node tests/runner/mpy.mjs [--heap 512k] [tests/firmware/test_x.py ...]
 // Each test module gets a fresh interpreter, in a Node process of its own, whose file system holds
 // the device tree under /hadir.
 // A module may ship `<module>.bridge.mjs` next to it exporting `register(mp, ctx)` to give its tests
@@ -13,8 +14,13 @@ import path from "node:path";
 import url from "node:url";
 
 const ROOT = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), "../..");
-// What a terminal holds, plus the MicroPython-compatible simulator cores and the device tests.
-const TREE = ["boot.py", "main.py", "lib", "firmware", "tools/__init__.py", "tools/sim", "tools/device", "tests/device"];
+// What a terminal holds, the MicroPython-compatible simulators, the device snippets of the
+// technician tools, and the test kit; the device test modules themselves are added per run.
+const TREE = ["boot.py", "main.py", "lib", "firmware", "tools/__init__.py", "tools/sim/__init__.py",
+  "tools/sim/pn532", "tools/sim/flash", "tools/sim/board", "tools/device", "tests/__init__.py",
+  "tests/kit"];
+// A test module joins the device suite by carrying this line.
+export const MARKER = "# device test: runs on MicroPython too (tests/runner/mpy.mjs)";
 
 function parseHeap(text) {
   const m = /^(\d+)([km]?)$/i.exec(text);
@@ -35,8 +41,8 @@ function* walk(rel) {
   }
 }
 
-function copyTree(FS) {
-  for (const rel of TREE) {
+function copyTree(FS, extra) {
+  for (const rel of [...TREE, ...extra]) {
     for (const file of walk(rel)) {
       const dest = "/hadir/" + file;
       let dir = "";
@@ -53,7 +59,8 @@ async function runModule(file, heap, showBanner) {
   const lines = [];
   const out = (line) => { lines.push(line); console.log(line); };
   const mp = await loadMicroPython({ heapsize: heap, stdout: out, stderr: out, linebuffer: true });
-  copyTree(mp.FS);
+  const rel = path.relative(ROOT, file);
+  copyTree(mp.FS, [rel]);
   const bridge = file.replace(/\.py$/, ".bridge.mjs");
   let ctx = {};
   if (fs.existsSync(bridge)) {
@@ -63,6 +70,7 @@ async function runModule(file, heap, showBanner) {
   const harness = fs.readFileSync(path.join(ROOT, "tests/runner/harness.py"), "utf8");
   const module = path.basename(file, ".py");
   mp.globals.set("MODULE", module);
+  mp.globals.set("MODULE_DIR", "/hadir/" + path.dirname(rel));
   mp.globals.set("SHOW_BANNER", showBanner);
   try {
     await mp.runPythonAsync(harness);
@@ -118,9 +126,9 @@ async function main() {
     return;
   }
   if (files.length === 0) {
-    const dir = path.join(ROOT, "tests/device");
-    for (const name of fs.readdirSync(dir).sort()) {
-      if (/^test_.*\.py$/.test(name)) files.push(path.join(dir, name));
+    for (const rel of walk("tests")) {
+      if (/(^|\/)test_[^/]*\.py$/.test(rel) && fs.readFileSync(path.join(ROOT, rel), "utf8")
+        .split("\n").includes(MARKER)) files.push(path.join(ROOT, rel));
     }
   }
   let passed = 0;

@@ -5,7 +5,7 @@ import pytest
 
 from sync.app import create_app
 from sync.settings import Settings
-from tests.sync import pgserver
+from tests.kit import pgserver
 
 MASTER_KEY = bytes(range(32))
 

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 import pytest
 
-from sync import service_admin
-from tests.sync.helpers import day_of_taps, post, register, reply
+from sync.service import admin as service_admin
+from tests.kit.collector_calls import day_of_taps, post, register, reply
 
 ADMIN = ("admin", "rahasia-admin-1")
 VIEWER = ("lihat", "rahasia-lihat-1")

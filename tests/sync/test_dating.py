@@ -1,15 +1,16 @@
 # Collector record dating: clock anchors per boot, backward (derived) dating, clock jumps.
 # SPDX-License-Identifier: MIT
 from firmware import wire
-from sync import service_reports, store
-from tests.sync.helpers import TOKEN_A, WALL, post, register, reply
+from sync.service import reports
+from sync.store import registry
+from tests.kit.collector_calls import TOKEN_A, WALL, post, register, reply
 
 UNIX = WALL + wire.HOST_EPOCH_OFFSET
 
 
 def _rows(collector, tid):
     with collector.db.read() as tx:
-        return store.records_of(tx, tid)
+        return registry.records_of(tx, tid)
 
 
 def test_records_before_the_first_anchor_are_dated_backward_across_batches(collector, client):
@@ -19,7 +20,7 @@ def test_records_before_the_first_anchor_are_dated_backward_across_batches(colle
     early = term.batch()
     reply(term, early, post(client, early))
     assert [r["wall_time"] for r in _rows(collector, term.terminal_id)] == [None, None]
-    assert service_reports.health(collector)[0]["undated_records"] == 2
+    assert reports.health(collector)[0]["undated_records"] == 2
     term.clock(WALL, advance_ms=10_000)  # NTP at uptime 15 s
     term.tap(TOKEN_A, advance_ms=1_000)
     late = term.batch()
@@ -31,7 +32,7 @@ def test_records_before_the_first_anchor_are_dated_backward_across_batches(colle
         (UNIX, 0),
         (UNIX + 1, 0),
     ]
-    assert service_reports.health(collector)[0]["undated_records"] == 0
+    assert reports.health(collector)[0]["undated_records"] == 0
 
 
 def test_uptime_unwraps_past_2_24_ms(collector, client):
@@ -58,8 +59,8 @@ def test_a_clock_that_jumps_is_flagged(collector, client):
     reply(term, body, post(client, body))
     rows = _rows(collector, term.terminal_id)
     assert [r["clock_jump"] for r in rows] == [0, 0, 0, 1]
-    assert "clock_jump" in [a["kind"] for a in service_reports.alerts(collector)]
-    assert service_reports.health(collector)[0]["clock_jumps"] == 1
+    assert "clock_jump" in [a["kind"] for a in reports.alerts(collector)]
+    assert reports.health(collector)[0]["clock_jumps"] == 1
 
 
 def test_a_new_boot_drops_the_previous_anchor(collector, client):

@@ -1,13 +1,14 @@
 # Collector ingest: verified, exactly-once storage of terminal batches (SQLite and PostgreSQL).
 # SPDX-License-Identifier: MIT
 from firmware import wire
-from sync import service_reports, store
-from tests.sync.helpers import TOKEN_A, WALL, day_of_taps, post, register, reply
+from sync.service import reports
+from sync.store import registry
+from tests.kit.collector_calls import TOKEN_A, WALL, day_of_taps, post, register, reply
 
 
 def _records(collector, tid):
     with collector.db.read() as tx:
-        return store.records_of(tx, tid)
+        return registry.records_of(tx, tid)
 
 
 def test_a_batch_is_stored_and_acknowledged(collector, client):
@@ -25,7 +26,7 @@ def test_a_batch_is_stored_and_acknowledged(collector, client):
     assert [r["wall_time"] for r in rows] == [unix - 1, unix, unix + 60, unix + 120, unix + 180]
     # The boot slot came before the clock anchor: dated backward, marked derived.
     assert [r["time_derived"] for r in rows] == [1, 0, 0, 0, 0]
-    health = service_reports.health(collector)[0]
+    health = reports.health(collector)[0]
     assert health["storage_per_mille"] == 12 and health["last_seen"] == int(collector.clock())
 
 
@@ -78,6 +79,6 @@ def test_a_backlog_longer_than_one_batch_is_signed_with_a_later_key(collector, c
         end = blocks[hi - 1][0] + len(blocks[hi - 1][3]) // wire.SLOT
         assert (status, acked) == (wire.REPLY_OK, end)
     with collector.db.read() as tx:
-        assert store.count_records(tx, term.terminal_id) == 41
+        assert registry.count_records(tx, term.terminal_id) == 41
     retry = _batch_of(term, blocks[25:])  # the last reply was lost: the same bytes again
     assert reply(term, retry, post(client, retry))[:2] == (wire.REPLY_OK, term.next_seq)

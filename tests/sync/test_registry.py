@@ -7,10 +7,10 @@ import stat
 
 import aes128
 from firmware import wire
-from sync import service_admin, service_reports
+from sync.service import admin, reports
 from sync.vault import card_tokens
-from tests.sync.helpers import TOKEN_A, day_of_taps, kc, post, register, reply
-from tests.wirekit import PaperTerminal
+from tests.kit.collector_calls import TOKEN_A, day_of_taps, kc, post, register, reply
+from tests.kit.wirekit import PaperTerminal
 
 HEADER = "resident_id,name,unit,rusun,card_uid\n"
 UID_1 = "04A1B2C3D4E5F6"
@@ -18,26 +18,26 @@ UID_2 = "9A8B7C6D"
 
 
 def _import(collector, *rows):
-    return service_admin.import_residents(collector, (HEADER + "".join(rows)).splitlines())
+    return admin.import_residents(collector, (HEADER + "".join(rows)).splitlines())
 
 
 def test_bundle_is_written_private_and_matches_the_contract(collector, tmp_path):
-    bundle = service_admin.add_terminal(collector, "Marunda", 2, collector_url="http://h:8000")
+    bundle = admin.add_terminal(collector, "Marunda", 2, collector_url="http://h:8000")
     path = str(tmp_path / "t.json")
-    service_admin.write_bundle(bundle, path)
+    admin.write_bundle(bundle, path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     data = json.loads(open(path).read())
     assert set(data) == {"format", "terminal_id", "rusun", "door", "k0", "card_key",
                          "collector_url", "ca_pin"}  # fmt: skip
     assert data["format"] == "hadir-provision-1" and data["door"] == 2
     assert len(bytes.fromhex(data["k0"])) == 32 and len(bytes.fromhex(data["card_key"])) == 16
-    other = service_admin.add_terminal(collector, "Marunda", 1)
+    other = admin.add_terminal(collector, "Marunda", 1)
     assert other["card_key"] == data["card_key"]  # one card key per rusun
     assert other["k0"] != data["k0"] and other["terminal_id"] == data["terminal_id"] + 1
 
 
 def test_import_computes_tokens_like_the_terminal(collector):
-    bundle = service_admin.add_terminal(collector, "Marunda", 1)
+    bundle = admin.add_terminal(collector, "Marunda", 1)
     report = _import(
         collector, f"R1,Siti,MRD-A101,Marunda,{UID_1}\n", f"R2,Budi,MRD-A101,Marunda,{UID_2}\n"
     )
@@ -49,14 +49,14 @@ def test_import_computes_tokens_like_the_terminal(collector):
     for uid in (UID_1, UID_2):
         wire.card_token(cipher, wire.identity16(bytes.fromhex(uid)), out)
         expected.append("%08X" % wire.token_int(out))
-    assert [c["token"] for c in service_admin.list_cards(collector)] == expected
+    assert [c["token"] for c in admin.list_cards(collector)] == expected
     assert card_tokens(key, [bytes.fromhex(UID_1)]) == [int(expected[0], 16)]
     again = _import(collector, f"R1,Siti,MRD-A101,Marunda,{UID_1}\n")
     assert (again.residents, again.cards, again.unchanged) == (0, 0, 1)
 
 
 def test_import_refuses_random_uid_other_unit_and_colliding_token(collector):
-    bundle = service_admin.add_terminal(collector, "Marunda", 1)
+    bundle = admin.add_terminal(collector, "Marunda", 1)
     key = bytes.fromhex(bundle["card_key"])
     a, b = _colliding_uids(key)
     report = _import(
@@ -76,8 +76,8 @@ def test_import_refuses_random_uid_other_unit_and_colliding_token(collector):
     assert "line 6" in text and "collides" in text
     assert "line 7" in text and "not hex" in text
     # A refused row leaves nothing behind: no resident, no unit, no card.
-    assert [r["resident_id"] for r in service_admin.list_residents(collector)] == ["R1", "R4"]
-    assert [c["unit"] for c in service_admin.list_cards(collector)] == ["MRD-A101", "MRD-A104"]
+    assert [r["resident_id"] for r in admin.list_residents(collector)] == ["R1", "R4"]
+    assert [c["unit"] for c in admin.list_cards(collector)] == ["MRD-A101", "MRD-A104"]
 
 
 def _colliding_uids(key):
@@ -112,7 +112,7 @@ def test_allowlist_is_signed_sorted_and_versioned(collector, client):
 
 def test_config_is_signed_and_its_version_announced(collector, client):
     term = register(collector)
-    assert service_admin.set_config(collector, term.terminal_id, {"debounce_s": 20}) == 2
+    assert admin.set_config(collector, term.terminal_id, {"debounce_s": 20}) == 2
     body = term.batch()
     response = post(client, body, "/v1/config")
     version, tid, text = wire.decode_config(kc(term), response.content)
@@ -126,7 +126,7 @@ def test_rotation_starts_a_new_generation(collector, client):
     term = register(collector)
     body = day_of_taps(term)
     reply(term, body, post(client, body))
-    new = service_admin.rotate_terminal(collector, term.terminal_id)
+    new = admin.rotate_terminal(collector, term.terminal_id)
     assert post(client, term.batch()).status_code == 401  # the old key is dead
     fresh = PaperTerminal(term.terminal_id, bytes.fromhex(new["k0"]))
     fresh.bundle = new
@@ -134,11 +134,11 @@ def test_rotation_starts_a_new_generation(collector, client):
     fresh.tap(TOKEN_A)
     body = fresh.batch()
     assert reply(fresh, body, post(client, body))[:2] == (wire.REPLY_OK, 3)
-    assert service_reports.health(collector)[0]["acked"] == 3
+    assert reports.health(collector)[0]["acked"] == 3
 
 
 def test_secrets_are_not_stored_in_clear(collector, settings):
-    bundle = service_admin.add_terminal(collector, "Marunda", 1)
+    bundle = admin.add_terminal(collector, "Marunda", 1)
     _import(collector, f"R1,Siti,MRD-A101,Marunda,{UID_1}\n")
     cells = []
     with collector.db.read() as tx:
@@ -156,7 +156,7 @@ def test_secrets_are_not_stored_in_clear(collector, settings):
 
 
 def test_one_resident_two_cards_and_a_repeated_row_in_one_file(collector):
-    service_admin.add_terminal(collector, "Marunda", 1)
+    admin.add_terminal(collector, "Marunda", 1)
     report = _import(
         collector,
         f"R1,Siti,MRD-A101,Marunda,{UID_1}\n",
@@ -164,7 +164,7 @@ def test_one_resident_two_cards_and_a_repeated_row_in_one_file(collector):
         f"R1,Siti Aminah,MRD-A101,Marunda,{UID_1}\n",
     )
     assert (report.residents, report.cards, report.unchanged, report.refused) == (1, 2, 1, [])
-    assert [r["name"] for r in service_admin.list_residents(collector)] == ["Siti Aminah"]
-    service_admin.add_terminal(collector, "Cakung", 1)  # a new rusun: tokens for stored cards
+    assert [r["name"] for r in admin.list_residents(collector)] == ["Siti Aminah"]
+    admin.add_terminal(collector, "Cakung", 1)  # a new rusun: tokens for stored cards
     with collector.db.read() as tx:
         assert tx.value("SELECT COUNT(*) FROM card_tokens") == 4

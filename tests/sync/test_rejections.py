@@ -3,8 +3,9 @@
 import pytest
 
 from firmware import wire
-from sync import service_admin, service_reports, store
-from tests.sync.helpers import (
+from sync.service import admin, reports
+from sync.store import registry
+from tests.kit.collector_calls import (
     TOKEN_A,
     TOKEN_B,
     day_of_taps,
@@ -15,18 +16,18 @@ from tests.sync.helpers import (
     resign,
     twin,
 )
-from tests.wirekit import PaperTerminal
+from tests.kit.wirekit import PaperTerminal
 
 
 def _counts(collector):
     with collector.db.read() as tx:
-        records = store.count_records(tx)
+        records = registry.count_records(tx)
         blocks = tx.value("SELECT COUNT(*) FROM blocks")
     return records, blocks
 
 
 def _alert_kinds(collector):
-    return [a["kind"] for a in service_reports.alerts(collector)]
+    return [a["kind"] for a in reports.alerts(collector)]
 
 
 def test_same_sequence_with_other_content_is_tamper_and_stores_nothing(collector, client):
@@ -115,7 +116,7 @@ def test_unknown_terminal_is_401(collector, client):
 
 def test_revoked_terminal_is_403_and_stores_nothing(collector, client):
     term = register(collector)
-    service_admin.revoke_terminal(collector, term.terminal_id)
+    admin.revoke_terminal(collector, term.terminal_id)
     body = day_of_taps(term)
     for path in ("/v1/batches", "/v1/config", "/v1/allowlist"):
         assert (
@@ -149,15 +150,15 @@ def test_gap_is_recorded_surfaced_and_filled(collector, client):
     third = term.batch()
     status, acked, *_ = reply(term, third, post(client, third))
     assert (status, acked) == (wire.REPLY_GAP, 6)
-    gaps = service_reports.gaps(collector)
+    gaps = reports.gaps(collector)
     assert [(g["from_seq"], g["to_seq"]) for g in gaps] == [(6, 8)]
-    assert service_reports.health(collector)[0]["missing_slots"] == 2
+    assert reports.health(collector)[0]["missing_slots"] == 2
     retry = resend(term, lost, third)  # the terminal sends again from the watermark
     status, acked, *_ = reply(term, retry, post(client, retry))
     assert (status, acked) == (wire.REPLY_OK, term.next_seq)
-    assert service_reports.gaps(collector) == []
+    assert reports.gaps(collector) == []
     with collector.db.read() as tx:
-        seqs = [r["seq"] for r in store.records_of(tx, term.terminal_id)]
+        seqs = [r["seq"] for r in registry.records_of(tx, term.terminal_id)]
     assert seqs == [0, 1, 2, 3, 4, 6, 8]  # 5, 7, 9 are seals
 
 

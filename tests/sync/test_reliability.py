@@ -9,9 +9,10 @@ import time
 import httpx
 
 from firmware import wire
-from sync import service_admin, store
-from tests.sync.helpers import TOKEN_A, TOKEN_B, kc, register, resend
-from tests.sync.liveserver import serve
+from sync.service import admin
+from sync.store import registry
+from tests.kit.collector_calls import TOKEN_A, TOKEN_B, kc, register, resend
+from tests.kit.liveserver import serve
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -23,7 +24,7 @@ def _upload(base, body):
 
 def _start(db, tmp_path, crash):
     port_file = tmp_path / ("port-crash" if crash else "port")
-    args = [sys.executable, "-m", "tests.sync.crashing_server", db, str(port_file)]
+    args = [sys.executable, "-m", "tests.kit.crashing_server", db, str(port_file)]
     proc = subprocess.Popen(args + (["--crash"] if crash else []), cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 30
@@ -52,7 +53,7 @@ def test_crash_between_commit_and_reply_then_retry_is_a_noop(collector, settings
         if proc.poll() is None:
             proc.kill()
     with collector.db.read() as tx:
-        assert store.count_records(tx, term.terminal_id) == 51  # committed before the crash
+        assert registry.count_records(tx, term.terminal_id) == 51  # committed before the crash
     proc, base = _start(settings.db, tmp_path, crash=False)
     try:
         response = _upload(base, body)  # the terminal retries the same batch
@@ -62,7 +63,7 @@ def test_crash_between_commit_and_reply_then_retry_is_a_noop(collector, settings
     status, acked, *_ = wire.decode_reply(kc(term), body[-16:], response.content)
     assert (status, acked) == (wire.REPLY_OK, 52)
     with collector.db.read() as tx:
-        assert store.count_records(tx, term.terminal_id) == 51
+        assert registry.count_records(tx, term.terminal_id) == 51
 
 
 def test_concurrent_uploads_from_one_terminal(app, collector):
@@ -88,7 +89,7 @@ def test_concurrent_uploads_from_one_terminal(app, collector):
     status, acked, *_ = wire.decode_reply(kc(term), last[-16:], final.content)
     assert (status, acked) == (wire.REPLY_OK, term.next_seq)
     with collector.db.read() as tx:
-        seqs = [r["seq"] for r in store.records_of(tx, term.terminal_id)]
+        seqs = [r["seq"] for r in registry.records_of(tx, term.terminal_id)]
     assert seqs == [s for s in range(term.next_seq) if s % 3 != 2]  # boot, tap, seal per batch
 
 
@@ -116,5 +117,5 @@ def test_concurrent_uploads_from_32_terminals(app, collector):
         for response in results[term.terminal_id]:
             assert wire.decode_reply(kc(term), body[-16:], response.content)[:2] == (0, 43)
     with collector.db.read() as tx:
-        assert store.count_records(tx) == 32 * 42
-        assert len(service_admin.list_terminals(collector)) == 32
+        assert registry.count_records(tx) == 32 * 42
+        assert len(admin.list_terminals(collector)) == 32

@@ -3,10 +3,11 @@
 import datetime as dt
 
 from firmware import wire
-from sync import service_admin, service_reports
+from sync.service import admin
+from sync.service import reports as service_reports
 from sync.vault import card_tokens
-from tests.sync.helpers import post, reply
-from tests.wirekit import PaperTerminal
+from tests.kit.collector_calls import post, reply
+from tests.kit.wirekit import PaperTerminal
 
 DAY0 = dt.date(2026, 11, 1)
 UIDS = {"R1": "04A1B2C3D4E5F6", "R2": "04C0FFEE000001", "R3": "5A6B7C8D"}
@@ -17,7 +18,7 @@ def _world(collector, client, clock):
     clock.now = service_reports.day_start(DAY0)
     terms = {}
     for rusun in ("Marunda", "Cakung"):
-        bundle = service_admin.add_terminal(collector, rusun, 1)
+        bundle = admin.add_terminal(collector, rusun, 1)
         term = PaperTerminal(bundle["terminal_id"], bytes.fromhex(bundle["k0"]))
         term.bundle = bundle
         terms[rusun] = term
@@ -26,9 +27,7 @@ def _world(collector, client, clock):
         f"R2,Budi,MRD-A102,Marunda,{UIDS['R2']}",
         f"R3,Ani,CKG-A1,Cakung,{UIDS['R3']}",
     ]
-    report = service_admin.import_residents(
-        collector, ["resident_id,name,unit,rusun,card_uid"] + rows
-    )
+    report = admin.import_residents(collector, ["resident_id,name,unit,rusun,card_uid"] + rows)
     assert report.refused == []
     key = bytes.fromhex(terms["Marunda"].bundle["card_key"])
 

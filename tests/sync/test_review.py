@@ -11,12 +11,15 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
-from sync import review, service_admin, service_reports, store_dashboard
-from sync import service_dashboard as svc
+from sync import review
 from sync.app import create_app, open_collector
+from sync.service import admin as service_admin
+from sync.service import dashboard as svc
+from sync.service import reports as service_reports
 from sync.settings import Settings
+from sync.store import dashboard as store_dashboard
+from tests.kit import seed
 from tests.sync.conftest import MASTER_KEY
-from tests.sync.web import seed
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ADMIN = ("kepala", "rahasia-kepala-1")
@@ -106,7 +109,7 @@ def test_review_marks_are_part_of_the_collectors_schema(settings):
 
 def test_the_collector_does_not_import_the_simulation_tools():
     code = (
-        "import sys, sync.app, sync.cli, sync.review, sync.service_dashboard\n"
+        "import sys, sync.app, sync.cli, sync.review, sync.service.dashboard\n"
         "bad = sorted(m for m in sys.modules if m == 'tools' or m.startswith('tools.'))\n"
         "assert not bad, bad\n"
     )

@@ -6,8 +6,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from sync import service_admin
-from tests.sync.helpers import register
+from sync.service import admin as service_admin
+from tests.kit.collector_calls import register
 
 ADMIN = ("admin", "rahasia-admin-1")
 AUTH = {"Authorization": "Basic " + base64.b64encode(":".join(ADMIN).encode()).decode()}

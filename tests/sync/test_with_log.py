@@ -1,15 +1,16 @@
-# The collector against the real terminal log (firmware/log.py on the NOR flash model): a long
+# The collector against the real terminal log (firmware/log/ on the NOR flash model): a long
 # offline backlog drains in batches signed with the log's current key; a power cut mid-run too.
 # SPDX-License-Identifier: MIT
 from firmware import wire
 from firmware.log import Log
-from sync import service_admin, service_reports, store
-from tests.sync.helpers import WALL, post
-from tools.sim.norflash import NorFlash
+from sync.service import admin, reports
+from sync.store import registry
+from tests.kit.collector_calls import WALL, post
+from tools.sim.flash import NorFlash
 
 
 def _terminal(collector, tmp_path, blocks=96):
-    bundle = service_admin.add_terminal(collector, "Marunda", 1)
+    bundle = admin.add_terminal(collector, "Marunda", 1)
     state = tmp_path / "state"
     state.mkdir()
     flash = NorFlash(blocks=blocks)
@@ -48,11 +49,11 @@ def test_a_long_offline_backlog_from_the_real_log(collector, client, tmp_path):
     assert _sync(client, log, bundle) > 3
     assert log.backlog == 0
     with collector.db.read() as tx:
-        rows = store.records_of(tx, bundle["terminal_id"])
+        rows = registry.records_of(tx, bundle["terminal_id"])
     taps = [r for r in rows if r["kind"] == wire.TAP]
     assert len(taps) == 3000
     assert taps[-1]["wall_time"] == WALL + wire.HOST_EPOCH_OFFSET + 3000 * 60
-    assert service_reports.gaps(collector) == []
+    assert reports.gaps(collector) == []
 
 
 def test_reboot_and_resync_from_the_same_flash(collector, client, tmp_path):
@@ -71,5 +72,5 @@ def test_reboot_and_resync_from_the_same_flash(collector, client, tmp_path):
     again.append(wire.TAP, wire.CARD_ENROLLED, 9999, 2000)
     _sync(client, again, bundle)
     with collector.db.read() as tx:
-        taps = [r for r in store.records_of(tx, bundle["terminal_id"]) if r["kind"] == wire.TAP]
+        taps = [r for r in registry.records_of(tx, bundle["terminal_id"]) if r["kind"] == wire.TAP]
     assert [r["payload"] for r in taps] == list(range(400)) + list(range(1000, 1050)) + [9999]

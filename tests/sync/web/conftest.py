@@ -10,7 +10,7 @@ import uvicorn
 
 from sync.app import create_app
 from sync.settings import Settings
-from tests.sync.web import seed
+from tests.kit import seed
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,7 +1,7 @@
 # Terminal alarm rules (service_dashboard.alarms) at their boundaries.
 # SPDX-License-Identifier: MIT
 from firmware import wire
-from sync import service_dashboard as svc
+from sync.service import dashboard as svc
 
 NOW = 1796095800  # Selasa 1 Desember 2026 10.30 WIB
 PEAK_END = svc.day_start(svc.local_day(NOW)) + svc.PEAK_END_H * 3600

@@ -10,8 +10,8 @@ import re
 import openpyxl
 import pytest
 
-from sync import service_dashboard as svc
-from tests.sync.web import seed
+from sync.service import dashboard as svc
+from tests.kit import seed
 
 D = "/dashboard"
 _STATE: dict = {}  # the module's collector and seed, for checks behind the browser's back

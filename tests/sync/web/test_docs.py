@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 import pathlib
 
-from sync import service_dashboard as svc
 from sync.app import create_app
+from sync.service import dashboard as svc
 from sync.settings import Settings
 
 DOC = (pathlib.Path(__file__).resolve().parents[3] / "docs" / "dashboard.md").read_text()

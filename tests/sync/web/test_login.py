@@ -5,10 +5,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from sync import service_admin as admin
 from sync.app import create_app
+from sync.service import admin
 from sync.settings import Settings
-from tests.sync.web.seed import Clock
+from tests.kit.seed import Clock
 
 PASSWORD = "kata-sandi-benar"
 

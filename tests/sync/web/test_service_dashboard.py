@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: MIT
 import pytest
 
-from sync import service_dashboard as svc
 from sync.app import create_app
+from sync.service import dashboard as svc
 from sync.settings import Settings
-from tests.sync.web import seed
+from tests.kit import seed
 
 
 @pytest.fixture

@@ -1,0 +1,400 @@
+# service_dashboard: what the dashboard's pages show, built from the store in one read each.
+# SPDX-License-Identifier: MIT
+"""Plain data for the web layer (``sync/web``); every function opens its own transaction.
+
+Each takes the ``Collector`` (``app.state.collector``). ``scope`` is the list of rusun ids a
+user may see (None = all, for an admin). The review queue is the collector's one review queue
+(``service_reports.review_items``: ``sync.review`` over the stored records, the same rows as
+``report review``/``absent`` and ``/api/reports/absent``) plus the review marks: registered cards
+are keyed by their card id, unknown cards by ``<rusun id>:<token hex>`` (the terminal never sends
+a UID, so an unregistered card is known only by its token at that rusun).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import weakref
+from dataclasses import dataclass
+
+from firmware import wire
+from sync.review import REASONS, Params
+from sync.service import reports as service_reports
+from sync.service.ingest import Collector
+from sync.store import dashboard as store
+from sync.store import registry
+
+DAY = store.DAY_S
+OFFSET = store.LOCAL_OFFSET_S
+SILENT_AFTER_S = 6 * 3600  # a terminal syncs every 5 min when it can; 6 h silent is an outage
+PEAK_START_H, PEAK_END_H = 5, 9  # the morning peak (docs/fleet.md: most taps 06.00-07.00)
+STORAGE_ALARM_PER_MILLE = 800  # the log's own warning threshold (80 %)
+READER_ALARM_RECOVERIES = 10
+REVIEW_DAYS = 14
+_FLAGGED = wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_MAGIC_SUSPECT
+ALARMS = ("silent", "no_peak", "storage", "clock", "reader")
+
+
+class NotFound(Exception):
+    """The resident, rusun or review subject does not exist."""
+
+
+@dataclass(frozen=True)
+class UserRow:
+    name: str
+    password_hash: str
+    role: str
+    rusun: tuple[str, ...]
+
+
+def local_day(t: int) -> int:
+    """Day number of the Jakarta calendar day containing Unix time t."""
+    return (t + OFFSET) // DAY
+
+
+def day_start(d: int) -> int:
+    return d * DAY - OFFSET
+
+
+def get_user(c: Collector, name: str) -> UserRow | None:
+    with c.db.read() as tx:
+        row = registry.user(tx, name)
+    if row is None:
+        return None
+    rusun = tuple(x.strip() for x in str(row[3] or "").split(",") if x.strip())
+    return UserRow(str(row[0]), str(row[1]), str(row[2]), rusun)
+
+
+def rusun_ids(c: Collector, names: tuple[str, ...] | None) -> list[int] | None:
+    """Ids for rusun names (None = all rusun)."""
+    if names is None:
+        return None
+    with c.db.read() as tx:
+        by_name = {r[1]: int(r[0]) for r in store.rusun_all(tx)}
+    return [by_name[n] for n in names if n in by_name]
+
+
+def rusun_names(c: Collector, scope: list[int] | None) -> list[str]:
+    with c.db.read() as tx:
+        rows = store.rusun_all(tx)
+    return [str(r[1]) for r in rows if scope is None or int(r[0]) in scope]
+
+
+# --- overview -----------------------------------------------------------------------------------
+
+
+def overview(c: Collector, now: int, scope: list[int] | None, days: int = 30) -> dict:
+    """Taps and residents seen today per rusun, and TAP counts per day and rusun for ``days``."""
+    today = local_day(now)
+    first = today - days + 1
+    with c.db.read() as tx:
+        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
+        registered = store.registered_per_rusun(tx)
+        daily = store.daily_taps(tx, day_start(first), day_start(today + 1), scope)
+        todays = store.taps(tx, day_start(today), day_start(today + 1), scope)
+        reg = store.registry(tx, scope)
+    card_res = {int(r[6]): str(r[0]) for r in reg if r[6] is not None}
+    seen: dict[int, set[str]] = {}
+    taps_today: dict[int, int] = {}
+    for _t, rid, _term, kind, _fl, _tok, card in todays:
+        if kind != wire.TAP:
+            continue
+        taps_today[rid] = taps_today.get(rid, 0) + 1
+        if card is not None and int(card) in card_res:
+            seen.setdefault(rid, set()).add(card_res[int(card)])
+    per_rusun = [
+        {
+            "rusun": names[rid],
+            "taps": taps_today.get(rid, 0),
+            "seen": len(seen.get(rid, ())),
+            "registered": registered.get(rid, 0),
+        }
+        for rid in sorted(names, key=names.__getitem__)
+        if scope is None or rid in scope
+    ]
+    series: dict[int, list[int]] = {}
+    for d, rid, n in daily:
+        series.setdefault(int(rid), [0] * days)[int(d) - first] = int(n)
+    return {
+        "today": today,
+        "days": list(range(first, today + 1)),
+        "per_rusun": per_rusun,
+        "daily": {names[rid]: vals for rid, vals in series.items()},
+        "totals": {
+            "taps": sum(r["taps"] for r in per_rusun),
+            "seen": sum(r["seen"] for r in per_rusun),
+            "registered": sum(r["registered"] for r in per_rusun),
+        },
+    }
+
+
+# --- rusun heat map -----------------------------------------------------------------------------
+
+
+def rusun_heatmap(c: Collector, name: str, now: int, days: int = 28) -> dict:
+    """Per unit and local day: how many of its residents tapped at this rusun."""
+    today = local_day(now)
+    first = today - days + 1
+    with c.db.read() as tx:
+        ids = {str(r[1]): int(r[0]) for r in store.rusun_all(tx)}
+        if name not in ids:
+            raise NotFound(name)
+        rid = ids[name]
+        reg = store.registry(tx, [rid])
+        rows = store.taps(tx, day_start(first), day_start(today + 1), [rid])
+    units: dict[str, dict] = {}
+    card_of: dict[int, tuple[str, str]] = {}
+    for res_id, _n, unit, _r, _rn, _at, card, _st in reg:
+        u = units.setdefault(unit, {"unit": unit, "residents": set(), "first": res_id})
+        u["residents"].add(res_id)
+        if card is not None:
+            card_of[int(card)] = (unit, res_id)
+    present: dict[tuple[str, int], set[str]] = {}
+    for t, _rid, _term, kind, _fl, _tok, card in rows:
+        if kind == wire.TAP and card is not None and int(card) in card_of:
+            unit, res_id = card_of[int(card)]
+            present.setdefault((unit, local_day(int(t))), set()).add(res_id)
+    out = []
+    for unit in sorted(units):
+        u = units[unit]
+        counts = [len(present.get((unit, d), ())) for d in range(first, today + 1)]
+        out.append(
+            {
+                "unit": unit,
+                "members": len(u["residents"]),
+                "first_resident": u["first"],
+                "counts": counts,
+            }
+        )
+    return {"rusun": name, "rusun_id": rid, "days": list(range(first, today + 1)), "units": out}
+
+
+# --- review queue -------------------------------------------------------------------------------
+
+
+def _detect(c: Collector, today: int, days: int) -> list[dict]:
+    """The collector's review queue (``service_reports.review_items``, all rusun, no marks) over
+    the ``days`` local days up to ``today``, with the page's names: ``kind`` (unit|card),
+    ``subject`` (a unit's name), ``card_label`` and ``resident_name`` (cards)."""
+    as_of = dt.date(1970, 1, 1) + dt.timedelta(days=today)
+    rows, _params = service_reports.review_items(c, as_of, days)
+    with c.db.read() as tx:
+        names = {str(r[0]): str(r[1]) for r in store.registry(tx, None)}
+    items = []
+    for row in rows:
+        item = dict(row, kind=row["subject"])
+        if row["subject"] == "unit":
+            item["subject"] = row["id"]
+        else:
+            del item["subject"]
+            item["card_label"] = row["id"]
+            if row["resident_id"] is not None:
+                item["resident_name"] = names.get(row["resident_id"], "")
+        items.append(item)
+    return items
+
+
+# The detector reads every record of the period (about 150,000 for the whole fleet and 7 days,
+# a few seconds: docs/benchmarks.md); its result is reused for this long. Marks are not cached.
+QUEUE_CACHE_S = 120
+_cache: weakref.WeakKeyDictionary[Collector, tuple[tuple[int, int], int, list[dict]]] = (
+    weakref.WeakKeyDictionary()
+)
+_cache_lock = threading.Lock()
+
+
+def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = REVIEW_DAYS):
+    """(items, params, period): the detector's queue over the last ``days`` local days, each item
+    ``{"kind", "key", "rusun", "reasons", subject details, "mark", "trail"}``; open items first.
+    The detection is at most ``QUEUE_CACHE_S`` old; review marks are always current."""
+    today = local_day(now)
+    with _cache_lock:
+        hit = _cache.get(c)
+    if hit is None or hit[0] != (today, days) or not 0 <= now - hit[1] < QUEUE_CACHE_S:
+        hit = ((today, days), now, _detect(c, today, days))
+        with _cache_lock:
+            _cache[c] = hit
+    with c.db.read() as tx:
+        all_marks = store.marks(tx)
+    trail: dict[tuple[str, str], list[dict]] = {}
+    for _id, kind, subject, reasons, note, user, at in all_marks:
+        trail.setdefault((kind, subject), []).append(
+            {"reasons": reasons, "note": note, "by": user, "at": int(at)}
+        )
+    items = []
+    for cached in hit[2]:
+        if scope is not None and cached["rusun_id"] not in scope:
+            continue
+        item = dict(cached)
+        marks = trail.get((item["kind"], item["key"]), [])
+        item["trail"] = marks
+        # A mark clears the item only for the reasons it was made for: a new reason reopens it.
+        last = marks[-1] if marks else None
+        covered = last is not None and set(item["reasons"]) <= set(last["reasons"].split(","))
+        item["mark"] = last if covered else None
+        items.append(item)
+    items.sort(key=lambda x: (x["mark"] is not None, x["kind"] != "unit", x["rusun"], x["key"]))
+    first = today - days + 1
+    return items, Params.for_period(days), (day_start(first), day_start(today + 1) - 1)
+
+
+def mark_reviewed(c: Collector, kind: str, key: str, reasons: str, note: str, user: str, now: int):
+    """Append an audit-trail entry: ``user`` reviewed subject (kind, key) for ``reasons``."""
+    if kind not in ("unit", "card"):
+        raise NotFound(kind)
+    clean = ",".join(r for r in reasons.split(",") if r in REASONS)
+    note = note.strip()[:500]
+    with c.db.write() as tx:
+        return store.mark_add(tx, kind, key, clean, note, user, now)
+
+
+def subject_rusun(c: Collector, kind: str, key: str) -> int | None:
+    """The rusun id a review subject belongs to (for the viewer check), None if unknown."""
+    with c.db.read() as tx:
+        if kind == "unit":
+            rid = key.split("/", 1)[0]
+            return int(rid) if rid.isdigit() else None
+        if ":" in key:
+            rid = key.split(":", 1)[0]
+            return int(rid) if rid.isdigit() else None
+        reg = [r for r in store.registry(tx, None) if r[6] is not None and str(r[6]) == key]
+    return int(reg[0][3]) if reg else None
+
+
+# --- resident -----------------------------------------------------------------------------------
+
+
+def resident_page(c: Collector, resident_id: str, now: int, days: int = 28) -> dict:
+    today = local_day(now)
+    first = today - days + 1
+    with c.db.read() as tx:
+        row = store.resident(tx, resident_id)
+        if row is None:
+            raise NotFound(resident_id)
+        cards = store.resident_cards(tx, resident_id)
+        members = store.unit_members(tx, int(row[6]))
+        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
+        ids = [int(c[0]) for c in cards]
+        rows = store.card_taps(tx, ids, day_start(first), day_start(today + 1))
+        ever = store.card_taps(tx, ids, 0, day_start(today + 1))
+    last: dict[int, int] = {}
+    for t, *_rest, card in ever:
+        last[int(card)] = int(t)
+    by_day: dict[int, list[dict]] = {}
+    for t, rid, term, kind, fl, _tok, _card in rows:
+        d = local_day(int(t))
+        by_day.setdefault(d, []).append(
+            {
+                "time": int(t),
+                "rusun": names[int(rid)],
+                "terminal": int(term),
+                "denied": kind == wire.DENIED,
+                "flagged": bool(int(fl) & _FLAGGED)
+                or kind == wire.DENIED
+                or int(rid) != int(row[3]),
+            }
+        )
+    return {
+        "resident": {"resident_id": row[0], "name": row[1], "unit": row[2],
+                     "rusun_id": int(row[3]), "rusun": row[4], "registered_at": int(row[5])},
+        "cards": [{"card_id": int(c[0]), "label": f"K-{c[0]}", "status": str(c[1]),
+                   "enrolled_at": int(c[2]), "last_tap": last.get(int(c[0]))} for c in cards],
+        "household": [{"resident_id": m[0], "name": m[1]} for m in members],
+        "days": list(range(first, today + 1)),
+        "taps": by_day,
+    }  # fmt: skip
+
+
+# --- terminals ----------------------------------------------------------------------------------
+
+
+def terminal_health(c: Collector, now: int, scope: list[int] | None) -> list[dict]:
+    """``service_reports.health`` per terminal, plus this morning's taps and the alarms (codes:
+    silent, no_peak, storage, clock, reader), ordered by rusun and door."""
+    today = local_day(now)
+    peak0 = day_start(today) + PEAK_START_H * 3600
+    peak1 = day_start(today) + PEAK_END_H * 3600
+    with c.db.read() as tx:
+        visible = {str(r[1]): int(r[0]) for r in store.rusun_all(tx)}
+        peak = store.terminal_taps_between(tx, peak0, peak1)
+    out = []
+    for h in service_reports.health(c):
+        rid = visible[h["rusun"]]
+        if scope is not None and rid not in scope:
+            continue
+        item = {
+            "id": h["terminal_id"],
+            "rusun_id": rid,
+            "rusun": h["rusun"],
+            "door": h["door"],
+            "status": h["status"],
+            "last_seen": h["last_seen"],
+            "backlog": h["backlog_slots"] or 0,
+            "missing": h["missing_slots"],
+            "recoveries": h["reader_recoveries"] or 0,
+            "clock_quality": h["clock_quality"] or 0,
+            "clock_jumps": h["clock_jumps"],
+            "undated": h["undated_records"],
+            "storage_per_mille": h["storage_per_mille"] or 0,
+            "firmware": h["firmware_version"],
+            "alerts_7d": h["alerts_7d"],
+            "morning_taps": peak.get(h["terminal_id"], 0),
+        }
+        item["alarms"] = alarms(item, now, peak1) if h["status"] == "active" else []
+        out.append(item)
+    out.sort(key=lambda t: (t["rusun"], t["door"], t["id"]))
+    return out
+
+
+def alarms(term: dict, now: int, peak_end: int) -> list[str]:
+    """Alarm codes for one terminal row (see ``terminal_health``)."""
+    out = []
+    last = term["last_seen"]
+    if last is None or now - last > SILENT_AFTER_S:
+        out.append("silent")
+    # Only once the peak is over, and only for taps the collector has: a silent terminal may
+    # have stored taps it could not send yet, which is why both alarms can show together.
+    if now >= peak_end and term["morning_taps"] == 0:
+        out.append("no_peak")
+    if term["storage_per_mille"] >= STORAGE_ALARM_PER_MILLE:
+        out.append("storage")
+    if last is not None and term["clock_quality"] == wire.CLOCK_UNSET:
+        out.append("clock")
+    if term["recoveries"] >= READER_ALARM_RECOVERIES:
+        out.append("reader")
+    return out
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def presence_rows(c: Collector, now: int, scope: list[int] | None, days: int) -> list[dict]:
+    """One row per resident and local day of the period: taps and first/last tap at home."""
+    today = local_day(now)
+    first = today - days + 1
+    with c.db.read() as tx:
+        reg = store.registry(tx, scope)
+        rows = store.taps(tx, day_start(first), day_start(today + 1), scope)
+    res_of = {int(r[6]): r for r in reg if r[6] is not None}
+    agg: dict[tuple[str, int], list[int]] = {}
+    for t, _rid, _term, kind, _fl, _tok, card in rows:
+        if kind != wire.TAP or card is None or int(card) not in res_of:
+            continue
+        key = (str(res_of[int(card)][0]), local_day(int(t)))
+        agg.setdefault(key, []).append(int(t))
+    seen = {}
+    for r in reg:
+        seen.setdefault(str(r[0]), r)
+    out = []
+    for res_id, r in seen.items():
+        for d in range(first, today + 1):
+            ts = agg.get((res_id, d), [])
+            out.append({"day": d, "rusun": r[4], "unit": r[2], "resident_id": res_id,
+                        "name": r[1], "taps": len(ts), "first": min(ts) if ts else None,
+                        "last": max(ts) if ts else None})  # fmt: skip
+    return out
+
+
+def not_seen_days(params: Params) -> int:
+    return int(math.ceil(params.not_seen_days))

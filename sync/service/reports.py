@@ -1,0 +1,325 @@
+# service_reports: the reports admins read (CLI, API, CSV export, dashboard).
+# SPDX-License-Identifier: MIT
+"""Each report is a function of a ``Collector`` returning a list of plain dicts (JSON-ready);
+``to_csv(rows)`` turns any of them into CSV. Days are local days (``utc_offset_min``, default
+Jakarta, UTC+7). No report carries a card UID or a resident's name (exports travel).
+
+    presence(c, start=date(2026, 11, 1), days=7, rusun="Marunda")
+    review_report(c, days=14, as_of=date(2026, 11, 30))  # the subletting review list (= absent)
+    other_rusun(c, start, days); unknown_cards(c, start, days); health(c)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from sync import review
+from sync.review import Params
+from sync.service.ingest import Collector
+from sync.store import registry as store
+from sync.store import reports as store_reports
+
+DAY = 86400
+JAKARTA_MIN = 420
+
+
+class ReportError(Exception):
+    """A report request that cannot be answered (unknown rusun, bad range)."""
+
+
+def _offset(utc_offset_min: int) -> int:
+    return utc_offset_min * 60
+
+
+def day_start(day: dt.date, utc_offset_min: int = JAKARTA_MIN) -> int:
+    """Unix time of the local midnight that starts ``day``."""
+    epoch = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
+    return int(epoch) - _offset(utc_offset_min)
+
+
+def _date(day_index: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day_index))).isoformat()
+
+
+def local_date(unix: int | None, utc_offset_min: int = JAKARTA_MIN) -> str | None:
+    if unix is None:
+        return None
+    return _date((unix + _offset(utc_offset_min)) // DAY)
+
+
+def today(c: Collector, utc_offset_min: int = JAKARTA_MIN) -> dt.date:
+    return dt.date.fromisoformat(local_date(c.now(), utc_offset_min) or "1970-01-01")
+
+
+def _rusun_id(tx: Any, name: str | None) -> int | None:
+    if name is None:
+        return None
+    row = store.rusun_by_name(tx, name)
+    if row is None:
+        raise ReportError(f"rusun tidak dikenal / unknown rusun: {name}")
+    return row[0]
+
+
+def _range(c: Collector, start: dt.date | None, days: int, off_min: int) -> tuple[int, int]:
+    if not 1 <= days <= 366:
+        raise ReportError("jumlah hari harus 1-366 / days must be 1-366")
+    if start is None:
+        start = today(c, off_min) - dt.timedelta(days=days - 1)
+    lo = day_start(start, off_min)
+    return lo, lo + days * DAY
+
+
+def presence(
+    c: Collector,
+    start: dt.date | None = None,
+    days: int = 7,
+    rusun: str | None = None,
+    utc_offset_min: int = JAKARTA_MIN,
+) -> list[dict[str, Any]]:
+    """Daily presence per rusun: residents and units with a home-rusun tap, and taps."""
+    lo, hi = _range(c, start, days, utc_offset_min)
+    with c.db.read() as tx:
+        rid = _rusun_id(tx, rusun)
+        rows = store_reports.presence(tx, _offset(utc_offset_min), lo, hi, rid)
+    return [
+        {"date": _date(d), "rusun": r, "residents": n, "units": u, "taps": taps}
+        for r, d, n, u, taps in rows
+    ]
+
+
+def _card_key(rusun_id: int, token: int, card: int | None) -> str:
+    return str(card) if card is not None else f"{rusun_id}:{token:08X}"
+
+
+def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str, Any]], Params]:
+    """The review queue (``sync.review``) over the ``days`` Jakarta days ending with ``as_of``,
+    every rusun, and the thresholds used: one row per flagged subject (``review_report`` gives
+    the fields); units first, then cards, each by rusun and key."""
+    if not 1 <= days <= 3660:
+        raise ReportError("jumlah hari harus 1-3660 / days must be 1-3660")
+    until = day_start(as_of) + DAY  # end of the as_of day
+    start = until - days * DAY
+    with c.db.read() as tx:
+        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
+        reg = store_reports.registry_cards(tx, None)
+        rows = store_reports.card_records(tx, start, until, None)
+        last_tap = store_reports.last_card_taps(tx, until)
+    registry: list[dict[str, Any]] = []
+    cards: dict[str, tuple[str, int, str]] = {}  # card key -> (unit, rusun id, resident id)
+    units: dict[str, dict[str, Any]] = {}  # "<rusun id>/<unit>" -> the unit's details
+    for res_id, _name, unit, rid, _rname, reg_at, card, _status in reg:
+        key = f"{rid}/{unit}"
+        u = units.setdefault(
+            key,
+            {
+                "unit": unit,
+                "rusun_id": int(rid),
+                "resident_id": res_id,
+                "registered": int(reg_at),
+                "cards": [],
+            },
+        )
+        u["registered"] = min(u["registered"], int(reg_at))
+        if card is None:
+            continue
+        u["cards"].append(int(card))
+        cards[str(card)] = (unit, int(rid), res_id)
+        registry.append(
+            {
+                "resident_id": res_id,
+                "unit": key,
+                "rusun": names[int(rid)],
+                "card_uid": str(card),
+                "registered_day": (int(reg_at) - start) // DAY,
+            }
+        )
+    records = [
+        {
+            "time": int(t),
+            "rusun": names[int(rid)],
+            "terminal": int(term),
+            "card": _card_key(int(rid), int(tok), card),
+            "flags": int(fl),
+        }
+        for t, rid, term, _kind, fl, tok, card in rows
+    ]
+    params = Params.for_period(days)
+    out: list[dict[str, Any]] = []
+    for it in review.review_queue(records, registry, start, days, params):
+        row: dict[str, Any]
+        if "unit" in it:
+            key = it["unit"]
+            u = units[key]
+            seen = max((last_tap[k] for k in u["cards"] if k in last_tap), default=None)
+            since = seen if seen is not None else u["registered"]
+            row = {
+                "subject": "unit",
+                "key": key,
+                "id": u["unit"],
+                "rusun_id": u["rusun_id"],
+                "unit": u["unit"],
+                "resident_id": u["resident_id"],
+                "last_seen": local_date(seen),
+                "days_absent": max(0, (until - since) // DAY),
+            }
+        elif it["card"] in cards:
+            key = it["card"]
+            unit, rid, res_id = cards[key]
+            row = {
+                "subject": "card",
+                "key": key,
+                "id": f"K-{key}",
+                "rusun_id": rid,
+                "unit": unit,
+                "resident_id": res_id,
+                "last_seen": local_date(last_tap.get(int(key))),
+                "days_absent": None,
+            }
+        else:
+            key = it["card"]
+            rid_text, tok = key.split(":")
+            row = {
+                "subject": "card",
+                "key": key,
+                "id": f"token {tok}",
+                "rusun_id": int(rid_text),
+                "unit": None,
+                "resident_id": None,
+                "last_seen": None,
+                "days_absent": None,
+            }
+        row["rusun"] = names[row["rusun_id"]]
+        row["reasons"] = list(it["reasons"])
+        row["reason"] = review.explain(row["reasons"], params)
+        out.append(row)
+    out.sort(key=lambda r: (r["subject"] != "unit", r["rusun"], r["key"]))
+    return out, params
+
+
+def review_report(
+    c: Collector, days: int = 14, as_of: dt.date | None = None, rusun: str | None = None
+) -> list[dict[str, Any]]:
+    """The subletting review list: the product's one review queue (``sync.review``, the one
+    the dashboard shows) over the ``days`` days up to ``as_of`` (default today), optionally of
+    one rusun. Each row: ``subject`` (unit|card), ``key`` (the subject key of the dashboard's
+    review marks), ``id`` (unit name, ``K-<card id>``, or ``token <hex>`` for an unregistered
+    card), ``rusun``, ``rusun_id``, ``unit``, ``resident_id``, ``reasons`` (codes), ``reason``
+    (the reasons explained, Bahasa Indonesia / English), ``last_seen`` (the last tap of the
+    unit's or card's cards, at any rusun), ``days_absent`` (units: days since then, or since
+    registration). No names, no UIDs."""
+    as_of = as_of or today(c)
+    if rusun is not None:
+        with c.db.read() as tx:
+            _rusun_id(tx, rusun)
+    rows, _params = review_items(c, as_of, days)
+    return [r for r in rows if rusun is None or r["rusun"] == rusun]
+
+
+# The CLI's and API's names of the review list: `review`, and `absent` (its first name).
+absent = review_report
+
+
+def other_rusun(
+    c: Collector, start: dt.date | None = None, days: int = 30, utc_offset_min: int = JAKARTA_MIN
+) -> list[dict[str, Any]]:
+    """Registered cards tapped at a rusun that is not their own."""
+    lo, hi = _range(c, start, days, utc_offset_min)
+    with c.db.read() as tx:
+        rows = store_reports.other_rusun(tx, _offset(utc_offset_min), lo, hi)
+    return [
+        {"resident_id": rid, "home_rusun": home, "seen_at": seen, "taps": taps, "days": nd,
+         "first": local_date(first, utc_offset_min), "last": local_date(last, utc_offset_min)}
+        for rid, home, seen, taps, nd, first, last in rows
+    ]  # fmt: skip
+
+
+def unknown_cards(
+    c: Collector, start: dt.date | None = None, days: int = 30, utc_offset_min: int = JAKARTA_MIN
+) -> list[dict[str, Any]]:
+    """Tokens tapped at a rusun that match no enrolled card (random UIDs left out)."""
+    lo, hi = _range(c, start, days, utc_offset_min)
+    with c.db.read() as tx:
+        rows = store_reports.unknown_cards(tx, _offset(utc_offset_min), lo, hi)
+    return [
+        {"rusun": r, "token": "%08X" % tok, "taps": taps, "days": nd,
+         "first": local_date(first, utc_offset_min), "last": local_date(last, utc_offset_min)}
+        for r, tok, taps, nd, first, last in rows
+    ]  # fmt: skip
+
+
+def health(c: Collector) -> list[dict[str, Any]]:
+    """Per terminal: last seen, backlog, clock quality, reader resets, storage use, open gaps,
+    alerts of the last 7 days, undated records and clock jumps."""
+    now = c.now()
+    out = []
+    with c.db.read() as tx:
+        gaps: dict[int, int] = {}
+        for g in store.open_gaps(tx):
+            gaps[g["terminal_id"]] = gaps.get(g["terminal_id"], 0) + g["to_seq"] - g["from_seq"]
+        for t in store.terminals(tx):
+            h = store.latest_health(tx, t["id"]) or {}
+            out.append(
+                {
+                    "terminal_id": t["id"],
+                    "rusun": t["rusun"],
+                    "door": t["door"],
+                    "status": t["status"],
+                    "last_seen": t["last_seen"],
+                    "silent_s": None if t["last_seen"] is None else now - t["last_seen"],
+                    "acked": t["acked"],
+                    "backlog_slots": h.get("backlog_slots"),
+                    "oldest_unsynced_s": h.get("oldest_unsynced_s"),
+                    "clock_quality": h.get("clock_quality"),
+                    "reader_recoveries": h.get("reader_recoveries"),
+                    "read_errors": h.get("read_errors"),
+                    "storage_per_mille": h.get("storage_per_mille"),
+                    "firmware_version": h.get("firmware_version"),
+                    "wifi_rssi": h.get("wifi_rssi"),
+                    "missing_slots": gaps.get(t["id"], 0),
+                    "alerts_7d": store_reports.alert_count(tx, t["id"], now - 7 * DAY),
+                    "undated_records": store_reports.undated(tx, t["id"]),
+                    "clock_jumps": store_reports.clock_jumps(tx, t["id"]),
+                }
+            )
+    return out
+
+
+def alerts(c: Collector, terminal_id: int | None = None, limit: int = 100) -> list[dict]:
+    with c.db.read() as tx:
+        return store.alerts(tx, terminal_id, limit)
+
+
+def gaps(c: Collector, terminal_id: int | None = None) -> list[dict]:
+    with c.db.read() as tx:
+        return store.open_gaps(tx, terminal_id)
+
+
+COLUMNS = {
+    "presence": ["date", "rusun", "residents", "units", "taps"],
+    "review": ["subject", "id", "rusun", "unit", "resident_id", "reasons", "last_seen",
+               "days_absent", "reason", "key"],
+    "other-rusun": ["resident_id", "home_rusun", "seen_at", "taps", "days", "first", "last"],
+    "unknown": ["rusun", "token", "taps", "days", "first", "last"],
+    "health": [
+        "terminal_id", "rusun", "door", "status", "last_seen", "silent_s", "acked",
+        "backlog_slots", "oldest_unsynced_s", "clock_quality", "reader_recoveries", "read_errors",
+        "storage_per_mille", "firmware_version", "wifi_rssi", "missing_slots", "alerts_7d",
+        "undated_records", "clock_jumps",
+    ],
+}  # fmt: skip
+COLUMNS["absent"] = COLUMNS["review"]
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
+    """CSV of a report; ``columns`` (e.g. ``COLUMNS["absent"]``) gives the header when empty."""
+    out = io.StringIO()
+    fields = columns or (list(rows[0]) if rows else [])
+    if fields:
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:  # a list (the review's reason codes) is one cell, comma-separated
+            writer.writerow({k: ",".join(v) if isinstance(v, list) else v for k, v in row.items()})
+    return out.getvalue()

@@ -1,0 +1,74 @@
+# Heap bytes one whole tap allocates (poll → token → allow-list → log.append → feedback) under
+# MicroPython: 0 after warm-up. Also the source of bench/terminal.py's allocation figure.
+# SPDX-License-Identifier: MIT
+# device test: runs on MicroPython too (tests/runner/mpy.mjs)
+from firmware import taps as ftaps
+from tests.kit.mpytest import allocated_bytes
+from tests.kit.tapline import tap_rig
+
+
+def one_tap(rig, line, results):
+    line.card = True
+    results[0] = rig.terminal.reader_step()
+
+
+def measure(fn):
+    used = allocated_bytes(fn)
+    if used is None:  # CPython: not measured, but the step must still run
+        fn()
+    return used
+
+
+def test_a_tap_allocates_nothing_after_warm_up():
+    rig, line = tap_rig()
+    results = [None]
+
+    def tap():
+        one_tap(rig, line, results)
+
+    for _ in range(3):  # warm-up
+        rig.hw.clock.advance(31000)
+        tap()
+        assert results[0] == ftaps.TAPPED, results
+        line.card = False
+        rig.terminal.reader_step()
+    rig.hw.clock.advance(31000)
+    used = measure(tap)
+    assert results[0] == ftaps.TAPPED, results
+    print("ALLOC tap", used)
+    assert used in (None, 0), used
+    line.card = False
+    rig.terminal.reader_step()
+    rig.hw.clock.advance(1000)
+    used = measure(tap)  # a repeat within debounce_s: answered from the ring
+    assert results[0] == ftaps.REPEAT, results
+    print("ALLOC repeat", used)
+    assert used in (None, 0), used
+    assert rig.terminal.taps.probes == 4  # every new record of this Classic card, no repeat
+
+
+def test_a_probed_gen1a_tap_allocates_nothing_after_warm_up():
+    rig, line = tap_rig()
+    line.magic = True
+    results = [None]
+
+    def tap():
+        one_tap(rig, line, results)
+
+    for _ in range(3):  # warm-up
+        rig.hw.clock.advance(31000)
+        tap()
+        line.card = False
+        rig.terminal.reader_step()
+    rig.hw.clock.advance(31000)
+    used = measure(tap)
+    assert results[0] == ftaps.TAPPED, results
+    print("ALLOC gen1a", used)
+    assert used in (None, 0), used
+    assert rig.terminal.taps.magic == 4  # each new record of the clone carried the flag
+
+
+def test_measurement_sees_an_allocation():
+    rig, line = tap_rig()
+    used = allocated_bytes(lambda: rig.terminal.health())
+    assert used is None or used > 0, used

@@ -1,0 +1,67 @@
+# Helpers for collector tests: register a paper terminal, upload, decode the signed reply.
+# SPDX-License-Identifier: MIT
+from firmware import wire
+from sync.service import admin
+from tests.kit.wirekit import PaperTerminal
+
+TOKEN_A = b"\x01\x02\x03\x04"
+TOKEN_B = b"\xa0\xb1\xc2\xd3"
+WALL = 850_000_000  # seconds since 2000: 2026-12-08 (any fixed day)
+
+
+def register(collector, rusun="Marunda", door=1):
+    bundle = admin.add_terminal(collector, rusun, door)
+    term = PaperTerminal(bundle["terminal_id"], bytes.fromhex(bundle["k0"]))
+    term.bundle = bundle
+    return term
+
+
+def kc(term):
+    return wire.config_key(bytes.fromhex(term.bundle["k0"]))
+
+
+def post(client, body, path="/v1/batches"):
+    return client.post(path, content=body, headers={"content-type": "application/octet-stream"})
+
+
+def reply(term, body, response):
+    """(status, acked, server_time, config_version, allowlist_version) of a 200 reply."""
+    assert response.status_code == 200, response.text
+    return wire.decode_reply(kc(term), body[-wire.REQUEST_MAC_LEN :], response.content)
+
+
+def day_of_taps(term, taps=3, clock_first=True):
+    term.boot(door=1)
+    if clock_first:
+        term.clock(WALL)
+    for i in range(taps):
+        term.tap(TOKEN_A if i % 2 == 0 else TOKEN_B, advance_ms=60_000)
+    if not clock_first:
+        term.clock(WALL + 10_000)
+    return term.batch({"backlog_slots": 0, "storage_per_mille": 12, "clock_quality": 1})
+
+
+def resend(term, *bodies):
+    """What a terminal sends after a ``gap`` reply: the blocks of ``bodies`` (consecutive batches)
+    again, as one batch signed with the key it holds now."""
+    first = wire.decode_batch(bodies[0])
+    slots = b"".join(wire.decode_batch(b).slots for b in bodies)
+    return wire.encode_batch(
+        term.terminal_id, first.first_seq, first.epoch, first.prev_mac,
+        wire.pack_health({}), slots, term.key,
+    )  # fmt: skip
+
+
+def twin(term):
+    """A second paper terminal holding the same identity and key (a thief's, or a clone)."""
+    other = PaperTerminal(term.terminal_id, bytes.fromhex(term.bundle["k0"]))
+    other.bundle = term.bundle
+    return other
+
+
+def resign(term, body, slots):
+    """``body`` with other slots, request MAC recomputed with the terminal's current key."""
+    b = wire.decode_batch(body)
+    return wire.encode_batch(
+        b.terminal_id, b.first_seq, b.epoch, b.prev_mac, wire.pack_health({}), slots, term.key
+    )

@@ -1,0 +1,70 @@
+# tapline: a preallocated PN532 line and a terminal rig on it, for allocation and heap figures.
+# SPDX-License-Identifier: MIT
+import pn532
+from firmware import wire
+from tests.kit.pn532fake import ACK, RSP
+from tests.kit.termkit import K0, TID, Rig, tmpdir, token
+
+_CARD = RSP("4B 01 01 00 04 08 04 A1 B2 C3 D4")  # one Classic 1K (SAK 08), UID A1 B2 C3 D4
+_EMPTY = RSP("4B 00")
+
+
+class Line:
+    """A preallocated UART: each command frame written makes ACK + that command's prepared answer
+    readable (InListPassiveTarget: the card or an empty field, as ``card`` says; the Gen1a
+    probe's InCommunicateThru: silence (status 01), or the backdoor's 0A when ``magic``).
+    ``bytes`` counts what crossed the line. The recording fakes and the simulator allocate,
+    so they stay out of this measurement."""
+
+    def __init__(self):
+        self.ack = bytearray(ACK())
+        self.answers = {0x4A: bytearray(_CARD), 0x4B: bytearray(_EMPTY)}
+        for cmd in (0x02, 0x14, 0x32, 0x16):
+            self.answers[cmd] = bytearray(RSP("%02X 00 00 00 00" % (cmd + 1)))
+        self.answers[0x08] = bytearray(RSP("09"))  # WriteRegister
+        self.answers[0x42] = bytearray(RSP("43 01"))  # InCommunicateThru: the card is silent
+        self.answers[0x40] = bytearray(RSP("43 00 0A"))  # (key 0x40: the backdoor answered)
+        self.card = True
+        self.magic = False
+        self.bytes = 0
+        self.frames = [self.ack, self.ack]
+        self.k = 2
+        self.i = 0
+
+    def write(self, buf):
+        self.bytes += len(buf)
+        if len(buf) > 6 and buf[5] == 0xD4:
+            cmd = buf[6]
+            if cmd == 0x4A and not self.card:
+                cmd = 0x4B
+            elif cmd == 0x42 and self.magic and buf[7] == 0x40:
+                cmd = 0x40
+            self.frames[1] = self.answers.get(cmd, self.ack)
+            self.k = self.i = 0
+
+    def any(self):
+        return len(self.frames[self.k]) - self.i if self.k < 2 else 0
+
+    def readinto(self, buf, n):
+        f = self.frames[self.k]
+        for j in range(n):
+            buf[j] = f[self.i + j]
+        self.i += n
+        self.bytes += n
+        if self.i >= len(f):
+            self.k += 1
+            self.i = 0
+        return n
+
+
+def tap_rig():
+
+    root = tmpdir()
+    line = Line()
+    kc = wire.config_key(K0)
+    entries = [(token("A1B2C3D4"), 7)] + [((i * 4294967) & 0xFFFFFFFF, i) for i in range(999)]
+    with open(root + "/allow.bin", "wb") as f:
+        f.write(wire.encode_allowlist(entries, 1, TID, kc))
+    rig = Rig(root=root, reader=pn532.PN532UART(line))
+    assert rig.terminal.allow.count == 1000
+    return rig, line

@@ -1,6 +1,0 @@
-# devsim: a device double for the technician tools: a simulated terminal on a pseudo-terminal.
-# SPDX-License-Identifier: MIT
-"""See ``double.py`` (REPL protocols on a pty) and ``runtime.py`` (the device's interpreter)."""
-
-from tools.devsim.double import DeviceDouble  # noqa: F401
-from tools.devsim.runtime import Config  # noqa: F401

@@ -1,0 +1,149 @@
+# summary: the demo's printed report of a simulated deployment (plain text tables).
+# SPDX-License-Identifier: MIT
+"""``summary(figures) -> str``: scale, faults, reconciliation, presence per rusun, the review
+queue with reasons, terminal health, precision and recall, the dashboard address."""
+
+from __future__ import annotations
+
+_REASONS_ID = {
+    "not_seen": "tidak ada tap / no tap",
+    "one_card_household": "satu kartu untuk serumah / one card for the household",
+    "same_minute": "menit yang sama tiap hari / same minute daily",
+    "other_rusun": "dipakai di rusun lain / used at another rusun",
+    "clone": "kartu tiruan / cloned card",
+    "unknown_card": "kartu tak terdaftar / unregistered card",
+}
+_CLOCK = {0: "none", 1: "NTP", 2: "collector", 3: "RTC", None: "-"}
+
+
+def _f(x) -> str:
+    return "-" if x is None else "%.3f" % x
+
+
+def exact(r: dict) -> bool:
+    """Every tap the terminals answered as stored is in the collector exactly once, and every
+    other generated tap was answered openly (debounce repeat, log full): none silently lost."""
+    out = r["outcomes"]
+    answered = out.get("stored", 0) + out.get("refused", 0) + out.get("repeat", 0)
+    return (
+        r["generated"] == answered
+        and r["stored_tap_records"] == r["answered_stored"] == r["matched"]
+        and r["lost"] == r["duplicates"] == r["duplicate_seq"] == r["seq_gaps"] == 0
+    )
+
+
+def verdict(r: dict) -> str:
+    if not exact(r):
+        return "MISMATCH: a tap is lost, duplicated or unanswered (see the counts above)"
+    out = r["outcomes"]
+    extra = []
+    if out.get("refused"):
+        extra.append("%d refused while a log was full (the resident saw 'Memori penuh')"
+                     % out["refused"])  # fmt: skip
+    if out.get("repeat"):
+        extra.append("%d repeats of the same card within debounce_s (answered, stored once)"
+                     % out["repeat"])  # fmt: skip
+    text = "every tap answered as stored is stored exactly once; none lost"
+    if not extra:
+        return "every generated tap stored exactly once"
+    return text + "; " + "; ".join(extra)
+
+
+def summary(fig: dict, queue_lines: int = 25) -> str:
+    w, r = fig["world"], fig["reconcile"]
+    out = []
+    add = out.append
+    add("== hadir fleet simulation ==")
+    add(
+        "scale: %d rusun, %d terminals, %d residents in %d units (full deployment: 13,731), "
+        "%d days, seed %d" % (w["rusun"], w["terminals"], w["residents"], w["units"], w["days"],
+                              w["seed"])
+    )  # fmt: skip
+    add(
+        "registered %d at day 0, %d by the end (%d enrolled during the run); %d planted cases"
+        % (w["registered_day0"], w["registered_end"], fig["enrolled_during_run"], w["cases"])
+    )
+    add("")
+    add("faults:")
+    for line in fig["faults"]:
+        add("  " + line)
+    add("")
+    add(
+        "taps: generated %d; answered and stored by the terminals %d; records stored by the "
+        "collector %d" % (r["generated"], r["answered_stored"], r["stored_tap_records"])
+    )
+    others = {k: v for k, v in r["outcomes"].items() if k != "stored"}
+    add("  other outcomes at the terminal: %s" % (others or "none"))
+    add(
+        "  matched by content %d, lost %d, duplicates %d, (terminal, seq) duplicates %d, "
+        "sequence gaps %d, late > 3 s %d"
+        % (r["matched"], r["lost"], r["duplicates"], r["duplicate_seq"], r["seq_gaps"], r["late"])
+    )
+    add(
+        "  dated backward from a later clock anchor %d, undated %d; flags differ %d"
+        % (r["time_derived"], r["undated"], r["flags_differ"])
+    )
+    undated = ["terminal %d: %d" % (h["terminal_id"], h["undated_records"])
+               for h in fig["health"] if h.get("undated_records")]  # fmt: skip
+    if undated:
+        add("  undated records by terminal (collector `report health`): " + ", ".join(undated))
+    add("  => %s" % verdict(r))
+    add(
+        "syncs %d (%d while offline), drain rounds %d, backlog left %d"
+        % (fig["syncs"], fig["sync_offline"], fig["drain_rounds"], fig["backlog_left"])
+    )
+    add("")
+    add("presence per rusun (collector `report presence`, mean residents a day / taps):")
+    per: dict[str, list] = {}
+    for row in fig["presence"]:
+        per.setdefault(row["rusun"], []).append(row)
+    for rusun in sorted(per):
+        rows = per[rusun]
+        mean = sum(x["residents"] for x in rows) / max(1, len(rows))
+        add("  %-24s %7.1f residents/day %7d taps" % (rusun, mean, sum(x["taps"] for x in rows)))
+    add("")
+    q = fig["queue"]
+    add("review queue (%d items; reference detector on the collector's records):" % len(q))
+    for item in q[:queue_lines]:
+        subject = ("unit " + item["unit"]) if "unit" in item else ("card " + item["card"])
+        add("  %-26s %s" % (subject, "; ".join(_REASONS_ID.get(x, x) for x in item["reasons"])))
+    if len(q) > queue_lines:
+        add("  … %d more" % (len(q) - queue_lines))
+    add("")
+    add("terminal health (simulation / collector's last health report):")
+    add("  %3s %-22s %5s %5s %5s %7s %7s %6s %9s" % ("id", "rusun", "boots", "cuts", "torn",
+        "storage", "backlog", "resets", "clock"))  # fmt: skip
+    coll = {h["terminal_id"]: h for h in fig["health"]}
+    for tid in sorted(fig["terminals"], key=int):
+        t = fig["terminals"][tid]
+        h = coll.get(int(tid), {})
+        add("  %3s %-22s %5d %5d %5d %6s‰ %7s %6s %9s" % (
+            tid, t["rusun"][:22], t["boots"], t["power_cuts"], t["torn"],
+            t["storage_per_mille"], t["backlog"], h.get("reader_recoveries"),
+            _CLOCK.get(h.get("clock_quality"), "?")))  # fmt: skip
+    add("")
+    d = fig["detection"]
+    add("detection vs planted cases (tools/sim/fleet/scoring.py):")
+    for reason, x in sorted(d["by_reason"].items()):
+        add("  %-20s expected %3d claimed %3d  precision %s recall %s" % (
+            reason, x["expected"], x["claimed"], _f(x["precision"]), _f(x["recall"])))  # fmt: skip
+    o = d["overall"]
+    add("  overall: precision %s, recall %s (target: recall >= 0.9 at precision >= 0.8); "
+        "cases found %d of %d" % (_f(o["precision"]), _f(o["recall"]), o["cases_found"],
+                                  o["cases"]))  # fmt: skip
+    a = fig["collector_absent"]
+    add(
+        "  collector's own `report review` on not_seen: precision %s, recall %s"
+        % (_f(a["precision"]), _f(a["recall"]))
+    )
+    add("")
+    ws = fig["wall_s"]
+    add(
+        "wall time: setup %.1f s, simulation %.1f s, total %.1f s; collector CPU %.1f s"
+        % (ws["setup"], ws["run"], ws["total"], fig["collector_cpu_s"])
+    )
+    add(
+        "dashboard: %s (served by the collector; it stops with the demo unless --serve)"
+        % fig["dashboard"]
+    )
+    return "\n".join(out)
