@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """python bench/collector.py [--json FILE] [--quick]
 
-1. Verified + stored records per second, one core: ``Collector.ingest`` called in one thread on
+1. Verified + stored records per second, one core: ``ingest.upload`` called in one thread on
    batches of 4096 slots (blocks of 512), SQLite file and PostgreSQL (throwaway server).
 2. Latency of a 500-record batch while 32 terminals upload at once over loopback HTTP (the server
    in its own process, uvicorn, one worker), p50 and p99.
@@ -31,7 +31,7 @@ import httpx  # noqa: E402
 
 from firmware import wire  # noqa: E402
 from sync.app import open_collector  # noqa: E402
-from sync.service import admin  # noqa: E402
+from sync.service import admin, ingest  # noqa: E402
 from sync.settings import Settings  # noqa: E402
 from tests.kit import pgserver  # noqa: E402
 from tests.kit.wirekit import PaperTerminal  # noqa: E402
@@ -102,7 +102,7 @@ def throughput(url: str, records: int, pg: pgserver.PgServer | None = None) -> d
     t0 = time.process_time()
     w0 = time.perf_counter()
     for body in bodies:
-        out = c.ingest(body)
+        out = ingest.upload(c, body)
         assert out.http == 200 and out.status == wire.REPLY_OK, out.reason
         stored += out.stored
     cpu = time.process_time() - t0 + _server_cpu(pg) - s0

@@ -6,7 +6,7 @@ then every dashboard page timed and the review queue scored against the planted 
     .venv/bin/python -m bench.dashboard --json dashboard.json [--seed 1] [--repeat 3]
 
 Residents are imported day by day as they register (``import_residents``), each terminal sends
-one signed batch per day (``tests/wirekit.PaperTerminal`` → ``Collector.ingest``): a card on its
+one signed batch per day (``tests/kit/wirekit.PaperTerminal`` → ``ingest.upload``): a card on its
 rusun's allow-list is a TAP, any other a DENIED record, as a terminal would store it. Pages are
 fetched in-process (Starlette's TestClient) as an admin; each figure is the median of
 ``--repeat`` fetches. The queue the dashboard shows (period = the 7 days) is scored with
@@ -28,9 +28,9 @@ from fastapi.testclient import TestClient
 
 from firmware import wire
 from sync.app import create_app
-from sync.service import admin
-from sync.service import dashboard as svc
+from sync.service import accounts, admin, dashboard, ingest
 from sync.settings import Settings
+from sync.store import residents
 from sync.vault import card_tokens
 from tests.kit.wirekit import PaperTerminal
 from tools.sim.fleet.population import residents_csv_rows
@@ -85,7 +85,7 @@ def _send_day(c, term: PaperTerminal, taps: list, d0: int, day: int) -> int:
 def _ingest(c, term: PaperTerminal, day: int) -> int:
     health = {"firmware_version": 1, "storage_per_mille": 100 + 10 * day,
               "clock_quality": wire.CLOCK_NTP, "boot_counter": day + 1}  # fmt: skip
-    out = c.ingest(term.batch(health))
+    out = ingest.upload(c, term.batch(health))
     assert out.http == 200 and out.status == wire.REPLY_OK, (out.http, out.reason)
     return out.stored
 
@@ -99,7 +99,7 @@ def seed_world(c, clock: Clock, seed: int, days: int):
         door = int(str(t.door).rsplit("-", 1)[-1])
         bundles[t.terminal_id] = admin.add_terminal(c, t.rusun, door, tid=t.terminal_id)
     keys = {b["rusun"]: bytes.fromhex(b["card_key"]) for b in bundles.values()}
-    admin.add_user(c, "admin", PASSWORD, "admin", [])
+    accounts.add_user(c, "admin", PASSWORD, "admin", [])
     terms = {tid: PaperTerminal(tid, bytes.fromhex(b["k0"])) for tid, b in bundles.items()}
     by_day: dict[int, dict[int, list]] = {}
     uids = sorted({t.card for t in w.taps})
@@ -131,10 +131,10 @@ def seed_world(c, clock: Clock, seed: int, days: int):
 
 def _claims(items: list[dict], c, w, token_of) -> list[dict]:
     with c.db.read() as tx:
-        reg = svc.store.registry(tx, None)
-        rusun = {int(r[0]): str(r[1]) for r in svc.store.rusun_all(tx)}
+        reg = residents.registry_cards(tx, None)
+        rusun = {r.id: r.name for r in residents.rusun_all(tx)}
     uid_of_res = {r.resident_id: r.card.uid_hex for r in w.pop.residents.values()}
-    uid_of_card = {str(r[6]): uid_of_res[str(r[0])] for r in reg if r[6] is not None}
+    uid_of_card = {str(r.card_id): uid_of_res[r.resident_id] for r in reg if r.card_id is not None}
     by_token = {(ru, tok): uid for (ru, uid), tok in token_of.items()}
     out = []
     for it in items:
@@ -164,7 +164,7 @@ def main() -> None:
         now = w.start + args.days * DAY - 1
         clock.t = now
         t0 = time.perf_counter()
-        items, _params, _period = svc.review_queue(c, now, None, days=args.days)
+        items, _params, _period = dashboard.review_queue(c, now, None, days=args.days)
         queue_s = time.perf_counter() - t0
         result = score(_claims(items, c, w, token_of), w.truth)
         client = TestClient(app)

@@ -12,9 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from sync.http import admin_router, terminal_router
-from sync.service.ingest import Collector
+from sync.service.collector import Collector
 from sync.settings import Settings
-from sync.store import schema as store_schema
+from sync.store import schema
 from sync.store.db import BadText, Database
 from sync.vault import Vault
 from sync.web.routes import mount as mount_dashboard
@@ -23,7 +23,7 @@ from sync.web.routes import mount as mount_dashboard
 def open_collector(settings: Settings) -> Collector:
     db = Database.open(settings.db)
     with db.write() as tx:
-        store_schema.create(tx)
+        schema.create(tx)
     return Collector(db, Vault(settings.master_key), settings.clock, settings.after_commit)
 
 

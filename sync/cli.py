@@ -16,9 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sync.service import admin as service_admin
-from sync.service import reports as service_reports
-from sync.service.ingest import Collector
+from sync.service import accounts, admin, reports
+from sync.service.collector import Collector
 from sync.settings import Settings, SettingsError
 from sync.store.db import DatabaseError
 from sync.vault import VaultError
@@ -126,8 +125,8 @@ def terminals_add(
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
     """Register a terminal and write its provisioning bundle (holds its secret: keep it safe)."""
-    result = service_admin.add_terminal(state.collector(), rusun, door, id, collector_url)
-    service_admin.write_bundle(result, bundle)
+    result = admin.add_terminal(state.collector(), rusun, door, id, collector_url)
+    admin.write_bundle(result, bundle)
     out.print(
         f"terminal {result['terminal_id']} ({rusun}, door {door}): bundle written to {bundle}"
     )
@@ -136,13 +135,13 @@ def terminals_add(
 @terminals_app.command("list")
 def terminals_list() -> None:
     """Registered terminals."""
-    _table(service_admin.list_terminals(state.collector()), "terminals")
+    _table(admin.list_terminals(state.collector()), "terminals")
 
 
 @terminals_app.command("revoke")
 def terminals_revoke(terminal_id: int) -> None:
     """Refuse every further upload from this terminal (403)."""
-    service_admin.revoke_terminal(state.collector(), terminal_id)
+    admin.revoke_terminal(state.collector(), terminal_id)
     out.print(f"terminal {terminal_id} revoked")
 
 
@@ -153,8 +152,8 @@ def terminals_rotate(
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
     """New secret for a terminal (re-provision it with the new bundle; its log starts again)."""
-    result = service_admin.rotate_terminal(state.collector(), terminal_id, collector_url)
-    service_admin.write_bundle(result, bundle)
+    result = admin.rotate_terminal(state.collector(), terminal_id, collector_url)
+    admin.write_bundle(result, bundle)
     out.print(f"terminal {terminal_id}: new key, bundle written to {bundle}")
 
 
@@ -168,7 +167,7 @@ def terminals_config(terminal_id: int, settings_json: str) -> None:
         return
     if not isinstance(settings, dict):
         fail("settings must be a JSON object")
-    version = service_admin.set_config(state.collector(), terminal_id, settings)
+    version = admin.set_config(state.collector(), terminal_id, settings)
     out.print(f"terminal {terminal_id}: config version {version}")
 
 
@@ -180,7 +179,7 @@ def residents_import(path: str) -> None:
     """Import residents and cards from CSV: resident_id,name,unit,rusun,card_uid."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
-            report = service_admin.import_residents(state.collector(), f)
+            report = admin.import_residents(state.collector(), f)
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
         return
@@ -216,31 +215,29 @@ def users_add(
             return
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    service_admin.add_user(state.collector(), name, password, role, list(rusun or []))
+    accounts.add_user(state.collector(), name, password, role, list(rusun or []))
     out.print(f"user {name} ({role}) saved")
 
 
 @users_app.command("list")
 def users_list() -> None:
-    _table(service_admin.list_users(state.collector()), "users")
+    _table(accounts.list_users(state.collector()), "users")
 
 
 @users_app.command("token")
 def users_token(name: str) -> None:
     """Issue an API bearer token for a user (printed once)."""
-    print(service_admin.issue_token(state.collector(), name))
+    print(accounts.issue_token(state.collector(), name))
 
 
 # --- reports and export --------------------------------------------------------------------------
 
 _REPORTS = {
-    "presence": lambda c, a: service_reports.presence(c, a["start"], a["days"] or 7, a["rusun"]),
-    "review": lambda c, a: service_reports.review_report(
-        c, a["days"] or 14, a["as_of"], a["rusun"]
-    ),
-    "other-rusun": lambda c, a: service_reports.other_rusun(c, a["start"], a["days"] or 30),
-    "unknown": lambda c, a: service_reports.unknown_cards(c, a["start"], a["days"] or 30),
-    "health": lambda c, a: service_reports.health(c),
+    "presence": lambda c, a: reports.presence(c, a["start"], a["days"] or 7, a["rusun"]),
+    "review": lambda c, a: reports.review_report(c, a["days"] or 14, a["as_of"], a["rusun"]),
+    "other-rusun": lambda c, a: reports.other_rusun(c, a["start"], a["days"] or 30),
+    "unknown": lambda c, a: reports.unknown_cards(c, a["start"], a["days"] or 30),
+    "health": lambda c, a: reports.health(c),
 }
 _REPORTS["absent"] = _REPORTS["review"]  # the review list's first name
 
@@ -292,7 +289,7 @@ def export(
 ) -> None:
     """Write a report as CSV (no names, no card UIDs)."""
     rows = _run_report(report, start, days, as_of, rusun)
-    text = service_reports.to_csv(rows, service_reports.COLUMNS.get(report))
+    text = reports.to_csv(rows, reports.COLUMNS.get(report))
     if path == "-":
         sys.stdout.write(text)
         return
@@ -309,8 +306,7 @@ def run() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (
-        service_admin.AdminError,
-        service_reports.ReportError,
+        admin.AdminError,
         SettingsError,
         VaultError,
         DatabaseError,

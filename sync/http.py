@@ -8,6 +8,7 @@ an admin user or ``Authorization: Bearer <token>``), plus ``GET /healthz``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
@@ -21,11 +22,11 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from sync.service import admin as service_admin
-from sync.service import reports as service_reports
-from sync.service.admin import AdminError, User
-from sync.service.ingest import MAX_BODY, Collector, Outcome
-from sync.service.reports import ReportError
+from sync.service import accounts, admin, downlink, ingest, reports, verify
+from sync.service.accounts import User
+from sync.service.admin import AdminError
+from sync.service.collector import Collector
+from sync.service.verify import MAX_BODY, Outcome
 
 _BINARY = "application/octet-stream"
 _BINARY_BODY = {
@@ -62,7 +63,7 @@ async def _body(request: Request) -> bytes:
                 too_big = True
                 break
     if too_big:
-        await run_in_threadpool(collector(request).refuse_oversized, request.url.path)
+        await run_in_threadpool(verify.refuse_oversized, collector(request), request.url.path)
         raise HTTPException(413, "body larger than one batch")
     return bytes(chunks)
 
@@ -75,50 +76,40 @@ def _answer(outcome: Outcome) -> Response:
 
 terminal_router = APIRouter(tags=["terminal"])
 
-
-@terminal_router.post(
-    "/v1/batches",
-    openapi_extra=_BINARY_BODY,
-    response_class=Response,
-    responses={
-        200: {"content": {_BINARY: {}}, "description": "a signed 37-byte reply"},
-        **_error_responses(400, 401, 403, 413),
-    },  # fmt: skip
-    summary="Upload a signed batch (count 0: a status request)",
-)
-async def post_batch(request: Request) -> Response:
-    body = await _body(request)
-    return _answer(await run_in_threadpool(collector(request).ingest, body))
+# The three endpoints of docs/protocol.md: (path, route name, service function, what a 200 holds,
+# summary). Each takes a signed binary body and answers a signed binary blob.
+_TERMINAL_ENDPOINTS = (
+    ("/v1/batches", "post_batch", ingest.upload, "a signed 37-byte reply",
+     "Upload a signed batch (count 0: a status request)"),
+    ("/v1/config", "post_config", downlink.config, "the signed config blob",
+     "Fetch this terminal's signed config (body: a status request)"),
+    ("/v1/allowlist", "post_allowlist", downlink.allowlist, "the signed allow-list",
+     "Fetch this terminal's signed allow-list (body: a status request)"),
+)  # fmt: skip
 
 
-@terminal_router.post(
-    "/v1/config",
-    openapi_extra=_BINARY_BODY,
-    response_class=Response,
-    responses={
-        200: {"content": {_BINARY: {}}, "description": "the signed config blob"},
-        **_error_responses(400, 401, 403, 413),
-    },  # fmt: skip
-    summary="Fetch this terminal's signed config (body: a status request)",
-)
-async def post_config(request: Request) -> Response:
-    body = await _body(request)
-    return _answer(await run_in_threadpool(collector(request).config_for, body))
+def _terminal_endpoint(service: Callable[[Collector, bytes], Outcome]):
+    async def endpoint(request: Request) -> Response:
+        body = await _body(request)
+        return _answer(await run_in_threadpool(service, collector(request), body))
+
+    return endpoint
 
 
-@terminal_router.post(
-    "/v1/allowlist",
-    openapi_extra=_BINARY_BODY,
-    response_class=Response,
-    responses={
-        200: {"content": {_BINARY: {}}, "description": "the signed allow-list"},
-        **_error_responses(400, 401, 403, 413),
-    },  # fmt: skip
-    summary="Fetch this terminal's signed allow-list (body: a status request)",
-)
-async def post_allowlist(request: Request) -> Response:
-    body = await _body(request)
-    return _answer(await run_in_threadpool(collector(request).allowlist_for, body))
+for _path, _name, _service, _answers, _summary in _TERMINAL_ENDPOINTS:
+    terminal_router.add_api_route(
+        _path,
+        _terminal_endpoint(_service),
+        methods=["POST"],
+        name=_name,
+        openapi_extra=_BINARY_BODY,
+        response_class=Response,
+        responses={
+            200: {"content": {_BINARY: {}}, "description": _answers},
+            **_error_responses(400, 401, 403, 413),
+        },
+        summary=_summary,
+    )
 
 
 @terminal_router.get("/healthz", summary="Liveness: the database answers")
@@ -142,9 +133,9 @@ def current_user(
     c = collector(request)
     user = None
     if bearer is not None:
-        user = service_admin.user_for_token(c, bearer.credentials)
+        user = accounts.user_for_token(c, bearer.credentials)
     elif basic is not None:
-        user = service_admin.authenticate(c, basic.username, basic.password)
+        user = accounts.authenticate(c, basic.username, basic.password)
     if user is None:
         raise HTTPException(
             401,
@@ -179,7 +170,7 @@ def _unscoped(user: User) -> None:
 def _rows(rows: list[dict[str, Any]], fmt: str, name: str) -> Any:
     if fmt == "csv":
         return PlainTextResponse(
-            service_reports.to_csv(rows, service_reports.COLUMNS.get(name)),
+            reports.to_csv(rows, reports.COLUMNS.get(name)),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
@@ -226,8 +217,6 @@ def _admin_call(fn, *args) -> Any:
         return fn(*args)
     except AdminError as exc:
         raise HTTPException(400, str(exc)) from None
-    except ReportError as exc:
-        raise HTTPException(400, str(exc)) from None
 
 
 @admin_router.get("/me", summary="The signed-in user")
@@ -237,28 +226,26 @@ def me(user: Auth) -> dict[str, Any]:
 
 @admin_router.get("/terminals", summary="Registered terminals (no key material)")
 def get_terminals(request: Request, user: Auth) -> list[dict[str, Any]]:
-    rows = service_admin.list_terminals(collector(request))
+    rows = admin.list_terminals(collector(request))
     return [t for t in rows if not user.rusun or t["rusun"] in user.rusun]
 
 
 @admin_router.post("/terminals", summary="Register a terminal; the bundle is shown once")
 def post_terminal(request: Request, user: Admin, body: TerminalIn) -> Bundle:
     c = collector(request)
-    bundle = _admin_call(
-        service_admin.add_terminal, c, body.rusun, body.door, body.id, body.collector_url
-    )
+    bundle = _admin_call(admin.add_terminal, c, body.rusun, body.door, body.id, body.collector_url)
     return Bundle(**bundle)
 
 
 @admin_router.post("/terminals/{terminal_id}/revoke", summary="Revoke a terminal")
 def revoke(request: Request, user: Admin, terminal_id: TerminalId) -> dict[str, Any]:
-    _admin_call(service_admin.revoke_terminal, collector(request), terminal_id)
+    _admin_call(admin.revoke_terminal, collector(request), terminal_id)
     return {"terminal_id": terminal_id, "status": "revoked"}
 
 
 @admin_router.post("/terminals/{terminal_id}/rotate", summary="New K0; returns the new bundle")
 def rotate(request: Request, user: Admin, terminal_id: TerminalId) -> Bundle:
-    return Bundle(**_admin_call(service_admin.rotate_terminal, collector(request), terminal_id))
+    return Bundle(**_admin_call(admin.rotate_terminal, collector(request), terminal_id))
 
 
 @admin_router.put("/terminals/{terminal_id}/config", summary="Change a terminal's settings")
@@ -268,7 +255,7 @@ def put_config(
     terminal_id: TerminalId,
     settings: Annotated[dict[str, Any], Body()],
 ) -> dict[str, int]:
-    version = _admin_call(service_admin.set_config, collector(request), terminal_id, settings)
+    version = _admin_call(admin.set_config, collector(request), terminal_id, settings)
     return {"terminal_id": terminal_id, "config_version": version}
 
 
@@ -286,20 +273,18 @@ async def import_csv(request: Request, user: Admin) -> ImportResult:
     except UnicodeDecodeError:
         raise HTTPException(400, "CSV bukan UTF-8 / CSV is not UTF-8") from None
     c = collector(request)
-    report = await run_in_threadpool(
-        _admin_call, service_admin.import_residents, c, text.splitlines()
-    )
+    report = await run_in_threadpool(_admin_call, admin.import_residents, c, text.splitlines())
     return ImportResult(**report.__dict__)
 
 
 @admin_router.get("/residents", summary="Residents (id, name, unit, rusun)")
 def get_residents(request: Request, user: Auth, rusun: Rusun = None) -> list[dict[str, Any]]:
-    return _admin_call(service_admin.list_residents, collector(request), _rusun_scope(user, rusun))
+    return _admin_call(admin.list_residents, collector(request), _rusun_scope(user, rusun))
 
 
 @admin_router.get("/cards", summary="Cards (token, fingerprint, unit, status; never the UID)")
 def get_cards(request: Request, user: Auth, rusun: Rusun = None) -> list[dict[str, Any]]:
-    return _admin_call(service_admin.list_cards, collector(request), _rusun_scope(user, rusun))
+    return _admin_call(admin.list_cards, collector(request), _rusun_scope(user, rusun))
 
 
 @admin_router.get("/reports/presence", summary="Daily presence per rusun")
@@ -312,7 +297,7 @@ def report_presence(
     format: Fmt = "json",
 ) -> Any:
     rows = _admin_call(
-        service_reports.presence, collector(request), start, days, _rusun_scope(user, rusun)
+        reports.presence, collector(request), start, days, _rusun_scope(user, rusun)
     )
     return _rows(rows, format, "presence")
 
@@ -330,7 +315,7 @@ def report_review(
     format: Fmt = "json",
 ) -> Any:
     rows = _admin_call(
-        service_reports.review_report, collector(request), days, as_of, _rusun_scope(user, rusun)
+        reports.review_report, collector(request), days, as_of, _rusun_scope(user, rusun)
     )
     return _rows(rows, format, "review")
 
@@ -344,7 +329,7 @@ def report_other(
     format: Fmt = "json",
 ) -> Any:
     _unscoped(user)
-    rows = _admin_call(service_reports.other_rusun, collector(request), start, days)
+    rows = _admin_call(reports.other_rusun, collector(request), start, days)
     return _rows(rows, format, "other-rusun")
 
 
@@ -357,13 +342,13 @@ def report_unknown(
     format: Fmt = "json",
 ) -> Any:
     _unscoped(user)
-    rows = _admin_call(service_reports.unknown_cards, collector(request), start, days)
+    rows = _admin_call(reports.unknown_cards, collector(request), start, days)
     return _rows(rows, format, "unknown-cards")
 
 
 @admin_router.get("/reports/health", summary="Terminal health")
 def report_health(request: Request, user: Auth, format: Fmt = "json") -> Any:
-    rows = service_reports.health(collector(request))
+    rows = reports.health(collector(request))
     rows = [r for r in rows if not user.rusun or r["rusun"] in user.rusun]
     return _rows(rows, format, "health")
 
@@ -376,7 +361,7 @@ def get_alerts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     _unscoped(user)
-    return service_reports.alerts(collector(request), terminal_id, limit)
+    return reports.alerts(collector(request), terminal_id, limit)
 
 
 @admin_router.get("/gaps", summary="Open sequence gaps (records a terminal has not delivered)")
@@ -386,4 +371,4 @@ def get_gaps(
     terminal_id: Annotated[int | None, Query(ge=0, le=2**32 - 1)] = None,
 ) -> list[dict[str, Any]]:
     _unscoped(user)
-    return service_reports.gaps(collector(request), terminal_id)
+    return reports.gaps(collector(request), terminal_id)

@@ -1,6 +1,6 @@
 # review: the review queue (possible subletting): records + registry -> subjects with reasons.
 # SPDX-License-Identifier: MIT
-"""The one detector of the product: the collector's review report (``service_reports.review``:
+"""The one detector of the product: the collector's review report (``reports.review_report``:
 CLI ``report review``/``absent``, ``/api/reports/absent``, CSV) and the dashboard's review
 queue run it over the stored records; the fleet tools score it on their planted cases. Pure
 functions, no I/O, plain data in and out.
@@ -68,7 +68,6 @@ class Params:
 
 
 REASONS = ("not_seen", "one_card_household", "same_minute", "other_rusun", "clone", "unknown_card")
-UNIT_REASONS = ("not_seen", "one_card_household")
 TEXT: dict[str, tuple[str, str]] = {
     "not_seen": ("tidak terlihat {n} hari", "not seen for {n} days"),
     "one_card_household": (

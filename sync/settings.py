@@ -23,7 +23,6 @@ class Settings:
     master_key: bytes
     clock: Callable[[], float] = time.time
     after_commit: Callable[[], None] | None = None  # tests: runs between commit and reply
-    admin_realm: str = "hadir"
 
     @classmethod
     def from_env(cls, db: str | None = None, master_key_file: str | None = None) -> Settings:

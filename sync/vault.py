@@ -9,7 +9,8 @@
   card by UID without storing the UID in clear.
 - ``card_tokens(card_key, uids)``: wire tokens, AES-128-ECB over ``wire.identity16`` with the
   ``cryptography`` package (one ECB call for many UIDs).
-- ``hash_password`` / ``verify_password``: argon2id.
+- ``hash_password`` / ``verify_password``: argon2id; checking a password of a user that does not
+  exist costs one verification too, so its time does not tell which user names exist.
 
 The master key is 32 bytes: ``HADIR_MASTER_KEY`` (64 hex characters) or a file holding them.
 Nothing here logs or formats a secret.
@@ -17,6 +18,7 @@ Nothing here logs or formats a secret.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -98,8 +100,15 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def verify_password(stored: str, password: str) -> bool:
+@functools.cache
+def _no_such_user() -> str:
+    return hash_password("hadir-no-such-user")
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches the argon2id hash ``stored``; ``stored`` None (no such user)
+    still runs one verification, against a hash nobody's password matches."""
     try:
-        return _HASHER.verify(stored, password)
+        return _HASHER.verify(stored or _no_such_user(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False

@@ -1,10 +1,10 @@
-# service_dashboard: what the dashboard's pages show, built from the store in one read each.
+# dashboard: what the dashboard's pages show, built from the store in one read each.
 # SPDX-License-Identifier: MIT
 """Plain data for the web layer (``sync/web``); every function opens its own transaction.
 
 Each takes the ``Collector`` (``app.state.collector``). ``scope`` is the list of rusun ids a
 user may see (None = all, for an admin). The review queue is the collector's one review queue
-(``service_reports.review_items``: ``sync.review`` over the stored records, the same rows as
+(``reports.review_items``: ``sync.review`` over the stored records, the same rows as
 ``report review``/``absent`` and ``/api/reports/absent``) plus the review marks: registered cards
 are keyed by their card id, unknown cards by ``<rusun id>:<token hex>`` (the terminal never sends
 a UID, so an unregistered card is known only by its token at that rusun).
@@ -13,20 +13,19 @@ a UID, so an unregistered card is known only by its token at that rusun).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 import weakref
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from firmware import wire
 from sync.review import REASONS, Params
-from sync.service import reports as service_reports
-from sync.service.ingest import Collector
-from sync.store import dashboard as store
-from sync.store import registry
+from sync.service import reports
+from sync.service.collector import Collector
+from sync.store import attendance, residents, review_marks
+from sync.store.residents import RegistryCard
 
-DAY = store.DAY_S
-OFFSET = store.LOCAL_OFFSET_S
+DAY = attendance.DAY_S
+OFFSET = attendance.LOCAL_OFFSET_S
 SILENT_AFTER_S = 6 * 3600  # a terminal syncs every 5 min when it can; 6 h silent is an outage
 PEAK_START_H, PEAK_END_H = 5, 9  # the morning peak (docs/fleet.md: most taps 06.00-07.00)
 STORAGE_ALARM_PER_MILLE = 800  # the log's own warning threshold (80 %)
@@ -40,14 +39,6 @@ class NotFound(Exception):
     """The resident, rusun or review subject does not exist."""
 
 
-@dataclass(frozen=True)
-class UserRow:
-    name: str
-    password_hash: str
-    role: str
-    rusun: tuple[str, ...]
-
-
 def local_day(t: int) -> int:
     """Day number of the Jakarta calendar day containing Unix time t."""
     return (t + OFFSET) // DAY
@@ -57,28 +48,19 @@ def day_start(d: int) -> int:
     return d * DAY - OFFSET
 
 
-def get_user(c: Collector, name: str) -> UserRow | None:
-    with c.db.read() as tx:
-        row = registry.user(tx, name)
-    if row is None:
-        return None
-    rusun = tuple(x.strip() for x in str(row[3] or "").split(",") if x.strip())
-    return UserRow(str(row[0]), str(row[1]), str(row[2]), rusun)
-
-
 def rusun_ids(c: Collector, names: tuple[str, ...] | None) -> list[int] | None:
     """Ids for rusun names (None = all rusun)."""
     if names is None:
         return None
     with c.db.read() as tx:
-        by_name = {r[1]: int(r[0]) for r in store.rusun_all(tx)}
+        by_name = {r.name: r.id for r in residents.rusun_all(tx)}
     return [by_name[n] for n in names if n in by_name]
 
 
 def rusun_names(c: Collector, scope: list[int] | None) -> list[str]:
     with c.db.read() as tx:
-        rows = store.rusun_all(tx)
-    return [str(r[1]) for r in rows if scope is None or int(r[0]) in scope]
+        rows = residents.rusun_all(tx)
+    return [r.name for r in rows if scope is None or r.id in scope]
 
 
 # --- overview -----------------------------------------------------------------------------------
@@ -89,12 +71,12 @@ def overview(c: Collector, now: int, scope: list[int] | None, days: int = 30) ->
     today = local_day(now)
     first = today - days + 1
     with c.db.read() as tx:
-        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
-        registered = store.registered_per_rusun(tx)
-        daily = store.daily_taps(tx, day_start(first), day_start(today + 1), scope)
-        todays = store.taps(tx, day_start(today), day_start(today + 1), scope)
-        reg = store.registry(tx, scope)
-    card_res = {int(r[6]): str(r[0]) for r in reg if r[6] is not None}
+        names = {r.id: r.name for r in residents.rusun_all(tx)}
+        registered = residents.registered_per_rusun(tx)
+        daily = attendance.daily_taps(tx, day_start(first), day_start(today + 1), scope)
+        todays = attendance.card_records(tx, day_start(today), day_start(today + 1), scope)
+        reg = residents.registry_cards(tx, scope)
+    card_res = {r.card_id: r.resident_id for r in reg if r.card_id is not None}
     seen: dict[int, set[str]] = {}
     taps_today: dict[int, int] = {}
     for _t, rid, _term, kind, _fl, _tok, card in todays:
@@ -137,12 +119,12 @@ def rusun_heatmap(c: Collector, name: str, now: int, days: int = 28) -> dict:
     today = local_day(now)
     first = today - days + 1
     with c.db.read() as tx:
-        ids = {str(r[1]): int(r[0]) for r in store.rusun_all(tx)}
+        ids = {r.name: r.id for r in residents.rusun_all(tx)}
         if name not in ids:
             raise NotFound(name)
         rid = ids[name]
-        reg = store.registry(tx, [rid])
-        rows = store.taps(tx, day_start(first), day_start(today + 1), [rid])
+        reg = residents.registry_cards(tx, [rid])
+        rows = attendance.card_records(tx, day_start(first), day_start(today + 1), [rid])
     units: dict[str, dict] = {}
     card_of: dict[int, tuple[str, str]] = {}
     for res_id, _n, unit, _r, _rn, _at, card, _st in reg:
@@ -174,13 +156,13 @@ def rusun_heatmap(c: Collector, name: str, now: int, days: int = 28) -> dict:
 
 
 def _detect(c: Collector, today: int, days: int) -> list[dict]:
-    """The collector's review queue (``service_reports.review_items``, all rusun, no marks) over
+    """The collector's review queue (``reports.review_items``, all rusun, no marks) over
     the ``days`` local days up to ``today``, with the page's names: ``kind`` (unit|card),
     ``subject`` (a unit's name), ``card_label`` and ``resident_name`` (cards)."""
     as_of = dt.date(1970, 1, 1) + dt.timedelta(days=today)
-    rows, _params = service_reports.review_items(c, as_of, days)
+    rows, _params = reports.review_items(c, as_of, days)
     with c.db.read() as tx:
-        names = {str(r[0]): str(r[1]) for r in store.registry(tx, None)}
+        names = {r.resident_id: r.name for r in residents.registry_cards(tx, None)}
     items = []
     for row in rows:
         item = dict(row, kind=row["subject"])
@@ -198,9 +180,15 @@ def _detect(c: Collector, today: int, days: int) -> list[dict]:
 # The detector reads every record of the period (about 150,000 for the whole fleet and 7 days,
 # a few seconds: docs/benchmarks.md); its result is reused for this long. Marks are not cached.
 QUEUE_CACHE_S = 120
-_cache: weakref.WeakKeyDictionary[Collector, tuple[tuple[int, int], int, list[dict]]] = (
-    weakref.WeakKeyDictionary()
-)
+
+
+class _Detected(NamedTuple):
+    period: tuple[int, int]  # (today, days) it covers
+    at: int  # when it ran
+    items: list[dict]
+
+
+_cache: weakref.WeakKeyDictionary[Collector, _Detected] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
@@ -211,19 +199,19 @@ def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = RE
     today = local_day(now)
     with _cache_lock:
         hit = _cache.get(c)
-    if hit is None or hit[0] != (today, days) or not 0 <= now - hit[1] < QUEUE_CACHE_S:
-        hit = ((today, days), now, _detect(c, today, days))
+    if hit is None or hit.period != (today, days) or not 0 <= now - hit.at < QUEUE_CACHE_S:
+        hit = _Detected((today, days), now, _detect(c, today, days))
         with _cache_lock:
             _cache[c] = hit
     with c.db.read() as tx:
-        all_marks = store.marks(tx)
+        all_marks = review_marks.marks(tx)
     trail: dict[tuple[str, str], list[dict]] = {}
     for _id, kind, subject, reasons, note, user, at in all_marks:
         trail.setdefault((kind, subject), []).append(
             {"reasons": reasons, "note": note, "by": user, "at": int(at)}
         )
     items = []
-    for cached in hit[2]:
+    for cached in hit.items:
         if scope is not None and cached["rusun_id"] not in scope:
             continue
         item = dict(cached)
@@ -246,7 +234,7 @@ def mark_reviewed(c: Collector, kind: str, key: str, reasons: str, note: str, us
     clean = ",".join(r for r in reasons.split(",") if r in REASONS)
     note = note.strip()[:500]
     with c.db.write() as tx:
-        return store.mark_add(tx, kind, key, clean, note, user, now)
+        return review_marks.add_mark(tx, kind, key, clean, note, user, now)
 
 
 def subject_rusun(c: Collector, kind: str, key: str) -> int | None:
@@ -258,8 +246,12 @@ def subject_rusun(c: Collector, kind: str, key: str) -> int | None:
         if ":" in key:
             rid = key.split(":", 1)[0]
             return int(rid) if rid.isdigit() else None
-        reg = [r for r in store.registry(tx, None) if r[6] is not None and str(r[6]) == key]
-    return int(reg[0][3]) if reg else None
+        reg = [
+            r
+            for r in residents.registry_cards(tx, None)
+            if r.card_id is not None and str(r.card_id) == key
+        ]
+    return reg[0].rusun_id if reg else None
 
 
 # --- resident -----------------------------------------------------------------------------------
@@ -269,15 +261,15 @@ def resident_page(c: Collector, resident_id: str, now: int, days: int = 28) -> d
     today = local_day(now)
     first = today - days + 1
     with c.db.read() as tx:
-        row = store.resident(tx, resident_id)
-        if row is None:
+        res = residents.resident(tx, resident_id)
+        if res is None:
             raise NotFound(resident_id)
-        cards = store.resident_cards(tx, resident_id)
-        members = store.unit_members(tx, int(row[6]))
-        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
-        ids = [int(c[0]) for c in cards]
-        rows = store.card_taps(tx, ids, day_start(first), day_start(today + 1))
-        ever = store.card_taps(tx, ids, 0, day_start(today + 1))
+        cards = residents.resident_cards(tx, resident_id)
+        members = residents.unit_members(tx, res.unit_id)
+        names = {r.id: r.name for r in residents.rusun_all(tx)}
+        ids = [card.card_id for card in cards]
+        rows = attendance.card_taps(tx, ids, day_start(first), day_start(today + 1))
+        ever = attendance.card_taps(tx, ids, 0, day_start(today + 1))
     last: dict[int, int] = {}
     for t, *_rest, card in ever:
         last[int(card)] = int(t)
@@ -292,15 +284,17 @@ def resident_page(c: Collector, resident_id: str, now: int, days: int = 28) -> d
                 "denied": kind == wire.DENIED,
                 "flagged": bool(int(fl) & _FLAGGED)
                 or kind == wire.DENIED
-                or int(rid) != int(row[3]),
+                or int(rid) != res.rusun_id,
             }
         )
     return {
-        "resident": {"resident_id": row[0], "name": row[1], "unit": row[2],
-                     "rusun_id": int(row[3]), "rusun": row[4], "registered_at": int(row[5])},
-        "cards": [{"card_id": int(c[0]), "label": f"K-{c[0]}", "status": str(c[1]),
-                   "enrolled_at": int(c[2]), "last_tap": last.get(int(c[0]))} for c in cards],
-        "household": [{"resident_id": m[0], "name": m[1]} for m in members],
+        "resident": {"resident_id": res.resident_id, "name": res.name, "unit": res.unit,
+                     "rusun_id": res.rusun_id, "rusun": res.rusun,
+                     "registered_at": res.registered_at},
+        "cards": [{"card_id": card.card_id, "label": f"K-{card.card_id}", "status": card.status,
+                   "enrolled_at": card.enrolled_at, "last_tap": last.get(card.card_id)}
+                  for card in cards],
+        "household": [{"resident_id": rid, "name": name} for rid, name in members],
         "days": list(range(first, today + 1)),
         "taps": by_day,
     }  # fmt: skip
@@ -310,16 +304,16 @@ def resident_page(c: Collector, resident_id: str, now: int, days: int = 28) -> d
 
 
 def terminal_health(c: Collector, now: int, scope: list[int] | None) -> list[dict]:
-    """``service_reports.health`` per terminal, plus this morning's taps and the alarms (codes:
+    """``reports.health`` per terminal, plus this morning's taps and the alarms (codes:
     silent, no_peak, storage, clock, reader), ordered by rusun and door."""
     today = local_day(now)
     peak0 = day_start(today) + PEAK_START_H * 3600
     peak1 = day_start(today) + PEAK_END_H * 3600
     with c.db.read() as tx:
-        visible = {str(r[1]): int(r[0]) for r in store.rusun_all(tx)}
-        peak = store.terminal_taps_between(tx, peak0, peak1)
+        visible = {r.name: r.id for r in residents.rusun_all(tx)}
+        peak = attendance.terminal_taps_between(tx, peak0, peak1)
     out = []
-    for h in service_reports.health(c):
+    for h in reports.health(c):
         rid = visible[h["rusun"]]
         if scope is not None and rid not in scope:
             continue
@@ -374,27 +368,23 @@ def presence_rows(c: Collector, now: int, scope: list[int] | None, days: int) ->
     today = local_day(now)
     first = today - days + 1
     with c.db.read() as tx:
-        reg = store.registry(tx, scope)
-        rows = store.taps(tx, day_start(first), day_start(today + 1), scope)
-    res_of = {int(r[6]): r for r in reg if r[6] is not None}
+        reg = residents.registry_cards(tx, scope)
+        rows = attendance.card_records(tx, day_start(first), day_start(today + 1), scope)
+    res_of = {r.card_id: r for r in reg if r.card_id is not None}
     agg: dict[tuple[str, int], list[int]] = {}
     for t, _rid, _term, kind, _fl, _tok, card in rows:
         if kind != wire.TAP or card is None or int(card) not in res_of:
             continue
-        key = (str(res_of[int(card)][0]), local_day(int(t)))
+        key = (res_of[int(card)].resident_id, local_day(int(t)))
         agg.setdefault(key, []).append(int(t))
-    seen = {}
+    seen: dict[str, RegistryCard] = {}
     for r in reg:
-        seen.setdefault(str(r[0]), r)
+        seen.setdefault(r.resident_id, r)
     out = []
     for res_id, r in seen.items():
         for d in range(first, today + 1):
             ts = agg.get((res_id, d), [])
-            out.append({"day": d, "rusun": r[4], "unit": r[2], "resident_id": res_id,
-                        "name": r[1], "taps": len(ts), "first": min(ts) if ts else None,
+            out.append({"day": d, "rusun": r.rusun, "unit": r.unit, "resident_id": res_id,
+                        "name": r.name, "taps": len(ts), "first": min(ts) if ts else None,
                         "last": max(ts) if ts else None})  # fmt: skip
     return out
-
-
-def not_seen_days(params: Params) -> int:
-    return int(math.ceil(params.not_seen_days))

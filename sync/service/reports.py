@@ -1,8 +1,9 @@
-# service_reports: the reports admins read (CLI, API, CSV export, dashboard).
+# reports: the reports admins read (CLI, API, CSV export, dashboard).
 # SPDX-License-Identifier: MIT
 """Each report is a function of a ``Collector`` returning a list of plain dicts (JSON-ready);
 ``to_csv(rows)`` turns any of them into CSV. Days are local days (``utc_offset_min``, default
-Jakarta, UTC+7). No report carries a card UID or a resident's name (exports travel).
+Jakarta, UTC+7). No report carries a card UID or a resident's name (exports travel). A request
+that cannot be answered (unknown rusun, bad range) raises ``admin.AdminError``.
 
     presence(c, start=date(2026, 11, 1), days=7, rusun="Marunda")
     review_report(c, days=14, as_of=date(2026, 11, 30))  # the subletting review list (= absent)
@@ -18,16 +19,12 @@ from typing import Any
 
 from sync import review
 from sync.review import Params
-from sync.service.ingest import Collector
-from sync.store import registry as store
-from sync.store import reports as store_reports
+from sync.service.admin import AdminError, rusun_id
+from sync.service.collector import Collector
+from sync.store import alert_log, attendance, records, residents, terminals
 
 DAY = 86400
 JAKARTA_MIN = 420
-
-
-class ReportError(Exception):
-    """A report request that cannot be answered (unknown rusun, bad range)."""
 
 
 def _offset(utc_offset_min: int) -> int:
@@ -54,18 +51,9 @@ def today(c: Collector, utc_offset_min: int = JAKARTA_MIN) -> dt.date:
     return dt.date.fromisoformat(local_date(c.now(), utc_offset_min) or "1970-01-01")
 
 
-def _rusun_id(tx: Any, name: str | None) -> int | None:
-    if name is None:
-        return None
-    row = store.rusun_by_name(tx, name)
-    if row is None:
-        raise ReportError(f"rusun tidak dikenal / unknown rusun: {name}")
-    return row[0]
-
-
 def _range(c: Collector, start: dt.date | None, days: int, off_min: int) -> tuple[int, int]:
     if not 1 <= days <= 366:
-        raise ReportError("jumlah hari harus 1-366 / days must be 1-366")
+        raise AdminError("jumlah hari harus 1-366 / days must be 1-366")
     if start is None:
         start = today(c, off_min) - dt.timedelta(days=days - 1)
     lo = day_start(start, off_min)
@@ -82,8 +70,7 @@ def presence(
     """Daily presence per rusun: residents and units with a home-rusun tap, and taps."""
     lo, hi = _range(c, start, days, utc_offset_min)
     with c.db.read() as tx:
-        rid = _rusun_id(tx, rusun)
-        rows = store_reports.presence(tx, _offset(utc_offset_min), lo, hi, rid)
+        rows = attendance.presence(tx, _offset(utc_offset_min), lo, hi, rusun_id(tx, rusun))
     return [
         {"date": _date(d), "rusun": r, "residents": n, "units": u, "taps": taps}
         for r, d, n, u, taps in rows
@@ -99,14 +86,14 @@ def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str
     every rusun, and the thresholds used: one row per flagged subject (``review_report`` gives
     the fields); units first, then cards, each by rusun and key."""
     if not 1 <= days <= 3660:
-        raise ReportError("jumlah hari harus 1-3660 / days must be 1-3660")
+        raise AdminError("jumlah hari harus 1-3660 / days must be 1-3660")
     until = day_start(as_of) + DAY  # end of the as_of day
     start = until - days * DAY
     with c.db.read() as tx:
-        names = {int(r[0]): str(r[1]) for r in store.rusun_all(tx)}
-        reg = store_reports.registry_cards(tx, None)
-        rows = store_reports.card_records(tx, start, until, None)
-        last_tap = store_reports.last_card_taps(tx, until)
+        names = {r.id: r.name for r in residents.rusun_all(tx)}
+        reg = residents.registry_cards(tx, None)
+        rows = attendance.card_records(tx, start, until, None)
+        last_tap = attendance.last_card_taps(tx, until)
     registry: list[dict[str, Any]] = []
     cards: dict[str, tuple[str, int, str]] = {}  # card key -> (unit, rusun id, resident id)
     units: dict[str, dict[str, Any]] = {}  # "<rusun id>/<unit>" -> the unit's details
@@ -136,7 +123,7 @@ def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str
                 "registered_day": (int(reg_at) - start) // DAY,
             }
         )
-    records = [
+    detector_records = [
         {
             "time": int(t),
             "rusun": names[int(rid)],
@@ -148,7 +135,7 @@ def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str
     ]
     params = Params.for_period(days)
     out: list[dict[str, Any]] = []
-    for it in review.review_queue(records, registry, start, days, params):
+    for it in review.review_queue(detector_records, registry, start, days, params):
         row: dict[str, Any]
         if "unit" in it:
             key = it["unit"]
@@ -213,7 +200,7 @@ def review_report(
     as_of = as_of or today(c)
     if rusun is not None:
         with c.db.read() as tx:
-            _rusun_id(tx, rusun)
+            rusun_id(tx, rusun)
     rows, _params = review_items(c, as_of, days)
     return [r for r in rows if rusun is None or r["rusun"] == rusun]
 
@@ -228,7 +215,7 @@ def other_rusun(
     """Registered cards tapped at a rusun that is not their own."""
     lo, hi = _range(c, start, days, utc_offset_min)
     with c.db.read() as tx:
-        rows = store_reports.other_rusun(tx, _offset(utc_offset_min), lo, hi)
+        rows = attendance.other_rusun(tx, _offset(utc_offset_min), lo, hi)
     return [
         {"resident_id": rid, "home_rusun": home, "seen_at": seen, "taps": taps, "days": nd,
          "first": local_date(first, utc_offset_min), "last": local_date(last, utc_offset_min)}
@@ -242,7 +229,7 @@ def unknown_cards(
     """Tokens tapped at a rusun that match no enrolled card (random UIDs left out)."""
     lo, hi = _range(c, start, days, utc_offset_min)
     with c.db.read() as tx:
-        rows = store_reports.unknown_cards(tx, _offset(utc_offset_min), lo, hi)
+        rows = attendance.unknown_cards(tx, _offset(utc_offset_min), lo, hi)
     return [
         {"rusun": r, "token": "%08X" % tok, "taps": taps, "days": nd,
          "first": local_date(first, utc_offset_min), "last": local_date(last, utc_offset_min)}
@@ -257,10 +244,10 @@ def health(c: Collector) -> list[dict[str, Any]]:
     out = []
     with c.db.read() as tx:
         gaps: dict[int, int] = {}
-        for g in store.open_gaps(tx):
+        for g in records.open_gaps(tx):
             gaps[g["terminal_id"]] = gaps.get(g["terminal_id"], 0) + g["to_seq"] - g["from_seq"]
-        for t in store.terminals(tx):
-            h = store.latest_health(tx, t["id"]) or {}
+        for t in terminals.terminals(tx):
+            h = terminals.latest_health(tx, t["id"]) or {}
             out.append(
                 {
                     "terminal_id": t["id"],
@@ -279,9 +266,9 @@ def health(c: Collector) -> list[dict[str, Any]]:
                     "firmware_version": h.get("firmware_version"),
                     "wifi_rssi": h.get("wifi_rssi"),
                     "missing_slots": gaps.get(t["id"], 0),
-                    "alerts_7d": store_reports.alert_count(tx, t["id"], now - 7 * DAY),
-                    "undated_records": store_reports.undated(tx, t["id"]),
-                    "clock_jumps": store_reports.clock_jumps(tx, t["id"]),
+                    "alerts_7d": alert_log.count_since(tx, t["id"], now - 7 * DAY),
+                    "undated_records": records.undated(tx, t["id"]),
+                    "clock_jumps": records.clock_jumps(tx, t["id"]),
                 }
             )
     return out
@@ -289,12 +276,12 @@ def health(c: Collector) -> list[dict[str, Any]]:
 
 def alerts(c: Collector, terminal_id: int | None = None, limit: int = 100) -> list[dict]:
     with c.db.read() as tx:
-        return store.alerts(tx, terminal_id, limit)
+        return alert_log.recent(tx, terminal_id, limit)
 
 
 def gaps(c: Collector, terminal_id: int | None = None) -> list[dict]:
     with c.db.read() as tx:
-        return store.open_gaps(tx, terminal_id)
+        return records.open_gaps(tx, terminal_id)
 
 
 COLUMNS = {

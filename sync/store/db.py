@@ -1,4 +1,4 @@
-# store_db: the collector's database connection (SQLite or PostgreSQL) and its transactions.
+# db: the collector's database connection (SQLite or PostgreSQL) and its transactions.
 # SPDX-License-Identifier: MIT
 """One ``Database`` per collector process; SQL is written once with ``?`` placeholders.
 
@@ -13,8 +13,9 @@ SQLite has exactly one writer: ``write()`` holds a process-wide lock around ``BE
 … ``COMMIT`` on the single writer connection, so concurrent uploads queue instead of failing with
 "database is locked". Readers use their own connection per thread (WAL lets them run alongside the
 writer). On PostgreSQL each transaction takes a connection from a small pool; writers that touch
-the same terminal serialise on ``SELECT … FOR UPDATE`` of its row (see ``store.lock_terminal``).
-Only ``sync/store*`` modules call ``tx`` methods; the service owns the transaction.
+the same terminal serialise on ``SELECT … FOR UPDATE`` of its row (see
+``sync.store.terminals.lock_terminal``). Only ``sync/store/`` modules call ``tx`` methods; the
+service owns the transaction.
 """
 
 from __future__ import annotations
@@ -59,15 +60,6 @@ class Tx:
         cur = self.conn.execute(self._sql(sql), _params(params))
         return cur.rowcount
 
-    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        if self.kind == "postgres":
-            with self.conn.cursor() as cur:
-                cur.executemany(self._sql(sql), rows)
-        else:
-            self.conn.executemany(sql, rows)
-
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(r) for r in self.conn.execute(self._sql(sql), _params(params)).fetchall()]
 
@@ -100,6 +92,20 @@ class Tx:
             self.conn.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
             )
+
+
+def ping(tx: Tx) -> None:
+    """Raises if the database does not answer."""
+    tx.value("SELECT 1")
+
+
+def where_in(column: str, ids: list[int] | None) -> tuple[str, list[Any]]:
+    """``AND column IN (?, …)`` and its parameters; nothing when ``ids`` is None (no filter)."""
+    if ids is None:
+        return "", []
+    if not ids:
+        return " AND 1 = 0", []
+    return f" AND {column} IN ({', '.join('?' for _ in ids)})", list(ids)
 
 
 _PLACEHOLDER = re.compile(r"\?")

@@ -1,4 +1,4 @@
-# store_schema: the collector's tables, one text for SQLite and PostgreSQL.
+# schema: the collector's tables, one text for SQLite and PostgreSQL.
 # SPDX-License-Identifier: MIT
 """``create(tx)`` makes every table (idempotent); docs/collector.md describes each column.
 

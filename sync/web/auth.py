@@ -1,52 +1,21 @@
-# auth: dashboard passwords (argon2id), signed session cookies, CSRF tokens and role checks.
+# auth: the dashboard's signed session cookies, CSRF tokens and login throttle.
 # SPDX-License-Identifier: MIT
 """Sessions are an itsdangerous-signed cookie ``{"u": user or None, "c": csrf token}``; the user's
-role and rusun are read from the store on every request, so removing a user or narrowing a viewer
-takes effect at once. Every session, even before login, carries a CSRF token that each form sends
-back as the ``csrf`` field; login rotates it. Passwords are argon2id hashes (argon2-cffi) made by
-``python -m sync users add`` (``sync.vault.hash_password``); a login for a user that does not
-exist still runs one verification, so its time does not tell which user names exist.
+role and rusun are read from the store on every request (``sync.service.accounts.user``), so
+removing a user or narrowing a viewer takes effect at once. Every session, even before login,
+carries a CSRF token that each form sends back as the ``csrf`` field; login rotates it. The
+password check is ``sync.service.accounts.authenticate`` (argon2id, ``sync.vault``).
 """
 
 import hmac
 import secrets
 import threading
-from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-
-from sync.vault import hash_password
 
 SESSION_COOKIE = "hadir_session"
 LANG_COOKIE = "hadir_lang"
 SESSION_MAX_AGE_S = 12 * 3600  # one office shift; then log in again
-
-_hasher = PasswordHasher()
-# Verifying against this when the user does not exist keeps the time of a failed login the same.
-_DUMMY_HASH = hash_password("hadir-no-such-user")
-
-
-def verify_password(stored_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    role: str  # "admin" (may mark review items) or "viewer" (reads only)
-    rusun: tuple[str, ...]  # the rusun this user may see; empty = all (as in the admin API)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    def may_see(self, rusun: str) -> bool:
-        return not self.rusun or rusun in self.rusun
 
 
 class Sessions:

@@ -17,8 +17,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from sync.service import dashboard as svc
-from sync.service.ingest import Collector
+from sync.service import accounts, dashboard
+from sync.service.accounts import User
+from sync.service.collector import Collector
 from sync.web import exports, i18n
 from sync.web.auth import (
     LANG_COOKIE,
@@ -26,9 +27,7 @@ from sync.web.auth import (
     SESSION_MAX_AGE_S,
     Sessions,
     Throttle,
-    User,
     csrf_ok,
-    verify_password,
 )
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -63,18 +62,14 @@ class Ctx:
         lang = request.cookies.get(LANG_COOKIE, i18n.DEFAULT_LANG)
         self.lang = lang if lang in i18n.LANGS else i18n.DEFAULT_LANG
         self.session = web.sessions.load(request.cookies.get(SESSION_COOKIE))
-        self.user: User | None = None
         name = self.session.get("u")
-        if name:
-            row = svc.get_user(web.c, str(name))
-            if row is not None:
-                self.user = User(row.name, row.role, row.rusun)
+        self.user: User | None = accounts.user(web.c, str(name)) if name else None
         self.now = web.c.now()
 
     @property
     def scope(self) -> list[int] | None:
         assert self.user is not None
-        return svc.rusun_ids(self.web.c, self.user.rusun) if self.user.rusun else None
+        return dashboard.rusun_ids(self.web.c, self.user.rusun) if self.user.rusun else None
 
     def t(self, key: str, **args: object) -> str:
         return i18n.t(self.lang, key, **args)
@@ -146,7 +141,7 @@ class Web:
                 return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
             return ctx.render("error.html", 403, title=ctx.t("err.403"),
                               body=ctx.t("err.403.body"))  # fmt: skip
-        except svc.NotFound:
+        except dashboard.NotFound:
             return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
 
     def page(self, handler: Handler, login: bool = True):
@@ -202,8 +197,7 @@ def login_post(ctx: Ctx) -> Response:
     key = (ctx.request.client.host if ctx.request.client else "", name.lower())
     if ctx.web.throttle.blocked(key, ctx.now):
         return ctx.render("login.html", 429, page="login", failed="throttled", next=target)
-    row = svc.get_user(ctx.web.c, name) if name else None
-    if not verify_password(row.password_hash if row else None, str(form.get("password") or "")):
+    if accounts.authenticate(ctx.web.c, name, str(form.get("password") or "")) is None:
         ctx.web.throttle.failed(key, ctx.now)
         return ctx.render("login.html", 401, page="login", failed=True, next=target)
     ctx.web.throttle.succeeded(key)
@@ -226,9 +220,9 @@ def set_lang(ctx: Ctx) -> Response:
 
 
 def overview(ctx: Ctx) -> Response:
-    data = svc.overview(ctx.web.c, ctx.now, ctx.scope, CHART_DAYS)
-    terms = svc.terminal_health(ctx.web.c, ctx.now, ctx.scope)
-    items, _p, _period = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
+    data = dashboard.overview(ctx.web.c, ctx.now, ctx.scope, CHART_DAYS)
+    terms = dashboard.terminal_health(ctx.web.c, ctx.now, ctx.scope)
+    items, _p, _period = dashboard.review_queue(ctx.web.c, ctx.now, ctx.scope)
     heads = _day_heads(data["days"], ctx.lang)
     # The six busiest rusun get their own colour in the stacked chart, the rest one "others".
     ranked = sorted(data["daily"].items(), key=lambda kv: -sum(kv[1]))
@@ -252,18 +246,18 @@ def overview(ctx: Ctx) -> Response:
         attention=[t for t in terms if t["alarms"]],
         incomplete={t["rusun"] for t in terms if "silent" in t["alarms"]},
         review_open=sum(1 for it in items if it["mark"] is None),
-        silent_hours=svc.SILENT_AFTER_S // 3600,
+        silent_hours=dashboard.SILENT_AFTER_S // 3600,
     )
 
 
 def rusun(ctx: Ctx) -> Response:
     name = ctx.request.path_params["name"]
     assert ctx.user is not None
-    if name not in svc.rusun_names(ctx.web.c, None):
+    if name not in dashboard.rusun_names(ctx.web.c, None):
         raise Refused(404)
     if not ctx.user.may_see(name):
         raise Refused(403)
-    data = svc.rusun_heatmap(ctx.web.c, name, ctx.now, HEAT_DAYS)
+    data = dashboard.rusun_heatmap(ctx.web.c, name, ctx.now, HEAT_DAYS)
     return ctx.render("rusun.html", page="rusun", rusun=name, units=data["units"],
                       days=_day_heads(data["days"], ctx.lang))  # fmt: skip
 
@@ -273,7 +267,7 @@ def _mark_view(m: dict, lang: str) -> dict:
 
 
 def review(ctx: Ctx) -> Response:
-    items, params, (t0, t1) = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
+    items, params, (t0, t1) = dashboard.review_queue(ctx.web.c, ctx.now, ctx.scope)
     for it in items:
         it["trail"] = [_mark_view(m, ctx.lang) for m in it["trail"]]
         if it["mark"]:
@@ -296,7 +290,7 @@ def review_mark(ctx: Ctx) -> Response:
     assert ctx.user is not None
     if not ctx.user.is_admin:
         raise Refused(403)  # viewers read; marking is an admin's decision (as in the admin API)
-    rid = svc.subject_rusun(ctx.web.c, kind, key)
+    rid = dashboard.subject_rusun(ctx.web.c, kind, key)
     if rid is None:
         raise Refused(404)
     scope = ctx.scope
@@ -304,14 +298,16 @@ def review_mark(ctx: Ctx) -> Response:
         raise Refused(403)
     if not note:
         return ctx.finish(RedirectResponse(f"{PREFIX}/review", 303))
-    svc.mark_reviewed(ctx.web.c, kind, key, str(form.get("reasons") or ""), note,
+    dashboard.mark_reviewed(ctx.web.c, kind, key, str(form.get("reasons") or ""), note,
                       ctx.user.name, ctx.now)  # fmt: skip
     return ctx.finish(RedirectResponse(f"{PREFIX}/review?saved=1", 303))
 
 
 def resident(ctx: Ctx) -> Response:
     assert ctx.user is not None
-    data = svc.resident_page(ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS)
+    data = dashboard.resident_page(
+        ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS
+    )
     res = data["resident"]
     if not ctx.user.may_see(res["rusun"]):
         raise Refused(403)
@@ -319,9 +315,9 @@ def resident(ctx: Ctx) -> Response:
     for d, head in zip(data["days"], _day_heads(data["days"], ctx.lang)):
         taps = []
         for tp in data["taps"].get(d, []):
-            secs = (tp["time"] + svc.OFFSET) % svc.DAY
+            secs = (tp["time"] + dashboard.OFFSET) % dashboard.DAY
             where = f"{tp['rusun']} #{tp['terminal']}"
-            taps.append({"pos": round(secs / svc.DAY * 100, 2), "flagged": tp["flagged"],
+            taps.append({"pos": round(secs / dashboard.DAY * 100, 2), "flagged": tp["flagged"],
                          "time": i18n.fmt_time(tp["time"], ctx.lang), "where": where})  # fmt: skip
         timeline.append({**head, "taps": taps})
     cards = [
@@ -333,13 +329,13 @@ def resident(ctx: Ctx) -> Response:
 
 
 def terminals(ctx: Ctx) -> Response:
-    rows = svc.terminal_health(ctx.web.c, ctx.now, ctx.scope)
+    rows = dashboard.terminal_health(ctx.web.c, ctx.now, ctx.scope)
     for r in rows:
         if r["last_seen"] is not None:
             r["ago"] = i18n.fmt_ago(ctx.now - r["last_seen"], ctx.lang)
             r["last_seen_text"] = i18n.fmt_datetime(r["last_seen"], ctx.lang)
     return ctx.render("terminals.html", page="terminals", terminals=rows,
-                      silent_hours=svc.SILENT_AFTER_S // 3600)  # fmt: skip
+                      silent_hours=dashboard.SILENT_AFTER_S // 3600)  # fmt: skip
 
 
 def exports_page(ctx: Ctx) -> Response:
@@ -357,10 +353,10 @@ def export_file(ctx: Ctx) -> Response:
     except ValueError:
         days = 30
     if what == "presence":
-        rows = svc.presence_rows(ctx.web.c, ctx.now, ctx.scope, days)
+        rows = dashboard.presence_rows(ctx.web.c, ctx.now, ctx.scope, days)
         table = exports.presence_table(rows, ctx.lang)
     else:
-        items, params, _period = svc.review_queue(ctx.web.c, ctx.now, ctx.scope)
+        items, params, _period = dashboard.review_queue(ctx.web.c, ctx.now, ctx.scope)
         table = exports.review_table(items, params.not_seen_days, ctx.lang)
     day = i18n.local_day(ctx.now).isoformat()
     name = f"hadir-{what}-{day}.{fmt}"

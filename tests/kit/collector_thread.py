@@ -16,7 +16,7 @@ import uvicorn
 from sync.app import create_app
 from sync.service import admin
 from sync.settings import Settings
-from sync.store import registry
+from sync.store import records
 
 MASTER_KEY = bytes(range(32))
 
@@ -64,4 +64,4 @@ class Running:
 
     def records(self, tid: int) -> list[dict[str, Any]]:
         with self.collector.db.read() as tx:
-            return registry.records_of(tx, tid)
+            return records.records_of(tx, tid)

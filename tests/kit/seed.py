@@ -3,7 +3,7 @@
 """Three rusun, four terminals, ~200 residents, 21 days of taps ending on Tuesday 1 December
 2026 10.30 WIB, with one planted case of each review reason. Everything goes through the real
 collector: ``import_residents`` (CSV), ``add_terminal`` (bundles with K0 and card keys), and
-``Collector.ingest`` of signed batches written by ``tests/wirekit.PaperTerminal``.
+``ingest.upload`` of signed batches written by ``tests/kit/wirekit.PaperTerminal``.
 
 Planted (what the review queue must show):
 
@@ -28,8 +28,8 @@ import random
 from dataclasses import dataclass, field
 
 from firmware import wire
-from sync.service import admin
-from sync.service.ingest import Collector
+from sync.service import accounts, admin, ingest
+from sync.service.collector import Collector
 from sync.vault import card_tokens
 from tests.kit.wirekit import PaperTerminal
 from tools.sim.fleet.names import person_name
@@ -125,8 +125,8 @@ def seed(c: Collector, clock: Clock) -> Seeded:
         for door in doors:
             tid += 1
             bundles[tid] = admin.add_terminal(c, rname, door, tid=tid)
-    admin.add_user(c, "admin", ADMIN_PASSWORD, "admin", [])
-    admin.add_user(c, "pantau", VIEWER_PASSWORD, "viewer", ["Pulo Gebang"])
+    accounts.add_user(c, "admin", ADMIN_PASSWORD, "admin", [])
+    accounts.add_user(c, "pantau", VIEWER_PASSWORD, "viewer", ["Pulo Gebang"])
     key = {b["rusun"]: bytes.fromhex(b["card_key"]) for b in bundles.values()}
     doors_of = {
         rname: [t for t, b in bundles.items() if b["rusun"] == rname] for rname, *_ in RUSUN
@@ -220,5 +220,5 @@ def _ingest_day(c, clock, term: PaperTerminal, events, d0: int, tid: int, day: i
         "boot_counter": day + 1,
     }
     clock.t = end
-    out = c.ingest(term.batch(health))
+    out = ingest.upload(c, term.batch(health))
     assert out.http == 200 and out.status == wire.REPLY_OK, (out.http, out.reason)

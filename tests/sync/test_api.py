@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 import pytest
 
-from sync.service import admin as service_admin
+from sync.service import accounts, admin
 from tests.kit.collector_calls import day_of_taps, post, register, reply
 
 ADMIN = ("admin", "rahasia-admin-1")
@@ -11,9 +11,9 @@ VIEWER = ("lihat", "rahasia-lihat-1")
 
 @pytest.fixture
 def users(collector):
-    service_admin.add_terminal(collector, "Cakung", 1)
-    service_admin.add_user(collector, *ADMIN, "admin", [])
-    service_admin.add_user(collector, *VIEWER, "viewer", ["Cakung"])
+    admin.add_terminal(collector, "Cakung", 1)
+    accounts.add_user(collector, *ADMIN, "admin", [])
+    accounts.add_user(collector, *VIEWER, "viewer", ["Cakung"])
 
 
 def test_admin_api_needs_a_user(client, users):
@@ -45,7 +45,7 @@ def test_viewer_sees_only_its_rusun(client, users):
 
 
 def test_bearer_token(collector, client, users):
-    token = service_admin.issue_token(collector, "lihat")
+    token = accounts.issue_token(collector, "lihat")
     r = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     assert r.json()["name"] == "lihat"
 

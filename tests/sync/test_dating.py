@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: MIT
 from firmware import wire
 from sync.service import reports
-from sync.store import registry
-from tests.kit.collector_calls import TOKEN_A, WALL, post, register, reply
+from sync.store import records
+from tests.kit.collector_calls import TOKEN_A, WALL, post, register, reply, resend
 
 UNIX = WALL + wire.HOST_EPOCH_OFFSET
 
 
 def _rows(collector, tid):
     with collector.db.read() as tx:
-        return registry.records_of(tx, tid)
+        return records.records_of(tx, tid)
 
 
 def test_records_before_the_first_anchor_are_dated_backward_across_batches(collector, client):
@@ -75,3 +75,24 @@ def test_a_new_boot_drops_the_previous_anchor(collector, client):
     assert [(r["boot"], r["wall_time"]) for r in rows] == [
         (1, UNIX - 1), (1, UNIX), (2, None), (2, None),
     ]  # fmt: skip
+
+
+def test_a_clock_jump_is_alerted_when_a_later_block_of_the_batch_was_stored_before(
+    collector, client
+):
+    term = register(collector)
+    term.boot()
+    term.clock(WALL)
+    term.clock(WALL + 100, advance_ms=1_000)  # 99 s ahead of the projection
+    jumped = term.batch()
+    term.tap(TOKEN_A)
+    middle = term.batch()
+    term.tap(TOKEN_A)
+    last = term.batch()
+    reply(term, middle, post(client, middle))  # arrives alone first: a gap below it
+    retry = resend(term, jumped, middle, last)  # the stored middle block is skipped
+    status, acked, *_ = reply(term, retry, post(client, retry))
+    assert (status, acked) == (wire.REPLY_OK, term.next_seq)
+    assert [r["clock_jump"] for r in _rows(collector, term.terminal_id)][:3] == [0, 0, 1]
+    jumps = [a["detail"] for a in reports.alerts(collector) if a["kind"] == "clock_jump"]
+    assert jumps == ["seq 2: clock moved +99 s"]

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: MIT
 from firmware import wire
 from sync.service import reports
-from sync.store import registry
+from sync.store import records
 from tests.kit.collector_calls import TOKEN_A, WALL, day_of_taps, post, register, reply
 
 
 def _records(collector, tid):
     with collector.db.read() as tx:
-        return registry.records_of(tx, tid)
+        return records.records_of(tx, tid)
 
 
 def test_a_batch_is_stored_and_acknowledged(collector, client):
@@ -79,6 +79,6 @@ def test_a_backlog_longer_than_one_batch_is_signed_with_a_later_key(collector, c
         end = blocks[hi - 1][0] + len(blocks[hi - 1][3]) // wire.SLOT
         assert (status, acked) == (wire.REPLY_OK, end)
     with collector.db.read() as tx:
-        assert registry.count_records(tx, term.terminal_id) == 41
+        assert records.count_records(tx, term.terminal_id) == 41
     retry = _batch_of(term, blocks[25:])  # the last reply was lost: the same bytes again
     assert reply(term, retry, post(client, retry))[:2] == (wire.REPLY_OK, term.next_seq)

@@ -4,7 +4,7 @@ import pytest
 
 from firmware import wire
 from sync.service import admin, reports
-from sync.store import registry
+from sync.store import records
 from tests.kit.collector_calls import (
     TOKEN_A,
     TOKEN_B,
@@ -21,9 +21,9 @@ from tests.kit.wirekit import PaperTerminal
 
 def _counts(collector):
     with collector.db.read() as tx:
-        records = registry.count_records(tx)
+        stored = records.count_records(tx)
         blocks = tx.value("SELECT COUNT(*) FROM blocks")
-    return records, blocks
+    return stored, blocks
 
 
 def _alert_kinds(collector):
@@ -158,7 +158,7 @@ def test_gap_is_recorded_surfaced_and_filled(collector, client):
     assert (status, acked) == (wire.REPLY_OK, term.next_seq)
     assert reports.gaps(collector) == []
     with collector.db.read() as tx:
-        seqs = [r["seq"] for r in registry.records_of(tx, term.terminal_id)]
+        seqs = [r["seq"] for r in records.records_of(tx, term.terminal_id)]
     assert seqs == [0, 1, 2, 3, 4, 6, 8]  # 5, 7, 9 are seals
 
 

@@ -10,7 +10,7 @@ import httpx
 
 from firmware import wire
 from sync.service import admin
-from sync.store import registry
+from sync.store import records
 from tests.kit.collector_calls import TOKEN_A, TOKEN_B, kc, register, resend
 from tests.kit.liveserver import serve
 
@@ -53,7 +53,7 @@ def test_crash_between_commit_and_reply_then_retry_is_a_noop(collector, settings
         if proc.poll() is None:
             proc.kill()
     with collector.db.read() as tx:
-        assert registry.count_records(tx, term.terminal_id) == 51  # committed before the crash
+        assert records.count_records(tx, term.terminal_id) == 51  # committed before the crash
     proc, base = _start(settings.db, tmp_path, crash=False)
     try:
         response = _upload(base, body)  # the terminal retries the same batch
@@ -63,7 +63,7 @@ def test_crash_between_commit_and_reply_then_retry_is_a_noop(collector, settings
     status, acked, *_ = wire.decode_reply(kc(term), body[-16:], response.content)
     assert (status, acked) == (wire.REPLY_OK, 52)
     with collector.db.read() as tx:
-        assert registry.count_records(tx, term.terminal_id) == 51
+        assert records.count_records(tx, term.terminal_id) == 51
 
 
 def test_concurrent_uploads_from_one_terminal(app, collector):
@@ -89,7 +89,7 @@ def test_concurrent_uploads_from_one_terminal(app, collector):
     status, acked, *_ = wire.decode_reply(kc(term), last[-16:], final.content)
     assert (status, acked) == (wire.REPLY_OK, term.next_seq)
     with collector.db.read() as tx:
-        seqs = [r["seq"] for r in registry.records_of(tx, term.terminal_id)]
+        seqs = [r["seq"] for r in records.records_of(tx, term.terminal_id)]
     assert seqs == [s for s in range(term.next_seq) if s % 3 != 2]  # boot, tap, seal per batch
 
 
@@ -117,5 +117,5 @@ def test_concurrent_uploads_from_32_terminals(app, collector):
         for response in results[term.terminal_id]:
             assert wire.decode_reply(kc(term), body[-16:], response.content)[:2] == (0, 43)
     with collector.db.read() as tx:
-        assert registry.count_records(tx) == 32 * 42
+        assert records.count_records(tx) == 32 * 42
         assert len(admin.list_terminals(collector)) == 32

@@ -3,8 +3,7 @@
 import datetime as dt
 
 from firmware import wire
-from sync.service import admin
-from sync.service import reports as service_reports
+from sync.service import admin, reports
 from sync.vault import card_tokens
 from tests.kit.collector_calls import post, reply
 from tests.kit.wirekit import PaperTerminal
@@ -15,7 +14,7 @@ STRANGER = bytes.fromhex("04DEADBEEF0001")
 
 
 def _world(collector, client, clock):
-    clock.now = service_reports.day_start(DAY0)
+    clock.now = reports.day_start(DAY0)
     terms = {}
     for rusun in ("Marunda", "Cakung"):
         bundle = admin.add_terminal(collector, rusun, 1)
@@ -37,7 +36,7 @@ def _world(collector, client, clock):
     marunda = terms["Marunda"]
     visits = {1: ["R1", "R2"], 5: ["R3", STRANGER], 6: [STRANGER], 20: ["R1"]}
     for day, who in visits.items():
-        at = service_reports.day_start(DAY0 + dt.timedelta(days=day)) + 8 * 3600
+        at = reports.day_start(DAY0 + dt.timedelta(days=day)) + 8 * 3600
         marunda.boot()
         marunda.clock(at - wire.HOST_EPOCH_OFFSET)
         for w in who:
@@ -45,13 +44,13 @@ def _world(collector, client, clock):
             marunda.tap(tok.to_bytes(4, "big"), flags=1 if isinstance(w, str) else 0)
         body = marunda.batch()
         reply(marunda, body, post(client, body))
-    clock.now = service_reports.day_start(DAY0 + dt.timedelta(days=21)) + 12 * 3600
+    clock.now = reports.day_start(DAY0 + dt.timedelta(days=21)) + 12 * 3600
     return terms
 
 
 def test_presence_per_rusun_and_day(collector, client, clock):
     _world(collector, client, clock)
-    rows = service_reports.presence(collector, start=DAY0, days=21, rusun="Marunda")
+    rows = reports.presence(collector, start=DAY0, days=21, rusun="Marunda")
     assert [(r["date"], r["residents"], r["units"], r["taps"]) for r in rows] == [
         ("2026-11-02", 2, 2, 2),
         ("2026-11-21", 1, 1, 1),
@@ -60,8 +59,8 @@ def test_presence_per_rusun_and_day(collector, client, clock):
 
 def test_review_list_explains_each_entry(collector, client, clock):
     _world(collector, client, clock)
-    rows = service_reports.review_report(collector, days=14)
-    assert service_reports.absent(collector, days=14) == rows  # the first name of the list
+    rows = reports.review_report(collector, days=14)
+    assert reports.absent(collector, days=14) == rows  # the first name of the list
     got = {(r["subject"], r["id"]): r for r in rows}
     # The one review queue (sync.review): household subjects are units, no tap of any member's
     # card during the last 14 days (R3's one tap, at another rusun, was 16 days ago).
@@ -73,7 +72,7 @@ def test_review_list_explains_each_entry(collector, client, clock):
     assert ckg["last_seen"] == "2026-11-06" and ckg["rusun"] == "Cakung"
     assert a102["key"] == f"{a102['rusun_id']}/MRD-A102"
     # 30 days: the stranger's card (days 5 and 6) is an unregistered card used on >= 2 days.
-    wide = service_reports.review_report(collector, days=30)
+    wide = reports.review_report(collector, days=30)
     card = [r for r in wide if r["subject"] == "card"]
     assert [(r["id"][:6], r["rusun"], r["reasons"]) for r in card] == [
         ("token ", "Marunda", ["unknown_card"])
@@ -81,29 +80,29 @@ def test_review_list_explains_each_entry(collector, client, clock):
     assert "unregistered card used often" in card[0]["reason"]
     assert card[0]["resident_id"] is None
     # Registered 10 days before: not yet 14 days without a tap, nobody is listed.
-    early = service_reports.review_report(collector, days=14, as_of=DAY0 + dt.timedelta(days=10))
+    early = reports.review_report(collector, days=14, as_of=DAY0 + dt.timedelta(days=10))
     assert [r["subject"] for r in early] == ["card"]
-    assert service_reports.review_report(collector, days=14, rusun="Cakung") == [ckg]
+    assert reports.review_report(collector, days=14, rusun="Cakung") == [ckg]
 
 
 def test_cards_at_another_rusun_and_unknown_cards(collector, client, clock):
     _world(collector, client, clock)
-    other = service_reports.other_rusun(collector, start=DAY0, days=30)
+    other = reports.other_rusun(collector, start=DAY0, days=30)
     assert [(r["resident_id"], r["home_rusun"], r["seen_at"], r["days"]) for r in other] == [
         ("R3", "Cakung", "Marunda", 1)
     ]
-    unknown = service_reports.unknown_cards(collector, start=DAY0, days=30)
+    unknown = reports.unknown_cards(collector, start=DAY0, days=30)
     assert [(r["rusun"], r["taps"], r["days"]) for r in unknown] == [("Marunda", 2, 2)]
 
 
 def test_csv_export_has_no_names_or_uids(collector, client, clock):
     _world(collector, client, clock)
     for rows in (
-        service_reports.review_report(collector, days=30),
-        service_reports.presence(collector, start=DAY0, days=30),
-        service_reports.other_rusun(collector, start=DAY0, days=30),
+        reports.review_report(collector, days=30),
+        reports.presence(collector, start=DAY0, days=30),
+        reports.other_rusun(collector, start=DAY0, days=30),
     ):
-        text = service_reports.to_csv(rows)
+        text = reports.to_csv(rows)
         assert text.count("\n") == len(rows) + 1
         for secret in ("Siti", "Budi", "Ani", *UIDS.values()):
             assert secret not in text

@@ -13,17 +13,15 @@ from fastapi.testclient import TestClient
 
 from sync import review
 from sync.app import create_app, open_collector
-from sync.service import admin as service_admin
-from sync.service import dashboard as svc
-from sync.service import reports as service_reports
+from sync.service import accounts, dashboard, reports
 from sync.settings import Settings
-from sync.store import dashboard as store_dashboard
+from sync.store import review_marks
 from tests.kit import seed
 from tests.sync.conftest import MASTER_KEY
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ADMIN = ("kepala", "rahasia-kepala-1")
-AS_OF = service_reports.local_date(seed.NOW)
+AS_OF = reports.local_date(seed.NOW)
 
 
 @pytest.fixture
@@ -32,7 +30,7 @@ def seeded(db_url):
     clock = seed.Clock(seed.NOW)
     app = create_app(Settings(db=db_url, master_key=MASTER_KEY, clock=clock))
     planted = seed.seed(app.state.collector, clock)
-    service_admin.add_user(app.state.collector, *ADMIN, "admin", [])
+    accounts.add_user(app.state.collector, *ADMIN, "admin", [])
     yield app, db_url, planted
     app.state.collector.db.close()
 
@@ -54,15 +52,15 @@ def _entries(rows):
 def test_api_cli_and_dashboard_list_the_same_queue(seeded):
     app, url, _planted = seeded
     c = app.state.collector
-    expected = service_reports.review_report(c, days=14, as_of=service_reports.today(c))
+    expected = reports.review_report(c, days=14, as_of=reports.today(c))
     # Every reason of the detector is planted once, each entry explained in both languages.
     assert sorted(r for row in expected for r in row["reasons"]) == sorted(review.REASONS)
     for row in expected:
         assert row["reason"] == review.explain(row["reasons"], review.Params.for_period(14))
         assert " / " in row["reason"]
-    items, _params, _period = svc.review_queue(c, seed.NOW, None)
-    dashboard = sorted((it["kind"], it["key"], it["reasons"]) for it in items)
-    assert dashboard == sorted(_entries(expected))
+    items, _params, _period = dashboard.review_queue(c, seed.NOW, None)
+    on_dashboard = sorted((it["kind"], it["key"], it["reasons"]) for it in items)
+    assert on_dashboard == sorted(_entries(expected))
     with TestClient(app) as client:
         for path in ("review", "absent"):
             got = client.get(f"/api/reports/{path}", params={"as_of": AS_OF}, auth=ADMIN)
@@ -86,9 +84,9 @@ def test_api_cli_and_dashboard_list_the_same_queue(seeded):
 def test_dashboard_scope_is_the_reports_rusun_filter(seeded):
     app, _url, _planted = seeded
     c = app.state.collector
-    scope = svc.rusun_ids(c, ("Pulo Gebang",))
-    items, _params, _period = svc.review_queue(c, seed.NOW, scope)
-    rows = service_reports.review_report(c, as_of=service_reports.today(c), rusun="Pulo Gebang")
+    scope = dashboard.rusun_ids(c, ("Pulo Gebang",))
+    items, _params, _period = dashboard.review_queue(c, seed.NOW, scope)
+    rows = reports.review_report(c, as_of=reports.today(c), rusun="Pulo Gebang")
     assert rows and sorted((it["kind"], it["key"], it["reasons"]) for it in items) == sorted(
         _entries(rows)
     )
@@ -98,9 +96,9 @@ def test_review_marks_are_part_of_the_collectors_schema(settings):
     c = open_collector(settings)  # the schema only: no dashboard mounted
     try:
         with c.db.write() as tx:
-            store_dashboard.mark_add(tx, "unit", "1/MRD-A101", "not_seen", "kosong", "kepala", 5)
+            review_marks.add_mark(tx, "unit", "1/MRD-A101", "not_seen", "kosong", "kepala", 5)
         with c.db.read() as tx:
-            assert [tuple(m)[1:] for m in store_dashboard.marks(tx)] == [
+            assert [tuple(m)[1:] for m in review_marks.marks(tx)] == [
                 ("unit", "1/MRD-A101", "not_seen", "kosong", "kepala", 5)
             ]
     finally:

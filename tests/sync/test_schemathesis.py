@@ -6,7 +6,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from sync.service import admin as service_admin
+from sync.service import accounts, admin
 from tests.kit.collector_calls import register
 
 ADMIN = ("admin", "rahasia-admin-1")
@@ -15,9 +15,9 @@ AUTH = {"Authorization": "Basic " + base64.b64encode(":".join(ADMIN).encode()).d
 
 @pytest.fixture
 def api_schema(app, collector):
-    service_admin.add_user(collector, *ADMIN, "admin", [])
+    accounts.add_user(collector, *ADMIN, "admin", [])
     register(collector, "Marunda", 1)
-    service_admin.import_residents(
+    admin.import_residents(
         collector, ["resident_id,name,unit,rusun,card_uid", "R1,Siti,MRD-1,Marunda,04A1B2C3D4E5F6"]
     )
     return schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -4,7 +4,7 @@
 from firmware import wire
 from firmware.log import Log
 from sync.service import admin, reports
-from sync.store import registry
+from sync.store import records
 from tests.kit.collector_calls import WALL, post
 from tools.sim.flash import NorFlash
 
@@ -49,7 +49,7 @@ def test_a_long_offline_backlog_from_the_real_log(collector, client, tmp_path):
     assert _sync(client, log, bundle) > 3
     assert log.backlog == 0
     with collector.db.read() as tx:
-        rows = registry.records_of(tx, bundle["terminal_id"])
+        rows = records.records_of(tx, bundle["terminal_id"])
     taps = [r for r in rows if r["kind"] == wire.TAP]
     assert len(taps) == 3000
     assert taps[-1]["wall_time"] == WALL + wire.HOST_EPOCH_OFFSET + 3000 * 60
@@ -72,5 +72,5 @@ def test_reboot_and_resync_from_the_same_flash(collector, client, tmp_path):
     again.append(wire.TAP, wire.CARD_ENROLLED, 9999, 2000)
     _sync(client, again, bundle)
     with collector.db.read() as tx:
-        taps = [r for r in registry.records_of(tx, bundle["terminal_id"]) if r["kind"] == wire.TAP]
+        taps = [r for r in records.records_of(tx, bundle["terminal_id"]) if r["kind"] == wire.TAP]
     assert [r["payload"] for r in taps] == list(range(400)) + list(range(1000, 1050)) + [9999]

@@ -5,26 +5,26 @@ import json
 import pytest
 
 from firmware import wire
-from sync.service import admin as service_admin
-from sync.store import registry
+from sync.service import accounts, admin
+from sync.store import records
 from tests.tools.conftest import cli, run_terminal
 
 
 def stored(server, tid):
     """(watermark, records stored) at the collector for terminal ``tid``."""
-    acked = {t["id"]: t["acked"] for t in service_admin.list_terminals(server.collector)}[tid]
+    acked = {t["id"]: t["acked"] for t in admin.list_terminals(server.collector)}[tid]
     with server.collector.db.read() as tx:
-        return acked, registry.count_records(tx, tid)
+        return acked, records.count_records(tx, tid)
 
 
 @pytest.fixture
 def terminal(device, collector_server, tmp_path):
     """A terminal registered at the collector, provisioned from its bundle, with taps logged."""
-    bundle = service_admin.add_terminal(
+    bundle = admin.add_terminal(
         collector_server.collector, "Marunda", 1, None, collector_server.url
     )
     path = tmp_path / "bundle.json"
-    service_admin.write_bundle(bundle, str(path))
+    admin.write_bundle(bundle, str(path))
     port = device.plug()
     r = cli(port, "provision", "--bundle", str(path), "--wifi-ssid", "RUSUN")
     assert r.exit_code == 0, r.output
@@ -174,11 +174,11 @@ def test_pull_dry_run_writes_no_file(terminal, tmp_path):
 
 
 def test_a_backlog_longer_than_one_batch_is_pulled_as_several(device, collector_server, tmp_path):
-    bundle = service_admin.add_terminal(
+    bundle = admin.add_terminal(
         collector_server.collector, "Marunda", 1, None, collector_server.url
     )
     path = tmp_path / "bundle.json"
-    service_admin.write_bundle(bundle, str(path))
+    admin.write_bundle(bundle, str(path))
     port = device.plug()
     assert cli(port, "provision", "--bundle", str(path)).exit_code == 0
     tid = bundle["terminal_id"]
@@ -198,7 +198,7 @@ def test_a_backlog_longer_than_one_batch_is_pulled_as_several(device, collector_
 def test_provision_registers_at_the_collector_then_its_log_is_accepted(
     device, collector_server, tmp_path
 ):
-    service_admin.add_user(collector_server.collector, "tech", "sandi-teknisi", "admin", [])
+    accounts.add_user(collector_server.collector, "tech", "sandi-teknisi", "admin", [])
     pw = tmp_path / "pw"
     pw.write_text("sandi-teknisi")
     saved = tmp_path / "saved.json"
@@ -222,13 +222,13 @@ def test_provision_registers_at_the_collector_then_its_log_is_accepted(
     assert r.exit_code == 0, r.output + r.stderr
     bundle = json.loads(saved.read_text())
     assert saved.stat().st_mode & 0o077 == 0
-    terminals = service_admin.list_terminals(collector_server.collector)
+    terminals = admin.list_terminals(collector_server.collector)
     assert [(t["id"], t["rusun"], t["door"]) for t in terminals] == [
         (bundle["terminal_id"], "Cakung", 2)
     ]
     r = cli(port, *args)  # the device now holds an identity: refused, and nothing registered
     assert r.exit_code == 1 and "already holds a terminal identity" in r.stderr
-    assert len(service_admin.list_terminals(collector_server.collector)) == 1
+    assert len(admin.list_terminals(collector_server.collector)) == 1
     run_terminal(device, taps=5, tid=bundle["terminal_id"], k0=bundle["k0"])
     out = tmp_path / "t.hadir"
     assert cli(port, "pull", "--out", str(out)).exit_code == 0

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 import pytest
 
-from sync.service import admin as service_admin
+from sync.service import accounts, admin
 from tests.kit.simpty import pn532sim_pty
 from tests.tools.conftest import cli
 
@@ -20,8 +20,8 @@ def reader(*cards):
 @pytest.fixture
 def desk(collector_server, tmp_path):
     c = collector_server.collector
-    service_admin.add_user(c, "desk", "kata-sandi", "admin", [])
-    report = service_admin.import_residents(c, RESIDENTS.splitlines())
+    accounts.add_user(c, "desk", "kata-sandi", "admin", [])
+    report = admin.import_residents(c, RESIDENTS.splitlines())
     assert report.cards == 2 and not report.refused
     pw = tmp_path / "pw"
     pw.write_text("kata-sandi\n")
@@ -49,7 +49,7 @@ def enroll(server, pw, port, resident, *extra):
 
 
 def cards_of(server, resident):
-    return [c for c in service_admin.list_cards(server.collector) if c["resident_id"] == resident]
+    return [c for c in admin.list_cards(server.collector) if c["resident_id"] == resident]
 
 
 def test_enroll_binds_a_tapped_card_to_the_resident(desk):

@@ -10,7 +10,7 @@ import re
 import openpyxl
 import pytest
 
-from sync.service import dashboard as svc
+from sync.service import dashboard
 from tests.kit import seed
 
 D = "/dashboard"
@@ -74,7 +74,7 @@ def test_overview_shows_today_per_rusun_and_draws_the_chart(admin_page, server, 
         "Marunda",
         "Pulo Gebang",
     ]
-    data = svc.overview(_c(), seed.NOW, None)
+    data = dashboard.overview(_c(), seed.NOW, None)
     assert page.locator("#kpi-taps").inner_text() == f"{data['totals']['taps']:,}".replace(
         ",", "."
     )
@@ -151,7 +151,7 @@ def test_mark_review_item_keeps_an_audit_trail(admin_page, server, shots):
     # A second visit: the trail keeps both entries, oldest first.
     row.locator("input[name=note]").fill("Kunjungan kedua: dikonfirmasi RT")
     row.locator("button[type=submit]").click()
-    items, _p, _period = svc.review_queue(_c(), seed.NOW, None)
+    items, _p, _period = dashboard.review_queue(_c(), seed.NOW, None)
     item = next(i for i in items if i["key"] == "1/MRD-A104")
     assert [m["note"] for m in item["trail"]] == [
         "Dikunjungi: unit kosong, penghuni pindah ke Bekasi",
@@ -168,7 +168,7 @@ def test_form_without_csrf_token_is_refused(admin_page, server):
         max_redirects=0,
     )
     assert resp.status == 403
-    items, _p, _period = svc.review_queue(_c(), seed.NOW, None)
+    items, _p, _period = dashboard.review_queue(_c(), seed.NOW, None)
     assert next(i for i in items if i["key"] == "1/MRD-B201")["trail"] == []
 
 

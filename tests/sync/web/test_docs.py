@@ -3,7 +3,7 @@
 import pathlib
 
 from sync.app import create_app
-from sync.service import dashboard as svc
+from sync.service import dashboard
 from sync.settings import Settings
 
 DOC = (pathlib.Path(__file__).resolve().parents[3] / "docs" / "dashboard.md").read_text()
@@ -20,7 +20,7 @@ def test_every_route_is_documented(tmp_path):
 
 
 def test_every_alarm_and_reason_is_documented():
-    for code in svc.ALARMS:
+    for code in dashboard.ALARMS:
         assert f"`{code}`" in DOC, code
-    for reason in svc.REASONS:
+    for reason in dashboard.REASONS:
         assert f"`{reason}`" in DOC, reason

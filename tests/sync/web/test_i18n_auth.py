@@ -6,7 +6,8 @@ import re
 
 import openpyxl
 
-from sync.vault import hash_password
+from sync.service.accounts import User
+from sync.vault import hash_password, verify_password
 from sync.web import auth, exports, i18n
 from sync.web.i18n import MESSAGES
 
@@ -51,10 +52,10 @@ def test_templates_use_only_known_message_keys():
 def test_password_hash_is_argon2id_and_verifies():
     h = hash_password("rahasia-kantor")  # what `python -m sync users add` stores
     assert h.startswith("$argon2id$")
-    assert auth.verify_password(h, "rahasia-kantor")
-    assert not auth.verify_password(h, "rahasia-kantor!")
-    assert not auth.verify_password(None, "rahasia-kantor")
-    assert not auth.verify_password("not a hash", "x")
+    assert verify_password(h, "rahasia-kantor")
+    assert not verify_password(h, "rahasia-kantor!")
+    assert not verify_password(None, "rahasia-kantor")
+    assert not verify_password("not a hash", "x")
 
 
 def test_session_cookie_is_signed():
@@ -83,9 +84,9 @@ def test_exports_quote_formulas_and_open_in_excel():
 
 
 def test_rusun_binding_limits_any_role_and_empty_means_all():
-    assert auth.User("a", "admin", ()).may_see("Marunda")
-    assert auth.User("v", "viewer", ()).may_see("Marunda")
-    bound = auth.User("v", "viewer", ("Pulo Gebang",))
+    assert User("a", "admin", ()).may_see("Marunda")
+    assert User("v", "viewer", ()).may_see("Marunda")
+    bound = User("v", "viewer", ("Pulo Gebang",))
     assert bound.may_see("Pulo Gebang") and not bound.may_see("Marunda")
-    assert not auth.User("a", "admin", ("Pulo Gebang",)).may_see("Marunda")
+    assert not User("a", "admin", ("Pulo Gebang",)).may_see("Marunda")
     assert not bound.is_admin

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sync.app import create_app
-from sync.service import admin
+from sync.service import accounts
 from sync.settings import Settings
 from tests.kit.seed import Clock
 
@@ -17,7 +17,7 @@ PASSWORD = "kata-sandi-benar"
 def client(tmp_path):
     clock = Clock(1_796_000_000)
     app = create_app(Settings(db=str(tmp_path / "hadir.db"), master_key=bytes(32), clock=clock))
-    admin.add_user(app.state.collector, "kepala", PASSWORD, "admin", [])
+    accounts.add_user(app.state.collector, "kepala", PASSWORD, "admin", [])
     with TestClient(app) as c:
         c.clock = clock  # type: ignore[attr-defined]
         yield c

@@ -3,7 +3,7 @@
 import pytest
 
 from sync.app import create_app
-from sync.service import dashboard as svc
+from sync.service import dashboard
 from sync.settings import Settings
 from tests.kit import seed
 
@@ -25,7 +25,7 @@ def _reasons(items):
 
 def test_review_queue_finds_each_planted_case_and_nothing_else(seeded):
     c, s = seeded
-    items, params, (t0, t1) = svc.review_queue(c, seed.NOW, None)
+    items, params, (t0, t1) = dashboard.review_queue(c, seed.NOW, None)
     assert params.not_seen_days == 14
     assert t1 - t0 == 14 * 86400 - 1
     assert _reasons(items) == {
@@ -42,58 +42,62 @@ def test_review_queue_finds_each_planted_case_and_nothing_else(seeded):
 
 def test_marks_are_an_append_only_trail_and_a_new_reason_reopens(seeded):
     c, _s = seeded
-    svc.mark_reviewed(c, "unit", "1/MRD-A104", "not_seen,bogus", "  kosong  ", "admin", seed.NOW)
-    svc.mark_reviewed(c, "unit", "1/MRD-B201", "not_seen", "salah alasan", "admin", seed.NOW)
-    items, _p, _period = svc.review_queue(c, seed.NOW, None)
+    dashboard.mark_reviewed(
+        c, "unit", "1/MRD-A104", "not_seen,bogus", "  kosong  ", "admin", seed.NOW
+    )
+    dashboard.mark_reviewed(c, "unit", "1/MRD-B201", "not_seen", "salah alasan", "admin", seed.NOW)
+    items, _p, _period = dashboard.review_queue(c, seed.NOW, None)
     a104 = next(it for it in items if it["key"] == "1/MRD-A104")
     b201 = next(it for it in items if it["key"] == "1/MRD-B201")
     assert a104["mark"]["note"] == "kosong" and a104["mark"]["reasons"] == "not_seen"
     # B201's mark was for another reason than the one it is flagged for: still open.
     assert b201["mark"] is None and len(b201["trail"]) == 1
     assert items[-1]["key"] == "1/MRD-A104"
-    with pytest.raises(svc.NotFound):
-        svc.mark_reviewed(c, "resident", "x", "", "n", "admin", seed.NOW)
+    with pytest.raises(dashboard.NotFound):
+        dashboard.mark_reviewed(c, "resident", "x", "", "n", "admin", seed.NOW)
 
 
 def test_scope_limits_every_view_to_the_viewers_rusun(seeded):
     c, _s = seeded
-    scope = svc.rusun_ids(c, ("Pulo Gebang",))
+    scope = dashboard.rusun_ids(c, ("Pulo Gebang",))
     assert scope is not None and len(scope) == 1
-    items, _p, _period = svc.review_queue(c, seed.NOW, scope)
+    items, _p, _period = dashboard.review_queue(c, seed.NOW, scope)
     assert {it["rusun"] for it in items} == {"Pulo Gebang"}
-    assert [r["rusun"] for r in svc.overview(c, seed.NOW, scope)["per_rusun"]] == ["Pulo Gebang"]
-    assert [t["rusun"] for t in svc.terminal_health(c, seed.NOW, scope)] == ["Pulo Gebang"]
-    rows = svc.presence_rows(c, seed.NOW, scope, 3)
+    assert [r["rusun"] for r in dashboard.overview(c, seed.NOW, scope)["per_rusun"]] == [
+        "Pulo Gebang"
+    ]
+    assert [t["rusun"] for t in dashboard.terminal_health(c, seed.NOW, scope)] == ["Pulo Gebang"]
+    rows = dashboard.presence_rows(c, seed.NOW, scope, 3)
     assert rows and {r["rusun"] for r in rows} == {"Pulo Gebang"}
-    assert svc.subject_rusun(c, "unit", "1/MRD-A104") not in scope
+    assert dashboard.subject_rusun(c, "unit", "1/MRD-A104") not in scope
 
 
 def test_overview_heat_map_resident_and_presence_agree(seeded):
     c, s = seeded
-    ov = svc.overview(c, seed.NOW, None)
+    ov = dashboard.overview(c, seed.NOW, None)
     assert len(ov["days"]) == 30
     marunda = next(r for r in ov["per_rusun"] if r["rusun"] == "Marunda")
     assert ov["daily"]["Marunda"][-1] == marunda["taps"] > 0
     assert next(r for r in ov["per_rusun"] if r["rusun"] == "Flamboyan")["taps"] == 0
-    heat = svc.rusun_heatmap(c, "Marunda", seed.NOW, 28)
+    heat = dashboard.rusun_heatmap(c, "Marunda", seed.NOW, 28)
     a104 = next(u for u in heat["units"] if u["unit"] == "MRD-A104")
     assert a104["counts"] == [0] * 28
     # Today's heat-map column counts the residents the overview saw today at Marunda.
     assert sum(u["counts"][-1] for u in heat["units"]) == marunda["seen"]
-    page = svc.resident_page(c, s.planted["other_rusun"], seed.NOW, 28)
+    page = dashboard.resident_page(c, s.planted["other_rusun"], seed.NOW, 28)
     away = [tp for taps in page["taps"].values() for tp in taps if tp["rusun"] == "Pulo Gebang"]
     assert len(away) == 4 and all(tp["denied"] and tp["flagged"] for tp in away)
-    rows = svc.presence_rows(c, seed.NOW, None, 1)
+    rows = dashboard.presence_rows(c, seed.NOW, None, 1)
     assert len(rows) == len(s.residents)
     # Every TAP at a Marunda door today is a Marunda resident's card (others are DENIED).
     assert sum(r["taps"] for r in rows if r["rusun"] == "Marunda") == marunda["taps"]
-    with pytest.raises(svc.NotFound):
-        svc.rusun_heatmap(c, "Atlantis", seed.NOW)
-    with pytest.raises(svc.NotFound):
-        svc.resident_page(c, "P99999", seed.NOW)
+    with pytest.raises(dashboard.NotFound):
+        dashboard.rusun_heatmap(c, "Atlantis", seed.NOW)
+    with pytest.raises(dashboard.NotFound):
+        dashboard.resident_page(c, "P99999", seed.NOW)
 
 
 def test_terminal_alarms_from_the_seeded_fleet(seeded):
     c, _s = seeded
-    alarms = {t["id"]: t["alarms"] for t in svc.terminal_health(c, seed.NOW, None)}
+    alarms = {t["id"]: t["alarms"] for t in dashboard.terminal_health(c, seed.NOW, None)}
     assert alarms == {1: [], 2: ["storage"], 3: ["reader"], 4: ["silent", "no_peak"]}

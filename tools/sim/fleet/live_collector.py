@@ -25,9 +25,9 @@ import time
 import httpx
 
 from sync.app import open_collector
-from sync.service import admin as service_admin
+from sync.service import admin
 from sync.settings import Settings
-from sync.store import registry
+from sync.store import records, terminals
 from tools.sim.fleet.hw import SimTime
 from tools.sim.fleet.population import Population, write_residents_csv
 from tools.sim.fleet.serve import SharedClock
@@ -121,11 +121,11 @@ class RealCollector:
         self.import_rows(None)
         for t in pop.terminals:
             door = int(t.door.rsplit("-", 1)[1])
-            self.bundles[t.terminal_id] = service_admin.add_terminal(
+            self.bundles[t.terminal_id] = admin.add_terminal(
                 self.admin, t.rusun, door, t.terminal_id, self.url
             )
             if settings:
-                service_admin.set_config(self.admin, t.terminal_id, settings)
+                admin.set_config(self.admin, t.terminal_id, settings)
 
     def import_rows(self, rows: list[dict] | None) -> int:
         """``residents import`` of a CSV written by tools/sim/fleet/population (with the optional
@@ -134,7 +134,7 @@ class RealCollector:
         path = os.path.join(self.workdir, "residents.csv")
         n = write_residents_csv(self.pop, path, day=0, rows=rows, cards=True)
         with open(path, encoding="utf-8") as f:
-            report = service_admin.import_residents(self.admin, io.StringIO(f.read()))
+            report = admin.import_residents(self.admin, io.StringIO(f.read()))
         if report.refused:
             raise RuntimeError("residents import refused rows: %s" % report.refused[:3])
         return n
@@ -150,10 +150,10 @@ class RealCollector:
         out: list[dict] = []
         seals: dict[int, list[int]] = {}
         with self.admin.db.read() as tx:
-            for t in registry.terminals(tx):
-                for r in registry.records_of(tx, t["id"]):
+            for t in terminals.terminals(tx):
+                for r in records.records_of(tx, t["id"]):
                     r["terminal_id"] = t["id"]
                     out.append(r)
-                blocks = registry.blocks_overlapping(tx, t["id"], t["gen"], 0, 1 << 62)
+                blocks = records.blocks_overlapping(tx, t["id"], t["gen"], 0, 1 << 62)
                 seals[t["id"]] = [b[1] for b in blocks]
         return out, seals

@@ -23,8 +23,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from sync.review import review_queue
-from sync.service import admin as service_admin
-from sync.service import reports
+from sync.service import accounts, reports
 from tools.sim.fleet import faults as fault_plan
 from tools.sim.fleet.behaviour import JAKARTA
 from tools.sim.fleet.engine import Options, Simulation
@@ -92,7 +91,7 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
             before_stop(figures)
         if serve:
             password = secrets.token_urlsafe(12)
-            service_admin.add_user(col.admin, "demo", password, "admin", [])
+            accounts.add_user(col.admin, "demo", password, "admin", [])
             text = "collector serving at %s — Ctrl-C to stop\n  dashboard: %s\n  user: demo\n"
             print(text % (col.url, figures["dashboard"]) + "  password: " + password, flush=True)
             try:

@@ -1,0 +1,112 @@
+# accounts: the users of the admin API and the dashboard: add, sign in, API tokens; ``User``.
+# SPDX-License-Identifier: MIT
+"""Each function is one transaction of a ``Collector``.
+
+    add_user(c, "kepala", password, "admin", [])          # argon2id hash stored (sync.vault)
+    user = authenticate(c, "kepala", password)            # User or None
+    token = issue_token(c, "kepala")                      # shown once; only its SHA-256 stored
+
+A user's role and rusun are read from the store on every request (``user``), so removing a user
+or narrowing a viewer takes effect at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sync.service.admin import AdminError
+from sync.service.collector import Collector
+from sync.store import residents, users
+from sync.store.users import UserRow
+from sync.vault import hash_password, verify_password
+
+ROLES = ("admin", "viewer")
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str  # "admin" (may change things, mark review items) or "viewer" (reads only)
+    rusun: tuple[str, ...]  # the rusun this user may see; empty = all
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def may_see(self, rusun: str) -> bool:
+        return not self.rusun or rusun in self.rusun
+
+
+def _user(row: UserRow) -> User:
+    return User(row.name, row.role, tuple(r for r in row.rusun.split(",") if r))
+
+
+def add_user(c: Collector, name: str, password: str, role: str, rusun: list[str]) -> None:
+    """Add a user, or replace an existing one's password, role and rusun."""
+    if role not in ROLES:
+        raise AdminError(f"peran harus admin atau viewer / role must be one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise AdminError("kata sandi minimal 8 karakter / password needs at least 8 characters")
+    if not name or any(ch in name for ch in ": \t\n"):
+        raise AdminError("nama pengguna tidak sah / invalid user name")
+    with c.db.write() as tx:
+        for r in rusun:
+            if residents.rusun_by_name(tx, r) is None:
+                raise AdminError(f"rusun tidak dikenal / unknown rusun: {r}")
+        users.upsert_user(tx, name, hash_password(password), role, ",".join(rusun), c.now())
+
+
+def user(c: Collector, name: str) -> User | None:
+    """The user as stored now (a dashboard session holds only the name)."""
+    with c.db.read() as tx:
+        row = users.user(tx, name)
+    return _user(row) if row is not None else None
+
+
+_VERIFIED: dict[bytes, bool] = {}  # HTTP basic sends the password every request: argon2 once
+
+
+def authenticate(c: Collector, name: str, password: str) -> User | None:
+    """The user if the password is right (argon2id), else None; an unknown name costs one
+    verification too. A successful check is remembered (as a SHA-256 of the stored hash and the
+    password) so each request of the admin API does not pay argon2 again."""
+    with c.db.read() as tx:
+        row = users.user(tx, name)
+    if row is None:
+        verify_password(None, password)
+        return None
+    memo = hashlib.sha256(row.password_hash.encode() + b"\0" + password.encode()).digest()
+    if memo not in _VERIFIED:
+        if not verify_password(row.password_hash, password):
+            return None
+        if len(_VERIFIED) > 1024:
+            _VERIFIED.clear()
+        _VERIFIED[memo] = True
+    return _user(row)
+
+
+def issue_token(c: Collector, name: str) -> str:
+    """A new API bearer token for a user (shown once; only its SHA-256 is stored)."""
+    token = secrets.token_urlsafe(32)
+    with c.db.write() as tx:
+        if users.user(tx, name) is None:
+            raise AdminError(f"pengguna tidak dikenal / unknown user: {name}")
+        users.insert_token(tx, hashlib.sha256(token.encode()).digest(), name, c.now())
+    return token
+
+
+def user_for_token(c: Collector, token: str) -> User | None:
+    with c.db.read() as tx:
+        row = users.user_by_token(tx, hashlib.sha256(token.encode()).digest())
+    return _user(row) if row is not None else None
+
+
+def list_users(c: Collector) -> list[dict[str, Any]]:
+    with c.db.read() as tx:
+        rows = users.users(tx)
+    return [
+        {"name": n, "role": r, "rusun": [x for x in ru.split(",") if x]} for n, r, ru, _ in rows
+    ]

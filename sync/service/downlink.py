@@ -1,0 +1,63 @@
+# downlink: what a terminal fetches from the collector: its signed config and allow-list.
+# SPDX-License-Identifier: MIT
+"""``config(c, body)`` answers ``POST /v1/config``, ``allowlist(c, body)`` ``POST /v1/allowlist``;
+``body`` is a status request (a batch with no slots), checked as an upload is
+(``sync.service.verify``). Both blobs are signed with the terminal's Kc (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import json
+
+from firmware import wire
+from sync.service.collector import Collector
+from sync.service.verify import Outcome, Reject, Verified, verify
+from sync.store import residents
+
+# The settings a new terminal gets (``admin.set_config`` changes them per terminal).
+DEFAULT_CONFIG = {
+    "debounce_s": 30,
+    "language": "id",
+    "sync_interval_s": 300,
+    "utc_offset_min": 420,
+}
+
+
+def default_config_json() -> str:
+    return json.dumps(DEFAULT_CONFIG, sort_keys=True)
+
+
+def _status_request(c: Collector, body: bytes) -> Verified | Outcome:
+    """The verified status request, or the error to answer (its alert written)."""
+    try:
+        batch = wire.decode_batch(body)
+    except wire.WireError as exc:
+        return Outcome(400, reason=str(exc))
+    if batch.count:
+        return Outcome(400, reason="expected a status request (count 0)")
+    try:
+        with c.db.read() as tx:
+            return verify(c, tx, batch)
+    except Reject as rej:
+        c.alert(batch.terminal_id, rej.alert, rej.reason)
+        return Outcome(rej.http, reason=rej.reason)
+
+
+def config(c: Collector, body: bytes) -> Outcome:
+    v = _status_request(c, body)
+    if isinstance(v, Outcome):
+        return v
+    t = v.terminal
+    kc = wire.config_key(c.k0(t))
+    return Outcome(200, wire.encode_config(kc, t["config_version"], t["id"], t["config_json"]))
+
+
+def allowlist(c: Collector, body: bytes) -> Outcome:
+    v = _status_request(c, body)
+    if isinstance(v, Outcome):
+        return v
+    t = v.terminal
+    with c.db.read() as tx:
+        version = residents.allowlist_version(tx, t["rusun_id"])
+        entries = residents.allowlist_entries(tx, t["rusun_id"])
+    kc = wire.config_key(c.k0(t))
+    return Outcome(200, wire.encode_allowlist(entries, version, t["id"], kc))

@@ -1,0 +1,234 @@
+# verify: the checks of a terminal's signed request: terminal, epoch keys, seal MACs, request MAC.
+# SPDX-License-Identifier: MIT
+"""Steps 2-4 of docs/collector.md, "Ingest", shared by a batch upload (``sync.service.ingest``)
+and a status request for the config or allow-list (``sync.service.downlink``):
+
+2. terminal: unknown → 401, revoked → 403;
+3. request MAC under K(epoch + seals) or a later key → else 401; a key older than the newest one
+   the terminal has used → 401 (replay);
+4. every block's seal MAC under its epoch key, chained from ``prev_mac`` → reply ``damaged``.
+
+``verify`` raises ``Reject``; ``refused`` writes its alert and turns it into the answer: a signed
+reply when the terminal is authenticated and must be told why, else an HTTP error.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from firmware import wire
+from sync.service.collector import ChainKey, Collector
+from sync.store import records, terminals
+from sync.store.db import Tx
+from sync.store.records import StoredBlock
+
+# Evolutions past the cached key an unauthenticated batch may ask for (each is one SHA-256): a
+# terminal seals at most every few minutes, so this covers a year offline and bounds the work
+# a forged header can cause before its MAC is checked.
+MAX_EPOCHS_AHEAD = 100_000
+# Later keys tried for a request MAC (docs/collector.md, "Request key"): many for a batch of new,
+# verified blocks (a backlog longer than one batch), few for anything else.
+KEY_SEARCH = 20_000
+KEY_SHORT = 64
+MAX_BODY = wire.HEADER_LEN + wire.MAX_BATCH_SLOTS * wire.SLOT + wire.REQUEST_MAC_LEN
+
+
+@dataclass
+class Outcome:
+    """What to answer: ``http`` 200 with ``body`` (a signed reply/blob), or an error ``reason``."""
+
+    http: int
+    body: bytes = b""
+    reason: str = ""
+    status: int = wire.REPLY_OK
+    acked: int = 0
+    stored: int = 0
+
+
+class Reject(Exception):
+    """A refused request: ``http`` and ``reason`` answer it, ``alert`` is the alert's kind. With a
+    wire ``reply`` status and the authenticated ``terminal``, the answer is a signed reply."""
+
+    def __init__(
+        self,
+        http: int,
+        reason: str,
+        alert: str,
+        reply: int | None = None,
+        terminal: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.http = http
+        self.reason = reason
+        self.alert = alert
+        self.reply = reply
+        self.terminal = terminal
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of a batch whose seal MAC verified."""
+
+    index: int  # its place in the batch: sealed under the key of epoch batch.epoch + index
+    first_seq: int
+    count: int  # records before the seal
+    seal_off: int  # offset of the seal slot in batch.slots
+    prev_mac: bytes
+    mac: bytes
+
+    @property
+    def seal_seq(self) -> int:
+        return self.first_seq + self.count
+
+    def same_as(self, stored: StoredBlock | None) -> bool:
+        """The stored block is this one: same range, same MAC (a re-upload)."""
+        return stored is not None and (stored.first_seq, stored.mac) == (self.first_seq, self.mac)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """An authenticated request."""
+
+    terminal: dict[str, Any]  # its row, locked for the transaction (``terminals.lock_terminal``)
+    blocks: list[Block]  # every block of the batch, in order
+    stored: dict[int, StoredBlock]  # stored blocks meeting the batch's range, by seal seq
+    chain_key: ChainKey  # K(epoch + seals): the key after the batch's last seal
+    request_epoch: int  # epoch of the key that signed the request
+
+
+def verify(c: Collector, tx: Tx, batch: wire.Batch) -> Verified:
+    """Steps 2-4 above, or ``Reject``."""
+    t = _terminal(tx, batch.terminal_id)
+    keys = _keys_for(c, t, batch.epoch, batch.seals)
+    blocks, seal_error = _check_seals(t, batch, keys)
+    stored: dict[int, StoredBlock] = {}
+    if batch.count:
+        last_seal = batch.first_seq + batch.count - 1
+        overlapping = records.blocks_overlapping(tx, t["id"], t["gen"], batch.first_seq, last_seal)
+        stored = {b.seal_seq: b for b in overlapping}
+    duplicate = (
+        bool(batch.count)
+        and seal_error is None
+        and all(b.same_as(stored.get(b.seal_seq)) for b in blocks)
+    )
+    # A long search only for verified, new blocks: nobody else can make those.
+    long_search = batch.count and seal_error is None and not duplicate
+    request_epoch = _request_epoch(t, batch, keys[-1], KEY_SEARCH if long_search else KEY_SHORT)
+    if request_epoch is None:
+        if duplicate:
+            raise Reject(
+                401, "replayed request: not signed with the terminal's current key", "replay"
+            )
+        raise Reject(401, "request MAC does not verify", "bad_request_mac")
+    if seal_error is not None:
+        raise Reject(401, seal_error, "bad_seal", wire.REPLY_DAMAGED, t)
+    chain_key = ChainKey(t["gen"], batch.epoch + batch.seals, keys[-1])
+    return Verified(t, blocks, stored, chain_key, request_epoch)
+
+
+def _terminal(tx: Tx, tid: int) -> dict[str, Any]:
+    t = terminals.lock_terminal(tx, tid)
+    if t is None:
+        raise Reject(401, "unknown terminal", "unknown_terminal")
+    if t["status"] == "revoked":
+        raise Reject(403, "terminal revoked", "revoked_terminal")
+    return t
+
+
+def _start_key(c: Collector, t: dict[str, Any], epoch: int) -> tuple[int, bytes]:
+    """The newest known key at or before ``epoch``: memory cache, stored cache, or K0."""
+    cached = c.keys.get(t["id"])
+    if cached and cached.gen == t["gen"] and cached.epoch <= epoch:
+        return cached.epoch, cached.key
+    if t["key_enc"] is not None and t["key_epoch"] <= epoch:
+        key = c.vault.open(b"key:%d:%d" % (t["id"], t["gen"]), t["key_enc"])
+        return t["key_epoch"], key
+    return 0, c.k0(t)
+
+
+def _keys_for(c: Collector, t: dict[str, Any], epoch: int, seals: int) -> list[bytes]:
+    """[K(epoch), …, K(epoch + seals)]."""
+    start, key = _start_key(c, t, epoch)
+    if epoch + seals - start > MAX_EPOCHS_AHEAD:
+        raise Reject(400, "epoch too far ahead of the terminal's last upload", "malformed")
+    for _ in range(epoch - start):
+        key = wire.evolve_key(key)
+    keys = [key]
+    for _ in range(seals):
+        keys.append(wire.evolve_key(keys[-1]))
+    return keys
+
+
+def _request_epoch(t: dict[str, Any], batch: wire.Batch, last: bytes, window: int) -> int | None:
+    """E whose key K(E) verifies the request MAC, E from max(epoch + seals, newest E seen) up.
+
+    The terminal signs with the one key it holds: K(epoch + seals) when the batch reaches its
+    head, a later key when more sealed blocks wait than fit one batch (docs/collector.md,
+    "Request key"). A key older than the newest one the terminal has used is never tried.
+    """
+    lo = batch.epoch + batch.seals
+    key = last
+    start = max(lo, t["req_epoch"])
+    if start - lo > MAX_EPOCHS_AHEAD:
+        return None
+    for _ in range(start - lo):
+        key = wire.evolve_key(key)
+    for j in range(window):
+        if batch.request_mac_ok(key):
+            return start + j
+        key = wire.evolve_key(key)
+    return None
+
+
+def _check_seals(
+    t: dict[str, Any], batch: wire.Batch, keys: list[bytes]
+) -> tuple[list[Block], str | None]:
+    """Each block's seal under its epoch key: (blocks verified, first failure or None)."""
+    slots = batch.slots
+    prev = batch.prev_mac
+    verified = []
+    for i, (first, count, off) in enumerate(batch.blocks()):
+        start = (first - batch.first_seq) * wire.SLOT
+        mac = wire.seal_mac(
+            keys[i], t["id"], batch.epoch + i, first, count, prev, slots[start:off]
+        )
+        if not hmac.compare_digest(mac, wire.seal_mac_of(slots, off)):
+            return verified, f"seal MAC of the block at seq {first} does not verify"
+        verified.append(Block(i, first, count, off, prev, mac))
+        prev = mac
+    return verified, None
+
+
+def reply(c: Collector, t: dict[str, Any], batch: wire.Batch, status: int, acked: int) -> bytes:
+    """The signed reply to a batch (docs/protocol.md, "Reply")."""
+    kc = wire.config_key(c.k0(t))
+    server_time = max(0, c.now() - wire.HOST_EPOCH_OFFSET)
+    return wire.encode_reply(
+        kc,
+        batch.request_mac,
+        status,
+        acked,
+        server_time,
+        t["config_version"],
+        t["allowlist_version"],
+    )
+
+
+def refused(
+    c: Collector, tid: int | None, rej: Reject, batch: wire.Batch | None = None
+) -> Outcome:
+    """Write the rejection's alert (its own transaction) and answer it."""
+    c.alert(tid, rej.alert, rej.reason)
+    if rej.reply is None or rej.terminal is None or batch is None:
+        return Outcome(rej.http, reason=rej.reason)
+    # An authenticated batch we refuse: tell the terminal why, in a signed reply.
+    acked = rej.terminal["acked"]
+    answer = reply(c, rej.terminal, batch, rej.reply, acked)
+    return Outcome(200, answer, rej.reason, rej.reply, acked)
+
+
+def refuse_oversized(c: Collector, path: str) -> None:
+    """A body longer than one full batch (413): only an alert; the body is never read."""
+    c.alert(None, "oversized", f"{path}: body larger than {MAX_BODY} bytes")

@@ -1,0 +1,135 @@
+# attendance: read-only SQL over card records (TAP, DENIED) joined with the resident registry.
+# SPDX-License-Identifier: MIT
+"""What the reports and the dashboard count; ``sync.service.reports`` and
+``sync.service.dashboard`` shape it. Functions of an open ``Tx`` (``sync.store.db``).
+
+Times are Unix seconds. A local day is ``(wall_time + offset) / 86400`` (integer division on
+both dialects); the dashboard's is ``LOCAL_OFFSET_S`` (Asia/Jakarta, UTC+7, no daylight saving).
+A card record's ``payload`` is the card's token under the rusun's key of the door it was read at;
+``card_tokens`` maps it back to the card.
+"""
+
+from __future__ import annotations
+
+from firmware import wire
+from sync.store.db import Row, Tx, where_in
+
+LOCAL_OFFSET_S = 7 * 3600
+DAY_S = 86400
+_CARD_KINDS = (wire.TAP, wire.DENIED)
+
+
+def presence(tx: Tx, offset_s: int, lo: int, hi: int, rusun_id: int | None) -> list[Row]:
+    """(rusun, day, residents, units, taps) for home-rusun taps with lo <= wall_time < hi."""
+    where, params = where_in("t.rusun_id", None if rusun_id is None else [rusun_id])
+    return tx.all(
+        "SELECT r.name, (rec.wall_time + ?) / 86400 AS d, COUNT(DISTINCT c.resident_id),"
+        " COUNT(DISTINCT c.unit_id), COUNT(*) FROM records rec"
+        " JOIN terminals t ON t.id = rec.terminal_id"
+        " JOIN cards c ON c.rusun_id = t.rusun_id AND c.token = rec.payload"
+        " JOIN rusun r ON r.id = t.rusun_id"
+        " WHERE rec.kind = ? AND rec.wall_time >= ? AND rec.wall_time < ?"
+        + where
+        + " GROUP BY r.name, d ORDER BY r.name, d",
+        [offset_s, wire.TAP, lo, hi, *params],
+    )
+
+
+_CARD_RECORDS = (
+    "SELECT rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, rec.payload, "
+    "(SELECT MIN(ct.card_id) FROM card_tokens ct WHERE ct.rusun_id = t.rusun_id "
+    "AND ct.token = rec.payload) AS card_id "
+    "FROM records rec JOIN terminals t ON t.id = rec.terminal_id "
+    "WHERE rec.kind IN (?, ?) AND rec.wall_time >= ? AND rec.wall_time < ?"
+)
+
+
+def card_records(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[Row]:
+    """(wall_time, rusun_id, terminal_id, kind, flags, token, card_id or None) for every dated
+    card record (TAP or DENIED) in [t0, t1) at the given rusun's doors (None: all), by time."""
+    where, params = where_in("t.rusun_id", rusun_ids)
+    return tx.all(
+        _CARD_RECORDS + where + " ORDER BY rec.wall_time", [*_CARD_KINDS, t0, t1, *params]
+    )
+
+
+def card_taps(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:
+    """Like ``card_records`` but only records of ``card_ids`` (at any rusun: through each card's
+    token under that rusun's key)."""
+    if not card_ids:
+        return []
+    marks = ", ".join("?" for _ in card_ids)
+    return tx.all(
+        "SELECT rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, rec.payload, "
+        "ct.card_id FROM card_tokens ct JOIN terminals t ON t.rusun_id = ct.rusun_id "
+        "JOIN records rec ON rec.terminal_id = t.id AND rec.payload = ct.token "
+        f"WHERE ct.card_id IN ({marks}) AND rec.kind IN (?, ?) AND rec.wall_time >= ? "
+        "AND rec.wall_time < ? ORDER BY rec.wall_time",
+        [*card_ids, *_CARD_KINDS, t0, t1],
+    )
+
+
+def last_card_taps(tx: Tx, until: int) -> dict[int, int]:
+    """{card_id: wall_time of its last TAP or DENIED record before ``until``, at any rusun}."""
+    rows = tx.all(
+        "SELECT ct.card_id, MAX(rec.wall_time) FROM records rec"
+        " JOIN terminals t ON t.id = rec.terminal_id"
+        " JOIN card_tokens ct ON ct.rusun_id = t.rusun_id AND ct.token = rec.payload"
+        " WHERE rec.kind IN (?, ?) AND rec.wall_time IS NOT NULL AND rec.wall_time < ?"
+        " GROUP BY ct.card_id",
+        (*_CARD_KINDS, until),
+    )
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def daily_taps(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[Row]:
+    """(local_day_number, rusun_id, taps) for TAP records in [t0, t1)."""
+    where, params = where_in("t.rusun_id", rusun_ids)
+    return tx.all(
+        "SELECT (rec.wall_time + ?) / ? AS d, t.rusun_id, COUNT(*) FROM records rec "
+        "JOIN terminals t ON t.id = rec.terminal_id "
+        "WHERE rec.kind = ? AND rec.wall_time >= ? AND rec.wall_time < ?"
+        + where
+        + " GROUP BY d, t.rusun_id ORDER BY d",
+        [LOCAL_OFFSET_S, DAY_S, wire.TAP, t0, t1, *params],
+    )
+
+
+def terminal_taps_between(tx: Tx, t0: int, t1: int) -> dict[int, int]:
+    """{terminal_id: TAP records in [t0, t1)}."""
+    rows = tx.all(
+        "SELECT terminal_id, COUNT(*) FROM records WHERE kind = ? AND wall_time >= ? "
+        "AND wall_time < ? GROUP BY terminal_id",
+        (wire.TAP, t0, t1),
+    )
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def other_rusun(tx: Tx, offset_s: int, lo: int, hi: int) -> list[Row]:
+    """(resident_id, home rusun, seen at, taps, days, first, last) for cards tapped elsewhere."""
+    return tx.all(
+        "SELECT c.resident_id, hr.name, sr.name, COUNT(*),"
+        " COUNT(DISTINCT (rec.wall_time + ?) / 86400), MIN(rec.wall_time), MAX(rec.wall_time)"
+        " FROM records rec JOIN terminals t ON t.id = rec.terminal_id"
+        " JOIN card_tokens ct ON ct.rusun_id = t.rusun_id AND ct.token = rec.payload"
+        " JOIN cards c ON c.id = ct.card_id AND c.rusun_id <> t.rusun_id"
+        " JOIN rusun hr ON hr.id = c.rusun_id JOIN rusun sr ON sr.id = t.rusun_id"
+        " WHERE rec.kind IN (?, ?) AND rec.wall_time >= ? AND rec.wall_time < ?"
+        " GROUP BY c.resident_id, hr.name, sr.name ORDER BY c.resident_id, sr.name",
+        (offset_s, *_CARD_KINDS, lo, hi),
+    )
+
+
+def unknown_cards(tx: Tx, offset_s: int, lo: int, hi: int) -> list[Row]:
+    """(rusun, token, taps, days, first, last) of tokens no card of any rusun has; random UIDs
+    (card flag 8) are left out: they change at every tap."""
+    return tx.all(
+        "SELECT r.name, rec.payload, COUNT(*), COUNT(DISTINCT (rec.wall_time + ?) / 86400),"
+        " MIN(rec.wall_time), MAX(rec.wall_time) FROM records rec"
+        " JOIN terminals t ON t.id = rec.terminal_id JOIN rusun r ON r.id = t.rusun_id"
+        " LEFT JOIN card_tokens ct ON ct.rusun_id = t.rusun_id AND ct.token = rec.payload"
+        " WHERE rec.kind IN (?, ?) AND ct.card_id IS NULL AND rec.flags < 8"
+        " AND rec.wall_time >= ? AND rec.wall_time < ?"
+        " GROUP BY r.name, rec.payload ORDER BY r.name, rec.payload",
+        (offset_s, *_CARD_KINDS, lo, hi),
+    )
