@@ -7,7 +7,7 @@ import pytest
 from firmware import wire
 from sync.service import admin as service_admin
 from sync.store import registry
-from tests.tools.conftest import cli, run_terminal
+from tests.kit.technician import cli, run_terminal
 
 
 def stored(server, tid):

@@ -6,7 +6,7 @@ import tempfile
 
 from firmware import wire
 from firmware.log import Log
-from tests.tools.conftest import K0, cli, write_bundle
+from tests.kit.technician import K0, cli, write_bundle
 from tools import image
 from tools.sim.flash import NorFlash
 

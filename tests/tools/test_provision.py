@@ -4,7 +4,7 @@ import base64
 import json
 
 from firmware import wire
-from tests.tools.conftest import CARD_KEY, K0, cli, run_terminal, write_bundle
+from tests.kit.technician import CARD_KEY, K0, cli, run_terminal, write_bundle
 
 
 def test_provision_writes_identity_firmware_and_passes_self_test(device, tmp_path):
