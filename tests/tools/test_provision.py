@@ -46,7 +46,7 @@ def test_k0_goes_into_the_raw_log_and_never_touches_the_file_system(
     from firmware.log import Log
     from firmware.log.state import StateDir
     from sync.service import admin
-    from tools.sim.flash.mapped import FileFlash
+    from tools.flashfile import FileFlash
 
     bundle = admin.add_terminal(
         collector_server.collector, "Marunda", 1, None, collector_server.url
