@@ -1,6 +1,8 @@
-# Static gates on device code: mpy-cross, pyright with the ESP32 stubs, and an import allow-list.
+# Static gates: device code (mpy-cross, pyright, ESP32 imports), ruff, import rules, dependencies.
 # SPDX-License-Identifier: MIT
 """Each check takes a tree root and returns a list of problems (empty when the gate passes).
+The import rules between folders (``layers``) and the dependency locks by role (``deps``) are
+checked over the whole tree, the others on device code.
 
 Device code is everything that runs on a terminal (``boot.py``, ``main.py``, ``lib/``,
 ``firmware/``), the technician tools' device snippets (``tools/device/``), and the
@@ -18,6 +20,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+from tests.gates import deps, layers
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEVICE_PATHS = (
@@ -164,9 +168,19 @@ def check_ruff(root: pathlib.Path = ROOT) -> list[str]:
     return result.stdout.strip().splitlines() if result.returncode else []
 
 
+def check_layers(root: pathlib.Path = ROOT) -> list[str]:
+    return layers.check(root)
+
+
+def check_deps(root: pathlib.Path = ROOT) -> list[str]:
+    return deps.check(root)
+
+
 GATES = {
     "mpy-cross": check_mpy_cross,
     "pyright (ESP32 stubs)": check_pyright,
     "imports (ESP32 modules only)": check_imports,
     "ruff": check_ruff,
+    "import rules (docs/architecture.md)": check_layers,
+    "dependencies by role (requirements/)": check_deps,
 }
