@@ -406,7 +406,7 @@ async def test_run_answers_taps_feeds_the_watchdog_and_yields():
     rig = Rig(real_clock=True)
     ticks = [0]
 
-    async def round_robin():  # proves every task loop awaits (STYLE rule 11)
+    async def round_robin():  # proves every task loop awaits
         while True:
             ticks[0] += 1
             await asleep_ms(5)
