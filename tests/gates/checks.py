@@ -86,18 +86,11 @@ def check_imports(root: pathlib.Path = ROOT, stubs: pathlib.Path = STUBS) -> lis
     problems = []
     for path in device_files(root):
         tree = ast.parse(path.read_text(), str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                if top not in allowed:
-                    rel = path.relative_to(root)
-                    problems.append(f"{rel}:{node.lineno}: '{top}' is not in ESP32 MicroPython")
+        for line, name in layers.absolute_imports(tree):
+            top = name.split(".")[0]
+            if top not in allowed:
+                rel = path.relative_to(root)
+                problems.append(f"{rel}:{line}: '{top}' is not in ESP32 MicroPython")
     return problems
 
 

@@ -68,17 +68,10 @@ def third_party(root: pathlib.Path, files: list[pathlib.Path]) -> dict[str, str]
     found: dict[str, str] = {}
     for path in files:
         tree = ast.parse(path.read_text(), str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                if top not in ours and top not in sys.stdlib_module_names:
-                    found.setdefault(top, f"{path.relative_to(root).as_posix()}:{node.lineno}")
+        for line, name in layers.absolute_imports(tree):
+            top = name.split(".")[0]
+            if top not in ours and top not in sys.stdlib_module_names:
+                found.setdefault(top, f"{path.relative_to(root).as_posix()}:{line}")
     return found
 
 

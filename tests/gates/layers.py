@@ -80,6 +80,18 @@ def _module_path(root: pathlib.Path, dotted: str) -> str | None:
     return None
 
 
+def absolute_imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, module) of each absolute import: ``import a.b`` names ``a.b``, ``from a.b import
+    c`` names ``a.b``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
 def _imported(root: pathlib.Path, rel: str, tree: ast.AST) -> list[tuple[int, str]]:
     """(line, dotted name) of every module the file imports; ``from a import b`` names ``a.b``
     when that is a module of the tree."""

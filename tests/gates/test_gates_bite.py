@@ -63,6 +63,13 @@ def test_ruff_gate_catches_undefined_name(tmp_path):
     assert checks.check_ruff(tmp_path)
 
 
+def write_tree(root: pathlib.Path, files: dict[str, str]) -> pathlib.Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
 def tree_with(tmp_path: pathlib.Path, files: dict[str, str]) -> pathlib.Path:
     """A small tree shaped like ours: lib/pn532, firmware/wire and app, sync, tools, tests/kit."""
     base = {
@@ -90,10 +97,7 @@ def tree_with(tmp_path: pathlib.Path, files: dict[str, str]) -> pathlib.Path:
         "bench/__init__.py": "",
         "bench/fleet.py": "from tests.kit.seed import x\nfrom tools.sim import flash\n",
     }
-    for rel, text in {**base, **files}.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    return tmp_path
+    return write_tree(tmp_path, {**base, **files})
 
 
 def test_layers_gate_accepts_the_allowed_edges(tmp_path):
@@ -142,10 +146,7 @@ def requirements_tree(tmp_path: pathlib.Path, files: dict[str, str]) -> pathlib.
         "tools/sim/__init__.py": "",
         "tools/sim/fleet.py": "import httpx\n",  # simulators: the dev set
     }
-    for rel, text in {**base, **files}.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    return tmp_path
+    return write_tree(tmp_path, {**base, **files})
 
 
 def test_deps_gate_accepts_locks_that_match_the_code(tmp_path):

@@ -104,6 +104,20 @@ def cli(port: str | None, *args: str):
     return runner.invoke(app, argv, catch_exceptions=False)
 
 
+def provision_registered(device: Device, server, tmp: pathlib.Path, *args: str):
+    """Register a terminal at the live collector ``server`` (tests/kit/liveserver.py), plug the
+    device and provision it from the bundle: (bundle, port)."""
+    from sync.service import admin
+
+    bundle = admin.add_terminal(server.collector, "Marunda", 1, None, server.url)
+    path = tmp / "bundle.json"
+    admin.write_bundle(bundle, str(path))
+    port = device.plug()
+    r = cli(port, "provision", "--bundle", str(path), *args)
+    assert r.exit_code == 0, r.output + r.stderr
+    return bundle, port
+
+
 RUN_A_DAY = """
 import esp32
 from firmware import wire
