@@ -1,17 +1,27 @@
-# hadir — one entry point for setup, tests and the demo. Needs only Python 3.11, Node 20, npm, make.
+# hadir — one entry point for setup, tests and the demo (prerequisites: README.md).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STUBS := .stubs
-NODE_MP := node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs
+REQ := requirements
+LOCK := ../$(PY) -m uv pip compile --quiet --python-version 3.11 \
+	--custom-compile-command "make lock"
 
-.PHONY: setup test lint gates pytest device-tests demo lock clean
+.PHONY: setup system python test lint gates pytest device-tests demo screenshots lock clean
 
-setup: $(VENV)/.done node_modules/.done $(STUBS)/.done
+# The development set: system packages (Chromium, PostgreSQL's server), the Python venv with
+# requirements/dev.txt (the collector's and the tools' locks and the test tools), Node packages
+# and the ESP32 stubs.
+setup: system python node_modules/.done $(STUBS)/.done
 
-$(VENV)/.done: requirements.txt
+system:
+	PYTHON=$(PYTHON) bash tools/dev/setup-system.sh
+
+python: $(VENV)/.done
+
+$(VENV)/.done: $(REQ)/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(REQ)/dev.txt
 	touch $@
 
 node_modules/.done: package.json package-lock.json
@@ -20,9 +30,9 @@ node_modules/.done: package.json package-lock.json
 
 # The ESP32 stubs live apart so that pyright checks device code against MicroPython's stdlib,
 # not CPython's (see docs/development.md).
-$(STUBS)/.done: requirements-stubs.txt
+$(STUBS)/.done: $(REQ)/esp32-stubs.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps \
-		--target $(STUBS) -r requirements-stubs.txt
+		--target $(STUBS) -r $(REQ)/esp32-stubs.txt
 	touch $@
 
 # Everything CI runs: static gates, then the host suite, then the device suite on real MicroPython.
@@ -31,19 +41,27 @@ test: setup
 	$(PY) -m pytest -q
 	node tests/runner/mpy.mjs
 
-lint: setup
+lint: python
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
 # The README demo: a simulated week of the deployment through the real firmware and collector.
-demo: setup
+# Python only: no browser, no PostgreSQL, no Node.
+demo: python
 	$(PY) -m tools.sim.fleet demo
 
 device-tests: setup
 	node tests/runner/mpy.mjs
 
-lock:
-	$(PY) -m pip freeze --exclude-editable > requirements.txt
+# The dashboard screenshots in docs/screenshots/ (a plain test run writes them to a temp folder).
+screenshots: setup
+	HADIR_SCREENSHOTS=1 $(PY) -m pytest -q tests/sync/web/test_dashboard_browser.py
+
+# Re-pin after editing requirements/*.in: dev.txt first, then each role at dev.txt's versions.
+lock: python
+	cd $(REQ) && $(LOCK) dev.in -o dev.txt
+	cd $(REQ) && $(LOCK) -c dev.txt collector.in -o collector.txt
+	cd $(REQ) && $(LOCK) -c dev.txt tools.in -o tools.txt
 
 clean:
 	rm -rf $(VENV) $(STUBS) node_modules

@@ -32,6 +32,7 @@ from sync.service import accounts, admin, dashboard, ingest
 from sync.settings import Settings
 from sync.store import residents
 from sync.vault import card_tokens
+from tests.kit.seed import Clock
 from tests.kit.wirekit import PaperTerminal
 from tools.sim.fleet.population import residents_csv_rows
 from tools.sim.fleet.scoring import score
@@ -39,14 +40,6 @@ from tools.sim.fleet.world import build
 
 DAY = 86400
 PASSWORD = "bench-password-1"
-
-
-class Clock:
-    def __init__(self, t: int) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return float(self.t)
 
 
 def _csv(rows: list[dict]) -> str:

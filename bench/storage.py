@@ -57,6 +57,17 @@ class CountingLfs(littlefs.UserContext):
         return super().erase(cfg, block)
 
 
+def counted_littlefs():
+    """(fs, ctx): a fresh 64-block littlefs with ``/data``, in the terminal's geometry, whose
+    context counts erases and bytes programmed."""
+    ctx = CountingLfs(bytearray(b"\xff" * (4096 * 64)))
+    fs = littlefs.LittleFS(context=ctx, block_count=64, mount=False, **logcut.LFS)
+    fs.format()
+    fs.mount()
+    fs.mkdir("/data")
+    return fs, ctx
+
+
 def tap_times(days, per_day, rng):
     out = []
     for d in range(days):
@@ -78,12 +89,7 @@ def workload(taps):
     per_day = 900
     days = taps // per_day + 1
     times = tap_times(days, per_day, rng)[:taps]
-    lbuf = bytearray(b"\xff" * (4096 * 64))
-    ctx = CountingLfs(lbuf)
-    fs = littlefs.LittleFS(context=ctx, block_count=64, mount=False, **logcut.LFS)
-    fs.format()
-    fs.mount()
-    fs.mkdir("/data")
+    fs, ctx = counted_littlefs()
     ctx.erases = ctx.programmed = 0
     flash = NorFlash(blocks=448)
     state = StateDir("/data", opener=fs.open)
@@ -155,12 +161,7 @@ def workload(taps):
 def worst_case(taps):
     """Every tap alone in its sync: one seal, two key copies and two zeroed copies per tap."""
     flash = NorFlash(blocks=448)
-    lbuf = bytearray(b"\xff" * (4096 * 64))
-    ctx = CountingLfs(lbuf)
-    fs = littlefs.LittleFS(context=ctx, block_count=64, mount=False, **logcut.LFS)
-    fs.format()
-    fs.mount()
-    fs.mkdir("/data")
+    fs, ctx = counted_littlefs()
     log = Log(flash, StateDir("/data", opener=fs.open), TID)
     log.install_key(K0)
     log.boot(1)

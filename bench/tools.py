@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 import littlefs  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
-from tests.tools.conftest import K0, RUN_A_DAY, write_bundle  # noqa: E402
+from tests.kit.technician import K0, RUN_A_DAY, write_bundle  # noqa: E402
 from tools import build, deploy, image  # noqa: E402
 from tools.cli import app  # noqa: E402
 from tools.sim.device import Config, DeviceDouble  # noqa: E402

@@ -1,6 +1,6 @@
 # app: the terminal application: tasks reader / feedback / sync / clock / health / watchdog.
 # SPDX-License-Identifier: MIT
-"""``Terminal(hw, config, secrets)`` (contracts §3). ``hw`` carries every piece of hardware:
+"""``Terminal(hw, config, secrets)`` (docs/terminal.md). ``hw`` carries every piece of hardware:
 ``reader`` (a ``pn532.PN532``), ``led``, ``buzzer``, ``display`` or None, ``rtc`` or None,
 ``wifi``, ``http``, ``flash`` (the raw log partition), ``state_dir``, ``clock``, ``watchdog``,
 optionally ``ntp`` (``await ntp.query()`` -> seconds since 2000) and ``root`` (the folder that

@@ -7,7 +7,7 @@ AES cipher are made here once; the token is a view of a preallocated buffer).
 
 A MIFARE Classic card (by SAK) about to be logged is probed for the Gen1a backdoor first
 (``nfc_card.Card.magic_gen1a``); a clone gets ``wire.CARD_MAGIC_SUSPECT`` on its record.
-A card that stays in the field fires once (rule 7: events only when the UID changes); the same
+A card that stays in the field fires once (an event only when the UID changes); the same
 card tapped again within ``debounce_s`` is logged once but always answered. A reader that stops
 answering (no ACK or no answer by the poll deadline, or a ``PN532Error``) climbs the recovery
 ladder of ``reader_health``; steps from re-init on are logged as READER_FAULT slots.

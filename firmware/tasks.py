@@ -1,9 +1,9 @@
 # tasks: the terminal's asyncio tasks: reader, feedback, sync, clock, health and the watchdog.
 # SPDX-License-Identifier: MIT
 """``await run(terminal)``: starts the five tasks, then feeds the watchdog for as long as every
-task keeps beating (``terminal.alive()``). Each loop awaits (STYLE rule 11); a task that dies
-stops beating and the hardware watchdog resets the terminal, after the exception handler has
-printed why."""
+task keeps beating (``terminal.alive()``). Each loop awaits (a round-robin test proves it); a task
+that dies stops beating and the hardware watchdog resets the terminal, after the exception handler
+has printed why."""
 
 import asyncio
 import gc

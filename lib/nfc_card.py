@@ -1,9 +1,9 @@
 # nfc_card: card identity, family, MIFARE Classic / Ultralight reads and clone hints over a reader.
 # SPDX-License-Identifier: MIT
-"""Card logic kept apart from the reader chip (STYLE rule 4); works with any reader object that
-has ``target`` (uid_len/uid_into/atqa_into/sak/ats_len/ats_into), ``in_data_exchange``,
-``in_communicate_thru_status``/``response_len``/``response_byte``, ``write_registers``,
-``read_passive_target`` and ``response``.
+"""Card logic kept apart from the reader chip, so a simulator or another reader reuses it; works
+with any reader object that has ``target`` (uid_len/uid_into/atqa_into/sak/ats_len/ats_into),
+``in_data_exchange``, ``in_communicate_thru_status``/``response_len``/``response_byte``,
+``write_registers``, ``read_passive_target`` and ``response``.
 
 - ``identity16(into)``: the 16-byte token input ``uid_len | uid zero-padded to 10 | 5 zeros``
   (docs/protocol.md, card token); ``fingerprint_input(into) -> n``: ``uid | atqa | sak | ats``.

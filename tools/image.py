@@ -121,8 +121,8 @@ def hlog_image(path: pathlib.Path, bundle: dict[str, Any], blocks: int = 448) ->
     import tempfile
 
     from firmware.log import Log
-    from tools.sim.flash.mapped import BLOCK_SIZE as FLASH_BLOCK
-    from tools.sim.flash.mapped import FileFlash
+    from tools.flashfile import BLOCK_SIZE as FLASH_BLOCK
+    from tools.flashfile import FileFlash
 
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:

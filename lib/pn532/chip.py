@@ -220,7 +220,7 @@ class PN532(Link):
         self._out[7] = tg
         self._status_command(_CMD_IN_DESELECT, 1, 100)
 
-    # --- polling (STYLE rule 7; ESPHome's update/loop split) ------------------------------
+    # --- polling (never blocks; ESPHome's update/loop split) -------------------------------
 
     def start_poll(self, timeout_ms=150):
         """Send InListPassiveTarget for one 106 kbps type A card (§7.3.5)."""

@@ -276,6 +276,18 @@ def test_rtc_time_at_boot_is_an_anchor():
     assert t.clock.quality == wire.CLOCK_RTC and t.clock.wall() == 820454400
 
 
+def config_folder(rig):
+    """A fresh folder holding the rig's config.json and secrets.json, as provisioning writes."""
+    from tests.kit.termkit import tmpdir
+
+    root = tmpdir()
+    with open(root + "/config.json", "w") as f:
+        json.dump(rig.cfg, f)
+    with open(root + "/secrets.json", "w") as f:
+        json.dump(cfg.secrets_json(secrets()), f)
+    return root
+
+
 def test_a_log_without_its_key_does_not_start_and_secrets_hold_no_k0():
     from firmware import start
     from firmware.app import Terminal
@@ -291,11 +303,7 @@ def test_a_log_without_its_key_does_not_start_and_secrets_hold_no_k0():
     with raises(cfg.ConfigError) as e:
         Terminal(rig.hw, rig.cfg, dict(rig.secrets))
     assert str(e.value).startswith("hlog: log tanpa kunci"), str(e.value)
-    root = tmpdir()
-    with open(root + "/config.json", "w") as f:
-        json.dump(rig.cfg, f)
-    with open(root + "/secrets.json", "w") as f:
-        json.dump(cfg.secrets_json(secrets()), f)
+    root = config_folder(rig)
     entered = []
     assert start.boot_terminal(root, lambda c, s: rig.hw, lambda m, led: entered.append(m)) is None
     assert entered[0].startswith("start: ConfigError('hlog: log tanpa kunci"), entered
@@ -381,14 +389,9 @@ def test_invalid_config_file_enters_safe_mode_with_a_message_not_a_crash():
 
 def test_valid_files_start_the_terminal_and_a_failing_start_is_safe_mode():
     from firmware import start
-    from tests.kit.termkit import tmpdir
 
     rig = Rig()
-    root = tmpdir()
-    with open(root + "/config.json", "w") as f:
-        json.dump(rig.cfg, f)
-    with open(root + "/secrets.json", "w") as f:
-        json.dump(cfg.secrets_json(secrets()), f)
+    root = config_folder(rig)
     entered = []
     t = start.boot_terminal(root, lambda c, s: rig.hw, lambda m, led: entered.append(m))
     assert t is not None and not entered and t.config["terminal_id"] == TID
@@ -406,7 +409,7 @@ async def test_run_answers_taps_feeds_the_watchdog_and_yields():
     rig = Rig(real_clock=True)
     ticks = [0]
 
-    async def round_robin():  # proves every task loop awaits (STYLE rule 11)
+    async def round_robin():  # proves every task loop awaits
         while True:
             ticks[0] += 1
             await asleep_ms(5)

@@ -19,19 +19,26 @@ def measure(fn):
     return used
 
 
-def test_a_tap_allocates_nothing_after_warm_up():
+def warmed_up(magic=False):
+    """(rig, line, results, tap): a rig after three taps of a new card each, the card removed."""
     rig, line = tap_rig()
+    line.magic = magic
     results = [None]
 
     def tap():
         one_tap(rig, line, results)
 
-    for _ in range(3):  # warm-up
+    for _ in range(3):
         rig.hw.clock.advance(31000)
         tap()
         assert results[0] == ftaps.TAPPED, results
         line.card = False
         rig.terminal.reader_step()
+    return rig, line, results, tap
+
+
+def test_a_tap_allocates_nothing_after_warm_up():
+    rig, line, results, tap = warmed_up()
     rig.hw.clock.advance(31000)
     used = measure(tap)
     assert results[0] == ftaps.TAPPED, results
@@ -48,18 +55,7 @@ def test_a_tap_allocates_nothing_after_warm_up():
 
 
 def test_a_probed_gen1a_tap_allocates_nothing_after_warm_up():
-    rig, line = tap_rig()
-    line.magic = True
-    results = [None]
-
-    def tap():
-        one_tap(rig, line, results)
-
-    for _ in range(3):  # warm-up
-        rig.hw.clock.advance(31000)
-        tap()
-        line.card = False
-        rig.terminal.reader_step()
+    rig, line, results, tap = warmed_up(magic=True)
     rig.hw.clock.advance(31000)
     used = measure(tap)
     assert results[0] == ftaps.TAPPED, results

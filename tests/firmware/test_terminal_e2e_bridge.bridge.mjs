@@ -43,7 +43,7 @@ export function register(mp) {
   let queue = Promise.resolve();
   const start = () => {
     queue = queue.then(async () => {
-      child = spawn(path.join(ROOT, ".venv/bin/python"), ["-m", "tests.kit.e2e_server"], {
+      child = spawn(path.join(ROOT, ".venv/bin/python"), ["-m", "tests.kit.liveserver", "e2e"], {
         cwd: ROOT, stdio: ["pipe", "pipe", "inherit"],
       });
       lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();

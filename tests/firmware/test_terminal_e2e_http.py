@@ -8,7 +8,7 @@ import pytest
 from firmware import taps as ftaps
 from firmware import uplink, wire
 from firmware.httpclient import Client
-from tests.kit.collector_thread import Running
+from tests.kit.liveserver import Collector
 from tests.kit.termkit import Rig, config
 
 ENROLLED = "classic1k:04A1B2C3"
@@ -17,7 +17,7 @@ STRANGER = "ntag215:04112233445566"
 
 @pytest.fixture
 def running(tmp_path):
-    with Running(tmp_path) as c:
+    with Collector(tmp_path) as c:
         yield c
 
 
@@ -87,7 +87,7 @@ def test_tap_during_a_slow_sync_is_answered_while_the_collector_works(tmp_path):
     def slow():  # the collector stalls between its commit and its reply
         gate.wait(5)
 
-    with Running(tmp_path, after_commit=slow) as c:
+    with Collector(tmp_path, after_commit=slow) as c:
         rig, tid = terminal_for(c)
         rig.hw.clock.advance(1000)
         rig.tap(STRANGER)

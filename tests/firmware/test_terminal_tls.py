@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from firmware import taps as ftaps
 from firmware import uplink, wire
 from firmware.httpclient import Client
-from tests.kit.collector_thread import Running
+from tests.kit.liveserver import Collector
 from tests.kit.termkit import Rig, config
 
 
@@ -67,7 +67,7 @@ def pki(tmp_path):
 
 def test_taps_over_https_with_the_pinned_ca(pki):
     tmp, ca, _ = pki
-    with Running(tmp, tls=(str(tmp / "server.pem"), str(tmp / "server.key"))) as c:
+    with Collector(tmp, tls=(str(tmp / "server.pem"), str(tmp / "server.key"))) as c:
         bundle = c.register()
         cfg = config(terminal_id=bundle["terminal_id"], collector_url=c.url, ca_pin="/ca.pem")
         rig = Rig(cfg=cfg, http=Client(ca), k0=bytes.fromhex(bundle["k0"]),
@@ -85,7 +85,7 @@ def test_taps_over_https_with_the_pinned_ca(pki):
 
 def test_a_server_not_signed_by_the_pinned_ca_is_refused(pki):
     tmp, _, other = pki
-    with Running(tmp, tls=(str(tmp / "server.pem"), str(tmp / "server.key"))) as c:
+    with Collector(tmp, tls=(str(tmp / "server.pem"), str(tmp / "server.key"))) as c:
         with pytest.raises(OSError):
             asyncio.run(Client(other).post(c.url + "/v1/batches", b"x", 5000))
         with pytest.raises(OSError):  # https without any CA: never sent

@@ -1,6 +1,8 @@
-# Static gates on device code: mpy-cross, pyright with the ESP32 stubs, and an import allow-list.
+# Static gates: device code (mpy-cross, pyright, ESP32 imports), ruff, import rules, dependencies.
 # SPDX-License-Identifier: MIT
 """Each check takes a tree root and returns a list of problems (empty when the gate passes).
+The import rules between folders (``layers``) and the dependency locks by role (``deps``) are
+checked over the whole tree, the others on device code.
 
 Device code is everything that runs on a terminal (``boot.py``, ``main.py``, ``lib/``,
 ``firmware/``), the technician tools' device snippets (``tools/device/``), and the
@@ -19,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 
+from tests.gates import deps, layers
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEVICE_PATHS = (
     "boot.py",
@@ -33,9 +37,9 @@ DEVICE_PATHS = (
 )
 STUBS = ROOT / ".stubs"
 PYRIGHT = ROOT / "node_modules" / "pyright" / "index.js"
-# Host-only files inside those folders: CPython stand-ins that compat.py imports on CPython, the
-# simulator's pty server and the file-mapped flash of the device double; never on a terminal.
-HOST_ONLY = {"lib/compat_host.py", "tools/sim/pn532/__main__.py", "tools/sim/flash/mapped.py"}
+# Host-only files inside those folders: CPython stand-ins that compat.py imports on CPython and
+# the simulator's pty server; never on a terminal.
+HOST_ONLY = {"lib/compat_host.py", "tools/sim/pn532/__main__.py"}
 # Stub-package folders that are not firmware modules.
 _NOT_MODULES = {"_mpy_shed", "stdlib", "stubs", "pip", "setuptools", "pkg_resources"}
 # Built into every ESP32 MicroPython firmware but typed only in the stubs' stdlib folder.
@@ -82,18 +86,11 @@ def check_imports(root: pathlib.Path = ROOT, stubs: pathlib.Path = STUBS) -> lis
     problems = []
     for path in device_files(root):
         tree = ast.parse(path.read_text(), str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                if top not in allowed:
-                    rel = path.relative_to(root)
-                    problems.append(f"{rel}:{node.lineno}: '{top}' is not in ESP32 MicroPython")
+        for line, name in layers.absolute_imports(tree):
+            top = name.split(".")[0]
+            if top not in allowed:
+                rel = path.relative_to(root)
+                problems.append(f"{rel}:{line}: '{top}' is not in ESP32 MicroPython")
     return problems
 
 
@@ -164,9 +161,19 @@ def check_ruff(root: pathlib.Path = ROOT) -> list[str]:
     return result.stdout.strip().splitlines() if result.returncode else []
 
 
+def check_layers(root: pathlib.Path = ROOT) -> list[str]:
+    return layers.check(root)
+
+
+def check_deps(root: pathlib.Path = ROOT) -> list[str]:
+    return deps.check(root)
+
+
 GATES = {
     "mpy-cross": check_mpy_cross,
     "pyright (ESP32 stubs)": check_pyright,
     "imports (ESP32 modules only)": check_imports,
     "ruff": check_ruff,
+    "import rules (docs/architecture.md)": check_layers,
+    "dependencies by role (requirements/)": check_deps,
 }

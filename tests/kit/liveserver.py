@@ -1,18 +1,51 @@
-# liveserver: run an ASGI app on uvicorn in a thread, on 127.0.0.1 and a free port.
+# liveserver: the one way tests and benchmarks serve an app: uvicorn on 127.0.0.1, a free port.
 # SPDX-License-Identifier: MIT
-"""with serve(app) as base_url: ...   # stopped (and joined) when the block ends"""
+"""Three uses, one server loop:
+
+- ``with serve(app) as base_url: ...`` any ASGI app in a thread of this process (``tls=(cert,
+  key)`` for https); stopped and joined when the block ends.
+- ``with Collector(tmp_path) as c: ...`` the real collector (``sync.app.create_app`` on a SQLite
+  file, or ``db=`` any database URL) served that way: ``c.url``, ``c.collector`` (its service),
+  ``c.register()`` (a provisioning bundle), ``c.enroll(rows)``, ``c.records(tid)``; the database
+  is closed on exit.
+- As a program, for tests that need the server in another process:
+  ``python -m tests.kit.liveserver crashing DB PORT_FILE [--crash]`` serves DB, writes the port to
+  PORT_FILE and runs until SIGTERM; with ``--crash`` the process exits (status 9) right after the
+  first batch commits, before the reply. ``python -m tests.kit.liveserver e2e`` prints one JSON
+  line ``{"url": …, "bundle": {…}}`` (a registered terminal of a rusun with one enrolled card),
+  then answers ``records TID`` lines on stdin with that terminal's records as one JSON line;
+  stops when stdin closes (used by ``tests/firmware/test_terminal_e2e_bridge.bridge.mjs``).
+"""
+
+from __future__ import annotations
 
 import contextlib
+import io
+import json
+import os
+import pathlib
+import signal
+import sys
+import tempfile
 import threading
 import time
+from typing import Any, Iterator
 
 import uvicorn
 
+from sync.app import create_app
+from sync.service import admin
+from sync.settings import Settings
+from sync.store import records
+
+MASTER_KEY = bytes(range(32))  # every test collector's master key
+
 
 @contextlib.contextmanager
-def serve(app, workers_hint: int = 64):
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            limit_concurrency=workers_hint * 4, lifespan="off")  # fmt: skip
+def serve(app, tls: tuple[str, str] | None = None, workers_hint: int = 64) -> Iterator[str]:
+    extra = {} if tls is None else {"ssl_certfile": tls[0], "ssl_keyfile": tls[1]}
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+                            limit_concurrency=workers_hint * 4, **extra)  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -23,7 +56,84 @@ def serve(app, workers_hint: int = 64):
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield "%s://127.0.0.1:%d" % ("http" if tls is None else "https", port)
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+class Collector:
+    def __init__(self, tmp: pathlib.Path | None = None, db: str | None = None, after_commit=None,
+                 tls: tuple[str, str] | None = None) -> None:  # fmt: skip
+        if db is None:
+            assert tmp is not None, "Collector needs a folder for its SQLite file, or db="
+            db = str(tmp / "collector.db")
+        settings = Settings(db=db, master_key=MASTER_KEY,
+                            after_commit=after_commit)  # fmt: skip
+        self.app = create_app(settings)
+        self.collector = self.app.state.collector
+        self.url = ""
+        self._serving = serve(self.app, tls=tls)
+
+    def __enter__(self) -> Collector:
+        self.url = self._serving.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._serving.__exit__(None, None, None)
+        finally:
+            self.collector.db.close()
+
+    def register(self, rusun: str = "Marunda", door: int = 1) -> dict[str, Any]:
+        return admin.add_terminal(self.collector, rusun, door, collector_url=self.url)
+
+    def enroll(self, rows: list[tuple[str, str, str, str]], rusun: str = "Marunda") -> None:
+        """Residents (resident_id, name, unit, card_uid hex) of ``rusun``: the allow-list."""
+        text = "resident_id,name,unit,rusun,card_uid\n" + "".join(
+            f"{rid},{name},{unit},{rusun},{uid}\n" for rid, name, unit, uid in rows
+        )
+        admin.import_residents(self.collector, io.StringIO(text))
+
+    def records(self, tid: int) -> list[dict[str, Any]]:
+        with self.collector.db.read() as tx:
+            return records.records_of(tx, tid)
+
+
+def _crashing(db: str, port_file: str, crash: bool) -> None:
+    # SIGTERM is blocked before the server thread starts (threads inherit the mask) and taken
+    # here, so a terminate stops the server cleanly instead of killing it mid-request.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    after_commit = (lambda: os._exit(9)) if crash else None
+    with Collector(db=db, after_commit=after_commit) as c:
+        with open(port_file + ".tmp", "w") as f:
+            f.write(c.url.rsplit(":", 1)[1])
+        os.replace(port_file + ".tmp", port_file)
+        signal.sigwait({signal.SIGTERM})
+
+
+def _e2e() -> None:
+    with tempfile.TemporaryDirectory(prefix="hadir-e2e-") as tmp:
+        with Collector(pathlib.Path(tmp)) as c:
+            c.enroll([("R1", "Siti", "A-101", "04A1B2C3")])
+            bundle = c.register()
+            print(json.dumps({"url": c.url, "bundle": bundle}), flush=True)
+            for line in sys.stdin:
+                cmd = line.split()
+                if cmd[:1] == ["records"]:
+                    print(json.dumps(c.records(int(cmd[1])), default=str), flush=True)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["crashing"] and len(argv) >= 3:
+        _crashing(argv[1], argv[2], "--crash" in argv[3:])
+        return 0
+    if argv == ["e2e"]:
+        _e2e()
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

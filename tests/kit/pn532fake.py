@@ -6,7 +6,8 @@
 A fake transport takes a script of ``(expected_write, [frames to answer])`` pairs. Each write must
 equal the next expected bytes (else the fake records a mismatch the test asserts on) and queues the
 answer frames. ``FakeUART`` hands queued bytes out as one stream; ``FakeI2C`` one frame per read
-transaction behind a status byte, as the chip does.
+transaction behind a status byte, as the chip does. Those record, so they allocate:
+``QuietLine`` is the stand-in for allocation and heap measurements.
 """
 
 import binascii
@@ -153,3 +154,54 @@ class FakePin:
     def value(self, v=None):
         if v is not None:
             self.values.append(v)
+
+
+class QuietLine:
+    """A preallocated UART and I2C stand-in: each frame written makes the prepared ACK and
+    ``frames[1]`` (the answer) readable, like the chip answering, without allocating. A subclass's
+    ``answer(buf)`` may set another ``frames[1]`` first, or return False for a write the chip
+    does not answer. ``bytes`` counts what crossed the line."""
+
+    def __init__(self, answer):
+        self.ack = bytearray(ACK())
+        self.frames = [self.ack, bytearray(answer)]
+        self.k = 2
+        self.i = 0
+        self.bytes = 0
+
+    def answer(self, buf):
+        return True
+
+    def write(self, buf):
+        self.bytes += len(buf)
+        if self.answer(buf):
+            self.k = self.i = 0
+
+    def writeto(self, addr, buf):
+        self.write(buf)
+
+    def any(self):
+        return len(self.frames[self.k]) - self.i if self.k < 2 else 0
+
+    def readinto(self, buf, n):
+        f = self.frames[self.k]
+        for j in range(n):
+            buf[j] = f[self.i + j]
+        self.i += n
+        self.bytes += n
+        if self.i >= len(f):
+            self.k += 1
+            self.i = 0
+        return n
+
+    def readfrom_into(self, addr, buf):
+        for j in range(len(buf)):
+            buf[j] = 0
+        if self.k >= 2:
+            return
+        buf[0] = 0x01
+        if len(buf) > 1:  # one frame per read transaction, after the status byte
+            f = self.frames[self.k]
+            for j in range(len(f)):
+                buf[1 + j] = f[j]
+            self.k += 1

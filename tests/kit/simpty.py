@@ -4,7 +4,7 @@ import contextlib
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.kit.paths import ROOT
 
 
 @contextlib.contextmanager

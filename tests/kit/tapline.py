@@ -2,22 +2,22 @@
 # SPDX-License-Identifier: MIT
 import pn532
 from firmware import wire
-from tests.kit.pn532fake import ACK, RSP
+from tests.kit.pn532fake import ACK, RSP, QuietLine
 from tests.kit.termkit import K0, TID, Rig, tmpdir, token
 
 _CARD = RSP("4B 01 01 00 04 08 04 A1 B2 C3 D4")  # one Classic 1K (SAK 08), UID A1 B2 C3 D4
 _EMPTY = RSP("4B 00")
 
 
-class Line:
-    """A preallocated UART: each command frame written makes ACK + that command's prepared answer
-    readable (InListPassiveTarget: the card or an empty field, as ``card`` says; the Gen1a
-    probe's InCommunicateThru: silence (status 01), or the backdoor's 0A when ``magic``).
-    ``bytes`` counts what crossed the line. The recording fakes and the simulator allocate,
-    so they stay out of this measurement."""
+class Line(QuietLine):
+    """The terminal's reader line: each command frame written makes ACK + that command's
+    prepared answer readable (InListPassiveTarget: the card or an empty field, as ``card`` says;
+    the Gen1a probe's InCommunicateThru: silence (status 01), or the backdoor's 0A when
+    ``magic``). The recording fakes and the simulator allocate, so they stay out of this
+    measurement."""
 
     def __init__(self):
-        self.ack = bytearray(ACK())
+        super().__init__(ACK())
         self.answers = {0x4A: bytearray(_CARD), 0x4B: bytearray(_EMPTY)}
         for cmd in (0x02, 0x14, 0x32, 0x16):
             self.answers[cmd] = bytearray(RSP("%02X 00 00 00 00" % (cmd + 1)))
@@ -26,13 +26,8 @@ class Line:
         self.answers[0x40] = bytearray(RSP("43 00 0A"))  # (key 0x40: the backdoor answered)
         self.card = True
         self.magic = False
-        self.bytes = 0
-        self.frames = [self.ack, self.ack]
-        self.k = 2
-        self.i = 0
 
-    def write(self, buf):
-        self.bytes += len(buf)
+    def answer(self, buf):
         if len(buf) > 6 and buf[5] == 0xD4:
             cmd = buf[6]
             if cmd == 0x4A and not self.card:
@@ -40,21 +35,8 @@ class Line:
             elif cmd == 0x42 and self.magic and buf[7] == 0x40:
                 cmd = 0x40
             self.frames[1] = self.answers.get(cmd, self.ack)
-            self.k = self.i = 0
-
-    def any(self):
-        return len(self.frames[self.k]) - self.i if self.k < 2 else 0
-
-    def readinto(self, buf, n):
-        f = self.frames[self.k]
-        for j in range(n):
-            buf[j] = f[self.i + j]
-        self.i += n
-        self.bytes += n
-        if self.i >= len(f):
-            self.k += 1
-            self.i = 0
-        return n
+            return True
+        return False
 
 
 def tap_rig():

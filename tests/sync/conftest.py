@@ -5,9 +5,8 @@ import pytest
 
 from sync.app import create_app
 from sync.settings import Settings
-from tests.kit import pgserver
-
-MASTER_KEY = bytes(range(32))
+from tests.kit import pgserver, prereq
+from tests.kit.liveserver import MASTER_KEY
 
 
 class FakeClock:
@@ -36,7 +35,7 @@ def db_url(request, tmp_path):
         return str(tmp_path / "hadir.db")
     server = request.getfixturevalue("pg")
     if server is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        prereq.missing("PostgreSQL's server (initdb, pg_ctl)", "postgresql")
     return server.new_schema()
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from sync.service import accounts, admin
 from tests.kit.collector_calls import day_of_taps, post, register, reply
+from tests.kit.paths import DOCS
 
 ADMIN = ("admin", "rahasia-admin-1")
 VIEWER = ("lihat", "rahasia-lihat-1")
@@ -71,10 +72,9 @@ def test_healthz(client):
 
 
 def test_every_route_is_in_the_openapi_document_and_the_docs(app):
-    import pathlib
     import re
 
-    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "collector.md").read_text()
+    doc = (DOCS / "collector.md").read_text()
     paths = app.openapi()["paths"]
     assert {"/v1/batches", "/v1/config", "/v1/allowlist", "/healthz"} <= set(paths)
     for path, ops in paths.items():

@@ -2,14 +2,13 @@
 # SPDX-License-Identifier: MIT
 import json
 import os
-import pathlib
 import re
 import subprocess
 import sys
 
 from sync import cli
+from tests.kit.paths import ROOT
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "collector.md").read_text()
 
 

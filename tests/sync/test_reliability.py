@@ -1,6 +1,5 @@
 # Collector reliability: a crash between commit and reply, concurrent uploads (1 and 32 terminals).
 # SPDX-License-Identifier: MIT
-import pathlib
 import subprocess
 import sys
 import threading
@@ -13,8 +12,7 @@ from sync.service import admin
 from sync.store import records
 from tests.kit.collector_calls import TOKEN_A, TOKEN_B, kc, register, resend
 from tests.kit.liveserver import serve
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from tests.kit.paths import ROOT
 
 
 def _upload(base, body):
@@ -24,7 +22,7 @@ def _upload(base, body):
 
 def _start(db, tmp_path, crash):
     port_file = tmp_path / ("port-crash" if crash else "port")
-    args = [sys.executable, "-m", "tests.kit.crashing_server", db, str(port_file)]
+    args = [sys.executable, "-m", "tests.kit.liveserver", "crashing", db, str(port_file)]
     proc = subprocess.Popen(args + (["--crash"] if crash else []), cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 30

@@ -4,7 +4,6 @@
 import csv
 import io
 import os
-import pathlib
 import subprocess
 import sys
 
@@ -17,9 +16,9 @@ from sync.service import accounts, dashboard, reports
 from sync.settings import Settings
 from sync.store import review_marks
 from tests.kit import seed
-from tests.sync.conftest import MASTER_KEY
+from tests.kit.liveserver import MASTER_KEY
+from tests.kit.paths import ROOT
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 ADMIN = ("kepala", "rahasia-kepala-1")
 AS_OF = reports.local_date(seed.NOW)
 

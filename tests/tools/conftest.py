@@ -1,100 +1,14 @@
-# Fixtures for the technician-tool tests: the device double on a pty, a bundle, the CLI runner.
+# Fixtures for the technician-tool tests: the device double, a write journal, a live collector.
 # SPDX-License-Identifier: MIT
-from __future__ import annotations
-
-import json
-import os
-import pathlib
-from typing import Any
-
 import pytest
-from typer.testing import CliRunner
 
-from tools import ui
-from tools.cli import app
-from tools.sim.device import Config, DeviceDouble
-
-K0 = "11" * 32
-CARD_KEY = "22" * 16
-
-
-def write_bundle(path: pathlib.Path, terminal_id: int = 7, url: str = "http://127.0.0.1:9"):
-    bundle = {
-        "format": "hadir-provision-1",
-        "terminal_id": terminal_id,
-        "rusun": "Marunda",
-        "door": 1,
-        "k0": K0,
-        "card_key": CARD_KEY,
-        "collector_url": url,
-        "ca_pin": None,
-    }
-    path.write_text(json.dumps(bundle))
-    os.chmod(path, 0o600)
-    return path
-
-
-class Device:
-    """A device folder + hlog file that survive the double being stopped and started again."""
-
-    def __init__(self, tmp: pathlib.Path, **config: Any) -> None:
-        self.root = tmp / "dev"
-        self.flash = tmp / "dev.hlog"
-        self.config = Config(**config)
-        self.double: DeviceDouble | None = None
-
-    def plug(self, **kwargs: Any) -> str:
-        self.double = DeviceDouble(self.root, self.flash, self.config, **kwargs)
-        return self.double.start()
-
-    def unplug(self) -> None:
-        if self.double is not None:
-            self.double.stop()
-            self.double = None
-
-    def files(self) -> dict[str, bytes]:
-        return {
-            "/" + p.relative_to(self.root).as_posix(): p.read_bytes()
-            for p in sorted(self.root.rglob("*"))
-            if p.is_file()
-        }
-
-
-class _Tee:
-    """A device file open for writing whose every written byte is also kept in a journal."""
-
-    def __init__(self, f: Any, journal: list[bytes]) -> None:
-        self._f, self._journal = f, journal
-
-    def write(self, data: Any) -> int:
-        self._journal.append(data.encode() if isinstance(data, str) else bytes(data))
-        return self._f.write(data)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._f, name)
-
-    def __enter__(self) -> _Tee:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._f.close()
+from tests.kit.liveserver import Collector
+from tests.kit.technician import Device, journal_writes
 
 
 @pytest.fixture
 def write_history(monkeypatch):
-    """Every byte any device code wrote to the double's file system, in order (littlefs is
-    copy-on-write: a stale block can keep what a file once held, so all of it counts)."""
-    from tools.sim.device import runtime
-
-    journal: list[bytes] = []
-    real = runtime.Runtime._open
-
-    def _open(self, path, mode="r", *args, **kwargs):
-        f = real(self, path, mode, *args, **kwargs)
-        return _Tee(f, journal) if any(c in mode for c in "wax+") else f
-
-    monkeypatch.setattr(runtime.Runtime, "_open", _open)
-    return journal
+    return journal_writes(monkeypatch)
 
 
 @pytest.fixture
@@ -104,75 +18,8 @@ def device(tmp_path):
     dev.unplug()
 
 
-def cli(port: str | None, *args: str):
-    ui.console.width = 200  # one table row per line, whatever the test runner's terminal
-    runner = CliRunner()
-    argv = (["--port", port] if port else []) + list(args)
-    return runner.invoke(app, argv, catch_exceptions=False)
-
-
-MASTER_KEY = bytes(range(32))
-
-
-class CollectorServer:
-    """The real collector app (SQLite file) served by uvicorn on 127.0.0.1, a free port."""
-
-    def __init__(self, tmp: pathlib.Path) -> None:
-        import socket
-        import threading
-        import time
-
-        import uvicorn
-
-        from sync.app import create_app, open_collector
-        from sync.settings import Settings
-
-        self.settings = Settings(db=str(tmp / "hadir.db"), master_key=MASTER_KEY)
-        self.app = create_app(self.settings)
-        self.collector = open_collector(self.settings)  # a second handle for seeding and checks
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self.url = "http://127.0.0.1:%d" % self._sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
-        self._thread.start()
-        for _ in range(500):
-            if self._server.started:
-                break
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self.collector.db.close()
-        self._sock.close()
-
-
 @pytest.fixture
 def collector_server(tmp_path):
-    server = CollectorServer(tmp_path)
-    yield server
-    server.stop()
-
-
-RUN_A_DAY = """
-import esp32
-from firmware import wire
-from firmware.log import Log
-log = Log(esp32.Partition.find(esp32.Partition.TYPE_DATA, label="hlog")[0], "/data", {tid})
-if not log.has_key():
-    log.install_key(bytes.fromhex({k0!r}))
-log.boot(1, 0)
-log.append(wire.CLOCK, wire.CLOCK_NTP, {wall}, 1000)
-for i in range({taps}):
-    log.append(wire.TAP, wire.CARD_ENROLLED, 0x01020304 + i % 3, 2000 + i * 60000)
-log.seal()
-"""
-
-
-def run_terminal(device, taps=20, wall=850_000_000, tid=7, k0=K0):
-    """What the terminal's application would have logged: a boot, a clock anchor, some taps."""
-    err = device.double.runtime.execute(RUN_A_DAY.format(tid=tid, k0=k0, wall=wall, taps=taps))
-    assert err == "", err
+    """The real collector app (SQLite file) served by uvicorn on 127.0.0.1, a free port."""
+    with Collector(tmp_path) as server:
+        yield server

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.tools.conftest import Device, cli, write_bundle
+from tests.kit.paths import ROOT
+from tests.kit.technician import Device, cli, write_bundle
 
 
 def release_tree(tmp_path, marker, touch=None):

@@ -7,7 +7,7 @@ import pytest
 from firmware import wire
 from sync.service import accounts, admin
 from sync.store import records
-from tests.tools.conftest import cli, run_terminal
+from tests.kit.technician import cli, provision_registered, run_terminal
 
 
 def stored(server, tid):
@@ -20,14 +20,7 @@ def stored(server, tid):
 @pytest.fixture
 def terminal(device, collector_server, tmp_path):
     """A terminal registered at the collector, provisioned from its bundle, with taps logged."""
-    bundle = admin.add_terminal(
-        collector_server.collector, "Marunda", 1, None, collector_server.url
-    )
-    path = tmp_path / "bundle.json"
-    admin.write_bundle(bundle, str(path))
-    port = device.plug()
-    r = cli(port, "provision", "--bundle", str(path), "--wifi-ssid", "RUSUN")
-    assert r.exit_code == 0, r.output
+    bundle, port = provision_registered(device, collector_server, tmp_path, "--wifi-ssid", "RUSUN")
     run_terminal(device, taps=20, tid=bundle["terminal_id"], k0=bundle["k0"])
     return port, bundle
 
@@ -174,13 +167,7 @@ def test_pull_dry_run_writes_no_file(terminal, tmp_path):
 
 
 def test_a_backlog_longer_than_one_batch_is_pulled_as_several(device, collector_server, tmp_path):
-    bundle = admin.add_terminal(
-        collector_server.collector, "Marunda", 1, None, collector_server.url
-    )
-    path = tmp_path / "bundle.json"
-    admin.write_bundle(bundle, str(path))
-    port = device.plug()
-    assert cli(port, "provision", "--bundle", str(path)).exit_code == 0
+    bundle, port = provision_registered(device, collector_server, tmp_path)
     tid = bundle["terminal_id"]
     run_terminal(device, taps=5000, tid=tid, k0=bundle["k0"])
     out = tmp_path / "t.hadir"

@@ -4,7 +4,7 @@ import pytest
 
 from sync.service import accounts, admin
 from tests.kit.simpty import pn532sim_pty
-from tests.tools.conftest import cli
+from tests.kit.technician import cli
 
 CLASSIC = "04A1B2C3"
 RESIDENTS = """resident_id,name,unit,rusun,card_uid

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 import serial
 
-from tests.tools.conftest import Device, cli, write_bundle
+from tests.kit.technician import Device, cli, write_bundle
 
 
 def test_no_device_found(tmp_path, monkeypatch):

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: MIT
 import json
 import os
+import subprocess
+import sys
 import tempfile
 
 from firmware import wire
 from firmware.log import Log
-from tests.tools.conftest import K0, cli, write_bundle
+from tests.kit.paths import ROOT
+from tests.kit.technician import K0, cli, write_bundle
 from tools import image
 from tools.sim.flash import NorFlash
 
@@ -55,6 +58,16 @@ def test_image_from_a_bundle_holds_firmware_config_and_secrets(tmp_path):
         assert log.has_key() and bytes(log.keys.key) == wire.epoch_key(bytes.fromhex(K0), 0)
     assert files["/lib/pn532/chip.mpy"][:1] == b"M" and "/boot.py" in files
     assert dirs.count("/data") == 1
+
+
+def test_image_from_a_bundle_as_a_technician_runs_it(tmp_path):
+    """``python -m tools`` in a process of its own: nothing of the test runner's sys.path."""
+    out = tmp_path / "t7.bin"
+    bundle = str(write_bundle(tmp_path / "b.json"))
+    argv = [sys.executable, "-m", "tools", "image", "--bundle", bundle, "--out", str(out)]
+    r = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "t7.bin.hlog").stat().st_size == 448 * 4096
 
 
 def test_image_too_small_is_one_clear_error(tmp_path):

@@ -4,7 +4,14 @@ import base64
 import json
 
 from firmware import wire
-from tests.tools.conftest import CARD_KEY, K0, cli, run_terminal, write_bundle
+from tests.kit.technician import (
+    CARD_KEY,
+    K0,
+    cli,
+    provision_registered,
+    run_terminal,
+    write_bundle,
+)
 
 
 def test_provision_writes_identity_firmware_and_passes_self_test(device, tmp_path):
@@ -45,16 +52,9 @@ def test_k0_goes_into_the_raw_log_and_never_touches_the_file_system(
 ):
     from firmware.log import Log
     from firmware.log.state import StateDir
-    from sync.service import admin
-    from tools.sim.flash.mapped import FileFlash
+    from tools.flashfile import FileFlash
 
-    bundle = admin.add_terminal(
-        collector_server.collector, "Marunda", 1, None, collector_server.url
-    )
-    admin.write_bundle(bundle, str(tmp_path / "t.json"))
-    port = device.plug()
-    r = cli(port, "provision", "--bundle", str(tmp_path / "t.json"))
-    assert r.exit_code == 0, r.output + r.stderr
+    bundle, port = provision_registered(device, collector_server, tmp_path)
     k0 = bytes.fromhex(bundle["k0"])
     forms = [k0, k0.hex().encode(), k0.hex().upper().encode(), base64.b64encode(k0)]
     assert write_history, "the journal saw the provisioning writes"

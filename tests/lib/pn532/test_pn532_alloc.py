@@ -4,57 +4,15 @@
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
 import pn532
 from tests.kit.mpytest import allocated_bytes
-from tests.kit.pn532fake import ACK, RSP, FakeUART
+from tests.kit.pn532fake import RSP, FakeUART, QuietLine
 
 UID4 = "04 08 04 DE AD BE EF"
 UID7_ATS = "44 20 07 04 11 22 33 44 55 66 06 75 77 81 02 80"
 
 
-class _Line:
-    """A preallocated UART and I2C stand-in while measuring allocation: each command written
-    makes the prepared ACK and answer readable, like the chip answering (the recording fakes
-    allocate, so they stay out of the measurement)."""
-
-    def __init__(self, answer):
-        self.frames = [bytearray(ACK()), bytearray(answer)]
-        self.k = 2
-        self.i = 0
-
-    def write(self, buf):
-        self.k = self.i = 0
-
-    def writeto(self, addr, buf):
-        self.k = self.i = 0
-
-    def any(self):
-        return len(self.frames[self.k]) - self.i if self.k < 2 else 0
-
-    def readinto(self, buf, n):
-        f = self.frames[self.k]
-        for j in range(n):
-            buf[j] = f[self.i + j]
-        self.i += n
-        if self.i >= len(f):
-            self.k += 1
-            self.i = 0
-        return n
-
-    def readfrom_into(self, addr, buf):
-        for j in range(len(buf)):
-            buf[j] = 0
-        if self.k >= 2:
-            return
-        buf[0] = 0x01
-        if len(buf) > 1:  # one frame per read transaction, after the status byte
-            f = self.frames[self.k]
-            for j in range(len(f)):
-                buf[1 + j] = f[j]
-            self.k += 1
-
-
 def poll_allocation(make, answer, want):
     """Bytes one start_poll + poll (+ uid_into on READY) allocates after three warm-up polls."""
-    line = _Line(answer)
+    line = QuietLine(answer)  # the recording fakes allocate: they stay out of the measurement
     r = make(line)
     r.asleep = False
     buf = bytearray(10)

@@ -1,7 +1,8 @@
 # The dashboard in a real browser: Chromium headless against the real app on a seeded database.
 # SPDX-License-Identifier: MIT
 """Log in, open every page, see the chart drawn, switch language, mark a review item, download
-exports, and be refused another rusun's pages as a viewer. Writes docs/screenshots/*.png."""
+exports, and be refused another rusun's pages as a viewer. ``make screenshots`` keeps the
+screenshots in docs/screenshots/ (tests/sync/web/conftest.py, ``shots``)."""
 
 import csv
 import io

@@ -1,12 +1,11 @@
 # docs/dashboard.md documents every dashboard route, alarm and review reason (docs are tested).
 # SPDX-License-Identifier: MIT
-import pathlib
-
 from sync.app import create_app
 from sync.service import dashboard
 from sync.settings import Settings
+from tests.kit.paths import DOCS
 
-DOC = (pathlib.Path(__file__).resolve().parents[3] / "docs" / "dashboard.md").read_text()
+DOC = (DOCS / "dashboard.md").read_text()
 
 
 def test_every_route_is_documented(tmp_path):

@@ -33,8 +33,8 @@ import threading
 import tty
 from typing import Callable
 
+from tools.flashfile import FileFlash
 from tools.sim.device.runtime import Config, HardReset, Runtime, Watchdog
-from tools.sim.flash.mapped import FileFlash
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 PASTE_WINDOW = 128

@@ -92,7 +92,7 @@ class SimTerminal:
         self.net = net
         self.flash = NorFlash(blocks=blocks)
         # The terminal's file system: config.json, secrets.json, allow.bin, data/ (the log's
-        # state folder), as `tools provision` writes them (contracts §3).
+        # state folder), as `tools provision` writes them (docs/terminal.md).
         self.root = os.path.join(workdir, "t%02d" % terminal_id)
         self.state_dir = os.path.join(self.root, "data")
         os.makedirs(self.state_dir, exist_ok=True)

@@ -6,7 +6,7 @@
     write_residents_csv(pop, "residents.csv")          # collector import, registered at day 0
     write_terminals_json(pop, "terminals.json")
 
-Numbers come from ../shared/SCENARIO.md: 13,731 residents, 9,459 of them registered at launch,
+Numbers are the 2017 deployment's (docs/fleet.md): 13,731 residents, 9,459 registered at launch,
 32 terminals in 23 rusun (nine rusun have two doors). Residents live in households, one household
 per unit (flat). Every resident owns a card; a resident who is not registered has no card the
 system knows and does not tap (registration is when the card is enrolled). Unregistered residents

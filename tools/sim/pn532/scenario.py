@@ -8,9 +8,9 @@
 ``noise``      ``{"rate": 0.05, "seed": 7}``: corrupt 5 % of the frames sent to the host
 ``lockup_at``  the chip hangs on its N-th command frame until a reset pulse
 
-Scenarios the issue names, as specs: a card placed and removed (two events); two cards in the
-field (two ``cards``); a card pulled mid-read (``remove`` between authenticate and read); RF noise
-(``noise``); a reader lock-up (``lockup_at``).
+The reader troubles a terminal must survive, as specs: a card placed and removed (two events); two
+cards in the field (two ``cards``); a card pulled mid-read (``remove`` between authenticate and
+read); RF noise (``noise``); a reader lock-up (``lockup_at``).
 """
 
 from binascii import unhexlify

@@ -9,7 +9,7 @@ import pytest
 import serial
 from adafruit_pn532.uart import PN532_UART
 
-from tests.conftest import ROOT
+from tests.kit.paths import ROOT
 from tests.kit.simpty import pn532sim_pty
 
 KEY_DEFAULT = b"\xff" * 6

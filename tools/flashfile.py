@@ -1,7 +1,9 @@
-# devsim.flash: the terminal's raw "hlog" partition for the device double, kept in a host file.
+# flashfile: the terminal's raw "hlog" partition kept in a host file (image, device double).
 # SPDX-License-Identifier: MIT
-"""A NOR flash with the ``esp32.Partition`` block API, memory-mapped on a host file so a simulated
-terminal keeps its log when the double is stopped and started again (unplugged and replugged).
+"""A NOR flash with the ``esp32.Partition`` block API, memory-mapped on a host file: ``tools
+image`` writes the partition image a technician flashes with it (K0 installed by the log's own
+code), and the device double (``tools/sim/device``) keeps a simulated terminal's log in one
+across being unplugged and replugged.
 
 Programming can only clear bits (stored = old & new); ``ioctl(6, block)`` erases a block to 0xFF,
 as on the ESP32's SPI flash. Same API as ``tools/sim/flash/__init__.py`` (stream ``log``).
