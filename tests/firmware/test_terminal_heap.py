@@ -28,7 +28,7 @@ from tests.kit.paperco import PaperCollector
 from tests.kit.tapline import Line
 from tests.kit.termkit import CARD_KEY, K0, TID, config, install_key, tmpdir
 from tools.sim.board import panel
-from tools.sim.flash.fileflash import FileFlash
+from tools.sim.flash import NorFlash
 
 HEAP = 65536
 TAPS = 10000
@@ -59,7 +59,7 @@ async def test_ten_thousand_taps_and_twenty_syncs_need_under_64k():
     hw.watchdog, hw.http, hw.root = panel.Watchdog(), net, root
     hw.state_dir = root + "/data"
     os.mkdir(hw.state_dir)
-    hw.flash = FileFlash(root + "/hlog.bin", 64)
+    hw.flash = NorFlash(blocks=64, path=root + "/hlog.bin")
     install_key(hw.flash, hw.state_dir, K0, TID)  # as provisioning does
     secrets = {"kc": kc, "card_key": CARD_KEY, "wifi_password": ""}
     cfg = config(debounce_s=0)

@@ -33,9 +33,9 @@ DEVICE_PATHS = (
 )
 STUBS = ROOT / ".stubs"
 PYRIGHT = ROOT / "node_modules" / "pyright" / "index.js"
-# Host-only files inside those folders: CPython stand-ins that compat.py imports on CPython, the
-# simulator's pty server and the file-mapped flash of the device double; never on a terminal.
-HOST_ONLY = {"lib/compat_host.py", "tools/sim/pn532/__main__.py", "tools/sim/flash/mapped.py"}
+# Host-only files inside those folders: CPython stand-ins that compat.py imports on CPython and
+# the simulator's pty server; never on a terminal.
+HOST_ONLY = {"lib/compat_host.py", "tools/sim/pn532/__main__.py"}
 # Stub-package folders that are not firmware modules.
 _NOT_MODULES = {"_mpy_shed", "stdlib", "stubs", "pip", "setuptools", "pkg_resources"}
 # Built into every ESP32 MicroPython firmware but typed only in the stubs' stdlib folder.

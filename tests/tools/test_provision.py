@@ -46,7 +46,7 @@ def test_k0_goes_into_the_raw_log_and_never_touches_the_file_system(
     from firmware.log import Log
     from firmware.log.state import StateDir
     from sync.service import admin
-    from tools.sim.flash.mapped import FileFlash
+    from tools.sim.flash import NorFlash
 
     bundle = admin.add_terminal(
         collector_server.collector, "Marunda", 1, None, collector_server.url
@@ -64,7 +64,7 @@ def test_k0_goes_into_the_raw_log_and_never_touches_the_file_system(
         for path, data in device.files().items():
             assert form not in data, path
     device.unplug()
-    flash = FileFlash(device.flash)
+    flash = NorFlash(path=str(device.flash))
     log = Log(flash, StateDir(str(device.root / "data")), bundle["terminal_id"])
     assert log.has_key() and log.epoch == 0
     assert bytes(log.keys.key) == wire.epoch_key(k0, 0)  # K(0), in the raw key sectors

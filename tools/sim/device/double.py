@@ -34,7 +34,7 @@ import tty
 from typing import Callable
 
 from tools.sim.device.runtime import Config, HardReset, Runtime, Watchdog
-from tools.sim.flash.mapped import FileFlash
+from tools.sim.flash import NorFlash
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 PASTE_WINDOW = 128
@@ -48,7 +48,7 @@ class DeviceDouble:
         self.root = pathlib.Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.config = config or Config()
-        self.flash = FileFlash(flash_path) if flash_path else None
+        self.flash = NorFlash(path=str(flash_path)) if flash_path else None
         self.stuck = stuck
         self.after_exec = after_exec
         self.execs = 0

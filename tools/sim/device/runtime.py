@@ -519,7 +519,7 @@ class Runtime:
             def readblocks(self, block, buf, offset=0):
                 flash.readblocks(block, buf, offset)
 
-            def writeblocks(self, block, buf, offset=0):
+            def writeblocks(self, block, buf, offset=None):  # None: erase first, as the port
                 flash.writeblocks(block, buf, offset)
 
             def ioctl(self, op, arg):
