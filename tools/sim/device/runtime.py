@@ -1,4 +1,4 @@
-# devsim.runtime: a MicroPython-shaped interpreter in CPython whose file system is a host folder.
+# runtime: a MicroPython-shaped interpreter in CPython whose file system is a host folder.
 # SPDX-License-Identifier: MIT
 """What the device double executes code with. Code sent over the raw REPL, and every module it
 imports from the device's file system, runs with its own builtins (``open``, ``print``,
@@ -37,6 +37,8 @@ import time
 import types
 from typing import Any, Callable
 
+from tools.sim.board import Watchdog, Wifi
+
 ROOT = pathlib.Path(__file__).resolve().parents[3]  # the project: sources of compiled modules
 EPOCH_2000 = 946684800
 # CPython modules that stand in for MicroPython built-ins of the same name and shape.
@@ -47,10 +49,6 @@ _HOST_MODULES = {
     "errno": host_errno, "socket": __import__("socket"),
 }  # fmt: skip
 _ERRNO_NAMES = host_errno.errorcode
-if str(ROOT / "lib") not in sys.path:
-    sys.path.insert(
-        0, str(ROOT / "lib")
-    )  # the PN532 simulator core imports compat, as on a device
 
 
 class DeviceOSError(OSError):
@@ -87,27 +85,6 @@ class HardReset(BaseException):
     """Raised inside running code when the watchdog resets the chip: nothing more is printed."""
 
 
-class Watchdog:
-    """The ESP32's hardware watchdog: once started nothing stops it, a soft reset included;
-    only a hard reset (which it causes when not fed in time) clears it."""
-
-    def __init__(self) -> None:
-        self.timeout_s: float | None = None
-        self.last = 0.0
-        self.feeds = 0
-
-    def start(self, timeout_ms: int, scale: float) -> None:
-        self.timeout_s = timeout_ms / 1000 * scale
-        self.feed()
-
-    def feed(self) -> None:
-        self.last = time.monotonic()
-        self.feeds += 1
-
-    def expired(self) -> bool:
-        return self.timeout_s is not None and time.monotonic() - self.last > self.timeout_s
-
-
 class _Implementation(types.SimpleNamespace):
     def __repr__(self) -> str:  # as MicroPython prints it: an attrtuple
         return "(" + ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items()) + ")"
@@ -120,6 +97,7 @@ class Runtime:
                  watchdog: Watchdog | None = None) -> None:  # fmt: skip
         self.root = pathlib.Path(root)
         self.watchdog = watchdog or Watchdog()
+        self.wifi = Wifi(up=False, rssi=config.rssi)  # no access point near the bench
         self.config = config
         self.flash = flash
         self.out = out  # where print() goes: the double sends it over the pty
@@ -446,7 +424,7 @@ class Runtime:
 
         class WDT:
             def __init__(self, id=0, timeout=5000):
-                rt.watchdog.start(timeout, rt.config.wdt_scale)
+                rt.watchdog.start(int(timeout * rt.config.wdt_scale))
 
             def feed(self):
                 rt.watchdog.feed()
@@ -528,9 +506,12 @@ class Runtime:
         self._module("esp32", Partition=Partition, mcu_temperature=lambda: 41)
 
     def _install_network(self) -> None:
-        rssi = self.config.rssi
+        wifi = self.wifi
 
         class WLAN:
+            """The station interface over the board's Wi-Fi: ``status("rssi")`` raises when not
+            connected, as the port's ``esp_wifi_sta_get_ap_info`` error does."""
+
             def __init__(self, interface=0):
                 self._active = False
 
@@ -540,16 +521,20 @@ class Runtime:
                 self._active = bool(on)
 
             def isconnected(self):
-                return False
+                return wifi.isconnected()
 
             def status(self, what=None):
-                return rssi if what == "rssi" else 1000
+                if what != "rssi":
+                    return 1010 if wifi.isconnected() else 1000  # STAT_GOT_IP / STAT_IDLE
+                if not wifi.isconnected():
+                    raise DeviceOSError(host_errno.EIO, "EIO")
+                return wifi.rssi()
 
             def config(self, *args, **kwargs):
                 return b"\x24\x0a\xc4\x00\x00\x07" if args == ("mac",) else None
 
-            def connect(self, *args, **kwargs):
-                pass
+            def connect(self, ssid=None, key=None, **kwargs):
+                wifi.connect(ssid, key)
 
         self._module("network", WLAN=WLAN, STA_IF=0, AP_IF=1)
 

@@ -28,9 +28,9 @@ from sync.app import open_collector
 from sync.service import admin as service_admin
 from sync.settings import Settings
 from sync.store import registry
-from tools.sim.fleet.hw import SimTime
 from tools.sim.fleet.population import Population, write_residents_csv
 from tools.sim.fleet.serve import SharedClock
+from tools.sim.fleet.site import SimTime
 
 _START_TIMEOUT_S = 60
 
