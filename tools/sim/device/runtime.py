@@ -370,7 +370,7 @@ class Runtime:
         rt = self
 
         class Pin:
-            IN, OUT, PULL_UP, PULL_DOWN, OPEN_DRAIN = 1, 3, 1, 2, 7
+            IN, OUT, PULL_UP = 1, 3, 1
 
             def __init__(self, n, mode=-1, pull=-1, value=None):
                 held = rt.config.safe_button and pull == Pin.PULL_UP
@@ -443,20 +443,14 @@ class Runtime:
                     return self._duty
                 self._duty = d
 
-            def deinit(self):
-                pass
-
         class Timer:
-            ONE_SHOT, PERIODIC = 0, 1
+            PERIODIC = 1
 
             def __init__(self, id=-1, **kwargs):
                 pass
 
             def init(self, **kwargs):
                 pass  # no callbacks in the double: nothing runs between REPL commands
-
-            def deinit(self):
-                pass
 
         memory = bytearray()
 
@@ -479,7 +473,7 @@ class Runtime:
         flash = self.flash
 
         class Partition:
-            BOOT, RUNNING, TYPE_APP, TYPE_DATA = 0, 1, 0, 1
+            TYPE_DATA = 1
 
             def __init__(self, label):
                 self.label = label
