@@ -104,7 +104,7 @@ class NorFlash:
             self.journal.append((addr, bytes(buf)))
         if self.ops == self.cut_at:
             if self.scatter:
-                self._scatter_program(addr, buf, self.ops)
+                self._program(addr, buf, len(buf), False, self.ops)
             else:
                 self._program(addr, buf, int(len(buf) * self.tear), True)
             self._cut()
@@ -158,7 +158,7 @@ class NorFlash:
             if data is None:
                 self._scatter_erase(where, seed)
             else:
-                self._scatter_program(where, data, seed)
+                self._program(where, data, len(data), False, seed)
             return
         if data is None:
             self._erase(where, self.block_size if tear is None else int(self.block_size * tear))
@@ -189,9 +189,11 @@ class NorFlash:
             raise OSError(_EINVAL)
         return addr
 
-    def _program(self, addr, buf, n, torn):
+    def _program(self, addr, buf, n, torn, seed=0):
         """Program the first ``n`` bytes of ``buf`` (old & new); ``torn``: power failed on the
-        next byte, of which only the high bits made it."""
+        next byte, of which only the high bits made it. ``seed``: a cut program in which each
+        byte got only some of its zero bits (random, reproducible from the seed)."""
+        r = seed * 2654435761 & 0xFFFFFFFF if seed else 0  # big ints allocate: only on a cut
         store = self.store
         c = self._chunk
         done = 0
@@ -200,7 +202,11 @@ class NorFlash:
             view = self._views[k]
             store.readinto(addr + done, view)
             for i in range(k):
-                c[i] &= buf[done + i]
+                if seed:
+                    r = (r * 1103515245 + 12345) & 0x7FFFFFFF
+                    c[i] &= buf[done + i] | ((r >> 16) & 0xFF)
+                else:
+                    c[i] &= buf[done + i]
             store.write(addr + done, view)
             done += k
         if torn and n < len(buf):
@@ -208,23 +214,6 @@ class NorFlash:
             store.readinto(addr + n, one)
             c[0] &= buf[n] | 0x0F
             store.write(addr + n, one)
-
-    def _scatter_program(self, addr, buf, seed):
-        """A cut program in which each byte got only some of its zero bits."""
-        r = seed * 2654435761 & 0xFFFFFFFF
-        store = self.store
-        c = self._chunk
-        n = len(buf)
-        done = 0
-        while done < n:
-            k = n - done if n - done < _CHUNK else _CHUNK
-            view = self._views[k]
-            store.readinto(addr + done, view)
-            for i in range(k):
-                r = (r * 1103515245 + 12345) & 0x7FFFFFFF
-                c[i] &= buf[done + i] | ((r >> 16) & 0xFF)
-            store.write(addr + done, view)
-            done += k
 
     def _scatter_erase(self, block, seed):
         """A cut erase in which each byte got only some of its bits back to 1."""
