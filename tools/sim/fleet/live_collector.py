@@ -1,4 +1,4 @@
-# collector: the real collector for a simulation: SQLite file, uvicorn process, admin in process.
+# live_collector: the real collector for a simulation: SQLite, uvicorn process, admin in process.
 # SPDX-License-Identifier: MIT
 """``RealCollector(workdir, now)`` starts the collector of ``sync/`` for real:
 
