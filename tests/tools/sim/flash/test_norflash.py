@@ -159,7 +159,7 @@ def _path(name):
 
 def _workout(f):
     """The same operations on any backing: programs over old data, erases, the simple block
-    protocol, a torn program, a scattered torn erase, a journal replay and a bit flip."""
+    protocol, a torn program, a scattered torn erase and program, a journal replay, a bit flip."""
     f.journal = []
     f.writeblocks(0, b"\x0f\xf0" * 40, 30)  # crosses a 64-byte step of the model
     f.writeblocks(0, b"\xf3\x3f" * 40, 30)
@@ -174,6 +174,10 @@ def _workout(f):
     f.cut_at = f.ops + 1
     with raises(PowerCut):
         f.ioctl(6, 2)
+    f.power_on()
+    f.cut_at = f.ops + 1
+    with raises(PowerCut):
+        f.writeblocks(2, b"\x00" * 100, 1000)
     f.power_on()
     f.scatter = False
     f.apply(f.journal[0], tear=0.5)
@@ -198,7 +202,9 @@ def test_ram_and_file_backings_store_the_same_bytes_and_count_the_same():
     assert _image(ram) == _image(disk) == ram.mem
     assert ram.mem[30] == 0x03 and ram.mem[4096] == 0xAA and ram.mem[2 * 4096 + 250] != 0xFF
     disk.close()
-    assert _image(NorFlash(blocks=4, path=path)) == ram.mem  # and the file keeps them
+    again = NorFlash(blocks=4, path=path)
+    assert _image(again) == ram.mem  # and the file keeps them
+    again.close()
     os.remove(path)
 
 
