@@ -9,9 +9,12 @@ imports from the device's file system, runs with its own builtins (``open``, ``p
 - ``sys.implementation`` reports MicroPython (version, ``_mpy`` as configured), so a version
   check sees a device, and ``compat`` takes its MicroPython branch.
 - ``machine``, ``esp32``, ``network``, ``time``, ``gc``, ``micropython`` are shims:
-  ``machine.UART`` is wired to the simulated PN532 (``tools/sim``),
-  ``esp32.Partition.find(label="hlog")`` to a file-backed NOR flash, ``time`` counts from 2000
-  like the ESP32.
+  ``machine.UART`` is wired to the simulated PN532 (``tools/sim/pn532``), ``machine.WDT`` to the
+  board double's ``Watchdog`` and ``network.WLAN`` to its ``Wifi`` (``tools/sim/board``; no
+  access point in reach), ``esp32.Partition.find(label="hlog")`` to the NOR flash model on a
+  host file (``tools/sim/flash``); ``time`` counts from 2000 like the ESP32, on the host clock.
+  ``Pin``, ``PWM``, ``Timer`` and ``RTC`` are the bare module API ``firmware.hardware`` and
+  ``boot.py`` call; the board's LED, buzzer and clock parts sit above them, not here.
 - A module is imported from the device folder (``''`` and ``/lib`` on ``sys.path``). A ``.mpy``
   file cannot run in CPython, so for ``lib/x.mpy`` the double runs the project's ``lib/x.py``:
   the module must be on the device, the code is the source it was compiled from.
