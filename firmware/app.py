@@ -1,11 +1,9 @@
 # app: the terminal application: tasks reader / feedback / sync / clock / health / watchdog.
 # SPDX-License-Identifier: MIT
-"""``Terminal(hw, config, secrets)`` (docs/terminal.md). ``hw`` carries every piece of hardware:
-``reader`` (a ``pn532.PN532``), ``led``, ``buzzer``, ``display`` or None, ``rtc`` or None,
-``wifi``, ``http``, ``flash`` (the raw log partition), ``state_dir``, ``clock``, ``watchdog``,
-optionally ``ntp`` (``await ntp.query()`` -> seconds since 2000) and ``root`` (the folder that
-holds config.json, secrets.json and allow.bin; "" on the terminal). Nothing here reads the real
-clock: time comes from ``hw.clock``, so the fleet simulation can run months in minutes.
+"""``Terminal(hw, config, secrets)`` (docs/terminal.md). ``hw`` carries every piece of hardware, as
+docs/terminal.md "The hw contract" lists it (``firmware.hardware.build`` on the ESP32, the board
+double ``tools/sim/board`` elsewhere). Nothing here reads the real clock: time comes from
+``hw.clock``, so the fleet simulation can run months in minutes.
 
 Construction is the boot: the log must already hold its key (``tools provision`` installs K0
 straight into the raw partition; K0 is never on littlefs, docs/log.md "Forward security"),

@@ -126,6 +126,8 @@ class Ntp:
 
 
 class Hw:
+    """The ``hw`` of ``firmware.app.Terminal``: docs/terminal.md, "The hw contract"."""
+
     def __init__(self, **parts):
         self.root = ""
         self.reader = parts["reader"]

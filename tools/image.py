@@ -116,20 +116,60 @@ def do_image(state: Any, args: Any) -> int:
     return 0
 
 
+class RawPartition:
+    """The raw ``hlog`` partition as the chip will hold it, in RAM, behind the three
+    ``esp32.Partition`` calls the log makes (``readblocks``, ``writeblocks``, ``ioctl``).
+
+    Written as NOR flash behaves, so the image is byte for byte what the terminal's own log would
+    leave: programming only clears bits (stored = old & new), ``ioctl(6, block)`` erases a 4 KB
+    block to 0xFF, ``writeblocks`` without an offset erases first (MicroPython's
+    ``ports/esp32/esp32_partition.c``)."""
+
+    def __init__(self, blocks: int) -> None:
+        self.blocks = blocks
+        self.data = bytearray(b"\xff" * (blocks * BLOCK_SIZE))
+
+    def _at(self, block: int, offset: int, n: int) -> int:
+        addr = block * BLOCK_SIZE + offset
+        if block < 0 or offset < 0 or addr + n > len(self.data):
+            raise OSError(22, "EINVAL")
+        return addr
+
+    def readblocks(self, block: int, buf: Any, offset: int = 0) -> None:
+        addr = self._at(block, offset, len(buf))
+        buf[:] = self.data[addr : addr + len(buf)]
+
+    def writeblocks(self, block: int, buf: Any, offset: int | None = None) -> None:
+        if offset is None:
+            for b in range(block, block + -(-len(buf) // BLOCK_SIZE)):
+                self.ioctl(6, b)
+            offset = 0
+        addr = self._at(block, offset, len(buf))
+        old = self.data[addr : addr + len(buf)]
+        self.data[addr : addr + len(buf)] = bytes(a & b for a, b in zip(old, bytes(buf)))
+
+    def ioctl(self, op: int, arg: int) -> int | None:
+        if op == 4:
+            return self.blocks
+        if op == 5:
+            return BLOCK_SIZE
+        if op == 6:
+            addr = self._at(arg, 0, BLOCK_SIZE)
+            self.data[addr : addr + BLOCK_SIZE] = b"\xff" * BLOCK_SIZE
+            return 0
+        return 0 if 1 <= op <= 3 else None
+
+
 def hlog_image(path: pathlib.Path, bundle: dict[str, Any], blocks: int = 448) -> None:
-    """The raw ``hlog`` partition, erased, with K0 as its log's key (``Log.install_key``)."""
+    """The raw ``hlog`` partition, erased, with K0 as its log's key (``Log.install_key``), as
+    provisioning leaves it (tools/device/logkey.py); written with mode 0600."""
     import tempfile
 
     from firmware.log import Log
-    from tools.flashfile import BLOCK_SIZE as FLASH_BLOCK
-    from tools.flashfile import FileFlash
 
+    part = RawPartition(blocks)
+    with tempfile.TemporaryDirectory() as state:
+        Log(part, state, bundle["terminal_id"]).install_key(bytes.fromhex(bundle["k0"]))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(b"\xff" * (blocks * FLASH_BLOCK))
-    flash = FileFlash(path, blocks)
-    try:
-        with tempfile.TemporaryDirectory() as state:
-            Log(flash, state, bundle["terminal_id"]).install_key(bytes.fromhex(bundle["k0"]))
-    finally:
-        flash.close()
+        f.write(part.data)

@@ -263,13 +263,13 @@ async def test_clock_unknown_at_boot_then_learned_from_the_collector():
 
 
 def test_rtc_time_at_boot_is_an_anchor():
-    from tools.sim.board import panel
+    from tools.sim import board
 
     rig = Rig()
-    rig.hw.rtc = panel.Rtc(820454400)
-    rig.hw.clock = panel.Clock()
+    rig.hw.rtc = board.Rtc(820454400)
+    rig.hw.clock = board.Clock()
     again = Rig(root=rig.root)
-    again.hw.rtc = panel.Rtc(820454400)
+    again.hw.rtc = board.Rtc(820454400)
     from firmware.app import Terminal
 
     t = Terminal(again.hw, again.cfg, secrets())
@@ -432,4 +432,4 @@ async def test_run_answers_taps_feeds_the_watchdog_and_yields():
         except asyncio.CancelledError:
             pass
     assert rig.terminal.taps.taps == 1 and rig.hw.buzzer.beeps >= 1
-    assert rig.hw.watchdog.fed >= 1 and ticks[0] >= 5, (rig.hw.watchdog.fed, ticks[0])
+    assert rig.hw.watchdog.feeds >= 1 and ticks[0] >= 5, (rig.hw.watchdog.feeds, ticks[0])

@@ -1,5 +1,5 @@
 # End to end under real MicroPython: the terminal application with the PN532 simulator in process,
-# simulated panel, NOR flash, and HTTP carried by the JS bridge to a real collector on localhost.
+# simulated board, NOR flash, and HTTP carried by the JS bridge to a real collector on localhost.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
 import json

@@ -27,16 +27,12 @@ from firmware import uplink, wire
 from tests.kit.paperco import PaperCollector
 from tests.kit.tapline import Line
 from tests.kit.termkit import CARD_KEY, K0, TID, config, install_key, tmpdir
-from tools.sim.board import panel
-from tools.sim.flash.fileflash import FileFlash
+from tools.sim import board
+from tools.sim.flash import NorFlash
 
 HEAP = 65536
 TAPS = 10000
 SYNCS = 20
-
-
-class Hw:
-    pass
 
 
 def _alloc():
@@ -52,14 +48,15 @@ async def test_ten_thousand_taps_and_twenty_syncs_need_under_64k():
     net = PaperCollector(TID, K0, keep=False)
     net.set_allowlist(1, [((i * 4294967) & 0xFFFFFFFF, i) for i in range(999)] + [(0, 0)])
     line = Line()
-    hw = Hw()
-    hw.reader = pn532.PN532UART(line)
-    hw.led, hw.buzzer, hw.display = panel.Led(), panel.Buzzer(), panel.Display()
-    hw.rtc, hw.wifi, hw.clock = None, panel.Wifi(), panel.Clock()
-    hw.watchdog, hw.http, hw.root = panel.Watchdog(), net, root
-    hw.state_dir = root + "/data"
-    os.mkdir(hw.state_dir)
-    hw.flash = FileFlash(root + "/hlog.bin", 64)
+    os.mkdir(root + "/data")
+    hw = board.Hw(
+        reader=pn532.PN532UART(line),
+        flash=NorFlash(blocks=64, path=root + "/hlog.bin"),
+        state_dir=root + "/data",
+        http=net,
+        root=root,
+        display=board.Display(),
+    )
     install_key(hw.flash, hw.state_dir, K0, TID)  # as provisioning does
     secrets = {"kc": kc, "card_key": CARD_KEY, "wifi_password": ""}
     cfg = config(debounce_s=0)

@@ -1,4 +1,4 @@
-# termkit: a whole simulated terminal for device tests: PN532 simulator, NOR flash, panel, network.
+# termkit: a whole simulated terminal for device tests: PN532 simulator, NOR flash, board, network.
 # SPDX-License-Identifier: MIT
 """``rig(...)`` -> ``Rig`` with ``.hw``, ``.terminal``, ``.chip`` (the simulated PN532), ``.net``
 (a ``PaperCollector`` unless another ``http`` is given) and helpers to place and remove cards."""
@@ -9,7 +9,7 @@ import sys
 import pn532
 from firmware import wire
 from tests.kit.paperco import PaperCollector
-from tools.sim.board import panel
+from tools.sim import board
 from tools.sim.flash import NorFlash
 from tools.sim.pn532 import scenario
 from tools.sim.pn532.cards import from_spec
@@ -60,10 +60,6 @@ def install_key(flash, state_dir, k0=K0, tid=TID):
         log.install_key(k0)
 
 
-class Hw:
-    pass
-
-
 class Rig:
     def __init__(self, spec=None, real_clock=False, wall=None, http=None, flash=None,
                  root=None, cfg=None, wifi_up=True, reader=None, k0=K0,
@@ -71,25 +67,22 @@ class Rig:
         from firmware.app import Terminal
 
         self.chip = scenario.build(spec or {})
-        hw = Hw()
-        hw.reader = reader or pn532.PN532UART(UART(self.chip), reset=Pin(self.chip))
-        hw.led = panel.Led()
-        hw.buzzer = panel.Buzzer()
-        hw.display = panel.Display()
-        hw.rtc = None
-        hw.wifi = panel.Wifi(up=wifi_up)
-        hw.clock = panel.Clock(real=real_clock, wall=wall)
-        hw.watchdog = panel.Watchdog()
         self.root = root or tmpdir()
-        hw.root = self.root
-        hw.state_dir = self.root + "/data"
+        self.net = http or PaperCollector(TID, K0)
+        hw = board.Hw(
+            reader=reader or pn532.PN532UART(UART(self.chip), reset=Pin(self.chip)),
+            flash=flash or NorFlash(blocks=32),
+            state_dir=self.root + "/data",
+            http=self.net,
+            root=self.root,
+            display=board.Display(),
+            wifi=board.Wifi(up=wifi_up),
+            clock=board.Clock(real=real_clock, wall=wall),
+        )
         try:
             os.mkdir(hw.state_dir)
         except OSError:
             pass
-        hw.flash = flash or NorFlash(blocks=32)
-        self.net = http or PaperCollector(TID, K0)
-        hw.http = self.net
         self.hw = hw
         self.cfg = cfg or config()
         self.secrets = secrets(k0, card_key)

@@ -52,7 +52,7 @@ def test_k0_goes_into_the_raw_log_and_never_touches_the_file_system(
 ):
     from firmware.log import Log
     from firmware.log.state import StateDir
-    from tools.flashfile import FileFlash
+    from tools.sim.flash import NorFlash
 
     bundle, port = provision_registered(device, collector_server, tmp_path)
     k0 = bytes.fromhex(bundle["k0"])
@@ -64,7 +64,7 @@ def test_k0_goes_into_the_raw_log_and_never_touches_the_file_system(
         for path, data in device.files().items():
             assert form not in data, path
     device.unplug()
-    flash = FileFlash(device.flash)
+    flash = NorFlash(path=str(device.flash))
     log = Log(flash, StateDir(str(device.root / "data")), bundle["terminal_id"])
     assert log.has_key() and log.epoch == 0
     assert bytes(log.keys.key) == wire.epoch_key(k0, 0)  # K(0), in the raw key sectors

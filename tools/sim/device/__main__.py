@@ -1,4 +1,4 @@
-# devsim CLI: serve a simulated terminal (device folder + hlog flash file) on a pseudo-terminal.
+# __main__: serve a simulated terminal (device folder + hlog flash file) on a pseudo-terminal.
 # SPDX-License-Identifier: MIT
 """Usage::
 

@@ -1,4 +1,4 @@
-# devsim.double: a terminal on a pseudo-terminal that speaks MicroPython's REPL protocols.
+# double: a terminal on a pseudo-terminal that speaks MicroPython's REPL protocols.
 # SPDX-License-Identifier: MIT
 """``DeviceDouble(root)`` serves a simulated ESP32 on a pty, byte for byte as MicroPython's
 ``shared/runtime/pyexec.c`` does, so the real mpremote (``SerialTransport``) drives it:
@@ -33,8 +33,9 @@ import threading
 import tty
 from typing import Callable
 
-from tools.flashfile import FileFlash
-from tools.sim.device.runtime import Config, HardReset, Runtime, Watchdog
+from tools.sim.board import Watchdog
+from tools.sim.device.runtime import Config, HardReset, Runtime
+from tools.sim.flash import NorFlash
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 PASTE_WINDOW = 128
@@ -48,7 +49,7 @@ class DeviceDouble:
         self.root = pathlib.Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.config = config or Config()
-        self.flash = FileFlash(flash_path) if flash_path else None
+        self.flash = NorFlash(path=str(flash_path)) if flash_path else None
         self.stuck = stuck
         self.after_exec = after_exec
         self.execs = 0
@@ -320,7 +321,7 @@ class DeviceDouble:
         self._worker = None
         self._pending.clear()
         self._line.clear()
-        self.watchdog.timeout_s = None
+        self.watchdog.stop()
         self._write(b"\r\nets Jun  8 2016 00:22:57\r\n\r\nrst:0x8 (TG1WDT_SYS_RESET),boot:0x13 "
                     b"(SPI_FAST_FLASH_BOOT)\r\n")  # fmt: skip
         self.runtime.close_files()

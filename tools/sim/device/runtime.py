@@ -1,4 +1,4 @@
-# devsim.runtime: a MicroPython-shaped interpreter in CPython whose file system is a host folder.
+# runtime: a MicroPython-shaped interpreter in CPython whose file system is a host folder.
 # SPDX-License-Identifier: MIT
 """What the device double executes code with. Code sent over the raw REPL, and every module it
 imports from the device's file system, runs with its own builtins (``open``, ``print``,
@@ -9,9 +9,12 @@ imports from the device's file system, runs with its own builtins (``open``, ``p
 - ``sys.implementation`` reports MicroPython (version, ``_mpy`` as configured), so a version
   check sees a device, and ``compat`` takes its MicroPython branch.
 - ``machine``, ``esp32``, ``network``, ``time``, ``gc``, ``micropython`` are shims:
-  ``machine.UART`` is wired to the simulated PN532 (``tools/sim``),
-  ``esp32.Partition.find(label="hlog")`` to a file-backed NOR flash, ``time`` counts from 2000
-  like the ESP32.
+  ``machine.UART`` is wired to the simulated PN532 (``tools/sim/pn532``), ``machine.WDT`` to the
+  board double's ``Watchdog`` and ``network.WLAN`` to its ``Wifi`` (``tools/sim/board``; no
+  access point in reach), ``esp32.Partition.find(label="hlog")`` to the NOR flash model on a
+  host file (``tools/sim/flash``); ``time`` counts from 2000 like the ESP32, on the host clock.
+  ``Pin``, ``PWM``, ``Timer`` and ``RTC`` are the bare module API ``firmware.hardware`` and
+  ``boot.py`` call; the board's LED, buzzer and clock parts sit above them, not here.
 - A module is imported from the device folder (``''`` and ``/lib`` on ``sys.path``). A ``.mpy``
   file cannot run in CPython, so for ``lib/x.mpy`` the double runs the project's ``lib/x.py``:
   the module must be on the device, the code is the source it was compiled from.
@@ -37,6 +40,8 @@ import time
 import types
 from typing import Any, Callable
 
+from tools.sim.board import Watchdog, Wifi
+
 ROOT = pathlib.Path(__file__).resolve().parents[3]  # the project: sources of compiled modules
 EPOCH_2000 = 946684800
 # CPython modules that stand in for MicroPython built-ins of the same name and shape.
@@ -47,10 +52,6 @@ _HOST_MODULES = {
     "errno": host_errno, "socket": __import__("socket"),
 }  # fmt: skip
 _ERRNO_NAMES = host_errno.errorcode
-if str(ROOT / "lib") not in sys.path:
-    sys.path.insert(
-        0, str(ROOT / "lib")
-    )  # the PN532 simulator core imports compat, as on a device
 
 
 class DeviceOSError(OSError):
@@ -87,27 +88,6 @@ class HardReset(BaseException):
     """Raised inside running code when the watchdog resets the chip: nothing more is printed."""
 
 
-class Watchdog:
-    """The ESP32's hardware watchdog: once started nothing stops it, a soft reset included;
-    only a hard reset (which it causes when not fed in time) clears it."""
-
-    def __init__(self) -> None:
-        self.timeout_s: float | None = None
-        self.last = 0.0
-        self.feeds = 0
-
-    def start(self, timeout_ms: int, scale: float) -> None:
-        self.timeout_s = timeout_ms / 1000 * scale
-        self.feed()
-
-    def feed(self) -> None:
-        self.last = time.monotonic()
-        self.feeds += 1
-
-    def expired(self) -> bool:
-        return self.timeout_s is not None and time.monotonic() - self.last > self.timeout_s
-
-
 class _Implementation(types.SimpleNamespace):
     def __repr__(self) -> str:  # as MicroPython prints it: an attrtuple
         return "(" + ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items()) + ")"
@@ -120,6 +100,7 @@ class Runtime:
                  watchdog: Watchdog | None = None) -> None:  # fmt: skip
         self.root = pathlib.Path(root)
         self.watchdog = watchdog or Watchdog()
+        self.wifi = Wifi(up=False, rssi=config.rssi)  # no access point near the bench
         self.config = config
         self.flash = flash
         self.out = out  # where print() goes: the double sends it over the pty
@@ -392,7 +373,7 @@ class Runtime:
         rt = self
 
         class Pin:
-            IN, OUT, PULL_UP, PULL_DOWN, OPEN_DRAIN = 1, 3, 1, 2, 7
+            IN, OUT, PULL_UP = 1, 3, 1
 
             def __init__(self, n, mode=-1, pull=-1, value=None):
                 held = rt.config.safe_button and pull == Pin.PULL_UP
@@ -446,7 +427,7 @@ class Runtime:
 
         class WDT:
             def __init__(self, id=0, timeout=5000):
-                rt.watchdog.start(timeout, rt.config.wdt_scale)
+                rt.watchdog.start(int(timeout * rt.config.wdt_scale))
 
             def feed(self):
                 rt.watchdog.feed()
@@ -465,20 +446,14 @@ class Runtime:
                     return self._duty
                 self._duty = d
 
-            def deinit(self):
-                pass
-
         class Timer:
-            ONE_SHOT, PERIODIC = 0, 1
+            PERIODIC = 1
 
             def __init__(self, id=-1, **kwargs):
                 pass
 
             def init(self, **kwargs):
                 pass  # no callbacks in the double: nothing runs between REPL commands
-
-            def deinit(self):
-                pass
 
         memory = bytearray()
 
@@ -501,7 +476,7 @@ class Runtime:
         flash = self.flash
 
         class Partition:
-            BOOT, RUNNING, TYPE_APP, TYPE_DATA = 0, 1, 0, 1
+            TYPE_DATA = 1
 
             def __init__(self, label):
                 self.label = label
@@ -519,7 +494,7 @@ class Runtime:
             def readblocks(self, block, buf, offset=0):
                 flash.readblocks(block, buf, offset)
 
-            def writeblocks(self, block, buf, offset=0):
+            def writeblocks(self, block, buf, offset=None):  # None: erase first, as the port
                 flash.writeblocks(block, buf, offset)
 
             def ioctl(self, op, arg):
@@ -528,9 +503,12 @@ class Runtime:
         self._module("esp32", Partition=Partition, mcu_temperature=lambda: 41)
 
     def _install_network(self) -> None:
-        rssi = self.config.rssi
+        wifi = self.wifi
 
         class WLAN:
+            """The station interface over the board's Wi-Fi: ``status("rssi")`` raises when not
+            connected, as the port's ``esp_wifi_sta_get_ap_info`` error does."""
+
             def __init__(self, interface=0):
                 self._active = False
 
@@ -540,16 +518,20 @@ class Runtime:
                 self._active = bool(on)
 
             def isconnected(self):
-                return False
+                return wifi.isconnected()
 
             def status(self, what=None):
-                return rssi if what == "rssi" else 1000
+                if what != "rssi":
+                    return 1010 if wifi.isconnected() else 1000  # STAT_GOT_IP / STAT_IDLE
+                if not wifi.isconnected():
+                    raise DeviceOSError(host_errno.EIO, "EIO")
+                return wifi.rssi()
 
             def config(self, *args, **kwargs):
                 return b"\x24\x0a\xc4\x00\x00\x07" if args == ("mac",) else None
 
-            def connect(self, *args, **kwargs):
-                pass
+            def connect(self, ssid=None, key=None, **kwargs):
+                wifi.connect(ssid, key)
 
         self._module("network", WLAN=WLAN, STA_IF=0, AP_IF=1)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
 
 import httpx
 
@@ -29,18 +28,9 @@ from firmware import config as fw_config
 from firmware import log as fw_log
 from firmware import taps as fw_taps
 from firmware import wire
+from tools.sim import board
 from tools.sim.flash import NorFlash, PowerCut
-from tools.sim.fleet.hw import (
-    Network,
-    SimBuzzer,
-    SimClock,
-    SimHttp,
-    SimLed,
-    SimNtp,
-    SimTime,
-    SimWatchdog,
-    SimWifi,
-)
+from tools.sim.fleet.site import Network, SimHttp, SimNtp, SimTime, SiteWifi
 from tools.sim.pn532.chip import PN532
 from tools.sim.pn532.field import Field
 from tools.sim.pn532.transport import UART, Pin
@@ -54,23 +44,6 @@ _BUSY_STEPS = 20  # answers come at once from the simulator; after this many BUS
 _BUSY_SLEEP_S = 0.01
 _NTP_RETRY_MS = 60_000  # firmware/app.py clock task: every minute until NTP answers, then hourly
 _NTP_OK_MS = 3_600_000
-
-
-@dataclass
-class Hardware:
-    reader: object
-    led: object
-    buzzer: object
-    display: object
-    rtc: object
-    wifi: object
-    http: object
-    flash: object
-    state_dir: str
-    clock: object
-    watchdog: object
-    ntp: object
-    root: str
 
 
 class SimTerminal:
@@ -108,10 +81,10 @@ class SimTerminal:
             json.dump(secrets, f)
         self.chip = PN532(Field())
         self.http = SimHttp(net, site, client)
-        self.wifi = SimWifi(net, site)
+        self.wifi = SiteWifi(net, site)
         self.ntp = SimNtp(now, net, site)
         self.app: fw_app.Terminal | None = None
-        self.clock: SimClock | None = None
+        self.clock: board.Clock | None = None
         self.boots = 0
         self.power_cuts = 0
         self.torn_cuts = 0
@@ -129,23 +102,18 @@ class SimTerminal:
         self.flash.power_on()
         self.chip.power_on()
         self.chip.field.clear()
-        self.clock = SimClock(self.now, lost=True)
+        self.clock = board.Clock(source=self.now)  # the wall time is lost with the power
         self.ntp.broken = clock_lost
         config, secrets = fw_config.load(self.root)
-        hw = Hardware(
+        hw = board.Hw(
             reader=pn532.PN532UART(UART(self.chip), reset=Pin(self.chip)),
-            led=SimLed(),
-            buzzer=SimBuzzer(),
-            display=None,
-            rtc=None,
-            wifi=self.wifi,
-            http=self.http,
             flash=self.flash,
             state_dir=self.state_dir,
-            clock=self.clock,
-            watchdog=SimWatchdog(),
-            ntp=self.ntp,
+            http=self.http,
             root=self.root,
+            wifi=self.wifi,
+            clock=self.clock,
+            ntp=self.ntp,
         )
         self.hw = hw
         self.app = fw_app.Terminal(hw, config, secrets)

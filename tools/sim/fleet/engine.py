@@ -22,7 +22,7 @@ from firmware import wire
 from tools.sim.fleet.behaviour import DAY, Tap
 from tools.sim.fleet.device import SimTerminal
 from tools.sim.fleet.faults import FaultPlan, PowerCut
-from tools.sim.fleet.hw import Network, SimTime, sim_card
+from tools.sim.fleet.site import Network, SimTime, sim_card
 from tools.sim.fleet.world import World
 
 # Event priorities at the same millisecond: enrol first, then power, then taps, then syncs.

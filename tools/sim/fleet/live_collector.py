@@ -1,4 +1,4 @@
-# collector: the real collector for a simulation: SQLite file, uvicorn process, admin in process.
+# live_collector: the real collector for a simulation: SQLite, uvicorn process, admin in process.
 # SPDX-License-Identifier: MIT
 """``RealCollector(workdir, now)`` starts the collector of ``sync/`` for real:
 
@@ -28,9 +28,9 @@ from sync.app import open_collector
 from sync.service import admin
 from sync.settings import Settings
 from sync.store import records, terminals
-from tools.sim.fleet.hw import SimTime
 from tools.sim.fleet.population import Population, write_residents_csv
 from tools.sim.fleet.serve import SharedClock
+from tools.sim.fleet.site import SimTime
 
 _START_TIMEOUT_S = 60
 

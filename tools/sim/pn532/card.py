@@ -16,11 +16,8 @@ from compat import const
 # PN532 status bytes, UM0701-02 §7.1.
 OK = const(0x00)
 TIMEOUT = const(0x01)  # the target has not answered
-CRC_ERROR = const(0x02)
-INVALID_PARAM = const(0x10)
 MIFARE_ERROR = const(0x14)  # MIFARE authentication error (also used here for a card NAK)
 BAD_CONTEXT = const(0x27)  # command not acceptable in this context (e.g. unknown target number)
-CARD_GONE = const(0x2B)  # ISO/IEC 14443-4 card disappeared
 
 _HLTA = const(0x50)  # ISO/IEC 14443-3 HLTA: 50 00 + CRC, no answer
 

@@ -33,7 +33,6 @@ _AWAKE = const(2)
 _LOCKED = const(3)  # firmware hung: silent until a reset pulse
 
 WAKE_HSU = const(0x10)  # PowerDown WakeUpEnable bits, UM0701-02 §7.2.11
-WAKE_SPI = const(0x20)
 WAKE_I2C = const(0x80)
 _WAKE_ALL = const(0xFF)
 _HSU_WAKEUP = const(0x55)
@@ -90,14 +89,6 @@ class PN532:
     def lock_up(self):
         self.state = _LOCKED
         self.pending = None
-
-    @property
-    def awake(self):
-        return self.state == _AWAKE
-
-    @property
-    def in_reset(self):
-        return self.state == _RESET
 
     # --- faults ----------------------------------------------------------------------------
     def noise(self, rate, seed=1):

@@ -40,7 +40,6 @@ def power_on(chip):
     """Firmware state after reset: MxRtyPassiveActivation = 0xFF (§7.3.1), no targets."""
     chip.max_retries = _RETRY_FOREVER
     chip.rf_on = False
-    chip.sam_mode = 0
     chip.targets = []  # [tg, card, selected]
     chip.regs = dict(_CIU_DEFAULTS)
     chip.attempts = 0
@@ -60,7 +59,6 @@ def _get_firmware_version(chip, p):
 def _sam_configuration(chip, p):
     if not 1 <= len(p) <= 3 or not 1 <= p[0] <= 4:
         return b""
-    chip.sam_mode = p[0]
     return bytes((_SAM_CONFIGURATION + 1,))
 
 

@@ -93,10 +93,10 @@ async def test_a_full_log_refuses_openly_and_loses_nothing(tmp_path):
     import httpx
 
     from tools.sim.fleet.device import SimTerminal
-    from tools.sim.fleet.hw import Network, SimTime, sim_card
     from tools.sim.fleet.live_collector import RealCollector
     from tools.sim.fleet.population import generate
     from tools.sim.fleet.reconcile import token_of
+    from tools.sim.fleet.site import Network, SimTime, sim_card
 
     now = SimTime(1486314000000)
     net = Network(now)

@@ -1,15 +1,15 @@
-# hw: simulated terminal hardware: fast clock, LED, buzzer, Wi-Fi, HTTP to the collector, cards.
+# site: what a simulated terminal meets at its site: the simulation's time, the network, the cards.
 # SPDX-License-Identifier: MIT
-"""The objects a ``firmware.app.Terminal`` gets as ``hw`` in the fleet simulation.
+"""The fleet's side of a terminal's ``hw``; the board itself (LED, buzzer, clock, Wi-Fi station,
+watchdog) is the one board double, ``tools/sim/board``.
 
 Time is the simulation's: ``SimTime`` holds the one "now" (Unix milliseconds) that the event
-loop advances; every terminal's ``SimClock`` reads it. Nothing here sleeps.
+loop advances; each terminal's ``board.Clock(source=now)`` follows it. Nothing here sleeps.
 
-- ``SimClock``: ``ticks_ms()`` counts from the terminal's boot (wrapped like MicroPython),
-  ``wall()`` gives seconds since 2000 once the clock is set (``lost=True`` models a terminal
-  that boots without its clock: ``None`` until ``set_wall``).
-- ``SimLed`` / ``SimBuzzer``: record what the resident sees and hears.
-- ``SimWifi``: connected unless the site's network is down; ``SimNtp`` likewise.
+- ``Network``: which sites are offline now (the outages of the fault plan).
+- ``SiteWifi``: the board's Wi-Fi station, whose access point is up unless the site's network
+  is down.
+- ``SimNtp``: NTP as the firmware's clock task asks it: the true time while the site is online.
 - ``SimHttp``: ``async post(url, body, timeout_ms) -> (status, body)`` over httpx to the real
   collector; raises ``OSError`` while the site's network is down.
 - ``sim_card(uid_hex, flags)``: the simulated card a world tap presents.
@@ -23,12 +23,12 @@ from collections.abc import Callable
 import httpx
 
 from firmware import wire
+from tools.sim.board import Wifi
 from tools.sim.pn532.card import OK, TIMEOUT, Card
 from tools.sim.pn532.classic import Classic, Gen1a
 from tools.sim.pn532.isodep import DESFire
 from tools.sim.pn532.type2 import Type2
 
-_TICKS_MASK = (1 << 30) - 1  # MicroPython's ticks period on 32-bit ports
 _EPOCH_2000 = wire.HOST_EPOCH_OFFSET
 
 
@@ -54,66 +54,6 @@ class SimTime:
         return self.ms / 1000
 
 
-class SimClock:
-    """One terminal's view of time since its last boot; ``lost`` = no wall clock at boot."""
-
-    def __init__(self, now: SimTime, lost: bool = False) -> None:
-        self._now = now
-        self._boot_ms = now.ms
-        self._offset_ms: int | None = None if lost else 0
-        self.set_calls = 0
-
-    def ticks_ms(self) -> int:
-        return (self._now.ms - self._boot_ms) & _TICKS_MASK
-
-    def wall(self) -> int | None:
-        if self._offset_ms is None:
-            return None
-        return (self._now.ms + self._offset_ms) // 1000 - _EPOCH_2000
-
-    def set_wall(self, s: int) -> None:
-        self.set_calls += 1
-        self._offset_ms = (int(s) + _EPOCH_2000) * 1000 - self._now.ms
-
-    @property
-    def error_s(self) -> float | None:
-        """How far the terminal's wall clock is from true time (None: not set)."""
-        return None if self._offset_ms is None else self._offset_ms / 1000
-
-
-class SimLed:
-    """The RGB LED (``set(r, g, b)``, 0/1 each); remembers the colour and counts changes."""
-
-    def __init__(self) -> None:
-        self.rgb = (0, 0, 0)
-        self.changes = 0
-
-    def set(self, r: int, g: int, b: int) -> None:
-        self.rgb = (r, g, b)
-        self.changes += 1
-
-
-class SimBuzzer:
-    """``tone(hz)`` (0 = silent); ``beeps`` counts tones started."""
-
-    def __init__(self) -> None:
-        self.hz = 0
-        self.beeps = 0
-
-    def tone(self, hz: int) -> None:
-        if hz and not self.hz:
-            self.beeps += 1
-        self.hz = hz
-
-
-class SimWatchdog:
-    def __init__(self) -> None:
-        self.feeds = 0
-
-    def feed(self) -> None:
-        self.feeds += 1
-
-
 class Network:
     """Which sites are offline now: ``down(site)`` is consulted on every request."""
 
@@ -132,22 +72,17 @@ class Network:
         return any(a <= t < b for a, b in self.outages.get(site, ()))
 
 
-class SimWifi:
-    """Shaped like the terminal's Wi-Fi object: up unless the site's network is down."""
+class SiteWifi(Wifi):
+    """The board's Wi-Fi station at ``site``: its access point is up unless the site is offline.
+    Already joined (``joined=True``): the fleet studies outages, not the join."""
 
     def __init__(self, net: Network, site: str) -> None:
+        super().__init__(rssi=-61, joined=True)
         self._net = net
         self._site = site
-        self.attempts = 0
 
-    def connect(self, ssid: str, password: str) -> None:
-        self.attempts += 1
-
-    def isconnected(self) -> bool:
+    def ap_up(self) -> bool:
         return not self._net.down(self._site)
-
-    def rssi(self) -> int:
-        return -61 if self.isconnected() else 0
 
 
 class SimNtp:
@@ -179,14 +114,10 @@ class SimHttp:
         self._net = net
         self._site = site
         self._client = client
-        self.requests = 0
-        self.refused = 0
 
     async def post(self, url: str, body: bytes, timeout_ms: int = 10000) -> tuple[int, bytes]:
         if self._net.down(self._site):
-            self.refused += 1
             raise OSError(errno.EHOSTUNREACH, "network down")
-        self.requests += 1
         try:
             r = await self._client.post(
                 url,
