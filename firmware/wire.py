@@ -3,12 +3,16 @@
 """The wire format of docs/protocol.md, byte for byte.
 
 Runs unchanged on ESP32 MicroPython, the MicroPython WebAssembly port and CPython: it imports
-only ``hashlib`` and ``struct``, and guards ``micropython.const``. Functions marked *tap path*
-write into caller buffers and allocate nothing; the rest (seals, batches, replies) run off it.
+only ``hashlib``, ``struct`` and ``lib/hmac_sha256.py`` (which imports only ``hashlib``; a
+CPython program finds it through ``firmware/__init__.py``), and guards ``micropython.const``.
+Functions marked *tap path* write into caller buffers and allocate nothing; the rest (seals,
+batches, replies) run off it.
 """
 
 import hashlib
 import struct
+
+from hmac_sha256 import hmac_sha256
 
 try:
     from micropython import const  # pyright: ignore[reportAssignmentType]
@@ -44,6 +48,10 @@ CLOCK_RTC = const(3)
 STORAGE_WARNING = const(1)
 STORAGE_FULL = const(2)
 STORAGE_CORRUPT = const(3)
+# The log writes STORAGE/1 once its use reaches this (per mille of capacity), and again only
+# after it fell below the re-arm level; the health field ``storage_per_mille`` is the same scale.
+STORAGE_WARN_PER_MILLE = const(800)
+STORAGE_REARM_PER_MILLE = const(750)
 # slot_state results.
 EMPTY = const(0)
 VALID = const(1)
@@ -60,6 +68,8 @@ ALLOW_HEADER = const(16)
 ALLOW_ENTRY = const(6)
 # Seconds from 1970-01-01 (Unix) to 2000-01-01, the epoch wire time counts from.
 HOST_EPOCH_OFFSET = const(946684800)
+# Two clock readings that disagree by more than this many seconds are a clock jump.
+CLOCK_JUMP_S = const(2)
 
 REPLY_OK = const(0)
 REPLY_GAP = const(1)
@@ -212,23 +222,6 @@ def is_random_uid(uid_len, first_byte):
 
 
 # --- keys and MACs -----------------------------------------------------------------------------
-
-
-def hmac_sha256(key, msg):
-    """HMAC-SHA256 (RFC 2104); ESP32 MicroPython ships no ``hmac`` module."""
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    ipad = bytearray(64)
-    opad = bytearray(64)
-    for i in range(64):
-        k = key[i] if i < len(key) else 0
-        ipad[i] = k ^ 0x36
-        opad[i] = k ^ 0x5C
-    inner = hashlib.sha256(ipad)
-    inner.update(msg)
-    outer = hashlib.sha256(opad)
-    outer.update(inner.digest())
-    return outer.digest()
 
 
 def evolve_key(key):
