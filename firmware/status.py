@@ -1,6 +1,6 @@
 # status: /data/status.json, what only the running terminal knows, for `tools doctor` over USB.
 # SPDX-License-Identifier: MIT
-"""``Status(terminal).after_round(result)`` runs after each sync round (the sync task, never the
+"""``Status(terminal).after_round(result)`` runs after each sync round (the uplink task, never the
 tap path) and rewrites ``<root>/data/status.json`` atomically (a temporary file, then a rename)
 from the terminal's health counters: last sync and its result, Wi-Fi signal, reader recoveries,
 recent faults (docs/tools.md). No secret and no card data goes into it: counters, times (seconds
@@ -44,7 +44,7 @@ class Status:
         if result == uplink.OK or result == uplink.REJECTED:
             self.last_sync = t.clock.wall()
         if result == uplink.FAILED:
-            self._fault("SYNC_FAILED " + type(t.sync.last_error).__name__)
+            self._fault("SYNC_FAILED " + type(t.uplink.last_error).__name__)
         elif result == uplink.REJECTED:
             self._fault("SYNC_REJECTED tamper/damaged")
         h = t.taps.health
@@ -75,7 +75,7 @@ class Status:
             "firmware_version": h["firmware_version"],
             "last_sync": self.last_sync,
             "last_sync_result": self.result,
-            "sync_failures": t.sync.failures,
+            "sync_failures": t.uplink.failures,
             "wifi_rssi": h["wifi_rssi"] if up else None,
             "clock_quality": h["clock_quality"],
             "reader_recoveries": h["reader_recoveries"],
