@@ -12,7 +12,7 @@ unless the result changed: a few hundred small littlefs writes a day, far below 
 
 from compat import const
 from firmware import config as cfg
-from firmware import uplink
+from firmware import uplink, wire
 
 _NAMES = ("ok", "no_wifi", "connecting", "failed", "rejected")
 _FAULTS = const(5)  # newest last
@@ -55,9 +55,10 @@ class Status:
             self._fault("READER_FAULT faulty")
         self._faulty = h.faulty
         pm = t.log.used_per_mille
-        if pm >= 800 and not self._warned:
+        warn = pm >= wire.STORAGE_WARN_PER_MILLE  # the level at which the log warns itself
+        if warn and not self._warned:
             self._fault("STORAGE_WARNING %d%%" % (pm // 10))
-        self._warned = pm >= 800
+        self._warned = warn
         name = _NAMES[result]
         if name == self.result and t.uptime_s - self._written_at < _EVERY_S:
             return False

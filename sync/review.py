@@ -41,6 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from firmware import wire
+from firmware.config import UTC_OFFSET_MIN
 
 DAY = 86400
 _CLONE_FLAGS = wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_MAGIC_SUSPECT
@@ -104,7 +105,7 @@ def _day(t: int, start: int) -> int:
 
 
 def _minute(t: int) -> int:
-    return ((t + 7 * 3600) % DAY) // 60  # Asia/Jakarta is UTC+7, no daylight saving
+    return ((t + UTC_OFFSET_MIN * 60) % DAY) // 60  # Asia/Jakarta is UTC+7, no daylight saving
 
 
 def _burst_days(times: list[int], start: int, burst_s: int) -> int:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from firmware import config as fconfig
 from firmware import wire
 from sync.store import registry
 from sync.store.db import Database, Tx
@@ -42,13 +43,8 @@ KEY_SEARCH = 20_000
 KEY_SHORT = 64
 MAX_BODY = wire.HEADER_LEN + wire.MAX_BATCH_SLOTS * wire.SLOT + wire.REQUEST_MAC_LEN
 # Two anchors of one boot that disagree by more than this are a clock jump (docs/protocol.md).
-CLOCK_JUMP_MS = 2000
-DEFAULT_CONFIG = {
-    "debounce_s": 30,
-    "language": "id",
-    "sync_interval_s": 300,
-    "utc_offset_min": 420,
-}
+CLOCK_JUMP_MS = wire.CLOCK_JUMP_S * 1000
+DEFAULT_CONFIG = {name: fconfig.DEFAULTS[name] for name in fconfig.COLLECTOR_MAY_SET}
 _MASK = wire.UPTIME_MASK
 _OFFSET_MS = wire.HOST_EPOCH_OFFSET * 1000
 _SEAL = wire.SEAL

@@ -16,6 +16,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from firmware.config import UTC_OFFSET_MIN
 from sync import review
 from sync.review import Params
 from sync.service.ingest import Collector
@@ -23,7 +24,7 @@ from sync.store import registry as store
 from sync.store import reports as store_reports
 
 DAY = 86400
-JAKARTA_MIN = 420
+JAKARTA_MIN = UTC_OFFSET_MIN
 
 
 class ReportError(Exception):

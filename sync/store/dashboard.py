@@ -12,10 +12,11 @@ integer on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from firmware import wire
+from firmware.config import UTC_OFFSET_MIN
 from sync.store import reports as store_reports
 from sync.store.db import Row, Tx
 
-LOCAL_OFFSET_S = 7 * 3600
+LOCAL_OFFSET_S = UTC_OFFSET_MIN * 60
 DAY_S = 86400
 _CARD_KINDS = (wire.TAP, wire.DENIED)
 
