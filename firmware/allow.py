@@ -8,7 +8,6 @@ no allocation. ``install(data)`` checks a new list and replaces the file atomica
 """
 
 import os
-import struct
 
 from compat import const
 from firmware import wire
@@ -60,18 +59,14 @@ class AllowList:
         except OSError:
             return False
         try:
-            head = f.read(wire.ALLOW_HEADER)
-            if len(head) != wire.ALLOW_HEADER or head[:4] != b"HDL1":
-                raise ValueError
-            version, tid, count = struct.unpack_from(">III", head, 4)
-            end = wire.ALLOW_HEADER + count * wire.ALLOW_ENTRY
+            version, tid, count, end = wire.allowlist_head(f.read(wire.ALLOW_HEADER))
             if tid != self._tid or os.stat(self.path)[6] != end + wire.REQUEST_MAC_LEN:
                 raise ValueError
             mac = _hmac_file(f, self._kc, end, bytearray(_CHUNK))[: wire.REQUEST_MAC_LEN]
             f.seek(end)
             if f.read(wire.REQUEST_MAC_LEN) != mac:
                 raise ValueError
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # ValueError: wire.WireError too
             f.close()
             return False
         self._f = f

@@ -255,6 +255,11 @@ def request_mac(key, signed):
     return hmac_sha256(key, b"HDR1" + bytes(signed))[:REQUEST_MAC_LEN]
 
 
+def _kc_mac(kc, data):
+    """The 16-byte MAC of what the collector sends a terminal (reply, allow-list, config)."""
+    return hmac_sha256(kc, data)[:REQUEST_MAC_LEN]
+
+
 # --- batches -----------------------------------------------------------------------------------
 
 
@@ -347,7 +352,7 @@ def encode_reply(kc, req_mac, status, acked, server_time, config_version, allowl
     body = struct.pack(
         ">4sBIIII", b"HDA1", status, acked, server_time, config_version, allowlist_version
     )
-    return body + hmac_sha256(kc, b"HDA1" + bytes(req_mac) + body)[:REQUEST_MAC_LEN]
+    return body + _kc_mac(kc, b"HDA1" + bytes(req_mac) + body)
 
 
 def decode_reply(kc, req_mac, data):
@@ -355,7 +360,7 @@ def decode_reply(kc, req_mac, data):
     if len(data) != REPLY_LEN or data[:4] != b"HDA1":
         raise WireError("not a hadir reply")
     body = bytes(data[:21])
-    if not _equal(hmac_sha256(kc, b"HDA1" + bytes(req_mac) + body)[:REQUEST_MAC_LEN], data[21:]):
+    if not _equal(_kc_mac(kc, b"HDA1" + bytes(req_mac) + body), data[21:]):
         raise WireError("reply MAC does not verify")
     return struct.unpack(">BIIII", body[4:])
 
@@ -369,18 +374,26 @@ def encode_allowlist(entries, version, terminal_id, kc):
     out = bytearray(struct.pack(">4sIII", b"HDL1", version, terminal_id, len(items)))
     for token, fp in items:
         out += struct.pack(">IH", token, fp)
-    return bytes(out) + hmac_sha256(kc, out)[:REQUEST_MAC_LEN]
+    return bytes(out) + _kc_mac(kc, out)
+
+
+def allowlist_head(head):
+    """(version, terminal_id, count, end) from the first 16 bytes of an allow-list; its MAC
+    starts at ``end``. The terminal reads them from the file, the rest stays on flash."""
+    if len(head) < ALLOW_HEADER or head[:4] != b"HDL1":
+        raise WireError("not a hadir allow-list")
+    version, tid, count = struct.unpack_from(">III", head, 4)
+    return version, tid, count, ALLOW_HEADER + count * ALLOW_ENTRY
 
 
 def allowlist_header(kc, data):
     """(version, terminal_id, count) of an authentic allow-list held in memory."""
-    if len(data) < ALLOW_HEADER + REQUEST_MAC_LEN or data[:4] != b"HDL1":
+    if len(data) < ALLOW_HEADER + REQUEST_MAC_LEN:
         raise WireError("not a hadir allow-list")
-    version, tid, count = struct.unpack_from(">III", data, 4)
-    end = ALLOW_HEADER + count * ALLOW_ENTRY
+    version, tid, count, end = allowlist_head(data)
     if len(data) != end + REQUEST_MAC_LEN:
         raise WireError("allow-list length does not match its count")
-    if not _equal(hmac_sha256(kc, data[:end])[:REQUEST_MAC_LEN], data[end:]):
+    if not _equal(_kc_mac(kc, data[:end]), data[end:]):
         raise WireError("allow-list MAC does not verify")
     return version, tid, count
 
@@ -423,7 +436,7 @@ def encode_config(kc, version, terminal_id, text):
     if len(body) > 0xFFFF:
         raise WireError("config too long")
     out = struct.pack(">4sIIH", b"HDC1", version, terminal_id, len(body)) + body
-    return out + hmac_sha256(kc, out)[:REQUEST_MAC_LEN]
+    return out + _kc_mac(kc, out)
 
 
 def decode_config(kc, data):
@@ -434,6 +447,6 @@ def decode_config(kc, data):
     end = CONFIG_HEADER + n
     if len(data) != end + REQUEST_MAC_LEN:
         raise WireError("config length does not match its header")
-    if not _equal(hmac_sha256(kc, data[:end])[:REQUEST_MAC_LEN], data[end:]):
+    if not _equal(_kc_mac(kc, data[:end]), data[end:]):
         raise WireError("config MAC does not verify")
     return version, tid, str(data[CONFIG_HEADER:end], "utf-8")
