@@ -1,4 +1,4 @@
-# docs/terminal.md documents every config.json and secrets.json key the firmware knows, and no other.
+# docs/terminal.md documents every config.json and secrets.json key the firmware knows, no other.
 # SPDX-License-Identifier: MIT
 import json
 import pathlib
