@@ -4,15 +4,21 @@
 
 Runs unchanged on ESP32 MicroPython, the MicroPython WebAssembly port and CPython: it imports
 only ``hashlib``, ``struct`` and ``lib/hmac_sha256.py`` (which imports only ``hashlib``; a
-CPython program finds it through ``firmware/__init__.py``), and guards ``micropython.const``.
-Functions marked *tap path* write into caller buffers and allocate nothing; the rest (seals,
-batches, replies) run off it.
+CPython program without ``lib/`` on its path gets it appended here), and guards
+``micropython.const``. Functions marked *tap path* write into caller buffers and allocate
+nothing; the rest (seals, batches, replies) run off it.
 """
 
 import hashlib
 import struct
 
-from hmac_sha256 import hmac_sha256
+try:
+    from hmac_sha256 import hmac_sha256
+except ImportError:  # a CPython program (the collector) without lib/, which sits next to firmware/
+    import sys
+
+    sys.path.append(__file__.rsplit("/", 2)[0] + "/lib")
+    from hmac_sha256 import hmac_sha256
 
 try:
     from micropython import const  # pyright: ignore[reportAssignmentType]

@@ -1,6 +1,12 @@
-# batches: the log read back from flash, off the tap path: seal MACs, the chain walk, batches.
+# batches: the chain of seals; the log read back (seal MACs, chain walk, batches) off the tap path.
 # SPDX-License-Identifier: MIT
-"""``Reader(ring, keys, terminal_id)`` reads slots back a chunk at a time (32 slots, so a
+"""``Chain``: where the chain of seals stands at the first slot of a block. Every block ends in a
+SEAL whose MAC covers the block and the previous seal's MAC, under the key of the block's epoch
+(docs/protocol.md, "Seal"); signing, checking or sending a block needs that state at its first
+slot. The log keeps two (``Log.open``, the block being written; ``Log.floor``, the first block
+not wholly acknowledged); recovery rebuilds both.
+
+``Reader(ring, keys, terminal_id, report)`` reads slots back a chunk at a time (32 slots, so a
 4,096-slot block needs no 36 KB buffer) and allocates freely: it never runs on the tap path.
 
 - ``seal_mac(chain, n)``: ``wire.seal_mac`` of the ``n`` slots from ``chain.seq``, streamed;
@@ -15,11 +21,36 @@ import struct
 
 from compat import const
 from firmware import wire
-from firmware.log.chain import Chain
+from firmware.log.layout import copy
 from firmware.log.ring import SLOTS
 from hmac_sha256 import HmacSha256
 
 _CHUNK = const(32)  # slots read at a time
+
+
+class Chain:
+    """``seq``: first sequence number of a block; ``epoch``: seals before it; ``mac``: the last
+    seal's MAC before it (8 zero bytes when there is none)."""
+
+    def __init__(self, seq=0, epoch=0, mac=None):
+        self.seq = seq
+        self.epoch = epoch
+        self.mac = bytearray(wire.MAC_LEN)
+        if mac is not None:
+            copy(self.mac, 0, mac, 0, wire.MAC_LEN)
+
+    def set(self, seq, epoch, mac, at=0):
+        """Take ``seq``, ``epoch`` and the 8 MAC bytes at mac[at:]."""
+        self.seq = seq
+        self.epoch = epoch
+        copy(self.mac, 0, mac, at, wire.MAC_LEN)
+
+    def take(self, other):
+        self.set(other.seq, other.epoch, other.mac)
+
+    def sealed(self, seal_seq, mac, at=0):
+        """The block ended in a seal at ``seal_seq`` with the MAC at mac[at:]: move past it."""
+        self.set(seal_seq + 1, self.epoch + 1, mac, at)
 
 
 class Reader:

@@ -15,7 +15,7 @@ other sector and the full one is erased later by ``maintain``.
 
 from compat import const
 from firmware import wire
-from firmware.log.fields import copy, crc_ok, get32, put32, put_crc
+from firmware.log.layout import copy, crc_ok, get32, put32, put_crc
 
 _REC = const(40)
 _PER_SECTOR = const(102)

@@ -15,7 +15,7 @@
 """
 
 from firmware import wire
-from firmware.log.chain import Chain
+from firmware.log.batches import Chain
 from firmware.log.ring import SLOTS
 
 _ZERO = bytes(wire.SLOT)

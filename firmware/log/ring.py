@@ -1,6 +1,6 @@
 # ring: the log's ring of pre-erased 4 KB flash sectors: headers, slot addresses, recovery.
 # SPDX-License-Identifier: MIT
-"""Sectors of 4 KB: a 28-byte header (``firmware.log.header``), then 452 slots of 9 bytes.
+"""Sectors of 4 KB: a 28-byte header (``firmware.log.layout``), then 452 slots of 9 bytes.
 
 Bases are contiguous (a sector is rolled only when full), so the sector and offset of any live
 sequence number follow from the tail's base. The ring knows where things are and owns its
@@ -14,8 +14,8 @@ Tap path: ``put`` (one program; two at a roll, into a sector ``prepare_next`` er
 
 from compat import const
 from firmware import wire
-from firmware.log import header
-from firmware.log.header import BAD, GOOD, HEADER
+from firmware.log import layout
+from firmware.log.layout import BAD, GOOD, HEADER
 
 SLOTS = const(452)
 
@@ -105,14 +105,14 @@ class Ring:
     def _read_header(self, idx):
         """ERASED, GOOD or BAD for ring sector ``idx``, whose header stays in ``self._hdr``."""
         self.flash.readblocks(self.first + idx, self._hdr, 0)
-        return header.check(self._hdr)
+        return layout.header_state(self._hdr)
 
     def header_chain(self, idx, mac_out):
         """(epoch, block_start) at the base of ring sector ``idx`` from its header, prev_mac to
         ``mac_out``; None when the header is not GOOD."""
         if self._read_header(idx) != GOOD:
             return None
-        return header.chain(self._hdr, mac_out)
+        return layout.header_chain(self._hdr, mac_out)
 
     def _open_next(self, epoch, prev_mac, block_start, slot):
         """Roll: mark the full head, then open the next sector with ``slot`` as its first slot.
@@ -120,13 +120,13 @@ class Ring:
         The caller made sure the next sector is clean. Two programs, no erase.
         """
         if self.head >= 0:
-            self.flash.writeblocks(self.first + self.head, self._mark, header.ROLLED)
+            self.flash.writeblocks(self.first + self.head, self._mark, layout.ROLLED)
             idx = (self.head + 1) % self.count
             base = self.head_base + SLOTS
         else:
             idx = 0 if self.tail < 0 else self.tail
             base = self.tail_base
-        header.build(self._first, base, epoch, prev_mac, block_start, slot)
+        layout.build_header(self._first, base, epoch, prev_mac, block_start, slot)
         self._clean[idx] = 0
         self.flash.writeblocks(self.first + idx, self._first, 0)
         if self.head < 0:
@@ -200,9 +200,9 @@ class Ring:
         best = -1
         best_base = -1
         for i in range(self.count):
-            if self._read_header(i) == GOOD and header.base(self._hdr) > best_base:
+            if self._read_header(i) == GOOD and layout.header_base(self._hdr) > best_base:
                 best = i
-                best_base = header.base(self._hdr)
+                best_base = layout.header_base(self._hdr)
         if best < 0:
             self.head = self.tail = -1
             self.tail_base = self.head_base = floor
@@ -212,7 +212,7 @@ class Ring:
         # its header is unreadable (bit flip), or it is a torn roll holding no slot yet.
         self._read_header(head)
         torn_roll = -1
-        if header.rolled(self._hdr):
+        if layout.header_rolled(self._hdr):
             nxt = (head + 1) % self.count
             state = self._read_header(nxt)
             if state == BAD:
@@ -229,7 +229,7 @@ class Ring:
             if want < 0 or want + SLOTS <= floor:
                 break
             state = self._read_header(j)
-            if state == GOOD and header.base(self._hdr) == want:
+            if state == GOOD and layout.header_base(self._hdr) == want:
                 pass
             elif state == BAD and j != torn_roll and self._any_slot(j):
                 self.bad.append(want)

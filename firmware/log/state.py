@@ -17,7 +17,7 @@ is reclaimed, is nowhere else). The current epoch key is *not* here (``firmware.
 import os
 
 from compat import const
-from firmware.log.fields import copy, crc_ok, get32, put32, put_crc
+from firmware.log.layout import copy, crc_ok, get32, put32, put_crc
 
 _LEN = const(30)
 _CRC_AT = const(28)

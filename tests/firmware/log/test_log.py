@@ -3,8 +3,7 @@
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
 from firmware import wire
 from firmware.log import Log, LogError, LogFull
-from firmware.log.batches import Reader
-from firmware.log.chain import Chain
+from firmware.log.batches import Chain, Reader
 from firmware.log.ring import HEADER, SLOTS
 from tests.kit.logcheck import Collector, drain, fresh_dir
 from tests.kit.mpytest import allocated_bytes, raises
