@@ -7,12 +7,11 @@ time (``wire.allowlist_find``): the enrolled fingerprint, ``ABSENT``, or ``NO_LI
 no allocation. ``install(data)`` checks a new list and replaces the file atomically.
 """
 
-import hashlib
 import os
-import struct
 
 from compat import const
 from firmware import wire
+from hmac_sha256 import HmacSha256
 
 ABSENT = const(-1)
 NO_LIST = const(-2)
@@ -20,14 +19,10 @@ _CHUNK = const(256)
 
 
 def _hmac_file(f, kc, n, chunk):
-    """HMAC-SHA256(kc, first ``n`` bytes of ``f``), read through ``chunk``."""
-    ipad = bytearray(64)
-    opad = bytearray(64)
-    for i in range(64):
-        k = kc[i] if i < len(kc) else 0
-        ipad[i] = k ^ 0x36
-        opad[i] = k ^ 0x5C
-    inner = hashlib.sha256(ipad)
+    """HMAC-SHA256(kc, first ``n`` bytes of ``f``), read through ``chunk``. Runs at boot and
+    when a new list arrives: the pads live only for the call, not in RAM all day."""
+    mac = HmacSha256(kc)
+    inner = mac.start()
     f.seek(0)
     mv = memoryview(chunk)
     while n > 0:
@@ -36,9 +31,7 @@ def _hmac_file(f, kc, n, chunk):
             raise OSError(5)
         inner.update(mv[:got])
         n -= got
-    outer = hashlib.sha256(opad)
-    outer.update(inner.digest())
-    return outer.digest()
+    return mac.finish(inner)
 
 
 class AllowList:
@@ -66,18 +59,14 @@ class AllowList:
         except OSError:
             return False
         try:
-            head = f.read(wire.ALLOW_HEADER)
-            if len(head) != wire.ALLOW_HEADER or head[:4] != b"HDL1":
-                raise ValueError
-            version, tid, count = struct.unpack_from(">III", head, 4)
-            end = wire.ALLOW_HEADER + count * wire.ALLOW_ENTRY
+            version, tid, count, end = wire.allowlist_head(f.read(wire.ALLOW_HEADER))
             if tid != self._tid or os.stat(self.path)[6] != end + wire.REQUEST_MAC_LEN:
                 raise ValueError
             mac = _hmac_file(f, self._kc, end, bytearray(_CHUNK))[: wire.REQUEST_MAC_LEN]
             f.seek(end)
             if f.read(wire.REQUEST_MAC_LEN) != mac:
                 raise ValueError
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # ValueError: wire.WireError too
             f.close()
             return False
         self._f = f

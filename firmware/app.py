@@ -1,4 +1,4 @@
-# app: the terminal application: tasks reader / feedback / sync / clock / health / watchdog.
+# app: the terminal application: tasks reader / feedback / uplink / clock / health / watchdog.
 # SPDX-License-Identifier: MIT
 """``Terminal(hw, config, secrets)`` (docs/terminal.md). ``hw`` carries every piece of hardware, as
 docs/terminal.md "The hw contract" lists it (``firmware.hardware.build`` on the ESP32, the board
@@ -8,7 +8,7 @@ double ``tools/sim/board`` elsewhere). Nothing here reads the real clock: time c
 Construction is the boot: the log must already hold its key (``tools provision`` installs K0
 straight into the raw partition; K0 is never on littlefs, docs/log.md "Forward security"),
 ``log.boot(door)`` appends the BOOT slot, the clock takes the DS3231's time if there is one.
-``reader_step()`` and ``await sync_step()`` are one cycle each of the reader and sync tasks;
+``reader_step()`` and ``await sync_step()`` are one cycle each of the reader and uplink tasks;
 ``await run()`` runs all tasks for ever. ``health()`` is the dict of ``wire.HEALTH_FIELDS``;
 after each sync round ``status`` (``firmware.status``) rewrites ``/data/status.json`` from it.
 """
@@ -26,12 +26,12 @@ from firmware.feedback import Feedback
 
 FIRMWARE_VERSION = const(1)
 _HEARTBEAT_S = const(3600)  # docs/protocol.md: at least one HEARTBEAT an hour of uptime
-_SEAL_SLOTS = const(200)  # seal a block this big without a sync: < sync's 256-slot batches
+_SEAL_SLOTS = const(200)  # seal a block this big without a sync: < the uplink's 256-slot batches
 _SEAL_S = const(86400)  # and at least once a day
 _MAINTAIN_S = const(60)
 _UP_MASK = const(0xFFFFFF)
 # Watchdog: the longest a task may go without a beat (ms), by task index.
-_TASKS = ("reader", "feedback", "sync", "clock", "health")
+_TASKS = ("reader", "feedback", "uplink", "clock", "health")
 _LIMITS = (5000, 5000, 120000, 120000, 120000)
 
 
@@ -55,7 +55,7 @@ class Terminal:
         self.feedback = Feedback(hw.led, hw.buzzer, hw.display, hw.clock, config["language"])
         self.allow = AllowList(self.root + "/allow.bin", kc, config["terminal_id"])
         self.taps = ftaps.Taps(self, secrets["card_key"])
-        self.sync = uplink.Sync(self, kc)
+        self.uplink = uplink.Uplink(self, kc)
         self.status = fstatus.Status(self)
         self._last = hw.clock.ticks_ms()
         self._up24 = 0
@@ -149,7 +149,7 @@ class Terminal:
 
     async def sync_step(self):
         self._tick()
-        result = await self.sync.step()
+        result = await self.uplink.step()
         self.status.after_round(result)  # /data/status.json for tools doctor
         return result
 

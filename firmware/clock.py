@@ -16,7 +16,6 @@ from firmware import wire
 SAME = const(0)
 ANCHOR = const(1)
 JUMP = const(2)
-_JUMP_S = const(2)  # docs/protocol.md: a disagreement of more than 2 s is a clock jump
 _TRUST_S = const(60)
 _RANK = (0, 3, 2, 1)  # by wire quality: unset, NTP, collector, RTC
 
@@ -51,7 +50,7 @@ class Clock:
             self._set(seconds, quality)
             return ANCHOR
         off = seconds - cur
-        if -_JUMP_S <= off <= _JUMP_S:
+        if -wire.CLOCK_JUMP_S <= off <= wire.CLOCK_JUMP_S:  # docs/protocol.md: not a jump
             if _RANK[quality] > _RANK[self.quality]:
                 self.quality = quality
             return SAME

@@ -11,32 +11,37 @@ import json
 import os
 from binascii import hexlify, unhexlify
 
-# Settings the collector may change with a signed config blob (docs/protocol.md, Config).
-COLLECTOR_MAY_SET = ("debounce_s", "language", "sync_interval_s", "utc_offset_min")
+from firmware import wire
 
-# The README wiring table; provisioning writes these unless told otherwise.
+# The deployment's local time and the settings the collector may set are part of the protocol, so
+# they live in firmware/wire.py (the one module the collector imports); see there.
+UTC_OFFSET_MIN = wire.UTC_OFFSET_MIN
+COLLECTOR_MAY_SET = wire.COLLECTOR_MAY_SET
+
+# Every setting of config.json (docs/terminal.md, "Configuration"; a test holds the two equal).
+REQUIRED = ("terminal_id", "rusun", "door", "wifi_ssid", "collector_url")
+DEFAULTS = {
+    "ca_pin": None,
+    "reader": "uart",
+    "display": False,
+    "rtc": False,
+    "config_version": 0,
+}
+DEFAULTS.update(wire.CONFIG_DEFAULTS)
+# The README wiring table; provisioning writes these unless told otherwise ("pins").
 PINS = {"uart": 2, "rx": 16, "tx": 17, "reset": 4, "buzzer": 25, "led": [26, 27, 14],
          "sda": 21, "scl": 22, "safe": 0}  # fmt: skip
-_DEFAULTS = (
-    ("ca_pin", None),
-    ("reader", "uart"),
-    ("display", False),
-    ("rtc", False),
-    ("debounce_s", 30),
-    ("language", "id"),
-    ("utc_offset_min", 420),  # Asia/Jakarta, UTC+7, no daylight saving
-    ("sync_interval_s", 300),
-    ("config_version", 0),
-)
+# Read where it is used (firmware/hardware.py), never filled in by validate_config.
+NTP_SERVER = "pool.ntp.org"
+OPTIONAL = ("pins", "ntp_server")
 # name, minimum, maximum
-_INTS = (
+LIMITS = (
     ("terminal_id", 1, 0x3FFFFFFF),
     ("door", 0, 255),
-    ("debounce_s", 0, 3600),
-    ("utc_offset_min", -720, 840),
-    ("sync_interval_s", 10, 86400),
     ("config_version", 0, 0x3FFFFFFF),
-)
+) + wire.CONFIG_INT_LIMITS
+# secrets.json: Kc (32 bytes as hex), the card key (16 bytes as hex), the Wi-Fi password.
+SECRETS = ("kc", "card_key", "wifi_password")
 
 
 class ConfigError(ValueError):
@@ -55,12 +60,12 @@ def validate_config(d):
     if not isinstance(d, dict):
         raise _bad("config.json", "harus objek JSON", "must be a JSON object")
     out = dict(d)
-    for name, value in _DEFAULTS:
+    for name, value in DEFAULTS.items():
         out.setdefault(name, value)
     pins = dict(PINS)
     pins.update(out.get("pins") or {})
     out["pins"] = pins
-    for name, lo, hi in _INTS:
+    for name, lo, hi in LIMITS:
         v = out.get(name)
         if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
             rng = "%d..%d" % (lo, hi)
@@ -77,7 +82,7 @@ def validate_config(d):
         raise _bad("ca_pin", "wajib untuk https (berkas CA)", "required for https (a CA file)")
     if out["reader"] not in ("uart", "i2c"):
         raise _bad("reader", "harus uart atau i2c", "must be uart or i2c")
-    if out["language"] not in ("id", "en"):
+    if out["language"] not in wire.LANGUAGES:
         raise _bad("language", "harus id atau en", "must be id or en")
     for name in ("display", "rtc"):
         if not isinstance(out[name], bool):

@@ -96,7 +96,7 @@ class Ntp:
     """SNTP over a non-blocking UDP socket (RFC 4330): never holds the event loop. The server's
     address is looked up once (that DNS lookup blocks, for at most the resolver's timeout)."""
 
-    def __init__(self, host="pool.ntp.org"):
+    def __init__(self, host):
         self.host = host
         self._addr = None
         self._pkt = bytearray(48)
@@ -186,7 +186,7 @@ def build(config, secrets):
         rtc=rtc,
         wifi=Wifi(),
         http=Client(ca),
-        ntp=Ntp(config.get("ntp_server", "pool.ntp.org")),
+        ntp=Ntp(config.get("ntp_server", cfg.NTP_SERVER)),
         flash=found[0],
         state_dir="/data",
         clock=Clock(),
@@ -199,9 +199,9 @@ def boot():
     leaves the REPL free; otherwise the watchdog starts now."""
     global _wdt, safe
     try:
-        pin = cfg.read_json("/config.json").get("pins", {}).get("safe", 0)
+        pin = cfg.read_json("/config.json").get("pins", {}).get("safe", cfg.PINS["safe"])
     except (cfg.ConfigError, AttributeError):
-        pin = 0
+        pin = cfg.PINS["safe"]
     safe = machine.Pin(pin, machine.Pin.IN, machine.Pin.PULL_UP).value() == 0
     if safe:
         print("hadir: tombol aman ditekan, aplikasi tidak dijalankan / safe button held")
@@ -212,7 +212,7 @@ def boot():
 def safe_mode(message, led_pins=None):
     """Blink magenta from a timer (feeding the watchdog if it runs) and return to the REPL."""
     print("hadir: MODE AMAN / SAFE MODE:", message)
-    led = Led(led_pins or (26, 27, 14))
+    led = Led(led_pins or cfg.PINS["led"])
     state = [0]
 
     def blink(_):

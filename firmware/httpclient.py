@@ -1,10 +1,10 @@
-# http: a small HTTP/1.1 client on asyncio streams (ESP32 MicroPython and CPython alike).
+# httpclient: a small HTTP/1.1 client on asyncio streams (ESP32 MicroPython and CPython alike).
 # SPDX-License-Identifier: MIT
 """``Client(ca=None)``; ``await client.post(url, body, timeout_ms)`` -> ``(status, body)``.
 
 One request per connection (``Connection: close``), ``application/octet-stream`` bodies, the
 answer read by its ``Content-Length`` (at most ``_MAX_BODY``). Raises ``OSError`` on any network
-failure, timeout or malformed answer, so the sync task treats all alike ("nothing was stored").
+failure, timeout or malformed answer, so the uplink treats all alike ("nothing was stored").
 
 TLS (``https://``): ``ca`` is the DER bytes (or PEM text) of the collector's CA, the only
 certificate trusted. On the ESP32 ``ssl.SSLContext(PROTOCOL_TLS_CLIENT)`` with

@@ -1,6 +1,6 @@
 # status: /data/status.json, what only the running terminal knows, for `tools doctor` over USB.
 # SPDX-License-Identifier: MIT
-"""``Status(terminal).after_round(result)`` runs after each sync round (the sync task, never the
+"""``Status(terminal).after_round(result)`` runs after each sync round (the uplink task, never the
 tap path) and rewrites ``<root>/data/status.json`` atomically (a temporary file, then a rename)
 from the terminal's health counters: last sync and its result, Wi-Fi signal, reader recoveries,
 recent faults (docs/tools.md). No secret and no card data goes into it: counters, times (seconds
@@ -12,7 +12,7 @@ unless the result changed: a few hundred small littlefs writes a day, far below 
 
 from compat import const
 from firmware import config as cfg
-from firmware import uplink
+from firmware import uplink, wire
 
 _NAMES = ("ok", "no_wifi", "connecting", "failed", "rejected")
 _FAULTS = const(5)  # newest last
@@ -44,7 +44,7 @@ class Status:
         if result == uplink.OK or result == uplink.REJECTED:
             self.last_sync = t.clock.wall()
         if result == uplink.FAILED:
-            self._fault("SYNC_FAILED " + type(t.sync.last_error).__name__)
+            self._fault("SYNC_FAILED " + type(t.uplink.last_error).__name__)
         elif result == uplink.REJECTED:
             self._fault("SYNC_REJECTED tamper/damaged")
         h = t.taps.health
@@ -55,9 +55,10 @@ class Status:
             self._fault("READER_FAULT faulty")
         self._faulty = h.faulty
         pm = t.log.used_per_mille
-        if pm >= 800 and not self._warned:
+        warn = pm >= wire.STORAGE_WARN_PER_MILLE  # the level at which the log warns itself
+        if warn and not self._warned:
             self._fault("STORAGE_WARNING %d%%" % (pm // 10))
-        self._warned = pm >= 800
+        self._warned = warn
         name = _NAMES[result]
         if name == self.result and t.uptime_s - self._written_at < _EVERY_S:
             return False
@@ -75,7 +76,7 @@ class Status:
             "firmware_version": h["firmware_version"],
             "last_sync": self.last_sync,
             "last_sync_result": self.result,
-            "sync_failures": t.sync.failures,
+            "sync_failures": t.uplink.failures,
             "wifi_rssi": h["wifi_rssi"] if up else None,
             "clock_quality": h["clock_quality"],
             "reader_recoveries": h["reader_recoveries"],

@@ -116,7 +116,7 @@ class Taps:
         t = self.t
         card = self.card
         card.identity16(self._ident)
-        self._cipher.encrypt(self._ident, self._out)
+        wire.card_token(self._cipher, self._ident, self._out)
         tok = self._tok
         if self._present and self._same(self._last, 0):
             return HELD

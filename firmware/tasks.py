@@ -1,4 +1,4 @@
-# tasks: the terminal's asyncio tasks: reader, feedback, sync, clock, health and the watchdog.
+# tasks: the terminal's asyncio tasks: reader, feedback, uplink, clock, health and the watchdog.
 # SPDX-License-Identifier: MIT
 """``await run(terminal)``: starts the five tasks, then feeds the watchdog for as long as every
 task keeps beating (``terminal.alive()``). Each loop awaits (a round-robin test proves it); a task
@@ -27,12 +27,12 @@ async def _feedback(t):
         await asleep_ms(20)
 
 
-async def _sync(t):
+async def _uplink(t):
     while True:
         t._beat(2)
         await t.sync_step()
         t._beat(2)
-        wait = t.sync.delay_ms
+        wait = t.uplink.delay_ms
         while wait > 0:  # beat while waiting, so a long interval is not a dead task
             step = min(wait, 10000)
             await asleep_ms(step)
@@ -77,7 +77,7 @@ async def run(t):
     tasks = [
         asyncio.create_task(_reader(t)),
         asyncio.create_task(_feedback(t)),
-        asyncio.create_task(_sync(t)),
+        asyncio.create_task(_uplink(t)),
         asyncio.create_task(_clock(t)),
         asyncio.create_task(_health(t)),
     ]

@@ -1,6 +1,7 @@
-# sync: the terminal's side of the collector protocol: batches, acks, time, config, allow-list.
+# uplink: the terminal's side of the collector protocol: batches, acks, time, config, allow-list.
 # SPDX-License-Identifier: MIT
-"""``Sync(terminal)``; ``await step()`` runs one round and returns one of the results below.
+"""``Uplink(terminal, kc)``: the link to the collector. ``await step()`` runs one sync round and
+returns one of the results below.
 
 A round never waits for Wi-Fi: when the link is down it asks the radio to connect (with an
 exponential backoff between attempts) and returns; the next round finds it up. When up:
@@ -14,7 +15,7 @@ exponential backoff between attempts) and returns; the next round finds it up. W
 
 Every network call is awaited with a timeout, so the reader task keeps running meanwhile. Any
 failure (OSError, a non-200 answer, a reply that does not verify) leaves the log untouched.
-``delay_ms`` says when the sync task should call ``step()`` again.
+``delay_ms`` says when the uplink task should call ``step()`` again.
 """
 
 import json
@@ -39,7 +40,7 @@ _RETRY_MAX_MS = const(1800000)
 _CONNECT_POLL_MS = const(1000)
 
 
-class Sync:
+class Uplink:
     def __init__(self, terminal, kc):
         self.t = terminal
         self._kc = kc

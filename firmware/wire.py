@@ -3,12 +3,22 @@
 """The wire format of docs/protocol.md, byte for byte.
 
 Runs unchanged on ESP32 MicroPython, the MicroPython WebAssembly port and CPython: it imports
-only ``hashlib`` and ``struct``, and guards ``micropython.const``. Functions marked *tap path*
-write into caller buffers and allocate nothing; the rest (seals, batches, replies) run off it.
+only ``hashlib``, ``struct`` and ``lib/hmac_sha256.py`` (which imports only ``hashlib``; a
+CPython program without ``lib/`` on its path gets it appended here), and guards
+``micropython.const``. Functions marked *tap path* write into caller buffers and allocate
+nothing; the rest (seals, batches, replies) run off it.
 """
 
 import hashlib
 import struct
+
+try:
+    from hmac_sha256 import hmac_sha256
+except ImportError:  # a CPython program (the collector) without lib/, which sits next to firmware/
+    import sys
+
+    sys.path.append(__file__.rsplit("/", 2)[0] + "/lib")
+    from hmac_sha256 import hmac_sha256
 
 try:
     from micropython import const  # pyright: ignore[reportAssignmentType]
@@ -44,6 +54,10 @@ CLOCK_RTC = const(3)
 STORAGE_WARNING = const(1)
 STORAGE_FULL = const(2)
 STORAGE_CORRUPT = const(3)
+# The log writes STORAGE/1 once its use reaches this (per mille of capacity), and again only
+# after it fell below the re-arm level; the health field ``storage_per_mille`` is the same scale.
+STORAGE_WARN_PER_MILLE = const(800)
+STORAGE_REARM_PER_MILLE = const(750)
 # slot_state results.
 EMPTY = const(0)
 VALID = const(1)
@@ -60,6 +74,19 @@ ALLOW_HEADER = const(16)
 ALLOW_ENTRY = const(6)
 # Seconds from 1970-01-01 (Unix) to 2000-01-01, the epoch wire time counts from.
 HOST_EPOCH_OFFSET = const(946684800)
+# Local time of the deployment: Asia/Jakarta, UTC+7 all year (no daylight saving time). The
+# terminal's default and the collector's local days (reports, dashboard) both come from here.
+UTC_OFFSET_MIN = const(420)
+# The settings the collector may change with a signed config blob (docs/protocol.md, Config), with
+# the terminal's defaults and the integer ranges firmware/config.py enforces on them.
+COLLECTOR_MAY_SET = ("debounce_s", "language", "sync_interval_s", "utc_offset_min")
+CONFIG_DEFAULTS = {"debounce_s": 30, "language": "id", "sync_interval_s": 300,
+                   "utc_offset_min": UTC_OFFSET_MIN}  # fmt: skip
+CONFIG_INT_LIMITS = (("debounce_s", 0, 3600), ("utc_offset_min", -720, 840),
+                     ("sync_interval_s", 10, 86400))  # fmt: skip
+LANGUAGES = ("id", "en")
+# Two clock readings that disagree by more than this many seconds are a clock jump.
+CLOCK_JUMP_S = const(2)
 
 REPLY_OK = const(0)
 REPLY_GAP = const(1)
@@ -214,23 +241,6 @@ def is_random_uid(uid_len, first_byte):
 # --- keys and MACs -----------------------------------------------------------------------------
 
 
-def hmac_sha256(key, msg):
-    """HMAC-SHA256 (RFC 2104); ESP32 MicroPython ships no ``hmac`` module."""
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    ipad = bytearray(64)
-    opad = bytearray(64)
-    for i in range(64):
-        k = key[i] if i < len(key) else 0
-        ipad[i] = k ^ 0x36
-        opad[i] = k ^ 0x5C
-    inner = hashlib.sha256(ipad)
-    inner.update(msg)
-    outer = hashlib.sha256(opad)
-    outer.update(inner.digest())
-    return outer.digest()
-
-
 def evolve_key(key):
     """K(e+1) = SHA256(b"hadir-evolve" | K(e)): one-way, so a stolen K(e+1) cannot give K(e)."""
     h = hashlib.sha256(b"hadir-evolve")
@@ -260,6 +270,11 @@ def seal_mac(key, terminal_id, epoch, first_seq, count, prev_mac, slots):
 
 def request_mac(key, signed):
     return hmac_sha256(key, b"HDR1" + bytes(signed))[:REQUEST_MAC_LEN]
+
+
+def _kc_mac(kc, data):
+    """The 16-byte MAC of what the collector sends a terminal (reply, allow-list, config)."""
+    return hmac_sha256(kc, data)[:REQUEST_MAC_LEN]
 
 
 # --- batches -----------------------------------------------------------------------------------
@@ -354,7 +369,7 @@ def encode_reply(kc, req_mac, status, acked, server_time, config_version, allowl
     body = struct.pack(
         ">4sBIIII", b"HDA1", status, acked, server_time, config_version, allowlist_version
     )
-    return body + hmac_sha256(kc, b"HDA1" + bytes(req_mac) + body)[:REQUEST_MAC_LEN]
+    return body + _kc_mac(kc, b"HDA1" + bytes(req_mac) + body)
 
 
 def decode_reply(kc, req_mac, data):
@@ -362,7 +377,7 @@ def decode_reply(kc, req_mac, data):
     if len(data) != REPLY_LEN or data[:4] != b"HDA1":
         raise WireError("not a hadir reply")
     body = bytes(data[:21])
-    if not _equal(hmac_sha256(kc, b"HDA1" + bytes(req_mac) + body)[:REQUEST_MAC_LEN], data[21:]):
+    if not _equal(_kc_mac(kc, b"HDA1" + bytes(req_mac) + body), data[21:]):
         raise WireError("reply MAC does not verify")
     return struct.unpack(">BIIII", body[4:])
 
@@ -376,18 +391,26 @@ def encode_allowlist(entries, version, terminal_id, kc):
     out = bytearray(struct.pack(">4sIII", b"HDL1", version, terminal_id, len(items)))
     for token, fp in items:
         out += struct.pack(">IH", token, fp)
-    return bytes(out) + hmac_sha256(kc, out)[:REQUEST_MAC_LEN]
+    return bytes(out) + _kc_mac(kc, out)
+
+
+def allowlist_head(head):
+    """(version, terminal_id, count, end) from the first 16 bytes of an allow-list; its MAC
+    starts at ``end``. The terminal reads them from the file, the rest stays on flash."""
+    if len(head) < ALLOW_HEADER or head[:4] != b"HDL1":
+        raise WireError("not a hadir allow-list")
+    version, tid, count = struct.unpack_from(">III", head, 4)
+    return version, tid, count, ALLOW_HEADER + count * ALLOW_ENTRY
 
 
 def allowlist_header(kc, data):
     """(version, terminal_id, count) of an authentic allow-list held in memory."""
-    if len(data) < ALLOW_HEADER + REQUEST_MAC_LEN or data[:4] != b"HDL1":
+    if len(data) < ALLOW_HEADER + REQUEST_MAC_LEN:
         raise WireError("not a hadir allow-list")
-    version, tid, count = struct.unpack_from(">III", data, 4)
-    end = ALLOW_HEADER + count * ALLOW_ENTRY
+    version, tid, count, end = allowlist_head(data)
     if len(data) != end + REQUEST_MAC_LEN:
         raise WireError("allow-list length does not match its count")
-    if not _equal(hmac_sha256(kc, data[:end])[:REQUEST_MAC_LEN], data[end:]):
+    if not _equal(_kc_mac(kc, data[:end]), data[end:]):
         raise WireError("allow-list MAC does not verify")
     return version, tid, count
 
@@ -430,7 +453,7 @@ def encode_config(kc, version, terminal_id, text):
     if len(body) > 0xFFFF:
         raise WireError("config too long")
     out = struct.pack(">4sIIH", b"HDC1", version, terminal_id, len(body)) + body
-    return out + hmac_sha256(kc, out)[:REQUEST_MAC_LEN]
+    return out + _kc_mac(kc, out)
 
 
 def decode_config(kc, data):
@@ -441,6 +464,6 @@ def decode_config(kc, data):
     end = CONFIG_HEADER + n
     if len(data) != end + REQUEST_MAC_LEN:
         raise WireError("config length does not match its header")
-    if not _equal(hmac_sha256(kc, data[:end])[:REQUEST_MAC_LEN], data[end:]):
+    if not _equal(_kc_mac(kc, data[:end]), data[end:]):
         raise WireError("config MAC does not verify")
     return version, tid, str(data[CONFIG_HEADER:end], "utf-8")

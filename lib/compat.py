@@ -16,12 +16,10 @@ name               ESP32 / WebAssembly port     CPython
 ``asleep_ms``      ``asyncio.sleep_ms``         ``asyncio.sleep(ms / 1000)``
 ``mem_alloc``      ``gc.mem_alloc``             ``0`` (allocation is measured on MicroPython)
 ``aes``            ``cryptolib.aes``            ``aes128.aes`` (pure Python, same API)
-``wall_time``      seconds since 2000 UTC       seconds since 2000 UTC
 =================  ===========================  ====================================
 """
 
 import sys
-import time
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
@@ -46,12 +44,3 @@ try:
     from cryptolib import aes  # ESP32: mbedtls, encrypts into a caller buffer
 except ImportError:  # WebAssembly port and CPython have no cryptolib
     from aes128 import aes  # noqa: F401
-
-# ESP32 MicroPython counts wall time from 2000, CPython and the WebAssembly port from 1970.
-_EPOCH_2000 = const(946684800)
-_OFFSET = 0 if time.gmtime(0)[0] == 2000 else _EPOCH_2000
-
-
-def wall_time():
-    """Seconds since 2000-01-01 UTC, whatever the runtime's own epoch."""
-    return int(time.time()) - _OFFSET

@@ -30,7 +30,6 @@ FLAG_MAGIC = const(0x4)
 FLAG_RANDOM_UID = const(0x8)
 
 IDENTITY_LEN = const(16)
-_UID_PAD = const(10)
 _SAK_UID_INCOMPLETE = const(0x04)  # ISO/IEC 14443-3: cascade bit, UID not complete
 _SAK_CLASSIC = const(0x08)
 _SAK_4K = const(0x10)

@@ -103,7 +103,7 @@ def _day(t: int, start: int) -> int:
 
 
 def _minute(t: int) -> int:
-    return ((t + 7 * 3600) % DAY) // 60  # Asia/Jakarta is UTC+7, no daylight saving
+    return ((t + wire.UTC_OFFSET_MIN * 60) % DAY) // 60  # local time of day (wire.UTC_OFFSET_MIN)
 
 
 def _burst_days(times: list[int], start: int, burst_s: int) -> int:

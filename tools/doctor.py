@@ -24,9 +24,8 @@ UNKNOWN = "[dim]tidak diketahui / unknown[/]"
 def collect(state: State) -> dict[str, Any]:
     state.ensure_connected()
     report = state.call("health", "main")
-    pins = report.get("pins") or {"uart": 2, "rx": 16, "tx": 17, "sda": 21, "scl": 22}
-    kind = (report.get("config") or {}).get("reader") or "uart"
-    report["reader"] = state.call("selftest", "reader", kind=kind, pins=pins)
+    kind = (report.get("config") or {}).get("reader")  # None: the firmware's defaults
+    report["reader"] = state.call("selftest", "reader", kind=kind, pins=report.get("pins"))
     report["laptop_now"] = int(time.time()) - wire.HOST_EPOCH_OFFSET
     return report
 
@@ -76,7 +75,7 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         (
             "jam / clock",
             f"{when} UTC, selisih / offset {offset:+d} s, sumber / source {quality}",
-            abs(offset) <= 2,
+            abs(offset) <= wire.CLOCK_JUMP_S,
         )
     )
     fs = r["fs"]
@@ -104,7 +103,7 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                     if log["corrupt_found"]
                     else ""
                 ),
-                pm < 800 and not log["corrupt_found"],
+                pm < wire.STORAGE_WARN_PER_MILLE and not log["corrupt_found"],
             )
         )
         oldest = st.get("oldest_unsynced_s")
@@ -113,7 +112,7 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                 "antrean / backlog",
                 f"{log['backlog']} slot belum terkirim / unsynced"
                 + (f", tertua / oldest {_ago(oldest)}" if oldest is not None else ""),
-                log["backlog"] < 4096,
+                log["backlog"] < wire.MAX_BATCH_SLOTS,
             )
         )
     last = st.get("last_sync")

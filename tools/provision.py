@@ -61,8 +61,12 @@ def load_bundle(path: pathlib.Path) -> dict[str, Any]:
 
 
 def make_config(
-    bundle: dict[str, Any], wifi_ssid: str, reader: str = "uart", language: str = "id"
+    bundle: dict[str, Any],
+    wifi_ssid: str,
+    reader: str = fconfig.DEFAULTS["reader"],
+    language: str = fconfig.DEFAULTS["language"],
 ) -> dict[str, Any]:
+    d = fconfig.DEFAULTS
     return {
         "terminal_id": bundle["terminal_id"],
         "rusun": bundle["rusun"],
@@ -72,23 +76,23 @@ def make_config(
         "ca_pin": bundle.get("ca_pin"),
         "reader": reader,
         "pins": dict(fconfig.PINS),
-        "display": False,
-        "rtc": False,
-        "debounce_s": 30,
+        "display": d["display"],
+        "rtc": d["rtc"],
+        "debounce_s": d["debounce_s"],
         "language": language,
-        "utc_offset_min": 420,
-        "sync_interval_s": 300,
+        "utc_offset_min": d["utc_offset_min"],
+        "sync_interval_s": d["sync_interval_s"],
     }
 
 
 def make_secrets(bundle: dict[str, Any], wifi_password: str) -> dict[str, str]:
     """secrets.json: Kc, the card key, the Wi-Fi password. Never K0 (it goes into the log)."""
-    kc = wire.config_key(bytes.fromhex(bundle["k0"])).hex()
-    return {
-        "kc": kc,
-        "card_key": bundle["card_key"].lower(),
+    secrets = {
+        "kc": wire.config_key(bytes.fromhex(bundle["k0"])),
+        "card_key": bytes.fromhex(bundle["card_key"]),
         "wifi_password": wifi_password,
     }
+    return fconfig.secrets_json(secrets)
 
 
 def has_identity(ident: dict[str, Any]) -> bool:

@@ -20,20 +20,15 @@ misuse (sealing without a key, installing a second key). Flash errors propagate 
 
 from compat import const
 from firmware import wire
-from firmware.log import batches as logsync
+from firmware.log.batches import Reader
 from firmware.log.keys import KeyStore
 from firmware.log.recover import recover
 from firmware.log.ring import SLOTS, Ring
 from firmware.log.state import StateDir
 
 _KEY_BLOCKS = const(2)
-_RESERVE = const(
-    8
-)  # slots only seals, boot, clock and storage events may use: a full log still syncs
+_RESERVE = const(8)  # slots only seals, boot, clock and storage events may use: a full log syncs
 _BLOCK_MAX = const(4095)  # a block plus its seal is one full batch
-_WARN = const(800)
-_REARM = const(750)
-_CHUNK = const(32)
 _MAX_REPORTS = const(8)
 
 
@@ -57,30 +52,26 @@ class Log:
         self.keys = KeyStore(flash, 0, 1)
         self.ring = Ring(flash, _KEY_BLOCKS, flash.ioctl(4, 0) - _KEY_BLOCKS)
         self.state = StateDir(state_dir) if isinstance(state_dir, str) else state_dir
+        self.reports = []  # sequence numbers of corrupt slots found, to write as STORAGE/3
+        self._reader = Reader(self.ring, self.keys, terminal_id, self.report)
         self._slot = bytearray(wire.SLOT)
-        self._chunk = bytearray(_CHUNK * wire.SLOT)
-        self._mac = bytearray(wire.MAC_LEN)  # MAC of the last seal (chain value)
-        self._floor_mac = bytearray(wire.MAC_LEN)
-        self._epoch = 0
-        self._bstart = 0  # first sequence number of the open block
-        self._floor = 0
-        self._floor_epoch = 0
-        self._saved_floor = 0
-        self._acked = 0
-        self._boot = 0
         self._uptime = 0  # of the last append: dates events the log writes itself
         self._warned = False
         self._full_noted = False
-        self._checked = 0  # batches have CRC-checked every slot below this
-        self.reports = []  # sequence numbers of corrupt slots found, to write as STORAGE/3
-        self._recover()
+        found = recover(self.ring, self.keys, self.state, self._reader, self._slot)
+        self.open = found.open  # chain state at the first slot of the block being written
+        self.floor = found.floor  # ... of the first block not wholly acknowledged
+        self._acked = found.acked
+        self._saved_floor = found.saved_floor  # the floor as the state file holds it
+        self._boot = found.boot
+        for seq in found.reports:
+            self.report(seq)
 
     # --- properties ----------------------------------------------------------------------------
 
     @property
     def next_seq(self):
-        r = self.ring
-        return r.tail_base if r.head < 0 else r.head_base + r.used
+        return self.ring.end
 
     @property
     def acked(self):
@@ -88,15 +79,16 @@ class Log:
 
     @property
     def backlog(self):
-        return self.next_seq - self._acked
+        return self.ring.end - self._acked
 
     @property
     def capacity(self):
-        return self.ring.count * SLOTS
+        return self.ring.capacity
 
     @property
     def used_per_mille(self):
-        return (self.next_seq - self.ring.tail_base) * 1000 // self.capacity
+        r = self.ring
+        return (r.capacity - r.free) * 1000 // r.capacity
 
     @property
     def boot_counter(self):
@@ -104,7 +96,7 @@ class Log:
 
     @property
     def epoch(self):
-        return self._epoch
+        return self.open.epoch
 
     def has_key(self):
         return self.keys.key is not None
@@ -116,7 +108,7 @@ class Log:
             raise LogError("the log already has its key")
         if len(k0) != 32:
             raise LogError("K0 is 32 bytes")
-        self.keys.store(self._epoch, wire.epoch_key(k0, self._epoch))
+        self.keys.store(self.open.epoch, wire.epoch_key(k0, self.open.epoch))
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -137,8 +129,8 @@ class Log:
 
     def append(self, kind, flags, payload, uptime_ms):
         """Store one slot durably and return its sequence number. Tap path: no allocation."""
-        seq = self.next_seq
-        free = self.capacity - (seq - self.ring.tail_base)
+        seq = self.ring.end
+        free = self.ring.free
         # Not CLOCK: a full log takes no HEARTBEAT either, so an anchor written later could not
         # be linked to this boot's earlier uptimes (they wrap every 4.6 h) and would misdate them.
         if free <= _RESERVE and kind != wire.STORAGE and kind != wire.BOOT:
@@ -148,7 +140,7 @@ class Log:
             raise LogFull()
         if free <= 1:  # the last slot is kept for a seal
             raise LogFull()
-        if seq - self._bstart >= _BLOCK_MAX:
+        if seq - self.open.seq >= _BLOCK_MAX:
             self.seal()  # maintain() normally sealed long before
             seq += 1
         wire.pack_slot(self._slot, 0, kind, flags, payload, uptime_ms)
@@ -157,111 +149,90 @@ class Log:
         return seq
 
     def _put(self, slot):
-        r = self.ring
-        if r.head < 0 or r.used >= SLOTS:
-            idx = r.next_index()
-            if idx < 0:
-                raise LogFull()
-            r.make_clean(idx)  # no-op when maintain() pre-erased it, as it normally has
-            r.open_next(self._epoch, self._mac, self._bstart, slot)
-        else:
-            r.write_slot(r.head_base + r.used, slot)
-            r.used += 1
+        o = self.open
+        if not self.ring.put(slot, o.epoch, o.mac, o.seq):
+            raise LogFull()
 
     def seal(self):
         """Close the open block with a SEAL slot, then evolve the key (the old one destroyed)."""
-        seq = self.next_seq
-        n = seq - self._bstart
+        seq = self.ring.end
+        n = seq - self.open.seq
         if n <= 0:
             return
         if self.keys.key is None:
             raise LogError("no key installed")
-        if self.capacity - (seq - self.ring.tail_base) < 1:
+        if self.ring.free < 1:
             raise LogFull()
-        mac = self._block_mac(self._bstart, n)
+        mac = self._reader.seal_mac(self.open, n)
         seal = bytearray(wire.SLOT)
         wire.pack_seal(seal, 0, mac)
         self._put(seal)  # durable: from here the block is sealed
-        self._closed(seq, mac)
+        self.open.sealed(seq, mac)
         self.keys.evolve()
-
-    def _closed(self, seal_seq, mac):
-        for i in range(wire.MAC_LEN):
-            self._mac[i] = mac[i]
-        self._epoch += 1
-        self._bstart = seal_seq + 1
-
-    def _block_mac(self, first, n):
-        if self.keys.key is None:
-            raise LogError("no key installed")
-        return logsync.block_mac(self, first, n)
 
     # --- syncing -------------------------------------------------------------------------------
 
     def status_request(self, health24):
         """A count-0 batch signed with the current key."""
-        return logsync.status_request(self, health24)
+        return self._reader.status_request(self.open, health24)
 
     def batch(self, health24, max_slots=wire.MAX_BATCH_SLOTS):
         """Seal, then a signed batch of whole blocks from the first unacknowledged one."""
         self.seal()
-        return logsync.batch(self, health24, max_slots)
+        body = self._reader.batch(self.floor, health24, max_slots)
+        return self.status_request(health24) if body is None else body
 
     def batches(self, health24, max_slots=wire.MAX_BATCH_SLOTS):
         """Seal; yield each signed batch from the floor to the head, as ``batch`` would after
         the previous one was acked, acking nothing (``tools pull``). Use each before the next."""
         self.seal()
-        return logsync.batches(self, health24, max_slots)
+        return self._reader.batches(self.floor, health24, max_slots)
 
     def ack(self, acked_seq):
         """The collector holds every slot below ``acked_seq``; lower values are ignored. The
         erase of what that frees happens in ``maintain``."""
-        logsync.ack(self, acked_seq)
-
-    def _walk(self, seq, end, epoch, mac):
-        return logsync.walk(self, seq, end, epoch, mac)
+        end = min(acked_seq, self.ring.end)
+        if end <= self._acked:
+            return
+        self._acked = end
+        floor = self.floor
+        self._reader.follow(floor, floor.seq, end)
+        tail = self.ring.tail_base
+        if (floor.seq - tail) // SLOTS > (self._saved_floor - tail) // SLOTS:
+            self._save()  # durable before maintain() may erase a sector below the floor
 
     # --- housekeeping --------------------------------------------------------------------------
 
     def maintain(self):
         """Off the tap path: at most one seal and one erase (or blank check) per call."""
         self._write_reports()
-        if self.next_seq - self._bstart >= self.block_slots:
+        if self.ring.end - self.open.seq >= self.block_slots:
             self.seal()
             return
-        if self.keys.maintain():
+        if self.keys.maintain() or self.ring.reclaim(self._saved_floor):
             return
-        r = self.ring
-        if r.head >= 0 and r.tail != r.head and r.tail_base + SLOTS <= self._saved_floor:
-            r.drop_tail()
-            return
-        idx = r.next_index()
-        if idx >= 0 and not r.clean[idx]:
-            r.make_clean(idx)
+        if self.ring.prepare_next():
             return
         pm = self.used_per_mille
-        if pm >= _WARN and not self._warned:
+        if pm >= wire.STORAGE_WARN_PER_MILLE and not self._warned:
             self._warned = True
-            self.append(wire.STORAGE, wire.STORAGE_WARNING, self.next_seq, self._uptime)
-        elif pm < _REARM:
+            self.append(wire.STORAGE, wire.STORAGE_WARNING, self.ring.end, self._uptime)
+        elif pm < wire.STORAGE_REARM_PER_MILLE:
             self._warned = False
             self._full_noted = False
 
-    def _save(self):
-        self.state.save(self._boot, self._acked, self._floor, self._floor_epoch, self._floor_mac)
-        self._saved_floor = self._floor
-
-    def _report(self, seq):
+    def report(self, seq):
+        """Note a damaged place (a slot's sequence number; 0 for the state file) to write as a
+        STORAGE/3 slot; each once, at most 8 waiting."""
         if seq not in self.reports and len(self.reports) < _MAX_REPORTS:
             self.reports.append(seq)
 
+    def _save(self):
+        self.state.save(self._boot, self._acked, self.floor)
+        self._saved_floor = self.floor.seq
+
     def _write_reports(self):
         """Write pending STORAGE/3 reports while space allows (they wait for space if not)."""
-        while self.reports and self.capacity - (self.next_seq - self.ring.tail_base) > _RESERVE:
+        while self.reports and self.ring.free > _RESERVE:
             self.append(wire.STORAGE, wire.STORAGE_CORRUPT, self.reports[0], self._uptime)
             self.reports.pop(0)
-
-    # --- recovery ------------------------------------------------------------------------------
-
-    def _recover(self):
-        recover(self)

@@ -1,139 +1,174 @@
-# logsync: the log's side of a sync: seal MACs read back from flash, batches, acknowledgements.
+# batches: the chain of seals; the log read back (seal MACs, chain walk, batches) off the tap path.
 # SPDX-License-Identifier: MIT
-"""Functions of ``firmware.log.Log`` that run off the tap path (they allocate): the streamed
-seal MAC (``wire.seal_mac`` of slots read a chunk at a time, so a 4,096-slot block needs no
-36 KB buffer), ``batch``, ``batches``, ``status_request`` and ``ack``.
+"""``Chain``: where the chain of seals stands at the first slot of a block. Every block ends in a
+SEAL whose MAC covers the block and the previous seal's MAC, under the key of the block's epoch
+(docs/protocol.md, "Seal"); signing, checking or sending a block needs that state at its first
+slot. The log keeps two (``Log.open``, the block being written; ``Log.floor``, the first block
+not wholly acknowledged); recovery rebuilds both.
+
+``Reader(ring, keys, terminal_id, report)`` reads slots back a chunk at a time (32 slots, so a
+4,096-slot block needs no 36 KB buffer) and allocates freely: it never runs on the tap path.
+
+- ``seal_mac(chain, n)``: ``wire.seal_mac`` of the ``n`` slots from ``chain.seq``, streamed;
+- ``follow(chain, start, end)``: the chain walk over slots already on flash;
+- ``status_request``, ``batch``, ``batches``: signed batches (docs/protocol.md) of whole blocks.
+
+Corrupt slots a batch meets (CRC) are passed to ``report`` once each; the log writes them as
+STORAGE/3 slots.
 """
 
-import hashlib
 import struct
 
+from compat import const
 from firmware import wire
-from firmware.log.ring import GOOD, SLOTS
+from firmware.log.layout import copy
+from firmware.log.ring import SLOTS
+from hmac_sha256 import HmacSha256
+
+_CHUNK = const(32)  # slots read at a time
 
 
-def block_mac(log, first, n):
-    """wire.seal_mac of slots first .. first+n-1, read from flash a chunk at a time."""
-    key = log.keys.key
-    if key is None:
-        raise ValueError("no key installed")
-    ipad = bytearray(64)
-    opad = bytearray(64)
-    for i in range(64):
-        k = key[i] if i < len(key) else 0
-        ipad[i] = k ^ 0x36
-        opad[i] = k ^ 0x5C
-    inner = hashlib.sha256(ipad)
-    inner.update(struct.pack(">4sIIIH", b"HDS1", log.terminal_id, log._epoch, first, n))
-    inner.update(log._mac)
-    mv = memoryview(log._chunk)
-    done = 0
-    while done < n:
-        k = min(len(log._chunk) // wire.SLOT, n - done)
-        log.ring.read(first + done, log._chunk, k)
-        inner.update(mv[: k * wire.SLOT])
-        done += k
-    outer = hashlib.sha256(opad)
-    outer.update(inner.digest())
-    return outer.digest()[: wire.MAC_LEN]
+class Chain:
+    """``seq``: first sequence number of a block; ``epoch``: seals before it; ``mac``: the last
+    seal's MAC before it (8 zero bytes when there is none)."""
+
+    def __init__(self, seq=0, epoch=0, mac=None):
+        self.seq = seq
+        self.epoch = epoch
+        self.mac = bytearray(wire.MAC_LEN)
+        if mac is not None:
+            copy(self.mac, 0, mac, 0, wire.MAC_LEN)
+
+    def set(self, seq, epoch, mac, at=0):
+        """Take ``seq``, ``epoch`` and the 8 MAC bytes at mac[at:]."""
+        self.seq = seq
+        self.epoch = epoch
+        copy(self.mac, 0, mac, at, wire.MAC_LEN)
+
+    def take(self, other):
+        self.set(other.seq, other.epoch, other.mac)
+
+    def sealed(self, seal_seq, mac, at=0):
+        """The block ended in a seal at ``seal_seq`` with the MAC at mac[at:]: move past it."""
+        self.set(seal_seq + 1, self.epoch + 1, mac, at)
 
 
-def status_request(log, health24):
-    return wire.encode_batch(
-        log.terminal_id, log.next_seq, log._epoch, log._mac, health24, b"", log.keys.key
-    )
+class Reader:
+    def __init__(self, ring, keys, terminal_id, report):
+        self.ring = ring
+        self.keys = keys
+        self.terminal_id = terminal_id
+        self.buf = bytearray(_CHUNK * wire.SLOT)  # scratch for anyone reading the ring back
+        self._hmac = HmacSha256()  # re-keyed for each seal: the key evolves at every one
+        self._report = report
+        self._checked = 0  # batches have CRC-checked every slot below this
 
+    def seal_mac(self, chain, n):
+        """wire.seal_mac of slots chain.seq .. chain.seq+n-1 under the current key."""
+        key = self.keys.key
+        if key is None:
+            raise ValueError("no key installed")
+        mac = self._hmac
+        mac.rekey(key)
+        inner = mac.start()
+        inner.update(struct.pack(">4sIIIH", b"HDS1", self.terminal_id, chain.epoch, chain.seq, n))
+        inner.update(chain.mac)
+        buf = self.buf
+        mv = memoryview(buf)
+        done = 0
+        while done < n:
+            k = min(_CHUNK, n - done)
+            self.ring.read(chain.seq + done, buf, k)
+            inner.update(mv[: k * wire.SLOT])
+            done += k
+        return mac.finish(inner)[: wire.MAC_LEN]
 
-def batch(log, health24, max_slots):
-    """Whole sealed blocks from the first unacknowledged one (the caller sealed)."""
-    return batch_at(log, health24, max_slots, log._floor, log._floor_epoch, log._floor_mac)
+    def follow(self, chain, start, end):
+        """Follow the seals over slots start .. end-1 from ``chain`` (its state at ``start``):
+        True when one was found, and ``chain`` is then the block after the last of them. Its
+        ``mac`` runs along in place either way.
 
+        At each sector base the chain restarts from that sector's header, so a slot whose kind
+        a bit flip turned into SEAL misleads the count for the rest of its sector only.
+        """
+        ring = self.ring
+        buf = self.buf
+        mac = chain.mac
+        epoch = chain.epoch
+        after = -1
+        seq = start
+        while seq < end:
+            into = (seq - ring.tail_base) % SLOTS
+            if into == 0:
+                at = ring.header_chain(ring.index_of(seq), mac)
+                if at is not None:
+                    epoch = at[0]  # the header says what the chain is at its base
+            n = min(_CHUNK, end - seq, SLOTS - into)
+            ring.read(seq, buf, n)
+            for i in range(n):
+                o = i * wire.SLOT
+                if buf[o] >> 4 == wire.SEAL:
+                    epoch += 1
+                    for k in range(wire.MAC_LEN):
+                        mac[k] = buf[o + 1 + k]
+                    after = seq + i + 1
+            seq += n
+        if after < 0:
+            return False
+        chain.seq = after
+        chain.epoch = epoch
+        return True
 
-def batches(log, health24, max_slots):
-    """Every batch from the floor to the head, each starting where the one before ended, as
-    if each had been acknowledged; the log's floor and watermark stay as they are."""
-    first, epoch, mac = log._floor, log._floor_epoch, bytearray(log._floor_mac)
-    while first < log.next_seq:
-        body = batch_at(log, health24, max_slots, first, epoch, mac)
-        count = (body[12] << 8) | body[13]
-        if count == 0:
-            return
-        yield body
-        body = None  # the next batch may reuse its memory
-        epoch, after = walk(log, first, first + count, epoch, mac)
-        if after is None:
-            return
-        first = after
+    def status_request(self, chain, health24):
+        """A count-0 batch at the end of the log, signed with the current key."""
+        return wire.encode_batch(
+            self.terminal_id, self.ring.end, chain.epoch, chain.mac, health24, b"",
+            self.keys.key,
+        )  # fmt: skip
 
-
-def batch_at(log, health24, max_slots, first, floor_epoch, floor_mac):
-    """Whole sealed blocks from ``first`` (the start of a block whose chain state is
-    ``floor_epoch``, ``floor_mac``)."""
-    avail = log.next_seq - first
-    if avail <= 0:
-        return status_request(log, health24)
-    n = min(avail, max_slots)
-    slots = bytearray(n * wire.SLOT)
-    log.ring.read(first, slots, n)
-    end = 0
-    for i in range(n):
-        if slots[i * wire.SLOT] >> 4 == wire.SEAL:
-            end = i + 1
-    if end == 0:  # one block longer than max_slots: send it whole (never above 4096)
-        n = min(avail, wire.MAX_BATCH_SLOTS)
+    def batch(self, start, health24, max_slots):
+        """Whole sealed blocks from ``start`` (a Chain at the first slot of a block), at most
+        ``max_slots`` slots unless one block is longer (it goes whole: never above 4,096);
+        None when nothing is left from ``start`` on."""
+        avail = self.ring.end - start.seq
+        if avail <= 0:
+            return None
+        first = start.seq
+        n = min(avail, max_slots)
         slots = bytearray(n * wire.SLOT)
-        log.ring.read(first, slots, n)
+        self.ring.read(first, slots, n)
+        end = 0
         for i in range(n):
             if slots[i * wire.SLOT] >> 4 == wire.SEAL:
                 end = i + 1
-                break
-    for i in range(max(0, log._checked - first), end):
-        if wire.slot_state(slots, i * wire.SLOT) == wire.CORRUPT:
-            log._report(first + i)
-    log._checked = max(log._checked, first + end)
-    body = memoryview(slots)[: end * wire.SLOT]
-    # Signed with the only key the terminal has: the current one (docs/log.md, "Batches").
-    return wire.encode_batch(
-        log.terminal_id, first, floor_epoch, floor_mac, health24, body, log.keys.key,
-    )  # fmt: skip
+        if end == 0:  # one block longer than max_slots: send it whole
+            n = min(avail, wire.MAX_BATCH_SLOTS)
+            slots = bytearray(n * wire.SLOT)
+            self.ring.read(first, slots, n)
+            for i in range(n):
+                if slots[i * wire.SLOT] >> 4 == wire.SEAL:
+                    end = i + 1
+                    break
+        for i in range(max(0, self._checked - first), end):
+            if wire.slot_state(slots, i * wire.SLOT) == wire.CORRUPT:
+                self._report(first + i)
+        self._checked = max(self._checked, first + end)
+        body = memoryview(slots)[: end * wire.SLOT]
+        # Signed with the only key the terminal has: the current one (docs/log.md, "Batches").
+        return wire.encode_batch(
+            self.terminal_id, first, start.epoch, start.mac, health24, body, self.keys.key,
+        )  # fmt: skip
 
-
-def ack(log, acked_seq):
-    """The collector holds every slot below ``acked_seq``; lower values are ignored."""
-    end = min(acked_seq, log.next_seq)
-    if end <= log._acked:
-        return
-    log._acked = end
-    e, b = walk(log, log._floor, end, log._floor_epoch, log._floor_mac)
-    if b is not None:
-        log._floor = b
-        log._floor_epoch = e
-    old = (log._saved_floor - log.ring.tail_base) // SLOTS
-    if (log._floor - log.ring.tail_base) // SLOTS > old:
-        log._save()  # durable before maintain() may erase a sector below the floor
-
-
-def walk(log, seq, end, epoch, mac):
-    """Follow the chain over slots seq .. end-1: (epoch, first seq after the last seal or
-    None); ``mac`` is updated in place to the last seal's MAC.
-
-    At each sector base the chain restarts from that sector's header, so a slot whose kind a
-    bit flip turned into SEAL misleads the count for the rest of its sector only.
-    """
-    after = None
-    buf = log._chunk
-    ring = log.ring
-    while seq < end:
-        into = (seq - ring.tail_base) % SLOTS
-        if into == 0 and ring.read_header(ring.locate(seq)[0] - ring.first) == GOOD:
-            epoch = ring.chain(mac)[0]  # the header says what the chain is at its base
-        n = min(len(buf) // wire.SLOT, end - seq, SLOTS - into)
-        ring.read(seq, buf, n)
-        for i in range(n):
-            if buf[i * wire.SLOT] >> 4 == wire.SEAL:
-                epoch += 1
-                for k in range(wire.MAC_LEN):
-                    mac[k] = buf[i * wire.SLOT + 1 + k]
-                after = seq + i + 1
-        seq += n
-    return epoch, after
+    def batches(self, start, health24, max_slots):
+        """Every batch from ``start`` to the end, each starting where the one before ended, as
+        if each had been acknowledged; ``start`` itself is not moved."""
+        at = Chain(start.seq, start.epoch, start.mac)
+        while at.seq < self.ring.end:
+            body = self.batch(at, health24, max_slots)
+            count = 0 if body is None else (body[12] << 8) | body[13]
+            if count == 0:
+                return
+            yield body
+            body = None  # the next batch may reuse its memory
+            if not self.follow(at, at.seq, at.seq + count):
+                return

@@ -1,4 +1,4 @@
-# logkeys: the log's current epoch key, kept in two raw flash sectors and destroyed by programming.
+# keys: the log's current epoch key, kept in two raw flash sectors and destroyed by programming.
 # SPDX-License-Identifier: MIT
 """Key store for forward security (docs/log.md, "Forward security").
 
@@ -15,6 +15,7 @@ other sector and the full one is erased later by ``maintain``.
 
 from compat import const
 from firmware import wire
+from firmware.log.layout import copy, crc_ok, get32, put32, put_crc
 
 _REC = const(40)
 _PER_SECTOR = const(102)
@@ -40,10 +41,7 @@ class KeyStore:
 
     def _valid(self):
         r = self.rec
-        if r[0] != 0x48 or r[1] != 0x4B:  # "HK"
-            return False
-        crc = wire.fingerprint16(r, _CRC_AT)
-        return r[_CRC_AT] == crc >> 8 and r[_CRC_AT + 1] == crc & 0xFF
+        return r[0] == 0x48 and r[1] == 0x4B and crc_ok(r, _CRC_AT)  # "HK"
 
     def _read(self, sector, i):
         self.flash.readblocks(self.blocks[sector], self.rec, i * _REC)
@@ -61,8 +59,7 @@ class KeyStore:
         return True
 
     def _epoch_of_rec(self):
-        r = self.rec
-        return (r[2] << 24) | (r[3] << 16) | (r[4] << 8) | r[5]
+        return get32(self.rec, 2)
 
     def _recover(self):
         best = -1
@@ -101,15 +98,9 @@ class KeyStore:
         r = self.rec
         r[0] = 0x48
         r[1] = 0x4B
-        r[2] = (epoch >> 24) & 0xFF
-        r[3] = (epoch >> 16) & 0xFF
-        r[4] = (epoch >> 8) & 0xFF
-        r[5] = epoch & 0xFF
-        for i in range(32):
-            r[6 + i] = key[i]
-        crc = wire.fingerprint16(r, _CRC_AT)
-        r[_CRC_AT] = crc >> 8
-        r[_CRC_AT + 1] = crc & 0xFF
+        put32(r, 2, epoch)
+        copy(r, 6, key, 0, 32)
+        put_crc(r, _CRC_AT)
         old = self.current
         self.current = []
         if self.pos > _PER_SECTOR - 2:  # both copies go in one sector

@@ -1,4 +1,4 @@
-# logstate: the log's small state file on the VFS (boot counter, acknowledged floor), twice.
+# state: the log's small state file on the VFS (boot counter, acknowledged floor), twice.
 # SPDX-License-Identifier: MIT
 """``<state_dir>/log.state`` and ``log.state.b``, 30 bytes each, each rewritten whole (littlefs
 commits a file atomically on close, so a cut leaves the old or the new version, never a mix):
@@ -17,9 +17,10 @@ is reclaimed, is nowhere else). The current epoch key is *not* here (``firmware.
 import os
 
 from compat import const
-from firmware import wire
+from firmware.log.layout import copy, crc_ok, get32, put32, put_crc
 
 _LEN = const(30)
+_CRC_AT = const(28)
 NAME = "log.state"
 NAMES = (NAME, NAME + ".b")
 
@@ -35,6 +36,8 @@ class StateDir:
         self.buf = bytearray(_LEN)
         self.saves = 0
         self.corrupt = 0  # copies found corrupt by the last load
+        self.boot = 0  # boot counter and acked watermark of the copy the last load took
+        self.acked = 0
         if opener is None:
             try:
                 os.mkdir(path)
@@ -48,19 +51,16 @@ class StateDir:
                 n = f.readinto(self.buf)
         except OSError:
             return 0
-        b = self.buf
-        crc = wire.fingerprint16(b, _LEN - 2)
-        if n != _LEN or b[_LEN - 2] != crc >> 8 or b[_LEN - 1] != crc & 0xFF:
-            return 2
-        return 1
+        return 1 if n == _LEN and crc_ok(self.buf, _CRC_AT) else 2
 
-    def load(self):
-        """(boot, acked, floor, floor_epoch, floor_mac) of the newest valid copy, or None.
+    def load(self, floor):
+        """True when a valid copy was read (the newest one): ``boot`` and ``acked`` hold its
+        values and ``floor`` (a ``Chain``) its floor. False when there is none.
 
         Raises ValueError when no copy is valid but one is corrupt; ``corrupt`` counts the
         corrupt copies either way (the log reports them).
         """
-        best = None
+        found = False
         self.corrupt = 0
         for name in self.files:
             state = self._read(name)
@@ -68,47 +68,28 @@ class StateDir:
                 self.corrupt += 1
             elif state == 1:
                 b = self.buf
-                saves = _get(b, 24)
-                if best is None or saves > best[5]:
-                    best = (
-                        _get(b, 0),
-                        _get(b, 4),
-                        _get(b, 8),
-                        _get(b, 12),
-                        bytes(b[16:24]),
-                        saves,
-                    )
-        if best is None:
-            if self.corrupt:
-                raise ValueError("log state files corrupt")
-            return None
-        self.saves = best[5]
-        return best[:5]
+                saves = get32(b, 24)
+                if not found or saves > self.saves:
+                    found = True
+                    self.saves = saves
+                    self.boot = get32(b, 0)
+                    self.acked = get32(b, 4)
+                    floor.set(get32(b, 8), get32(b, 12), b, 16)
+        if not found and self.corrupt:
+            raise ValueError("log state files corrupt")
+        return found
 
-    def save(self, boot, acked, floor, floor_epoch, floor_mac):
+    def save(self, boot, acked, floor):
+        """Write both copies: ``boot``, ``acked`` and ``floor`` (a ``Chain``)."""
         self.saves += 1
         b = self.buf
-        _put(b, 0, boot)
-        _put(b, 4, acked)
-        _put(b, 8, floor)
-        _put(b, 12, floor_epoch)
-        for i in range(8):
-            b[16 + i] = floor_mac[i]
-        _put(b, 24, self.saves)
-        crc = wire.fingerprint16(b, _LEN - 2)
-        b[_LEN - 2] = crc >> 8
-        b[_LEN - 1] = crc & 0xFF
+        put32(b, 0, boot)
+        put32(b, 4, acked)
+        put32(b, 8, floor.seq)
+        put32(b, 12, floor.epoch)
+        copy(b, 16, floor.mac, 0, 8)
+        put32(b, 24, self.saves)
+        put_crc(b, _CRC_AT)
         for name in self.files:
             with self.opener(name, "wb") as f:
                 f.write(b)
-
-
-def _get(b, o):
-    return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]
-
-
-def _put(b, o, v):
-    b[o] = (v >> 24) & 0xFF
-    b[o + 1] = (v >> 16) & 0xFF
-    b[o + 2] = (v >> 8) & 0xFF
-    b[o + 3] = v & 0xFF

@@ -50,7 +50,8 @@ class PN532(Link):
         self._reset_pin = reset
         self.target = Target()
         self._ilpt = bytearray(_ILPT_FRAME)
-        build_frame(self._ilpt, _CMD_IN_LIST_PASSIVE_TARGET, b"\x01\x00", 2)  # MaxTg 1, 106 A
+        # MaxTg 1, BrTy 106 kbps type A (§7.3.5)
+        build_frame(self._ilpt, _CMD_IN_LIST_PASSIVE_TARGET, bytes((1, _BRTY_106_TYPE_A)), 2)
         self._poll_state = _POLL_IDLE
         self._poll_deadline = 0
         self._poll_nacks = 0
@@ -179,19 +180,12 @@ class PN532(Link):
             out[8 + i] = data[i]
         return self._status_command(_CMD_IN_DATA_EXCHANGE, n + 1, timeout_ms)
 
-    def in_communicate_thru(self, data, n=None, timeout_ms=200):
-        """InCommunicateThru (§7.3.9): raw bytes to the card, framing from CIU registers."""
-        n = len(data) if n is None else n
-        out = self._out
-        for i in range(n):
-            out[7 + i] = data[i]
-        return self._status_command(_CMD_IN_COMMUNICATE_THRU, n, timeout_ms)
-
     def in_communicate_thru_status(self, data, n, timeout_ms=200):
-        """InCommunicateThru returning the status byte (§7.1: 0 ok, 0x01 the card did not
-        answer, ...) instead of raising on it, so a probe that expects silence allocates
-        nothing. The answer is ``response_byte(i)`` for i < ``response_len``. A broken link
-        still raises ``PN532Timeout`` / ``PN532FrameError``."""
+        """InCommunicateThru (§7.3.9): raw bytes to the card, framing from CIU registers.
+        Returns the status byte (§7.1: 0 ok, 0x01 the card did not answer, ...) instead of
+        raising on it, so a probe that expects silence allocates nothing. The answer is
+        ``response_byte(i)`` for i < ``response_len``. A broken link still raises
+        ``PN532Timeout`` / ``PN532FrameError``."""
         out = self._out
         for i in range(n):
             out[7 + i] = data[i]

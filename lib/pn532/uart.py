@@ -3,14 +3,11 @@
 """``PN532UART(uart, *, reset=None)``: ``uart`` is a ``machine.UART``-like object at 115200 8N1
 with ``write``, ``any`` and ``readinto(buf, nbytes)``; ``reset`` a Pin-like RSTPDN (active low)."""
 
-from compat import const
-
 from .chip import PN532
 
 # HSU wake-up: 0x55 then a long preamble of zeros lets the chip leave power-down / power-on
 # before the first frame (UM0701-02 §7.2.11, HSU wake-up condition).
 _WAKE = b"\x55\x55" + bytes(14)
-_WAKE_LEN = const(16)
 
 
 class PN532UART(PN532):

@@ -23,7 +23,7 @@ from sync.store import records
 from sync.store.db import Tx
 
 # Two anchors of one boot that disagree by more than this are a clock jump (docs/protocol.md).
-CLOCK_JUMP_MS = 2000
+CLOCK_JUMP_MS = wire.CLOCK_JUMP_S * 1000
 _MASK = wire.UPTIME_MASK
 _VOID, _BOOT, _CLOCK, _SLOT = wire.VOID, wire.BOOT, wire.CLOCK, wire.SLOT
 _OFFSET_MS = wire.HOST_EPOCH_OFFSET * 1000

@@ -14,12 +14,7 @@ from sync.service.verify import Outcome, Reject, Verified, verify
 from sync.store import residents
 
 # The settings a new terminal gets (``admin.set_config`` changes them per terminal).
-DEFAULT_CONFIG = {
-    "debounce_s": 30,
-    "language": "id",
-    "sync_interval_s": 300,
-    "utc_offset_min": 420,
-}
+DEFAULT_CONFIG = dict(wire.CONFIG_DEFAULTS)
 
 
 def default_config_json() -> str:

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from firmware import wire
 from sync import review
 from sync.review import Params
 from sync.service.admin import AdminError, rusun_id
@@ -24,7 +25,7 @@ from sync.service.collector import Collector
 from sync.store import alert_log, attendance, records, residents, terminals
 
 DAY = 86400
-JAKARTA_MIN = 420
+JAKARTA_MIN = wire.UTC_OFFSET_MIN
 
 
 def _offset(utc_offset_min: int) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from firmware import wire
 from sync.store.db import Row, Tx, where_in
 
-LOCAL_OFFSET_S = 7 * 3600
+LOCAL_OFFSET_S = wire.UTC_OFFSET_MIN * 60
 DAY_S = 86400
 _CARD_KINDS = (wire.TAP, wire.DENIED)
 

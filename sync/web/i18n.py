@@ -10,11 +10,12 @@ daylight saving), so a fixed offset is exact and needs no tz database.
 
 import datetime as dt
 
+from firmware import wire
 from sync import review
 
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
-JAKARTA = dt.timezone(dt.timedelta(hours=7), "WIB")
+JAKARTA = dt.timezone(dt.timedelta(minutes=wire.UTC_OFFSET_MIN), "WIB")
 
 _DAYS = {
     "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),

@@ -164,10 +164,10 @@ async def test_collector_errors_keep_the_log_and_back_off():
     rig.tap(CARD)
     rig.net.fail_next = 1
     assert await _sync(rig) == uplink.FAILED and rig.terminal.log.backlog > 0
-    first = rig.terminal.sync.delay_ms
+    first = rig.terminal.uplink.delay_ms
     rig.net.down = True
     assert await rig.terminal.sync_step() == uplink.FAILED
-    assert rig.terminal.sync.delay_ms > first
+    assert rig.terminal.uplink.delay_ms > first
     rig.net.down = False
     assert await rig.terminal.sync_step() == uplink.OK
     assert len(rig.net.kinds(wire.TAP)) == 1 and rig.terminal.log.backlog == 0

@@ -28,13 +28,14 @@ import random
 from dataclasses import dataclass, field
 
 from firmware import wire
+from firmware.config import UTC_OFFSET_MIN
 from sync.service import accounts, admin, ingest
 from sync.service.collector import Collector
 from sync.vault import card_tokens
 from tests.kit.wirekit import PaperTerminal
 from tools.sim.fleet.names import person_name
 
-JAKARTA = dt.timezone(dt.timedelta(hours=7))
+JAKARTA = dt.timezone(dt.timedelta(minutes=UTC_OFFSET_MIN))
 NOW = int(dt.datetime(2026, 12, 1, 10, 30, tzinfo=JAKARTA).timestamp())
 TODAY0 = int(dt.datetime(2026, 12, 1, 0, 0, tzinfo=JAKARTA).timestamp())
 DAYS = 30

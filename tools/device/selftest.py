@@ -6,13 +6,16 @@ import time
 
 
 def reader(kind, pins):
-    """PN532 GetFirmwareVersion through hadir's own driver, on the pins of config.json."""
+    """PN532 GetFirmwareVersion through hadir's own driver, on the pins of config.json (the
+    firmware's default wiring when ``pins`` is None); ``kind`` "i2c", else UART."""
     try:
         import machine
 
         import pn532
+        from firmware.config import PINS
     except ImportError as exc:  # no firmware on the device yet
         return {"ok": False, "error": repr(exc)}
+    pins = pins or PINS
     try:
         if kind == "i2c":
             bus = machine.I2C(0, sda=machine.Pin(pins["sda"]), scl=machine.Pin(pins["scl"]))
@@ -71,9 +74,8 @@ def main(set_to=None):
             cfg = json.load(f)
     except (OSError, ValueError):
         pass
-    pins = cfg.get("pins") or {"uart": 2, "rx": 16, "tx": 17, "sda": 21, "scl": 22}
     return {
-        "reader": reader(cfg.get("reader", "uart"), pins),
+        "reader": reader(cfg.get("reader"), cfg.get("pins")),
         "clock": clock(set_to),
         "storage": storage(),
         "files": files(),

@@ -3,6 +3,7 @@
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
 from firmware import wire
 from firmware.log import Log, LogError, LogFull
+from firmware.log.batches import Chain, Reader
 from firmware.log.ring import HEADER, SLOTS
 from tests.kit.logcheck import Collector, drain, fresh_dir
 from tests.kit.mpytest import allocated_bytes, raises
@@ -63,15 +64,15 @@ def test_batches_walk_the_whole_backlog_without_acknowledging_anything():
     coll = Collector(TID, K0)
     drain(log, coll, max_slots=101)  # the collector holds the first blocks
     taps(log, 420, start=350)
-    before = (log.acked, log.backlog, log._floor, log._floor_epoch, bytes(log._floor_mac))
+    before = (log.acked, log.backlog, log.floor.seq, log.floor.epoch, bytes(log.floor.mac))
     h = wire.pack_health({"backlog_slots": log.backlog})
     got = [bytes(b) for b in log.batches(h, 101)]  # seals the open block first
-    after = (log.acked, log.backlog, log._floor, log._floor_epoch, bytes(log._floor_mac))
+    after = (log.acked, log.backlog, log.floor.seq, log.floor.epoch, bytes(log.floor.mac))
     assert after[0] == before[0] and after[2:] == before[2:]  # nothing acknowledged
     assert after[1] == before[1] + 1  # only the SEAL of the open block was added
     assert len(got) >= 5  # more blocks waited than one batch holds
     firsts = [wire.decode_batch(b).first_seq for b in got]
-    assert firsts[0] == log._floor  # from the first unacknowledged block ...
+    assert firsts[0] == log.floor.seq  # from the first unacknowledged block ...
     last = wire.decode_batch(got[-1])
     assert last.first_seq + last.count == log.next_seq  # ... to the head, each where the one
     for a, b in zip(got, got[1:]):  # before ended
@@ -280,10 +281,14 @@ def test_a_slot_flipped_into_a_seal_misleads_the_chain_only_within_its_sector():
     flash.flip(2 * 4096 + HEADER + tamper * wire.SLOT, 7)
     log = Log(flash, path, TID)
     assert log.epoch == 5  # from the head sector's header and slots
-    mac = bytearray(8)
-    epoch, after = log._walk(0, log.next_seq, 0, mac)
-    assert epoch == 5 and after == log.next_seq and bytes(mac) == bytes(log._mac)
-    within, _ = log._walk(0, SLOTS, 0, bytearray(8))
+    reader = Reader(log.ring, log.keys, TID, log.report)
+    whole = Chain()
+    assert reader.follow(whole, 0, log.next_seq)
+    epoch, after, mac = whole.epoch, whole.seq, whole.mac
+    assert epoch == 5 and after == log.next_seq and bytes(mac) == bytes(log.open.mac)
+    first = Chain()
+    reader.follow(first, 0, SLOTS)
+    within = first.epoch
     assert within == 1 + 4  # the fake seal counts inside its own sector (4 real seals there)
 
 

@@ -40,10 +40,11 @@ import time
 import types
 from typing import Any, Callable
 
+from firmware.wire import HOST_EPOCH_OFFSET
 from tools.sim.board import Watchdog, Wifi
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]  # the project: sources of compiled modules
-EPOCH_2000 = 946684800
+EPOCH_2000 = HOST_EPOCH_OFFSET  # the ESP32 counts time from 2000
 # CPython modules that stand in for MicroPython built-ins of the same name and shape.
 _HOST_MODULES = {
     "binascii": binascii, "collections": collections, "hashlib": hashlib, "io": io,

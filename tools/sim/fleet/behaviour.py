@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from firmware import wire
+from firmware.config import UTC_OFFSET_MIN
 from tools.sim.fleet.population import Population, Resident, Terminal
 
-JAKARTA = timezone(timedelta(hours=7))
+JAKARTA = timezone(timedelta(minutes=UTC_OFFSET_MIN))
 START_DATE = datetime(2017, 2, 6, tzinfo=JAKARTA)  # a Monday, the week attendance became mandatory
 DAY = 86400
 MORNING = (5 * 3600 + 1800, 8 * 3600 + 1800)  # 05:30-08:30
@@ -65,7 +66,7 @@ def local_day(t: int, start: int) -> int:
 
 def local_minute(t: int) -> int:
     """Minute of the local (UTC+7) day, 0-1439."""
-    return ((t + 7 * 3600) % DAY) // 60
+    return ((t + UTC_OFFSET_MIN * 60) % DAY) // 60
 
 
 def is_weekend(day: int, start: int) -> bool:

@@ -107,7 +107,7 @@ class Simulation:
             "rtc": False,
             "debounce_s": self.opts.debounce_s,
             "language": "id",
-            "utc_offset_min": 420,
+            "utc_offset_min": fconfig.UTC_OFFSET_MIN,
             "sync_interval_s": self.opts.sync_interval_s,
         }
 
