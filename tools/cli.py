@@ -19,8 +19,8 @@ from tools.errors import HadirError
 from tools.link import State
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="hadir: alat teknisi / technician tools (provision, deploy, doctor, pull, "
-                       "upload, image, enroll)")  # fmt: skip
+                  help="hadir: alat teknisi / technician tools (flash, provision, deploy, doctor, "
+                       "pull, upload, image, enroll)")  # fmt: skip
 ALIASES = {"install": "provision", "update": "deploy", "health": "doctor", "logs": "pull"}
 _OPTS: dict[str, Any] = {"port": None, "timeout": 5.0, "feed": 5.0}
 
@@ -35,6 +35,7 @@ HANDLERS = {
     "upload": ("tools.logs", "do_upload"),
     "image": ("tools.image", "do_image"),
     "enroll": ("tools.enroll", "do_enroll"),
+    "flash": ("tools.flash", "do_flash"),
 }
 
 
@@ -151,6 +152,24 @@ def image(
         source=source, dry_run=dry_run)  # fmt: skip
 
 
+def flash(
+    firmware: Optional[str] = typer.Option(
+        None, help="official MicroPython ESP32_GENERIC .bin (merged image for 0x1000)"
+    ),
+    vfs: Optional[str] = typer.Option(None, help="littlefs image from `image` for the vfs"),
+    hlog: Optional[str] = typer.Option(None, help="raw log image (`image --bundle` FILE.hlog)"),
+    erase_log: bool = typer.Option(False, "--erase-log", help="erase the log (pull first!)"),
+    table_out: Optional[str] = typer.Option(None, help="write the partition table binary here"),
+    image_out: Optional[str] = typer.Option(None, help="a flash image file instead of a chip"),
+    baud: int = typer.Option(460800, help="esptool baud rate"),
+    dry_run: bool = DRY,
+) -> None:
+    """Flash MicroPython dengan tabel partisi hadir / flash MicroPython with hadir's partitions."""
+    run("flash", firmware=firmware, vfs=vfs, hlog=hlog, erase_log=erase_log,
+        table_out=table_out, image_out=image_out, baud=baud, port=_OPTS["port"],
+        dry_run=dry_run)  # fmt: skip
+
+
 def enroll(
     reader_port: str = typer.Option(..., "--reader", help="serial port of the desk's PN532"),
     collector: str = typer.Option(..., envvar="HADIR_COLLECTOR", help="collector URL"),
@@ -169,7 +188,7 @@ def enroll(
 
 COMMANDS: dict[str, Callable[..., None]] = {
     "provision": provision, "deploy": deploy, "doctor": doctor, "pull": pull, "upload": upload,
-    "image": image, "enroll": enroll,
+    "image": image, "enroll": enroll, "flash": flash,
 }  # fmt: skip
 for _name, _fn in COMMANDS.items():
     app.command(_name)(_fn)

@@ -14,7 +14,7 @@ from typing import Any
 from rich.table import Table
 
 from firmware import wire
-from tools import ui
+from tools import flash, parttable, ui
 from tools.link import State
 
 CLOCK = {0: "belum diatur / unset", 1: "NTP", 2: "collector", 3: "RTC"}
@@ -24,6 +24,8 @@ UNKNOWN = "[dim]tidak diketahui / unknown[/]"
 def collect(state: State) -> dict[str, Any]:
     state.ensure_connected()
     report = state.call("health", "main")
+    report["table"] = parttable.diagnose((state.ident or {}).get("parts") or [])
+    report["fix"] = flash.fix_command(state.port)
     kind = (report.get("config") or {}).get("reader")  # None: the firmware's defaults
     report["reader"] = state.call("selftest", "reader", kind=kind, pins=report.get("pins"))
     report["laptop_now"] = int(time.time()) - wire.HOST_EPOCH_OFFSET
@@ -47,6 +49,16 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     """(item, value, ok) — ok None when there is nothing to judge."""
     cfg, st, log = r.get("config") or {}, r.get("status") or {}, r.get("log") or {}
     out: list[tuple[str, str, bool | None]] = []
+    wrong = r.get("table")
+    out.append(
+        (
+            "partisi / partitions",
+            "hadir (tools/partitions.csv)"
+            if wrong is None
+            else f"{parttable.WHY[wrong]}; perbaiki / fix: {r.get('fix')}",
+            wrong is None,
+        )
+    )
     ver = (r.get("version") or {}).get("version", "?")
     out.append(
         (
@@ -162,4 +174,7 @@ def do_doctor(state: State, args: Any) -> int:
         mark = "" if ok is None else ("[green]OK" if ok else "[red]PERIKSA / CHECK")
         table.add_row(item, value, mark)
     ui.console.print(table)
+    if report.get("table") is not None:  # the one command, on a line of its own to copy
+        ui.console.print(f"[red]tabel partisi / partition table:[/] {report['fix']}")
+        return 1
     return 0

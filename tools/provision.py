@@ -26,11 +26,12 @@ from rich.table import Table
 
 from firmware import config as fconfig
 from firmware import wire
-from tools import deploy, ui
+from tools import deploy, flash, parttable, ui
 from tools.errors import HadirError
 from tools.link import State
 
 FORMAT = "hadir-provision-1"
+
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
@@ -95,6 +96,16 @@ def make_secrets(bundle: dict[str, Any], wifi_password: str) -> dict[str, str]:
     return fconfig.secrets_json(secrets)
 
 
+def check_table(state: State, ident: dict[str, Any]) -> None:
+    """A device without hadir's partition table cannot keep a log: stop before anything is
+    written, with the one command that fixes it (``tools flash``)."""
+    wrong = parttable.diagnose(ident.get("parts") or [])
+    if wrong is not None:
+        raise HadirError("tabel partisi bukan milik hadir", "not hadir's partition table",
+                         f"{parttable.WHY[wrong]}; perbaiki / fix: "
+                         f"{flash.fix_command(state.port)}")  # fmt: skip
+
+
 def has_identity(ident: dict[str, Any]) -> bool:
     return ident.get("terminal_id") is not None or bool(ident.get("secrets") or ident.get("data"))
 
@@ -142,6 +153,7 @@ def do_provision(state: State, args: Any) -> int:
         password = pathlib.Path(args.wifi_password_file).read_text().strip()
     state.ensure_connected()
     ident = state.ident or {}
+    check_table(state, ident)
     if has_identity(ident) and not args.force:
         raise HadirError(
             "perangkat sudah punya identitas terminal",

@@ -13,6 +13,21 @@ def _exists(path):
         return False
 
 
+def partitions():
+    """[label, type, subtype, offset, size] of every app and data partition (tools doctor and
+    provision compare them with hadir's table)."""
+    try:
+        import esp32
+    except ImportError:
+        return []
+    out = []
+    for kind in (0, 1):  # Partition.TYPE_APP, Partition.TYPE_DATA
+        for p in esp32.Partition.find(kind):
+            t, sub, addr, size, label, _ = p.info()
+            out.append([label, t, sub, addr, size])
+    return out
+
+
 def main():
     impl = sys.implementation
     out = {
@@ -25,6 +40,7 @@ def main():
         "secrets": _exists("/secrets.json"),
         "data": False,
         "collector_url": None,
+        "parts": partitions(),
     }
     try:
         with open("/config.json") as f:

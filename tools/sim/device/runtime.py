@@ -41,6 +41,7 @@ import types
 from typing import Any, Callable
 
 from firmware.wire import HOST_EPOCH_OFFSET
+from tools import parttable
 from tools.sim.board import Watchdog, Wifi
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]  # the project: sources of compiled modules
@@ -71,7 +72,7 @@ class Config:
                  machine: str = "Generic ESP32 module with ESP32", fs_blocks: int = 64,
                  rssi: int = -67, clock_offset_s: float = 0.0, cards: list[str] | None = None,
                  reader: bool = True, wdt_scale: float = 1.0, safe_button: bool = False,
-                 run_boot: bool = True) -> None:  # fmt: skip
+                 run_boot: bool = True, table: list[Any] | None = None) -> None:  # fmt: skip
         self.version = version
         self.mpy = mpy  # 6 | 3 << 8 (mpy v6.3) | arch xtensawin (10) << 10
         self.machine = machine
@@ -83,6 +84,9 @@ class Config:
         self.wdt_scale = wdt_scale  # the watchdog's timeout runs this much faster (tests)
         self.safe_button = safe_button  # held at power-up: boot.py leaves the watchdog off
         self.run_boot = run_boot  # run /boot.py at every (soft) reset, as MicroPython does
+        # The partition table at 0x8000: hadir's (tools/partitions.csv) unless a test flashes
+        # another one (parttable.STOCK: what a stock MicroPython image brings back).
+        self.table = parttable.hadir() if table is None else table
 
 
 class HardReset(BaseException):
@@ -474,23 +478,42 @@ class Runtime:
                      reset_cause=lambda: 1, PWRON_RESET=1)  # fmt: skip
 
     def _install_esp32(self) -> None:
+        """``esp32.Partition`` over the double's partition table (``Config.table``, as
+        ``tools.parttable`` parts): ``find(type, subtype, label)`` filters it as
+        ``esp_partition_find`` does, ``info()`` is (type, subtype, offset, size, label,
+        encrypted) (MicroPython's ports/esp32/esp32_partition.c). The ``hlog`` partition's
+        blocks are the NOR flash model; other partitions have no blocks here."""
         flash = self.flash
+        table = self.config.table
 
         class Partition:
+            TYPE_APP = 0
             TYPE_DATA = 1
 
             def __init__(self, label):
+                for part in table:
+                    if part.label == label:
+                        self._part = part
+                        break
+                else:
+                    raise DeviceOSError(host_errno.ENOENT, "ENOENT")
                 self.label = label
 
             @staticmethod
             def find(type=0, subtype=255, label=None):
-                if flash is not None and label in (None, "hlog") and type == 1:
-                    return [Partition("hlog")]
-                return []
+                return [
+                    Partition(p.label)
+                    for p in table
+                    if p.type == type
+                    and subtype in (255, p.subtype)
+                    and label in (None, p.label)
+                    and (p.label != "hlog" or flash is not None)
+                ]
 
             def info(self):
-                size = flash.blocks * flash.block_size
-                return (1, 0x81, 0x200000, size, self.label, False)
+                p = self._part
+                size = flash.blocks * flash.block_size if p.label == "hlog" else p.size
+                return (p.type, p.subtype, p.offset, size, p.label, False)
 
             def readblocks(self, block, buf, offset=0):
                 flash.readblocks(block, buf, offset)

@@ -1,0 +1,325 @@
+# flash: MicroPython onto an ESP32 with hadir's partition table, never the stock one, over esptool.
+# SPDX-License-Identifier: MIT
+"""``python -m tools flash --firmware ESP32_GENERIC-v1.25.0.bin [--vfs vfs.bin] [--hlog F]``
+
+The official MicroPython download is a merged image for 0x1000: bootloader (file offset 0,
+flash 0x1000), the stock partition table (file 0x7000, flash 0x8000) and the app (file 0xF000,
+flash 0x10000). Flashing it whole brings back the stock table, whose 2 MiB ``vfs`` starts on
+the log's key sector (docs/log.md). So the image is taken apart: its bootloader and app are
+checked (``esptool image-info``: checksum and SHA-256 valid, chip ESP32, MicroPython >= 1.23),
+and written with hadir's table (``tools/partitions.csv`` -> ``tools.parttable``) instead.
+
+What happens to the data partitions depends on what the chip holds, read first (the table at
+0x8000 and the first 12 KiB of the ``hlog`` range):
+
+- hadir's table already there (a re-flash, e.g. a new MicroPython version): ``hlog`` and
+  ``vfs`` are kept -- the log's unsynced records survive the update;
+- another table: ``vfs`` is erased (MicroPython formats it at first boot) unless ``--vfs`` is
+  given; ``hlog`` is erased only when it holds stock MicroPython's littlefs (the stock ``vfs``
+  starts there), and kept when it holds anything else -- a hadir log found under a stock
+  table (someone flashed a stock image over a terminal) is kept, never destroyed;
+- ``--vfs FILE`` (from ``tools image``) and ``--hlog FILE`` are written; ``--erase-log``
+  erases the log (its unsynced records are lost: ``pull`` first).
+
+``--table-out FILE`` writes the table's binary, exactly as flashed at 0x8000, and needs no
+device; ``--image-out FILE`` applies the same plan to a flash image file instead of a chip
+(an existing file is the chip's current flash), as esptool would: each written range is
+erased in whole 4 KiB sectors first.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from tools import parttable, ui
+from tools.errors import HadirError
+from tools.link import MIN_VERSION
+
+BASE = 0x1000  # the merged image starts at this flash address
+BOOTLOADER = (0x0, 0x7000)  # file range of the bootloader in the merged image
+APP_AT = 0xF000  # file offset of the app (flash 0x10000)
+FLASH_SIZE = 4 * 1024 * 1024
+SECTOR = 0x1000
+HEAD = 3 * SECTOR  # of the hlog range, read before flashing: key store and the first ring sector
+_VERSION = re.compile(rb"MicroPython v(\d+)\.(\d+)\.(\d+)[^\x00\s;]* on (\d{4}-\d{2}-\d{2})")
+_LFS_MAGIC = b"littlefs"
+
+
+def bad_firmware(detail: str) -> HadirError:
+    return HadirError("firmware tidak sah", "not a usable MicroPython firmware", detail)
+
+
+@dataclass
+class Firmware:
+    path: pathlib.Path
+    bootloader: bytes
+    app: bytes
+    version: tuple[int, int, int]
+    built: str
+
+    @property
+    def name(self) -> str:
+        return "MicroPython v%d.%d.%d (%s)" % (*self.version, self.built)
+
+
+def image_length(data: bytes, at: int = 0) -> int:
+    """Length of the ESP32 app/bootloader image at ``data[at:]``: header, segments, checksum
+    (padded to 16 bytes), and the appended SHA-256 when the header says so (ESP-IDF's
+    esp_app_format.h)."""
+    if data[at : at + 1] != b"\xe9":
+        raise bad_firmware(f"no ESP32 image at file offset 0x{at:x}")
+    segments = data[at + 1]
+    pos = at + 24  # 8-byte header + 16-byte extended header
+    for _ in range(segments):
+        if pos + 8 > len(data):
+            raise bad_firmware("image truncated")
+        pos += 8 + int.from_bytes(data[pos + 4 : pos + 8], "little")
+    pos += 1  # the checksum byte
+    pos += -(pos - at) % 16
+    if data[at + 23]:  # hash_appended
+        pos += 32
+    if pos > len(data):
+        raise bad_firmware("image truncated")
+    return pos - at
+
+
+def image_info(data: bytes) -> str:
+    """``esptool image-info`` of one image; a checksum or hash that is not valid is refused."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "part.bin"
+        path.write_bytes(data)
+        r = esptool("--chip", "esp32", "image-info", str(path), capture=True)
+    text = r.stdout + r.stderr
+    if r.returncode or "(invalid)" in text or "Checksum:" not in text:
+        raise bad_firmware("esptool image-info: " + (text.strip().splitlines() or ["?"])[-1])
+    if "Chip ID: 0 (ESP32)" not in text:
+        raise bad_firmware("bukan untuk ESP32 / not built for the ESP32")
+    return text
+
+
+def load_firmware(path: pathlib.Path) -> Firmware:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise bad_firmware(f"{path}: {exc}") from None
+    if data[0x7000:0x7002] != b"\xaa\x50" or len(data) <= APP_AT:
+        raise bad_firmware(
+            f"{path.name}: not a merged image for 0x1000 (ESP32_GENERIC-*.bin of micropython.org)"
+        )
+    boot = data[BOOTLOADER[0] : BOOTLOADER[0] + image_length(data, 0)]
+    app = data[APP_AT : APP_AT + image_length(data, APP_AT)]
+    image_info(boot)
+    image_info(app)
+    m = _VERSION.search(app)
+    if m is None:
+        raise bad_firmware(f"{path.name}: no MicroPython version string in the app")
+    version = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if version < MIN_VERSION:
+        need = ".".join(map(str, MIN_VERSION))
+        raise HadirError(
+            "versi MicroPython salah",
+            "wrong MicroPython version",
+            f"{'.'.join(map(str, version))}; perlu / need >= {need}",
+        )
+    factory = parttable.by_label(parttable.hadir(), "factory")
+    if len(app) > factory.size:
+        raise bad_firmware(f"app {len(app)} B > factory partition {factory.size} B")
+    return Firmware(path, boot, app, version, m.group(4).decode())
+
+
+@dataclass
+class Plan:
+    """What goes onto the chip: ``writes`` (flash offset, bytes, what), ``erases`` (offset,
+    size, what) done before them, and lines to tell the technician."""
+
+    writes: list[tuple[int, bytes, str]] = field(default_factory=list)
+    erases: list[tuple[int, int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def plan(fw: Firmware, table_now: bytes, hlog_head: bytes, vfs: bytes | None = None,
+         hlog: bytes | None = None, erase_log: bool = False) -> Plan:  # fmt: skip
+    """The flash plan for a chip whose 0x8000 holds ``table_now`` and whose ``hlog`` range starts
+    with ``hlog_head`` (its first 12 KiB)."""
+    parts = parttable.hadir()
+    table = parttable.to_binary(parts)
+    log = parttable.by_label(parts, "hlog")
+    fs = parttable.by_label(parts, "vfs")
+    out = Plan()
+    out.writes += [
+        (BASE, fw.bootloader, "bootloader"),
+        (parttable.OFFSET, table, "tabel partisi hadir / hadir's partition table"),
+        (parttable.by_label(parts, "factory").offset, fw.app, fw.name),
+    ]
+    ours = table_now[: len(table)] == table
+    if vfs is not None:
+        if len(vfs) > fs.size:
+            raise HadirError("image vfs terlalu besar", "vfs image too big", f"{len(vfs)} B")
+        out.writes.append((fs.offset, vfs, "vfs (littlefs)"))
+    elif ours:
+        out.notes.append("vfs dipertahankan / vfs kept (config, secrets, firmware files)")
+    else:
+        out.erases.append((fs.offset, fs.size, "vfs"))
+        out.notes.append("vfs dihapus, MicroPython memformatnya / vfs erased, formatted at boot")
+    if hlog is not None:
+        if len(hlog) != log.size:
+            raise HadirError("image hlog salah ukuran", "hlog image of the wrong size",
+                             f"{len(hlog)} B, need {log.size} B")  # fmt: skip
+        out.writes.append((log.offset, hlog, "hlog (log dengan kunci / log with its key)"))
+    elif erase_log:
+        out.erases.append((log.offset, log.size, "hlog"))
+        out.notes.append("[yellow]log dihapus / log erased (--erase-log)")
+    elif not ours and stock_littlefs(hlog_head):
+        out.erases.append((log.offset, log.size, "hlog"))
+        out.notes.append(
+            "littlefs stok di area hlog dihapus / stock littlefs in the hlog range erased"
+        )
+    else:
+        out.notes.append("hlog dipertahankan / hlog kept: catatan yang belum terkirim aman / "
+                         "unsynced records are safe")  # fmt: skip
+    return out
+
+
+def stock_littlefs(head: bytes) -> bool:
+    """The ``hlog`` range's first 12 KiB hold stock MicroPython's littlefs (its superblock in
+    block 0 or 1) and no sector of a hadir log (``HLS1``, docs/log.md) in block 2."""
+    superblock = _LFS_MAGIC in head[:64] or _LFS_MAGIC in head[SECTOR : SECTOR + 64]
+    return superblock and head[2 * SECTOR : 2 * SECTOR + 4] != b"HLS1"
+
+
+def apply(p: Plan, image: bytearray) -> None:
+    """The plan on a flash image, as esptool leaves a chip: erases, then each write erases
+    the 4 KiB sectors it covers and programs its bytes."""
+    for offset, size, _ in p.erases:
+        image[offset : offset + size] = b"\xff" * size
+    for offset, data, _ in p.writes:
+        end = offset + len(data)
+        top = end + (-end % SECTOR)
+        image[offset:top] = b"\xff" * (top - offset)
+        image[offset:end] = data
+
+
+def esptool(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    """esptool (PyPI) in a process of its own, as the technician would run it."""
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "esptool", *args], capture_output=capture, text=True
+        )
+    except OSError as exc:
+        raise HadirError(
+            "esptool tidak dapat dijalankan", "esptool cannot run", str(exc)
+        ) from None
+
+
+class Chip:
+    """The ESP32 in its ROM download mode, through esptool: read, erase, write."""
+
+    def __init__(self, port: str, baud: int) -> None:
+        self.port = port
+        self.baud = baud
+        # A socket (the emulated ESP32) has no DTR/RTS: the chip is already in download mode.
+        reset = ["--before", "no-reset", "--after", "no-reset"] if "://" in port else []
+        self.base = ["--chip", "esp32", "--port", port, "--baud", str(baud), *reset]
+
+    def _run(self, *args: str) -> None:
+        r = esptool(*self.base, *args)
+        if r.returncode:
+            raise HadirError("esptool gagal", "esptool failed", f"{args[0]} on {self.port}")
+
+    def read(self, offset: int, size: int) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = pathlib.Path(tmp) / "read.bin"
+            self._run("read-flash", hex(offset), hex(size), str(out))
+            return out.read_bytes()
+
+    def carry_out(self, p: Plan) -> None:
+        for offset, size, _ in p.erases:
+            self._run("erase-region", hex(offset), hex(size))
+        with tempfile.TemporaryDirectory() as tmp:
+            args = []
+            for i, (offset, data, _) in enumerate(p.writes):
+                path = pathlib.Path(tmp) / f"{i}.bin"
+                path.write_bytes(data)
+                args += [hex(offset), str(path)]
+            self._run("write-flash", *args)
+
+
+def fix_command(port: str | None = None) -> str:
+    """The one command that fixes a missing or stock table (doctor and provision print it)."""
+    where = f" --port {port}" if port else ""
+    return f"python -m tools{where} flash --firmware ESP32_GENERIC-<version>.bin"
+
+
+def _write_private(path: pathlib.Path, data: bytes, mode: int = 0o644) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def do_flash(state: Any, args: Any) -> int:
+    if args.table_out:
+        data = parttable.to_binary(parttable.hadir())
+        _write_private(pathlib.Path(args.table_out), data)
+        ui.console.print(f"[green]tabel partisi / partition table[/] {args.table_out}: "
+                         f"{len(data)} B for 0x{parttable.OFFSET:x}")  # fmt: skip
+        if not args.firmware:
+            return 0
+    if not args.firmware:
+        raise HadirError("firmware diperlukan", "a firmware image is needed", "--firmware FILE")
+    fw = load_firmware(pathlib.Path(args.firmware))
+    ui.console.print(f"firmware: {fw.name}, app {len(fw.app)} B, image-info OK")
+    vfs = pathlib.Path(args.vfs).read_bytes() if args.vfs else None
+    hlog = pathlib.Path(args.hlog).read_bytes() if args.hlog else None
+    log = parttable.by_label(parttable.hadir(), "hlog")
+    if args.image_out:
+        out = pathlib.Path(args.image_out)
+        image = bytearray(out.read_bytes()) if out.exists() else bytearray(b"\xff" * FLASH_SIZE)
+        head = bytes(image[parttable.OFFSET : parttable.OFFSET + parttable.TABLE_LEN])
+        p = plan(fw, head, bytes(image[log.offset : log.offset + HEAD]), vfs, hlog,
+                 args.erase_log)  # fmt: skip
+        _show(p)
+        if args.dry_run:
+            return _dry()
+        apply(p, image)
+        secret = hlog is not None or vfs is not None  # K0 in hlog, secrets in vfs
+        _write_private(out, bytes(image), 0o600 if secret else 0o644)
+        ui.console.print(f"[green]image[/] {out}: {len(image)} B")
+        return 0
+    port = args.port or state.port
+    if not port:
+        from tools.link import find_port
+
+        port = find_port(None)
+    chip = Chip(port, args.baud)
+    head = chip.read(parttable.OFFSET, parttable.TABLE_LEN)
+    p = plan(fw, head, chip.read(log.offset, HEAD), vfs, hlog, args.erase_log)
+    _show(p)
+    if args.dry_run:
+        return _dry()
+    chip.carry_out(p)
+    ui.console.print(f"[green]selesai / done[/]: {fw.name} on {port}; next: "
+                     "python -m tools provision … (docs/tools.md)")  # fmt: skip
+    return 0
+
+
+def _show(p: Plan) -> None:
+    for offset, data, what in p.writes:
+        ui.console.print(f"  tulis / write 0x{offset:06x} {len(data):>8} B  {what}")
+    for offset, size, what in p.erases:
+        ui.console.print(f"  hapus / erase 0x{offset:06x} {size:>8} B  {what}")
+    for note in p.notes:
+        ui.console.print(f"  {note}")
+
+
+def _dry() -> int:
+    ui.console.print("dry-run: tidak ada yang ditulis / nothing written")
+    return 0
