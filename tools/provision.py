@@ -107,7 +107,28 @@ def check_table(state: State, ident: dict[str, Any]) -> None:
 
 
 def has_identity(ident: dict[str, Any]) -> bool:
-    return ident.get("terminal_id") is not None or bool(ident.get("secrets") or ident.get("data"))
+    return ident.get("terminal_id") is not None or bool(
+        ident.get("secrets") or ident.get("data") or ident.get("wiping")
+    )
+
+
+def wipe(state: State) -> int:
+    """``wipe.main`` with its progress streamed (``W done total`` lines): up to minutes of
+    erases, and never a silence that mpremote would take for a dead device."""
+    seen = {"done": 0, "total": 448, "text": b""}
+    with ui.counting("hapus log / erasing the log", seen["total"]) as step:
+
+        def consume(data: bytes) -> None:
+            seen["text"] += data
+            *lines, seen["text"] = seen["text"].split(b"\n")
+            for line in lines:
+                parts = line.split()
+                if len(parts) == 3 and parts[0] == b"W":
+                    seen["done"], seen["total"] = int(parts[1]), int(parts[2])
+                    step(seen["done"], seen["total"])
+
+        state.stream("wipe", "main", consume)
+    return seen["done"]
 
 
 def register(args: Any) -> dict[str, Any]:
@@ -181,7 +202,7 @@ def do_provision(state: State, args: Any) -> int:
     config = make_config(bundle, args.wifi_ssid or "", args.reader, args.language)
     secrets = make_secrets(bundle, password)
     if has_identity(ident) or args.force:  # --force: also a log key left by a cut provision
-        erased = state.call("wipe", "main")
+        erased = wipe(state)
         ui.console.print(f"[yellow]identitas lama dihapus / old identity wiped ({erased} blocks)")
     summary = deploy.install(state, files)
     state.call("fsops", "makedirs", paths=["/data"])

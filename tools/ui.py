@@ -6,7 +6,14 @@ import contextlib
 from typing import Callable, Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TransferSpeedColumn,
+)
 
 console = Console(highlight=False)
 
@@ -32,5 +39,21 @@ def transfer(label: str, total: int) -> Iterator[Callable[[str, int, int], None]
                 base["name"], base["last"] = name, 0
             base["last"] = done
             progress.update(task, completed=base["done"] + done, file=name)
+
+        yield step
+
+
+@contextlib.contextmanager
+def counting(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of things counted on the device (blocks erased, slots copied): call
+    ``step(done, total)``."""
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        console=console, transient=False,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(label, total=total)
+
+        def step(done: int, of: int) -> None:
+            progress.update(task, completed=done, total=of)
 
         yield step

@@ -20,7 +20,7 @@ misuse (sealing without a key, installing a second key). Flash errors propagate 
 
 from compat import const
 from firmware import wire
-from firmware.log.batches import Reader
+from firmware.log.batches import Chain, Reader
 from firmware.log.keys import KeyStore
 from firmware.log.recover import recover
 from firmware.log.ring import SLOTS, Ring
@@ -187,6 +187,24 @@ class Log:
         the previous one was acked, acking nothing (``tools pull``). Use each before the next."""
         self.seal()
         return self._reader.batches(self.floor, health24, max_slots)
+
+    def stream_batches(self, health24, emit, max_slots=wire.MAX_BATCH_SLOTS):
+        """``batches`` without holding a batch: seal, then each batch from the floor to the head
+        goes to ``emit`` in pieces, ``emit(None)`` after each; the number of batches. RAM: the
+        reader's 288-byte buffer, whatever ``max_slots`` (``tools pull``)."""
+        self.seal()
+        start = self.floor
+        at = Chain(start.seq, start.epoch, start.mac)
+        n = 0
+        while at.seq < self.ring.end:
+            count = self._reader.stream(at, health24, max_slots, emit)
+            if count == 0:
+                break
+            emit(None)
+            n += 1
+            if not self._reader.follow(at, at.seq, at.seq + count):
+                break
+        return n
 
     def ack(self, acked_seq):
         """The collector holds every slot below ``acked_seq``; lower values are ignored. The

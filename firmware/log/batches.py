@@ -11,7 +11,9 @@ not wholly acknowledged); recovery rebuilds both.
 
 - ``seal_mac(chain, n)``: ``wire.seal_mac`` of the ``n`` slots from ``chain.seq``, streamed;
 - ``follow(chain, start, end)``: the chain walk over slots already on flash;
-- ``status_request``, ``batch``, ``batches``: signed batches (docs/protocol.md) of whole blocks.
+- ``status_request``, ``batch``, ``batches``: signed batches (docs/protocol.md) of whole blocks;
+- ``stream``: the same batch handed out piece by piece (``tools pull``): the heap it needs is the
+  32-slot read buffer whatever the batch's size.
 
 Corrupt slots a batch meets (CRC) are passed to ``report`` once each; the log writes them as
 STORAGE/3 slots.
@@ -158,6 +160,60 @@ class Reader:
         return wire.encode_batch(
             self.terminal_id, first, start.epoch, start.mac, health24, body, self.keys.key,
         )  # fmt: skip
+
+    def _sealed_end(self, first, n, last):
+        """Slots from ``first`` through the last seal (``last``) or the first seal among the
+        next ``n``; 0 when there is none."""
+        buf = self.buf
+        end = 0
+        done = 0
+        while done < n:
+            k = min(_CHUNK, n - done)
+            self.ring.read(first + done, buf, k)
+            for i in range(k):
+                if buf[i * wire.SLOT] >> 4 == wire.SEAL:
+                    end = done + i + 1
+                    if not last:
+                        return end
+            done += k
+        return end
+
+    def stream(self, start, health24, max_slots, emit):
+        """The batch ``batch`` would build, given to ``emit`` in pieces (header, up to 32 slots
+        at a time, request MAC) and never held whole; its slot count (0: nothing to send)."""
+        avail = self.ring.end - start.seq
+        if avail <= 0:
+            return 0
+        first = start.seq
+        count = self._sealed_end(first, min(avail, max_slots), True)
+        if count == 0:  # one block longer than max_slots: it goes whole, as in batch()
+            count = self._sealed_end(first, min(avail, wire.MAX_BATCH_SLOTS), False)
+        if count == 0:
+            return 0
+        head = struct.pack(">4sIIHI", b"HDB1", self.terminal_id, first, count, start.epoch)
+        mac = HmacSha256(self.keys.key)
+        inner = mac.start()
+        inner.update(b"HDR1")
+        for piece in (head, start.mac, health24):
+            inner.update(piece)
+            emit(piece)
+        buf = self.buf
+        mv = memoryview(buf)
+        done = 0
+        while done < count:
+            k = min(_CHUNK, count - done)
+            self.ring.read(first + done, buf, k)
+            for i in range(k):
+                if first + done + i >= self._checked:
+                    if wire.slot_state(buf, i * wire.SLOT) == wire.CORRUPT:
+                        self._report(first + done + i)
+            piece = mv[: k * wire.SLOT]
+            inner.update(piece)
+            emit(piece)
+            done += k
+        self._checked = max(self._checked, first + count)
+        emit(mac.finish(inner)[: wire.REQUEST_MAC_LEN])
+        return count
 
     def batches(self, start, health24, max_slots):
         """Every batch from ``start`` to the end, each starting where the one before ended, as

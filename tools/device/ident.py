@@ -41,6 +41,7 @@ def main():
         "data": False,
         "collector_url": None,
         "parts": partitions(),
+        "wiping": _exists("/.wipe"),  # a wipe cut halfway (tools/device/wipe.py)
     }
     try:
         with open("/config.json") as f:

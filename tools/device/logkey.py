@@ -10,10 +10,17 @@ import binascii
 
 def install(terminal_id, k0):
     """K0 (64 hex digits) becomes the key of a log that has none; refuses one that has one."""
+    import os
+
     import esp32
 
     from firmware.log import Log
 
+    try:
+        os.stat("/.wipe")
+        return {"ok": False, "error": "a wipe was cut halfway: provision --force finishes it"}
+    except OSError:
+        pass
     parts = esp32.Partition.find(esp32.Partition.TYPE_DATA, label="hlog")
     if not parts:
         return {"ok": False, "error": "no hlog partition"}

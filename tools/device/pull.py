@@ -1,22 +1,25 @@
-# pull: device-side snippet; the signed log as batches, from the log's own batches(), as hex.
+# pull: device-side snippet; the signed log as batches streamed in hex, in bounded memory.
 # SPDX-License-Identifier: MIT
-"""Prints ``B`` (a batch starts), lines of hex (256 bytes each, so the device never holds more
-than one batch and a small line), ``E`` (it ends), then ``DONE n``. Nothing is acknowledged:
-after ``upload`` the collector's reply to the terminal's next sync moves the watermark."""
+"""Prints ``B`` (a batch starts), lines of hex (the batch's header, then at most 32 slots a
+line, then its request MAC), ``E`` (it ends), then ``DONE n``. The batches are the log's own
+(``Log.stream_batches``: byte for byte ``Log.batches``), never held whole: a 4,096-slot batch
+needs the log reader's 288-byte buffer and one line of hex, not the ~150 KB of heap a whole
+batch would. The watchdog ``boot.py`` started is fed at every line: at 115200 baud a long
+backlog takes minutes. Nothing is acknowledged: after ``upload`` the collector's reply to the
+terminal's next sync moves the watermark."""
 
 import binascii
 import json
+import sys
 
 from firmware import wire
 
-_LINE = 256
 
-
-def _emit(body):
-    print("B")
-    for i in range(0, len(body), _LINE):
-        print(binascii.hexlify(body[i : i + _LINE]).decode())
-    print("E")
+def _feed():
+    hw = sys.modules.get("firmware.hardware")
+    wdt = getattr(hw, "_wdt", None) if hw is not None else None
+    if wdt is not None:
+        wdt.feed()
 
 
 def main(max_slots=4096, health=None):
@@ -31,9 +34,19 @@ def main(max_slots=4096, health=None):
     if not log.has_key():
         print("DONE 0")
         return
-    n = 0
-    # From the first unacknowledged block to the head; nothing is acknowledged (Log.batches).
-    for body in log.batches(wire.pack_health(health or {}), max_slots):
-        _emit(body)
-        n += 1
+    opened = [False]
+
+    def emit(piece):
+        _feed()
+        if piece is None:
+            print("E")
+            opened[0] = False
+            return
+        if not opened[0]:
+            print("B")
+            opened[0] = True
+        print(binascii.hexlify(piece).decode())
+
+    # From the first unacknowledged block to the head; nothing is acknowledged.
+    n = log.stream_batches(wire.pack_health(health or {}), emit, max_slots)
     print("DONE %d" % n)

@@ -21,6 +21,9 @@ Code runs in ``runtime.Runtime`` against the folder ``root`` (the device's littl
 ``hlog`` partition is a NOR flash in the host file ``flash_path``. Faults for tests: ``stuck``
 (firmware with Ctrl-C disabled: the device never answers), ``after_exec`` (a callback run after
 each execution; call ``unplug()`` there to pull the cable halfway through a transfer).
+Real timing when asked: ``Config(baud=115200)`` sends output at the UART's speed (a print waits
+for it, as the ESP32's UART driver blocks on a full TX buffer), ``Config(erase_ms=45)`` makes
+each erase of ``hlog`` take that long.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import os
 import pathlib
 import select
 import threading
+import time
 import tty
 from typing import Callable
 
@@ -129,6 +133,8 @@ class DeviceDouble:
                 except OSError:
                     return
                 view = view[n:]
+        if self.config.baud:  # the UART sends 10 bits a byte: print() waits for it, as on the chip
+            time.sleep(len(data) * 10 / self.config.baud)
 
     def _write_text(self, text: str) -> None:
         self._write(text.replace("\n", "\r\n").encode())  # stdout is "cooked", as on the ESP32

@@ -72,7 +72,8 @@ class Config:
                  machine: str = "Generic ESP32 module with ESP32", fs_blocks: int = 64,
                  rssi: int = -67, clock_offset_s: float = 0.0, cards: list[str] | None = None,
                  reader: bool = True, wdt_scale: float = 1.0, safe_button: bool = False,
-                 run_boot: bool = True, table: list[Any] | None = None) -> None:  # fmt: skip
+                 run_boot: bool = True, table: list[Any] | None = None,
+                 erase_ms: float = 0.0, baud: int = 0) -> None:  # fmt: skip
         self.version = version
         self.mpy = mpy  # 6 | 3 << 8 (mpy v6.3) | arch xtensawin (10) << 10
         self.machine = machine
@@ -87,6 +88,10 @@ class Config:
         # The partition table at 0x8000: hadir's (tools/partitions.csv) unless a test flashes
         # another one (parttable.STOCK: what a stock MicroPython image brings back).
         self.table = parttable.hadir() if table is None else table
+        # Wall-clock time one 4 KB erase of hlog takes: about 45 ms typical on an ESP32's
+        # flash, 400 ms at the W25Q32 datasheet's maximum (t_SE); 0 keeps tests fast.
+        self.erase_ms = erase_ms
+        self.baud = baud  # 0: output as fast as the pty takes it; 115200: the USB-UART bridge
 
 
 class HardReset(BaseException):
@@ -519,11 +524,21 @@ class Runtime:
                 flash.readblocks(block, buf, offset)
 
             def writeblocks(self, block, buf, offset=None):  # None: erase first, as the port
+                if offset is None:
+                    erasing(-(-len(buf) // flash.block_size))
                 flash.writeblocks(block, buf, offset)
 
             def ioctl(self, op, arg):
+                if op == 6:
+                    erasing(1)
                 return flash.ioctl(op, arg)
 
+        def erasing(blocks):
+            """The chip is busy erasing: the caller (and the REPL) waits, printing nothing."""
+            if config.erase_ms:
+                time.sleep(blocks * config.erase_ms / 1000)
+
+        config = self.config
         self._module("esp32", Partition=Partition, mcu_temperature=lambda: 41)
 
     def _install_network(self) -> None:
