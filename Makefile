@@ -7,7 +7,8 @@ REQ := requirements
 LOCK := ../$(PY) -m uv pip compile --quiet --python-version 3.11 \
 	--custom-compile-command "make lock"
 
-.PHONY: setup system python test lint gates pytest device-tests demo screenshots lock clean
+.PHONY: setup system python test lint gates pytest device-tests board-test demo screenshots lock \
+	clean
 
 # The development set: system packages (Chromium, PostgreSQL's server), the Python venv with
 # requirements/dev.txt (the collector's and the tools' locks and the test tools), Node packages
@@ -40,6 +41,14 @@ test: setup
 	$(PY) -m tests.gates.run
 	$(PY) -m pytest -q
 	node tests/runner/mpy.mjs
+	$(MAKE) --no-print-directory board-test
+
+# The board suite: the official MicroPython firmware on the emulated ESP32 (QEMU, from the
+# machine's shared folder esp32-qemu; see docs/board.md). Without it, one line says so.
+board-test: python
+	@if $(PY) -c 'import sys; from tests.kit.esp32 import qemu_dir; sys.exit(qemu_dir() is None)'; \
+	then HADIR_BOARD=1 $(PY) -m pytest -q tests/board; \
+	else echo "board suite: skipped: no shared/esp32-qemu here (the emulated ESP32)"; fi
 
 lint: python
 	$(PY) -m ruff check .

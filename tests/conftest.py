@@ -2,6 +2,7 @@
 # and `async def` tests run on a fresh asyncio loop, as the MicroPython runner runs them.
 import asyncio
 import inspect
+import os
 import pathlib
 import sys
 
@@ -11,6 +12,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 for entry in (ROOT / "lib", ROOT):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
+
+
+# The board suite (tests/board: the emulated ESP32, minutes of it) runs under `make board-test`,
+# which sets HADIR_BOARD=1; a plain `pytest` leaves it out.
+collect_ignore = [] if os.environ.get("HADIR_BOARD") else ["board"]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -22,7 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="hadir: alat teknisi / technician tools (flash, provision, deploy, doctor, "
                        "pull, upload, image, enroll)")  # fmt: skip
 ALIASES = {"install": "provision", "update": "deploy", "health": "doctor", "logs": "pull"}
-_OPTS: dict[str, Any] = {"port": None, "timeout": 5.0, "feed": 5.0}
+_OPTS: dict[str, Any] = {"port": None, "timeout": 5.0, "feed": 5.0, "resume": False}
 
 
 # The command table: name -> (module, handler). Imported on use, so `image` never loads the
@@ -45,7 +45,8 @@ def _handler(name: str) -> Callable[[State, Any], int]:
 
 
 def run(name: str, **kwargs: Any) -> None:
-    state = State(port=_OPTS["port"], timeout=_OPTS["timeout"], feed_s=_OPTS["feed"])
+    state = State(port=_OPTS["port"], timeout=_OPTS["timeout"], feed_s=_OPTS["feed"],
+                  resume=_OPTS["resume"])  # fmt: skip
     try:
         code = _handler(name)(state, SimpleNamespace(**kwargs))
     except HadirError as exc:
@@ -67,7 +68,10 @@ def main(
     timeout: float = typer.Option(5.0, help="seconds to wait for the device's REPL"),
     feed_every: float = typer.Option(5.0, help="seconds between feeds of the device watchdog",
                                      hidden=True),
+    resume: bool = typer.Option(False, "--resume",
+                                help="no soft reset on connecting (as `mpremote resume`)"),
 ) -> None:  # fmt: skip
+    _OPTS["resume"] = resume
     _OPTS["port"] = port
     _OPTS["timeout"] = timeout
     _OPTS["feed"] = feed_every

@@ -103,8 +103,10 @@ def find_port(port: str | None) -> str:
 class State:
     """The connection, made on first use; closes with ``close()``."""
 
-    def __init__(self, port: str | None = None, timeout: float = 5.0, feed_s: float = FEED_S):
+    def __init__(self, port: str | None = None, timeout: float = 5.0, feed_s: float = FEED_S,
+                 resume: bool = False):  # fmt: skip
         self.port = port
+        self.resume = resume  # True: no soft reset on connecting (as `mpremote resume`)
         self.timeout = timeout
         self.feed_s = feed_s
         self.transport: Transport | None = None
@@ -130,7 +132,7 @@ class State:
         transport.serial.timeout = min(self.timeout, 2.0)
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it got
-                transport.enter_raw_repl(soft_reset=True, timeout_overall=self.timeout)
+                transport.enter_raw_repl(soft_reset=not self.resume, timeout_overall=self.timeout)
         except (TransportError, serial.SerialException, OSError) as exc:
             transport.close()
             raise DeviceBusy(f"{port} tidak menjawab / not answering the REPL") from exc

@@ -1,0 +1,124 @@
+# board suite: hadir on the official MicroPython firmware on the emulated ESP32 (QEMU).
+# SPDX-License-Identifier: MIT
+"""Run by ``make board-test`` (docs/hardware.md, "The board suite"). One terminal image is built
+on the host with ``tools flash``'s own code path and booted once; its application taps cards from
+the PN532 simulator on UART2; a technician runs ``doctor`` and ``pull`` over mpremote's socket
+transport and uploads to a local collector; the heap scenario runs on the firmware's GC; other
+boards are cut by ``kill -9`` at random moments while their log appends and maintains."""
+
+import json
+import os
+import re
+import threading
+
+import pytest
+
+from firmware import wire
+from tests.kit.boardrun import App, Site, cut_lane
+from tests.kit.technician import cli
+from tools import parttable
+
+CARDS = 1000  # residents with a card in the allow-list
+PREFILL = int(os.environ.get("HADIR_BOARD_PREFILL", "2000"))  # taps already in the log
+LIVE = int(os.environ.get("HADIR_BOARD_TAPS", "12"))  # taps made on the running terminal
+LANES = int(os.environ.get("HADIR_BOARD_LANES", "4"))
+CUTS = int(os.environ.get("HADIR_BOARD_CUTS", "5"))  # per lane: 20 in all
+FIGURES = os.environ.get("HADIR_BOARD_FIGURES")  # bench/board.py reads them from this file
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    s = Site(tmp_path_factory.mktemp("board"), CARDS, PREFILL)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def app(site):
+    a = App(site)
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="module")
+def figures():
+    found = {}
+    yield found
+    if FIGURES:
+        with open(FIGURES, "w") as f:
+            json.dump(found, f)
+
+
+def test_the_official_firmware_boots_with_hadirs_table(app, figures):
+    text = app.board.text.decode(errors="replace")
+    m = re.search(r"MicroPython (v[\d.]+ on [\d-]+)", text)
+    assert m, text[-500:]
+    figures["firmware"] = m.group(1)
+    figures["boot_s"] = round(app.boot_s, 1)
+    found = app.board.exec(
+        "import esp32\nfor p in esp32.Partition.find(1): print(p.info()[4], p.info()[2], "
+        "p.info()[3])"
+    )
+    seen = {(a, int(b), int(c)) for a, b, c in (ln.split() for ln in found.splitlines())}
+    want = {(p.label, p.offset, p.size) for p in parttable.hadir() if p.type == 1}
+    assert seen == want
+
+
+def test_the_offline_terminal_answers_every_tap(app, figures):
+    app.start()
+    assert app.running(), app.board.drain()[-500:]
+    for i in range(LIVE):
+        assert app.tap(i), f"tap {i} not answered"
+    figures["taps"] = PREFILL + LIVE
+    figures["live_taps"] = LIVE
+
+
+def test_doctor_pull_and_upload_store_every_tap_exactly_once(app, site, figures, tmp_path):
+    url = app.board.url
+    app.board.release()
+    try:
+        r = cli(None, "--port", url, "--resume", "--timeout", "60", "doctor")
+        assert r.exit_code == 0, r.output + r.stderr
+        assert "hadir (tools/partitions.csv)" in r.output
+        out = tmp_path / "t.hadir"
+        r = cli(None, "--port", url, "--resume", "--timeout", "60", "pull", "--out", str(out))
+        assert r.exit_code == 0, r.output + r.stderr
+    finally:
+        app.board.listen()
+    r = cli(None, "upload", str(out), "--collector", site.collector.url)
+    assert r.exit_code == 0, r.output + r.stderr
+    taps = [int(x["payload"]) for x in site.records() if x["kind"] == wire.TAP]
+    want = [int.from_bytes(t, "big") for t in site.prefill + app.taps]
+    assert sorted(taps) == sorted(want)  # each tap once: none lost, none twice
+    figures["duplicates"] = len(taps) - len(set(x["seq"] for x in site.records()))
+    assert figures["duplicates"] == 0
+
+
+def test_heap_on_the_firmwares_gc(app, figures):
+    h = app.heap()
+    figures["heap_peak_bytes"] = h["peak"]
+    figures["heap_free_min_bytes"] = h["free_min"]
+    figures["heap"] = h
+    assert h["backlog"] >= PREFILL and h["pull_batches"] >= 1
+    assert h["free_min"] > 0
+
+
+def test_power_cuts_lose_no_acknowledged_tap(site, figures):
+    results = [None] * LANES
+
+    def lane(i):
+        results[i] = cut_lane(site, f"lane{i}", CUTS, seed=i)
+
+    threads = [threading.Thread(target=lane, args=(i,)) for i in range(LANES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r is not None for r in results), "a lane failed: see its qemu log"
+    figures["power_cuts"] = sum(r.cuts for r in results)
+    figures["acknowledged"] = sum(r.acked for r in results)
+    figures["lost_acknowledged"] = sum(r.lost for r in results)
+    assert figures["power_cuts"] >= 20 or CUTS * LANES < 20
+    assert figures["lost_acknowledged"] == 0
+    for r in results:  # each reboot resumed at or past every slot acknowledged before
+        assert r.resumed == sorted(r.resumed)
