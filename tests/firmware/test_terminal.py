@@ -1,6 +1,7 @@
 # The terminal application on the PN532 simulator, NOR flash and a paper collector (both runtimes).
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 368k: code 110 KB as .mpy, a terminal and its simulators
 import json
 
 from compat import asleep_ms

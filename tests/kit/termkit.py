@@ -71,7 +71,7 @@ class Rig:
         self.net = http or PaperCollector(TID, K0)
         hw = board.Hw(
             reader=reader or pn532.PN532UART(UART(self.chip), reset=Pin(self.chip)),
-            flash=flash or NorFlash(blocks=32),
+            flash=flash or NorFlash(blocks=32, path=self.root + "/hlog.bin"),  # off the heap
             state_dir=self.root + "/data",
             http=self.net,
             root=self.root,
