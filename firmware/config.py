@@ -70,9 +70,11 @@ def validate_config(d):
         if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
             rng = "%d..%d" % (lo, hi)
             raise _bad(name, "harus bilangan bulat " + rng, "must be an integer " + rng)
-    for name in ("rusun", "wifi_ssid", "collector_url"):
+    for name in ("rusun", "collector_url"):
         if not isinstance(out.get(name), str) or not out[name]:
             raise _bad(name, "harus teks, tidak kosong", "must be a non-empty string")
+    if not isinstance(out.get("wifi_ssid"), str):  # "": a terminal without network (offline)
+        raise _bad("wifi_ssid", "harus teks", "must be a string")
     url = out["collector_url"]
     if not (url.startswith("http://") or url.startswith("https://")):
         raise _bad(

@@ -49,19 +49,24 @@ class Buzzer:
 
 
 class Wifi:
-    def __init__(self):
-        self._w = network.WLAN(network.STA_IF)
-        self._w.active(True)
+    """The station; ``ssid`` "" (an offline terminal) never starts the radio."""
+
+    def __init__(self, ssid):
+        self._w = None
+        if ssid:
+            self._w = network.WLAN(network.STA_IF)
+            self._w.active(True)
 
     def connect(self, ssid, password):
-        self._w.connect(ssid, password)  # returns at once; isconnected() says when it is up
+        if self._w is not None:
+            self._w.connect(ssid, password)  # returns at once; isconnected() says when it is up
 
     def isconnected(self):
-        return self._w.isconnected()
+        return self._w is not None and self._w.isconnected()
 
     def rssi(self):
         try:
-            return self._w.status("rssi")
+            return self._w.status("rssi") if self._w is not None else 0
         except OSError:
             return 0
 
@@ -184,7 +189,7 @@ def build(config, secrets):
         buzzer=Buzzer(p["buzzer"]),
         display=display,
         rtc=rtc,
-        wifi=Wifi(),
+        wifi=Wifi(config["wifi_ssid"]),
         http=Client(ca),
         ntp=Ntp(config.get("ntp_server", cfg.NTP_SERVER)),
         flash=found[0],

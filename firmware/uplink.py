@@ -4,7 +4,9 @@
 returns one of the results below.
 
 A round never waits for Wi-Fi: when the link is down it asks the radio to connect (with an
-exponential backoff between attempts) and returns; the next round finds it up. When up:
+exponential backoff between attempts) and returns; the next round finds it up. A terminal whose
+``wifi_ssid`` is "" has no network (its records leave over USB): every round is ``NO_WIFI``, an
+hour apart, and the radio is never asked. When up:
 
 1. ``log.batch(health)`` → ``POST /v1/batches`` → ``wire.decode_reply`` (Kc, bound to the
    request MAC) → ``log.ack(acked)`` (the log reclaims below it); repeated while a backlog is
@@ -38,6 +40,7 @@ _WIFI_MAX_MS = const(600000)
 _RETRY_MIN_MS = const(10000)
 _RETRY_MAX_MS = const(1800000)
 _CONNECT_POLL_MS = const(1000)
+_OFFLINE_MS = const(3600000)
 
 
 class Uplink:
@@ -60,6 +63,9 @@ class Uplink:
         t = self.t
         hw = t.hw
         now = hw.clock.ticks_ms()
+        if not t.config["wifi_ssid"]:  # offline terminal: records leave over USB (tools pull)
+            self.delay_ms = _OFFLINE_MS
+            return NO_WIFI
         if not hw.wifi.isconnected():
             if ticks_diff(now, self._wifi_next) < 0:
                 self.delay_ms = ticks_diff(self._wifi_next, now)

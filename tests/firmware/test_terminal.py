@@ -160,6 +160,19 @@ async def test_wifi_gone_for_days_then_back_delivers_everything():
     assert t.log.backlog == 0 and t.health()["oldest_unsynced_s"] == 0
 
 
+async def test_an_offline_terminal_never_asks_the_radio_and_keeps_its_taps():
+    rig = Rig(cfg=config(wifi_ssid=""))  # a site without network: records leave over USB
+    t = rig.terminal
+    for _ in range(3):
+        rig.hw.clock.advance(31000)
+        assert rig.tap(CARD) == ftaps.TAPPED
+        assert await t.sync_step() == uplink.NO_WIFI
+    assert rig.hw.wifi.attempts == 0 and t.uplink.delay_ms == 3600 * 1000
+    assert t.log.backlog >= 3 and rig.net.posts == 0
+    with raises(cfg.ConfigError):
+        config(wifi_ssid=None)
+
+
 async def test_collector_errors_keep_the_log_and_back_off():
     rig = Rig()
     rig.tap(CARD)

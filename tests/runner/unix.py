@@ -94,6 +94,8 @@ def run_module(binary: Path, tree: Path, module: Path, banner: bool,
                heap: int | None = None) -> tuple[int, int, str]:  # fmt: skip
     heap = heap or heap_of(module)
     name = module.stem
+    if MARKER not in module.read_text(encoding="utf-8").splitlines():
+        return 0, 1, f"FAIL {name}: not a device test module (no marker line)\n"
     if heap is None:
         return 0, 1, f"FAIL {name}: no `# device heap: NNk` line (tests/runner/unix.py)\n"
     rel_dir = module.parent.relative_to(ROOT).as_posix()
