@@ -6,7 +6,6 @@ load and validate config.json + secrets.json, ``build(config, secrets)`` the ``h
 mode blinks the LED from a timer (which also feeds the watchdog) and returns to the REPL."""
 
 import os
-import socket
 import struct
 import time
 
@@ -15,13 +14,15 @@ import machine
 import network
 
 import pn532
-from compat import asleep_ms, const, ticks_ms
+from compat import asleep_ms, const, ticks_diff, ticks_ms
 from firmware import config as cfg
 
 _WDT_MS = const(60000)  # covers the log's recovery scan at boot, before the tasks feed it
 _LOG_LABEL = "hlog"
 _NTP_DELTA = const(3155673600)  # 1900-01-01 to 2000-01-01 in seconds (RFC 5905 era 0)
 _CRASHES_MAX = const(3)
+_STAT_CONNECTING = const(1001)  # network.STAT_CONNECTING on the ESP32 port
+_STUCK_MS = const(1800000)  # joining for 30 min: restart the radio
 _wdt = None
 safe = False
 
@@ -49,17 +50,52 @@ class Buzzer:
 
 
 class Wifi:
-    """The station; ``ssid`` "" (an offline terminal) never starts the radio."""
+    """The station over ``network.WLAN(STA_IF)`` (ports/esp32/network_wlan.c); ``ssid`` ""
+    (an offline terminal) never starts the radio.
 
-    def __init__(self, ssid):
+    After one ``connect()`` the port rejoins by itself after every drop (its event handler
+    calls ``esp_wifi_connect()`` again while a connection is requested), and ``connect()`` while
+    such a join is under way raises ``OSError("Wifi Internal Error")``. So ``connect()`` leaves
+    the driver alone while it reports ``STAT_CONNECTING``, except after ``_STUCK_MS`` of that
+    (a wedged driver); then, or when ``connect()`` raises anyway, it restarts the radio as field
+    code does (``disconnect()``, ``active(False)``, ``active(True)``) and asks once more. That
+    last ``connect()`` may still raise: the uplink counts it and tries later."""
+
+    def __init__(self, ssid, clock=None):
         self._w = None
+        self._clock = clock
+        self._asked = None  # ticks of the last connect() that went through
+        self.restarts = 0
         if ssid:
             self._w = network.WLAN(network.STA_IF)
             self._w.active(True)
 
+    def _now(self):
+        return self._clock.ticks_ms() if self._clock is not None else ticks_ms()
+
+    def _restart(self, w):
+        self.restarts += 1
+        for step in (w.disconnect, lambda: w.active(False), lambda: w.active(True)):
+            try:
+                step()
+            except OSError:
+                pass
+
     def connect(self, ssid, password):
-        if self._w is not None:
-            self._w.connect(ssid, password)  # returns at once; isconnected() says when it is up
+        w = self._w
+        if w is None:
+            return
+        now = self._now()
+        if w.status() == _STAT_CONNECTING:
+            if self._asked is not None and ticks_diff(now, self._asked) < _STUCK_MS:
+                return  # the driver is joining by itself: asking again would raise
+            self._restart(w)
+        try:
+            w.connect(ssid, password)  # returns at once; isconnected() says when it is up
+        except OSError:
+            self._restart(w)
+            w.connect(ssid, password)
+        self._asked = now
 
     def isconnected(self):
         return self._w is not None and self._w.isconnected()
@@ -81,6 +117,9 @@ class Clock:
 
     def ticks_ms(self):
         return ticks_ms()
+
+    async def sleep_ms(self, ms):
+        await asleep_ms(ms)
 
     def wall(self):
         return int(time.time()) if self._known else None
@@ -107,6 +146,8 @@ class Ntp:
         self._pkt = bytearray(48)
 
     async def query(self):
+        import socket
+
         if self._addr is None:
             self._addr = socket.getaddrinfo(self.host, 123)[0][-1]
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -176,6 +217,7 @@ def build(config, secrets):
     if config["ca_pin"]:
         with open(config["ca_pin"], "rb") as f:
             ca = f.read()
+    clock = Clock()
     found = esp32.Partition.find(esp32.Partition.TYPE_DATA, label=_LOG_LABEL)
     if not found:
         raise OSError(19)  # ENODEV: the partition table has no log partition
@@ -189,12 +231,12 @@ def build(config, secrets):
         buzzer=Buzzer(p["buzzer"]),
         display=display,
         rtc=rtc,
-        wifi=Wifi(config["wifi_ssid"]),
+        wifi=Wifi(config["wifi_ssid"], clock),
         http=Client(ca),
         ntp=Ntp(config.get("ntp_server", cfg.NTP_SERVER)),
         flash=found[0],
         state_dir="/data",
-        clock=Clock(),
+        clock=clock,
         watchdog=Watchdog(),
     )
 

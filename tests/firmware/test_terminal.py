@@ -160,6 +160,22 @@ async def test_wifi_gone_for_days_then_back_delivers_everything():
     assert t.log.backlog == 0 and t.health()["oldest_unsynced_s"] == 0
 
 
+async def test_a_radio_that_refuses_connect_costs_a_round_not_the_uplink():
+    from tools.sim import board
+
+    class Refusing(board.Wifi):
+        def connect(self, ssid, password):  # the port, even after a radio restart
+            self.attempts += 1
+            raise OSError("Wifi Internal Error")
+
+    rig = Rig(wifi=Refusing(up=False))
+    t = rig.terminal
+    assert await t.sync_step() == uplink.CONNECTING
+    assert t.uplink.wifi_errors == 1 and str(t.uplink.last_error) == "Wifi Internal Error"
+    rig.hw.clock.advance(5000)
+    assert await t.sync_step() == uplink.CONNECTING and rig.hw.wifi.attempts == 2
+
+
 async def test_an_offline_terminal_never_asks_the_radio_and_keeps_its_taps():
     rig = Rig(cfg=config(wifi_ssid=""))  # a site without network: records leave over USB
     t = rig.terminal
