@@ -84,7 +84,7 @@ class Uplink:
         self.rounds += 1
         try:
             result = await self._exchange()
-        except (OSError, wire.WireError, ValueError) as e:
+        except (OSError, wire.WireError, ValueError, EOFError) as e:
             self.last_error = e
             self.failures += 1
             self.delay_ms = self._retry
