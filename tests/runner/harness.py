@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 """WebAssembly port: the runner sets MODULE, MODULE_DIR, TREE and SHOW_BANNER as globals, runs this
 file and then ``await main()`` (the port has no ``asyncio.run``). Unix port: run as a script, the
-same names come from the environment (``HADIR_MODULE`` ...), and the file system folder
-``HADIR_TMP`` is mounted at ``/tmp``, where device tests keep their files."""
+same names come from the environment (``HADIR_MODULE`` ...), and the host folder ``HADIR_ROOT``
+becomes the root of the file system (as the WebAssembly port's is its own): a test that writes
+``/zz_boot.py`` or ``/tmp/x`` writes there, never into the host's root."""
 
 import sys
 
@@ -16,7 +17,8 @@ if sys.platform != "webassembly":
     MODULE_DIR = os.getenv("HADIR_MODULE_DIR")
     TREE = os.getenv("HADIR_TREE")
     SHOW_BANNER = os.getenv("HADIR_BANNER") == "1"
-    vfs.mount(vfs.VfsPosix(os.getenv("HADIR_TMP")), "/tmp")
+    vfs.umount("/")
+    vfs.mount(vfs.VfsPosix(os.getenv("HADIR_ROOT")), "/")
 
 sys.path[:0] = [MODULE_DIR, TREE + "/lib", TREE]  # noqa: F821 - set by the runner
 

@@ -13,8 +13,9 @@ Each test module states its heap on a line of its own, ``# device heap: 96k (why
 it needs, rounded up, and why; the runner refuses a module without one. The interpreter is
 ``micropython-unix/bin/micropython-1.27-i386`` of the machine's shared tools
 (``tests.kit.paths.shared``); without it the run prints one line and passes, except in CI
-(``CI=true``), where it fails. A module gets a fresh interpreter, a folder of its own mounted at
-``/tmp`` and ``_TIMEOUT_S`` to finish (a test that loops for ever fails, it does not hang CI).
+(``CI=true``), where it fails. A module gets a fresh interpreter whose file system root is a temporary folder of its own
+(nothing it writes reaches the host's root) and ``_TIMEOUT_S`` to finish (a test that loops for
+ever fails, it does not hang CI).
 """
 
 from __future__ import annotations
@@ -100,15 +101,15 @@ def run_module(binary: Path, tree: Path, module: Path, banner: bool,
         return 0, 1, f"FAIL {name}: no `# device heap: NNk` line (tests/runner/unix.py)\n"
     rel_dir = module.parent.relative_to(ROOT).as_posix()
     with tempfile.TemporaryDirectory(prefix="hadir-unix-") as tmp:
-        # The module's folder is mounted at /tmp, and the tree is seen through it: a tree in the
-        # host's /tmp would otherwise be hidden by that mount.
-        # The module alone in its folder: a test package beside it (tests/lib/pn532) must not
-        # hide the package under test, as on the WebAssembly port, which copies the module only.
+        # The folder becomes the interpreter's root: the tree is seen through it, and the
+        # module alone in a folder of its own (a test package beside it, tests/lib/pn532, must
+        # not hide the package under test; the WebAssembly port copies the module only).
         os.symlink(tree, Path(tmp) / "tree")
         os.mkdir(Path(tmp) / "module")
+        os.mkdir(Path(tmp) / "tmp")
         os.symlink(tree / rel_dir / (name + ".mpy"), Path(tmp) / "module" / (name + ".mpy"))
-        env = dict(os.environ, MICROPYPATH=".frozen", HADIR_MODULE=name, HADIR_TREE="/tmp/tree",
-                   HADIR_MODULE_DIR="/tmp/module", HADIR_TMP=tmp,
+        env = dict(os.environ, MICROPYPATH=".frozen", HADIR_MODULE=name, HADIR_TREE="/tree",
+                   HADIR_MODULE_DIR="/module", HADIR_ROOT=tmp,
                    HADIR_BANNER="1" if banner else "0")  # fmt: skip
         cmd = [str(binary), "-X", f"heapsize={heap}", str(tree / "tests/runner/harness.py")]
         try:

@@ -113,19 +113,19 @@ class Esp32:
             if b[1] is None:
                 b[1] = self.clock.ticks_ms()
 
-    def press_on_cue(self, pin, led_pins, colour, hold_ms=300):
-        """A technician watching the LED: when it shows ``colour`` (r, g, b), they press the
-        button on ``pin`` for ``hold_ms``."""
-        self._cue = (pin, tuple(led_pins), tuple(colour), hold_ms)
+    def press_on_cue(self, pin, led_pins, colour, reaction_ms=250, hold_ms=300):
+        """A technician watching the LED: ``reaction_ms`` after it shows ``colour`` (r, g, b),
+        they press the button on ``pin`` for ``hold_ms``."""
+        self._cue = (pin, tuple(led_pins), tuple(colour), reaction_ms, hold_ms)
 
     def _watch_cue(self):
         if self._cue is None:
             return
-        pin, leds, colour, hold = self._cue
+        pin, leds, colour, reaction, hold = self._cue
         if tuple(self.levels.get(p, 0) for p in leds) == colour:
-            now = self.clock.ticks_ms()
+            at = self.clock.ticks_ms() + reaction
             self._cue = None
-            self.press(pin, now, now + hold)
+            self.press(pin, at, at + hold)
 
     def pressed(self, pin):
         now = self.clock.ticks_ms()
@@ -135,7 +135,9 @@ class Esp32:
         return False
 
     def power_on(self):
-        """Reset: the strapping pins are sampled; returns ``boot_mode``."""
+        """Power-up: RTC memory is lost, the strapping pins are sampled; returns ``boot_mode``."""
+        self.rtc_memory = b""
+        self.rtc_time = _RTC_RESET
         self.levels = {}
         self.routes = {}
         self.timers = {}

@@ -6,13 +6,11 @@
 ``Ssd1306(address=0x3C)``  takes command and data writes (SSD1306 data sheet §8.1.5: a control
                            byte 0x80 precedes one command, 0x40 display data); ``commands``
                            and ``frames`` count them, ``on`` is set by 0xAF (display on)
-``Ds3231(seconds=None)``   the timekeeping registers 0x00-0x06 (BCD seconds .. year) and the
+``Ds3231(when=None)``      the timekeeping registers 0x00-0x06 (BCD seconds .. year) and the
                            status register 0x0F whose bit 7 (OSF) is set while the oscillator
                            has not been set since power-up (DS3231 data sheet, Figure 1 and
-                           "Status Register"); ``seconds`` (since 2000) sets it at creation
+                           "Status Register"); ``when`` (y, mo, d, h, mi, s) sets it at creation
 """
-
-import time
 
 from compat import const
 
@@ -40,13 +38,13 @@ class Ssd1306:
 
 
 class Ds3231:
-    def __init__(self, seconds=None, address=0x68):
+    def __init__(self, when=None, address=0x68):
         self.address = address
         self.regs = bytearray(0x13)
         self.regs[0x0F] = _OSF
-        if seconds is not None:
-            t = time.gmtime(seconds)
-            for i, v in enumerate((t[5], t[4], t[3], t[6] + 1, t[2], t[1], t[0] - 2000)):
+        if when is not None:  # (year, month, day, hour, minute, second)
+            y, mo, d, h, mi, sec = when
+            for i, v in enumerate((sec, mi, h, 1, d, mo, y - 2000)):
                 self.regs[i] = _bcd(v)
             self.regs[0x0F] = 0
         self._ptr = 0
