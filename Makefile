@@ -36,15 +36,17 @@ $(STUBS)/.done: $(REQ)/esp32-stubs.txt
 		--target $(STUBS) -r $(REQ)/esp32-stubs.txt
 	touch $@
 
-# Everything CI runs: static gates, then the host suite, then the device suite on real MicroPython.
+# Everything CI runs: static gates, then the host suite, then the device suite on real MicroPython:
+# the WebAssembly port, and the 32-bit unix port with a heap limit per module.
 test: setup
 	$(PY) -m tests.gates.run
 	$(PY) -m pytest -q
 	node tests/runner/mpy.mjs
+	$(PY) -m tests.runner.unix
 	$(MAKE) --no-print-directory board-test
 
 # The board suite: the official MicroPython firmware on the emulated ESP32 (QEMU, from the
-# machine's shared folder esp32-qemu; see docs/board.md). Without it, one line says so.
+# machine's shared folder esp32-qemu; see docs/hardware.md). Without it, one line says so.
 board-test: python
 	@if $(PY) -c 'import sys; from tests.kit.esp32 import qemu_dir; sys.exit(qemu_dir() is None)'; \
 	then HADIR_BOARD=1 $(PY) -m pytest -q tests/board; \
@@ -61,6 +63,7 @@ demo: python
 
 device-tests: setup
 	node tests/runner/mpy.mjs
+	$(PY) -m tests.runner.unix
 
 # The dashboard screenshots in docs/screenshots/ (a plain test run writes them to a temp folder).
 screenshots: setup

@@ -72,6 +72,8 @@ class Terminal:
         self._day = -1
         self._day_base = 0  # taps.taps when the local day began
         self._beats = [hw.clock.ticks_ms()] * len(_TASKS)
+        self._watched = range(len(_TASKS))
+        self.task_failures = [0] * len(_TASKS)
         self.boot_counter = self.log.boot(config["door"])
         if self.clock.start() == clk.ANCHOR:
             self._log_clock()
@@ -206,12 +208,27 @@ class Terminal:
     def alive(self):
         """True while every task has beaten within its limit (then the watchdog is fed)."""
         now = self.hw.clock.ticks_ms()
-        for i in range(len(_TASKS)):
+        for i in self._watched:
             if ticks_diff(now, self._beats[i]) > _LIMITS[i]:
                 return False
         return True
 
-    async def run(self):
+    def watch(self, names=None):
+        """The indices of the tasks ``firmware.tasks.run`` starts (all, or those named), which
+        ``alive()`` then watches."""
+        now = self.hw.clock.ticks_ms()
+        self._watched = [i for i in range(len(_TASKS)) if names is None or _TASKS[i] in names]
+        for i in self._watched:
+            self._beats[i] = now
+        return self._watched
+
+    def task_failed(self, i, exc):
+        """A task died and will be restarted: said on the REPL, counted, kept for doctor."""
+        self.task_failures[i] += 1
+        print("hadir: tugas gagal / task failed:", _TASKS[i], repr(exc))
+        self.status.task_failed(_TASKS[i], exc)
+
+    async def run(self, names=None):
         from firmware import tasks
 
-        await tasks.run(self)
+        await tasks.run(self, names)

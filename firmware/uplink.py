@@ -54,6 +54,7 @@ class Uplink:
         self.delay_ms = 0
         self.rounds = 0
         self.failures = 0
+        self.wifi_errors = 0  # connect() calls the radio refused
         self.rejected = 0
         self.last_ok = None  # ticks of the last successful exchange
         self.last_error = None  # what made the last failed round fail
@@ -70,7 +71,11 @@ class Uplink:
             if ticks_diff(now, self._wifi_next) < 0:
                 self.delay_ms = ticks_diff(self._wifi_next, now)
                 return NO_WIFI
-            hw.wifi.connect(t.config["wifi_ssid"], t.wifi_password)
+            try:
+                hw.wifi.connect(t.config["wifi_ssid"], t.wifi_password)
+            except OSError as e:  # the radio refused even after a restart: next time
+                self.wifi_errors += 1
+                self.last_error = e
             self._wifi_next = ticks_add(now, self._wifi_backoff)
             self._wifi_backoff = min(self._wifi_backoff * 2, _WIFI_MAX_MS)
             self.delay_ms = _CONNECT_POLL_MS
@@ -79,7 +84,7 @@ class Uplink:
         self.rounds += 1
         try:
             result = await self._exchange()
-        except (OSError, wire.WireError, ValueError) as e:
+        except (OSError, wire.WireError, ValueError, EOFError) as e:
             self.last_error = e
             self.failures += 1
             self.delay_ms = self._retry

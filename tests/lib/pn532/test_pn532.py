@@ -1,6 +1,7 @@
 # Byte-exact tests of the PN532 driver against recording fake transports (UART and I2C).
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 56k: the driver and a recording fake
 import pn532
 from tests.kit.mpytest import raises
 from tests.kit.pn532fake import ACK, CMD, ERR, HEX, NACK, RSP, WAKE, FakeI2C, FakePin, FakeUART

@@ -2,6 +2,7 @@
 # swap, hashes, base64 writes. On CPython they run in the device double (tests/tools/technician).
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 24k: the technician snippets alone
 import hashlib
 import os
 

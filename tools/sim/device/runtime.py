@@ -72,8 +72,9 @@ class Config:
                  machine: str = "Generic ESP32 module with ESP32", fs_blocks: int = 64,
                  rssi: int = -67, clock_offset_s: float = 0.0, cards: list[str] | None = None,
                  reader: bool = True, wdt_scale: float = 1.0, safe_button: bool = False,
-                 run_boot: bool = True, table: list[Any] | None = None,
-                 erase_ms: float = 0.0, baud: int = 0) -> None:  # fmt: skip
+                 run_boot: bool = True, powered_up: bool = False,
+                 table: list[Any] | None = None, erase_ms: float = 0.0,
+                 baud: int = 0) -> None:  # fmt: skip
         self.version = version
         self.mpy = mpy  # 6 | 3 << 8 (mpy v6.3) | arch xtensawin (10) << 10
         self.machine = machine
@@ -92,6 +93,10 @@ class Config:
         # flash, 400 ms at the W25Q32 datasheet's maximum (t_SE); 0 keeps tests fast.
         self.erase_ms = erase_ms
         self.baud = baud  # 0: output as fast as the pty takes it; 115200: the USB-UART bridge
+        # machine.RTC().memory(): kept over soft resets, lost with power. By default the
+        # terminal has run since an earlier power-up (firmware/hardware.py's warm mark: byte 1
+        # 0xA5), so boot.py skips the safe-mode window; powered_up=True: just switched on.
+        self.rtc_memory = bytearray() if powered_up else bytearray(b"\x00\xa5")
 
 
 class HardReset(BaseException):
@@ -465,7 +470,7 @@ class Runtime:
             def init(self, **kwargs):
                 pass  # no callbacks in the double: nothing runs between REPL commands
 
-        memory = bytearray()
+        memory = self.config.rtc_memory
 
         class RTC_(RTC):
             def memory(self, data=None):
