@@ -99,6 +99,9 @@ def do_image(state: Any, args: Any) -> int:
             files["/config.json"] = json.dumps(config).encode()
             files["/secrets.json"] = json.dumps(provision.make_secrets(bundle, "")).encode()
     image = build_image(files, dirs, args.blocks)
+    # The log image first: if the terminal code it runs cannot load, nothing is written (never
+    # an image with secrets and no log beside it).
+    log = hlog_bytes(bundle) if args.bundle and not args.tree else None
     size = sum(map(len, files.values()))
     if args.dry_run:
         ui.console.print(f"dry-run: {len(files)} files, {size} B, {args.blocks} blocks; "
@@ -110,9 +113,9 @@ def do_image(state: Any, args: Any) -> int:
     with os.fdopen(fd, "wb") as f:
         f.write(image)
     note = " (rahasia / secret, 0600)" if secret else ""
-    if args.bundle and not args.tree:
+    if log is not None:
         hlog = out.with_name(out.name + ".hlog")
-        hlog_image(hlog, bundle)
+        _write_secret(hlog, log)
         note += f"; log {hlog} (K0, 0600)"
     ui.console.print(f"[green]image[/] {out}: {len(files)} berkas / files, {size} B in "
                      f"{args.blocks} x {BLOCK_SIZE} B, littlefs v2.0{note}")  # fmt: skip
@@ -163,9 +166,9 @@ class RawPartition:
         return 0 if 1 <= op <= 3 else None
 
 
-def hlog_image(path: pathlib.Path, bundle: dict[str, Any], blocks: int = 448) -> None:
+def hlog_bytes(bundle: dict[str, Any], blocks: int = 448) -> bytes:
     """The raw ``hlog`` partition, erased, with K0 as its log's key (``Log.install_key``), as
-    provisioning leaves it (tools/device/logkey.py); written with mode 0600."""
+    provisioning leaves it (tools/device/logkey.py)."""
     import tempfile
 
     from firmware.log import Log
@@ -173,6 +176,15 @@ def hlog_image(path: pathlib.Path, bundle: dict[str, Any], blocks: int = 448) ->
     part = RawPartition(blocks)
     with tempfile.TemporaryDirectory() as state:
         Log(part, state, bundle["terminal_id"]).install_key(bytes.fromhex(bundle["k0"]))
+    return bytes(part.data)
+
+
+def hlog_image(path: pathlib.Path, bundle: dict[str, Any], blocks: int = 448) -> None:
+    """``hlog_bytes`` written with mode 0600 (it holds K0)."""
+    _write_secret(path, hlog_bytes(bundle, blocks))
+
+
+def _write_secret(path: pathlib.Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(part.data)
+        f.write(data)

@@ -12,6 +12,7 @@ or ``damaged`` reply) and stores nothing. Uploading twice stores nothing twice.
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import struct
 import time
@@ -83,7 +84,9 @@ def do_pull(state: Any, args: Any) -> int:
         "batches": [b.hex() for b in batches],
     }
     path = pathlib.Path(args.out)
-    path.write_text(json.dumps(doc, indent=1))
+    tmp = path.with_name(path.name + ".tmp")  # whole or not at all: a cut pull leaves no file
+    tmp.write_text(json.dumps(doc, indent=1))
+    os.replace(tmp, path)
     slots = sum(wire.decode_batch(b).count for b in batches)
     ui.console.print(
         f"[green]log disalin / pulled[/]: terminal {ident['terminal_id']}, "

@@ -59,6 +59,8 @@ class Site:
         self.tokens = tokens_of(self.bundle, self.uids)
         self.prefill = [self.tokens[i % cards] for i in range(prefill)]
         self.flash = terminal_flash(tmp, self.bundle, self.allow, self.prefill)
+        # The power-cut boards run the log's own loop from the REPL: no boot.py, no main.py.
+        self.bare = terminal_flash(tmp, self.bundle, self.allow, [], "bare", app=False)
 
     def records(self) -> list[dict]:
         return self.collector.records(self.bundle["terminal_id"])
@@ -167,8 +169,8 @@ def cut_lane(site: Site, name: str, cuts: int, seed: int) -> SimpleNamespace:
     rng = random.Random(seed)
     acked: set[int] = set()
     resumed = []
-    flash = site.flash.with_name(f"{name}.flash.bin")
-    flash.write_bytes(site.flash.read_bytes())
+    flash = site.bare.with_name(f"{name}.flash.bin")
+    flash.write_bytes(site.bare.read_bytes())
     for n in range(cuts + 1):
         reader = Reader()
         board = Board(flash, reader.path, site.tmp / f"{name}.qemu.log")

@@ -176,9 +176,11 @@ class Board:
             t.close()
         self.listen()
 
-    def stop_boot(self, timeout: float = 120) -> float:
+    def stop_boot(self, timeout: float = 600) -> float:
         """Ctrl-C until the REPL prompt: boot.py is cut short, so main.py does not run (pyexec
-        runs main.py only after a boot.py that succeeded). Seconds from QEMU's start."""
+        runs main.py only after a boot.py that succeeded). The interrupt lands only when the
+        VM next runs bytecode: after the module being read from the slow flash (minutes here).
+        Seconds from QEMU's start."""
         assert self.sock is not None
         end = time.monotonic() + timeout
         while b">>> " not in self.text:
@@ -325,11 +327,13 @@ def card_uid(i: int) -> str:
     return f"1A{i:06X}"
 
 
-def terminal_flash(tmp: pathlib.Path, bundle: dict, allow: bytes, prefill: list[bytes]):
+def terminal_flash(tmp: pathlib.Path, bundle: dict, allow: bytes, prefill: list[bytes],
+                   name: str = "flash", app: bool = True):  # fmt: skip
     """``tmp/flash.bin``: ``tools flash --image-out`` of the official firmware with a vfs image
     (``tools image``'s build: this checkout's .mpy firmware, config with no Wi-Fi -- an offline
     site --, secrets, the allow-list) and ``hlog`` with K0 (``image.hlog_image``) holding
-    ``prefill`` taps appended by the firmware's own log code. Returns its path."""
+    ``prefill`` taps appended by the firmware's own log code. Returns its path. ``app=False``
+    leaves out boot.py and main.py: the board starts at the REPL, for a test's own program."""
     import json
     import tempfile
 
@@ -344,6 +348,8 @@ def terminal_flash(tmp: pathlib.Path, bundle: dict, allow: bytes, prefill: list[
     files["/config.json"] = json.dumps(provision.make_config(bundle, "")).encode()
     files["/secrets.json"] = json.dumps(provision.make_secrets(bundle, "")).encode()
     files["/allow.bin"] = allow
+    if not app:
+        del files["/boot.py"], files["/main.py"]
     hlog = tmp / "hlog.bin"
     image.hlog_image(hlog, bundle)
     with tempfile.TemporaryDirectory() as state:
@@ -359,7 +365,7 @@ def terminal_flash(tmp: pathlib.Path, bundle: dict, allow: bytes, prefill: list[
             files["/data/" + f.name] = f.read_bytes()
     vfs = tmp / "vfs.bin"
     vfs.write_bytes(image.build_image(files, ["/data"], 64))
-    out = tmp / "flash.bin"
+    out = tmp / f"{name}.bin"
     r = cli(None, "flash", "--firmware", str(firmware()), "--image-out", str(out),
             "--vfs", str(vfs), "--hlog", str(hlog))  # fmt: skip
     assert r.exit_code == 0, r.output + r.stderr

@@ -75,3 +75,21 @@ def test_image_too_small_is_one_clear_error(tmp_path):
     assert r.exit_code == 1
     assert r.stderr.startswith("hadir: image penuh (image too small)")
     assert not (tmp_path / "x.bin").exists()
+
+
+def test_image_from_a_bundle_writes_nothing_when_the_log_image_cannot_be_made(
+    tmp_path, monkeypatch
+):
+    """The log image is made first: a failure leaves no image holding secrets without it."""
+
+    def broken(bundle, blocks=448):
+        raise ModuleNotFoundError("No module named 'compat'")
+
+    monkeypatch.setattr(image, "hlog_bytes", broken)
+    out = tmp_path / "t7.bin"
+    bundle = str(write_bundle(tmp_path / "b.json"))
+    try:
+        cli(None, "image", "--bundle", bundle, "--out", str(out))
+    except ModuleNotFoundError:
+        pass
+    assert not out.exists() and not (tmp_path / "t7.bin.hlog").exists()
