@@ -44,8 +44,8 @@ class Transport(SerialTransport):
 
     def read_until(self, min_num_bytes, ending, timeout=10, data_consumer=None,
                    timeout_overall=None):  # fmt: skip
-        if timeout is not None:
-            timeout = min(timeout, self.gap_s)
+        if timeout is not None:  # 2 x --timeout: mpremote's 10 s by default
+            timeout = self.gap_s
         return super().read_until(min_num_bytes, ending, timeout, data_consumer, timeout_overall)
 
 
