@@ -15,6 +15,7 @@ import network
 
 import pn532
 from compat import asleep_ms, const, sleep_ms, ticks_diff, ticks_ms
+from firmware import clock as clk
 from firmware import config as cfg
 
 _WDT_MS = const(60000)  # covers the log's recovery scan at boot, before the tasks feed it
@@ -219,10 +220,8 @@ def build(config, secrets):
         from ds3231 import DS3231
 
         rtc = DS3231(i2c)
-    ca = None
-    if config["ca_pin"]:
-        with open(root + config["ca_pin"], "rb") as f:
-            ca = f.read()
+    _restore_time(root + "/data" + clk.KEPT)  # before any TLS handshake can happen
+    ca = cfg.ca_bytes(config["ca_pin"], root)
     clock = Clock()
     found = esp32.Partition.find(esp32.Partition.TYPE_DATA, label=_LOG_LABEL)
     if not found:
@@ -245,6 +244,26 @@ def build(config, secrets):
         clock=clock,
         watchdog=Watchdog(),
     )
+
+
+def _restore_time(path):
+    """After a power loss the RTC restarts at 2000-01-01, and mbedTLS checks certificate dates
+    against it: every handshake would fail ("validity starts in the future") and the collector
+    could never set the clock. Put the last good wall time kept in flash (``firmware.clock``)
+    back into the RTC when the RTC is behind it. The wall time stays unknown to the application
+    (``Clock.wall()`` None) until a source sets it: this is a lower bound, not the time."""
+    try:
+        with open(path) as f:
+            kept = int(f.read())
+    except (OSError, ValueError):
+        return False
+    rtc = machine.RTC()
+    t = time.gmtime(kept)  # (y, mo, d, h, mi, s, weekday, yearday)
+    now = rtc.datetime()  # (y, mo, d, weekday, h, mi, s, subseconds)
+    if (now[0], now[1], now[2], now[4], now[5], now[6]) >= t[:6]:
+        return False
+    rtc.datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0))
+    return True
 
 
 def boot():
