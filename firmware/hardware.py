@@ -6,17 +6,16 @@ load and validate config.json + secrets.json, ``build(config, secrets)`` the ``h
 mode blinks the LED from a timer (which also feeds the watchdog) and returns to the REPL."""
 
 import os
-import struct
 import time
 
-import esp32
 import machine
-import network
 
-import pn532
 from compat import asleep_ms, const, sleep_ms, ticks_diff, ticks_ms
-from firmware import clock as clk
 from firmware import config as cfg
+
+# boot.py runs this module at every reset, also the soft reset of each technician command: what
+# only build() and the parts it makes need (pn532, network, esp32, struct, socket) is imported
+# there, so that boot() stays cheap.
 
 _WDT_MS = const(60000)  # covers the log's recovery scan at boot, before the tasks feed it
 _LOG_LABEL = "hlog"
@@ -73,6 +72,8 @@ class Wifi:
         self._asked = None  # ticks of the last connect() that went through
         self.restarts = 0
         if ssid:
+            import network
+
             self._w = network.WLAN(network.STA_IF)
             self._w.active(True)
 
@@ -171,7 +172,7 @@ class Ntp:
                 except OSError:
                     continue
                 if n == 48:
-                    return struct.unpack_from(">I", p, 40)[0] - _NTP_DELTA
+                    return int.from_bytes(p[40:44], "big") - _NTP_DELTA
             return None
         finally:
             s.close()
@@ -197,6 +198,10 @@ class Hw:
 
 
 def build(config, secrets):
+    import esp32
+
+    import pn532
+    from firmware import clock as clk
     from firmware.httpclient import Client
 
     p = config["pins"]
