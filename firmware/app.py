@@ -30,9 +30,9 @@ _SEAL_SLOTS = const(200)  # seal a block this big without a sync: < the uplink's
 _SEAL_S = const(86400)  # and at least once a day
 _MAINTAIN_S = const(60)
 _UP_MASK = const(0xFFFFFF)
-# Watchdog: the longest a task may go without a beat (ms), by task index.
+# Watchdog: the longest a task may go without a beat (s: small ints, even frozen), by index.
 _TASKS = ("reader", "feedback", "uplink", "clock", "health")
-_LIMITS = (5000, 5000, 120000, 120000, 120000)
+_LIMITS_S = (5, 5, 120, 120, 120)
 
 
 def _u16(v):
@@ -51,7 +51,7 @@ class Terminal:
                 "hlog: log tanpa kunci, provisi ulang / log has no key, provision again"
             )
         kc = secrets["kc"]
-        self.clock = clk.Clock(hw.clock, hw.rtc)
+        self.clock = clk.Clock(hw.clock, hw.rtc, hw.state_dir)
         self.feedback = Feedback(hw.led, hw.buzzer, hw.display, hw.clock, config["language"])
         self.allow = AllowList(self.root + "/allow.bin", kc, config["terminal_id"])
         self.taps = ftaps.Taps(self, secrets["card_key"])
@@ -177,6 +177,7 @@ class Terminal:
         if up - self._maintain_at >= _MAINTAIN_S or self._open:
             self._maintain_at = up
             self.log.maintain()
+            self.clock.keep()  # at most once a day it writes
 
     # --- health -------------------------------------------------------------------------------
 
@@ -209,7 +210,7 @@ class Terminal:
         """True while every task has beaten within its limit (then the watchdog is fed)."""
         now = self.hw.clock.ticks_ms()
         for i in self._watched:
-            if ticks_diff(now, self._beats[i]) > _LIMITS[i]:
+            if ticks_diff(now, self._beats[i]) > _LIMITS_S[i] * 1000:
                 return False
         return True
 

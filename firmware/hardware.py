@@ -6,16 +6,16 @@ load and validate config.json + secrets.json, ``build(config, secrets)`` the ``h
 mode blinks the LED from a timer (which also feeds the watchdog) and returns to the REPL."""
 
 import os
-import struct
 import time
 
-import esp32
 import machine
-import network
 
-import pn532
 from compat import asleep_ms, const, sleep_ms, ticks_diff, ticks_ms
 from firmware import config as cfg
+
+# boot.py runs this module at every reset, also the soft reset of each technician command: what
+# only build() and the parts it makes need (pn532, network, esp32, struct, socket) is imported
+# there, so that boot() stays cheap.
 
 _WDT_MS = const(60000)  # covers the log's recovery scan at boot, before the tasks feed it
 _LOG_LABEL = "hlog"
@@ -72,6 +72,8 @@ class Wifi:
         self._asked = None  # ticks of the last connect() that went through
         self.restarts = 0
         if ssid:
+            import network
+
             self._w = network.WLAN(network.STA_IF)
             self._w.active(True)
 
@@ -170,7 +172,7 @@ class Ntp:
                 except OSError:
                     continue
                 if n == 48:
-                    return struct.unpack_from(">I", p, 40)[0] - _NTP_DELTA
+                    return int.from_bytes(p[40:44], "big") - _NTP_DELTA
             return None
         finally:
             s.close()
@@ -196,6 +198,10 @@ class Hw:
 
 
 def build(config, secrets):
+    import esp32
+
+    import pn532
+    from firmware import clock as clk
     from firmware.httpclient import Client
 
     p = config["pins"]
@@ -219,10 +225,8 @@ def build(config, secrets):
         from ds3231 import DS3231
 
         rtc = DS3231(i2c)
-    ca = None
-    if config["ca_pin"]:
-        with open(root + config["ca_pin"], "rb") as f:
-            ca = f.read()
+    _restore_time(root + "/data" + clk.KEPT)  # before any TLS handshake can happen
+    ca = cfg.ca_bytes(config["ca_pin"], root)
     clock = Clock()
     found = esp32.Partition.find(esp32.Partition.TYPE_DATA, label=_LOG_LABEL)
     if not found:
@@ -245,6 +249,26 @@ def build(config, secrets):
         clock=clock,
         watchdog=Watchdog(),
     )
+
+
+def _restore_time(path):
+    """After a power loss the RTC restarts at 2000-01-01, and mbedTLS checks certificate dates
+    against it: every handshake would fail ("validity starts in the future") and the collector
+    could never set the clock. Put the last good wall time kept in flash (``firmware.clock``)
+    back into the RTC when the RTC is behind it. The wall time stays unknown to the application
+    (``Clock.wall()`` None) until a source sets it: this is a lower bound, not the time."""
+    try:
+        with open(path) as f:
+            kept = int(f.read())
+    except (OSError, ValueError):
+        return False
+    rtc = machine.RTC()
+    t = time.gmtime(kept)  # (y, mo, d, h, mi, s, weekday, yearday)
+    now = rtc.datetime()  # (y, mo, d, weekday, h, mi, s, subseconds)
+    if (now[0], now[1], now[2], now[4], now[5], now[6]) >= t[:6]:
+        return False
+    rtc.datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0))
+    return True
 
 
 def boot():

@@ -41,7 +41,9 @@ def tls_context(ca):
     import ssl
 
     make = getattr(ssl, "create_default_context", None)
-    if make is not None:  # CPython
+    if make is not None:  # CPython: PEM as text, DER as bytes
+        if isinstance(ca, bytes) and ca.startswith(b"-----BEGIN"):
+            ca = ca.decode()
         return make(cadata=ca)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.verify_mode = ssl.CERT_REQUIRED

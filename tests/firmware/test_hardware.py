@@ -1,7 +1,7 @@
 # firmware/hardware.py on the ESP32 double: Wi-Fi as network_wlan.c behaves, I2C, safe mode, clock.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
-# device heap: 160k: code 70 KB as .mpy, the chip double, a PN532 simulator
+# device heap: 240k: code 110 KB as .mpy, a terminal, the chip double, a PN532 simulator
 """``tools/sim/board/chip.py`` stands for ``machine``, ``network`` and ``esp32``; the real
 ``firmware/hardware.py`` is imported under it and driven as boot.py and main.py drive it."""
 
@@ -176,3 +176,58 @@ def test_the_safe_gesture_reaches_safe_mode_on_a_board_with_strapping_pins():
     esp = Esp32(clock=board.Clock(real=True))
     esp.press(12)  # MTDI high would be the 1.8 V flash; a button to ground keeps it low
     assert _power_up(esp, root) == "app"
+
+
+def _built(esp, root, cfg):
+    from tests.kit.termkit import secrets
+
+    with esp.installed():
+        from firmware import hardware
+
+        hardware.root = root
+        return hardware.build(cfg, secrets())
+
+
+def test_a_board_that_lost_power_gets_the_last_good_time_back_before_any_tls():
+    import os
+    import time
+
+    from tests.kit import tlskit
+    from tests.kit.termkit import config
+    from tools.sim.flash import NorFlash
+
+    kept = 1700000000  # what the terminal last kept (firmware/clock.py); after 2000 on any epoch
+    cfg = config(collector_url="https://collector.example", ca_pin=tlskit.text("ca.pem"))
+    root = _root(cfg)
+    os.mkdir(root + "/data")
+    with open(root + "/data/last_time", "w") as f:
+        f.write("%d" % kept)
+    esp = Esp32(flash=NorFlash(blocks=4, path=root + "/hlog.bin"))
+    esp.power_on()  # the RTC restarts at 2000-01-01
+    hw = _built(esp, root, cfg)
+    t = time.gmtime(kept)
+    assert esp.rtc_set == 1 and esp.rtc_time == (t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0)
+    assert hw.clock.wall() is None  # a lower bound for TLS, never claimed as the time
+    assert hw.http._ca == tlskit.text("ca.pem").encode()  # the CA the bundle carried, pinned
+    _built(esp, root, cfg)  # the RTC is not behind any more: left alone
+    assert esp.rtc_set == 1
+
+
+async def test_the_terminal_keeps_the_time_it_learns_once_a_day():
+    from tests.kit.termkit import Rig
+
+    rig = Rig()
+    t = rig.terminal
+    path = rig.hw.state_dir + "/last_time"
+    assert await t.sync_step() == 2 and await t.sync_step() == 0  # connect, then OK
+    with open(path) as f:
+        assert int(f.read()) == rig.net.time  # the collector's time, kept at once
+    rig.hw.clock.advance(3600 * 1000)
+    t.reader_step()
+    with open(path) as f:
+        assert int(f.read()) == rig.net.time  # not rewritten within the day
+    rig.hw.clock.advance(86400 * 1000)
+    for _ in range(3):
+        t.reader_step()
+    with open(path) as f:
+        assert int(f.read()) == rig.net.time + 90000

@@ -27,11 +27,13 @@ class CutServer:
         self.served = 0
         self._server = None
 
-    async def start(self):
+    async def start(self, ssl=None):
+        """``ssl``: a server-side ``SSLContext`` (HTTPS), or None."""
         for _ in range(20):  # MicroPython's start_server cannot report a port 0 bound to
             port = random.randint(20000, 59999)
             try:
-                self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
+                self._server = await asyncio.start_server(self._serve, "127.0.0.1", port,
+                                                          ssl=ssl)  # fmt: skip
             except OSError:
                 continue
             self.port = port

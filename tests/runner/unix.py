@@ -13,9 +13,9 @@ Each test module states its heap on a line of its own, ``# device heap: 96k (why
 it needs, rounded up, and why; the runner refuses a module without one. The interpreter is
 ``micropython-unix/bin/micropython-1.27-i386`` of the machine's shared tools
 (``tests.kit.paths.shared``); without it the run prints one line and passes, except in CI
-(``CI=true``), where it fails. A module gets a fresh interpreter whose file system root is a temporary folder of its own
-(nothing it writes reaches the host's root) and ``_TIMEOUT_S`` to finish (a test that loops for
-ever fails, it does not hang CI).
+(``CI=true``), where it fails. A module gets a fresh interpreter whose file system root is a
+temporary folder of its own (nothing it writes reaches the host's root) and ``_TIMEOUT_S`` to
+finish (a test that loops for ever fails, it does not hang CI).
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ COMMANDS = [
     ("field_off", "32 01 00", "33", None),
     ("read_reg", "06 63 3D", "07 05", 0x05),
     ("write_reg", "08 63 3D 07", "09", None),
+    ("write_bytes", "08 63 02 00 63 3D 07", "09", None),
     ("release", "52 00", "53 00", None),
     ("deselect", "44 00", "45 00", None),
 ]
@@ -51,6 +52,7 @@ def _run(r, name):
         "field_off": lambda: r.rf_field(False),
         "read_reg": lambda: r.read_register(0x633D),
         "write_reg": lambda: r.write_register(0x633D, 0x07),
+        "write_bytes": lambda: r.write_register_bytes(b"\x63\x02\x00\x63\x3d\x07"),
         "release": lambda: r.in_release(),
         "deselect": lambda: r.in_deselect(),
     }[name]()
