@@ -11,10 +11,12 @@ no baud delay); ``url`` is what ``python -m tools --port`` takes; ``cut()`` is `
 power cut: the flash file keeps every operation QEMU completed.
 
 ``Reader(cards)`` serves the PN532 simulator (``tools/sim/pn532``) on a pty in a thread and taps
-cards on request: ``tap(spec)`` places a card and returns once the terminal has acknowledged it
--- the terminal answers a card (light, sound) only after its record is durable, and polls the
-reader again only after answering, so the second InListPassiveTarget after the card arrived
-means the tap was answered. Then the card is taken away.
+cards on request: ``tap(spec)`` places a MIFARE Classic card and returns once the terminal has
+answered it, then takes it away. The terminal probes a Classic card it is about to log
+(InCommunicateThru, ``firmware/taps.py``), stores the record, answers (light, sound), and only
+then polls again: an InListPassiveTarget after an InCommunicateThru, both after the card
+arrived, means the tap is durable and answered. Two polls alone do not: a poll whose answer
+came after the terminal's 150 ms deadline is polled again without any tap (seen here).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from tools.sim.pn532.cards import from_spec
 
 HLOG = parttable.by_label(parttable.hadir(), "hlog")
 _IN_LIST = 0x4A  # InListPassiveTarget (UM0701-02 §7.3.5): the terminal's poll
+_THRU = 0x42  # InCommunicateThru (§7.3.9): the Gen1a probe of a card about to be logged
 
 
 class BoardError(Exception):
@@ -241,6 +244,7 @@ class Reader:
         self.chip = scenario.build({})
         self.polls = 0  # InListPassiveTarget commands received
         self.commands = 0
+        self.codes = bytearray()  # every command code, in order
         real = self.chip._event
         chip = self.chip
 
@@ -248,6 +252,7 @@ class Reader:
             body = chip.decoder.body
             if len(body) >= 2 and body[0] == 0xD4:
                 self.commands += 1
+                self.codes.append(body[1])
                 if body[1] == _IN_LIST:
                     self.polls += 1
             real(ev)
@@ -292,7 +297,7 @@ class Reader:
         card = from_spec(spec)
         with self._lock:
             self.chip.field.place(card)
-            start = self.polls
+            start = len(self.codes)
         return card, start
 
     def remove(self, card) -> None:
@@ -302,8 +307,15 @@ class Reader:
     def tap(self, spec: str, timeout: float = 60) -> bool:
         """Place the card, wait until the terminal answered it (True), take it away."""
         card, start = self.place(spec)
+        end = time.monotonic() + timeout
         try:
-            return self.wait_polls(start + 2, timeout)
+            while time.monotonic() < end:
+                seen = bytes(self.codes[start:])
+                probe = seen.find(bytes([_THRU]))
+                if probe >= 0 and seen.find(bytes([_IN_LIST]), probe) >= 0:
+                    return True
+                time.sleep(0.01)
+            return False
         finally:
             self.remove(card)
 
