@@ -52,7 +52,7 @@ def main():
         got = json.loads(figures.read_text())
     got["wall_s"] = round(wall)
     print(f"{'figure':<28} value")
-    for key in KEYS + ("boot_s", "live_taps", "acknowledged", "wall_s"):
+    for key in KEYS + ("boot_s", "app_start_s", "live_taps", "acknowledged", "wall_s"):
         print(f"{key:<28} {got.get(key)}")
     heap = got.get("heap", {})
     for key in ("base_alloc", "idle_alloc", "backlog", "pull_batches", "modules"):
