@@ -102,12 +102,14 @@ def test_the_offline_terminal_answers_every_tap(app, figures):
 def test_doctor_pull_and_upload_store_every_tap_exactly_once(app, site, figures, tmp_path):
     url = app.board.url
     app.board.release()
+    # --timeout 300: the emulated flash makes the log's recovery over 10,000 slots go silent for
+    # minutes (40 ms a flash operation; on a chip it is under a second).
     try:
-        r = cli(None, "--port", url, "--resume", "--timeout", "60", "doctor")
+        r = cli(None, "--port", url, "--resume", "--timeout", "300", "doctor")
         assert r.exit_code == 0, r.output + r.stderr
         assert "hadir (tools/partitions.csv)" in r.output
         out = tmp_path / "t.hadir"
-        r = cli(None, "--port", url, "--resume", "--timeout", "60", "pull", "--out", str(out))
+        r = cli(None, "--port", url, "--resume", "--timeout", "300", "pull", "--out", str(out))
         assert r.exit_code == 0, r.output + r.stderr
     finally:
         app.board.listen()
