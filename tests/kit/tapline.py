@@ -1,6 +1,7 @@
 # tapline: a preallocated PN532 line and a terminal rig on it, for allocation and heap figures.
 # SPDX-License-Identifier: MIT
 import pn532
+from firmware import taps as ftaps
 from firmware import wire
 from tests.kit.pn532fake import ACK, RSP, QuietLine
 from tests.kit.termkit import K0, TID, Rig, tmpdir, token
@@ -50,3 +51,17 @@ def tap_rig():
     rig = Rig(root=root, reader=pn532.PN532UART(line))
     assert rig.terminal.allow.count == 1000
     return rig, line
+
+
+def tap_run(terminal, line, clock, n, every_ms=1500):
+    """``n`` taps of the line's card, ``every_ms`` apart, each taken away after its answer;
+    returns how many were stored (TAPPED or DENIED). Allocates nothing of its own."""
+    stored = 0
+    for _ in range(n):
+        clock.advance(every_ms)
+        line.card = True
+        r = terminal.reader_step()
+        stored += r == ftaps.TAPPED or r == ftaps.DENIED
+        line.card = False
+        terminal.reader_step()
+    return stored

@@ -49,6 +49,22 @@ _PN532_I2C = 0x24
 _RTC_RESET = (2000, 1, 1, 5, 0, 0, 0, 0)  # (y, m, d, weekday, h, mi, s, subseconds)
 
 
+class SilentUart:
+    """A UART with nothing on its other end: writes vanish, reads find nothing (``timeout=0``)."""
+
+    def write(self, buf):
+        return len(buf)
+
+    def any(self):
+        return 0
+
+    def read(self, n=-1):
+        return None
+
+    def readinto(self, buf, n=-1):
+        return None
+
+
 class _Pn532OnBus:
     """The PN532 simulator's I2C side as a device of the bus (``writeto(buf)``...)."""
 
@@ -259,24 +275,9 @@ class Esp32:
                 self.writeto(addr, bytes((memaddr,)), False)
                 self.readfrom_into(addr, buf)
 
-        class Silent:
-            """A UART with nothing on its other end."""
-
-            def write(self, buf):
-                return len(buf)
-
-            def any(self):
-                return 0
-
-            def read(self, n=-1):
-                return None
-
-            def readinto(self, buf, n=-1):
-                return None
-
         def UART(id, baudrate=115200, **kwargs):  # noqa: N802 - machine.UART is a class
             if id != esp.pn532_uart or esp.pn532 is None:
-                return Silent()
+                return SilentUart()
             from tools.sim.pn532.transport import UART as Pn532Uart
 
             return Pn532Uart(esp.pn532)
