@@ -7,12 +7,17 @@ REQ := requirements
 LOCK := ../$(PY) -m uv pip compile --quiet --python-version 3.11 \
 	--custom-compile-command "make lock"
 
-.PHONY: setup system python test lint gates pytest device-tests demo screenshots lock clean
+.PHONY: setup system python unix-port test lint gates pytest device-tests demo screenshots lock clean
 
 # The development set: system packages (Chromium, PostgreSQL's server), the Python venv with
 # requirements/dev.txt (the collector's and the tools' locks and the test tools), Node packages
 # and the ESP32 stubs.
-setup: system python node_modules/.done $(STUBS)/.done
+setup: system python node_modules/.done $(STUBS)/.done unix-port
+
+# MicroPython's 32-bit unix port rebuilt dynamically linked (a settable clock for TLS tests);
+# up to date: nothing to do (tests/runner/unix.py).
+unix-port: python
+	$(PY) -m tests.runner.unix --build
 
 system:
 	PYTHON=$(PYTHON) bash tools/dev/setup-system.sh
@@ -67,4 +72,4 @@ lock: python
 	cd $(REQ) && $(LOCK) -c dev.txt tools.in -o tools.txt
 
 clean:
-	rm -rf $(VENV) $(STUBS) node_modules
+	rm -rf $(VENV) $(STUBS) node_modules build/micropython-unix
