@@ -96,7 +96,8 @@ async def test_ten_thousand_taps_and_twenty_syncs_need_under_64k():
         need = max(need, live + taps_alloc, live2 + used)
         if mpy:
             print("ROUND", k, "live", live, "taps", taps_alloc, "live", live2, "sync", used)
-    assert stored == TAPS and t.allow.count == 1000 and t.log.backlog == 0
+    assert stored == TAPS and t.allow.count == 1000 and t.log.backlog == 0, (
+        stored, t.allow.count, t.log.backlog)  # fmt: skip
     assert net.counts.get(wire.DENIED, 0) + net.counts.get(wire.TAP, 0) == TAPS, net.counts
     if mpy:
         print("HEAP need", need, "live-high", live_high, "stretch-high", round_high)
