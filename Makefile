@@ -41,12 +41,14 @@ $(STUBS)/.done: $(REQ)/esp32-stubs.txt
 	touch $@
 
 # Everything CI runs: static gates, then the host suite, then the device suite on real MicroPython:
-# the WebAssembly port, and the 32-bit unix port with a heap limit per module.
+# the WebAssembly port, and the 32-bit unix port with a heap limit per module (then the tap
+# path's allocation tests once more with the terminal's code frozen into the interpreter).
 test: setup
 	$(PY) -m tests.gates.run
 	$(PY) -m pytest -q
 	node tests/runner/mpy.mjs
 	$(PY) -m tests.runner.unix
+	$(PY) -m tests.runner.unix --frozen
 
 lint: python
 	$(PY) -m ruff check .
@@ -60,6 +62,7 @@ demo: python
 device-tests: setup
 	node tests/runner/mpy.mjs
 	$(PY) -m tests.runner.unix
+	$(PY) -m tests.runner.unix --frozen
 
 # The dashboard screenshots in docs/screenshots/ (a plain test run writes them to a temp folder).
 screenshots: setup
