@@ -11,7 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from sync.gate import Gate, HashSlots
 from sync.http import admin_router, terminal_router
+from sync.ratelimit import Throttle
 from sync.service.collector import Collector
 from sync.settings import Settings
 from sync.store import schema
@@ -55,6 +57,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.state.collector = collector
     app.state.settings = settings
+    app.state.throttle = Throttle()  # failed sign-ins: the admin API and the dashboard alike
+    app.add_middleware(Gate, collector=collector, throttle=app.state.throttle, slots=HashSlots())
     app.include_router(terminal_router)
     app.include_router(admin_router)
     mount_dashboard(app)  # /dashboard (docs/dashboard.md)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sync.server import ServerError
 from sync.service import accounts, admin, reports
 from sync.service.collector import Collector
 from sync.settings import Settings, SettingsError
@@ -104,13 +106,32 @@ def init() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    tls_cert: Annotated[
+        str | None, typer.Option(help="PEM certificate (chain): serve HTTPS")
+    ] = None,
+    tls_key: Annotated[str | None, typer.Option(help="PEM private key of --tls-cert")] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(help="a reverse proxy whose X-Forwarded-For/-Proto to believe (repeat)"),
+    ] = None,
 ) -> None:
-    """Run the collector's HTTP server (uvicorn)."""
-    import uvicorn
-
+    """Run the collector's HTTP(S) server (uvicorn with the limits of sync/server.py)."""
+    from sync import server
     from sync.app import create_app
 
-    uvicorn.run(create_app(state.settings()), host=host, port=port, log_level="info")
+    if bool(tls_cert) != bool(tls_key):
+        fail("--tls-cert dan --tls-key harus bersama / give --tls-cert and --tls-key together")
+    for path in (tls_cert, tls_key):
+        if path and not os.path.isfile(path):
+            fail(f"berkas tidak ada / no such file: {path}")
+    listen = server.Listen(
+        host=host,
+        port=port,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        trusted_proxies=tuple(trusted_proxy or ()),
+    )
+    server.run(create_app(state.settings()), listen)
 
 
 # --- terminals -----------------------------------------------------------------------------------
@@ -307,6 +328,7 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except (
         admin.AdminError,
+        ServerError,
         SettingsError,
         VaultError,
         DatabaseError,

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from sync.ratelimit import Throttle
 from sync.service import accounts, dashboard
 from sync.service.accounts import User
 from sync.service.collector import Collector
@@ -26,7 +27,6 @@ from sync.web.auth import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
     Sessions,
-    Throttle,
     csrf_ok,
 )
 
@@ -112,10 +112,10 @@ Handler = Callable[[Ctx], Response]
 
 
 class Web:
-    def __init__(self, collector: Collector, secret: bytes) -> None:
+    def __init__(self, collector: Collector, secret: bytes, throttle: Throttle) -> None:
         self.c = collector
         self.sessions = Sessions(secret)
-        self.throttle = Throttle()
+        self.throttle = throttle
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -194,13 +194,13 @@ def login_post(ctx: Ctx) -> Response:
     if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
         return ctx.render("error.html", 403, title=ctx.t("err.403"), body=ctx.t("err.csrf"))
     name = str(form.get("username") or "").strip()
-    key = (ctx.request.client.host if ctx.request.client else "", name.lower())
-    if ctx.web.throttle.blocked(key, ctx.now):
+    address = ctx.request.client.host if ctx.request.client else ""
+    if ctx.web.throttle.blocked(address, name, ctx.now):
         return ctx.render("login.html", 429, page="login", failed="throttled", next=target)
     if accounts.authenticate(ctx.web.c, name, str(form.get("password") or "")) is None:
-        ctx.web.throttle.failed(key, ctx.now)
+        ctx.web.throttle.failed(address, name, ctx.now)
         return ctx.render("login.html", 401, page="login", failed=True, next=target)
-    ctx.web.throttle.succeeded(key)
+    ctx.web.throttle.succeeded(address, name)
     ctx.session = ctx.web.sessions.login(name)  # a new CSRF token with the new session
     return ctx.finish(RedirectResponse(target, 303))
 
@@ -376,7 +376,7 @@ def mount(app: FastAPI) -> Web:
     master key (HMAC-SHA256 under a purpose label: the cookie key reveals nothing of it)."""
     collector: Collector = app.state.collector
     secret = hmac.new(app.state.settings.master_key, b"hadir-dashboard-session", "sha256")
-    web = Web(collector, secret.digest())
+    web = Web(collector, secret.digest(), app.state.throttle)
     routes: list[tuple[str, Handler, list[str], bool]] = [
         ("/login", login_form, ["GET"], False),
         ("/login", login_post, ["POST"], False),
