@@ -43,6 +43,7 @@ def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "unknown terminal, or a MAC that does not verify",
         403: "revoked terminal",
         413: "body larger than one batch",
+        429: "the verification work this terminal or address may cause is spent: retry later",
     }
     return {code: {"description": text[code]} for code in codes}
 
@@ -59,7 +60,8 @@ async def _body(request: Request) -> bytes:
 def _answer(outcome: Outcome) -> Response:
     if outcome.http == 200:
         return Response(outcome.body, media_type=_BINARY)
-    return JSONResponse({"detail": outcome.reason}, status_code=outcome.http)
+    headers = {"Retry-After": "60"} if outcome.http == 429 else None
+    return JSONResponse({"detail": outcome.reason}, status_code=outcome.http, headers=headers)
 
 
 terminal_router = APIRouter(tags=["terminal"])
@@ -76,10 +78,11 @@ _TERMINAL_ENDPOINTS = (
 )  # fmt: skip
 
 
-def _terminal_endpoint(service: Callable[[Collector, bytes], Outcome]):
+def _terminal_endpoint(service: Callable[[Collector, bytes, str], Outcome]):
     async def endpoint(request: Request) -> Response:
         body = await _body(request)
-        return _answer(await run_in_threadpool(service, collector(request), body))
+        peer = request.client.host if request.client else ""
+        return _answer(await run_in_threadpool(service, collector(request), body, peer))
 
     return endpoint
 
@@ -94,7 +97,7 @@ for _path, _name, _service, _answers, _summary in _TERMINAL_ENDPOINTS:
         response_class=Response,
         responses={
             200: {"content": {_BINARY: {}}, "description": _answers},
-            **_error_responses(400, 401, 403, 413),
+            **_error_responses(400, 401, 403, 413, 429),
         },
         summary=_summary,
     )

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from sync.service.alerts import AlertLimiter
+from sync.service.budget import Budget
 from sync.store import alert_log, db
 from sync.store.db import Database
 from sync.vault import Vault
@@ -64,6 +66,8 @@ class Collector:
         self.clock = clock
         self.after_commit = after_commit  # tests only: runs between an upload's commit and reply
         self.keys = KeyCache()
+        self.budget = Budget(self.clock)
+        self.alert_limit = AlertLimiter()
 
     def now(self) -> int:
         return int(self.clock())
@@ -73,9 +77,14 @@ class Collector:
         return self.vault.open(b"k0:%d:%d" % (t["id"], t["gen"]), t["k0_enc"])
 
     def alert(self, tid: int | None, kind: str, detail: str) -> None:
-        """One alert row in its own transaction (a refused request's is rolled back)."""
+        """The alert row of a refused request, in its own transaction (the request's is rolled
+        back), unless ``sync.service.alerts`` says this terminal has had enough of them."""
+        now = self.now()
+        row = self.alert_limit.admit(tid, kind, detail, now)
+        if row is None:
+            return
         with self.db.write() as tx:
-            alert_log.add(tx, tid, kind, detail, self.now())
+            alert_log.add(tx, tid, row[0], row[1], now)
 
     def ping(self) -> None:
         """Raises if the database does not answer (``GET /healthz``)."""

@@ -10,7 +10,7 @@ import json
 
 from firmware import wire
 from sync.service.collector import Collector
-from sync.service.verify import Outcome, Reject, Verified, verify
+from sync.service.verify import Outcome, Reject, Verified, authenticate
 from sync.store import residents
 
 # The settings a new terminal gets (``admin.set_config`` changes them per terminal).
@@ -21,7 +21,7 @@ def default_config_json() -> str:
     return json.dumps(DEFAULT_CONFIG, sort_keys=True)
 
 
-def _status_request(c: Collector, body: bytes) -> Verified | Outcome:
+def _status_request(c: Collector, body: bytes, peer: str) -> Verified | Outcome:
     """The verified status request, or the error to answer (its alert written)."""
     try:
         batch = wire.decode_batch(body)
@@ -30,15 +30,14 @@ def _status_request(c: Collector, body: bytes) -> Verified | Outcome:
     if batch.count:
         return Outcome(400, reason="expected a status request (count 0)")
     try:
-        with c.db.read() as tx:
-            return verify(c, tx, batch)
+        return authenticate(c, batch, peer)
     except Reject as rej:
         c.alert(batch.terminal_id, rej.alert, rej.reason)
         return Outcome(rej.http, reason=rej.reason)
 
 
-def config(c: Collector, body: bytes) -> Outcome:
-    v = _status_request(c, body)
+def config(c: Collector, body: bytes, peer: str = "") -> Outcome:
+    v = _status_request(c, body, peer)
     if isinstance(v, Outcome):
         return v
     t = v.terminal
@@ -46,8 +45,8 @@ def config(c: Collector, body: bytes) -> Outcome:
     return Outcome(200, wire.encode_config(kc, t["config_version"], t["id"], t["config_json"]))
 
 
-def allowlist(c: Collector, body: bytes) -> Outcome:
-    v = _status_request(c, body)
+def allowlist(c: Collector, body: bytes, peer: str = "") -> Outcome:
+    v = _status_request(c, body, peer)
     if isinstance(v, Outcome):
         return v
     t = v.terminal

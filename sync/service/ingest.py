@@ -21,21 +21,32 @@ from typing import Any
 from firmware import wire
 from sync.service.collector import Collector
 from sync.service.dating import Dating, DatingState
-from sync.service.verify import Block, Outcome, Reject, Verified, refused, reply, verify
+from sync.service.verify import (
+    Block,
+    Outcome,
+    Reject,
+    Verified,
+    authenticate,
+    confirm,
+    refused,
+    reply,
+)
 from sync.store import alert_log, records, terminals
 from sync.store.db import Tx
 
 
-def upload(c: Collector, body: bytes) -> Outcome:
-    """Verify and store one batch; the outcome holds the signed reply (or the HTTP error)."""
+def upload(c: Collector, body: bytes, peer: str = "") -> Outcome:
+    """Verify and store one batch from client address ``peer``; the outcome holds the signed
+    reply (or the HTTP error). The cryptography runs before the write lock is taken."""
     try:
         batch = wire.decode_batch(body)
     except wire.WireError as exc:
         tid = int.from_bytes(body[4:8], "big") if body[:4] == b"HDB1" else None
         return refused(c, tid, Reject(400, str(exc), "malformed"))
     try:
+        checked = authenticate(c, batch, peer)
         with c.db.write() as tx:
-            v = verify(c, tx, batch)
+            v = confirm(tx, checked, batch)
             outcome = _store(c, tx, batch, v)
     except Reject as rej:
         return refused(c, batch.terminal_id, rej, batch)

@@ -8,8 +8,19 @@ and a status request for the config or allow-list (``sync.service.downlink``):
    the terminal has used → 401 (replay);
 4. every block's seal MAC under its epoch key, chained from ``prev_mac`` → reply ``damaged``.
 
-``verify`` raises ``Reject``; ``refused`` writes its alert and turns it into the answer: a signed
-reply when the terminal is authenticated and must be told why, else an HTTP error.
+In two phases, so that nobody can make the collector hold its write lock while it does work for
+a request nobody has authenticated yet:
+
+- ``authenticate(c, batch, peer)`` reads the terminal and its stored blocks in one read snapshot
+  and does every cryptographic step outside any transaction; work past a small allowance is
+  charged to the claimed terminal and the client address (``sync.service.budget``: 429 when
+  they are spent);
+- ``confirm(tx, v)``, the first step of the write transaction, locks the terminal's row and
+  checks again what the snapshot decided (still active, same generation, no later request key
+  used meanwhile).
+
+Both raise ``Reject``; ``refused`` writes its alert and turns it into the answer: a signed reply
+when the terminal is authenticated and must be told why, else an HTTP error.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from firmware import wire
+from sync.service.budget import Exhausted, Work, mac_units
 from sync.service.collector import ChainKey, Collector
 from sync.store import records, terminals
 from sync.store.db import Tx
@@ -98,16 +110,49 @@ class Verified:
     request_epoch: int  # epoch of the key that signed the request
 
 
-def verify(c: Collector, tx: Tx, batch: wire.Batch) -> Verified:
-    """Steps 2-4 above, or ``Reject``."""
-    t = _terminal(tx, batch.terminal_id)
-    keys = _keys_for(c, t, batch.epoch, batch.seals)
+def authenticate(c: Collector, batch: wire.Batch, peer: str = "") -> Verified:
+    """Steps 2-4 above on a read snapshot, no lock held; ``Reject`` (429 when the work budget of
+    the claimed terminal or of ``peer`` is spent)."""
+    with c.db.read() as tx:
+        t = _terminal(terminals.terminal(tx, batch.terminal_id))
+        stored = _stored(tx, t, batch)
+    work = c.budget.work(t["id"], peer)
+    try:
+        return _check(c, t, batch, stored, work)
+    except Exhausted as exc:
+        raise Reject(
+            429,
+            f"terlalu banyak kerja verifikasi, coba lagi nanti / too much verification work for "
+            f"this terminal or address, retry in {exc.retry_s:.0f} s",
+            "throttled",
+        ) from None
+
+
+def confirm(tx: Tx, v: Verified, batch: wire.Batch) -> Verified:
+    """Inside the write transaction: the terminal's row locked and checked again, its stored
+    blocks read again (another upload may have stored some since the snapshot)."""
+    t = _terminal(terminals.lock_terminal(tx, v.terminal["id"]))
+    if t["gen"] != v.terminal["gen"]:
+        raise Reject(401, "terminal re-keyed while the request was checked", "bad_request_mac")
+    if v.request_epoch < t["req_epoch"]:
+        raise Reject(401, "replayed request: a later key was used meanwhile", "replay")
+    return Verified(t, v.blocks, _stored(tx, t, batch), v.chain_key, v.request_epoch)
+
+
+def _stored(tx: Tx, t: dict[str, Any], batch: wire.Batch) -> dict[int, StoredBlock]:
+    """Stored blocks meeting the batch's range, by seal seq."""
+    if not batch.count:
+        return {}
+    last_seal = batch.first_seq + batch.count - 1
+    overlapping = records.blocks_overlapping(tx, t["id"], t["gen"], batch.first_seq, last_seal)
+    return {b.seal_seq: b for b in overlapping}
+
+
+def _check(
+    c: Collector, t: dict[str, Any], batch: wire.Batch, stored: dict[int, StoredBlock], work: Work
+) -> Verified:
+    keys = _keys_for(c, t, batch.epoch, batch.seals, work)
     blocks, seal_error = _check_seals(t, batch, keys)
-    stored: dict[int, StoredBlock] = {}
-    if batch.count:
-        last_seal = batch.first_seq + batch.count - 1
-        overlapping = records.blocks_overlapping(tx, t["id"], t["gen"], batch.first_seq, last_seal)
-        stored = {b.seal_seq: b for b in overlapping}
     duplicate = (
         bool(batch.count)
         and seal_error is None
@@ -115,7 +160,8 @@ def verify(c: Collector, tx: Tx, batch: wire.Batch) -> Verified:
     )
     # A long search only for verified, new blocks: nobody else can make those.
     long_search = batch.count and seal_error is None and not duplicate
-    request_epoch = _request_epoch(t, batch, keys[-1], KEY_SEARCH if long_search else KEY_SHORT)
+    window = KEY_SEARCH if long_search else KEY_SHORT
+    request_epoch = _request_epoch(t, batch, keys[-1], window, work)
     if request_epoch is None:
         if duplicate:
             raise Reject(
@@ -128,8 +174,7 @@ def verify(c: Collector, tx: Tx, batch: wire.Batch) -> Verified:
     return Verified(t, blocks, stored, chain_key, request_epoch)
 
 
-def _terminal(tx: Tx, tid: int) -> dict[str, Any]:
-    t = terminals.lock_terminal(tx, tid)
+def _terminal(t: dict[str, Any] | None) -> dict[str, Any]:
     if t is None:
         raise Reject(401, "unknown terminal", "unknown_terminal")
     if t["status"] == "revoked":
@@ -148,11 +193,12 @@ def _start_key(c: Collector, t: dict[str, Any], epoch: int) -> tuple[int, bytes]
     return 0, c.k0(t)
 
 
-def _keys_for(c: Collector, t: dict[str, Any], epoch: int, seals: int) -> list[bytes]:
+def _keys_for(c: Collector, t: dict[str, Any], epoch: int, seals: int, work: Work) -> list[bytes]:
     """[K(epoch), …, K(epoch + seals)]."""
     start, key = _start_key(c, t, epoch)
     if epoch + seals - start > MAX_EPOCHS_AHEAD:
         raise Reject(400, "epoch too far ahead of the terminal's last upload", "malformed")
+    work.spend(epoch + seals - start)
     for _ in range(epoch - start):
         key = wire.evolve_key(key)
     keys = [key]
@@ -161,7 +207,9 @@ def _keys_for(c: Collector, t: dict[str, Any], epoch: int, seals: int) -> list[b
     return keys
 
 
-def _request_epoch(t: dict[str, Any], batch: wire.Batch, last: bytes, window: int) -> int | None:
+def _request_epoch(
+    t: dict[str, Any], batch: wire.Batch, last: bytes, window: int, work: Work
+) -> int | None:
     """E whose key K(E) verifies the request MAC, E from max(epoch + seals, newest E seen) up.
 
     The terminal signs with the one key it holds: K(epoch + seals) when the batch reaches its
@@ -173,9 +221,12 @@ def _request_epoch(t: dict[str, Any], batch: wire.Batch, last: bytes, window: in
     start = max(lo, t["req_epoch"])
     if start - lo > MAX_EPOCHS_AHEAD:
         return None
+    work.spend(start - lo)
     for _ in range(start - lo):
         key = wire.evolve_key(key)
+    per_try = mac_units(len(batch.signed)) + 1
     for j in range(window):
+        work.spend(per_try)
         if batch.request_mac_ok(key):
             return start + j
         key = wire.evolve_key(key)
