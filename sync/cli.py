@@ -1,9 +1,10 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config, residents import, users add|list|token, report presence|review (alias absent)|other-rusun|
-unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr and exit
-non-zero."""
+config, rusun rotate-card-key, residents import, users add|list|token, report presence|review
+(alias absent)|other-rusun|unknown|health, export <report> FILE. Errors print one line
+``hadir: …`` on stderr and exit non-zero. Whoever runs these holds the database and the master
+key: every command acts with the operator's scope (every rusun, ``scope.OPERATOR``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from rich.table import Table
 from sync.server import ServerError
 from sync.service import accounts, admin, reports
 from sync.service.collector import Collector
+from sync.service.scope import OPERATOR
 from sync.settings import Settings, SettingsError
 from sync.store.db import DatabaseError
 from sync.vault import VaultError
@@ -27,10 +29,12 @@ from sync.vault import VaultError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="hadir collector")
 terminals_app = typer.Typer(no_args_is_help=True, help="terminal registry and keys")
 residents_app = typer.Typer(no_args_is_help=True, help="residents, units and cards")
+rusun_app = typer.Typer(no_args_is_help=True, help="rusun and their card keys")
 users_app = typer.Typer(no_args_is_help=True, help="admin users of the API and dashboard")
 report_app = typer.Typer(no_args_is_help=True, help="reports (table on the terminal)")
 app.add_typer(terminals_app, name="terminals")
 app.add_typer(residents_app, name="residents")
+app.add_typer(rusun_app, name="rusun")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
 
@@ -146,7 +150,7 @@ def terminals_add(
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
     """Register a terminal and write its provisioning bundle (holds its secret: keep it safe)."""
-    result = admin.add_terminal(state.collector(), rusun, door, id, collector_url)
+    result = admin.add_terminal(state.collector(), rusun, door, id, collector_url, scope=OPERATOR)
     admin.write_bundle(result, bundle)
     out.print(
         f"terminal {result['terminal_id']} ({rusun}, door {door}): bundle written to {bundle}"
@@ -156,13 +160,13 @@ def terminals_add(
 @terminals_app.command("list")
 def terminals_list() -> None:
     """Registered terminals."""
-    _table(admin.list_terminals(state.collector()), "terminals")
+    _table(admin.list_terminals(state.collector(), scope=OPERATOR), "terminals")
 
 
 @terminals_app.command("revoke")
 def terminals_revoke(terminal_id: int) -> None:
     """Refuse every further upload from this terminal (403)."""
-    admin.revoke_terminal(state.collector(), terminal_id)
+    admin.revoke_terminal(state.collector(), terminal_id, scope=OPERATOR)
     out.print(f"terminal {terminal_id} revoked")
 
 
@@ -172,8 +176,9 @@ def terminals_rotate(
     bundle: Annotated[str, typer.Option(help="write the new provisioning bundle here")],
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
-    """New secret for a terminal (re-provision it with the new bundle; its log starts again)."""
-    result = admin.rotate_terminal(state.collector(), terminal_id, collector_url)
+    """New secret and card key for a terminal (re-provision it with the new bundle; its log
+    starts again)."""
+    result = admin.rotate_terminal(state.collector(), terminal_id, collector_url, scope=OPERATOR)
     admin.write_bundle(result, bundle)
     out.print(f"terminal {terminal_id}: new key, bundle written to {bundle}")
 
@@ -188,7 +193,7 @@ def terminals_config(terminal_id: int, settings_json: str) -> None:
         return
     if not isinstance(settings, dict):
         fail("settings must be a JSON object")
-    version = admin.set_config(state.collector(), terminal_id, settings)
+    version = admin.set_config(state.collector(), terminal_id, settings, scope=OPERATOR)
     out.print(f"terminal {terminal_id}: config version {version}")
 
 
@@ -200,7 +205,7 @@ def residents_import(path: str) -> None:
     """Import residents and cards from CSV: resident_id,name,unit,rusun,card_uid."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
-            report = admin.import_residents(state.collector(), f)
+            report = admin.import_residents(state.collector(), f, scope=OPERATOR)
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
         return
@@ -212,6 +217,20 @@ def residents_import(path: str) -> None:
     )
     if report.refused:
         raise typer.Exit(2)
+
+
+# --- rusun ---------------------------------------------------------------------------------------
+
+
+@rusun_app.command("rotate-card-key")
+def rusun_rotate_card_key(name: str) -> None:
+    """New card key for a rusun: its cards are re-tokenised and its allow-lists renewed; each of
+    its terminals takes the new key when re-provisioned (terminals rotate)."""
+    result = admin.rotate_card_key(state.collector(), name, scope=OPERATOR)
+    out.print(f"rusun {name}: card key generation {result['card_key_generation']}")
+    if result["terminals_on_older_keys"]:
+        ids = ", ".join(str(t) for t in result["terminals_on_older_keys"])
+        out.print(f"terminals still on an older key (re-provision with terminals rotate): {ids}")
 
 
 # --- users ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from sync.service import admin, downlink, ingest, reports
 from sync.service.accounts import User
-from sync.service.admin import AdminError
+from sync.service.admin import AdminError, OutOfScope
 from sync.service.collector import Collector
 from sync.service.verify import Outcome
 
@@ -139,19 +139,8 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
-def _rusun_scope(user: User, rusun: str | None) -> str | None:
-    """Viewers bound to some rusun see only those."""
-    if not user.rusun:
-        return rusun
-    if rusun is None and len(user.rusun) == 1:
-        return user.rusun[0]
-    if rusun not in user.rusun:
-        raise HTTPException(403, "rusun di luar wewenang / rusun outside your scope")
-    return rusun
-
-
 def _unscoped(user: User) -> None:
-    if user.rusun:
+    if not user.scope.everything:
         raise HTTPException(403, "laporan lintas rusun / cross-rusun report: admin scope only")
 
 
@@ -200,9 +189,11 @@ class ImportResult(BaseModel):
     refused: list[str]
 
 
-def _admin_call(fn, *args) -> Any:
+def _admin_call(fn, *args, **kwargs) -> Any:
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
+    except OutOfScope as exc:
+        raise HTTPException(403, str(exc)) from None
     except AdminError as exc:
         raise HTTPException(400, str(exc)) from None
 
@@ -214,26 +205,27 @@ def me(user: Auth) -> dict[str, Any]:
 
 @admin_router.get("/terminals", summary="Registered terminals (no key material)")
 def get_terminals(request: Request, user: Auth) -> list[dict[str, Any]]:
-    rows = admin.list_terminals(collector(request))
-    return [t for t in rows if not user.rusun or t["rusun"] in user.rusun]
+    return admin.list_terminals(collector(request), scope=user.scope)
 
 
 @admin_router.post("/terminals", summary="Register a terminal; the bundle is shown once")
 def post_terminal(request: Request, user: Admin, body: TerminalIn) -> Bundle:
     c = collector(request)
-    bundle = _admin_call(admin.add_terminal, c, body.rusun, body.door, body.id, body.collector_url)
+    bundle = _admin_call(admin.add_terminal, c, body.rusun, body.door, body.id,
+                         body.collector_url, scope=user.scope)  # fmt: skip
     return Bundle(**bundle)
 
 
 @admin_router.post("/terminals/{terminal_id}/revoke", summary="Revoke a terminal")
 def revoke(request: Request, user: Admin, terminal_id: TerminalId) -> dict[str, Any]:
-    _admin_call(admin.revoke_terminal, collector(request), terminal_id)
+    _admin_call(admin.revoke_terminal, collector(request), terminal_id, scope=user.scope)
     return {"terminal_id": terminal_id, "status": "revoked"}
 
 
 @admin_router.post("/terminals/{terminal_id}/rotate", summary="New K0; returns the new bundle")
 def rotate(request: Request, user: Admin, terminal_id: TerminalId) -> Bundle:
-    return Bundle(**_admin_call(admin.rotate_terminal, collector(request), terminal_id))
+    c = collector(request)
+    return Bundle(**_admin_call(admin.rotate_terminal, c, terminal_id, scope=user.scope))
 
 
 @admin_router.put("/terminals/{terminal_id}/config", summary="Change a terminal's settings")
@@ -243,8 +235,22 @@ def put_config(
     terminal_id: TerminalId,
     settings: Annotated[dict[str, Any], Body()],
 ) -> dict[str, int]:
-    version = _admin_call(admin.set_config, collector(request), terminal_id, settings)
+    c = collector(request)
+    version = _admin_call(admin.set_config, c, terminal_id, settings, scope=user.scope)
     return {"terminal_id": terminal_id, "config_version": version}
+
+
+class RusunIn(BaseModel):
+    rusun: str = Field(min_length=1, max_length=100)
+
+
+@admin_router.post(
+    "/rusun/card-key/rotate",
+    summary="New card key for a rusun: cards re-tokenised, allow-lists renewed",
+)
+def rotate_card_key(request: Request, user: Admin, body: RusunIn) -> dict[str, Any]:
+    c = collector(request)
+    return _admin_call(admin.rotate_card_key, c, body.rusun, scope=user.scope)
 
 
 @admin_router.post(
@@ -261,18 +267,20 @@ async def import_csv(request: Request, user: Admin) -> ImportResult:
     except UnicodeDecodeError:
         raise HTTPException(400, "CSV bukan UTF-8 / CSV is not UTF-8") from None
     c = collector(request)
-    report = await run_in_threadpool(_admin_call, admin.import_residents, c, text.splitlines())
+    report = await run_in_threadpool(
+        _admin_call, admin.import_residents, c, text.splitlines(), scope=user.scope
+    )
     return ImportResult(**report.__dict__)
 
 
 @admin_router.get("/residents", summary="Residents (id, name, unit, rusun)")
 def get_residents(request: Request, user: Auth, rusun: Rusun = None) -> list[dict[str, Any]]:
-    return _admin_call(admin.list_residents, collector(request), _rusun_scope(user, rusun))
+    return _admin_call(admin.list_residents, collector(request), rusun, scope=user.scope)
 
 
 @admin_router.get("/cards", summary="Cards (token, fingerprint, unit, status; never the UID)")
 def get_cards(request: Request, user: Auth, rusun: Rusun = None) -> list[dict[str, Any]]:
-    return _admin_call(admin.list_cards, collector(request), _rusun_scope(user, rusun))
+    return _admin_call(admin.list_cards, collector(request), rusun, scope=user.scope)
 
 
 @admin_router.get("/reports/presence", summary="Daily presence per rusun")
@@ -284,9 +292,8 @@ def report_presence(
     rusun: Rusun = None,
     format: Fmt = "json",
 ) -> Any:
-    rows = _admin_call(
-        reports.presence, collector(request), start, days, _rusun_scope(user, rusun)
-    )
+    c = collector(request)
+    rows = _admin_call(reports.presence, c, start, days, rusun, scope=user.scope)
     return _rows(rows, format, "presence")
 
 
@@ -302,9 +309,8 @@ def report_review(
     rusun: Rusun = None,
     format: Fmt = "json",
 ) -> Any:
-    rows = _admin_call(
-        reports.review_report, collector(request), days, as_of, _rusun_scope(user, rusun)
-    )
+    c = collector(request)
+    rows = _admin_call(reports.review_report, c, days, as_of, rusun, scope=user.scope)
     return _rows(rows, format, "review")
 
 
@@ -336,8 +342,7 @@ def report_unknown(
 
 @admin_router.get("/reports/health", summary="Terminal health")
 def report_health(request: Request, user: Auth, format: Fmt = "json") -> Any:
-    rows = reports.health(collector(request))
-    rows = [r for r in rows if not user.rusun or r["rusun"] in user.rusun]
+    rows = reports.health(collector(request), scope=user.scope)
     return _rows(rows, format, "health")
 
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """One ``Collector`` per process (``sync.app.open_collector``); the HTTP layer finds it at
 ``app.state.collector`` and passes it to the service functions (``ingest.upload(c, body)``,
-``admin.add_terminal(c, …)``, ``reports.presence(c, …)``…), each of which owns its transaction.
+``admin.add_terminal(c, …, scope=…)``, ``reports.presence(c, …)``…), each of which owns its
+transaction.
 """
 
 from __future__ import annotations
@@ -29,23 +30,27 @@ class ChainKey(NamedTuple):
 
 
 class KeyCache:
-    """The newest verified chain key of each terminal, so a batch does not evolve its key from K0
-    (one SHA-256 per epoch) every time. Thread-safe: uploads run in a thread pool."""
+    """Recently verified chain keys of each terminal (a few, newest first), so a batch does not
+    evolve its key from K0 (one SHA-256 per epoch) every time. A few, not one: while two devices
+    share a terminal's key (a copy, docs/security.md) each keeps its own. Thread-safe: uploads run
+    in a thread pool."""
+
+    PER_TERMINAL = 4
 
     def __init__(self) -> None:
-        self._keys: dict[int, ChainKey] = {}
+        self._keys: dict[int, list[ChainKey]] = {}
         self._lock = threading.Lock()
 
-    def get(self, tid: int) -> ChainKey | None:
+    def get(self, tid: int, gen: int, epoch: int) -> ChainKey | None:
+        """The newest known key of generation ``gen`` at or before ``epoch``."""
         with self._lock:
-            return self._keys.get(tid)
+            found = [k for k in self._keys.get(tid, ()) if k.gen == gen and k.epoch <= epoch]
+        return max(found, key=lambda k: k.epoch, default=None)
 
     def remember(self, tid: int, found: ChainKey) -> None:
-        """Keep ``found`` unless a later key of the same generation is already known."""
         with self._lock:
-            cached = self._keys.get(tid)
-            if cached is None or cached.gen != found.gen or cached.epoch < found.epoch:
-                self._keys[tid] = found
+            keys = [k for k in self._keys.get(tid, ()) if k.gen == found.gen and k != found]
+            self._keys[tid] = [found, *keys][: self.PER_TERMINAL]
 
     def forget(self, tid: int) -> None:
         """After a revocation or a new K0 (rotation)."""

@@ -69,7 +69,7 @@ class Ctx:
     @property
     def scope(self) -> list[int] | None:
         assert self.user is not None
-        return dashboard.rusun_ids(self.web.c, self.user.rusun) if self.user.rusun else None
+        return self.user.scope.ids()
 
     def t(self, key: str, **args: object) -> str:
         return i18n.t(self.lang, key, **args)
@@ -252,11 +252,8 @@ def overview(ctx: Ctx) -> Response:
 
 def rusun(ctx: Ctx) -> Response:
     name = ctx.request.path_params["name"]
-    assert ctx.user is not None
-    if name not in dashboard.rusun_names(ctx.web.c, None):
-        raise Refused(404)
-    if not ctx.user.may_see(name):
-        raise Refused(403)
+    if name not in dashboard.rusun_names(ctx.web.c, ctx.scope):
+        raise Refused(404)  # unknown, or another rusun's: the same answer
     data = dashboard.rusun_heatmap(ctx.web.c, name, ctx.now, HEAT_DAYS)
     return ctx.render("rusun.html", page="rusun", rusun=name, units=data["units"],
                       days=_day_heads(data["days"], ctx.lang))  # fmt: skip
@@ -290,27 +287,21 @@ def review_mark(ctx: Ctx) -> Response:
     assert ctx.user is not None
     if not ctx.user.is_admin:
         raise Refused(403)  # viewers read; marking is an admin's decision (as in the admin API)
-    rid = dashboard.subject_rusun(ctx.web.c, kind, key)
-    if rid is None:
-        raise Refused(404)
-    scope = ctx.scope
-    if scope is not None and rid not in scope:
-        raise Refused(403)
+    if not dashboard.subject_in_scope(ctx.web.c, kind, key, ctx.scope):
+        raise Refused(404)  # unknown, or another rusun's: the same answer
     if not note:
         return ctx.finish(RedirectResponse(f"{PREFIX}/review", 303))
     dashboard.mark_reviewed(ctx.web.c, kind, key, str(form.get("reasons") or ""), note,
-                      ctx.user.name, ctx.now)  # fmt: skip
+                            ctx.user.name, ctx.now, scope=ctx.scope)  # fmt: skip
     return ctx.finish(RedirectResponse(f"{PREFIX}/review?saved=1", 303))
 
 
 def resident(ctx: Ctx) -> Response:
     assert ctx.user is not None
     data = dashboard.resident_page(
-        ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS
-    )
+        ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS, scope=ctx.scope
+    )  # another rusun's resident is NotFound, as an unknown one: 404 either way
     res = data["resident"]
-    if not ctx.user.may_see(res["rusun"]):
-        raise Refused(403)
     timeline = []
     for d, head in zip(data["days"], _day_heads(data["days"], ctx.lang)):
         taps = []

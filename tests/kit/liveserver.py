@@ -37,6 +37,7 @@ import uvicorn
 from sync.app import create_app
 from sync.server import Limits, Listen, config
 from sync.service import admin
+from sync.service.scope import OPERATOR
 from sync.settings import Settings
 from sync.store import records
 
@@ -91,14 +92,16 @@ class Collector:
             self.collector.db.close()
 
     def register(self, rusun: str = "Marunda", door: int = 1) -> dict[str, Any]:
-        return admin.add_terminal(self.collector, rusun, door, collector_url=self.url)
+        return admin.add_terminal(
+            self.collector, rusun, door, collector_url=self.url, scope=OPERATOR
+        )
 
     def enroll(self, rows: list[tuple[str, str, str, str]], rusun: str = "Marunda") -> None:
         """Residents (resident_id, name, unit, card_uid hex) of ``rusun``: the allow-list."""
         text = "resident_id,name,unit,rusun,card_uid\n" + "".join(
             f"{rid},{name},{unit},{rusun},{uid}\n" for rid, name, unit, uid in rows
         )
-        admin.import_residents(self.collector, io.StringIO(text))
+        admin.import_residents(self.collector, io.StringIO(text), scope=OPERATOR)
 
     def records(self, tid: int) -> list[dict[str, Any]]:
         with self.collector.db.read() as tx:

@@ -3,6 +3,7 @@
 import pytest
 
 from sync.service import accounts, admin
+from sync.service.scope import OPERATOR
 from tests.kit.collector_calls import day_of_taps, post, register, reply
 from tests.kit.paths import DOCS
 
@@ -12,7 +13,7 @@ VIEWER = ("lihat", "rahasia-lihat-1")
 
 @pytest.fixture
 def users(collector):
-    admin.add_terminal(collector, "Cakung", 1)
+    admin.add_terminal(collector, "Cakung", 1, scope=OPERATOR)
     accounts.add_user(collector, *ADMIN, "admin", [])
     accounts.add_user(collector, *VIEWER, "viewer", ["Cakung"])
 

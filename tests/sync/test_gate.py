@@ -11,6 +11,7 @@ from sync import vault
 from sync.gate import IMPORT_BODY, LOGIN_BODY, MAX_HEADERS
 from sync.server import Limits
 from sync.service import accounts, admin
+from sync.service.scope import OPERATOR
 from sync.service.verify import MAX_BODY
 from tests.kit.liveserver import serve
 from tests.kit.rawhttp import connect, head, port_of, status, until_closed
@@ -24,7 +25,7 @@ PATIENT = Limits(header_s=60, body_s=60)
 
 @pytest.fixture
 def users(collector):
-    admin.add_terminal(collector, "Cakung", 1)
+    admin.add_terminal(collector, "Cakung", 1, scope=OPERATOR)
     accounts.add_user(collector, *ADMIN, "admin", [])
     accounts.add_user(collector, *VIEWER, "viewer", ["Cakung"])
 

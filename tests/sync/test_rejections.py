@@ -4,6 +4,7 @@ import pytest
 
 from firmware import wire
 from sync.service import admin, reports
+from sync.service.scope import OPERATOR
 from sync.store import records
 from tests.kit.collector_calls import (
     TOKEN_A,
@@ -40,7 +41,10 @@ def test_same_sequence_with_other_content_is_tamper_and_stores_nothing(collector
     thief.tap(TOKEN_B)
     forged = thief.batch()
     status, acked, *_ = reply(term, forged, post(client, forged))
-    assert (status, acked) == (wire.REPLY_TAMPER, 6)
+    # Tamper, and the chain is untouched; the other device is told only its own batch is kept
+    # (as evidence), never the stored chain's 6: that would make it reclaim slots 3..5, which
+    # nobody stored (docs/security.md, "Copied key").
+    assert (status, acked) == (wire.REPLY_TAMPER, 3)
     assert _counts(collector) == before
     assert "tamper" in _alert_kinds(collector)
 
@@ -116,7 +120,7 @@ def test_unknown_terminal_is_401(collector, client):
 
 def test_revoked_terminal_is_403_and_stores_nothing(collector, client):
     term = register(collector)
-    admin.revoke_terminal(collector, term.terminal_id)
+    admin.revoke_terminal(collector, term.terminal_id, scope=OPERATOR)
     body = day_of_taps(term)
     for path in ("/v1/batches", "/v1/config", "/v1/allowlist"):
         assert (

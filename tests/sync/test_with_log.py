@@ -4,13 +4,14 @@
 from firmware import wire
 from firmware.log import Log
 from sync.service import admin, reports
+from sync.service.scope import OPERATOR
 from sync.store import records
 from tests.kit.collector_calls import WALL, post
 from tools.sim.flash import NorFlash
 
 
 def _terminal(collector, tmp_path, blocks=96):
-    bundle = admin.add_terminal(collector, "Marunda", 1)
+    bundle = admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)
     state = tmp_path / "state"
     state.mkdir()
     flash = NorFlash(blocks=blocks)
