@@ -17,7 +17,7 @@ from sync.ratelimit import Throttle
 from sync.service.collector import Collector
 from sync.settings import Settings
 from sync.store import schema
-from sync.store.db import BadText, Database
+from sync.store.db import BadText, Database, driver_errors
 from sync.vault import Vault
 from sync.web.routes import mount as mount_dashboard
 
@@ -54,6 +54,15 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(BadText)
     async def bad_text(request: Request, exc: BadText) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database refused or could not do a write (disk full, read-only, server gone):
+        # nothing was acknowledged; the terminal sends the same batch again later.
+        detail = "basis data tidak tersedia, coba lagi / database unavailable, try again"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "30"})
+
+    for error in driver_errors():
+        app.add_exception_handler(error, unavailable)
 
     app.state.collector = collector
     app.state.settings = settings

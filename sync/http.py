@@ -103,11 +103,21 @@ for _path, _name, _service, _answers, _summary in _TERMINAL_ENDPOINTS:
     )
 
 
-@terminal_router.get("/healthz", summary="Liveness: the database answers")
-def healthz(request: Request) -> dict[str, str]:
+@terminal_router.get(
+    "/healthz",
+    summary="Liveness: the database answers and takes writes",
+    responses={503: {"description": "the database does not answer, or writes fail"}},
+)
+def healthz(request: Request) -> JSONResponse:
     c = collector(request)
-    c.ping()
-    return {"status": "ok", "database": c.db.kind}
+    if c.healthy():
+        return JSONResponse({"status": "ok", "database": c.db.kind})
+    body = {
+        "status": "not ok",
+        "database": c.db.kind,
+        "detail": "basis data tidak menerima tulisan / the database is not taking writes",
+    }
+    return JSONResponse(body, status_code=503)  # fmt: skip
 
 
 # --- admin API -----------------------------------------------------------------------------------

@@ -91,7 +91,11 @@ class Collector:
         with self.db.write() as tx:
             alert_log.add(tx, tid, row[0], row[1], now)
 
-    def ping(self) -> None:
-        """Raises if the database does not answer (``GET /healthz``)."""
-        with self.db.read() as tx:
-            db.ping(tx)
+    def healthy(self) -> bool:
+        """Whether the database answers and takes writes (``GET /healthz``)."""
+        try:
+            with self.db.read() as tx:
+                db.ping(tx)
+        except Exception:
+            return False
+        return self.db.probe()
