@@ -5,9 +5,12 @@ and a status request for the config or allow-list (``sync.service.downlink``):
 
 2. terminal: unknown → 401, revoked → 403; a batch starting further ahead of what is stored
    than any terminal's log can hold → 400 (bounded look-ahead);
-3. request MAC under K(epoch + seals) or a later key → else 401; a batch whose blocks are all
-   stored already and have been continued since → 401 (a replay: its device has moved on);
+3. request MAC under K(epoch + seals) or a later key → else 401;
 4. every block's seal MAC under its epoch key, chained from ``prev_mac`` → reply ``damaged``.
+
+A replay needs no refusal here: a request whose blocks are all stored changes nothing
+(``sync.service.ingest`` stores nothing, counts no life, and alerts one signed with a key older
+than the chain it belongs to has reached).
 
 ``verify`` raises ``Reject``; ``refused`` writes its alert and turns it into the answer: a signed
 reply when the terminal is authenticated and must be told why, else an HTTP error. A reply's
@@ -143,12 +146,6 @@ def verify(c: Collector, tx: Tx, batch: wire.Batch) -> Verified:
         raise Reject(401, "request MAC does not verify", "bad_request_mac")
     if seal_error is not None:
         raise Reject(401, seal_error, "bad_seal", wire.REPLY_DAMAGED, t, proven(tx, t, batch))
-    if duplicate and records.successor_stored(
-        tx, t["id"], t["gen"], batch.first_seq + batch.count, blocks[-1].mac
-    ):
-        raise Reject(
-            401, "replayed request: its blocks are stored and were continued since", "replay"
-        )
     chain_key = ChainKey(t["gen"], batch.epoch + batch.seals, keys[-1])
     return Verified(t, blocks, stored, known, chain_key, request_epoch)
 
