@@ -74,6 +74,16 @@ def _store(c: Collector, tx: Tx, batch: wire.Batch, v: Verified) -> Outcome:
     fork_seq = t["fork_seq"]
     if batch.count:
         end = batch.first_seq + batch.count
+        if all(v.duplicate(b) for b in v.blocks) and _stale(tx, t, batch, v):
+            # Its blocks are stored and were continued with a newer key than the one it is
+            # signed with: an old request played again (or a device behind a copy of its key).
+            # Answered all the same, so no device can be held up by it; nothing changes.
+            # Replays cost the sender nothing: their alert rows are limited like refusals'.
+            row = c.alert_limit.admit(tid, "replay", "replayed request: signed with an older "
+                                      "key than its chain has reached since; nothing stored",
+                                      now)  # fmt: skip
+            if row is not None:
+                alert_log.add(tx, tid, row[0], row[1], now)
         conflict = _conflict(tx, batch, v)
         if conflict is None:
             stored = _to_chain(c, tx, t, batch, v, changes, now)
@@ -123,6 +133,21 @@ def _fresh(
         changes["req_macs"] = seen + mac
         return True
     return stored > 0
+
+
+def _stale(tx: Tx, t: dict[str, Any], batch: wire.Batch, v: Verified) -> bool:
+    """Whether a request whose blocks are all stored is signed with a key older than the one
+    the stored blocks continuing its chain were made with (its device has moved on since)."""
+    last = batch.first_seq + batch.count - 1
+    if last < t["acked"]:  # in the linked chain: its newest key is known
+        return v.request_epoch < t["key_epoch"]
+    seq, prev, reached = last + 1, v.blocks[-1].mac, batch.epoch + batch.seals
+    for _ in range(64):  # above a gap or kept as evidence: follow what continues it
+        after = records.continuation(tx, t["id"], t["gen"], seq, prev)
+        if after is None:
+            break
+        seq, prev, reached = after.seal_seq + 1, after.mac, after.epoch + 1
+    return v.request_epoch < reached
 
 
 def _conflict(tx: Tx, batch: wire.Batch, v: Verified) -> str | None:

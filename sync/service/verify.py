@@ -5,9 +5,12 @@ and a status request for the config or allow-list (``sync.service.downlink``):
 
 2. terminal: unknown → 401, revoked → 403; a batch starting further ahead of what is stored
    than any terminal's log can hold → 400 (bounded look-ahead);
-3. request MAC under K(epoch + seals) or a later key → else 401; a batch whose blocks are all
-   stored already and have been continued since → 401 (a replay: its device has moved on);
+3. request MAC under K(epoch + seals) or a later key → else 401;
 4. every block's seal MAC under its epoch key, chained from ``prev_mac`` → reply ``damaged``.
+
+A replay needs no refusal here: a request whose blocks are all stored changes nothing
+(``sync.service.ingest`` stores nothing, counts no life, and alerts one signed with a key older
+than the chain it belongs to has reached).
 
 In two phases, so that nobody can make the collector hold its write lock while it works for a
 request nobody has authenticated yet:
@@ -17,8 +20,8 @@ request nobody has authenticated yet:
   charged to the claimed terminal and the client address (``sync.service.budget``: 429 when
   they are spent);
 - ``confirm(tx, v, batch)``, the first step of the write transaction, locks the terminal's row
-  and decides what depends on stored state under that lock: still active, same generation, the
-  stored blocks the batch meets read again, and the replay rule.
+  and reads again what the rest of the transaction decides on: still active, same generation,
+  the stored blocks the batch meets.
 
 Both raise ``Reject``; ``refused`` writes its alert and turns it into the answer: a signed
 reply when the terminal is authenticated and must be told why, else an HTTP error. A reply's
@@ -162,23 +165,13 @@ def authenticate(c: Collector, batch: wire.Batch, peer: str = "") -> Verified:
 
 
 def confirm(tx: Tx, v: Verified, batch: wire.Batch) -> Verified:
-    """Inside the write transaction: the terminal's row locked and checked again, the stored
-    blocks the batch meets read again (another upload may have stored some since the snapshot),
-    and the replay rule, which depends on them."""
+    """Inside the write transaction: the terminal's row locked and checked again (revoked or
+    re-keyed meanwhile), and the stored blocks the batch meets read again (another upload may
+    have stored some since the snapshot)."""
     t = _terminal(terminals.lock_terminal(tx, v.terminal["id"]))
     if t["gen"] != v.terminal["gen"]:
         raise Reject(401, "terminal re-keyed while the request was checked", "bad_request_mac")
     stored, known = _stored(tx, t, batch)
-    if (
-        batch.count
-        and _all_stored(v.blocks, stored, known)
-        and records.successor_stored(
-            tx, t["id"], t["gen"], batch.first_seq + batch.count, v.blocks[-1].mac
-        )
-    ):
-        raise Reject(
-            401, "replayed request: its blocks are stored and were continued since", "replay"
-        )
     return Verified(t, v.blocks, stored, known, v.chain_key, v.request_epoch)
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import re
+import select
 import sqlite3
 import threading
 import time
@@ -237,10 +238,14 @@ class Database:
         """An idle connection of the pool, a new one while fewer than ``_READERS`` are open (the
         slot is taken under the lock, so a burst of threads cannot overshoot), or the next one
         given back."""
-        try:
-            return self._idle[role].get_nowait()
-        except queue.Empty:
-            pass
+        while True:
+            try:
+                conn = self._idle[role].get_nowait()
+            except queue.Empty:
+                break
+            if self.kind == "sqlite" or _idle_and_alive(conn):
+                return conn
+            self._drop(role, conn)
         with self._pool_lock:
             room = self._count[role] < _READERS
             if room:
@@ -256,14 +261,17 @@ class Database:
 
     def _give_back(self, role: str, conn: Any) -> None:
         if self.kind == "postgres" and (conn.closed or conn.broken):
-            with self._pool_lock:  # a server restart or a killed backend: open a new one later
-                self._count[role] -= 1
-                if conn in self._open[role]:
-                    self._open[role].remove(conn)
-            with contextlib.suppress(Exception):
-                conn.close()
+            self._drop(role, conn)  # a server restart or a killed backend: a new one next time
             return
         self._idle[role].put(conn)
+
+    def _drop(self, role: str, conn: Any) -> None:
+        with self._pool_lock:
+            self._count[role] -= 1
+            if conn in self._open[role]:
+                self._open[role].remove(conn)
+        with contextlib.suppress(Exception):
+            conn.close()
 
     @contextlib.contextmanager
     def _pg_tx(self, role: str) -> Iterator[Tx]:
@@ -354,6 +362,19 @@ class Database:
         for conn in conns:
             with contextlib.suppress(Exception):
                 conn.close()
+
+
+def _idle_and_alive(conn: Any) -> bool:
+    """An idle PostgreSQL connection the server has said nothing on since: a server that ended
+    the session (a restart, ``pg_terminate_backend``) has sent its notice or closed the socket,
+    which makes it readable. No round trip: a zero-timeout ``select``."""
+    if conn.closed or conn.broken:
+        return False
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 def driver_errors() -> tuple[type[BaseException], ...]:

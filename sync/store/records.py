@@ -250,15 +250,16 @@ def sealed_with(tx: Tx, tid: int, gen: int, seal_seq: int, mac: bytes) -> str | 
     return None
 
 
-def successor_stored(tx: Tx, tid: int, gen: int, seq: int, prev_mac: bytes) -> bool:
-    """Whether a stored block (either kind) starts at ``seq`` chained from ``prev_mac``."""
+def continuation(tx: Tx, tid: int, gen: int, seq: int, prev_mac: bytes) -> StoredBlock | None:
+    """The stored block (in the chain, else kept as evidence) that starts at ``seq`` chained from
+    ``prev_mac``, or None."""
     main = block_starting_at(tx, tid, gen, seq)
     if main is not None and main.prev_mac == prev_mac:
-        return True
-    return bool(
-        tx.value(
-            "SELECT 1 FROM fork_blocks WHERE terminal_id = ? AND gen = ? AND first_seq = ?"
-            " AND prev_mac = ?",
+        return main
+    return _block(
+        tx.one(
+            "SELECT first_seq, seal_seq, epoch, prev_mac, mac FROM fork_blocks"
+            " WHERE terminal_id = ? AND gen = ? AND first_seq = ? AND prev_mac = ?",
             (tid, gen, seq, prev_mac),
         )
     )

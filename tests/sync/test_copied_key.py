@@ -142,13 +142,13 @@ def _log(flash, state, bundle):
     return Log(flash, state, bundle["terminal_id"], block_slots=300)
 
 
-def _drain(client, log, bundle):
+def _drain(client, log, bundle, max_slots=200):
     """The terminal's sync loop: batches until its log holds nothing unacknowledged; the
     statuses seen. Fails if a reply stops acknowledging (a stuck backlog)."""
     key = wire.config_key(bytes.fromhex(bundle["k0"]))
     seen = set()
     for _ in range(50):
-        body = log.batch(wire.pack_health({"backlog_slots": log.backlog}), max_slots=200)
+        body = log.batch(wire.pack_health({"backlog_slots": log.backlog}), max_slots=max_slots)
         response = post(client, body)
         assert response.status_code == 200, response.text
         status, acked, *_ = wire.decode_reply(key, body[-16:], response.content)
@@ -187,3 +187,33 @@ def test_the_real_log_and_its_clone_both_drain(collector, client, tmp_path):
         kept = b"".join(bytes(b["slots"]) for b in records.fork_blocks(tx, bundle["terminal_id"]))
     payloads = {wire.unpack_slot(kept, i)[2] for i in range(0, len(kept), wire.SLOT)}
     assert set(range(9000, 9400)) | set(range(9500, 9600)) <= payloads  # nothing of it lost
+
+
+def test_a_genuine_log_behind_a_copy_after_a_power_cut_still_drains(collector, client, tmp_path):
+    """After a power cut the genuine log sends again blocks the collector holds (its saved floor
+    lags), signed with a key older than the copy has reached since: answered, not refused."""
+    bundle = admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)
+    state = tmp_path / "genuine"
+    state.mkdir()
+    flash = NorFlash(blocks=64)
+    genuine = _log(flash, str(state), bundle)
+    genuine.install_key(bytes.fromhex(bundle["k0"]))
+    genuine.boot(1)
+    for i in range(800):
+        genuine.append(wire.TAP, wire.CARD_ENROLLED, i, 1000 + i * 1000)
+        if i % 100 == 99:
+            genuine.seal()
+    _drain(client, genuine, bundle, max_slots=150)
+    shutil.copytree(state, tmp_path / "clone")
+    clone = _log(NorFlash(blocks=64, image=flash.mem), str(tmp_path / "clone"), bundle)
+    for i in range(300):  # the copy seals more often: its key runs ahead of the genuine one
+        clone.append(wire.TAP, wire.CARD_ENROLLED, 7000 + i, 900_000 + i * 1000)
+        if i % 50 == 49:
+            clone.seal()
+    _drain(client, clone, bundle, max_slots=150)
+    cut = _log(NorFlash(blocks=64, image=flash.mem), str(state), bundle)  # power cut, recovered
+    assert cut.acked < genuine.acked
+    for i in range(100):
+        cut.append(wire.TAP, wire.CARD_ENROLLED, 9000 + i, 900_000 + i * 1000)
+    assert wire.REPLY_TAMPER in _drain(client, cut, bundle, max_slots=150)
+    assert "replay" in {a["kind"] for a in reports.alerts(collector)}
