@@ -1,14 +1,15 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config, rusun rotate-card-key, residents import, users add|list|token, report presence|review
-(alias absent)|other-rusun|unknown|health, export <report> FILE. Errors print one line
-``hadir: …`` on stderr and exit non-zero. Whoever runs these holds the database and the master
-key: every command acts with the operator's scope (every rusun, ``scope.OPERATOR``)."""
+config, rusun rotate-card-key, residents import, users add|list|token|tokens|revoke-token|remove,
+report presence|review (alias absent)|other-rusun|unknown|health, export <report> FILE. Errors
+print one line ``hadir: …`` on stderr and exit non-zero. Whoever runs these holds the database and
+the master key: every command acts with the operator's scope (every rusun, ``scope.OPERATOR``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import sys
@@ -266,8 +267,38 @@ def users_list() -> None:
 
 @users_app.command("token")
 def users_token(name: str) -> None:
-    """Issue an API bearer token for a user (printed once)."""
-    print(accounts.issue_token(state.collector(), name))
+    """Issue an API bearer token for a user (printed once; its id on stderr)."""
+    token = accounts.issue_token(state.collector(), name)
+    print(token)
+    err.print(f"token id {accounts.token_id(hashlib.sha256(token.encode()).digest())}")
+
+
+@users_app.command("tokens")
+def users_tokens(
+    name: Annotated[str | None, typer.Argument(help="only this user")] = None,
+) -> None:
+    """API tokens by id (never the token itself)."""
+    _table(accounts.list_tokens(state.collector(), name), "tokens")
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(
+    name: str,
+    token_id: Annotated[str | None, typer.Argument(help="the id of `users tokens`")] = None,
+    all_tokens: Annotated[bool, typer.Option("--all", help="every token of this user")] = False,
+) -> None:
+    """Revoke one API token of a user (by id), or --all of them."""
+    if (token_id is None) == (not all_tokens):
+        fail("beri ID token atau --all / give a token id or --all")
+    n = accounts.revoke_tokens(state.collector(), name, token_id)
+    out.print(f"{n} token(s) of {name} revoked")
+
+
+@users_app.command("remove")
+def users_remove(name: str) -> None:
+    """Remove a user: its API tokens and dashboard sessions end at once."""
+    accounts.remove_user(state.collector(), name)
+    out.print(f"user {name} removed")
 
 
 # --- reports and export --------------------------------------------------------------------------

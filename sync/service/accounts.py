@@ -20,7 +20,7 @@ from typing import Any
 from sync.service.admin import AdminError
 from sync.service.collector import Collector
 from sync.service.scope import OPERATOR, Scope
-from sync.store import residents, users
+from sync.store import residents, sessions, users
 from sync.store.users import UserRow
 from sync.vault import hash_password, verify_password
 
@@ -71,6 +71,7 @@ def add_user(c: Collector, name: str, password: str, role: str, rusun: list[str]
             ids.append(row.id)
         users.upsert_user(tx, name, hash_password(password), role, ids if rusun else None,
                           c.now())  # fmt: skip
+        sessions.delete_user(tx, name)  # a new password (or role, or rusun) ends every session
 
 
 def user(c: Collector, name: str) -> User | None:
@@ -122,3 +123,36 @@ def list_users(c: Collector) -> list[dict[str, Any]]:
     with c.db.read() as tx:
         rows = users.users(tx)
     return [{"name": u.name, "role": u.role, "rusun": [n for _i, n in u.rusun]} for u in rows]
+
+
+def remove_user(c: Collector, name: str) -> None:
+    """Remove a user with its API tokens and dashboard sessions (review marks keep the name)."""
+    with c.db.write() as tx:
+        if not users.delete_user(tx, name):
+            raise AdminError(f"pengguna tidak dikenal / unknown user: {name}")
+
+
+def token_id(token_hash: bytes) -> str:
+    """How a token is named once issued: the first 12 hex digits of its SHA-256."""
+    return bytes(token_hash).hex()[:12]
+
+
+def list_tokens(c: Collector, name: str | None = None) -> list[dict[str, Any]]:
+    with c.db.read() as tx:
+        rows = users.tokens(tx, name)
+    return [{"id": token_id(h), "user": u, "created_at": at} for h, u, at in rows]
+
+
+def revoke_tokens(c: Collector, name: str, token: str | None = None) -> int:
+    """Revoke one API token of ``name`` (by its id, ``list_tokens``), or all of them."""
+    with c.db.write() as tx:
+        if users.user(tx, name) is None:
+            raise AdminError(f"pengguna tidak dikenal / unknown user: {name}")
+        hashes = [bytes(h) for h, _u, _at in users.tokens(tx, name)]
+        if token is not None:
+            hashes = [h for h in hashes if token_id(h) == token.lower()]
+            if not hashes:
+                raise AdminError(f"token tidak dikenal / unknown token: {token}")
+        for h in hashes:
+            users.delete_token(tx, h)
+    return len(hashes)

@@ -181,6 +181,12 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     user_name TEXT NOT NULL REFERENCES users(name),
     created_at BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (  -- dashboard sign-ins, by the cookie's id hashed
+    id_hash {blob} PRIMARY KEY,
+    user_name TEXT NOT NULL REFERENCES users(name),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS review_marks (  -- append-only audit trail: never updated or deleted
     id {serial},
     subject_kind TEXT NOT NULL,

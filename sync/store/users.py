@@ -92,3 +92,23 @@ def user_by_token(tx: Tx, token_hash: bytes) -> UserRow | None:
             (token_hash,),
         ),
     )
+
+
+def tokens(tx: Tx, name: str | None = None) -> list[Row]:
+    """(token_hash, user_name, created_at) of the API tokens (of one user), oldest first."""
+    sql = "SELECT token_hash, user_name, created_at FROM api_tokens"
+    if name is None:
+        return tx.all(sql + " ORDER BY created_at, user_name")
+    return tx.all(sql + " WHERE user_name = ? ORDER BY created_at", (name,))
+
+
+def delete_token(tx: Tx, token_hash: bytes) -> int:
+    return tx.run("DELETE FROM api_tokens WHERE token_hash = ?", (token_hash,))
+
+
+def delete_user(tx: Tx, name: str) -> int:
+    """The user, its API tokens, rusun rows and sessions."""
+    for table in ("api_tokens", "sessions"):
+        tx.run(f"DELETE FROM {table} WHERE user_name = ?", (name,))
+    tx.run("DELETE FROM user_rusun WHERE user_name = ?", (name,))
+    return tx.run("DELETE FROM users WHERE name = ?", (name,))

@@ -1,10 +1,12 @@
 # auth: the dashboard's signed session cookies and CSRF tokens.
 # SPDX-License-Identifier: MIT
-"""Sessions are an itsdangerous-signed cookie ``{"u": user or None, "c": csrf token}``; the user's
-role and rusun are read from the store on every request (``sync.service.accounts.user``), so
-removing a user or narrowing a viewer takes effect at once. Every session, even before login,
-carries a CSRF token that each form sends back as the ``csrf`` field; login rotates it. The
-password check is ``sync.service.accounts.authenticate`` (argon2id, ``sync.vault``).
+"""The cookie is itsdangerous-signed ``{"s": session id or None, "c": csrf token}``. The id names
+a row the collector keeps (``sync.service.sessions``): logout deletes it, a password change or a
+removed user deletes all of that user's, and it lives 12 hours from login however busy; so a
+copied cookie dies with its session. The user's role and rusun are read from the store on every
+request (``sync.service.accounts.user``). Every session, even before login, carries a CSRF token
+that each form sends back as the ``csrf`` field; login rotates it. The password check is
+``sync.service.accounts.authenticate`` (argon2id, ``sync.vault``).
 """
 
 import hmac
@@ -14,7 +16,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 SESSION_COOKIE = "hadir_session"
 LANG_COOKIE = "hadir_lang"
-SESSION_MAX_AGE_S = 12 * 3600  # one office shift; then log in again
+SESSION_MAX_AGE_S = (
+    12 * 3600
+)  # the cookie's; the session row's own lifetime is the one that counts
 
 
 class Sessions:
@@ -30,14 +34,14 @@ class Sessions:
                     return data
             except BadSignature:
                 pass
-        return {"u": None, "c": secrets.token_urlsafe(24)}
+        return {"s": None, "c": secrets.token_urlsafe(24)}
 
     def dump(self, session: dict) -> str:
         return self._s.dumps(session)
 
     @staticmethod
-    def login(user: str) -> dict:
-        return {"u": user, "c": secrets.token_urlsafe(24)}
+    def login(sid: str) -> dict:
+        return {"s": sid, "c": secrets.token_urlsafe(24)}
 
 
 def csrf_ok(session: dict, sent: str | None) -> bool:

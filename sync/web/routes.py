@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from sync.ratelimit import Throttle
-from sync.service import accounts, dashboard
+from sync.service import accounts, dashboard, sessions
 from sync.service.accounts import User
 from sync.service.collector import Collector
 from sync.web import exports, i18n
@@ -62,8 +62,8 @@ class Ctx:
         lang = request.cookies.get(LANG_COOKIE, i18n.DEFAULT_LANG)
         self.lang = lang if lang in i18n.LANGS else i18n.DEFAULT_LANG
         self.session = web.sessions.load(request.cookies.get(SESSION_COOKIE))
-        name = self.session.get("u")
-        self.user: User | None = accounts.user(web.c, str(name)) if name else None
+        sid = self.session.get("s")
+        self.user: User | None = sessions.user_of(web.c, sid) if isinstance(sid, str) else None
         self.now = web.c.now()
 
     @property
@@ -201,12 +201,16 @@ def login_post(ctx: Ctx) -> Response:
         ctx.web.throttle.failed(address, name, ctx.now)
         return ctx.render("login.html", 401, page="login", failed=True, next=target)
     ctx.web.throttle.succeeded(address, name)
-    ctx.session = ctx.web.sessions.login(name)  # a new CSRF token with the new session
+    # A new session row, and a new CSRF token with it.
+    ctx.session = ctx.web.sessions.login(sessions.start(ctx.web.c, name))
     return ctx.finish(RedirectResponse(target, 303))
 
 
 def logout(ctx: Ctx) -> Response:
-    ctx.session = {"u": None, "c": ctx.web.sessions.load(None)["c"]}
+    sid = ctx.session.get("s")
+    if isinstance(sid, str):
+        sessions.end(ctx.web.c, sid)  # the old cookie, wherever a copy is, names nothing now
+    ctx.session = ctx.web.sessions.load(None)
     return ctx.finish(RedirectResponse(f"{PREFIX}/login", 303))
 
 
