@@ -69,39 +69,10 @@ def _store(c: Collector, tx: Tx, batch: wire.Batch, v: Verified) -> Outcome:
     t = v.terminal
     tid, gen, now = t["id"], t["gen"], c.now()
     changes: dict[str, Any] = {}
-    stored = 0
-    acked = proven(tx, t, batch)
-    fork_seq = t["fork_seq"]
     if batch.count:
-        end = batch.first_seq + batch.count
-        if all(v.duplicate(b) for b in v.blocks) and _stale(tx, t, batch, v):
-            # Its blocks are stored and were continued with a newer key than the one it is
-            # signed with: an old request played again (or a device behind a copy of its key).
-            # Answered all the same, so no device can be held up by it; nothing changes.
-            # Replays cost the sender nothing: their alert rows are limited like refusals'.
-            row = c.alert_limit.admit(tid, "replay", "replayed request: signed with an older "
-                                      "key than its chain has reached since; nothing stored",
-                                      now)  # fmt: skip
-            if row is not None:
-                alert_log.add(tx, tid, row[0], row[1], now)
-        conflict = _conflict(tx, batch, v)
-        if conflict is None:
-            stored = _to_chain(c, tx, t, batch, v, changes, now)
-            # The linked chain, but never past this batch: what follows it may be another
-            # device's (a copy that forked later), and this device would reclaim its own.
-            acked = min(changes.get("acked", t["acked"]), end)
-        else:
-            at = _to_evidence(tx, t, batch, v, conflict, now)
-            fork_seq = at if fork_seq is None else min(fork_seq, at)
-            # Kept as evidence: acknowledged (its device is not stuck) when it links to what is
-            # stored, so the device loses nothing by reclaiming it.
-            linked = batch.first_seq == 0 or records.sealed_with(
-                tx, tid, gen, batch.first_seq - 1, batch.prev_mac
-            )
-            acked = end if linked else min(t["acked"], batch.first_seq)
-        if fork_seq is not None and fork_seq != t["fork_seq"]:
-            changes["fork_seq"] = fork_seq
-            records.hold_from(tx, tid, gen, fork_seq, dt.HELD_FORK)
+        stored, acked, fork_seq = _blocks(c, tx, batch, v, changes, now)
+    else:  # a status request
+        stored, acked, fork_seq = 0, proven(tx, t, batch), t["fork_seq"]
     if _fresh(t, v, batch, changes, stored):
         changes["last_seen"] = now
         terminals.insert_health(tx, tid, now, batch.health)
@@ -115,6 +86,46 @@ def _store(c: Collector, tx: Tx, batch: wire.Batch, v: Verified) -> Outcome:
         status = wire.REPLY_GAP
     answer = reply(c, t, batch, status, acked)
     return Outcome(200, answer, status=status, acked=acked, stored=stored)
+
+
+def _blocks(
+    c: Collector, tx: Tx, batch: wire.Batch, v: Verified, changes: dict[str, Any], now: int
+) -> tuple[int, int, int | None]:
+    """Store a batch's blocks where they belong: (records stored, what the reply acknowledges,
+    where a conflicting chain starts or None)."""
+    t = v.terminal
+    tid, gen, fork_seq = t["id"], t["gen"], t["fork_seq"]
+    end = batch.first_seq + batch.count
+    if all(v.duplicate(b) for b in v.blocks) and _stale(tx, t, batch, v):
+        # Stored, and continued since with a newer key than the one it is signed with: an old
+        # request played again (or a device behind a copy of its key, after a power cut).
+        # Answered all the same, so no device is held up by it; nothing changes. Replays cost
+        # the sender nothing: their alert rows are limited like refusals'.
+        row = c.alert_limit.admit(tid, "replay", "replayed request: signed with an older key "
+                                  "than its chain has reached since; nothing stored",
+                                  now)  # fmt: skip
+        if row is not None:
+            alert_log.add(tx, tid, row[0], row[1], now)
+    conflict = _conflict(tx, batch, v)
+    if conflict is None:
+        stored = _to_chain(c, tx, t, batch, v, changes, now)
+        # The linked chain, but never past this batch: what follows it may be another device's
+        # (a copy that forked later), and this device would reclaim its own.
+        acked = min(changes.get("acked", t["acked"]), end)
+    else:
+        stored = 0
+        at = _to_evidence(tx, t, batch, v, conflict, now)
+        fork_seq = at if fork_seq is None else min(fork_seq, at)
+        # Kept as evidence: acknowledged (its device is not stuck) when it links to what is
+        # stored, so the device loses nothing by reclaiming it.
+        linked = batch.first_seq == 0 or records.sealed_with(
+            tx, tid, gen, batch.first_seq - 1, batch.prev_mac
+        )
+        acked = end if linked else min(t["acked"], batch.first_seq)
+    if fork_seq is not None and fork_seq != t["fork_seq"]:
+        changes["fork_seq"] = fork_seq
+        records.hold_from(tx, tid, gen, fork_seq, dt.HELD_FORK)
+    return stored, acked, fork_seq
 
 
 def _fresh(

@@ -160,7 +160,9 @@ def _drain(client, log, bundle, max_slots=200):
     raise AssertionError("the backlog never drained")
 
 
-def test_the_real_log_and_its_clone_both_drain(collector, client, tmp_path):
+def _genuine_and_clone(collector, client, tmp_path, taps, seal_every, max_slots=200):
+    """A terminal's real log with ``taps`` taps (sealed every ``seal_every``) drained to the
+    collector, then its flash and state copied out: (bundle, flash, state folder, log, clone)."""
     bundle = admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)
     state = tmp_path / "genuine"
     state.mkdir()
@@ -168,11 +170,18 @@ def test_the_real_log_and_its_clone_both_drain(collector, client, tmp_path):
     genuine = _log(flash, str(state), bundle)
     genuine.install_key(bytes.fromhex(bundle["k0"]))
     genuine.boot(1)
-    for i in range(300):
+    for i in range(taps):
         genuine.append(wire.TAP, wire.CARD_ENROLLED, i, 1000 + i * 1000)
-    assert _drain(client, genuine, bundle) == {wire.REPLY_OK}
+        if i % seal_every == seal_every - 1:
+            genuine.seal()
+    assert _drain(client, genuine, bundle, max_slots) == {wire.REPLY_OK}
     shutil.copytree(state, tmp_path / "clone")  # the flash and its state, copied out
     clone = _log(NorFlash(blocks=64, image=flash.mem), str(tmp_path / "clone"), bundle)
+    return bundle, flash, str(state), genuine, clone
+
+
+def test_the_real_log_and_its_clone_both_drain(collector, client, tmp_path):
+    bundle, _f, _s, genuine, clone = _genuine_and_clone(collector, client, tmp_path, 300, 1000)
     for i in range(400):
         clone.append(wire.TAP, wire.CARD_ENROLLED, 7000 + i, 400_000 + i * 1000)
         genuine.append(wire.TAP, wire.CARD_ENROLLED, 9000 + i, 400_000 + i * 1000)
@@ -192,26 +201,14 @@ def test_the_real_log_and_its_clone_both_drain(collector, client, tmp_path):
 def test_a_genuine_log_behind_a_copy_after_a_power_cut_still_drains(collector, client, tmp_path):
     """After a power cut the genuine log sends again blocks the collector holds (its saved floor
     lags), signed with a key older than the copy has reached since: answered, not refused."""
-    bundle = admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)
-    state = tmp_path / "genuine"
-    state.mkdir()
-    flash = NorFlash(blocks=64)
-    genuine = _log(flash, str(state), bundle)
-    genuine.install_key(bytes.fromhex(bundle["k0"]))
-    genuine.boot(1)
-    for i in range(800):
-        genuine.append(wire.TAP, wire.CARD_ENROLLED, i, 1000 + i * 1000)
-        if i % 100 == 99:
-            genuine.seal()
-    _drain(client, genuine, bundle, max_slots=150)
-    shutil.copytree(state, tmp_path / "clone")
-    clone = _log(NorFlash(blocks=64, image=flash.mem), str(tmp_path / "clone"), bundle)
+    bundle, flash, state, genuine, clone = _genuine_and_clone(collector, client, tmp_path, 800,
+                                                              100, max_slots=150)  # fmt: skip
     for i in range(300):  # the copy seals more often: its key runs ahead of the genuine one
         clone.append(wire.TAP, wire.CARD_ENROLLED, 7000 + i, 900_000 + i * 1000)
         if i % 50 == 49:
             clone.seal()
     _drain(client, clone, bundle, max_slots=150)
-    cut = _log(NorFlash(blocks=64, image=flash.mem), str(state), bundle)  # power cut, recovered
+    cut = _log(NorFlash(blocks=64, image=flash.mem), state, bundle)  # power cut, recovered
     assert cut.acked < genuine.acked
     for i in range(100):
         cut.append(wire.TAP, wire.CARD_ENROLLED, 9000 + i, 900_000 + i * 1000)
