@@ -23,6 +23,7 @@ from sync.review import Params
 from sync.service.admin import AdminError, rusun_id, scoped_ids
 from sync.service.collector import Collector
 from sync.service.scope import OPERATOR, Scope
+from sync.service.spreadsheet import safe
 from sync.store import alert_log, attendance, records, residents, terminals
 
 DAY = 86400
@@ -324,5 +325,7 @@ def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
         writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         for row in rows:  # a list (the review's reason codes) is one cell, comma-separated
-            writer.writerow({k: ",".join(v) if isinstance(v, list) else v for k, v in row.items()})
+            writer.writerow(
+                {k: safe(",".join(v) if isinstance(v, list) else v) for k, v in row.items()}
+            )
     return out.getvalue()
