@@ -118,10 +118,18 @@ def add_terminal(
         terminals.insert_terminal(tx, tid, r.id, door, k0_enc, default_config_json(),
                                   r.card_key_gen, c.now())  # fmt: skip
         card_key = cardkeys.open_key(c, tx, r.id, r.card_key_gen)
-    return _bundle(tid, rusun, door, k0, card_key, collector_url)
+    return _bundle(tid, rusun, door, k0, card_key, collector_url, c.ca_pem)
 
 
-def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: str) -> dict:
+def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: str,
+            ca_pem: str | None) -> dict:  # fmt: skip
+    """``ca_pin``: for an https collector, the CA certificate (PEM) the terminal will pin,
+    written into its config.json by provisioning; None for http."""
+    if url.startswith("https://") and not ca_pem:
+        raise AdminError(
+            "https butuh sertifikat CA yang dipin terminal (--ca-cert / HADIR_CA_CERT) / "
+            "https needs the CA certificate terminals pin (--ca-cert / HADIR_CA_CERT)"
+        )
     return {
         "format": BUNDLE_FORMAT,
         "terminal_id": tid,
@@ -130,7 +138,7 @@ def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: st
         "k0": k0.hex(),
         "card_key": card_key.hex(),
         "collector_url": url,
-        "ca_pin": None,
+        "ca_pin": ca_pem if url.startswith("https://") else None,
     }
 
 
@@ -206,7 +214,7 @@ def rotate_terminal(
         alert_log.add(tx, tid, "rotated", f"new key, generation {t['gen'] + 1}", c.now())
         card_key = cardkeys.open_key(c, tx, r.id, gen)
     c.keys.forget(tid)
-    return _bundle(tid, t["rusun"], t["door"], k0, card_key, collector_url)
+    return _bundle(tid, t["rusun"], t["door"], k0, card_key, collector_url, c.ca_pem)
 
 
 def _new_card_key(c: Collector, tx: Tx, r: Rusun) -> int:

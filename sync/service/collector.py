@@ -73,6 +73,7 @@ class Collector:
         self.keys = KeyCache()
         self.budget = Budget(self.clock)
         self.alert_limit = AlertLimiter()
+        self.ca_pem: str | None = None  # the CA certificate terminals pin (bundles carry it)
 
     def now(self) -> int:
         return int(self.clock())
