@@ -36,7 +36,7 @@ NTP_SERVER = "pool.ntp.org"
 OPTIONAL = ("pins", "ntp_server")
 # name, minimum, maximum (lists: see wire.CONFIG_INT_LIMITS)
 LIMITS = [
-    ["terminal_id", 1, 0x3FFFFFFF],
+    ["terminal_id", 1, wire.TERMINAL_ID_MAX],
     ["door", 0, 255],
     ["config_version", 0, 0x3FFFFFFF],
 ] + wire.CONFIG_INT_LIMITS

@@ -72,6 +72,9 @@ MAX_BATCH_SLOTS = const(4096)
 # More slots than any terminal's log holds unacknowledged (docs/log.md: 201,592 in the 1.75 MiB
 # partition): the collector refuses a batch that starts further ahead of what it has stored.
 LOG_MAX_SLOTS = const(262144)
+# The largest terminal id: a MicroPython small int on the ESP32 (31-bit signed), so config.json's
+# id and every comparison with it stay allocation-free; the collector registers no larger one.
+TERMINAL_ID_MAX = const(0x3FFFFFFF)
 REPLY_LEN = const(37)
 ALLOW_HEADER = const(16)
 ALLOW_ENTRY = const(6)

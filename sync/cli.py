@@ -13,12 +13,15 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from sync import secretfile
+from sync.secretfile import SecretFileError
 from sync.server import ServerError
 from sync.service import accounts, admin, reports
 from sync.service.collector import Collector
@@ -157,11 +160,33 @@ def terminals_add(
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
     """Register a terminal and write its provisioning bundle (holds its secret: keep it safe)."""
-    result = admin.add_terminal(state.collector(), rusun, door, id, collector_url, scope=OPERATOR)
-    admin.write_bundle(result, bundle)
+    c = state.collector()
+    result = _with_bundle_file(
+        bundle,
+        lambda deliver: admin.add_terminal(
+            c, rusun, door, id, collector_url, scope=OPERATOR, deliver=deliver
+        ),
+    )
     out.print(
         f"terminal {result['terminal_id']} ({rusun}, door {door}): bundle written to {bundle}"
     )
+
+
+def _with_bundle_file(path: str, register: Callable[[admin.Deliver], dict[str, Any]]) -> dict:
+    """Run ``register`` with the bundle written to ``path`` inside its transaction: a failed
+    write registers nothing; a registration that fails after the write removes the file."""
+    written = []
+
+    def deliver(bundle: dict[str, Any]) -> None:
+        admin.write_bundle(bundle, path)
+        written.append(path)
+
+    try:
+        return register(deliver)
+    except BaseException:
+        if written:
+            secretfile.remove(path)
+        raise
 
 
 @terminals_app.command("list")
@@ -185,8 +210,13 @@ def terminals_rotate(
 ) -> None:
     """New secret and card key for a terminal (re-provision it with the new bundle; its log
     starts again)."""
-    result = admin.rotate_terminal(state.collector(), terminal_id, collector_url, scope=OPERATOR)
-    admin.write_bundle(result, bundle)
+    c = state.collector()
+    _with_bundle_file(
+        bundle,
+        lambda deliver: admin.rotate_terminal(
+            c, terminal_id, collector_url, scope=OPERATOR, deliver=deliver
+        ),
+    )
     out.print(f"terminal {terminal_id}: new key, bundle written to {bundle}")
 
 
@@ -384,6 +414,7 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except (
         admin.AdminError,
+        SecretFileError,
         ServerError,
         SettingsError,
         VaultError,

@@ -5,7 +5,8 @@ that reads or changes a rusun's data takes the caller's ``scope=`` (``sync.servi
 checks its target against it: a target outside the scope is answered as an unknown one.
 
     bundle = add_terminal(c, "Marunda", 1, collector_url="http://10.0.0.5:8000", scope=OPERATOR)
-    write_bundle(bundle, "t7.json")          # mode 0600: it holds K0 and the card key
+    add_terminal(c, "Marunda", 2, deliver=lambda b: write_bundle(b, "t8.json"), scope=OPERATOR)
+    # the file (mode 0600, atomic) is written before the registration commits, or nothing is
     report = import_residents(c, open("residents.csv", encoding="utf-8"), scope=user.scope)
 
 Errors are ``AdminError`` with one clear line (Bahasa Indonesia first, then English); the other
@@ -17,13 +18,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from firmware import wire
+from sync import secretfile
 from sync.service import cardkeys
 from sync.service.cardkeys import CardKeyError
 from sync.service.collector import Collector
@@ -35,6 +36,8 @@ from sync.store.residents import Card, Rusun
 from sync.vault import card_tokens
 
 BUNDLE_FORMAT = "hadir-provision-1"
+# Hands a new bundle over (writes its file) inside the transaction that creates its K0.
+Deliver = Callable[[dict[str, Any]], None]
 CSV_COLUMNS = ("resident_id", "name", "unit", "rusun", "card_uid")
 
 
@@ -101,8 +104,11 @@ def add_terminal(
     collector_url: str = "",
     *,
     scope: Scope,
+    deliver: Deliver | None = None,
 ) -> dict[str, Any]:
-    """Register a terminal; returns the provisioning bundle (shown once: it holds K0)."""
+    """Register a terminal; returns the provisioning bundle (shown once: it holds K0).
+    ``deliver(bundle)`` (e.g. writing the bundle file) runs inside the transaction: when it
+    fails, nothing is registered, so no terminal is left whose K0 nobody has."""
     if not 0 <= door <= 255:
         raise AdminError("nomor pintu harus 0-255 / door must be 0-255")
     k0 = secrets.token_bytes(32)
@@ -112,13 +118,19 @@ def add_terminal(
             tid = terminals.next_terminal_id(tx)
         elif terminals.terminal(tx, tid) is not None:
             raise AdminError(f"terminal {tid} sudah ada / terminal {tid} already exists")
-        if not 0 < tid < 1 << 32:
-            raise AdminError("id terminal harus 1..2^32-1 / terminal id must be 1..2^32-1")
+        if not 0 < tid <= wire.TERMINAL_ID_MAX:
+            raise AdminError(
+                f"id terminal harus 1..{wire.TERMINAL_ID_MAX} (batas terminal) / terminal id "
+                f"must be 1..{wire.TERMINAL_ID_MAX} (what a terminal can hold)"
+            )
         k0_enc = c.vault.seal(b"k0:%d:0" % tid, k0)
         terminals.insert_terminal(tx, tid, r.id, door, k0_enc, default_config_json(),
                                   r.card_key_gen, c.now())  # fmt: skip
         card_key = cardkeys.open_key(c, tx, r.id, r.card_key_gen)
-    return _bundle(tid, rusun, door, k0, card_key, collector_url, c.ca_pem)
+        bundle = _bundle(tid, rusun, door, k0, card_key, collector_url, c.ca_pem)
+        if deliver is not None:
+            deliver(bundle)
+    return bundle
 
 
 def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: str,
@@ -143,12 +155,9 @@ def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: st
 
 
 def write_bundle(bundle: dict[str, Any], path: str) -> None:
-    """Write the bundle JSON with mode 0600 (created so; never world-readable, even briefly)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(bundle, f, indent=1)
-        f.write("\n")
-    os.chmod(path, 0o600)
+    """Write the bundle JSON: atomically, mode 0600 from creation, never through a symlink
+    (``sync.secretfile``; ``SecretFileError`` otherwise)."""
+    secretfile.write(path, json.dumps(bundle, indent=1) + "\n")
 
 
 def list_terminals(c: Collector, *, scope: Scope) -> list[dict[str, Any]]:
@@ -195,11 +204,18 @@ def revoke_terminal(c: Collector, tid: int, *, scope: Scope) -> None:
 
 
 def rotate_terminal(
-    c: Collector, tid: int, collector_url: str = "", *, scope: Scope
+    c: Collector,
+    tid: int,
+    collector_url: str = "",
+    *,
+    scope: Scope,
+    deliver: Deliver | None = None,
 ) -> dict[str, Any]:
     """A new K0 and a new generation (the re-provisioned terminal starts a fresh log at seq 0);
     records of earlier generations stay. The new bundle never carries the card key the terminal
-    held: when that is still its rusun's current one, the rusun's card key is rotated first."""
+    held: when that is still its rusun's current one, the rusun's card key is rotated first.
+    ``deliver(bundle)`` runs inside the transaction, as for ``add_terminal``: when it fails the
+    terminal keeps its old key."""
     k0 = secrets.token_bytes(32)
     with c.db.write() as tx:
         t = _existing(tx, tid, scope)
@@ -213,8 +229,11 @@ def rotate_terminal(
         )
         alert_log.add(tx, tid, "rotated", f"new key, generation {t['gen'] + 1}", c.now())
         card_key = cardkeys.open_key(c, tx, r.id, gen)
+        bundle = _bundle(tid, t["rusun"], t["door"], k0, card_key, collector_url, c.ca_pem)
+        if deliver is not None:
+            deliver(bundle)
     c.keys.forget(tid)
-    return _bundle(tid, t["rusun"], t["door"], k0, card_key, collector_url, c.ca_pem)
+    return bundle
 
 
 def _new_card_key(c: Collector, tx: Tx, r: Rusun) -> int:
