@@ -12,23 +12,34 @@ blocks, to two token buckets: the terminal it claims and the client address it c
 empty bucket stops the work at once: ``Exhausted`` (the request is answered 429 and may be sent
 again later).
 
+Paid work also needs one of ``SLOW_LANES`` lanes, held until the request is done: many clients
+on many addresses, each with a full budget, would otherwise run as many long searches at once
+and take every worker thread and core from the terminals whose requests cost one MAC (measured:
+bench/security.py). A request that finds every lane taken is answered 429 at once.
+
     work = c.budget.work(terminal_id, peer)
-    work.spend(evolutions)          # raises Exhausted past FREE + what the buckets allow
+    try:
+        work.spend(evolutions)      # raises Exhausted past FREE + what the buckets allow
+    finally:
+        work.done()                 # gives its lane back
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from sync.ratelimit import TokenBuckets, address_key
 
-FREE = 4096  # per request: a few hundred evolutions and a MAC on a full batch, many times over
+FREE = 1024  # per request: a few hundred evolutions and a few MACs on a full batch
 BLOCK = 1024  # units taken from the buckets at a time
 # A full key search of a backlog batch (100,000 evolutions and 20,000 MACs over 37 kB) is about
 # 840,000 units, well under a CPU second: each terminal may need one now and then, each address
 # may cause a few a minute, and nobody more.
 PER_TERMINAL = (1_000_000, 1_000_000 / 3600)  # (capacity, refill a second)
 PER_ADDRESS = (2_000_000, 1_000_000 / 300)
+SLOW_LANES = 1  # paid (long) searches at once; the free work of other requests goes on beside
+LANE_BUSY_RETRY_S = 10.0
 
 
 def mac_units(body_len: int) -> int:
@@ -48,6 +59,7 @@ class Budget:
         self.clock = clock
         self.terminals = TokenBuckets(*PER_TERMINAL)
         self.addresses = TokenBuckets(*PER_ADDRESS)
+        self.lanes = threading.BoundedSemaphore(SLOW_LANES)
 
     def work(self, tid: int, peer: str) -> Work:
         return Work(self, tid, address_key(peer))
@@ -72,13 +84,24 @@ class Work:
         self.address = address
         self.used = 0
         self.paid = FREE
+        self.lane = False
 
     def spend(self, units: int) -> None:
         self.used += units
         if self.used <= self.paid:
             return
+        if not self.lane:
+            if not self.budget.lanes.acquire(blocking=False):
+                raise Exhausted(LANE_BUSY_RETRY_S)
+            self.lane = True
         block = max(BLOCK, self.used - self.paid)
         wait = self.budget.take(self.tid, self.address, block)
         if wait:
             raise Exhausted(wait)
         self.paid += block
+
+    def done(self) -> None:
+        """The request's work is over: its lane (if it had one) is free again."""
+        if self.lane:
+            self.lane = False
+            self.budget.lanes.release()

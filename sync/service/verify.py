@@ -150,6 +150,8 @@ def authenticate(c: Collector, batch: wire.Batch, peer: str = "") -> Verified:
             f"this terminal or address, retry in {exc.retry_s:.0f} s",
             "throttled",
         ) from None
+    finally:
+        work.done()
     if request_epoch is None:
         if duplicate:
             raise Reject(

@@ -5,7 +5,7 @@ import os
 import threading
 
 from firmware import wire
-from sync.service import ingest, reports
+from sync.service import budget, ingest, reports
 from tests.kit.collector_calls import WALL, post, register, reply
 
 WAIT_S = 30  # safety net for a thread that never finishes; the assertions are about order
@@ -96,3 +96,21 @@ def test_verification_runs_outside_the_write_lock(collector, monkeypatch):
     assert stored_meanwhile
     assert out["honest"].http == 200 and out["honest"].stored == 22
     assert out["forged"].http == 401
+
+
+def test_one_long_search_at_a_time_and_none_holds_up_a_genuine_request(collector):
+    """Many addresses, each with a full budget, cannot run their long searches side by side
+    (bench/security.py measured 40 s honest uploads behind 60 of them): while one holds the slow
+    lane, another is 429 at once; a genuine request, one MAC, needs no lane."""
+    term = register(collector)
+    honest = _full_batch(term, taps=20)
+    forged = _forged(_full_batch(register(collector, "Cakung", 2)))
+    searching = collector.budget.work(0, "10.0.0.7")
+    searching.spend(budget.FREE + 1)  # a long search under way for another request
+    try:
+        r = ingest.upload(collector, forged, "10.0.0.9")
+        assert r.http == 429 and "retry in 10 s" in r.reason
+        assert ingest.upload(collector, honest, "10.0.0.8").http == 200
+    finally:
+        searching.done()
+    assert ingest.upload(collector, forged, "10.0.0.9").http == 401  # its turn: searched
