@@ -39,6 +39,7 @@ BUNDLE_FORMAT = "hadir-provision-1"
 # Hands a new bundle over (writes its file) inside the transaction that creates its K0.
 Deliver = Callable[[dict[str, Any]], None]
 CSV_COLUMNS = ("resident_id", "name", "unit", "rusun", "card_uid")
+MAX_FIELD = 200  # characters of one CSV field: a name, a unit, a rusun, an id
 
 
 class AdminError(Exception):
@@ -307,8 +308,26 @@ def import_residents(c: Collector, lines: Iterable[str], *, scope: Scope) -> Imp
     """Import ``resident_id,name,unit,rusun,card_uid`` rows (one transaction). A refused row is
     reported with its line number and reason; the rest are imported. Optional columns ``atqa``,
     ``sak``, ``ats`` (hex) give the card's allow-list fingerprint. A row for a rusun outside
-    ``scope``, or naming a resident of one, is refused."""
+    ``scope``, or naming a resident of one, is refused; so is a row with a field longer than
+    ``MAX_FIELD``. A file that is not CSV the reader can take (a field over the csv module's
+    128 kB limit, a NUL) or not UTF-8 is one ``AdminError`` naming its line; nothing of it is
+    imported."""
     reader = csv.DictReader(lines)
+    try:
+        return _import_rows(c, reader, scope)
+    except csv.Error as exc:
+        raise AdminError(
+            f"CSV rusak di baris {reader.line_num} / malformed CSV at line {reader.line_num}: "
+            f"{str(exc)[:80]}"
+        ) from None
+    except UnicodeDecodeError:
+        raise AdminError(
+            f"CSV bukan UTF-8 (baris {reader.line_num + 1}) / CSV is not UTF-8 (line "
+            f"{reader.line_num + 1})"
+        ) from None
+
+
+def _import_rows(c: Collector, reader: csv.DictReader, scope: Scope) -> ImportReport:
     missing = [col for col in CSV_COLUMNS if col not in (reader.fieldnames or [])]
     if missing:
         raise AdminError(f"kolom CSV hilang / missing CSV columns: {', '.join(missing)}")
@@ -318,11 +337,21 @@ def import_residents(c: Collector, lines: Iterable[str], *, scope: Scope) -> Imp
         state = _Import(c, tx, now, report, scope)
         for lineno, row in enumerate(reader, start=2):
             try:
+                _check_fields(row)
                 state.row(row)
             except AdminError as exc:
                 report.refused.append(f"baris/line {lineno}: {exc}")
         state.finish()
     return report
+
+
+def _check_fields(row: dict[str | None, Any]) -> None:
+    for v in row.values():
+        if isinstance(v, str) and (len(v) > MAX_FIELD or "\x00" in v):
+            raise AdminError(
+                f"isian lebih dari {MAX_FIELD} karakter atau berisi NUL / a field longer than "
+                f"{MAX_FIELD} characters or holding a NUL"
+            )
 
 
 class _Import:
