@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from sync import apidocs
 from sync.gate import Gate, HashSlots
 from sync.http import admin_router, terminal_router
 from sync.ratelimit import Throttle
@@ -44,6 +45,9 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         description="Receives terminal logs (docs/protocol.md) and serves the admin API.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's loads Swagger UI from a CDN: sync.apidocs instead
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
 
     @app.exception_handler(RequestValidationError)
@@ -73,4 +77,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(terminal_router)
     app.include_router(admin_router)
     mount_dashboard(app)  # /dashboard (docs/dashboard.md)
+    if settings.api_docs:
+        apidocs.mount(app)
     return app

@@ -128,6 +128,9 @@ def serve(
         list[str] | None,
         typer.Option(help="a reverse proxy whose X-Forwarded-For/-Proto to believe (repeat)"),
     ] = None,
+    api_docs: Annotated[
+        bool, typer.Option(help="serve /docs and /openapi.json (HADIR_API_DOCS=off: no)")
+    ] = True,
 ) -> None:
     """Run the collector's HTTP(S) server (uvicorn with the limits of sync/server.py)."""
     from sync import server
@@ -145,7 +148,9 @@ def serve(
         tls_key=tls_key,
         trusted_proxies=tuple(trusted_proxy or ()),
     )
-    server.run(create_app(state.settings()), listen)
+    settings = state.settings()
+    settings.api_docs = settings.api_docs and api_docs
+    server.run(create_app(settings), listen)
 
 
 # --- terminals -----------------------------------------------------------------------------------
