@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from sync import apidocs
 from sync.gate import Gate, HashSlots
-from sync.http import admin_router, terminal_router
+from sync.http import ReportSlots, admin_router, terminal_router
 from sync.ratelimit import Throttle
 from sync.service.collector import Collector
 from sync.settings import Settings
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.state.collector = collector
     app.state.settings = settings
+    app.state.report_slots = ReportSlots()  # reports computed at once (viewers included)
     app.state.throttle = Throttle()  # failed sign-ins: the admin API and the dashboard alike
     app.add_middleware(Gate, collector=collector, throttle=app.state.throttle, slots=HashSlots())
     app.include_router(terminal_router)

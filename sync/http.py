@@ -7,8 +7,10 @@ an admin user or ``Authorization: Bearer <token>``), plus ``GET /healthz``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
@@ -164,12 +166,46 @@ def _rows(rows: list[dict[str, Any]], fmt: str, name: str) -> Any:
     return rows
 
 
+class ReportSlots:
+    """Reports read every record of their days (a whole fleet's, for a user of every rusun):
+    at most ``at_once`` computed at a time, one per user; past that, 503 at once (no queue)."""
+
+    def __init__(self, at_once: int = 2) -> None:
+        self.at_once = at_once
+        self._users: set[str] = set()
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, user: str) -> Iterator[None]:
+        with self._lock:
+            if len(self._users) >= self.at_once or user in self._users:
+                raise HTTPException(
+                    503,
+                    "laporan lain sedang dihitung, coba lagi / another report is being "
+                    "computed, try again",
+                    headers={"Retry-After": "5"},
+                )
+            self._users.add(user)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users.discard(user)
+
+
+def report_user(request: Request, user: Annotated[User, Depends(current_user)]) -> Iterator[User]:
+    """The signed-in user, holding a report slot for the request (``ReportSlots``)."""
+    with request.app.state.report_slots.hold(user.name):
+        yield user
+
+
 Fmt = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
 Days = Annotated[int, Query(ge=1, le=366)]
 Rusun = Annotated[str | None, Query(max_length=100)]
 TerminalId = Annotated[int, Path(ge=1, le=2**32 - 1)]
 Auth = Annotated[User, Depends(current_user)]
 Admin = Annotated[User, Depends(admin_user)]
+Reader = Annotated[User, Depends(report_user)]  # a report: bounded (ReportSlots)
 
 admin_router = APIRouter(prefix="/api", tags=["admin"])
 
@@ -296,7 +332,7 @@ def get_cards(request: Request, user: Auth, rusun: Rusun = None) -> list[dict[st
 @admin_router.get("/reports/presence", summary="Daily presence per rusun")
 def report_presence(
     request: Request,
-    user: Auth,
+    user: Reader,
     start: dt.date | None = None,
     days: Days = 7,
     rusun: Rusun = None,
@@ -313,7 +349,7 @@ def report_presence(
 @admin_router.get("/reports/absent", summary="The review queue (first name of /reports/review)")
 def report_review(
     request: Request,
-    user: Auth,
+    user: Reader,
     days: Annotated[int, Query(ge=1, le=3660)] = 14,
     as_of: dt.date | None = None,
     rusun: Rusun = None,
@@ -327,7 +363,7 @@ def report_review(
 @admin_router.get("/reports/other-rusun", summary="Cards used at another rusun")
 def report_other(
     request: Request,
-    user: Auth,
+    user: Reader,
     start: dt.date | None = None,
     days: Days = 30,
     format: Fmt = "json",
@@ -340,7 +376,7 @@ def report_other(
 @admin_router.get("/reports/unknown-cards", summary="Cards that match no enrolled card")
 def report_unknown(
     request: Request,
-    user: Auth,
+    user: Reader,
     start: dt.date | None = None,
     days: Days = 30,
     format: Fmt = "json",
@@ -351,7 +387,7 @@ def report_unknown(
 
 
 @admin_router.get("/reports/health", summary="Terminal health")
-def report_health(request: Request, user: Auth, format: Fmt = "json") -> Any:
+def report_health(request: Request, user: Reader, format: Fmt = "json") -> Any:
     rows = reports.health(collector(request), scope=user.scope)
     return _rows(rows, format, "health")
 
