@@ -5,8 +5,9 @@
 Runs ``python -m sync serve`` as deployed (SQLite, 127.0.0.1, its default limits) in its own
 process and samples its resident memory (``/proc/PID/status`` VmRSS, every 5 ms) while:
 
-1. **Unauthenticated bodies**: 30 clients at once stream bodies nobody signed in for: 10 a
-   300 MB JSON to ``/api/residents/import`` (Content-Length given), 10 a 500 MB multipart to
+1. **Unauthenticated bodies**: 40 clients at once stream bodies nobody signed in for: 10 a
+   300 MB JSON to ``/api/residents/import`` (Content-Length given), 10 a 300 MB chunked JSON
+   (no length: only sign-in can stop it) to ``/api/terminals``, 10 a 500 MB multipart to
    ``/dashboard/login``, 10 a never-ending chunked body to ``/v1/batches``. Reported: the
    answers, the most any client pushed before it was cut (loopback socket buffers included),
    peak RSS over the collector's RSS at rest.
@@ -126,6 +127,12 @@ def bodies_attack(server: Server, quick: bool) -> dict:
             b"Content-Length: %d\r\n\r\n" % (300 * MB),
             300 * MB // scale,
             False,
+        ),
+        "json_chunked_300MB_api": (
+            b"POST /api/terminals HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
+            300 * MB // scale,
+            True,
         ),
         "multipart_500MB_login": (
             b"POST /dashboard/login HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; "
@@ -390,7 +397,7 @@ def main() -> None:
 def _print(r: dict) -> None:
     b, s = r["bodies"], r["slow_loris"]
     print(f"{'attack':<44} {'result':<60}")
-    print(f"{'unauthenticated bodies (30 clients)':<44} peak RSS {b['rss_peak_MB']} MB "
+    print(f"{'unauthenticated bodies (40 clients)':<44} peak RSS {b['rss_peak_MB']} MB "
           f"(at rest {b['rss_rest_MB']} MB), {b['seconds']} s")  # fmt: skip
     for kind, answers in b["answers"].items():
         print(f"{'  ' + kind:<44} answers {answers}, most pushed {b['max_pushed_kB'][kind]} kB")
