@@ -359,7 +359,7 @@ def test_a_log_without_its_key_does_not_start_and_secrets_hold_no_k0():
     assert rig.terminal.log.has_key() and "k0" not in rig.secrets
     assert "k0" not in cfg.secrets_json(rig.secrets)
     assert "k0" not in cfg.validate_secrets(dict(cfg.secrets_json(rig.secrets), k0="00" * 32))
-    rig.hw.flash = NorFlash(blocks=32)  # a terminal whose log was never given its key
+    rig.hw.flash = NorFlash(blocks=32, path=tmpdir() + "/hlog.bin")  # a log never given its key
     rig.hw.state_dir = tmpdir()
     with raises(cfg.ConfigError) as e:
         Terminal(rig.hw, rig.cfg, dict(rig.secrets))
