@@ -7,13 +7,18 @@ REQ := requirements
 LOCK := ../$(PY) -m uv pip compile --quiet --python-version 3.11 \
 	--custom-compile-command "make lock"
 
-.PHONY: setup system python test lint gates pytest device-tests board-test demo screenshots lock \
-	clean
+.PHONY: setup system python unix-port test lint gates pytest device-tests board-test demo \
+	screenshots lock clean
 
 # The development set: system packages (Chromium, PostgreSQL's server), the Python venv with
 # requirements/dev.txt (the collector's and the tools' locks and the test tools), Node packages
 # and the ESP32 stubs.
-setup: system python node_modules/.done $(STUBS)/.done
+setup: system python node_modules/.done $(STUBS)/.done unix-port
+
+# MicroPython's 32-bit unix port rebuilt dynamically linked (a settable clock for TLS tests);
+# up to date: nothing to do (tests/runner/unix.py).
+unix-port: python
+	$(PY) -m tests.runner.unix --build
 
 system:
 	PYTHON=$(PYTHON) bash tools/dev/setup-system.sh
@@ -37,12 +42,14 @@ $(STUBS)/.done: $(REQ)/esp32-stubs.txt
 	touch $@
 
 # Everything CI runs: static gates, then the host suite, then the device suite on real MicroPython:
-# the WebAssembly port, and the 32-bit unix port with a heap limit per module.
+# the WebAssembly port, and the 32-bit unix port with a heap limit per module (then the tap
+# path's allocation tests once more with the terminal's code frozen into the interpreter).
 test: setup
 	$(PY) -m tests.gates.run
 	$(PY) -m pytest -q
 	node tests/runner/mpy.mjs
 	$(PY) -m tests.runner.unix
+	$(PY) -m tests.runner.unix --frozen
 	$(MAKE) --no-print-directory board-test
 
 # The board suite: the official MicroPython firmware on the emulated ESP32 (QEMU, from the
@@ -64,6 +71,7 @@ demo: python
 device-tests: setup
 	node tests/runner/mpy.mjs
 	$(PY) -m tests.runner.unix
+	$(PY) -m tests.runner.unix --frozen
 
 # The dashboard screenshots in docs/screenshots/ (a plain test run writes them to a temp folder).
 screenshots: setup
@@ -76,4 +84,4 @@ lock: python
 	cd $(REQ) && $(LOCK) -c dev.txt tools.in -o tools.txt
 
 clean:
-	rm -rf $(VENV) $(STUBS) node_modules
+	rm -rf $(VENV) $(STUBS) node_modules build/micropython-unix

@@ -35,3 +35,17 @@ def test_without_the_interpreter_the_unix_run_skips_but_fails_in_ci(monkeypatch,
     assert unix.main([]) == 0 and "skipped" in capsys.readouterr().out
     monkeypatch.setenv("CI", "true")
     assert unix.main([]) == 1 and "FAILED in CI" in capsys.readouterr().out
+
+
+def test_in_ci_the_unix_run_needs_the_build_whose_clock_a_test_can_set(monkeypatch, capsys):
+    monkeypatch.setattr(unix, "interpreter", lambda: ROOT / "shared-static-micropython")
+    monkeypatch.setenv("CI", "true")
+    assert unix.main([]) == 1 and "make setup builds it" in capsys.readouterr().out
+
+
+def test_the_frozen_run_skips_without_the_shared_source_but_fails_in_ci(monkeypatch, capsys):
+    monkeypatch.setattr(unix, "shared", lambda name: None)
+    monkeypatch.setenv("CI", "false")
+    assert unix.main(["--frozen"]) == 0 and "skipped" in capsys.readouterr().out
+    monkeypatch.setenv("CI", "true")
+    assert unix.main(["--frozen"]) == 1

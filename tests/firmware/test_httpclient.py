@@ -8,6 +8,8 @@ connection after each byte of the request, then after each byte of the answer. E
 come back as a failed round (``uplink.FAILED``), never as an exception out of the sync loop,
 and lose nothing: the next whole exchange delivers every record exactly once."""
 
+import os
+
 from firmware import uplink, wire
 from tests.kit.mpytest import skip
 from tests.kit.paperco import PaperCollector
@@ -107,8 +109,8 @@ async def test_a_certificate_not_yet_valid_by_the_clock_is_a_failed_round_then_h
     against the clock and refuses. Here the certificate starts in 2090 and the clock is the
     host's: the same check fails the same way (mbedTLS: ValueError "The certificate validity
     starts in the future", not OSError). The round fails, nothing is lost, the sync loop goes
-    on; with a certificate valid by the clock the next round goes through. (That the RTC is set
-    from flash before any handshake is tests/firmware/test_hardware.py's.)"""
+    on; with a certificate valid by the clock the next round goes through. (The clock itself at
+    2000, and the kept time restored: the next test.)"""
     tlskit = _tls()
     from tests.kit.cutserver import CutServer
 
@@ -132,6 +134,58 @@ async def test_a_certificate_not_yet_valid_by_the_clock_is_a_failed_round_then_h
             await good.stop()
     finally:
         await future.stop()
+
+
+async def test_back_from_a_power_loss_tls_fails_at_2000_until_the_kept_time_is_restored():
+    """The date failure itself, on real mbedTLS (the unix port) with its clock at 2000: the
+    board double's RTC restarts at 2000-01-01 on power-up and drives the time() mbedTLS reads
+    (``tests/kit/wallclock.py``), as the ESP32's RTC does. Every handshake with the collector's
+    valid certificate is refused (ValueError, a failed round, nothing lost) until
+    ``firmware/hardware.build`` -- what main.py runs before any task -- puts the last good time
+    kept in flash back into the RTC; the next round then delivers. No NTP, no DS3231."""
+    tlskit = _tls()
+    from tests.kit import wallclock
+
+    if not wallclock.settable():
+        skip("needs a clock mbedTLS reads that a test can set: tests/runner/unix.py's own build")
+    import json
+
+    from tests.kit.cutserver import CutServer
+    from tests.kit.termkit import secrets, tmpdir
+    from tools.sim.board.chip import Esp32
+    from tools.sim.flash import NorFlash
+
+    root = tmpdir()
+    coll = PaperCollector(TID, K0)
+    server = await CutServer(coll).start(ssl=tlskit.server("server"))  # valid 2024..2099
+    esp = Esp32(flash=NorFlash(blocks=4, path=root + "/hlog.bin"), wall=wallclock.follow)
+    try:
+        esp.power_on()  # the RTC, and with it mbedTLS's clock, at 2000-01-01 00:00
+        rig = await _https_rig(server, tlskit.text("ca.pem"))
+        t = rig.terminal
+        for _ in range(3):
+            assert await t.sync_step() == uplink.FAILED
+        err = t.hw.http.last_error
+        print("TLS at 2000:", type(err).__name__, repr(err))
+        assert isinstance(err, ValueError) and "future" in str(err), repr(err)
+        assert t.log.backlog > 0 and coll.posts == 0
+        # What the terminal's flash held from before the cut (firmware/clock.py keeps it).
+        with open(root + "/config.json", "w") as f:
+            json.dump(t.config, f)
+        os.mkdir(root + "/data")
+        with open(root + "/data/last_time", "w") as f:
+            f.write("%d" % 1767225600)  # 2026-01-01 00:00 UTC
+        with esp.installed():
+            from firmware import hardware
+
+            hardware.root = root
+            hardware.build(t.config, secrets())
+        assert esp.rtc_set == 1 and esp.rtc_time[:3] == (2026, 1, 1)
+        assert await t.sync_step() == uplink.OK and t.log.backlog == 0
+        assert len(coll.kinds(wire.TAP)) == 1
+    finally:
+        wallclock.real()
+        await server.stop()
 
 
 async def test_https_refuses_a_collector_signed_by_another_ca_and_https_without_a_ca():

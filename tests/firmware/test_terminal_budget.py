@@ -74,10 +74,9 @@ async def test_ten_thousand_taps_and_twenty_syncs_in_the_budget_with_the_gc_runn
 
     import pn532
     from compat import asleep_ms
-    from firmware import taps as ftaps
     from firmware import uplink, wire
     from tests.kit.paperco import PaperCollector
-    from tests.kit.tapline import Line
+    from tests.kit.tapline import Line, tap_run
     from tests.kit.termkit import CARD_KEY, K0, TID, config, install_key, tmpdir
     from tools.sim import board
     from tools.sim.flash import NorFlash
@@ -115,13 +114,7 @@ async def test_ten_thousand_taps_and_twenty_syncs_in_the_budget_with_the_gc_runn
     high = code + live
     stored = 0
     for _ in range(SYNCS):
-        for _tap in range(TAPS // SYNCS):
-            hw.clock.advance(1500)
-            line.card = True
-            r = t.reader_step()
-            stored += r == ftaps.TAPPED or r == ftaps.DENIED
-            line.card = False
-            t.reader_step()
+        stored += tap_run(t, line, hw.clock, TAPS // SYNCS)
         await asleep_ms(0)
         r = await t.sync_step()
         assert r == uplink.OK, r

@@ -23,10 +23,9 @@ import sys
 
 import pn532
 from compat import asleep_ms
-from firmware import taps as ftaps
 from firmware import uplink, wire
 from tests.kit.paperco import PaperCollector
-from tests.kit.tapline import Line
+from tests.kit.tapline import Line, tap_run
 from tests.kit.termkit import CARD_KEY, K0, TID, config, install_key, tmpdir
 from tools.sim import board
 from tools.sim.flash import NorFlash
@@ -75,13 +74,7 @@ async def test_ten_thousand_taps_and_twenty_syncs_need_under_64k():
         gc.disable()
         try:
             a0 = _alloc() if mpy else 0
-            for _ in range(TAPS // SYNCS):
-                hw.clock.advance(1500)
-                line.card = True
-                r = t.reader_step()
-                stored += r == ftaps.TAPPED or r == ftaps.DENIED
-                line.card = False
-                t.reader_step()
+            stored += tap_run(t, line, hw.clock, TAPS // SYNCS)
             taps_alloc = _alloc() - a0 if mpy else 0
         finally:
             gc.enable()
@@ -103,7 +96,8 @@ async def test_ten_thousand_taps_and_twenty_syncs_need_under_64k():
         need = max(need, live + taps_alloc, live2 + used)
         if mpy:
             print("ROUND", k, "live", live, "taps", taps_alloc, "live", live2, "sync", used)
-    assert stored == TAPS and t.allow.count == 1000 and t.log.backlog == 0
+    assert stored == TAPS and t.allow.count == 1000 and t.log.backlog == 0, (
+        stored, t.allow.count, t.log.backlog)  # fmt: skip
     assert net.counts.get(wire.DENIED, 0) + net.counts.get(wire.TAP, 0) == TAPS, net.counts
     if mpy:
         print("HEAP need", need, "live-high", live_high, "stretch-high", round_high)

@@ -1,6 +1,7 @@
 # tapline: a preallocated PN532 line and a terminal rig on it, for allocation and heap figures.
 # SPDX-License-Identifier: MIT
 import pn532
+from firmware import taps as ftaps
 from firmware import wire
 from tests.kit.pn532fake import ACK, RSP, QuietLine
 from tests.kit.termkit import K0, TID, Rig, tmpdir, token
@@ -50,3 +51,30 @@ def tap_rig():
     rig = Rig(root=root, reader=pn532.PN532UART(line))
     assert rig.terminal.allow.count == 1000
     return rig, line
+
+
+def tap_run(terminal, line, clock, n, every_ms=1500, polls=5):
+    """``n`` taps of the line's card, ``every_ms`` apart, each taken away after its answer;
+    returns how many were stored (TAPPED or DENIED). Allocates nothing of its own.
+
+    The card stays in the field, and then away from it, for up to ``polls`` reader steps 20 ms
+    apart, as on a terminal, where both span several polls of the reader task: the driver's
+    deadlines run on real ticks, so a loaded host that deschedules this process past one fails
+    that poll (FAULT), and the next poll sees the card, or the empty field. Without the second
+    look a missed removal leaves the card "held" and the next tap unread."""
+    stored = 0
+    for _ in range(n):
+        clock.advance(every_ms)
+        line.card = True
+        for _poll in range(polls):
+            r = terminal.reader_step()
+            if r == ftaps.TAPPED or r == ftaps.DENIED:
+                stored += 1
+                break
+            clock.advance(20)
+        line.card = False
+        for _poll in range(polls):
+            if terminal.reader_step() == ftaps.IDLE:
+                break
+            clock.advance(20)
+    return stored

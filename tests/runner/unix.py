@@ -16,6 +16,21 @@ it needs, rounded up, and why; the runner refuses a module without one. The inte
 (``CI=true``), where it fails. A module gets a fresh interpreter whose file system root is a
 temporary folder of its own (nothing it writes reaches the host's root) and ``_TIMEOUT_S`` to
 finish (a test that loops for ever fails, it does not hang CI).
+
+``python -m tests.runner.unix --build`` (``make setup``) rebuilds that interpreter from the
+shared source (its ``build.sh``, same options) linked dynamically into ``build/micropython-unix``
+with ``wallclock.so`` (``tests/runner/wallclock.c``, gcc -m32): the runner then prefers it and
+preloads the library, so that a test can put the clock mbedTLS checks certificates against at
+2000-01-01 (``tests/kit/wallclock.py``); the shared binary is static, out of any preload's
+reach. In CI the suite refuses to run without it.
+
+``python -m tests.runner.unix --frozen [file ...]`` builds (once, into ``build/micropython-unix/
+frozen``) the interpreter with the terminal's code frozen in, from a manifest of ``lib/`` and
+``firmware/`` as an ESP32 firmware build would freeze them (same manifest language, same
+mpy-tool), then runs the modules (by default ``FROZEN_DEFAULT``, the tap path's allocation
+tests) with that code taken from the image only. It shows what a frozen build changes: mpy-tool
+keeps integers beyond 14 bits as long-int objects, so arithmetic on them allocates on the tap
+path, which the ``frozen ints`` gate (tests/gates/checks.py) keeps out of terminal code.
 """
 
 from __future__ import annotations
@@ -40,12 +55,59 @@ _TIMEOUT_S = 600
 _RESULT = re.compile(r"^MODULE-RESULT (\d+) (\d+)$", re.M)
 
 
+BUILT = ROOT / "build/micropython-unix"  # --build: the same source, dynamically linked
+SHIM = "wallclock.so"
+FROZEN = BUILT / "frozen"
+FROZEN_DEFAULT = ("tests/firmware/test_terminal_alloc.py", "tests/lib/pn532/test_pn532_alloc.py")
+
+
 def interpreter() -> Path | None:
     env = os.environ.get("HADIR_MICROPYTHON")
     if env:
         return Path(env)
+    if (BUILT / "micropython").is_file() and (BUILT / SHIM).is_file():
+        return BUILT / "micropython"
     base = shared("micropython-unix")
     return base / BINARY if base is not None and (base / BINARY).is_file() else None
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def build() -> int:
+    """The interpreter rebuilt from the shared source, dynamically linked, plus its preload."""
+    base = shared("micropython-unix")
+    if base is None or not (base / "build.sh").is_file():
+        print("unix port build: no shared source (micropython-unix): skipped")
+        return 1 if _in_ci() else 0
+    shim_src = ROOT / "tests/runner/wallclock.c"
+    binary, shim = BUILT / "micropython", BUILT / SHIM
+    inputs = [shim_src, base / "build.sh", *base.glob("*.tar.gz")]
+    if binary.is_file() and shim.is_file():
+        built_at = min(binary.stat().st_mtime, shim.stat().st_mtime)
+        if all(p.stat().st_mtime <= built_at for p in inputs):
+            print(f"unix port build: {binary.relative_to(ROOT)} up to date")
+            return 0
+    BUILT.mkdir(parents=True, exist_ok=True)
+    cc = ["gcc", "-m32", "-shared", "-fPIC", "-O2", "-Wall", "-o", str(shim), str(shim_src)]
+    try:
+        subprocess.run(cc, check=True, capture_output=True, text=True)
+        print("unix port build: MicroPython 1.27, 32-bit, dynamically linked (a few minutes)")
+        # Outside any git repository, the banner says v1.27.0, not this checkout's commit.
+        env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(BUILT))
+        r = subprocess.run(["bash", str(base / "build.sh"), str(BUILT / "work"), "LDFLAGS_EXTRA="],
+                           check=True, capture_output=True, text=True, env=env)  # fmt: skip
+    except (OSError, subprocess.CalledProcessError) as e:
+        shim.unlink(missing_ok=True)
+        detail = getattr(e, "stderr", "") or str(e)
+        print("unix port build failed (needs gcc with 32-bit support: apt-get install "
+              f"gcc-multilib, as make setup does):\n{detail.strip()[-2000:]}")  # fmt: skip
+        return 1
+    shutil.copyfile(r.stdout.strip().splitlines()[-1], binary)
+    binary.chmod(0o755)
+    print(f"unix port build: {binary.relative_to(ROOT)} + {shim.relative_to(ROOT)}")
+    return 0
 
 
 def device_modules() -> list[Path]:
@@ -91,6 +153,49 @@ def build_tree(dest: Path, modules: list[Path]) -> None:
                 shutil.copyfile(src, out.with_suffix(".py"))
 
 
+def build_frozen() -> Path | None:
+    """The interpreter with ``lib/`` and ``firmware/`` frozen in (``--frozen``), or None."""
+    from tools.build import sources
+
+    base = shared("micropython-unix")
+    if base is None or not (base / "build.sh").is_file():
+        print("frozen build: no shared source (micropython-unix): skipped")
+        return None
+    rels = sources()
+    binary = FROZEN / "micropython"
+    if binary.is_file() and all((ROOT / r).stat().st_mtime <= binary.stat().st_mtime
+                                for r in rels):  # fmt: skip
+        return binary
+    FROZEN.mkdir(parents=True, exist_ok=True)
+    lib = tuple(r[len("lib/") :] for r in rels if r.startswith("lib/"))
+    app = tuple(r for r in rels if r.startswith("firmware/"))
+    manifest = FROZEN / "manifest.py"
+    manifest.write_text(
+        'include("$(PORT_DIR)/variants/standard/manifest.py")\n'
+        f"freeze({str(ROOT / 'lib')!r}, {lib!r})\n"
+        f"freeze({str(ROOT)!r}, {app!r})\n"
+    )
+    print("frozen build: MicroPython 1.27, 32-bit, lib/ and firmware/ frozen (a few minutes)")
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(BUILT))
+    r = subprocess.run(["bash", str(base / "build.sh"), str(BUILT / "work"),
+                        f"FROZEN_MANIFEST={manifest}", "BUILD=build-frozen"],
+                       capture_output=True, text=True, env=env)  # fmt: skip
+    if r.returncode != 0:
+        print("frozen build failed:\n" + (r.stdout + r.stderr).strip()[-2000:])
+        return None
+    shutil.copyfile(BUILT / "work/src/ports/unix/build-frozen/micropython", binary)
+    binary.chmod(0o755)
+    return binary
+
+
+def _unfreeze(tree: Path) -> None:
+    """Drop the terminal's code from the tree, so that imports find the frozen modules."""
+    for p in (tree / "lib").glob("*.mpy"):
+        p.unlink()
+    for top in (tree / "lib" / "pn532", tree / "firmware"):
+        shutil.rmtree(top)  # an empty folder would import as a namespace package
+
+
 def run_module(binary: Path, tree: Path, module: Path, banner: bool,
                heap: int | None = None) -> tuple[int, int, str]:  # fmt: skip
     heap = heap or heap_of(module)
@@ -111,6 +216,8 @@ def run_module(binary: Path, tree: Path, module: Path, banner: bool,
         env = dict(os.environ, MICROPYPATH=".frozen", HADIR_MODULE=name, HADIR_TREE="/tree",
                    HADIR_MODULE_DIR="/module", HADIR_ROOT=tmp,
                    HADIR_BANNER="1" if banner else "0")  # fmt: skip
+        if binary.parent == BUILT:  # time() settable: tests/kit/wallclock.py
+            env.update(LD_PRELOAD=str(BUILT / SHIM), HADIR_WALL_SHIM="1", HADIR_WALL_OFFSET="0")
         cmd = [str(binary), "-X", f"heapsize={heap}", str(tree / "tests/runner/harness.py")]
         try:
             r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=_TIMEOUT_S,
@@ -134,21 +241,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--heap", help="one heap for every module, e.g. 8192k (to find a module's)")
+    ap.add_argument("--build", action="store_true", help="build the interpreter (make setup)")
+    ap.add_argument("--frozen", action="store_true", help="terminal code frozen into the image")
     args = ap.parse_args(argv)
-    binary = interpreter()
-    if binary is None:
+    if args.build:
+        return build()
+    binary = build_frozen() if args.frozen else interpreter()
+    if args.frozen and binary is None:
+        return 1 if _in_ci() or shared("micropython-unix") is not None else 0
+    if binary is None or (_in_ci() and not args.frozen and binary.parent != BUILT):
         msg = "device suite on the unix port: no interpreter (micropython-unix, shared tools)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            print(msg + ": FAILED in CI")
+        if binary is not None:
+            msg = f"device suite on the unix port: {BUILT.relative_to(ROOT)} not built"
+        if _in_ci():
+            print(msg + ": FAILED in CI (make setup builds it)")
             return 1
         print(msg + ": skipped")
         return 0
-    modules = [f.resolve() for f in args.files] or device_modules()
+    modules = [f.resolve() for f in args.files] or (
+        [ROOT / m for m in FROZEN_DEFAULT] if args.frozen else device_modules()
+    )
     heap = int(args.heap.rstrip("k")) * 1024 if args.heap else None
     passed = failed = 0
     with tempfile.TemporaryDirectory(prefix="hadir-tree-") as tmp:
         tree = Path(tmp)
         build_tree(tree, modules)
+        if args.frozen:
+            _unfreeze(tree)
         with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
             runs = pool.map(lambda im: run_module(binary, tree, im[1], im[0] == 0, heap),
                             enumerate(modules))  # fmt: skip
@@ -158,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{module.relative_to(ROOT)}: heap {used // 1024}k, {p} passed, {f} failed")
                 passed += p
                 failed += f
-    print("device suite on MicroPython (unix port, 32-bit, heap limit per module):")
+    frozen = ", terminal code frozen" if args.frozen else ""
+    print(f"device suite on MicroPython (unix port, 32-bit, heap limit per module{frozen}):")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 

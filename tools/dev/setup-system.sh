@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Needed: Python 3.11+ with venv, Node.js 20+ with npm, make, Chromium (the dashboard's browser
-# tests) and PostgreSQL's server programs initdb and pg_ctl (the collector's tests run on a
-# throwaway server). Found on PATH; PostgreSQL also in $PG_LIB/*/bin, where Debian puts it.
+# tests), PostgreSQL's server programs initdb and pg_ctl (the collector's tests run on a
+# throwaway server) and gcc -m32 (MicroPython's 32-bit unix port, rebuilt for the device suite). Found on PATH; PostgreSQL also in $PG_LIB/*/bin, where Debian puts it.
 # Missing Debian packages are installed when this runs as root with apt-get (as CI does);
 # otherwise it prints the exact command to run and exits 1. `--check` only reports.
 set -euo pipefail
@@ -33,6 +33,10 @@ have_python() {
     "$PYTHON" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 }
 
+have_gcc_m32() {
+  echo 'int main(void) { return 0; }' | gcc -m32 -x c -o /dev/null - >/dev/null 2>&1
+}
+
 node_major() { node -v 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p'; }
 
 # What is missing: Debian packages (installable here) and notes for what apt cannot fix here.
@@ -41,6 +45,7 @@ missing() {
   notes=()
   have_chromium || packages+=(chromium)
   have_pg || packages+=(postgresql)
+  have_gcc_m32 || packages+=(gcc-multilib)
   if ! have_python; then
     if command -v "$PYTHON" >/dev/null 2>&1 &&
       "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then

@@ -20,14 +20,16 @@ for pkg in "$@"; do
     chromium) printf '#!/bin/sh\\n' > "{bin}/chromium"; {chmod} +x "{bin}/chromium" ;;
     postgresql) {mkdir} -p "{pg}/15/bin"; for p in initdb pg_ctl; do
         printf '#!/bin/sh\\n' > "{pg}/15/bin/$p"; {chmod} +x "{pg}/15/bin/$p"; done ;;
+    gcc-multilib) printf '#!/bin/sh\\n' > "{bin}/gcc"; {chmod} +x "{bin}/gcc" ;;
   esac
 done
 """
 
 
-def machine(tmp_path, uid=1000, node="v20.20.2", have=()):
-    """A PATH of stand-ins: node (printing its version), npm, make, id, apt-get, and the real
-    sed; ``have`` adds chromium / chromium-browser / postgresql."""
+def machine(tmp_path, uid=1000, node="v20.20.2", have=(), m32=True):
+    """A PATH of stand-ins: node (printing its version), npm, make, id, apt-get, the real sed
+    and, with ``m32``, a gcc that builds 32-bit programs; ``have`` adds chromium /
+    chromium-browser / postgresql."""
     bin_, pg = tmp_path / "bin", tmp_path / "pg"
     bin_.mkdir(parents=True)
     pg.mkdir()
@@ -40,6 +42,8 @@ def machine(tmp_path, uid=1000, node="v20.20.2", have=()):
     prog("npm")
     prog("make")
     prog("id", f"echo {uid}\n")
+    if m32:
+        prog("gcc")
     tools = {"mkdir": shutil.which("mkdir"), "chmod": shutil.which("chmod")}
     fake_apt = FAKE_APT.format(log=tmp_path / "apt.log", bin=bin_, pg=pg, **tools)
     (bin_ / "apt-get").write_text(fake_apt)
@@ -107,3 +111,12 @@ def test_the_browser_tests_look_for_chromium_under_the_same_names():
 
     for name in prereq.CHROMIUM_NAMES:
         assert f"command -v {name} " in SCRIPT.read_text()
+
+
+def test_without_a_32_bit_gcc_root_installs_gcc_multilib(tmp_path):
+    # MicroPython's 32-bit unix port is rebuilt for the device suite (tests/runner/unix.py).
+    r = run(machine(tmp_path, uid=0, have=["chromium", "postgresql"], m32=False))
+    assert r.returncode == 0, r.stderr
+    assert apt_calls(tmp_path)[1].endswith(" gcc-multilib")
+    r = run(machine(tmp_path / "user", have=["chromium", "postgresql"], m32=False))
+    assert r.returncode == 1 and f"    {LINE} gcc-multilib\n" in r.stderr

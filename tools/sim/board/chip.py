@@ -1,7 +1,7 @@
 # chip: the ESP32 double: machine, network and esp32 as firmware/hardware.py sees them.
 # SPDX-License-Identifier: MIT
-"""``Esp32(clock=None, flash=None, pn532=None, ap=None)`` is the chip and what is wired to it;
-``with esp.installed(): ...`` puts its ``machine``, ``network`` and ``esp32`` into
+"""``Esp32(clock=None, flash=None, pn532=None, ap=None, wall=None)`` is the chip and what is
+wired to it; ``with esp.installed(): ...`` puts its ``machine``, ``network`` and ``esp32`` into
 ``sys.modules`` (and drops ``firmware.hardware``, so the next import sees them), so that
 ``firmware/hardware.py`` -- boot, build, Wi-Fi, safe mode -- runs in tests on CPython and on
 MicroPython. ``root``: the folder standing for the terminal's file system root.
@@ -29,9 +29,12 @@ What each part does, and where that comes from:
   any other UART has nothing on it.
 - ``WDT(timeout=ms)`` arms ``watchdog`` (the board's ``Watchdog`` on this chip's clock);
   ``RTC()``: ``datetime()`` reads 2000-01-01 00:00 after a power loss (the ESP32's RTC has no
-  battery) and keeps what was set (``rtc_set`` counts the sets); ``memory()`` survives
-  ``reset()``; ``Timer(0).init(callback=...)`` keeps the callback in ``timers``;
-  ``reset()`` raises ``Reset``.
+  battery) and keeps what was set (``rtc_set`` counts the sets). On the chip that is also the
+  system time ESP-IDF's ``time()`` returns, which mbedTLS checks certificate dates against
+  (ports/esp32/machine_rtc.c sets it with ``settimeofday``): ``wall``, if given, is called with
+  the datetime tuple at every power-up and set, so a test's TLS stack can follow it
+  (``tests/kit/wallclock.py``). ``memory()`` survives ``reset()``; ``Timer(0).init(callback=...)``
+  keeps the callback in ``timers``; ``reset()`` raises ``Reset``.
 - ``network.WLAN(STA_IF)``: the one station, ``wlan`` (``tools/sim/board/wlan.py``).
 - ``esp32.Partition.find(TYPE_DATA, label="hlog")``: the NOR flash model ``flash``, if any.
 """
@@ -47,6 +50,22 @@ _STRAPPING_DEFAULT = {0: 1, 2: 0, 5: 1, 12: 0, 15: 1}  # datasheet §2.4: intern
 _INPUT_ONLY = (34, 35, 36, 37, 38, 39)
 _PN532_I2C = 0x24
 _RTC_RESET = (2000, 1, 1, 5, 0, 0, 0, 0)  # (y, m, d, weekday, h, mi, s, subseconds)
+
+
+class SilentUart:
+    """A UART with nothing on its other end: writes vanish, reads find nothing (``timeout=0``)."""
+
+    def write(self, buf):
+        return len(buf)
+
+    def any(self):
+        return 0
+
+    def read(self, n=-1):
+        return None
+
+    def readinto(self, buf, n=-1):
+        return None
 
 
 class _Pn532OnBus:
@@ -78,8 +97,9 @@ class _Module:
 
 
 class Esp32:
-    def __init__(self, clock=None, flash=None, pn532=None, ap=None, root=""):
+    def __init__(self, clock=None, flash=None, pn532=None, ap=None, root="", wall=None):
         self.clock = clock if clock is not None else Clock()
+        self.wall = wall
         self.flash = flash
         self.pn532 = pn532
         self.pn532_uart = 2
@@ -137,7 +157,7 @@ class Esp32:
     def power_on(self):
         """Power-up: RTC memory is lost, the strapping pins are sampled; returns ``boot_mode``."""
         self.rtc_memory = b""
-        self.rtc_time = _RTC_RESET
+        self._set_rtc(_RTC_RESET)
         self.levels = {}
         self.routes = {}
         self.timers = {}
@@ -152,6 +172,11 @@ class Esp32:
         else:
             self.boot_mode = "spi"
         return self.boot_mode
+
+    def _set_rtc(self, dt):
+        self.rtc_time = dt
+        if self.wall is not None:
+            self.wall(dt)
 
     # --- the modules --------------------------------------------------------------------------
 
@@ -259,24 +284,9 @@ class Esp32:
                 self.writeto(addr, bytes((memaddr,)), False)
                 self.readfrom_into(addr, buf)
 
-        class Silent:
-            """A UART with nothing on its other end."""
-
-            def write(self, buf):
-                return len(buf)
-
-            def any(self):
-                return 0
-
-            def read(self, n=-1):
-                return None
-
-            def readinto(self, buf, n=-1):
-                return None
-
         def UART(id, baudrate=115200, **kwargs):  # noqa: N802 - machine.UART is a class
             if id != esp.pn532_uart or esp.pn532 is None:
-                return Silent()
+                return SilentUart()
             from tools.sim.pn532.transport import UART as Pn532Uart
 
             return Pn532Uart(esp.pn532)
@@ -317,7 +327,7 @@ class Esp32:
             def datetime(self, dt=None):
                 if dt is None:
                     return esp.rtc_time
-                esp.rtc_time = tuple(dt)
+                esp._set_rtc(tuple(dt))
                 esp.rtc_set += 1
                 return None
 

@@ -43,6 +43,7 @@ from typing import Any, Callable
 from firmware.wire import HOST_EPOCH_OFFSET
 from tools import parttable
 from tools.sim.board import Watchdog, Wifi
+from tools.sim.board.chip import SilentUart
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]  # the project: sources of compiled modules
 EPOCH_2000 = HOST_EPOCH_OFFSET  # the ESP32 counts time from 2000
@@ -405,24 +406,9 @@ class Runtime:
             on = lambda self: self.value(1)  # noqa: E731
             off = lambda self: self.value(0)  # noqa: E731
 
-        class Silent:
-            """A UART with nothing on the other end: writes vanish, reads find nothing."""
-
-            def write(self, buf):
-                return len(buf)
-
-            def any(self):
-                return 0
-
-            def read(self, n=-1):
-                return None
-
-            def readinto(self, buf, n=-1):
-                return None
-
         def uart(id, *args, **kwargs):
             if not rt.config.reader:
-                return Silent()
+                return SilentUart()
             from tools.sim.pn532.transport import UART
 
             return UART(rt.pn532())
