@@ -51,8 +51,9 @@ class Site:
         c.enroll([(f"R{i}", f"Warga {i}", f"U{i}", u) for i, u in enumerate(self.uids)])
         tid = self.bundle["terminal_id"]
         with c.collector.db.read() as tx:
-            rusun = terminals.terminal(tx, tid)["rusun_id"]
-            entries = residents.allowlist_entries(tx, rusun)
+            t = terminals.terminal(tx, tid)
+            rusun = t["rusun_id"]
+            entries = residents.allowlist_entries(tx, rusun, t["card_key_gen"])
             version = residents.allowlist_version(tx, rusun)
         kc = wire.config_key(bytes.fromhex(self.bundle["k0"]))
         self.allow = wire.encode_allowlist(entries, version, tid, kc)
