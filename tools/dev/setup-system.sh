@@ -34,7 +34,9 @@ have_python() {
 }
 
 have_gcc_m32() {
-  echo 'int main(void) { return 0; }' | gcc -m32 -x c -o /dev/null - >/dev/null 2>&1
+  # a here-string, not a pipe: with pipefail, a compiler that exits before reading makes
+  # echo die of SIGPIPE and the check fail at random
+  gcc -m32 -x c -o /dev/null - <<<'int main(void) { return 0; }' >/dev/null 2>&1
 }
 
 node_major() { node -v 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p'; }
