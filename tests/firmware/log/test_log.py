@@ -126,7 +126,11 @@ def test_streamed_batches_are_the_batches_byte_for_byte_in_bounded_memory():
         assert live_peak(lambda emit: log.stream_batches(h, emit, 4096)) < 2 * 1024  # 896 B
         # where a 4,096-slot batch built whole is held whole while it is sent (37 KB), and
         # twice while it is built:
-        assert live_peak(lambda emit: [emit(b) for b in log.batches(h, 4096)]) > 30 * 1024
+        try:
+            whole = live_peak(lambda emit: [emit(b) for b in log.batches(h, 4096)])
+        except MemoryError:  # the module's heap limit cannot even hold one whole batch
+            whole = 1 << 30
+        assert whole > 30 * 1024
 
 
 def collecting():
