@@ -23,7 +23,7 @@ from typing import Any
 from firmware import wire
 from sync.service.collector import Collector
 from sync.service.downlink import default_config_json
-from sync.store import alert_log, residents, terminals
+from sync.store import alert_log, register_events, residents, terminals
 from sync.store.db import Tx
 from sync.store.residents import Card, Rusun
 from sync.vault import card_tokens
@@ -205,10 +205,11 @@ def parse_uid(text: str) -> bytes:
     return uid
 
 
-def import_residents(c: Collector, lines: Iterable[str]) -> ImportReport:
+def import_residents(c: Collector, lines: Iterable[str], user: str = "import") -> ImportReport:
     """Import ``resident_id,name,unit,rusun,card_uid`` rows (one transaction). A refused row is
     reported with its line number and reason; the rest are imported. Optional columns ``atqa``,
-    ``sak``, ``ats`` (hex) give the card's allow-list fingerprint."""
+    ``sak``, ``ats`` (hex) give the card's allow-list fingerprint. Each new card is an event of
+    the register's audit trail, by ``user``."""
     reader = csv.DictReader(lines)
     missing = [col for col in CSV_COLUMNS if col not in (reader.fieldnames or [])]
     if missing:
@@ -216,7 +217,7 @@ def import_residents(c: Collector, lines: Iterable[str]) -> ImportReport:
     report = ImportReport()
     now = c.now()
     with c.db.write() as tx:
-        state = _Import(c, tx, now, report)
+        state = _Import(c, tx, now, report, user)
         for lineno, row in enumerate(reader, start=2):
             try:
                 state.row(row)
@@ -230,8 +231,8 @@ class _Import:
     """One import: caches rusun and keys, and adds every new card's token under every rusun's
     key at the end (one AES-ECB call per rusun)."""
 
-    def __init__(self, c: Collector, tx: Tx, now: int, report: ImportReport) -> None:
-        self.c, self.tx, self.now, self.report = c, tx, now, report
+    def __init__(self, c: Collector, tx: Tx, now: int, report: ImportReport, user: str) -> None:
+        self.c, self.tx, self.now, self.report, self.user = c, tx, now, report, user
         self.rusun: dict[str, Rusun] = {}
         self.keys: dict[int, bytes] = {}
         self.pending: dict[bytes, bytes] = {}  # new card's uid_hash -> UID
@@ -242,6 +243,7 @@ class _Import:
         self.changed: set[int] = set()  # rusun whose allow-list changed
         self.units = residents.units_index(tx)
         self.residents = residents.resident_ids(tx)
+        self.inactive = residents.inactive_resident_ids(tx)
         self.cards = residents.cards_index(tx)
         self.home_tokens = {
             (v.rusun_id, v.token) for v in self.cards.values() if v.status == "active"
@@ -264,6 +266,10 @@ class _Import:
         rusun_name = (row.get("rusun") or "").strip()
         if not (rid_text and name and unit_name and rusun_name):
             raise AdminError("kolom kosong / empty field")
+        if rid_text in self.inactive:
+            raise AdminError(
+                "penghuni sudah pindah atau meninggal / resident moved out or deceased"
+            )
         uid = parse_uid(row.get("card_uid") or "")
         if wire.is_random_uid(len(uid), uid[0]):
             raise AdminError(
@@ -323,7 +329,13 @@ class _Import:
             residents.update_resident(tx, rid_text, name, unit, rusun_id)
         residents.insert_cards(tx, [row + [self.now] for row in self.new_cards.values()])
         if self.pending:
-            ids = {h: card.id for h, card in residents.cards_index(tx).items()}
+            index = residents.cards_index(tx)
+            ids = {h: card.id for h, card in index.items()}
+            register_events.add_many(tx, [
+                (self.now, "card_enrolled", index[h].rusun_id, index[h].unit_id,
+                 index[h].resident_id, index[h].id, "", self.user, self.now)
+                for h in self.pending
+            ])  # fmt: skip
             hashes = list(self.pending)
             uids = [self.pending[h] for h in hashes]
             rows = []

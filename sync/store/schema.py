@@ -1,6 +1,8 @@
 # schema: the collector's tables, one text for SQLite and PostgreSQL.
 # SPDX-License-Identifier: MIT
-"""``create(tx)`` makes every table (idempotent); docs/collector.md describes each column.
+"""``create(tx)`` makes every table and upgrades an older database (idempotent): a column added
+after a table was first made is in ``ADDED_COLUMNS`` too, and ``create`` adds it where it is
+missing. docs/collector.md describes each column.
 
 Times are integer Unix seconds (UTC). Booleans are 0/1 small integers so both dialects agree.
 Secrets (``*_enc`` columns) are AES-GCM ciphertexts under the master key (``sync.vault``).
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from sync.store.db import Tx
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -21,12 +23,18 @@ CREATE TABLE IF NOT EXISTS rusun (
     id {serial},
     name TEXT NOT NULL UNIQUE,
     card_key_enc {blob} NOT NULL,
-    allowlist_version INTEGER NOT NULL DEFAULT 1
+    allowlist_version INTEGER NOT NULL DEFAULT 1,
+    district TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS units (
     id {serial},
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),
     name TEXT NOT NULL,
+    block TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'occupied',
+    status_at BIGINT,
+    lease_no TEXT NOT NULL DEFAULT '',
+    let_since BIGINT,
     UNIQUE (rusun_id, name)
 );
 CREATE TABLE IF NOT EXISTS residents (
@@ -34,7 +42,13 @@ CREATE TABLE IF NOT EXISTS residents (
     name TEXT NOT NULL,
     unit_id INTEGER NOT NULL REFERENCES units(id),
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),
-    registered_at BIGINT NOT NULL
+    registered_at BIGINT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'member',
+    relation TEXT NOT NULL DEFAULT '',
+    lease_holder SMALLINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'active',
+    status_at BIGINT,
+    valid_until BIGINT
 );
 CREATE TABLE IF NOT EXISTS cards (
     id {serial},
@@ -46,7 +60,9 @@ CREATE TABLE IF NOT EXISTS cards (
     token BIGINT NOT NULL,
     fingerprint INTEGER,
     status TEXT NOT NULL DEFAULT 'active',
-    enrolled_at BIGINT NOT NULL
+    enrolled_at BIGINT NOT NULL,
+    status_at BIGINT,
+    replaces BIGINT
 );
 CREATE INDEX IF NOT EXISTS cards_token ON cards (rusun_id, token);
 CREATE INDEX IF NOT EXISTS cards_resident ON cards (resident_id);
@@ -159,8 +175,131 @@ CREATE TABLE IF NOT EXISTS review_marks (  -- append-only audit trail: never upd
     user_name TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS review_marks_subject ON review_marks (subject_kind, subject_key)
+CREATE INDEX IF NOT EXISTS review_marks_subject ON review_marks (subject_kind, subject_key);
+CREATE INDEX IF NOT EXISTS residents_unit ON residents (unit_id);
+CREATE TABLE IF NOT EXISTS register_events (  -- append-only audit trail of the register
+    id {serial},
+    at BIGINT NOT NULL,  -- when it happened (the date the admin gave), not when it was recorded
+    kind TEXT NOT NULL,
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    unit_id INTEGER,
+    resident_id TEXT,
+    card_id BIGINT,
+    detail TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS register_events_unit ON register_events (unit_id);
+CREATE TABLE IF NOT EXISTS absences (
+    id {serial},
+    resident_id TEXT NOT NULL REFERENCES residents(resident_id),
+    first_day BIGINT NOT NULL,
+    last_day BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    note TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    cancelled_at BIGINT
+);
+CREATE TABLE IF NOT EXISTS holidays (
+    id {serial},
+    day BIGINT NOT NULL,
+    rusun_id INTEGER REFERENCES rusun(id),  -- NULL: every rusun
+    name TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS thresholds (  -- append-only: the newest row per (rusun, name) holds
+    id {serial},
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    name TEXT NOT NULL,
+    value INTEGER,  -- NULL: back to the default
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cases (
+    id {serial},
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    state TEXT NOT NULL,
+    source TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    opened_at BIGINT NOT NULL,
+    opened_by TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    closed_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS cases_unit ON cases (unit_id);
+CREATE TABLE IF NOT EXISTS case_steps (  -- append-only: a case's history
+    id {serial},
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    state TEXT NOT NULL,
+    outcome TEXT,
+    day BIGINT NOT NULL,
+    letter_no TEXT,
+    note TEXT NOT NULL,
+    visit_id BIGINT,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_steps_case ON case_steps (case_id);
+CREATE TABLE IF NOT EXISTS case_files (
+    id {serial},
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    step_id BIGINT,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 {blob} NOT NULL,
+    data {blob} NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS letter_counters (
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (rusun_id, year)
+);
+CREATE TABLE IF NOT EXISTS visit_lists (
+    id {serial},
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    day BIGINT NOT NULL,
+    sample_size INTEGER NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS visits (
+    id {serial},
+    list_id BIGINT NOT NULL REFERENCES visit_lists(id),
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    position INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    risk REAL NOT NULL,
+    reasons TEXT NOT NULL
+)
 """
+
+# Columns added to a table after it was first made: (table, column, definition). A database made
+# before gets them from ``create`` (ALTER TABLE ... ADD COLUMN); the definitions are the same
+# text as in ``_TABLES`` (a test compares an upgraded database with a new one).
+ADDED_COLUMNS = (
+    ("rusun", "district", "TEXT NOT NULL DEFAULT ''"),
+    ("units", "block", "TEXT NOT NULL DEFAULT ''"),
+    ("units", "status", "TEXT NOT NULL DEFAULT 'occupied'"),
+    ("units", "status_at", "BIGINT"),
+    ("units", "lease_no", "TEXT NOT NULL DEFAULT ''"),
+    ("units", "let_since", "BIGINT"),
+    ("residents", "kind", "TEXT NOT NULL DEFAULT 'member'"),
+    ("residents", "relation", "TEXT NOT NULL DEFAULT ''"),
+    ("residents", "lease_holder", "SMALLINT NOT NULL DEFAULT 0"),
+    ("residents", "status", "TEXT NOT NULL DEFAULT 'active'"),
+    ("residents", "status_at", "BIGINT"),
+    ("residents", "valid_until", "BIGINT"),
+    ("cards", "status_at", "BIGINT"),
+    ("cards", "replaces", "BIGINT"),
+)
 
 _DIALECT = {
     "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB"},
@@ -173,16 +312,41 @@ def statements(kind: str) -> list[str]:
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-def create(tx: Tx) -> None:
-    for stmt in statements(tx.kind):
-        tx.run(stmt)
+def columns(tx: Tx, table: str) -> set[str]:
+    """The column names ``table`` has now."""
     if tx.kind == "postgres":
-        tx.run(
-            "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-            (str(SCHEMA_VERSION),),
+        rows = tx.all(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
         )
     else:
-        tx.run(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
+        rows = tx.all("SELECT name FROM pragma_table_info(?)", (table,))
+    return {r[0] for r in rows}
+
+
+def _add_columns(tx: Tx) -> None:
+    have: dict[str, set[str]] = {}
+    for table, column, ddl in ADDED_COLUMNS:
+        if table not in have:
+            have[table] = columns(tx, table)
+        if column not in have[table]:
+            tx.run(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+
+
+def create(tx: Tx) -> None:
+    stmts = statements(tx.kind)
+    # Tables first (an older database keeps its tables and gets the missing columns), then the
+    # indexes, which may name an added column.
+    for stmt in stmts:
+        if not stmt.startswith("CREATE INDEX"):
+            tx.run(stmt)
+    _add_columns(tx)
+    for stmt in stmts:
+        if stmt.startswith("CREATE INDEX"):
+            tx.run(stmt)
+    version = (str(SCHEMA_VERSION),)
+    if tx.value("SELECT value FROM meta WHERE key = 'schema_version'") is None:
+        tx.run("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", version)
+    else:
+        tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", version)
