@@ -307,39 +307,38 @@ def _empty(
     c: Collector, user: User, unit_id: int, status: str, day: dt.date | None, note: str
 ) -> None:
     with c.db.write() as tx:
-        f = _flat(tx, user, unit_id)
-        if f.status == status:
-            raise AdminError(f"{f.name} sudah {status} / already {status}")
-        at = _day(c, day)
-        for p in register.people_of_flat(tx, unit_id):
-            if p.status == "active":
-                register.set_person_status(tx, p.resident_id, "moved_out", at)
-                register_events.add(
-                    tx,
-                    at,
-                    "moved_out",
-                    f.rusun_id,
-                    unit_id,
-                    p.resident_id,
-                    None,
-                    "flat_" + status,
-                    user.name,
-                    c.now(),
-                )
-                _revoke_cards(tx, c, user, p, "revoked", at, "flat_" + status)
-        register.set_flat_status(tx, unit_id, status, at)
-        register_events.add(
-            tx,
-            at,
-            "flat_" + status,
-            f.rusun_id,
-            unit_id,
-            None,
-            None,
-            _note(note),
-            user.name,
-            c.now(),
-        )
+        empty_in(tx, c, user, unit_id, status, _day(c, day), note)
+
+
+def empty_in(
+    tx: Tx, c: Collector, user: User, unit_id: int, status: str, at: int, note: str
+) -> None:
+    """The flat becomes ``status`` (vacant or sealed) from ``at``, in the caller's transaction
+    (a case that ends sealed or vacated): everyone still registered there moves out and their
+    cards leave the allow-list."""
+    f = _flat(tx, user, unit_id)
+    if f.status == status:
+        raise AdminError(f"{f.name} sudah {status} / already {status}")
+    for p in register.people_of_flat(tx, unit_id):
+        if p.status == "active":
+            register.set_person_status(tx, p.resident_id, "moved_out", at)
+            register_events.add(
+                tx,
+                at,
+                "moved_out",
+                f.rusun_id,
+                unit_id,
+                p.resident_id,
+                None,
+                "flat_" + status,
+                user.name,
+                c.now(),
+            )
+            _revoke_cards(tx, c, user, p, "revoked", at, "flat_" + status)
+    register.set_flat_status(tx, unit_id, status, at)
+    register_events.add(
+        tx, at, "flat_" + status, f.rusun_id, unit_id, None, None, _note(note), user.name, c.now()
+    )
 
 
 def vacate(
