@@ -28,7 +28,7 @@ visit; it never says who lives in a flat.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from firmware import wire
 
@@ -126,7 +126,7 @@ class Absence:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Per-rusun thresholds (an admin may edit them within ``THRESHOLD_RANGES``). The defaults
+    """Per-rusun thresholds (an admin may edit them within ``THRESHOLDS``). The defaults
     are for a review of 14 days or more; ``for_period`` scales the day counts for shorter
     periods. docs/detection.md gives the reasoning behind each."""
 
@@ -153,20 +153,66 @@ class Thresholds:
         )
 
 
-# name -> (lowest, highest): what an admin may set (the detector assumes these ranges).
-THRESHOLD_RANGES: dict[str, tuple[int, int]] = {
-    "not_seen_days": (2, 90),
-    "burst_s": (10, 900),
-    "burst_days": (2, 60),
-    "same_minute_days": (3, 60),
-    "other_rusun_days": (1, 60),
-    "unknown_days": (1, 60),
-    "history_days": (14, 180),
-    "recent_days": (7, 60),
-    "change_score": (1, 100),
-    "stopped_days": (7, 90),
+@dataclass(frozen=True)
+class ThresholdSpec:
+    """What an admin may set for one threshold: the range, and its meaning (ID, EN)."""
+
+    lowest: int
+    highest: int
+    text: tuple[str, str]
+
+
+THRESHOLDS: dict[str, ThresholdSpec] = {
+    "not_seen_days": ThresholdSpec(
+        2, 90, ("hari tanpa tap keluarga sebelum ditinjau", "days without a household tap")
+    ),
+    "burst_s": ThresholdSpec(
+        10, 900, ("detik antar tap satu kartu yang dihitung beruntun", "seconds for a burst")
+    ),
+    "burst_days": ThresholdSpec(
+        2, 60, ("hari dengan tap beruntun satu kartu", "days with bursts of one card")
+    ),
+    "same_minute_days": ThresholdSpec(
+        3, 60, ("hari tap pada menit yang sama", "days of taps in the same minute")
+    ),
+    "other_rusun_days": ThresholdSpec(
+        1, 60, ("hari kartu dipakai di rusun lain", "days a card is used at another rusun")
+    ),
+    "unknown_days": ThresholdSpec(
+        1, 60, ("hari kartu tak terdaftar dipakai", "days an unregistered card is used")
+    ),
+    "history_days": ThresholdSpec(
+        14, 180, ("hari riwayat sebelum perubahan pola", "days of history before a change")
+    ),
+    "recent_days": ThresholdSpec(
+        7, 60, ("hari terakhir yang dibandingkan", "recent days compared with the history")
+    ),
+    "change_score": ThresholdSpec(
+        1, 100, ("skor perubahan pola minimum (0-100)", "minimum pattern change score (0-100)")
+    ),
+    "stopped_days": ThresholdSpec(
+        7, 90, ("hari anggota berhenti tap", "days a member has stopped tapping")
+    ),
 }
-assert set(THRESHOLD_RANGES) == {f.name for f in fields(Thresholds)}
+assert set(THRESHOLDS) == {f.name for f in fields(Thresholds)}
+
+
+class ThresholdError(ValueError):
+    """A threshold name or value an admin may not set (the message is "<id> / <en>")."""
+
+
+def with_overrides(base: Thresholds, overrides: dict[str, int]) -> Thresholds:
+    """``base`` with an admin's per-rusun values; every name and range checked."""
+    for name, value in overrides.items():
+        spec = THRESHOLDS.get(name)
+        if spec is None:
+            raise ThresholdError(f"ambang tidak dikenal: {name} / unknown threshold: {name}")
+        if type(value) is not int or not spec.lowest <= value <= spec.highest:
+            lo, hi = spec.lowest, spec.highest
+            raise ThresholdError(
+                f"{name} harus bilangan bulat {lo}-{hi} / {name} must be an integer {lo}-{hi}"
+            )
+    return replace(base, **overrides)
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -232,7 +278,7 @@ class Reason:
 class ReviewItem:
     """One subject worth a look. ``subject`` is "flat" (``key`` = Flat.key) or "card" (a card
     nobody registered: ``key`` = the card; no flat can be named for it). ``score`` orders the
-    queue (higher first: more independent evidence, more recent)."""
+    queue: a risk in 0..1 (higher first: more independent evidence, more recent)."""
 
     subject: str
     key: str
