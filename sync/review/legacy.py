@@ -1,4 +1,4 @@
-# review: the review queue (possible subletting): records + registry -> subjects with reasons.
+# legacy: the first review queue (records + registry -> subjects), until the per-flat detector.
 # SPDX-License-Identifier: MIT
 """The one detector of the product: the collector's review report (``reports.review_report``:
 CLI ``report review``/``absent``, ``/api/reports/absent``, CSV) and the dashboard's review
