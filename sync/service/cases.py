@@ -70,15 +70,11 @@ _MAGIC = (
 )
 
 
-def _rusun_name(tx: Tx, rusun_id: int) -> str:
-    return next(r.name for r in residents.rusun_all(tx) if r.id == rusun_id)
-
-
 def _case(tx: Tx, user: User, case_id: int, change: bool) -> Case:
     case = store.lock_case(tx, case_id) if change else store.case(tx, case_id)
     if case is None:
         raise Unknown(f"tidak ditemukan / not found: case {case_id}")
-    rusun = _rusun_name(tx, case.rusun_id)
+    rusun = residents.rusun_name(tx, case.rusun_id)
     (require if change else visible)(user, rusun, f"case {case_id}")
     return case
 
@@ -179,7 +175,7 @@ def set_letter_counter(c: Collector, user: User, rusun: str, year: int, last: in
 def _letter_no(tx: Tx, case: Case, state: str, day: dt.date) -> str:
     fmt = store.setting(tx, "letter_format") or DEFAULT_LETTER_FORMAT
     seq = store.next_letter(tx, case.rusun_id, day.year)
-    fields = _letter_fields(seq, LETTER_NAMES[state], _rusun_name(tx, case.rusun_id), day)
+    fields = _letter_fields(seq, LETTER_NAMES[state], residents.rusun_name(tx, case.rusun_id), day)
     return fmt.format(**fields)
 
 
@@ -208,7 +204,7 @@ def open_in(
     flat = register.flat(tx, unit_id)
     if flat is None:
         raise Unknown(f"tidak ditemukan / not found: flat {unit_id}")
-    require(user, _rusun_name(tx, flat.rusun_id), flat.name)
+    require(user, residents.rusun_name(tx, flat.rusun_id), flat.name)
     clean = sorted({r.strip() for r in reasons if r.strip()})
     for case in store.cases_of_flat(tx, unit_id):
         if case.closed_at is None:
@@ -410,7 +406,7 @@ def case_page(c: Collector, user: User, case_id: int) -> dict[str, Any]:
         files = store.files(tx, case_id)
         flat = register.flat(tx, case.unit_id)
         planned = visits.visits_of_cases(tx, [case_id])
-        rusun = _rusun_name(tx, case.rusun_id)
+        rusun = residents.rusun_name(tx, case.rusun_id)
     view = _view(case, steps, flat, rusun)
     view["steps"] = [s._asdict() for s in steps]
     view["files"] = [{**f._asdict(), "sha256": f.sha256.hex()} for f in files]

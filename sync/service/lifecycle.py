@@ -41,15 +41,11 @@ def _day(c: Collector, day: dt.date | None) -> int:
     return at
 
 
-def _rusun_name(tx: Tx, rusun_id: int) -> str:
-    return next(r.name for r in residents.rusun_all(tx) if r.id == rusun_id)
-
-
 def _person(tx: Tx, user: User, resident_id: str) -> Person:
     p = register.person(tx, resident_id)
     if p is None:
         raise Unknown(f"tidak ditemukan / not found: {resident_id}")
-    require(user, _rusun_name(tx, p.rusun_id), resident_id)
+    require(user, residents.rusun_name(tx, p.rusun_id), resident_id)
     return p
 
 
@@ -57,7 +53,7 @@ def _flat(tx: Tx, user: User, unit_id: int) -> register.Flat:
     f = register.flat(tx, unit_id)
     if f is None:
         raise Unknown(f"tidak ditemukan / not found: flat {unit_id}")
-    require(user, _rusun_name(tx, f.rusun_id), f.name)
+    require(user, residents.rusun_name(tx, f.rusun_id), f.name)
     return f
 
 
@@ -102,7 +98,7 @@ def card_lost(
         card = register.card(tx, card_id)
         if card is None:
             raise Unknown(f"tidak ditemukan / not found: K-{card_id}")
-        require(user, _rusun_name(tx, card.rusun_id), f"K-{card_id}")
+        require(user, residents.rusun_name(tx, card.rusun_id), f"K-{card_id}")
         if card.status != "active":
             raise AdminError(f"kartu K-{card_id} tidak aktif ({card.status}) / card is not active")
         at = _day(c, day)
@@ -163,7 +159,7 @@ def enrol_card(
                 "resident_id": p.resident_id,
                 "name": p.name,
                 "unit": flat.name,
-                "rusun": _rusun_name(tx, p.rusun_id),
+                "rusun": residents.rusun_name(tx, p.rusun_id),
                 "card_uid": uid.hex(),
                 "atqa": atqa,
                 "sak": sak,

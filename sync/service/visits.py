@@ -172,7 +172,7 @@ def visit_list(c: Collector, user: User, list_id: int) -> dict[str, Any]:
         lst = store.visit_list(tx, list_id)
         if lst is None:
             raise Unknown(f"tidak ditemukan / not found: visit list {list_id}")
-        rusun = next(r.name for r in residents.rusun_all(tx) if r.id == lst.rusun_id)
+        rusun = residents.rusun_name(tx, lst.rusun_id)
         visible(user, rusun, f"visit list {list_id}")
         rows = store.visits(tx, list_id)
         flats = {f.id: f for f in register.flats(tx, [lst.rusun_id])}

@@ -79,3 +79,12 @@ def recent(tx: Tx, rusun_ids: list[int] | None, limit: int = 200) -> list[Event]
         [*params, limit],
     )
     return [Event(*r) for r in rows]
+
+
+def of_kinds(tx: Tx, rusun_id: int, kinds: tuple[str, ...]) -> list[Event]:
+    """The rusun's events of the given kinds, in the order they took effect."""
+    marks = ", ".join("?" for _ in kinds)
+    rows = tx.all(
+        _EVENT + f" WHERE rusun_id = ? AND kind IN ({marks}) ORDER BY at, id", (rusun_id, *kinds)
+    )
+    return [Event(*r) for r in rows]

@@ -75,6 +75,10 @@ def rusun_all(tx: Tx) -> list[Rusun]:
     return [Rusun(*r) for r in tx.all(_RUSUN + " ORDER BY name")]
 
 
+def rusun_name(tx: Tx, rusun_id: int) -> str:
+    return str(tx.value("SELECT name FROM rusun WHERE id = ?", (rusun_id,)))
+
+
 def insert_rusun(tx: Tx, name: str, card_key_enc: bytes) -> int:
     return tx.insert_id(
         "INSERT INTO rusun (name, card_key_enc) VALUES (?, ?)", (name, card_key_enc)
