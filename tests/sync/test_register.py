@@ -5,8 +5,7 @@ import datetime as dt
 
 from sync.service import admin, days, lifecycle, register, register_file
 from sync.store import register as store
-from sync.store import residents
-from sync.store import schema
+from sync.store import residents, schema
 from sync.store.db import Database
 from tests.kit import register as kit
 
