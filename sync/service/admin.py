@@ -331,11 +331,10 @@ class _Import:
         if self.pending:
             index = residents.cards_index(tx)
             ids = {h: card.id for h, card in index.items()}
-            register_events.add_many(tx, [
-                (self.now, "card_enrolled", index[h].rusun_id, index[h].unit_id,
-                 index[h].resident_id, index[h].id, "", self.user, self.now)
-                for h in self.pending
-            ])  # fmt: skip
+            events = [(self.now, "card_enrolled", index[h].rusun_id, index[h].unit_id,
+                       index[h].resident_id, index[h].id, "", self.user, self.now)
+                      for h in self.pending]  # fmt: skip
+            register_events.add_many(tx, events)
             hashes = list(self.pending)
             uids = [self.pending[h] for h in hashes]
             rows = []

@@ -68,10 +68,12 @@ def _revoke_cards(
     changed = False
     for card in register.cards_of_person(tx, p.resident_id):
         if card.status == "active":
-            register.set_card_status(tx, card.id, status, at)
+            # A card cannot end before it began (a move-out recorded after a later enrolment).
+            card_at = max(at, days.start_of(days.date_of(card.enrolled_at)))
+            register.set_card_status(tx, card.id, status, card_at)
             register_events.add(
                 tx,
-                at,
+                card_at,
                 "card_" + status,
                 p.rusun_id,
                 p.unit_id,
@@ -102,6 +104,10 @@ def card_lost(
         if card.status != "active":
             raise AdminError(f"kartu K-{card_id} tidak aktif ({card.status}) / card is not active")
         at = _day(c, day)
+        if at < days.start_of(days.date_of(card.enrolled_at)):
+            raise AdminError(
+                "tanggal sebelum kartu didaftarkan / date before the card was enrolled"
+            )
         register.set_card_status(tx, card_id, "lost", at)
         residents.bump_allowlist(tx, card.rusun_id)
         register_events.add(

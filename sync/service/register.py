@@ -377,7 +377,10 @@ class _Apply:
                 tx, rid, row.unit, row.block, status, self.now, row.lease_no or "", row.lease_start
             )
             diff.flats_new.append(f"{label} (blok/block {row.block})")
-            self.event(self.now, "flat_added", rid, uid, None, status)
+            # The flat's history starts with its lease when the register gives one.
+            self.event(
+                min(self.now, row.lease_start or self.now), "flat_added", rid, uid, None, status
+            )
             return uid
         lease_no = old.lease_no if row.lease_no is None else row.lease_no
         start = row.lease_start if row.lease_start is not None else old.let_since

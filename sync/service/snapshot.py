@@ -63,10 +63,11 @@ def card_key(rusun_id: int, token: int, card: int | None) -> str:
 
 
 def _dated(entries: list[tuple[int, int, str]]) -> tuple[Dated, ...]:
-    """(unix, order, status) -> dated statuses by day; of two on one day the later one."""
+    """(unix, order, status) -> dated statuses by day; of two on one day, the one of the higher
+    order (a card enrolled and returned on one day is returned)."""
     by_day: dict[dt.date, str] = {}
-    for at, _order, status in sorted(entries):
-        by_day[local.date_of(at)] = status
+    for _day, _order, status in sorted((local.date_of(at), o, s) for at, o, s in entries):
+        by_day[_day] = status
     out: list[Dated] = []
     for day in sorted(by_day):
         if not out or out[-1].status != by_day[day]:
@@ -97,27 +98,38 @@ def build_in(tx: Tx, rusun_id: int, as_of: dt.date, days: int | None) -> Snapsho
     by_flat: dict[int, list[register.Person]] = {}
     for p in people:
         by_flat.setdefault(p.unit_id, []).append(p)
-    flat_events: dict[int, list[tuple[int, int, str]]] = {}
+    flat_events: dict[int, list[tuple[int, int, str, str]]] = {}
     for e in events:
         status = _FLAT_EVENTS.get(e.kind) or (
             e.detail if e.detail in register.UNIT_STATUSES else "occupied"
         )
         if e.unit_id is not None:
-            flat_events.setdefault(e.unit_id, []).append((e.at, e.id, status))
+            flat_events.setdefault(e.unit_id, []).append((e.at, e.id, status, e.kind))
     out_flats = []
     for f in flats:
         members = [p for p in by_flat.get(f.id, []) if p.kind == "member"]
-        entries = flat_events.get(f.id, [])
-        starts = [p.registered_at for p in members] + [at for at, _i, _s in entries[:1]]
-        if f.let_since is not None:
+        added = [e for e in flat_events.get(f.id, []) if e[3] == "flat_added"]
+        entries = [e[:3] for e in flat_events.get(f.id, []) if e[3] != "flat_added"]
+        relets = [at for at, _i, status in entries if status == "occupied"]
+        # The first occupancy starts with the earliest of: the flat's lease start as the register
+        # gave it when the flat was added, its first household's registration (a database older
+        # than the register's trail has no "added" event: its lease start then).
+        first_household = [
+            p.registered_at for p in members if not relets or p.registered_at < relets[0]
+        ]
+        starts = first_household + [e[0] for e in added[:1]]
+        if not added and f.let_since is not None and not relets:
             starts.append(f.let_since)
         start = min(starts, default=0)
-        if not entries:
-            entries = [(start, 0, f.status)]  # a database older than the register's trail
-        elif start < entries[0][0]:
-            entries = [(start, -1, entries[0][2]), *entries]
+        status = added[0][2] if added else "occupied"
+        entries = [(start, -1, status), *entries]
         out_flats.append(
-            Flat(flat_key[f.id], f.name, _dated(entries), tuple(_member(p, f) for p in members))
+            Flat(
+                flat_key[f.id],
+                f.name,
+                _dated(entries),
+                tuple(_member(p, start, relets) for p in members),
+            )
         )
     holder_kind = {p.resident_id: p.kind for p in people}
     replaced_on = {k.replaces: k.enrolled_at for k in cards if k.replaces is not None}
@@ -184,9 +196,16 @@ def build_in(tx: Tx, rusun_id: int, as_of: dt.date, days: int | None) -> Snapsho
     )
 
 
-def _member(p: register.Person, f: register.Flat) -> Member:
-    since = p.registered_at if f.let_since is None else min(p.registered_at, f.let_since)
+def _member(p: register.Person, flat_start: int, relets: list[int]) -> Member:
+    """Active from registration, or from the flat's first occupancy for its first household
+    (the register is often imported long after people moved in); then left, when dated."""
+    since = p.registered_at
+    left = p.status_at if p.status != "active" and p.status_at is not None else None
+    if not relets or p.registered_at < relets[0] or (left is not None and left <= relets[0]):
+        since = min(since, flat_start)
+    if left is not None:
+        since = min(since, left)  # recorded after the fact: they lived there until they left
     entries = [(since, 0, "active")]
-    if p.status != "active" and p.status_at is not None:
-        entries.append((p.status_at, 1, p.status))
+    if left is not None:
+        entries.append((left, 1, p.status))
     return Member(p.resident_id, _dated(entries), p.lease_holder)

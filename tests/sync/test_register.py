@@ -27,8 +27,9 @@ def test_preview_writes_nothing_and_apply_writes_what_it_showed(collector):
     assert len(preview.flats_new) == 5 and len(preview.people_new) == 6
     assert preview.ignored_columns == ["NIK"]  # never stored
     assert _people(collector) == {}  # the preview's transaction was rolled back
-    done = register.import_register(collector, sheet, kit.ADMIN, apply=True,
-                                    expect=preview.fingerprint)  # fmt: skip
+    done = register.import_register(
+        collector, sheet, kit.ADMIN, apply=True, expect=preview.fingerprint
+    )
     assert done.applied and done.fingerprint == preview.fingerprint
     people = _people(collector)
     assert set(people) == {"P1", "P2", "P3", "P4", "P5", "P6"}
@@ -38,7 +39,9 @@ def test_preview_writes_nothing_and_apply_writes_what_it_showed(collector):
         flats = {f.name: f for f in store.flats(tx)}
         names = {r.id: r.name for r in residents.rusun_all(tx)}
         assert {names[i]: d for i, d in store.districts(tx).items()} == {
-            "Marunda": "Jakarta Utara", "Pulo Gebang": "Jakarta Timur"}  # fmt: skip
+            "Marunda": "Jakarta Utara",
+            "Pulo Gebang": "Jakarta Timur",
+        }
     assert flats["MRD-A101"].lease_no == "SPS-101"
     assert days.iso(flats["MRD-A101"].let_since) == "2017-02-01"  # 01-02-2017 is day first
     assert days.iso(flats["MRD-A102"].let_since) == "2019-07-15"
@@ -91,8 +94,19 @@ def test_changes_moves_relet_and_people_missing_from_the_file(collector):
     rows = [list(r) for r in kit.ROWS if r[6] not in ("P2",)]
     rows[1][3] = "MRD-B101"  # P3 moved to B101 (block B)
     rows[1][2] = "B"
-    rows[2] = ["Jakarta Utara", "Marunda", "A", "MRD-A102", "SPS-999", "20-11-2026", "P7",
-               "Yusuf", "kepala", "ya", ""]  # fmt: skip
+    rows[2] = [
+        "Jakarta Utara",
+        "Marunda",
+        "A",
+        "MRD-A102",
+        "SPS-999",
+        "20-11-2026",
+        "P7",
+        "Yusuf",
+        "kepala",
+        "ya",
+        "",
+    ]
     diff = register.import_register(collector, _read(kit.csv_text(rows)), kit.ADMIN, apply=True)
     assert diff.errors == [] and diff.applied
     assert diff.people_changed == ["P3 (Marunda MRD-B101): unit MRD-A101 → MRD-B101"]
@@ -115,12 +129,14 @@ def test_cards_in_the_register_follow_the_import_rules(collector):
     rows = [r + [""] for r in kit.ROWS]
     rows[0][-1] = "04:A1:B2:C3:D4:E5:F6"
     rows[1][-1] = "08112233"  # a random UID: refused, and with it the file
-    diff = register.import_register(collector, _read(kit.csv_text(rows, head)), kit.ADMIN,
-                                    apply=True)  # fmt: skip
+    diff = register.import_register(
+        collector, _read(kit.csv_text(rows, head)), kit.ADMIN, apply=True
+    )
     assert not diff.applied and any("line 3" in e and "random UID" in e for e in diff.errors)
     rows[1][-1] = ""
-    diff = register.import_register(collector, _read(kit.csv_text(rows, head)), kit.ADMIN,
-                                    apply=True)  # fmt: skip
+    diff = register.import_register(
+        collector, _read(kit.csv_text(rows, head)), kit.ADMIN, apply=True
+    )
     assert diff.applied and diff.cards_new == 1
     assert [c["resident_id"] for c in admin.list_cards(collector)] == ["P1"]
 
@@ -129,8 +145,9 @@ def test_a_changed_register_is_not_applied_blind(collector):
     sheet = _read(kit.csv_text())
     preview = register.import_register(collector, sheet, kit.ADMIN)
     kit.load(collector, kit.csv_text(kit.ROWS[:2]))
-    late = register.import_register(collector, sheet, kit.ADMIN, apply=True,
-                                    expect=preview.fingerprint)  # fmt: skip
+    late = register.import_register(
+        collector, sheet, kit.ADMIN, apply=True, expect=preview.fingerprint
+    )
     assert not late.applied and "changed since the preview" in late.errors[-1]
 
 
@@ -191,8 +208,10 @@ def test_an_older_database_is_upgraded_to_the_same_columns(db_url, tmp_path):
             assert "status" not in schema.columns(tx, "residents")
             tx.run("INSERT INTO rusun (name, card_key_enc) VALUES ('Marunda', ?)", (b"k",))
             tx.run("INSERT INTO units (rusun_id, name) VALUES (1, 'MRD-A101')")
-            tx.run("INSERT INTO residents (resident_id, name, unit_id, rusun_id, registered_at)"
-                   " VALUES ('R1', 'Siti', 1, 1, 5)")  # fmt: skip
+            tx.run(
+                "INSERT INTO residents (resident_id, name, unit_id, rusun_id, registered_at)"
+                " VALUES ('R1', 'Siti', 1, 1, 5)"
+            )
         with db.write() as tx:
             schema.create(tx)
             schema.create(tx)  # idempotent
