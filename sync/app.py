@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from sync.http import admin_router, terminal_router
+from sync.http_cases import router as cases_router
 from sync.service.collector import Collector
 from sync.settings import Settings
 from sync.store import schema
@@ -57,5 +58,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.include_router(terminal_router)
     app.include_router(admin_router)
+    app.include_router(cases_router)  # the register and the case work (docs/cases.md)
     mount_dashboard(app)  # /dashboard (docs/dashboard.md)
     return app

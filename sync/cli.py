@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
 config, residents import, users add|list|token, report presence|review (alias absent)|other-rusun|
-unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr and exit
-non-zero."""
+unknown|health, export <report> FILE; the register and the case work are in ``sync.cli_cases``
+(docs/cases.md). Errors print one line ``hadir: …`` on stderr and exit non-zero."""
 
 from __future__ import annotations
 
@@ -296,6 +296,9 @@ def export(
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
     out.print(f"{report}: written to {path}")
+
+
+from sync import cli_cases  # noqa: E402,F401  the register and case-work commands join `app`
 
 
 def run() -> None:

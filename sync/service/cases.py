@@ -84,7 +84,7 @@ def _last_outcome(steps: list[store.Step]) -> str | None:
     return outs[-1] if outs else None
 
 
-def _conclusive(steps: list[store.Step]) -> str | None:
+def conclusive(steps: list[store.Step]) -> str | None:
     """The newest visit outcome that says something (not "no answer")."""
     outs = [s.outcome for s in steps if s.state == "visited" and s.outcome != "no_answer"]
     return outs[-1] if outs else None
@@ -100,7 +100,7 @@ def next_states(case: Case, steps: list[store.Step]) -> list[str]:
     out.append("visit_scheduled")
     letters = [s.state for s in steps if s.state in LETTERS]
     highest = LETTERS.index(letters[-1]) if letters else -1
-    confirmed = _conclusive(steps) in CONFIRMING
+    confirmed = conclusive(steps) in CONFIRMING
     if confirmed and case.state != "visit_scheduled":
         if highest < len(LETTERS) - 1:
             out.append(LETTERS[highest + 1])
@@ -370,7 +370,7 @@ def _view(
         "opened_by": case.opened_by,
         "updated_at": case.updated_at,
         "closed_at": case.closed_at,
-        "outcome": _conclusive(steps),
+        "outcome": conclusive(steps),
         "last_outcome": _last_outcome(steps),
         "letters": [s.letter_no for s in steps if s.letter_no],
     }
@@ -443,7 +443,7 @@ def precision(c: Collector, scope: list[int] | None) -> dict[str, Any]:
     sample = {"flags": 0, "visited": 0, "confirmed": 0}
     outcomes = {o: 0 for o in OUTCOMES}
     for case in rows:
-        outcome = _conclusive(by_case.get(case.id, []))
+        outcome = conclusive(by_case.get(case.id, []))
         if outcome:
             outcomes[outcome] += 1
         if case.source == "sample":

@@ -107,17 +107,19 @@ def read_xlsx(data: bytes) -> Sheet:
 
     from openpyxl import load_workbook
 
+    bad = AdminError("bukan berkas XLSX yang sah / not a valid XLSX file")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise AdminError("bukan berkas XLSX yang sah / not a valid XLSX file") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError):
+        raise bad from None
+    rows = []
     try:
-        ws = wb.worksheets[0]
-        rows = []
-        for row in ws.iter_rows(values_only=True):
+        for row in wb.worksheets[0].iter_rows(values_only=True):
             rows.append(list(row))
             if len(rows) > MAX_ROWS + 1:
                 raise AdminError(f"lebih dari {MAX_ROWS} baris / more than {MAX_ROWS} rows")
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError):
+        raise bad from None  # a damaged sheet inside a valid zip
     finally:
         wb.close()
     return _table(rows)

@@ -136,11 +136,13 @@ def record(
     outcome: str,
     note: str = "",
     day: dt.date | None = None,
+    list_id: int | None = None,
 ) -> dict[str, Any]:
-    """The officer's outcome of one visit: the case's ``visited`` step."""
+    """The officer's outcome of one visit: the case's ``visited`` step (``list_id``, when
+    given, must be the visit's list)."""
     with c.db.write() as tx:
         v = store.visit(tx, visit_id)
-        if v is None:
+        if v is None or (list_id is not None and v.list_id != list_id):
             raise Unknown(f"tidak ditemukan / not found: visit {visit_id}")
         lst = store.visit_list(tx, v.list_id)
         assert lst is not None

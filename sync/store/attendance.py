@@ -133,3 +133,21 @@ def unknown_cards(tx: Tx, offset_s: int, lo: int, hi: int) -> list[Row]:
         " GROUP BY r.name, rec.payload ORDER BY r.name, rec.payload",
         (offset_s, *_CARD_KINDS, lo, hi),
     )
+
+
+def card_records_detail(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:
+    """(wall_time, rusun_id, terminal_id, kind, flags, card_id, time_derived, clock_jump) of
+    every dated card record of ``card_ids`` in [t0, t1) at any rusun, by time (an evidence
+    pack lists them with how each was dated)."""
+    if not card_ids:
+        return []
+    marks = ", ".join("?" for _ in card_ids)
+    return tx.all(
+        "SELECT rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, ct.card_id, "
+        "rec.time_derived, rec.clock_jump FROM card_tokens ct "
+        "JOIN terminals t ON t.rusun_id = ct.rusun_id "
+        "JOIN records rec ON rec.terminal_id = t.id AND rec.payload = ct.token "
+        f"WHERE ct.card_id IN ({marks}) AND rec.kind IN (?, ?) AND rec.wall_time >= ? "
+        "AND rec.wall_time < ? ORDER BY rec.wall_time, rec.terminal_id, rec.seq",
+        [*card_ids, *_CARD_KINDS, t0, t1],
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 import pathlib
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -19,7 +19,9 @@ from starlette.datastructures import FormData
 
 from sync.service import accounts, dashboard
 from sync.service.accounts import User
+from sync.service.admin import AdminError
 from sync.service.collector import Collector
+from sync.service.scope import Forbidden, Unknown
 from sync.web import exports, i18n
 from sync.web.auth import (
     LANG_COOKIE,
@@ -74,6 +76,11 @@ class Ctx:
     def t(self, key: str, **args: object) -> str:
         return i18n.t(self.lang, key, **args)
 
+    def pct_ratio(self, x: float) -> str:
+        """0.853 -> ``85,3 %`` (``85.3 %`` in English)."""
+        text = f"{100 * x:.1f}\u00a0%"
+        return text.replace(".", ",") if self.lang == "id" else text
+
     def finish(self, response: Response) -> Response:
         response.set_cookie(
             SESSION_COOKIE,
@@ -96,6 +103,7 @@ class Ctx:
             lang=lang,
             t=self.t,
             n=lambda v: i18n.fmt_int(int(v), lang),
+            ratio=self.pct_ratio,
             pct=lambda pm: f"{pm / 10:.1f}\u00a0%".replace(".", "," if lang == "id" else "."),
             user=self.user,
             csrf=self.session["c"],
@@ -141,8 +149,14 @@ class Web:
                 return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
             return ctx.render("error.html", 403, title=ctx.t("err.403"),
                               body=ctx.t("err.403.body"))  # fmt: skip
-        except dashboard.NotFound:
+        except (dashboard.NotFound, Unknown):
             return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
+        except Forbidden:
+            return ctx.render("error.html", 403, title=ctx.t("err.403"),
+                              body=ctx.t("err.403.body"))  # fmt: skip
+        except AdminError as exc:  # a refused change: its one-line reason, nothing stored
+            return ctx.render("error.html", 400, title=ctx.t("err.400"), body=str(exc),
+                              back=_local_back(ctx.request.headers.get("referer")))  # fmt: skip
 
     def page(self, handler: Handler, login: bool = True):
         """Wrap a handler: build the context, demand a login, turn refusals into error pages."""
@@ -154,6 +168,12 @@ class Web:
             return await run_in_threadpool(self._run, handler, login, request, form)
 
         return endpoint
+
+
+def _local_back(referer: str | None) -> str | None:
+    """The dashboard page a refused form came from (its path only), for a "back" link."""
+    path = urlsplit(referer or "").path
+    return path if path.startswith(PREFIX + "/") and not path.startswith("//") else None
 
 
 def _safe_next(target: str | None) -> str:
@@ -391,6 +411,9 @@ def mount(app: FastAPI) -> Web:
         ("/exports", exports_page, ["GET"], True),
         ("/exports/{what}", export_file, ["POST"], True),
     ]
+    from sync.web.casework import ROUTES as CASEWORK  # the register and the case work
+
+    routes += [(path, handler, methods, True) for path, handler, methods in CASEWORK]
     app.add_api_route(PREFIX, lambda: RedirectResponse(PREFIX + "/", 308), methods=["GET"],
                       include_in_schema=False)  # fmt: skip
     for path, handler, methods, login in routes:
