@@ -29,7 +29,7 @@ from sync.service import (
 )
 from sync.service.accounts import User
 from sync.service.admin import AdminError
-from sync.service.scope import Forbidden, Unknown
+from sync.service.scope import AlreadyDone, Forbidden, Unknown
 
 router = APIRouter(prefix="/api", tags=["register and cases"])
 Id = Annotated[int, Path(ge=1, le=2**62)]
@@ -44,6 +44,8 @@ def _call(fn, *args) -> Any:
         raise HTTPException(404, str(exc)) from None
     except Forbidden as exc:
         raise HTTPException(403, str(exc)) from None
+    except AlreadyDone as exc:
+        raise HTTPException(409, str(exc)) from None
     except AdminError as exc:
         raise HTTPException(400, str(exc)) from None
 

@@ -26,7 +26,7 @@ from sync.service import days
 from sync.service.accounts import User
 from sync.service.admin import AdminError, ImportReport, _Import, parse_uid
 from sync.service.collector import Collector
-from sync.service.scope import Unknown, require
+from sync.service.scope import AlreadyDone, Unknown, require
 from sync.store import register, register_events, residents
 from sync.store.db import Tx
 from sync.store.register import Person
@@ -176,7 +176,7 @@ def enrol_card(
         card_id = residents.card_id_by_hash(tx, c.vault.uid_hash(uid))
         assert card_id is not None
         if report.cards == 0:
-            raise AdminError(
+            raise AlreadyDone(
                 f"kartu sudah terdaftar untuk {resident_id} (K-{card_id}) / card "
                 f"already enrolled to {resident_id}"
             )

@@ -17,6 +17,10 @@ class Forbidden(AdminError):
     """The user may see the target but not change it (a viewer): 403."""
 
 
+class AlreadyDone(AdminError):
+    """What was asked is already so (a card already this person's): 409."""
+
+
 class Unknown(AdminError):
     """No such target, or one outside the user's rusun: 404."""
 
