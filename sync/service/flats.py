@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from sync.service import cases, days
+from sync.service import normal as normal_service
 from sync.service.accounts import User
 from sync.service.admin import AdminError
 from sync.service.collector import Collector
@@ -131,19 +132,7 @@ def flat_page(c: Collector, user: User, unit_id: int, as_of: dt.date) -> dict[st
             }
             for k in sorted(by_id.values(), key=lambda k: k.id)
         ],
-        "absences": [
-            {
-                "id": a.id,
-                "resident_id": a.resident_id,
-                "name": names.get(a.resident_id, ""),
-                "first": days.iso(a.first_day),
-                "last": days.iso(a.last_day),
-                "kind": a.kind,
-                "note": a.note,
-                "cancelled": a.cancelled_at is not None,
-            }
-            for a in absences
-        ],
+        "absences": [normal_service.absence_view(a, names) for a in absences],
         "events": [
             {
                 "day": days.iso(e.at),

@@ -115,20 +115,22 @@ def absences(c: Collector, scope: list[int] | None, since: dt.date | None = None
     with c.db.read() as tx:
         rows = normal.absences(tx, scope, days.start_of(since) if since else 0)
         names = {p.resident_id: p.name for p in register.people(tx, scope)}
-    return [
-        {
-            "id": a.id,
-            "resident_id": a.resident_id,
-            "name": names.get(a.resident_id, ""),
-            "first": days.iso(a.first_day),
-            "last": days.iso(a.last_day),
-            "kind": a.kind,
-            "note": a.note,
-            "by": a.user_name,
-            "cancelled": a.cancelled_at is not None,
-        }
-        for a in rows
-    ]
+    return [absence_view(a, names) for a in rows]
+
+
+def absence_view(a: normal.Absence, names: dict[str, str]) -> dict[str, Any]:
+    """One absence as the pages and the API show it (``names``: resident id -> name)."""
+    return {
+        "id": a.id,
+        "resident_id": a.resident_id,
+        "name": names.get(a.resident_id, ""),
+        "first": days.iso(a.first_day),
+        "last": days.iso(a.last_day),
+        "kind": a.kind,
+        "note": a.note,
+        "by": a.user_name,
+        "cancelled": a.cancelled_at is not None,
+    }
 
 
 # --- holidays ------------------------------------------------------------------------------------
