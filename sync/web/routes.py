@@ -39,6 +39,8 @@ TIMELINE_DAYS = 28
 CHART_DAYS = 30
 # A whole-fleet presence XLSX takes about 2 s a day to write (docs/benchmarks.md): a month at most.
 MAX_EXPORT_DAYS = 31
+# A form with an attachment (5 MB at most, sync.service.cases.MAX_FILE) and its fields.
+MAX_FORM_BYTES = 6 * 1024 * 1024
 
 
 # Scripts and styles only from the collector itself; inline style attributes (bar widths, timeline
@@ -158,11 +160,24 @@ class Web:
             return ctx.render("error.html", 400, title=ctx.t("err.400"), body=str(exc),
                               back=_local_back(ctx.request.headers.get("referer")))  # fmt: skip
 
+    def _signed_in(self, request: Request) -> bool:
+        name = self.sessions.load(request.cookies.get(SESSION_COOKIE)).get("u")
+        return bool(name) and accounts.user(self.c, str(name)) is not None
+
     def page(self, handler: Handler, login: bool = True):
         """Wrap a handler: build the context, demand a login, turn refusals into error pages."""
 
         async def endpoint(request: Request) -> Response:
-            form = await request.form() if request.method == "POST" else None
+            form = None
+            if request.method == "POST":
+                # A body is read only for a signed-in user (the login form aside) and only up to
+                # MAX_FORM_BYTES, declared: nobody unauthenticated makes the collector spool an
+                # upload to disk.
+                length = request.headers.get("content-length", "")
+                if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+                    return Response("413 / 411", status_code=413 if length.isdigit() else 411)
+                signed_in = not login or await run_in_threadpool(self._signed_in, request)
+                form = await request.form(max_files=2, max_fields=50) if signed_in else None
             # Pages read the database (the review queue runs the detector): off the event loop,
             # so terminal uploads are not held up by a dashboard user.
             return await run_in_threadpool(self._run, handler, login, request, form)
