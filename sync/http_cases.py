@@ -20,6 +20,7 @@ from sync.service import (
     cases,
     dashboard,
     days,
+    flags,
     flats,
     lifecycle,
     normal,
@@ -32,6 +33,8 @@ from sync.service.admin import AdminError
 from sync.service.scope import AlreadyDone, Forbidden, Unknown
 
 router = APIRouter(prefix="/api", tags=["register and cases"])
+# Services whose changes alter the review's input (its cached answers are dropped).
+_CHANGES_REVIEW = ("sync.service.lifecycle", "sync.service.normal", "sync.service.register")
 Id = Annotated[int, Path(ge=1, le=2**62)]
 Text = Annotated[str, Field(max_length=1000)]
 Short = Annotated[str, Field(max_length=100)]
@@ -39,7 +42,10 @@ Short = Annotated[str, Field(max_length=100)]
 
 def _call(fn, *args) -> Any:
     try:
-        return fn(*args)
+        out = fn(*args)
+        if fn.__module__ in _CHANGES_REVIEW:  # the register or what is normal changed
+            flags.forget(args[0])
+        return out
     except Unknown as exc:
         raise HTTPException(404, str(exc)) from None
     except Forbidden as exc:
