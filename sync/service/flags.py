@@ -50,7 +50,7 @@ def review(c: Collector, rusun_id: int, as_of: dt.date) -> Reviewed:
         hit = _cache.setdefault(c, {}).get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_S:
         return hit[1]
-    from sync.review.detect import detect
+    from sync.review import detect
 
     snap = snapshot.build(c, rusun_id, as_of)
     found = Reviewed(snap, detect(snap, evidence=False))
@@ -67,7 +67,7 @@ def forget(c: Collector) -> None:
 
 def flagged_flats(c: Collector, rusun_id: int, as_of: dt.date) -> list[Flagged]:
     """The rusun's flats on the review queue, highest score first."""
-    from sync.review.detect import queue
+    from sync.review import queue
 
     found = review(c, rusun_id, as_of)
     with c.db.read() as tx:
@@ -83,7 +83,7 @@ def flat_evidence(
     c: Collector, rusun_id: int, flat_key: str, as_of: dt.date
 ) -> tuple[FlatEvidence | None, list[ReviewItem], Snapshot]:
     """(evidence, the review's items for this flat, the snapshot) of one flat."""
-    from sync.review.evidence import evidence
+    from sync.review import evidence
 
     found = review(c, rusun_id, as_of)
     items = [it for it in found.review.items if it.subject == "flat" and it.key == flat_key]

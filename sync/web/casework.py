@@ -155,12 +155,6 @@ def _card_label(card: str) -> str:
     return f"K-{card}" if card.isdigit() else card
 
 
-def reason_label(ctx: Ctx, code: str) -> str:
-    """A reason's short title (``sync.review.TEXT``), the code itself for one without."""
-    text = ctx.t("reason." + code, n="")
-    return code if text == "reason." + code else text
-
-
 def flat(ctx: Ctx) -> Response:
     unit_id = _int(ctx.request.path_params["unit_id"])
     c = ctx.web.c
@@ -169,7 +163,7 @@ def flat(ctx: Ctx) -> Response:
     f = data["flat"]
     ev, items, snap = flags.flat_evidence(c, f["rusun_id"], f["key"], today)
     reasons = [
-        {"code": r.code, "label": reason_label(ctx, r.code), "text": r.text[ctx.lang == "en"]}
+        {"code": r.code, "label": ctx.reason(r.code), "text": r.text[ctx.lang == "en"]}
         for it in items
         for r in it.reasons
     ]
@@ -260,7 +254,7 @@ def _precision_rows(p: dict[str, Any], ctx: Ctx) -> list[dict[str, Any]]:
             else f"{ctx.pct_ratio(iv[0])} – {ctx.pct_ratio(iv[1])}",
         }
 
-    rows = [row(ctx.t("reason." + r), r, n) for r, n in p["rules"].items()]
+    rows = [row(ctx.reason(r), r, n) for r, n in p["rules"].items()]
     rows.append(row(ctx.t("cases.all_flags"), "all", p["all"]))
     rows.append(row(ctx.t("cases.sample"), "sample", p["sample"]))
     return rows

@@ -468,6 +468,12 @@ def t(lang: str, key: str, **args: object) -> str:
     return text.format(**args) if args else text
 
 
+def reason(lang: str, code: str) -> str:
+    """A review reason's short title; the code itself for one without a title."""
+    text = t(lang, "reason." + code, n="")
+    return code if text == "reason." + code else " ".join(text.split())
+
+
 def local(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, JAKARTA)
 

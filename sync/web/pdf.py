@@ -110,10 +110,7 @@ def visit_list(lst: dict[str, Any], lang: str) -> bytes:
         for v in lst["visits"]:
             if (v["source"] == "sample") != (source == "sample"):
                 continue
-            why = "; ".join(
-                t("reason." + r, n="") if ("reason." + r) in i18n.MESSAGES else r
-                for r in v["reasons"]
-            )
+            why = "; ".join(i18n.reason(lang, r) for r in v["reasons"])
             who = (v["lease_holder"] or "—") + f"\n{v['members']} {t('col.members').lower()}"
             out.append(
                 [

@@ -78,6 +78,9 @@ class Ctx:
     def t(self, key: str, **args: object) -> str:
         return i18n.t(self.lang, key, **args)
 
+    def reason(self, code: str) -> str:
+        return i18n.reason(self.lang, code)
+
     def pct_ratio(self, x: float) -> str:
         """0.853 -> ``85,3 %`` (``85.3 %`` in English)."""
         text = f"{100 * x:.1f}\u00a0%"
@@ -106,6 +109,7 @@ class Ctx:
             t=self.t,
             n=lambda v: i18n.fmt_int(int(v), lang),
             ratio=self.pct_ratio,
+            reason=self.reason,
             pct=lambda pm: f"{pm / 10:.1f}\u00a0%".replace(".", "," if lang == "id" else "."),
             user=self.user,
             csrf=self.session["c"],
