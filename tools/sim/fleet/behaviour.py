@@ -389,6 +389,8 @@ def regular_visitors(
     for uid, unit in sorted(pop.units.items()):
         units_of.setdefault(unit.rusun, []).append(uid)
     for r in pop.rusun:
+        if r.name not in units_of:
+            continue
         n = int(conf.regular_visitors_per_rusun) + (
             rng.random() < conf.regular_visitors_per_rusun % 1
         )
