@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields, replace
+from typing import NamedTuple
 
 from firmware import wire
 
@@ -138,7 +139,7 @@ class Thresholds:
     unknown_days: int = 2  # unknown_card: days an unregistered card tapped
     history_days: int = 28  # pattern_change: days of the flat's own history it needs first
     recent_days: int = 14  # pattern_change / members_stopped: the recent window compared
-    change_score: int = 60  # pattern_change: minimum change score (0-100)
+    change_score: int = 50  # pattern_change: minimum share of novel taps (percent)
     stopped_days: int = 14  # members_stopped: member silent this long while a card goes on
 
     @classmethod
@@ -188,7 +189,7 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
         7, 60, ("hari terakhir yang dibandingkan", "recent days compared with the history")
     ),
     "change_score": ThresholdSpec(
-        1, 100, ("skor perubahan pola minimum (0-100)", "minimum pattern change score (0-100)")
+        1, 100, ("persen tap pada jam baru, minimum", "minimum percent of taps at new times")
     ),
     "stopped_days": ThresholdSpec(
         7, 90, ("hari anggota berhenti tap", "days a member has stopped tapping")
@@ -218,11 +219,10 @@ def with_overrides(base: Thresholds, overrides: dict[str, int]) -> Thresholds:
 # --- records ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """A dated TAP or DENIED record. ``card`` names one card (a ``Card.card``, a visitor's card,
     a foreign card or any other string for a card nobody registered); ``flags`` are the wire
-    card flags (``wire.CARD_*``)."""
+    card flags (``wire.CARD_*``). A named tuple: a snapshot holds a few hundred thousand."""
 
     time: int  # Unix seconds
     rusun: str  # where it was tapped
@@ -303,7 +303,7 @@ class DayEvidence:
     cards: tuple[str, ...]  # cards of the household that tapped
     night: bool  # a household tap between 15.00 that day and 12.00 the next (see docs)
     expected: int  # members expected that day (active, with an active card, no izin)
-    excused: bool  # every expected member had izin, or the day is a holiday
+    excused: bool  # nobody could be seen that day (every card holder had izin, or no card)
 
 
 @dataclass(frozen=True)

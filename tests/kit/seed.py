@@ -12,7 +12,7 @@ Planted (what the review queue must show):
 | unit MRD-A104 | not_seen (nobody taps for the whole period) |
 | unit MRD-B201 | one_card_household (one card tapped for three people, in bursts) |
 | card of PLG-A102's first resident | same_minute (07.42 every day) |
-| card of MRD-A101's first resident | other_rusun (also tapped at Pulo Gebang on 4 days) |
+| card of MRD-A101's first resident | other_rusun (lives at Pulo Gebang: its only taps, 4 days) |
 | card of MRD-A103's first resident | clone (a copy with another fingerprint on 3 days) |
 | a card nobody registered, at Pulo Gebang | unknown_card (5 days) |
 
@@ -164,6 +164,8 @@ def seed(c: Collector, clock: Clock) -> Seeded:
                         tap("Marunda", members[0]["uid"], t + 25 * k)
                 continue
             for r in members:
+                if r["resident_id"] == sub.planted["other_rusun"] and DAYS - 1 - day <= 8:
+                    continue  # lives at Pulo Gebang since 8 days ago (taps below)
                 if r["resident_id"] == sub.planted["same_minute"]:
                     tap(r["rusun"], r["uid"], d0 + 7 * 3600 + 42 * 60 + rng.randint(0, 50))
                     continue
