@@ -3,7 +3,7 @@
 """Detection figures with the confounders on, on seeds the detector was not developed on.
 
     .venv/bin/python -m bench.detection --json detection.json [--seeds 11 12 13] [--days 112]
-        [--residents 13731] [--window 84] [--ablation]
+        [--residents 13731] [--window 63] [--ablation]
 
 For each seed: builds the world (docs/fleet.md: the 13,731-resident deployment, every
 confounder at its documented default, the planted cases including 30 handed-over cards),
