@@ -10,9 +10,11 @@ confounder at its documented default, the planted cases including 30 handed-over
 stores every tap once (the ideal record stream), and holds a review every 7 days (as a housing
 office would, each over the last ``--window`` days) with the collector's detector
 (``sync.review.detect``) on per-rusun snapshots built from what the office knows
-(``tools.sim.fleet.snapshots``). The last review gives the per-reason and queue figures; the
-series gives the handed-over cards' recall within 30 days and the precision of the handover
-rules' flags (``tools.sim.fleet.scoring``). ``--ablation`` adds, for the first seed, the queue
+(``tools.sim.fleet.snapshots``). The last review gives the queue's figures (what an officer
+sees that day: ``queue_precision``, ``queue_recall``) and ``by_reason_last``; the series gives
+``by_reason`` (every claim counted once, at the review that first made it), the handed-over
+cards' recall within 30 days and the precision of the handover rules' flags
+(``tools.sim.fleet.scoring``). ``--ablation`` adds, for the first seed, the queue
 precision with each confounder group alone. Prints a table per seed; writes all figures as JSON.
 
 Seeds 1-3 are the development seeds (the detector's rules and thresholds were written while
@@ -30,7 +32,7 @@ import time
 
 from sync.review.detector import QUEUE_SCORE
 from tools.sim.fleet.confounders import GROUPS, Confounders
-from tools.sim.fleet.scoring import handover_figures, score_review
+from tools.sim.fleet.scoring import handover_figures, score_review, series_by_reason
 from tools.sim.fleet.snapshots import DEFAULT_WINDOW, WorldDetector, claims
 from tools.sim.fleet.world import build, records
 
@@ -75,7 +77,8 @@ def run_seed(seed: int, days: int, residents: int | None, window: int, conf: Con
         "handover_recall_30d": hand["recall"],
         "handover_precision": hand["precision"],
         "handover": hand,
-        "by_reason": final["by_reason"],
+        "by_reason": series_by_reason(reviews, w.truth),
+        "by_reason_last": final["by_reason"],
         "queue_by_review": [
             dict(score_review(items, w.truth, d, QUEUE_SCORE)["queue"], day=d)
             for d, items in reviews
