@@ -31,6 +31,7 @@ import json
 import time
 
 from sync.review.detector import QUEUE_SCORE
+from tools.sim.fleet.cases import scaled_counts
 from tools.sim.fleet.confounders import GROUPS, Confounders
 from tools.sim.fleet.scoring import handover_figures, score_review, series_by_reason
 from tools.sim.fleet.snapshots import DEFAULT_WINDOW, WorldDetector, claims
@@ -42,6 +43,10 @@ REVIEW_EVERY = 7
 FIRST_REVIEW = 48  # the 7th Sunday (day 0 is a Monday)
 
 
+def counts(residents: int | None) -> dict[str, int] | None:
+    return None if residents is None else scaled_counts(residents)
+
+
 def review_days(days: int) -> list[int]:
     last = days - 1
     out = list(range(last, FIRST_REVIEW - 1, -REVIEW_EVERY))
@@ -50,7 +55,7 @@ def review_days(days: int) -> list[int]:
 
 def run_seed(seed: int, days: int, residents: int | None, window: int, conf: Confounders) -> dict:
     t0 = time.perf_counter()
-    w = build(seed, days, residents=residents, conf=conf)
+    w = build(seed, days, counts(residents), residents, conf)
     gc.freeze()  # the world's millions of taps never die before the seed ends
     built = time.perf_counter() - t0
     det = WorldDetector(w, records(w.taps))
@@ -94,7 +99,7 @@ def ablation(seed: int, days: int, residents: int | None, window: int) -> list[d
     rows = []
     for name in ("none",) + tuple(GROUPS):
         conf = Confounders.none() if name == "none" else Confounders().only(name)
-        w = build(seed, days, residents=residents, conf=conf)
+        w = build(seed, days, counts(residents), residents, conf)
         det = WorldDetector(w, records(w.taps))
         items = claims(det.review(days - 1, window))
         f = score_review(items, w.truth, days - 1, QUEUE_SCORE)

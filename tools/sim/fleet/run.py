@@ -29,7 +29,7 @@ from sync.review import QUEUE_SCORE, review_queue
 from sync.service import accounts, reports
 from tools.sim.fleet import faults as fault_plan
 from tools.sim.fleet.behaviour import JAKARTA
-from tools.sim.fleet.cases import COUNTS, FIRST_COUNTS
+from tools.sim.fleet.cases import scaled_counts
 from tools.sim.fleet.confounders import Confounders
 from tools.sim.fleet.engine import Options, Simulation
 from tools.sim.fleet.live_collector import RealCollector
@@ -58,8 +58,7 @@ class Scale:
 
 
 def case_counts(residents: int, first_world: bool = False) -> dict[str, int]:
-    f = residents / _FULL
-    return {k: max(2, round(n * f)) for k, n in (FIRST_COUNTS if first_world else COUNTS).items()}
+    return scaled_counts(residents, first_world)
 
 
 def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
