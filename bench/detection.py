@@ -3,16 +3,18 @@
 """Detection figures with the confounders on, on seeds the detector was not developed on.
 
     .venv/bin/python -m bench.detection --json detection.json [--seeds 11 12 13] [--days 112]
-        [--residents 13731] [--window 84] [--ablation]
+        [--residents 13731] [--window 63] [--ablation]
 
 For each seed: builds the world (docs/fleet.md: the 13,731-resident deployment, every
 confounder at its documented default, the planted cases including 30 handed-over cards),
 stores every tap once (the ideal record stream), and holds a review every 7 days (as a housing
 office would, each over the last ``--window`` days) with the collector's detector
 (``sync.review.detect``) on per-rusun snapshots built from what the office knows
-(``tools.sim.fleet.snapshots``). The last review gives the per-reason and queue figures; the
-series gives the handed-over cards' recall within 30 days and the precision of the handover
-rules' flags (``tools.sim.fleet.scoring``). ``--ablation`` adds, for the first seed, the queue
+(``tools.sim.fleet.snapshots``). The last review gives the queue's figures (what an officer
+sees that day: ``queue_precision``, ``queue_recall``) and ``by_reason_last``; the series gives
+``by_reason`` (every claim counted once, at the review that first made it), the handed-over
+cards' recall within 30 days and the precision of the handover rules' flags
+(``tools.sim.fleet.scoring``). ``--ablation`` adds, for the first seed, the queue
 precision with each confounder group alone. Prints a table per seed; writes all figures as JSON.
 
 Seeds 1-3 are the development seeds (the detector's rules and thresholds were written while
@@ -29,8 +31,9 @@ import json
 import time
 
 from sync.review.detector import QUEUE_SCORE
+from tools.sim.fleet.cases import scaled_counts
 from tools.sim.fleet.confounders import GROUPS, Confounders
-from tools.sim.fleet.scoring import handover_figures, score_review
+from tools.sim.fleet.scoring import handover_figures, score_review, series_by_reason
 from tools.sim.fleet.snapshots import DEFAULT_WINDOW, WorldDetector, claims
 from tools.sim.fleet.world import build, records
 
@@ -38,6 +41,10 @@ EVAL_SEEDS = (11, 12, 13)
 DAYS = 112  # 16 weeks: 6 before the first handover, 30 days after the last
 REVIEW_EVERY = 7
 FIRST_REVIEW = 48  # the 7th Sunday (day 0 is a Monday)
+
+
+def counts(residents: int | None) -> dict[str, int] | None:
+    return None if residents is None else scaled_counts(residents)
 
 
 def review_days(days: int) -> list[int]:
@@ -48,7 +55,7 @@ def review_days(days: int) -> list[int]:
 
 def run_seed(seed: int, days: int, residents: int | None, window: int, conf: Confounders) -> dict:
     t0 = time.perf_counter()
-    w = build(seed, days, residents=residents, conf=conf)
+    w = build(seed, days, counts(residents), residents, conf)
     gc.freeze()  # the world's millions of taps never die before the seed ends
     built = time.perf_counter() - t0
     det = WorldDetector(w, records(w.taps))
@@ -75,7 +82,8 @@ def run_seed(seed: int, days: int, residents: int | None, window: int, conf: Con
         "handover_recall_30d": hand["recall"],
         "handover_precision": hand["precision"],
         "handover": hand,
-        "by_reason": final["by_reason"],
+        "by_reason": series_by_reason(reviews, w.truth),
+        "by_reason_last": final["by_reason"],
         "queue_by_review": [
             dict(score_review(items, w.truth, d, QUEUE_SCORE)["queue"], day=d)
             for d, items in reviews
@@ -91,7 +99,7 @@ def ablation(seed: int, days: int, residents: int | None, window: int) -> list[d
     rows = []
     for name in ("none",) + tuple(GROUPS):
         conf = Confounders.none() if name == "none" else Confounders().only(name)
-        w = build(seed, days, residents=residents, conf=conf)
+        w = build(seed, days, counts(residents), residents, conf)
         det = WorldDetector(w, records(w.taps))
         items = claims(det.review(days - 1, window))
         f = score_review(items, w.truth, days - 1, QUEUE_SCORE)

@@ -35,8 +35,8 @@ _LONG_AGO = dt.timedelta(days=3650)
 TEXT: dict[str, tuple[str, str]] = {
     "not_seen": ("tidak terlihat {n} hari", "not seen for {n} days"),
     "one_card_household": (
-        "satu kartu dipakai untuk beberapa orang",
-        "one card used for several people",
+        "hanya satu kartu keluarga yang dipakai",
+        "only one card of the household used",
     ),
     "members_stopped": (
         "anggota berhenti tap, satu kartu tetap dipakai",

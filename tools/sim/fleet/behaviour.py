@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 from firmware import wire
 from tools.sim.fleet.confounders import Confounders
-from tools.sim.fleet.population import Population, Terminal, new_card
+from tools.sim.fleet.population import RESIDENTS, Population, Terminal, new_card
 
 JAKARTA = dt.timezone(dt.timedelta(minutes=wire.UTC_OFFSET_MIN))
 START_DATE = dt.datetime(2017, 2, 6, tzinfo=JAKARTA)  # a Monday: attendance became mandatory
@@ -391,9 +391,8 @@ def regular_visitors(
     for r in pop.rusun:
         if r.name not in units_of:
             continue
-        n = int(conf.regular_visitors_per_rusun) + (
-            rng.random() < conf.regular_visitors_per_rusun % 1
-        )
+        per_rusun = conf.regular_visitors_per_rusun * len(pop.residents) / RESIDENTS
+        n = int(per_rusun) + (rng.random() < per_rusun % 1)
         doors = pop.terminals_of(r.name)
         for k in range(n):
             carer = rng.random() < conf.carer_share

@@ -72,6 +72,15 @@ COUNTS = {
 }
 # The first world's cases (no handover), for the first detector's tests.
 FIRST_COUNTS = {k: n for k, n in COUNTS.items() if k != "handover"}
+_FULL = 13731  # COUNTS are for the whole deployment
+
+
+def scaled_counts(residents: int, first_world: bool = False) -> dict[str, int]:
+    """``COUNTS`` (or ``FIRST_COUNTS``) for a smaller world, at least two cases of each kind."""
+    f = residents / _FULL
+    return {k: max(2, round(n * f)) for k, n in (FIRST_COUNTS if first_world else COUNTS).items()}
+
+
 REASONS = (
     "not_seen",
     "one_card_household",

@@ -16,7 +16,8 @@ from dataclasses import dataclass, fields
 
 @dataclass(frozen=True)
 class Confounders:
-    # Regular visitors per rusun: family living elsewhere, partners, carers. Each visits one
+    # Regular visitors per rusun (at the full 13,731 residents; a smaller world has fewer):
+    # family living elsewhere, partners, carers. Each visits one
     # flat with the same card of their own (a bank or transport card), a carer daily on
     # weekdays, a visitor on 1-4 days a week, and taps in and out.
     regular_visitors_per_rusun: float = 5

@@ -206,3 +206,39 @@ def handover_figures(
         "true_flags": tp,
         "precision": _ratio(tp, len(first_flag)),
     }
+
+
+def series_by_reason(reviews: list[tuple[int, list[dict]]], truth: dict) -> dict:
+    """Per reason over a series of reviews ``[(day, items), ...]``: each (subject, reason) claim
+    counted once, at the first review that made it (whatever its score).
+
+    precision = claims whose subject was in misuse on that day / claims; recall = expected
+    (subject, reason) claims of the cases begun by the last review that some review on or
+    after the case's first day made / those expected."""
+    first: dict[tuple[str, str, str], int] = {}
+    for day, items in sorted(reviews):
+        for claim in claims(items):
+            first.setdefault(claim, day)
+    last = max(day for day, _items in reviews)
+    since: dict[tuple[str, str, str], int] = {}
+    for case in truth["cases"]:
+        if case.get("since_day", 0) <= last:
+            for item in case["expect"]:
+                claim = _subject(item) + (item["reason"],)
+                since[claim] = min(since.get(claim, last), case.get("since_day", 0))
+    made: dict[tuple[str, str, str], list[int]] = {}
+    for day, items in sorted(reviews):
+        for claim in claims(items):
+            made.setdefault(claim, []).append(day)
+    misuse = {day: misuse_at(truth, day) for day, _items in reviews}
+    out = {}
+    for r in sorted({c[2] for c in first} | {c[2] for c in since}):
+        mine = [(c, d) for c, d in first.items() if c[2] == r]
+        tp = sum(1 for (kind, ident, _r), d in mine
+                 if ident in misuse[d][0 if kind == "unit" else 1])  # fmt: skip
+        exp = [c for c in since if c[2] == r]
+        found = sum(1 for c in exp if any(d >= since[c] for d in made.get(c, ())))
+        out[r] = {"claimed": len(mine), "true_positives": tp, "expected": len(exp),
+                  "found": found, "precision": _ratio(tp, len(mine)),
+                  "recall": _ratio(found, len(exp))}  # fmt: skip
+    return out

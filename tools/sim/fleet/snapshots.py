@@ -33,7 +33,7 @@ from sync.review.model import (
 from tools.sim.fleet.behaviour import date_of
 from tools.sim.fleet.world import World, register
 
-DEFAULT_WINDOW = 84  # days of records a review reads (12 weeks)
+DEFAULT_WINDOW = 63  # days of records a review reads (9 weeks: 4 of history, 30 days after)
 
 
 class WorldDetector:
@@ -41,10 +41,24 @@ class WorldDetector:
 
     def __init__(self, w: World, recs: list[dict]) -> None:
         self.w = w
-        rows = sorted(recs, key=lambda r: r["time"])
-        self.times = [r["time"] for r in rows]
-        self.rows = rows
         self.rusun = [r.name for r in w.pop.rusun]
+        # Every card the office ever registers, and its home rusun: a record of a card at
+        # another rusun goes to both snapshots (the card's own sees it as "elsewhere").
+        home_of = {r.card.uid_hex: r.rusun for r in w.pop.residents.values()
+                   if r.registered_day is not None}  # fmt: skip
+        self.at: dict[str, list[Record]] = {r: [] for r in self.rusun}
+        self.foreign: dict[str, list[tuple[int, str]]] = {r: [] for r in self.rusun}
+        for r in sorted(recs, key=lambda r: r["time"]):
+            rec = Record(r["time"], r["rusun"], r["terminal"], r["card"], r["flags"],
+                         not r["flags"] & wire.CARD_ENROLLED)  # fmt: skip
+            self.at[r["rusun"]].append(rec)
+            home = home_of.get(r["card"])
+            if home is not None and home != r["rusun"]:
+                self.at[home].append(rec)
+                self.foreign[r["rusun"]].append((r["time"], r["card"]))
+        for rows in self.at.values():
+            rows.sort(key=lambda rec: rec.time)
+        self.times = {name: [rec.time for rec in rows] for name, rows in self.at.items()}
 
     def snapshots(
         self, as_of: int | None = None, window: int | None = None, p: Thresholds | None = None
@@ -55,21 +69,15 @@ class WorldDetector:
         first = as_of - window + 1
         p = Thresholds.for_period(window) if p is None else p
         reg = register(w, as_of)
-        lo = bisect.bisect_left(self.times, w.start + first * 86400)
-        hi = bisect.bisect_left(self.times, w.start + (as_of + 1) * 86400)
-        home_of: dict[str, str] = {}
-        for uid, (holder, _day) in reg.cards.items():
-            home_of[uid] = w.pop.residents[holder].rusun
-        at: dict[str, list[Record]] = {r: [] for r in self.rusun}
-        foreign: dict[str, set[str]] = {r: set() for r in self.rusun}
-        for r in self.rows[lo:hi]:
-            rec = Record(r["time"], r["rusun"], r["terminal"], r["card"], r["flags"],
-                         not r["flags"] & wire.CARD_ENROLLED)  # fmt: skip
-            at[r["rusun"]].append(rec)
-            home = home_of.get(r["card"])
-            if home is not None and home != r["rusun"]:
-                at[home].append(rec)
-                foreign[r["rusun"]].add(r["card"])
+        t0, t1 = w.start + first * 86400, w.start + (as_of + 1) * 86400
+        at: dict[str, list[Record]] = {}
+        foreign: dict[str, set[str]] = {}
+        for name in self.rusun:
+            times = self.times[name]
+            at[name] = self.at[name][bisect.bisect_left(times, t0) : bisect.bisect_left(times, t1)]
+            foreign[name] = {
+                card for t, card in self.foreign[name] if t0 <= t < t1 and card in reg.cards
+            }
         day0 = date_of(0, w.start)
         members_of: dict[str, list] = {r: [] for r in self.rusun}
         for unit, (rusun, members) in sorted(reg.units.items()):
