@@ -234,7 +234,9 @@ def users_token(name: str) -> None:
 
 _REPORTS = {
     "presence": lambda c, a: reports.presence(c, a["start"], a["days"] or 7, a["rusun"]),
-    "review": lambda c, a: reports.review_report(c, a["days"] or 14, a["as_of"], a["rusun"]),
+    "review": lambda c, a: reports.review_report(
+        c, a["days"] or reports.REVIEW_DAYS, a["as_of"], a["rusun"]
+    ),
     "other-rusun": lambda c, a: reports.other_rusun(c, a["start"], a["days"] or 30),
     "unknown": lambda c, a: reports.unknown_cards(c, a["start"], a["days"] or 30),
     "health": lambda c, a: reports.health(c),

@@ -18,6 +18,7 @@ import time
 import weakref
 from typing import NamedTuple
 
+from sync.review import detect, evidence, queue
 from sync.review.model import FlatEvidence, Review, ReviewItem, Snapshot
 from sync.service import snapshot
 from sync.service.collector import Collector
@@ -50,8 +51,6 @@ def review(c: Collector, rusun_id: int, as_of: dt.date) -> Reviewed:
         hit = _cache.setdefault(c, {}).get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_S:
         return hit[1]
-    from sync.review import detect
-
     snap = snapshot.build(c, rusun_id, as_of)
     found = Reviewed(snap, detect(snap, evidence=False))
     with _lock:
@@ -67,8 +66,6 @@ def forget(c: Collector) -> None:
 
 def flagged_flats(c: Collector, rusun_id: int, as_of: dt.date) -> list[Flagged]:
     """The rusun's flats on the review queue, highest score first."""
-    from sync.review import queue
-
     found = review(c, rusun_id, as_of)
     with c.db.read() as tx:
         units = {f"{rusun_id}/{f.name}": f.id for f in register.flats(tx, [rusun_id])}
@@ -83,8 +80,6 @@ def flat_evidence(
     c: Collector, rusun_id: int, flat_key: str, as_of: dt.date
 ) -> tuple[FlatEvidence | None, list[ReviewItem], Snapshot]:
     """(evidence, the review's items for this flat, the snapshot) of one flat."""
-    from sync.review import evidence
-
     found = review(c, rusun_id, as_of)
     items = [it for it in found.review.items if it.subject == "flat" and it.key == flat_key]
     try:
