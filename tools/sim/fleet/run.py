@@ -36,6 +36,7 @@ from tools.sim.fleet.live_collector import RealCollector
 from tools.sim.fleet.reconcile import detector_records, reconcile, tokens_by_rusun
 from tools.sim.fleet.scoring import score, score_review, to_units
 from tools.sim.fleet.snapshots import WorldDetector, claims
+from tools.sim.fleet.story import tell
 from tools.sim.fleet.world import build
 
 # Planted cases per kind at full scale (tools/sim/fleet/cases.py COUNTS) scale with the residents.
@@ -61,9 +62,11 @@ def case_counts(residents: int, first_world: bool = False) -> dict[str, int]:
     return scaled_counts(residents, first_world)
 
 
-def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
-    """Run it all. ``before_stop(figures)`` runs while the collector still serves; ``serve``
-    then keeps it serving (the dashboard) until Ctrl-C."""
+def simulate(scale: Scale, serve: bool = False, before_stop=None, story: bool = False) -> dict:
+    """Run it all. ``story``: then the office's case work on the collector (``story.tell``:
+    register, progress, flags, a visit list, outcomes, a case to SP1; its text in
+    ``figures["story_text"]``). ``before_stop(figures)`` runs while the collector still serves;
+    ``serve`` then keeps it serving (the dashboard) until Ctrl-C."""
     t0 = time.perf_counter()
     counts = case_counts(scale.residents, scale.first_world)
     conf = Confounders.none() if scale.first_world else Confounders()
@@ -93,6 +96,8 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
         figures["collector_cpu_s"] = cpu
         figures["scale"] = asdict(scale)
         figures["dashboard"] = col.url + "/dashboard"
+        if story:
+            figures["story_text"], figures["story"] = tell(col.admin, world)
         if before_stop is not None:
             before_stop(figures)
         if serve:
