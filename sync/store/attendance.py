@@ -59,11 +59,14 @@ def _of_cards(tx: Tx, columns: str, card_ids: list[int], t0: int, t1: int) -> li
     if not card_ids:
         return []
     marks = ", ".join("?" for _ in card_ids)
+    # From the cards to their records (indexes card_tokens_card, records_payload). "+" keeps
+    # SQLite off the wall-time index: with a rusun's thousand cards it would probe each of the
+    # period's records once per card (minutes for a week of the 2017 fleet instead of 0.1 s).
     return tx.all(
         f"SELECT {columns} FROM card_tokens ct JOIN terminals t ON t.rusun_id = ct.rusun_id "
         "JOIN records rec ON rec.terminal_id = t.id AND rec.payload = ct.token "
-        f"WHERE ct.card_id IN ({marks}) AND rec.kind IN (?, ?) AND rec.wall_time >= ? "
-        "AND rec.wall_time < ? ORDER BY rec.wall_time, rec.terminal_id, rec.seq",
+        f"WHERE ct.card_id IN ({marks}) AND rec.kind IN (?, ?) AND +rec.wall_time >= ? "
+        "AND +rec.wall_time < ? ORDER BY rec.wall_time, rec.terminal_id, rec.seq",
         [*card_ids, *_CARD_KINDS, t0, t1],
     )
 

@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS card_tokens (
     card_id INTEGER NOT NULL REFERENCES cards(id),
     PRIMARY KEY (rusun_id, token, card_id)
 );
+CREATE INDEX IF NOT EXISTS card_tokens_card ON card_tokens (card_id);
 CREATE TABLE IF NOT EXISTS terminals (
     id BIGINT PRIMARY KEY,  -- a terminal id is a u32 on the wire
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),
@@ -122,6 +123,9 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_wall ON records (wall_time);
 CREATE INDEX IF NOT EXISTS records_boot ON records (terminal_id, gen, boot);
+-- A card's records at any rusun (its token under each rusun's key): the review's snapshot of a
+-- rusun reads its cards' taps elsewhere, the resident page one card's.
+CREATE INDEX IF NOT EXISTS records_payload ON records (payload, terminal_id);
 CREATE TABLE IF NOT EXISTS gaps (
     id {serial},
     terminal_id BIGINT NOT NULL REFERENCES terminals(id),
