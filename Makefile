@@ -35,11 +35,13 @@ $(STUBS)/.done: $(REQ)/esp32-stubs.txt
 		--target $(STUBS) -r $(REQ)/esp32-stubs.txt
 	touch $@
 
-# Everything CI runs: static gates, then the host suite, then the device suite on real MicroPython.
+# Everything CI runs: static gates, then the host suite, then the device suite on real MicroPython:
+# the WebAssembly port, and the 32-bit unix port with a heap limit per module.
 test: setup
 	$(PY) -m tests.gates.run
 	$(PY) -m pytest -q
 	node tests/runner/mpy.mjs
+	$(PY) -m tests.runner.unix
 
 lint: python
 	$(PY) -m ruff check .
@@ -52,6 +54,7 @@ demo: python
 
 device-tests: setup
 	node tests/runner/mpy.mjs
+	$(PY) -m tests.runner.unix
 
 # The dashboard screenshots in docs/screenshots/ (a plain test run writes them to a temp folder).
 screenshots: setup

@@ -30,9 +30,9 @@ _SEAL_SLOTS = const(200)  # seal a block this big without a sync: < the uplink's
 _SEAL_S = const(86400)  # and at least once a day
 _MAINTAIN_S = const(60)
 _UP_MASK = const(0xFFFFFF)
-# Watchdog: the longest a task may go without a beat (ms), by task index.
+# Watchdog: the longest a task may go without a beat (s: small ints, even frozen), by index.
 _TASKS = ("reader", "feedback", "uplink", "clock", "health")
-_LIMITS = (5000, 5000, 120000, 120000, 120000)
+_LIMITS_S = (5, 5, 120, 120, 120)
 
 
 def _u16(v):
@@ -51,7 +51,7 @@ class Terminal:
                 "hlog: log tanpa kunci, provisi ulang / log has no key, provision again"
             )
         kc = secrets["kc"]
-        self.clock = clk.Clock(hw.clock, hw.rtc)
+        self.clock = clk.Clock(hw.clock, hw.rtc, hw.state_dir)
         self.feedback = Feedback(hw.led, hw.buzzer, hw.display, hw.clock, config["language"])
         self.allow = AllowList(self.root + "/allow.bin", kc, config["terminal_id"])
         self.taps = ftaps.Taps(self, secrets["card_key"])
@@ -72,6 +72,8 @@ class Terminal:
         self._day = -1
         self._day_base = 0  # taps.taps when the local day began
         self._beats = [hw.clock.ticks_ms()] * len(_TASKS)
+        self._watched = range(len(_TASKS))
+        self.task_failures = [0] * len(_TASKS)
         self.boot_counter = self.log.boot(config["door"])
         if self.clock.start() == clk.ANCHOR:
             self._log_clock()
@@ -175,6 +177,7 @@ class Terminal:
         if up - self._maintain_at >= _MAINTAIN_S or self._open:
             self._maintain_at = up
             self.log.maintain()
+            self.clock.keep()  # at most once a day it writes
 
     # --- health -------------------------------------------------------------------------------
 
@@ -206,12 +209,27 @@ class Terminal:
     def alive(self):
         """True while every task has beaten within its limit (then the watchdog is fed)."""
         now = self.hw.clock.ticks_ms()
-        for i in range(len(_TASKS)):
-            if ticks_diff(now, self._beats[i]) > _LIMITS[i]:
+        for i in self._watched:
+            if ticks_diff(now, self._beats[i]) > _LIMITS_S[i] * 1000:
                 return False
         return True
 
-    async def run(self):
+    def watch(self, names=None):
+        """The indices of the tasks ``firmware.tasks.run`` starts (all, or those named), which
+        ``alive()`` then watches."""
+        now = self.hw.clock.ticks_ms()
+        self._watched = [i for i in range(len(_TASKS)) if names is None or _TASKS[i] in names]
+        for i in self._watched:
+            self._beats[i] = now
+        return self._watched
+
+    def task_failed(self, i, exc):
+        """A task died and will be restarted: said on the REPL, counted, kept for doctor."""
+        self.task_failures[i] += 1
+        print("hadir: tugas gagal / task failed:", _TASKS[i], repr(exc))
+        self.status.task_failed(_TASKS[i], exc)
+
+    async def run(self, names=None):
         from firmware import tasks
 
-        await tasks.run(self)
+        await tasks.run(self, names)

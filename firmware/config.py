@@ -34,12 +34,13 @@ PINS = {"uart": 2, "rx": 16, "tx": 17, "reset": 4, "buzzer": 25, "led": [26, 27,
 # Read where it is used (firmware/hardware.py), never filled in by validate_config.
 NTP_SERVER = "pool.ntp.org"
 OPTIONAL = ("pins", "ntp_server")
-# name, minimum, maximum
-LIMITS = (
-    ("terminal_id", 1, 0x3FFFFFFF),
-    ("door", 0, 255),
-    ("config_version", 0, 0x3FFFFFFF),
-) + wire.CONFIG_INT_LIMITS
+# name, minimum, maximum (lists: see wire.CONFIG_INT_LIMITS)
+LIMITS = [
+    ["terminal_id", 1, 0x3FFFFFFF],
+    ["door", 0, 255],
+    ["config_version", 0, 0x3FFFFFFF],
+] + wire.CONFIG_INT_LIMITS
+PEM = "-----BEGIN CERTIFICATE-----"
 # secrets.json: Kc (32 bytes as hex), the card key (16 bytes as hex), the Wi-Fi password.
 SECRETS = ("kc", "card_key", "wifi_password")
 
@@ -70,16 +71,21 @@ def validate_config(d):
         if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
             rng = "%d..%d" % (lo, hi)
             raise _bad(name, "harus bilangan bulat " + rng, "must be an integer " + rng)
-    for name in ("rusun", "wifi_ssid", "collector_url"):
+    for name in ("rusun", "collector_url"):
         if not isinstance(out.get(name), str) or not out[name]:
             raise _bad(name, "harus teks, tidak kosong", "must be a non-empty string")
+    if not isinstance(out.get("wifi_ssid"), str):  # "": a terminal without network (offline)
+        raise _bad("wifi_ssid", "harus teks", "must be a string")
     url = out["collector_url"]
     if not (url.startswith("http://") or url.startswith("https://")):
         raise _bad(
             "collector_url", "harus http:// atau https://", "must start with http:// or https://"
         )
-    if url.startswith("https://") and not isinstance(out["ca_pin"], str):
-        raise _bad("ca_pin", "wajib untuk https (berkas CA)", "required for https (a CA file)")
+    ca = out["ca_pin"]
+    if ca is not None and not (isinstance(ca, str) and (ca.startswith(PEM) or ca[:1] == "/")):
+        raise _bad("ca_pin", "sertifikat PEM atau /berkas", "a PEM certificate or a /file")
+    if url.startswith("https://") and ca is None:
+        raise _bad("ca_pin", "wajib untuk https (sertifikat CA)", "required for https (the CA)")
     if out["reader"] not in ("uart", "i2c"):
         raise _bad("reader", "harus uart atau i2c", "must be uart or i2c")
     if out["language"] not in wire.LANGUAGES:
@@ -94,6 +100,18 @@ def validate_config(d):
         if not ok:
             raise _bad("pins." + name, "nomor pin tidak sah", "not a valid pin number")
     return out
+
+
+def ca_bytes(ca_pin, root=""):
+    """The CA certificate the terminal pins: ``ca_pin`` is the PEM text itself (what the
+    collector's provisioning bundle carries) or the path of a file on the terminal (DER or
+    PEM); None when there is none."""
+    if ca_pin is None:
+        return None
+    if ca_pin.startswith(PEM):
+        return ca_pin.encode()
+    with open(root + ca_pin, "rb") as f:
+        return f.read()
 
 
 def _hex(d, name, n):

@@ -4,7 +4,8 @@
 
 One request per connection (``Connection: close``), ``application/octet-stream`` bodies, the
 answer read by its ``Content-Length`` (at most ``_MAX_BODY``). Raises ``OSError`` on any network
-failure, timeout or malformed answer, so the uplink treats all alike ("nothing was stored").
+failure, timeout, connection closed early, refused certificate or malformed answer, so the uplink
+treats all alike ("nothing was stored"); ``last_error`` keeps what was raised inside.
 
 TLS (``https://``): ``ca`` is the DER bytes (or PEM text) of the collector's CA, the only
 certificate trusted. On the ESP32 ``ssl.SSLContext(PROTOCOL_TLS_CLIENT)`` with
@@ -40,7 +41,9 @@ def tls_context(ca):
     import ssl
 
     make = getattr(ssl, "create_default_context", None)
-    if make is not None:  # CPython
+    if make is not None:  # CPython: PEM as text, DER as bytes
+        if isinstance(ca, bytes) and ca.startswith(b"-----BEGIN"):
+            ca = ca.decode()
         return make(cadata=ca)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.verify_mode = ssl.CERT_REQUIRED
@@ -54,16 +57,22 @@ class Client:
         self._ctx = None
         self.requests = 0
         self.failures = 0
+        self.last_error = None  # what the last failed request raised inside, for doctor
 
     async def post(self, url, body, timeout_ms):
         self.requests += 1
         try:
             return await asyncio.wait_for(self._post(url, body), timeout_ms / 1000)
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError as e:
             self.failures += 1
+            self.last_error = e
             raise OSError(_ETIMEDOUT) from None
-        except (OSError, ValueError, IndexError):
+        # EOFError: a connection closed early (MicroPython's readexactly; CPython's
+        # IncompleteReadError is one too); ValueError: mbedTLS refusing a certificate
+        # (MicroPython) or a malformed number; IndexError: a malformed answer.
+        except (OSError, ValueError, IndexError, EOFError) as e:
             self.failures += 1
+            self.last_error = e
             raise OSError(_EIO) from None
 
     async def _post(self, url, body):

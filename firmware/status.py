@@ -37,6 +37,9 @@ class Status:
         if len(self.faults) > _FAULTS:
             self.faults.pop(0)
 
+    def task_failed(self, name, exc):
+        self._fault("TASK_FAILED " + name + " " + type(exc).__name__)
+
     def after_round(self, result):
         t = self.t
         if result == uplink.NO_WIFI:
@@ -77,6 +80,7 @@ class Status:
             "last_sync": self.last_sync,
             "last_sync_result": self.result,
             "sync_failures": t.uplink.failures,
+            "task_restarts": sum(t.task_failures),
             "wifi_rssi": h["wifi_rssi"] if up else None,
             "clock_quality": h["clock_quality"],
             "reader_recoveries": h["reader_recoveries"],

@@ -4,7 +4,9 @@
 returns one of the results below.
 
 A round never waits for Wi-Fi: when the link is down it asks the radio to connect (with an
-exponential backoff between attempts) and returns; the next round finds it up. When up:
+exponential backoff between attempts) and returns; the next round finds it up. A terminal whose
+``wifi_ssid`` is "" has no network (its records leave over USB): every round is ``NO_WIFI``, an
+hour apart, and the radio is never asked. When up:
 
 1. ``log.batch(health)`` → ``POST /v1/batches`` → ``wire.decode_reply`` (Kc, bound to the
    request MAC) → ``log.ack(acked)`` (the log reclaims below it); repeated while a backlog is
@@ -38,6 +40,7 @@ _WIFI_MAX_MS = const(600000)
 _RETRY_MIN_MS = const(10000)
 _RETRY_MAX_MS = const(1800000)
 _CONNECT_POLL_MS = const(1000)
+_OFFLINE_MS = const(3600000)
 
 
 class Uplink:
@@ -51,6 +54,7 @@ class Uplink:
         self.delay_ms = 0
         self.rounds = 0
         self.failures = 0
+        self.wifi_errors = 0  # connect() calls the radio refused
         self.rejected = 0
         self.last_ok = None  # ticks of the last successful exchange
         self.last_error = None  # what made the last failed round fail
@@ -60,11 +64,18 @@ class Uplink:
         t = self.t
         hw = t.hw
         now = hw.clock.ticks_ms()
+        if not t.config["wifi_ssid"]:  # offline terminal: records leave over USB (tools pull)
+            self.delay_ms = _OFFLINE_MS
+            return NO_WIFI
         if not hw.wifi.isconnected():
             if ticks_diff(now, self._wifi_next) < 0:
                 self.delay_ms = ticks_diff(self._wifi_next, now)
                 return NO_WIFI
-            hw.wifi.connect(t.config["wifi_ssid"], t.wifi_password)
+            try:
+                hw.wifi.connect(t.config["wifi_ssid"], t.wifi_password)
+            except OSError as e:  # the radio refused even after a restart: next time
+                self.wifi_errors += 1
+                self.last_error = e
             self._wifi_next = ticks_add(now, self._wifi_backoff)
             self._wifi_backoff = min(self._wifi_backoff * 2, _WIFI_MAX_MS)
             self.delay_ms = _CONNECT_POLL_MS
@@ -73,7 +84,7 @@ class Uplink:
         self.rounds += 1
         try:
             result = await self._exchange()
-        except (OSError, wire.WireError, ValueError) as e:
+        except (OSError, wire.WireError, ValueError, EOFError) as e:
             self.last_error = e
             self.failures += 1
             self.delay_ms = self._retry

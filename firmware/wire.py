@@ -82,8 +82,10 @@ UTC_OFFSET_MIN = const(420)
 COLLECTOR_MAY_SET = ("debounce_s", "language", "sync_interval_s", "utc_offset_min")
 CONFIG_DEFAULTS = {"debounce_s": 30, "language": "id", "sync_interval_s": 300,
                    "utc_offset_min": UTC_OFFSET_MIN}  # fmt: skip
-CONFIG_INT_LIMITS = (("debounce_s", 0, 3600), ("utc_offset_min", -720, 840),
-                     ("sync_interval_s", 10, 86400))  # fmt: skip
+# Lists, not tuples: a constant tuple frozen into firmware keeps ints beyond 14 bits as long
+# ints (mpy-tool), a list is built at run time from small ints (tests/gates: frozen ints).
+CONFIG_INT_LIMITS = [["debounce_s", 0, 3600], ["utc_offset_min", -720, 840],
+                     ["sync_interval_s", 10, 86400]]  # fmt: skip
 LANGUAGES = ("id", "en")
 # Two clock readings that disagree by more than this many seconds are a clock jump.
 CLOCK_JUMP_S = const(2)

@@ -3,7 +3,7 @@
 """Card logic kept apart from the reader chip, so a simulator or another reader reuses it; works
 with any reader object that has ``target`` (uid_len/uid_into/atqa_into/sak/ats_len/ats_into),
 ``in_data_exchange``, ``in_communicate_thru_status``/``response_len``/``response_byte``,
-``write_registers``, ``read_passive_target`` and ``response``.
+``write_register_bytes``, ``read_passive_target`` and ``response``.
 
 - ``identity16(into)``: the 16-byte token input ``uid_len | uid zero-padded to 10 | 5 zeros``
   (docs/protocol.md, card token); ``fingerprint_input(into) -> n``: ``uid | atqa | sak | ats``.
@@ -39,15 +39,13 @@ _MF_AUTH_B = const(0x61)
 _MF_READ = const(0x30)  # also Ultralight/NTAG READ: 4 pages (16 bytes)
 _MF_HALT = const(0x50)
 _GEN1A_ANSWER = const(0x0A)  # 4-bit ACK of the Gen1a backdoor
-# CIU registers (PN532 data sheet, CIU register map): TxMode/RxMode hold the CRC enables,
-# BitFraming the number of bits of the last byte sent.
-_CIU_TX_MODE = const(0x6302)
-_CIU_RX_MODE = const(0x6303)
-_CIU_BIT_FRAMING = const(0x633D)
-_CRC_ON = const(0x80)
-# Flat (addr, value) pairs for write_registers, module constants: the probe builds no tuple.
-_RAW_7BIT = (_CIU_TX_MODE, 0x00, _CIU_RX_MODE, 0x00, _CIU_BIT_FRAMING, 0x07)
-_RESTORE = (_CIU_BIT_FRAMING, 0x00, _CIU_TX_MODE, _CRC_ON, _CIU_RX_MODE, _CRC_ON)
+# CIU registers (PN532 data sheet, CIU register map): TxMode 0x6302 and RxMode 0x6303 hold the
+# CRC enables (0x80), BitFraming 0x633D the number of bits of the last byte sent. WriteRegister
+# payloads of (address high, address low, value) triples, as bytes constants: the probe builds
+# nothing, and a frozen build keeps them in flash (a tuple of the 16-bit addresses would freeze
+# as long ints, which allocate at every use).
+_RAW_7BIT = b"\x63\x02\x00\x63\x03\x00\x63\x3d\x07"  # TX_MODE 0, RX_MODE 0, BIT_FRAMING 7
+_RESTORE = b"\x63\x3d\x00\x63\x02\x80\x63\x03\x80"  # BIT_FRAMING 0, TX/RX_MODE: CRC on
 
 
 class Card:
@@ -171,7 +169,7 @@ class Card:
             c[0] = _MF_HALT
             c[1] = 0x00
             r.in_communicate_thru_status(c, 2, timeout_ms)  # status 0x01 expected: no answer
-            r.write_registers(_RAW_7BIT)
+            r.write_register_bytes(_RAW_7BIT)
             c[0] = 0x40
             st = r.in_communicate_thru_status(c, 1, timeout_ms)
             found = st == 0 and r.response_len >= 1 and r.response_byte(0) == _GEN1A_ANSWER
@@ -183,7 +181,7 @@ class Card:
 
     def end_probe(self, reselect=True):
         """CRC on and whole bytes again after ``magic_gen1a``; re-select the card if asked."""
-        self.reader.write_registers(_RESTORE)
+        self.reader.write_register_bytes(_RESTORE)
         if reselect:
             self.reader.read_passive_target()
 

@@ -24,7 +24,9 @@ def open_collector(settings: Settings) -> Collector:
     db = Database.open(settings.db)
     with db.write() as tx:
         schema.create(tx)
-    return Collector(db, Vault(settings.master_key), settings.clock, settings.after_commit)
+    c = Collector(db, Vault(settings.master_key), settings.clock, settings.after_commit)
+    c.ca_pem = settings.ca_pem
+    return c
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -43,10 +43,11 @@ class _State:
 
     db: str | None = None
     master_key_file: str | None = None
+    ca_cert: str | None = None
     _collector: Collector | None = None
 
     def settings(self) -> Settings:
-        return Settings.from_env(self.db, self.master_key_file)
+        return Settings.from_env(self.db, self.master_key_file, self.ca_cert)
 
     def collector(self) -> Collector:
         if self._collector is None:
@@ -73,9 +74,14 @@ def main(
         str | None,
         typer.Option("--master-key-file", help="file with 64 hex chars (env HADIR_MASTER_KEY)"),
     ] = None,
+    ca_cert: Annotated[
+        str | None,
+        typer.Option("--ca-cert", help="CA certificate (PEM) https terminals pin (HADIR_CA_CERT)"),
+    ] = None,
 ) -> None:
     state.db = db
     state.master_key_file = master_key_file
+    state.ca_cert = ca_cert
 
 
 def _table(rows: list[dict[str, Any]], title: str) -> None:

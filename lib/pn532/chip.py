@@ -156,6 +156,17 @@ class PN532(Link):
     def write_register(self, addr, value):
         self.write_registers((addr, value))
 
+    def write_register_bytes(self, triples):
+        """WriteRegister (§7.2.5) of a ready payload: ``bytes`` of (address high, address low,
+        value) triples. For constants: frozen into firmware, a ``bytes`` stays in flash as it
+        is, where a tuple of 16-bit addresses freezes as long ints (mpy-tool keeps only
+        -0x2000..0x1FFF as small ints) and each ``>> 8`` on them allocates."""
+        out = self._out
+        n = len(triples)
+        for i in range(n):
+            out[7 + i] = triples[i]
+        self._command(_CMD_WRITE_REGISTER, n)
+
     # --- card commands --------------------------------------------------------------------
 
     def _status_command(self, cmd, n, timeout_ms):

@@ -94,10 +94,18 @@ def add_terminal(
         k0_enc = c.vault.seal(b"k0:%d:0" % tid, k0)
         terminals.insert_terminal(tx, tid, r.id, door, k0_enc, default_config_json(), c.now())
         card_key = _card_key(c, r)
-    return _bundle(tid, rusun, door, k0, card_key, collector_url)
+    return _bundle(tid, rusun, door, k0, card_key, collector_url, c.ca_pem)
 
 
-def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: str) -> dict:
+def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: str,
+            ca_pem: str | None) -> dict:  # fmt: skip
+    """``ca_pin``: for an https collector, the CA certificate (PEM) the terminal will pin,
+    written into its config.json by provisioning; None for http."""
+    if url.startswith("https://") and not ca_pem:
+        raise AdminError(
+            "https butuh sertifikat CA yang dipin terminal (--ca-cert / HADIR_CA_CERT) / "
+            "https needs the CA certificate terminals pin (--ca-cert / HADIR_CA_CERT)"
+        )
     return {
         "format": BUNDLE_FORMAT,
         "terminal_id": tid,
@@ -106,7 +114,7 @@ def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: st
         "k0": k0.hex(),
         "card_key": card_key.hex(),
         "collector_url": url,
-        "ca_pin": None,
+        "ca_pin": ca_pem if url.startswith("https://") else None,
     }
 
 
@@ -170,7 +178,7 @@ def rotate_terminal(c: Collector, tid: int, collector_url: str = "") -> dict[str
         assert r is not None
         card_key = _card_key(c, r)
     c.keys.forget(tid)
-    return _bundle(tid, t["rusun"], t["door"], k0, card_key, collector_url)
+    return _bundle(tid, t["rusun"], t["door"], k0, card_key, collector_url, c.ca_pem)
 
 
 def set_config(c: Collector, tid: int, settings: dict[str, Any]) -> int:

@@ -64,6 +64,7 @@ class Collector:
         self.clock = clock
         self.after_commit = after_commit  # tests only: runs between an upload's commit and reply
         self.keys = KeyCache()
+        self.ca_pem: str | None = None  # the CA certificate terminals pin (bundles carry it)
 
     def now(self) -> int:
         return int(self.clock())

@@ -1,6 +1,7 @@
 # The terminal application on the PN532 simulator, NOR flash and a paper collector (both runtimes).
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 368k: code 110 KB as .mpy, a terminal and its simulators
 import json
 
 from compat import asleep_ms
@@ -157,6 +158,35 @@ async def test_wifi_gone_for_days_then_back_delivers_everything():
     assert len(rig.net.kinds(wire.TAP)) == 12
     assert len(rig.net.kinds(wire.HEARTBEAT)) >= 70  # one an hour of uptime
     assert t.log.backlog == 0 and t.health()["oldest_unsynced_s"] == 0
+
+
+async def test_a_radio_that_refuses_connect_costs_a_round_not_the_uplink():
+    from tools.sim import board
+
+    class Refusing(board.Wifi):
+        def connect(self, ssid, password):  # the port, even after a radio restart
+            self.attempts += 1
+            raise OSError("Wifi Internal Error")
+
+    rig = Rig(wifi=Refusing(up=False))
+    t = rig.terminal
+    assert await t.sync_step() == uplink.CONNECTING
+    assert t.uplink.wifi_errors == 1 and str(t.uplink.last_error) == "Wifi Internal Error"
+    rig.hw.clock.advance(5000)
+    assert await t.sync_step() == uplink.CONNECTING and rig.hw.wifi.attempts == 2
+
+
+async def test_an_offline_terminal_never_asks_the_radio_and_keeps_its_taps():
+    rig = Rig(cfg=config(wifi_ssid=""))  # a site without network: records leave over USB
+    t = rig.terminal
+    for _ in range(3):
+        rig.hw.clock.advance(31000)
+        assert rig.tap(CARD) == ftaps.TAPPED
+        assert await t.sync_step() == uplink.NO_WIFI
+    assert rig.hw.wifi.attempts == 0 and t.uplink.delay_ms == 3600 * 1000
+    assert t.log.backlog >= 3 and rig.net.posts == 0
+    with raises(cfg.ConfigError):
+        config(wifi_ssid=None)
 
 
 async def test_collector_errors_keep_the_log_and_back_off():

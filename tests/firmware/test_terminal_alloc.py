@@ -2,6 +2,7 @@
 # MicroPython: 0 after warm-up. Also the source of bench/terminal.py's allocation figure.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 304k: code 110 KB, tap paths measured with the GC off
 from firmware import taps as ftaps
 from tests.kit.mpytest import allocated_bytes
 from tests.kit.tapline import tap_rig

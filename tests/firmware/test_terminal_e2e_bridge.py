@@ -2,6 +2,7 @@
 # simulated board, NOR flash, and HTTP carried by the JS bridge to a real collector on localhost.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 128k: skipped on this port (no JS bridge)
 import json
 from binascii import hexlify, unhexlify
 

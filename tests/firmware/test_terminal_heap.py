@@ -1,6 +1,7 @@
 # The application's heap over 10,000 taps, 20 syncs and a 1,000-card allow-list: within 64 KB.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 320k: code 110 KB, 500-tap stretches with the GC off
 """What is measured (MicroPython; on CPython the load runs, unmeasured):
 
 - ``live``: heap in use after a collection, minus what was in use before the terminal was built

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from firmware import config as fconfig
 from firmware import taps as ftaps
 from firmware import uplink, wire
 from firmware.httpclient import Client
@@ -67,10 +68,14 @@ def pki(tmp_path):
 
 def test_taps_over_https_with_the_pinned_ca(pki):
     tmp, ca, _ = pki
-    with Collector(tmp, tls=(str(tmp / "server.pem"), str(tmp / "server.key"))) as c:
+    with Collector(tmp, tls=(str(tmp / "server.pem"), str(tmp / "server.key")), ca=ca) as c:
         bundle = c.register()
-        cfg = config(terminal_id=bundle["terminal_id"], collector_url=c.url, ca_pin="/ca.pem")
-        rig = Rig(cfg=cfg, http=Client(ca), k0=bytes.fromhex(bundle["k0"]),
+        assert bundle["ca_pin"] == ca  # the bundle carries the CA the terminal pins
+        # As provisioning writes config.json from the bundle, and firmware/hardware.py reads it.
+        cfg = config(terminal_id=bundle["terminal_id"], collector_url=c.url,
+                     ca_pin=bundle["ca_pin"])  # fmt: skip
+        rig = Rig(cfg=cfg, http=Client(fconfig.ca_bytes(cfg["ca_pin"])),
+                  k0=bytes.fromhex(bundle["k0"]),
                   card_key=bytes.fromhex(bundle["card_key"]))  # fmt: skip
         rig.hw.clock.advance(1000)
         assert rig.tap("classic1k:04A1B2C3") == ftaps.TAPPED

@@ -1,6 +1,7 @@
 # Golden vectors of the wire format, checked under MicroPython and CPython (docs/protocol.md).
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 96k: batches and allow-lists encoded and decoded whole
 from aes128 import aes
 from firmware import wire
 from tests.kit.mpytest import allocated_bytes, raises

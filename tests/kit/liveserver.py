@@ -64,12 +64,12 @@ def serve(app, tls: tuple[str, str] | None = None, workers_hint: int = 64) -> It
 
 class Collector:
     def __init__(self, tmp: pathlib.Path | None = None, db: str | None = None, after_commit=None,
-                 tls: tuple[str, str] | None = None) -> None:  # fmt: skip
+                 tls: tuple[str, str] | None = None, ca: str | None = None) -> None:  # fmt: skip
         if db is None:
             assert tmp is not None, "Collector needs a folder for its SQLite file, or db="
             db = str(tmp / "collector.db")
         settings = Settings(db=db, master_key=MASTER_KEY,
-                            after_commit=after_commit)  # fmt: skip
+                            after_commit=after_commit, ca_pem=ca)  # fmt: skip
         self.app = create_app(settings)
         self.collector = self.app.state.collector
         self.url = ""

@@ -121,6 +121,7 @@ def drain(log, coll, health=bytes(24), max_rounds=200, max_slots=wire.MAX_BATCH_
 
 
 _n = [0]
+_EEXIST = 17
 # CPython test runs of several streams share /tmp: a folder name carries the process id.
 # (MicroPython's WebAssembly file system belongs to one interpreter.)
 PREFIX = "/tmp/hadir-log-" + (str(os.getpid()) + "-" if hasattr(os, "getpid") else "")
@@ -134,8 +135,9 @@ def fresh_dir():
         try:
             os.mkdir(path)
             return path
-        except OSError:  # left by an earlier run of this process id: never reuse it
-            pass
+        except OSError as e:  # left by an earlier run of this process id: never reuse it
+            if e.errno != _EEXIST:  # a full or read-only file system: no name will do
+                raise
 
 
 def remove_dirs():

@@ -7,6 +7,9 @@ the network: ``delay_ms`` (a slow link), ``down`` (no route), ``fail_next`` (a 5
 from compat import asleep_ms, mem_alloc
 from firmware import wire
 
+_REC = 4 + wire.SLOT
+_CHUNK = 64 * _REC
+
 
 def _alloc():
     return mem_alloc()
@@ -20,7 +23,10 @@ class PaperCollector:
         self.time = time  # server time, seconds since 2000
         self.next = 0  # watermark: every seq below is stored
         self.keep = keep  # False: only count records by kind (a heap measurement runs it)
-        self.records = []  # (seq, kind, flags, payload, uptime)
+        # seq (4 bytes) + slot for each record, in fixed chunks: compact and never one large
+        # block, so that a long run fits a small, fragmented heap.
+        self._chunks = []
+        self._used = _CHUNK
         self.counts = {}
         self.health = None
         self._keys = {0: k0}
@@ -56,6 +62,14 @@ class PaperCollector:
     def set_allowlist(self, version, entries):
         self.allow_version = version
         self.allow_blob = wire.encode_allowlist(entries, version, self.tid, self.kc)
+
+    @property
+    def records(self):
+        """(seq, kind, flags, payload, uptime) of each stored slot, decoded one at a time."""
+        for n, c in enumerate(self._chunks):
+            end = self._used if n == len(self._chunks) - 1 else _CHUNK
+            for i in range(0, end, _REC):
+                yield (int.from_bytes(c[i : i + 4], "little"),) + wire.unpack_slot(c, i + 4)
 
     def kinds(self, kind):
         return [r for r in self.records if r[1] == kind]
@@ -120,13 +134,24 @@ class PaperCollector:
                 for i in range(count):
                     seq = first + i
                     if seq >= self.next:
-                        kind, flags, payload, up = wire.unpack_slot(b.slots, off - (count - i) * 9)
+                        at = off - (count - i) * wire.SLOT
+                        kind = wire.slot_kind(b.slots, at)
                         self.counts[kind] = self.counts.get(kind, 0) + 1
                         if self.keep:
-                            self.records.append((seq, kind, flags, payload, up))
+                            self._keep(seq, b.slots, at)
                 self.next = first + count + 1
                 self._epoch = epoch + 1
                 self._prev = mac
             epoch += 1
             prev = mac
         return wire.REPLY_OK
+
+    def _keep(self, seq, slots, at):
+        if self._used == _CHUNK:
+            self._chunks.append(bytearray(_CHUNK))
+            self._used = 0
+        c = self._chunks[-1]
+        u = self._used
+        c[u : u + 4] = seq.to_bytes(4, "little")
+        c[u + 4 : u + _REC] = slots[at : at + wire.SLOT]
+        self._used = u + _REC

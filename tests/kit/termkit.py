@@ -63,7 +63,7 @@ def install_key(flash, state_dir, k0=K0, tid=TID):
 class Rig:
     def __init__(self, spec=None, real_clock=False, wall=None, http=None, flash=None,
                  root=None, cfg=None, wifi_up=True, reader=None, k0=K0,
-                 card_key=CARD_KEY):  # fmt: skip
+                 card_key=CARD_KEY, wifi=None, clock=None, watchdog=None):  # fmt: skip
         from firmware.app import Terminal
 
         self.chip = scenario.build(spec or {})
@@ -71,13 +71,14 @@ class Rig:
         self.net = http or PaperCollector(TID, K0)
         hw = board.Hw(
             reader=reader or pn532.PN532UART(UART(self.chip), reset=Pin(self.chip)),
-            flash=flash or NorFlash(blocks=32),
+            flash=flash or NorFlash(blocks=32, path=self.root + "/hlog.bin"),  # off the heap
             state_dir=self.root + "/data",
             http=self.net,
             root=self.root,
             display=board.Display(),
-            wifi=board.Wifi(up=wifi_up),
-            clock=board.Clock(real=real_clock, wall=wall),
+            wifi=wifi or board.Wifi(up=wifi_up),
+            clock=clock or board.Clock(real=real_clock, wall=wall),
+            watchdog=watchdog,
         )
         try:
             os.mkdir(hw.state_dir)

@@ -1,6 +1,7 @@
 # Device tests of the compatibility seam: same results on MicroPython and CPython.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 24k: the seam alone
 import compat
 from aes128 import aes as pure_aes
 from tests.kit.mpytest import allocated_bytes

@@ -1,6 +1,7 @@
 # lib/hmac_sha256.py against RFC 4231 on both interpreters; CPython's hmac in test_wire_reference.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 16k: the HMAC module alone
 from binascii import unhexlify
 
 from hmac_sha256 import HmacSha256, hmac_sha256

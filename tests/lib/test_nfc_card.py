@@ -1,6 +1,7 @@
 # Byte-exact tests of the card layer: identity, family by SAK, Classic/NTAG reads, clone hints.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 56k: the card layer on the simulator
 import nfc_card
 import pn532
 from tests.kit.mpytest import allocated_bytes, raises

@@ -1,6 +1,7 @@
 # Tests of the reader recovery ladder: retransmit, re-init, reset pulse, faulty with backoff.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 40k: reader health with the driver
 import pn532
 import reader_health as rh
 from tests.kit.pn532fake import ACK, CMD, RSP, WAKE, FakePin, FakeUART

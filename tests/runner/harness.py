@@ -1,8 +1,26 @@
-# Runs one device test module inside MicroPython; driven by tests/runner/mpy.mjs.
+# Runs one device test module inside MicroPython; driven by tests/runner/mpy.mjs and unix.py.
 # SPDX-License-Identifier: MIT
+"""WebAssembly port: the runner sets MODULE, MODULE_DIR, TREE and SHOW_BANNER as globals, runs this
+file and then ``await main()`` (the port has no ``asyncio.run``). Unix port: run as a script, the
+same names come from the environment (``HADIR_MODULE`` ...), and the host folder ``HADIR_ROOT``
+becomes the root of the file system (as the WebAssembly port's is its own): a test that writes
+``/zz_boot.py`` or ``/tmp/x`` writes there, never into the host's root."""
+
 import sys
 
-sys.path[:0] = [MODULE_DIR, "/hadir/lib", "/hadir"]  # noqa: F821 - set by the runner
+if sys.platform != "webassembly":
+    import os
+
+    import vfs
+
+    MODULE = os.getenv("HADIR_MODULE")
+    MODULE_DIR = os.getenv("HADIR_MODULE_DIR")
+    TREE = os.getenv("HADIR_TREE")
+    SHOW_BANNER = os.getenv("HADIR_BANNER") == "1"
+    vfs.umount("/")
+    vfs.mount(vfs.VfsPosix(os.getenv("HADIR_ROOT")), "/")
+
+sys.path[:0] = [MODULE_DIR, TREE + "/lib", TREE]  # noqa: F821 - set by the runner
 
 if SHOW_BANNER:  # noqa: F821 - set by the runner
     print("MicroPython banner:", sys.implementation, sys.version)
@@ -39,5 +57,12 @@ async def _run(name):
     return passed, failed
 
 
-_p, _f = await _run(MODULE)  # noqa: F704, F821 - top-level await: runPythonAsync
-print("MODULE-RESULT", _p, _f)
+async def main():
+    p, f = await _run(MODULE)  # noqa: F821 - set by the runner
+    print("MODULE-RESULT", p, f)
+
+
+if sys.platform != "webassembly":
+    import asyncio
+
+    asyncio.run(main())

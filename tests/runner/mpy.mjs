@@ -14,11 +14,9 @@ import path from "node:path";
 import url from "node:url";
 
 const ROOT = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), "../..");
-// What a terminal holds, the MicroPython-compatible simulators, the device snippets of the
-// technician tools, and the test kit; the device test modules themselves are added per run.
-const TREE = ["boot.py", "main.py", "lib", "firmware", "tools/__init__.py", "tools/sim/__init__.py",
-  "tools/sim/pn532", "tools/sim/flash", "tools/sim/board", "tools/device", "tests/__init__.py",
-  "tests/kit"];
+// What a terminal holds, the simulators and the test kit (tests/runner/tree.json, which
+// tests/runner/unix.py reads too); the device test modules themselves are added per run.
+const TREE = JSON.parse(fs.readFileSync(path.join(ROOT, "tests/runner/tree.json"), "utf8")).tree;
 // A test module joins the device suite by carrying this line.
 export const MARKER = "# device test: runs on MicroPython too (tests/runner/mpy.mjs)";
 
@@ -71,9 +69,10 @@ async function runModule(file, heap, showBanner) {
   const module = path.basename(file, ".py");
   mp.globals.set("MODULE", module);
   mp.globals.set("MODULE_DIR", "/hadir/" + path.dirname(rel));
+  mp.globals.set("TREE", "/hadir");
   mp.globals.set("SHOW_BANNER", showBanner);
   try {
-    await mp.runPythonAsync(harness);
+    await mp.runPythonAsync(harness + "\nawait main()\n");
   } catch (err) {
     out(`ERROR ${module}: interpreter: ${err.message}`);
     return { passed: 0, failed: 1 };

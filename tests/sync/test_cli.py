@@ -95,3 +95,33 @@ def test_every_cli_command_and_setting_is_documented():
             assert words[0] in text, f"undocumented: {command}"
     for setting in ("HADIR_DB", "HADIR_MASTER_KEY", "--db", "--master-key-file"):
         assert setting in DOC
+
+
+def test_an_https_bundle_carries_the_ca_the_terminal_pins(tmp_path):
+    ca = ROOT / "tests" / "kit" / "tls" / "ca.pem"
+    bundle = tmp_path / "t.json"
+    add = ("terminals", "add", "--rusun", "Marunda", "--door", "1", "--bundle", str(bundle),
+           "--collector-url", "https://collector.example")  # fmt: skip
+    r = _run(tmp_path, *add)
+    assert r.returncode == 1 and r.stderr.strip().count("\n") == 0
+    assert "--ca-cert" in r.stderr and not bundle.exists()
+    r = _run(tmp_path, "--ca-cert", str(ca), *add)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(bundle.read_text())
+    assert data["ca_pin"] == ca.read_text()  # what provisioning writes into config.json
+    from firmware import config as fconfig
+
+    cfg = fconfig.validate_config({"terminal_id": 1, "rusun": "Marunda", "door": 1,
+                                   "wifi_ssid": "x", "collector_url": data["collector_url"],
+                                   "ca_pin": data["ca_pin"]})  # fmt: skip
+    assert fconfig.ca_bytes(cfg["ca_pin"]) == ca.read_bytes()
+    not_pem = tmp_path / "x.pem"
+    not_pem.write_text("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n")
+    r = _run(tmp_path, "--ca-cert", str(not_pem), "terminals", "list")
+    assert r.returncode == 1 and r.stderr.strip().splitlines() == [
+        f"hadir: --ca-cert {not_pem}: not one PEM certificate"
+    ]
+    plain = tmp_path / "p.json"
+    r = _run(tmp_path, "--ca-cert", str(ca), "terminals", "add", "--rusun", "Marunda", "--door",
+             "2", "--bundle", str(plain), "--collector-url", "http://10.0.0.5:8000")  # fmt: skip
+    assert r.returncode == 0 and json.loads(plain.read_text())["ca_pin"] is None

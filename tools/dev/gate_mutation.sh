@@ -4,7 +4,8 @@
 # gate-bite tests, and expect them to FAIL. Prints one line per gate.
 set -u
 src=$(git rev-parse --show-toplevel)
-for gate in check_imports check_mpy_cross check_pyright check_ruff check_layers check_deps; do
+for gate in check_imports check_mpy_cross check_pyright check_ruff check_layers check_deps \
+  check_frozen_ints; do
   scratch=$(mktemp -d)
   git -C "$src" archive HEAD | tar -x -C "$scratch"
   ln -s "$src/.venv" "$scratch/.venv"; ln -s "$src/node_modules" "$scratch/node_modules"

@@ -52,19 +52,45 @@ def storage():
 
 
 def files():
+    """The files the terminal boots from, present; config.json valid as the firmware will judge
+    it at boot; and for an https collector, the CA it pins loaded as its TLS client will load
+    it. A problem is listed in ``missing`` (the one line provisioning shows)."""
     missing = []
     for path in ("/boot.py", "/main.py", "/config.json", "/secrets.json", "/version.json"):
         try:
             os.stat(path)
         except OSError:
             missing.append(path)
+    valid = False
     try:
         with open("/config.json") as f:
-            json.load(f)
+            cfg = json.load(f)
         valid = True
-    except (OSError, ValueError):
+        from firmware import config as fconfig
+
+        cfg = fconfig.validate_config(cfg)
+        if cfg["collector_url"].startswith("https://"):
+            _pinned(fconfig.ca_bytes(cfg["ca_pin"]))
+    except ImportError:
+        pass  # no firmware on the device yet: the missing files say so
+    except (OSError, ValueError) as exc:  # ConfigError is a ValueError
         valid = False
+        missing.append("config.json: " + (str(exc) or repr(exc)))
     return {"ok": not missing and valid, "missing": missing, "config_valid": valid}
+
+
+def _pinned(ca):
+    """Load the CA as firmware/httpclient.py does; mbedTLS raises ValueError on a bad one."""
+    try:
+        import ssl  # noqa: F401
+    except ImportError:
+        return  # a build without TLS: nothing to check here
+    from firmware.httpclient import tls_context
+
+    try:
+        tls_context(ca)
+    except (OSError, ValueError) as exc:
+        raise ValueError("ca_pin: sertifikat CA tidak terbaca / CA unreadable: %r" % exc) from None
 
 
 def main(set_to=None):

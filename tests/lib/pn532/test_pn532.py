@@ -1,6 +1,7 @@
 # Byte-exact tests of the PN532 driver against recording fake transports (UART and I2C).
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 56k: the driver and a recording fake
 import pn532
 from tests.kit.mpytest import raises
 from tests.kit.pn532fake import ACK, CMD, ERR, HEX, NACK, RSP, WAKE, FakeI2C, FakePin, FakeUART
@@ -38,6 +39,7 @@ COMMANDS = [
     ("field_off", "32 01 00", "33", None),
     ("read_reg", "06 63 3D", "07 05", 0x05),
     ("write_reg", "08 63 3D 07", "09", None),
+    ("write_bytes", "08 63 02 00 63 3D 07", "09", None),
     ("release", "52 00", "53 00", None),
     ("deselect", "44 00", "45 00", None),
 ]
@@ -50,6 +52,7 @@ def _run(r, name):
         "field_off": lambda: r.rf_field(False),
         "read_reg": lambda: r.read_register(0x633D),
         "write_reg": lambda: r.write_register(0x633D, 0x07),
+        "write_bytes": lambda: r.write_register_bytes(b"\x63\x02\x00\x63\x3d\x07"),
         "release": lambda: r.in_release(),
         "deselect": lambda: r.in_deselect(),
     }[name]()

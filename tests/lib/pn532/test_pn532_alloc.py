@@ -2,6 +2,7 @@
 # source of bench/reader.py's allocation figures (it parses the ALLOC lines).
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 40k: the driver on the simulator, GC off per poll
 import pn532
 from tests.kit.mpytest import allocated_bytes
 from tests.kit.pn532fake import RSP, FakeUART, QuietLine

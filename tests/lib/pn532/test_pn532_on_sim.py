@@ -1,6 +1,7 @@
 # The driver, card layer and health ladder against the PN532 simulator (tools/sim), in process.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 80k: the driver on the simulator with its cards
 import nfc_card
 import pn532
 import reader_health

@@ -2,6 +2,7 @@
 # swap, hashes, base64 writes. On CPython they run in the device double (tests/tools/technician).
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 128k: the technician snippets, firmware config and TLS
 import hashlib
 import os
 
@@ -70,3 +71,38 @@ def test_put_writes_base64_chunks_on_micropython():
     put.end()
     assert _read("/zz_tmp_put.bin") == data
     os.remove("/zz_tmp_put.bin")
+
+
+def _config(**changes):
+    """/config.json as provisioning writes it, with ``changes`` (not validated: the point)."""
+    import json
+
+    from tests.kit.termkit import config
+
+    with open("/config.json", "w") as f:
+        json.dump(dict(config(), **changes), f)
+
+
+def test_the_self_test_judges_config_and_pinned_ca_as_the_terminal_will():
+    if not IS_MICROPYTHON:
+        skip("writes /config.json: the device double runs selftest on CPython")
+    from tests.kit import tlskit
+    from tools.device import selftest
+
+    try:
+        # An https collector whose bundle carried no CA: the terminal would refuse its config
+        # at boot and sit in safe mode; the self-test must not pass it.
+        _config(collector_url="https://collector.example", ca_pin=None)
+        f = selftest.files()
+        assert not f["ok"] and not f["config_valid"]
+        assert any(m.startswith("config.json: ca_pin:") for m in f["missing"]), f
+        _config(collector_url="https://collector.example", ca_pin=tlskit.text("ca.pem"))
+        f = selftest.files()
+        assert f["config_valid"] and not any(m.startswith("config.json") for m in f["missing"])
+        if tlskit.has_tls():  # the CA is loaded as the TLS client loads it
+            bad = tlskit.text("ca.pem").replace("M", "A", 5)
+            _config(collector_url="https://collector.example", ca_pin=bad)
+            f = selftest.files()
+            assert any("ca_pin" in m for m in f["missing"]), f
+    finally:
+        os.remove("/config.json")

@@ -12,6 +12,9 @@ module                 parts
 ``clock``              ``Clock`` (ticks and wall time, simulated or real), ``Rtc`` (DS3231)
 ``wifi``               ``Wifi``: the station, rejoining by itself as the ESP32 port does
 ``watchdog``           ``Watchdog``: feeds counted; armed, it expires (the device double's WDT)
+``wlan``               ``WLAN``, ``AccessPoint``: ``network.WLAN(STA_IF)`` as network_wlan.c
+``i2cdev``             ``Ssd1306``, ``Ds3231``: I2C devices beside the PN532
+``chip``               ``Esp32``: ``machine``, ``network``, ``esp32`` for firmware/hardware.py
 =====================  ====================================================================
 
 ``Hw(reader, flash, state_dir, http, ...)`` is the ``hw`` a ``firmware.app.Terminal`` takes:

@@ -71,7 +71,7 @@ class Config:
                  machine: str = "Generic ESP32 module with ESP32", fs_blocks: int = 64,
                  rssi: int = -67, clock_offset_s: float = 0.0, cards: list[str] | None = None,
                  reader: bool = True, wdt_scale: float = 1.0, safe_button: bool = False,
-                 run_boot: bool = True) -> None:  # fmt: skip
+                 run_boot: bool = True, powered_up: bool = False) -> None:  # fmt: skip
         self.version = version
         self.mpy = mpy  # 6 | 3 << 8 (mpy v6.3) | arch xtensawin (10) << 10
         self.machine = machine
@@ -83,6 +83,10 @@ class Config:
         self.wdt_scale = wdt_scale  # the watchdog's timeout runs this much faster (tests)
         self.safe_button = safe_button  # held at power-up: boot.py leaves the watchdog off
         self.run_boot = run_boot  # run /boot.py at every (soft) reset, as MicroPython does
+        # machine.RTC().memory(): kept over soft resets, lost with power. By default the
+        # terminal has run since an earlier power-up (firmware/hardware.py's warm mark: byte 1
+        # 0xA5), so boot.py skips the safe-mode window; powered_up=True: just switched on.
+        self.rtc_memory = bytearray() if powered_up else bytearray(b"\x00\xa5")
 
 
 class HardReset(BaseException):
@@ -456,7 +460,7 @@ class Runtime:
             def init(self, **kwargs):
                 pass  # no callbacks in the double: nothing runs between REPL commands
 
-        memory = bytearray()
+        memory = self.config.rtc_memory
 
         class RTC_(RTC):
             def memory(self, data=None):

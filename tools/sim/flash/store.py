@@ -10,7 +10,8 @@ bits, erasing sets 0xFF, torn operations) are ``NorFlash``'s, written once on to
 ``close()``                release the medium (a file is closed; its image stays)
 =========================  ==================================================================
 
-``Ram(size, image=None)`` keeps the image in ``mem``, a bytearray tests can read and copy.
+``Ram(size, image=None)`` keeps the image in ``mem``, a bytearray tests can read and copy: one
+image-sized allocation (a copy of ``image``, or erased in place), nothing more.
 ``File(path, size)`` keeps it in a file: it survives the model (a device double unplugged and
 plugged again), and under MicroPython the file lives in the VFS, outside the heap, as the SPI
 flash is outside the ESP32's RAM. Neither allocates per call on MicroPython (loops, no slices),
@@ -32,9 +33,12 @@ class Ram:
             if len(image) != size:
                 raise ValueError("image size does not match the geometry")
             self.mem = bytearray(image)
-        else:
-            self.mem = bytearray(b"\xff" * size)
+        else:  # the image only, erased in place: never a second image-sized temporary
+            self.mem = bytearray(size)
         self._ff = b"\xff" * 4096  # one erase block, written without slicing
+        if image is None:
+            for addr in range(0, size, 4096):
+                self.fill(addr, 4096 if size - addr >= 4096 else size - addr)
 
     def readinto(self, addr, buf):
         if _MPY:  # a slice would allocate a copy on the heap being measured

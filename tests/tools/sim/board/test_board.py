@@ -1,6 +1,7 @@
 # The board double's parts behave as the ESP32 parts they stand for, without allocating.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 24k: the board double alone
 from compat import sleep_ms
 from tests.kit.mpytest import allocated_bytes
 from tools.sim import board

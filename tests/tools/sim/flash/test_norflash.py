@@ -1,6 +1,7 @@
 # The NOR flash model: program clears bits only, erase sets 0xFF, counters, power cuts, files.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 144k: NOR images up to 32 blocks in RAM, copied
 import os
 
 from tests.kit.mpytest import allocated_bytes, raises

@@ -1,6 +1,7 @@
 # Device tests of the simulated cards and scenarios, through the simulated PN532's commands.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 72k: the simulator with every card type
 from tests.kit.mpytest import raises
 from tests.kit.simkit import ACK, CMD, NACK, RSP, answer, ask, h, rig
 from tools.sim.pn532 import frame

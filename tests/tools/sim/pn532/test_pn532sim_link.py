@@ -1,6 +1,7 @@
 # Device tests of the simulated PN532's host link: frames, wake-up, MaxRetries, abort, lock-up.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 64k: the simulator's link layer
 from tests.kit.mpytest import raises
 from tests.kit.simkit import ACK, CMD, NACK, RSP, WAKE, answer, ask, h, i2c_rig, rig
 from tools.sim.pn532 import frame
