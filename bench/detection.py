@@ -66,6 +66,13 @@ def run_seed(seed: int, days: int, residents: int | None, window: int, conf: Con
     last_day, last_items = reviews[-1]
     final = score_review(last_items, w.truth, last_day, QUEUE_SCORE)
     hand = handover_figures(reviews, w.truth, QUEUE_SCORE)
+    for case in hand["cases"]:  # how many cards the household had registered when it left
+        members = w.pop.units[case["unit"]].members
+        case["household_cards"] = sum(
+            1
+            for m in members
+            if (day := w.pop.residents[m].registered_day) is not None and day <= case["since_day"]
+        )
     out = {
         "seed": seed,
         "days": days,
@@ -134,7 +141,20 @@ def table(s: dict) -> str:
                  "rules %s); handover-rule flags %d, %d in misuse (precision %s)"
                  % (h["found"], h["eligible"], _f(h["recall"]), _f(h["recall_by_rules"]),
                     h["flags"], h["true_flags"], _f(h["precision"])))  # fmt: skip
+    missed = [c for c in h["cases"] if c["eligible"] and not _within(c)]
+    if missed:
+        lines.append("  missed within 30 days: " + ", ".join(
+            "%s (%d card%s%s)" % (c["variant"], c["household_cards"],
+                                  "" if c["household_cards"] == 1 else "s",
+                                  "" if c["found_day"] is None
+                                  else ", day %+d" % (c["found_day"] - c["since_day"]))
+            for c in missed))  # fmt: skip
     return "\n".join(lines)
+
+
+def _within(case: dict, days: int = 30) -> bool:
+    found = case["found_day"]
+    return found is not None and found <= case["since_day"] + days
 
 
 def main(argv: list[str] | None = None) -> int:

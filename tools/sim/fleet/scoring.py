@@ -170,18 +170,23 @@ def handover_figures(
       (``HANDOVER_REASONS``) among their reasons.
     - ``precision``: of the flats that entered the queue with a handover rule, each counted
       once at the first review that put it there, those in misuse (any case) on that day.
+    - ``cases``: per handover, its variant, day, whether it had ``within`` days, and the first
+      review on or after the handover day that put its flat on the queue (``found_day``, None
+      when none did) with the reasons of that entry.
     """
     cases = [c for c in truth["cases"] if c["kind"] == "handover"]
     last = max(day for day, _items in reviews)
     first_flag: dict[str, int] = {}
     on_any: dict[str, list[int]] = {}  # unit -> review days it was on the queue
     on_rules: dict[str, list[int]] = {}
+    reasons_on: dict[tuple[str, int], list[str]] = {}
     for day, items in sorted(reviews):
         for it in items:
             if "unit" not in it or it["score"] < queue_score:
                 continue
             unit = it["unit"]
             on_any.setdefault(unit, []).append(day)
+            reasons_on[unit, day] = sorted(it["reasons"])
             if set(it["reasons"]) & set(HANDOVER_REASONS):
                 first_flag.setdefault(unit, day)
                 on_rules.setdefault(unit, []).append(day)
@@ -195,6 +200,14 @@ def handover_figures(
         return n
 
     tp = sum(1 for unit, day in first_flag.items() if unit in misuse_at(truth, day)[0])
+    per_case = []
+    for c in cases:
+        unit = c["expect"][0]["unit"]
+        found = min((d for d in on_any.get(unit, []) if d >= c["since_day"]), default=None)
+        why = reasons_on[unit, found] if found is not None else []
+        per_case.append({"case": c["case"], "unit": unit, "variant": c.get("variant"),
+                         "since_day": c["since_day"], "eligible": c in eligible,
+                         "found_day": found, "reasons": why})  # fmt: skip
     return {
         "handovers": len(cases),
         "eligible": len(eligible),
@@ -205,6 +218,7 @@ def handover_figures(
         "flags": len(first_flag),
         "true_flags": tp,
         "precision": _ratio(tp, len(first_flag)),
+        "cases": per_case,
     }
 
 
