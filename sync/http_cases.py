@@ -15,10 +15,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from sync.http import Auth, Rusun, _rusun_scope, collector
+from sync.http import Auth, Rusun, collector
 from sync.service import (
     cases,
-    dashboard,
     days,
     flags,
     flats,
@@ -29,8 +28,7 @@ from sync.service import (
     visits,
 )
 from sync.service.accounts import User
-from sync.service.admin import AdminError
-from sync.service.scope import AlreadyDone, Forbidden, Unknown
+from sync.service.admin import AdminError, AlreadyDone, Forbidden, Unknown
 
 router = APIRouter(prefix="/api", tags=["register and cases"])
 # Services whose changes alter the review's input (its cached answers are dropped).
@@ -57,11 +55,14 @@ def _call(fn, *args) -> Any:
 
 
 def _scope(request: Request, user: User, rusun: str | None) -> list[int] | None:
-    name = _rusun_scope(user, rusun)
-    c = collector(request)
-    if name is not None:
-        return _call(flats.scope_of, c, name)
-    return dashboard.rusun_ids(c, user.rusun) if user.rusun else None
+    """The rusun ids a read covers: ``rusun`` (one outside the user's scope is answered like
+    one that does not exist), else every rusun of the user's scope (None: all)."""
+    if rusun is None:
+        return user.scope.ids()
+    ids = _call(flats.scope_of, collector(request), rusun)
+    if ids is not None and not all(user.scope.allows(i) for i in ids):
+        raise HTTPException(400, f"rusun tidak dikenal / unknown rusun: {rusun}")
+    return ids
 
 
 # --- the register --------------------------------------------------------------------------------

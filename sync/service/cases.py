@@ -30,10 +30,9 @@ import string
 from typing import Any
 
 from sync.service import days, lifecycle
-from sync.service.accounts import User
-from sync.service.admin import AdminError
+from sync.service.accounts import User, require, visible
+from sync.service.admin import AdminError, Unknown
 from sync.service.collector import Collector
-from sync.service.scope import Unknown, require, visible
 from sync.store import cases as store
 from sync.store import register, residents, visits
 from sync.store.cases import Case

@@ -15,10 +15,9 @@ from typing import Any
 
 from sync.service import cases, days
 from sync.service import normal as normal_service
-from sync.service.accounts import User
-from sync.service.admin import AdminError
+from sync.service.accounts import User, visible
+from sync.service.admin import AdminError, Unknown
 from sync.service.collector import Collector
-from sync.service.scope import Unknown, visible
 from sync.store import cases as case_store
 from sync.store import normal, register, register_events, residents
 

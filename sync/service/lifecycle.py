@@ -1,7 +1,7 @@
 # lifecycle: dated changes to the register: lost and replaced cards, move-outs, deaths, flats
 # vacated, sealed and re-let, new members, regular visitors and carers.
 # SPDX-License-Identifier: MIT
-"""Each function is one transaction of a ``Collector``, done for a ``User`` (``scope.require``:
+"""Each function is one transaction of a ``Collector``, done for a ``User`` (``accounts.require``:
 an admin of the target's rusun) and recorded in the register's audit trail
 (``register_events``) with the date it took effect (``day``: a local date, today by default)
 and who recorded it.
@@ -23,10 +23,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sync.service import days
-from sync.service.accounts import User
-from sync.service.admin import AdminError, ImportReport, _Import, parse_uid
+from sync.service.accounts import User, require
+from sync.service.admin import AdminError, AlreadyDone, ImportReport, Unknown, _Import, parse_uid
 from sync.service.collector import Collector
-from sync.service.scope import AlreadyDone, Unknown, require
+from sync.service.scope import Scope
 from sync.store import register, register_events, residents
 from sync.store.db import Tx
 from sync.store.register import Person
@@ -159,7 +159,7 @@ def enrol_card(
         flat = register.flat(tx, p.unit_id)
         assert flat is not None
         report = ImportReport()
-        state = _Import(c, tx, c.now(), report, user.name)
+        state = _Import(c, tx, c.now(), report, Scope.of([flat.rusun_id]), user.name)
         state.row(
             {
                 "resident_id": p.resident_id,

@@ -1,6 +1,6 @@
 # normal: what is normal and must not raise a flag: izin, holidays, per-rusun thresholds.
 # SPDX-License-Identifier: MIT
-"""Each change is one transaction, by an admin of the rusun concerned (``scope.require``), and
+"""Each change is one transaction, by an admin of the rusun concerned (``accounts.require``), and
 kept: an absence is cancelled rather than deleted, a threshold change is a new row (who, when,
 the value; ``thresholds_trail``). All of it reaches the detector through the snapshot
 (``sync.service.snapshot``): a member away on izin is not expected, a holiday excuses the
@@ -19,10 +19,9 @@ from typing import Any
 
 from sync.review.model import ABSENCE_KINDS, THRESHOLDS, ThresholdError, Thresholds, with_overrides
 from sync.service import days
-from sync.service.accounts import User
-from sync.service.admin import AdminError
+from sync.service.accounts import User, require
+from sync.service.admin import AdminError, Unknown
 from sync.service.collector import Collector
-from sync.service.scope import Unknown, require
 from sync.store import normal, register, register_events, residents
 
 MAX_ABSENCE_DAYS = 366

@@ -24,10 +24,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sync.service import days
-from sync.service.accounts import User
+from sync.service.accounts import User, rusun_scope
 from sync.service.admin import AdminError, ImportReport, _Import, ensure_rusun
 from sync.service.collector import Collector
 from sync.service.register_file import Sheet
+from sync.service.scope import OPERATOR
 from sync.store import register, register_events, residents
 from sync.store.db import Tx
 
@@ -306,7 +307,7 @@ class _Apply:
                 if self.user.rusun:  # a scoped admin cannot make a rusun they would not see
                     raise AdminError(f"rusun tidak dikenal / unknown rusun: {name}")
                 diff.rusun_new.append(name)
-            rusun_ids[name] = ensure_rusun(self.c, tx, name).id
+            rusun_ids[name] = known.id if known else ensure_rusun(self.c, tx, name, OPERATOR).id
         stored_districts = register.districts(tx)
         for name, district in sorted(districts.items()):
             rid = rusun_ids[name]
@@ -446,7 +447,9 @@ class _Apply:
     def _cards(self, flats: dict[tuple[str, str], _FlatRow]) -> None:
         """Rows that carry a card UID: the residents import's own rules (``admin._Import``)."""
         report = ImportReport()
-        state = _Import(self.c, self.tx, self.now, report, self.user.name)
+        state = _Import(
+            self.c, self.tx, self.now, report, rusun_scope(self.tx, self.user), self.user.name
+        )
         for (rname, uname), row in sorted(flats.items()):
             for p in row.people:
                 if p.card is None:

@@ -1,41 +1,42 @@
-# scope: who may act on what: an admin of the target's rusun; answers that do not reveal others.
+# scope: the rusun a request may read or change, checked by every service function that does.
 # SPDX-License-Identifier: MIT
-"""Every change to the register, the cases and the visit lists goes through ``require``: the
-user must be an admin whose rusun include the target's (``User.may_see``: a user bound to no
-rusun sees all). A target out of the user's scope is ``Unknown`` exactly like one that does not
-exist, so a scoped user learns nothing of another rusun's flats and residents. The CLI acts as
-``OPERATOR`` (whoever runs it on the collector's machine already holds its database and master
-key)."""
+"""A ``Scope`` is the set of rusun ids a user may act on (``None``: every rusun). Each service
+function that reads or changes one rusun's data takes it as the keyword ``scope=`` and checks the
+target's rusun itself, so the admin API, the dashboard and the command line get the same rule:
+
+    admin.revoke_terminal(c, tid, scope=user.scope)    # a terminal of another rusun: "unknown"
+    admin.add_terminal(c, "Marunda", 1, scope=OPERATOR)
+
+``OPERATOR`` is the scope of the command line (whoever runs it holds the database and the master
+key) and of an admin bound to no rusun. A target outside the scope is answered exactly as one
+that does not exist, so a scoped user learns nothing of another rusun's residents, cards or
+terminals (docs/security.md, "Scoped admin").
+"""
 
 from __future__ import annotations
 
-from sync.service.accounts import User
-from sync.service.admin import AdminError
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 
-class Forbidden(AdminError):
-    """The user may see the target but not change it (a viewer): 403."""
+@dataclass(frozen=True)
+class Scope:
+    rusun_ids: frozenset[int] | None  # None: every rusun
+
+    @classmethod
+    def of(cls, ids: Iterable[int]) -> Scope:
+        return cls(frozenset(int(i) for i in ids))
+
+    @property
+    def everything(self) -> bool:
+        return self.rusun_ids is None
+
+    def allows(self, rusun_id: int | None) -> bool:
+        return self.rusun_ids is None or (rusun_id is not None and rusun_id in self.rusun_ids)
+
+    def ids(self) -> list[int] | None:
+        """The rusun ids as a sorted list for a query filter (None: no filter)."""
+        return None if self.rusun_ids is None else sorted(self.rusun_ids)
 
 
-class AlreadyDone(AdminError):
-    """What was asked is already so (a card already this person's): 409."""
-
-
-class Unknown(AdminError):
-    """No such target, or one outside the user's rusun: 404."""
-
-
-OPERATOR = User("operator", "admin", ())
-
-
-def visible(user: User, rusun: str, what: str) -> None:
-    """``Unknown`` unless the user may see ``rusun``'s ``what``."""
-    if not user.may_see(rusun):
-        raise Unknown(f"tidak ditemukan / not found: {what}")
-
-
-def require(user: User, rusun: str, what: str) -> None:
-    """An admin whose scope holds ``rusun``; else ``Unknown`` (out of scope) or ``Forbidden``."""
-    visible(user, rusun, what)
-    if not user.is_admin:
-        raise Forbidden("khusus admin / admin role required")
+OPERATOR = Scope(None)

@@ -24,10 +24,9 @@ import secrets
 from typing import Any
 
 from sync.service import cases, days, flags
-from sync.service.accounts import User
-from sync.service.admin import AdminError
+from sync.service.accounts import User, require, visible
+from sync.service.admin import AdminError, Unknown
 from sync.service.collector import Collector
-from sync.service.scope import Unknown, require, visible
 from sync.store import cases as case_store
 from sync.store import register, residents
 from sync.store import visits as store

@@ -16,8 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from sync.service import cases, days, flags, flats, lifecycle, normal, register, visits
-from sync.service.admin import AdminError
-from sync.service.scope import Unknown
+from sync.service.admin import AdminError, Unknown
 from sync.web import i18n, pack, pdf
 from sync.web.routes import PREFIX, Ctx, Refused
 

@@ -31,6 +31,7 @@ from firmware import wire
 from firmware.config import UTC_OFFSET_MIN
 from sync.service import accounts, admin, ingest
 from sync.service.collector import Collector
+from sync.service.scope import OPERATOR
 from sync.vault import card_tokens
 from tests.kit.wirekit import PaperTerminal
 from tools.sim.fleet.names import person_name
@@ -118,14 +119,14 @@ def seed(c: Collector, clock: Clock) -> Seeded:
     start0 = TODAY0 - (DAYS - 1) * DAY
     clock.t = start0 - 10 * DAY  # registered well before the period
     residents = _residents(rng)
-    report = admin.import_residents(c, io.StringIO(_csv(residents)))
+    report = admin.import_residents(c, io.StringIO(_csv(residents)), scope=OPERATOR)
     assert not report.refused, report.refused
     bundles = {}
     tid = 0
     for rname, _code, _units, doors in RUSUN:
         for door in doors:
             tid += 1
-            bundles[tid] = admin.add_terminal(c, rname, door, tid=tid)
+            bundles[tid] = admin.add_terminal(c, rname, door, tid=tid, scope=OPERATOR)
     accounts.add_user(c, "admin", ADMIN_PASSWORD, "admin", [])
     accounts.add_user(c, "pantau", VIEWER_PASSWORD, "viewer", ["Pulo Gebang"])
     key = {b["rusun"]: bytes.fromhex(b["card_key"]) for b in bundles.values()}
@@ -290,6 +291,6 @@ def seed_register(seeded: Seeded) -> None:
                    first + dt.timedelta(days=3), "mudik", "pulang kampung")  # fmt: skip
     normal.holiday(c, admin_user, dt.date(2026, 11, 27), "Libur contoh")
     lost = by_unit["MRD-A107"][0]["resident_id"]
-    card = next(k["id"] for k in admin.list_cards(c) if k["resident_id"] == lost)
+    card = next(k["id"] for k in admin.list_cards(c, scope=OPERATOR) if k["resident_id"] == lost)
     lifecycle.card_lost(c, admin_user, card, first, "hilang di pasar")
     normal.set_threshold(c, admin_user, "Pulo Gebang", "not_seen_days", 21)

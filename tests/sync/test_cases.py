@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 
 from sync.service import admin, cases, lifecycle, normal, snapshot, visits
-from sync.service.scope import Forbidden, Unknown
+from sync.service.admin import Forbidden, Unknown
+from sync.service.scope import OPERATOR
 from sync.store import register as store
 from tests.kit import register as kit
 
@@ -66,7 +67,7 @@ def test_sealing_ends_the_tenancy_in_the_register(collector):
         cases.advance(collector, kit.ADMIN, case, step, TODAY)
     cases.advance(collector, kit.ADMIN, case, "sealed", TODAY, "disegel")
     assert _flat(collector, "MRD-A102").status == "sealed"
-    assert [c["status"] for c in admin.list_cards(collector)] == ["revoked"]
+    assert [c["status"] for c in admin.list_cards(collector, scope=OPERATOR)] == ["revoked"]
     assert cases.case_page(collector, kit.ADMIN, case)["next"] == []
     with pytest.raises(admin.AdminError, match="not allowed"):
         cases.advance(collector, kit.ADMIN, case, "cleared", TODAY)

@@ -8,7 +8,8 @@ import pytest
 from firmware import wire
 from sync.review.model import Dated, status_on
 from sync.service import admin, lifecycle, snapshot
-from sync.service.scope import Forbidden, Unknown
+from sync.service.admin import Forbidden, Unknown
+from sync.service.scope import OPERATOR
 from sync.store import register as store
 from sync.store import register_events
 from tests.kit import register as kit
@@ -16,7 +17,7 @@ from tests.kit.collector_calls import kc, post
 from tests.kit.collector_calls import register as paper_terminal
 
 UID_1, UID_2, UID_3 = "04A1B2C3D4E5F6", "9A8B7C6D", "04112233445566"
-TODAY = dt.date(2026, 11, 30)  # the FakeClock's day (1_796_000_000 is 2026-11-30 07:33 WIB)
+TODAY = dt.date(2026, 12, 11)  # the FakeClock's day (1_797_000_000 is 2026-12-11 21:40 WIB)
 
 
 def _allowlist(client, term):
@@ -26,7 +27,7 @@ def _allowlist(client, term):
 
 
 def _tokens(c):
-    return {row["id"]: int(row["token"], 16) for row in admin.list_cards(c)}
+    return {row["id"]: int(row["token"], 16) for row in admin.list_cards(c, scope=OPERATOR)}
 
 
 def _flat(c, name):
@@ -39,16 +40,16 @@ def test_a_lost_card_leaves_the_next_allow_list_and_its_replacement_joins(
 ):
     kit.load(collector)
     term = paper_terminal(collector)
-    clock.now -= 20 * 86400  # enrolled on 10 November
+    clock.now -= 20 * 86400  # enrolled on 21 November
     old = lifecycle.enrol_card(collector, kit.ADMIN, "P1", UID_1)
     clock.now += 20 * 86400
     with pytest.raises(admin.AdminError, match="before the card was enrolled"):
-        lifecycle.card_lost(collector, kit.ADMIN, old, dt.date(2026, 11, 9))
+        lifecycle.card_lost(collector, kit.ADMIN, old, dt.date(2026, 11, 20))
     version, tokens = _allowlist(client, term)
     assert _tokens(collector)[old] in tokens
     with pytest.raises(admin.AdminError, match="still active"):
         lifecycle.enrol_card(collector, kit.ADMIN, "P1", UID_2, replaces=old)
-    lifecycle.card_lost(collector, kit.ADMIN, old, dt.date(2026, 11, 20), "hilang di pasar")
+    lifecycle.card_lost(collector, kit.ADMIN, old, dt.date(2026, 12, 1), "hilang di pasar")
     later, tokens = _allowlist(client, term)
     assert later > version and _tokens(collector)[old] not in tokens  # refused at the door now
     with pytest.raises(admin.AdminError, match="not a card of P1"):
@@ -64,8 +65,8 @@ def test_a_lost_card_leaves_the_next_allow_list_and_its_replacement_joins(
     assert _tokens(collector)[new] in tokens and _tokens(collector)[old] not in tokens
     snap = snapshot.build(collector, _flat(collector, "MRD-A101").rusun_id, TODAY, 30)
     cards = {k.card: k.statuses for k in snap.cards}
-    assert status_on(cards[str(old)], dt.date(2026, 11, 19)) == "active"
-    assert status_on(cards[str(old)], dt.date(2026, 11, 20)) == "blocked"
+    assert status_on(cards[str(old)], dt.date(2026, 11, 30)) == "active"
+    assert status_on(cards[str(old)], dt.date(2026, 12, 1)) == "blocked"
     assert status_on(cards[str(old)], TODAY) == "replaced"
     assert status_on(cards[str(new)], TODAY) == "active"
     kinds = [e.kind for e in _events(collector, "MRD-A101") if e.resident_id == "P1"]
