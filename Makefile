@@ -75,7 +75,8 @@ device-tests: setup
 
 # The dashboard screenshots in docs/screenshots/ (a plain test run writes them to a temp folder).
 screenshots: setup
-	HADIR_SCREENSHOTS=1 $(PY) -m pytest -q tests/sync/web/test_dashboard_browser.py
+	HADIR_SCREENSHOTS=1 $(PY) -m pytest -q tests/sync/web/test_dashboard_browser.py \
+		tests/sync/web/test_casework_browser.py
 
 # Re-pin after editing requirements/*.in: dev.txt first, then each role at dev.txt's versions.
 lock: python

@@ -21,10 +21,14 @@ from tools.sim.fleet.run import Scale, simulate  # noqa: E402
 from tools.sim.fleet.summary import exact  # noqa: E402
 
 
+def _f(x: float | None) -> str:
+    return "-" if x is None else "%.3f" % x
+
+
 def table(fig: dict) -> str:
     r, w, ws = fig["reconcile"], fig["world"], fig["wall_s"]
     out = r["outcomes"]
-    o = fig["detection"]["overall"]
+    o = fig["review"]["queue"]
     rows = [
         ("terminals x days", "%d x %d" % (w["terminals"], w["days"])),
         ("residents (registered at end)", "%d (%d)" % (w["residents"], w["registered_end"])),
@@ -44,7 +48,8 @@ def table(fig: dict) -> str:
         ("power cuts / torn inside a flash write", "%d / %d" % (
             sum(t["power_cuts"] for t in fig["terminals"].values()),
             sum(t["torn"] for t in fig["terminals"].values()))),
-        ("review queue precision / recall", "%.3f / %.3f" % (o["precision"], o["recall"])),
+        ("review queue (flats) precision / recall", "%s / %s" % (_f(o["precision"]),
+                                                                 _f(o["recall"]))),
         ("wall time: simulation / total (s)", "%.1f / %.1f" % (ws["run"], ws["total"])),
         ("collector CPU (s)", "%.1f" % fig["collector_cpu_s"]),
     ]  # fmt: skip

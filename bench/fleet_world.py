@@ -1,13 +1,16 @@
 # fleet_world: build a 7-day fleet world, run the reference detector on its ideal record stream.
 # SPDX-License-Identifier: MIT
-"""Detection quality of the reference review queue against the planted cases.
+"""Detection quality of the first queue's call against the planted cases, on a week.
 
     .venv/bin/python -m bench.fleet_world --json fleet_world.json [--seeds 1 2 3] [--days 7]
-        [--export DIR]
+        [--first] [--export DIR]
 
-For each seed: generates the world (docs/fleet.md), stores every generated tap once (the ideal
-record stream, no faults), runs ``sync.review.review_queue`` and scores it with
-``tools.sim.fleet.scoring.score``. Prints one table per seed and writes all figures as JSON.
+For each seed: generates the world (docs/fleet.md; ``--first``: the first world, without
+confounders or handed-over cards), stores every generated tap once (the ideal record stream,
+no faults), runs ``sync.review.review_queue`` and scores it with
+``tools.sim.fleet.scoring.score`` (a registered card's claim counted as its flat's). Prints one
+table per seed and writes all figures as JSON. The detector's figures on the honest world, per
+reason and for handed-over cards, are ``bench/detection.py``'s.
 ``--export DIR`` also writes the first seed's residents.csv (registered at day 0, collector import
 format), terminals.json, truth.json and queue.json.
 """
@@ -17,18 +20,25 @@ import json
 import os
 
 from sync.review import Params, review_queue
+from tools.sim.fleet.cases import FIRST_COUNTS
+from tools.sim.fleet.confounders import Confounders
 from tools.sim.fleet.population import terminals_dicts, write_residents_csv
-from tools.sim.fleet.scoring import score
+from tools.sim.fleet.scoring import score, to_units
 from tools.sim.fleet.world import build, records
 
 
-def run_seed(seed: int, days: int) -> tuple[dict, list[dict], object]:
-    w = build(seed, days)
+def run_seed(seed: int, days: int, first: bool = False) -> tuple[dict, list[dict], object]:
+    if first:
+        w = build(seed, days, counts=FIRST_COUNTS, conf=Confounders.none())
+    else:
+        w = build(seed, days)
     registry = w.pop.registry()
     queue = review_queue(records(w.taps), registry, w.start, w.days, Params.for_period(days))
+    queue = to_units(queue, {r["card_uid"]: r["unit"] for r in registry})
     figures = {
         "seed": seed,
         "days": days,
+        "world": "first" if first else "honest",
         "rusun": len(w.pop.rusun),
         "terminals": len(w.pop.terminals),
         "residents": len(w.pop.residents),
@@ -99,11 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", required=True, help="write all figures to this file")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--days", type=int, default=7)
+    ap.add_argument("--first", action="store_true", help="the first world (no confounders)")
     ap.add_argument("--export", metavar="DIR", help="write the first seed's world files here")
     args = ap.parse_args(argv)
     results = []
     for i, seed in enumerate(args.seeds):
-        figures, queue, w = run_seed(seed, args.days)
+        figures, queue, w = run_seed(seed, args.days, args.first)
         print(table(figures), end="\n\n")
         results.append(figures)
         if i == 0 and args.export:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sync import apidocs
 from sync.gate import Gate, HashSlots
 from sync.http import ReportSlots, admin_router, terminal_router
+from sync.http_cases import router as cases_router
 from sync.ratelimit import Throttle
 from sync.service.collector import Collector
 from sync.settings import Settings
@@ -77,6 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(Gate, collector=collector, throttle=app.state.throttle, slots=HashSlots())
     app.include_router(terminal_router)
     app.include_router(admin_router)
+    app.include_router(cases_router)  # the register and the case work (docs/cases.md)
     mount_dashboard(app)  # /dashboard (docs/dashboard.md)
     if settings.api_docs:
         apidocs.mount(app)

@@ -3,7 +3,8 @@
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
 config, rusun rotate-card-key, residents import, users add|list|token|tokens|revoke-token|remove,
 report presence|review (alias absent)|other-rusun|unknown|health, export <report> FILE. Errors
-print one line ``hadir: …`` on stderr and exit non-zero. Whoever runs these holds the database and
+print one line ``hadir: …`` on stderr and exit non-zero; the register and the case work are in
+``sync.cli_cases`` (docs/cases.md). Whoever runs these holds the database and
 the master key: every command acts with the operator's scope (every rusun, ``scope.OPERATOR``)."""
 
 from __future__ import annotations
@@ -346,7 +347,9 @@ def users_remove(name: str) -> None:
 
 _REPORTS = {
     "presence": lambda c, a: reports.presence(c, a["start"], a["days"] or 7, a["rusun"]),
-    "review": lambda c, a: reports.review_report(c, a["days"] or 14, a["as_of"], a["rusun"]),
+    "review": lambda c, a: reports.review_report(
+        c, a["days"] or reports.REVIEW_DAYS, a["as_of"], a["rusun"]
+    ),
     "other-rusun": lambda c, a: reports.other_rusun(c, a["start"], a["days"] or 30),
     "unknown": lambda c, a: reports.unknown_cards(c, a["start"], a["days"] or 30),
     "health": lambda c, a: reports.health(c),
@@ -408,6 +411,9 @@ def export(
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
     out.print(f"{report}: written to {path}")
+
+
+from sync import cli_cases  # noqa: E402,F401  the register and case-work commands join `app`
 
 
 def run() -> None:

@@ -13,7 +13,9 @@ request may cost before anyone has proved who they are is decided here, from its
    something needs role admin, also before its body; the user goes to the route in
    ``scope["state"]["user"]`` (``sync.http.current_user``);
 4. dashboard POSTs take url-encoded forms only (415), no multipart (so nothing is spooled to
-   disk); the login's password check holds a hash slot;
+   disk), except a case's step and attachment forms (``UPLOAD_PATH``: a photo or letter of at
+   most 5 MB), whose body is not read here: the dashboard reads it only for a signed-in user;
+   the login's password check holds a hash slot;
 5. every response gets ``X-Content-Type-Options: nosniff``; an answer given before the body was
    read closes the connection (the rest of the body is never drained).
 
@@ -27,6 +29,7 @@ import base64
 import binascii
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,10 +52,16 @@ API_BODY = 64 * 1024  # JSON of the admin API
 IMPORT_BODY = 16 * 1024 * 1024  # a residents CSV (the 9,459-resident fleet file is 0.6 MB)
 LOGIN_BODY = 4 * 1024
 FORM_BODY = 16 * 1024  # a dashboard form: a review note, an export's options
+UPLOAD_BODY = 6 * 1024 * 1024  # a case's attachment (5 MB, sync.service.cases.MAX_FILE) and form
+# Routes that take a file: the register (preview, import) and a case's attachment over the API;
+# a case's step and attachment forms on the dashboard (multipart).
+API_FILE_PATH = re.compile(r"/api/register/(preview|import)|/api/cases/\d+/files")
+UPLOAD_PATH = re.compile(r"/dashboard/case/\d+/(step|attach)")
 OTHER_BODY = 64 * 1024
 _NO_BODY = ("GET", "HEAD", "OPTIONS")
 _READS = ("GET", "HEAD", "OPTIONS")
 _FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class Door:
     read: bool = True  # read the body here and hand it to the app (routes that read it all)
     api: bool = False  # /api: a signed-in user before the body
     form: bool = False  # a dashboard form: url-encoded only
+    upload: bool = False  # a dashboard form that may carry a file: url-encoded or multipart
     login: bool = False  # checks a password: holds a hash slot
     terminal: bool = False  # a terminal endpoint: an oversized body is an alert
 
@@ -72,7 +82,11 @@ def door(method: str, path: str) -> Door:
     if path in ("/v1/batches", "/v1/config", "/v1/allowlist"):
         return Door(TERMINAL_BODY, terminal=True)
     if api:
-        return Door(IMPORT_BODY if path == "/api/residents/import" else API_BODY, api=True)
+        if path == "/api/residents/import" or API_FILE_PATH.fullmatch(path):
+            return Door(IMPORT_BODY, api=True)
+        return Door(API_BODY, api=True)
+    if UPLOAD_PATH.fullmatch(path):
+        return Door(UPLOAD_BODY, read=False, upload=True)
     if path == "/dashboard/login":
         return Door(LOGIN_BODY, form=True, login=True)
     if path.startswith("/dashboard/"):
@@ -227,9 +241,9 @@ class Gate:
                 await answer(send, 403, "khusus admin / admin role required")
                 return
             scope.setdefault("state", {})["user"] = user
-        if d.form:
+        if d.form or d.upload:
             kind = (_header(scope, b"content-type") or b"").split(b";")[0].strip().decode()
-            if kind.lower() != _FORM:
+            if kind.lower() not in ((_FORM, _MULTIPART) if d.upload else (_FORM,)):
                 await answer(send, 415, "hanya formulir / url-encoded form data only")
                 return
         if not d.read:

@@ -350,7 +350,7 @@ def report_presence(
 def report_review(
     request: Request,
     user: Reader,
-    days: Annotated[int, Query(ge=1, le=3660)] = 14,
+    days: Annotated[int, Query(ge=1, le=3660)] = reports.REVIEW_DAYS,
     as_of: dt.date | None = None,
     rusun: Rusun = None,
     format: Fmt = "json",

@@ -182,12 +182,13 @@ def enroll(
     resident: str = typer.Option(..., help="resident id to bind the card to"),
     unit: Optional[str] = typer.Option(None, help="unit (checked against the resident's)"),
     tap_timeout: float = typer.Option(15.0, help="seconds to wait for a card"),
+    replaces: Optional[int] = typer.Option(None, help="the lost card (K-number) it replaces"),
     dry_run: bool = DRY,
 ) -> None:
     """Daftarkan kartu / enrollment desk: tap a card and bind it to a resident and unit."""
     run("enroll", reader_port=reader_port, collector=collector, user=user,
         password_file=password_file, resident=resident, unit=unit, tap_timeout=tap_timeout,
-        dry_run=dry_run)  # fmt: skip
+        replaces=replaces, dry_run=dry_run)  # fmt: skip
 
 
 COMMANDS: dict[str, Callable[..., None]] = {

@@ -26,14 +26,14 @@ def client(url: str, auth: tuple[str, str] | None = None) -> Iterator[httpx.Clie
 def check(response: httpx.Response, what: str) -> Any:
     if response.status_code == 401:
         raise HadirError("ditolak collector", "refused by the collector",
-                         f"{what}: 401 {_detail(response)}")  # fmt: skip
+                         f"{what}: 401 {detail(response)}")  # fmt: skip
     if response.status_code >= 400:
         raise HadirError("collector menolak permintaan", "the collector refused the request",
-                         f"{what}: {response.status_code} {_detail(response)}")  # fmt: skip
+                         f"{what}: {response.status_code} {detail(response)}")  # fmt: skip
     return response
 
 
-def _detail(response: httpx.Response) -> str:
+def detail(response: httpx.Response) -> str:
     try:
         return str(response.json().get("detail", ""))
     except ValueError:

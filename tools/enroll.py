@@ -1,24 +1,26 @@
 # enroll: the enrollment desk — tap a card on a USB PN532, bind it to a resident at the collector.
 # SPDX-License-Identifier: MIT
 """``python -m tools enroll --reader /dev/ttyUSB0 --collector URL --user U --password-file F
---resident R-0042 [--unit A-101]``
+--resident R-0042 [--unit A-101] [--replaces 17]``
 
 The reader is a PN532 on a USB-serial adapter, driven by adafruit-circuitpython-pn532 over
 pyserial (not hadir's device driver: this runs on the office PC). One InListPassiveTarget
 (UM0701-02 §7.3.5) gives UID, ATQA, SAK and ATS; the card is refused on the spot when its UID is
 random (ISO/IEC 14443-3: 4 bytes starting 0x08, a phone or a privacy card — a new UID each tap).
-The binding goes through the collector's admin API as a one-row residents import
-(``POST /api/residents/import``), so the collector's own rules apply: it refuses a card bound to
-another unit or resident and a token collision in the rusun. The UID is never printed whole.
+The resident is looked up in the collector's tenant register (``GET /api/residents/{id}``: a
+registered resident without a card yet, or one whose card was lost) and must still live there;
+the binding is ``POST /api/residents/{id}/cards`` (with ``replaces``: the lost card it replaces),
+so the collector's own rules apply: it refuses a card bound to another unit or resident and a
+token collision in the rusun, and answers 409 for a card already this resident's. The UID is
+never printed whole.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import pathlib
 import time
 from typing import Any
+from urllib.parse import quote
 
 from firmware import wire
 from tools import collector_client, ui
@@ -90,34 +92,33 @@ def wait_for_card(pn532: Any, timeout_s: float) -> Tap:
     raise HadirError("tidak ada kartu", "no card tapped", f"{timeout_s:.0f} s")
 
 
-def csv_row(resident: dict[str, Any], tap: Tap) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["resident_id", "name", "unit", "rusun", "card_uid", "atqa", "sak", "ats"])
-    w.writerow(
-        [
-            resident["resident_id"],
-            resident["name"],
-            resident["unit"],
-            resident["rusun"],
-            tap.uid.hex().upper(),
-            tap.atqa.hex(),
-            "%02x" % tap.sak,
-            tap.ats.hex(),
-        ]
-    )
-    return out.getvalue()
+def card_body(tap: Tap, replaces: int | None = None) -> dict[str, Any]:
+    """What ``POST /api/residents/{id}/cards`` takes: the UID and what the allow-list's
+    fingerprint is computed from (ATQA, SAK, ATS)."""
+    return {
+        "uid": tap.uid.hex().upper(),
+        "atqa": tap.atqa.hex(),
+        "sak": "%02x" % tap.sak,
+        "ats": tap.ats.hex(),
+        "replaces": replaces,
+    }
 
 
 def do_enroll(state: Any, args: Any) -> int:
     password = pathlib.Path(args.password_file).read_text().strip()
     auth = (args.user, password)
+    replaces = args.replaces
     with collector_client.client(args.collector, auth) as http:
-        rows = collector_client.check(http.get("/api/residents"), "residents").json()
-        found = [r for r in rows if r["resident_id"] == args.resident]
-        if not found:
+        found = http.get(f"/api/residents/{quote(args.resident, safe='')}")
+        if found.status_code == 404:
             raise HadirError("penghuni tidak dikenal", "unknown resident", args.resident)
-        resident = found[0]
+        resident = collector_client.check(found, "resident").json()
+        if resident["status"] != "active":
+            raise HadirError(
+                "penghuni tidak aktif",
+                "resident no longer lives there",
+                f"{args.resident}: {resident['status']}",
+            )
         if args.unit and args.unit != resident["unit"]:
             raise HadirError(
                 "unit tidak cocok",
@@ -142,22 +143,20 @@ def do_enroll(state: Any, args: Any) -> int:
                 "tidak ada yang dikirim / nothing sent"
             )
             return 0
-        body = csv_row(resident, tap).encode()
-        result = collector_client.check(
-            http.post("/api/residents/import", content=body, headers={"content-type": "text/csv"}),
-            "import",
-        ).json()
-    if result["refused"]:
-        reason = result["refused"][0].split(": ", 1)[-1]
-        raise HadirError("kartu ditolak", "card refused", reason)
-    if result["cards"] == 0:
+        answer = http.post(
+            f"/api/residents/{quote(args.resident, safe='')}/cards", json=card_body(tap, replaces)
+        )
+    if answer.status_code == 409:
         ui.console.print(
             f"[yellow]kartu / card {tap.masked()} sudah terdaftar untuk / already "
             f"enrolled to {args.resident}"
         )
         return 0
+    if answer.status_code == 400:
+        raise HadirError("kartu ditolak", "card refused", collector_client.detail(answer))
+    card = collector_client.check(answer, "enrol").json()["card_id"]
     ui.console.print(
-        f"[green]terdaftar / enrolled[/]: kartu / card {tap.masked()} -> "
+        f"[green]terdaftar / enrolled[/]: kartu / card {tap.masked()} (K-{card}) -> "
         f"{resident['name']} ({args.resident}), {resident['unit']}, {resident['rusun']}"
     )
     return 0

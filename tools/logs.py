@@ -151,7 +151,7 @@ def do_upload(state: Any, args: Any) -> int:
                     str(first),
                     str(count),
                     str(r.status_code),
-                    collector_client._detail(r)[:60],
+                    collector_client.detail(r)[:60],
                     "-",
                 )
                 failed += 1

@@ -17,10 +17,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sync.service.admin import AdminError
+from sync.service.admin import AdminError, Forbidden, Unknown
 from sync.service.collector import Collector
 from sync.service.scope import OPERATOR, Scope
 from sync.store import residents, sessions, users
+from sync.store.db import Tx
 from sync.store.users import UserRow
 from sync.vault import hash_password, verify_password
 
@@ -156,3 +157,28 @@ def revoke_tokens(c: Collector, name: str, token: str | None = None) -> int:
         for h in hashes:
             users.delete_token(tx, h)
     return len(hashes)
+
+
+# --- checks of the register's, the cases' and the visit lists' service functions ----------------
+
+
+def visible(user: User, rusun: str, what: str) -> None:
+    """``Unknown`` unless the user may see ``rusun``'s ``what`` (a target out of the user's
+    scope is answered exactly like one that does not exist)."""
+    if not user.may_see(rusun):
+        raise Unknown(f"tidak ditemukan / not found: {what}")
+
+
+def require(user: User, rusun: str, what: str) -> None:
+    """An admin whose scope holds ``rusun``; else ``Unknown`` (out of scope) or ``Forbidden``."""
+    visible(user, rusun, what)
+    if not user.is_admin:
+        raise Forbidden("khusus admin / admin role required")
+
+
+def rusun_scope(tx: Tx, user: User) -> Scope:
+    """The user's scope as rusun ids: every rusun for a user bound to none, else the ids of the
+    rusun the user is bound to (by the names its rows give)."""
+    if not user.rusun:
+        return OPERATOR
+    return Scope.of(r.id for r in residents.rusun_all(tx) if r.name in user.rusun)

@@ -30,7 +30,7 @@ from sync.service.cardkeys import CardKeyError
 from sync.service.collector import Collector
 from sync.service.downlink import default_config_json
 from sync.service.scope import Scope
-from sync.store import alert_log, residents, terminals
+from sync.store import alert_log, register_events, residents, terminals
 from sync.store.db import Tx
 from sync.store.residents import Card, Rusun
 from sync.vault import card_tokens
@@ -44,6 +44,18 @@ MAX_FIELD = 200  # characters of one CSV field: a name, a unit, a rusun, an id
 
 class AdminError(Exception):
     """An admin request that cannot be done; the message is one line for the admin."""
+
+
+class Forbidden(AdminError):
+    """The user may see the target but not change it (a viewer): 403."""
+
+
+class AlreadyDone(AdminError):
+    """What was asked is already so (a card already this person's): 409."""
+
+
+class Unknown(AdminError):
+    """No such target, or one outside the user's rusun: 404."""
 
 
 class OutOfScope(AdminError):
@@ -304,17 +316,19 @@ def parse_uid(text: str) -> bytes:
     return uid
 
 
-def import_residents(c: Collector, lines: Iterable[str], *, scope: Scope) -> ImportReport:
+def import_residents(
+    c: Collector, lines: Iterable[str], *, scope: Scope, user: str = "import"
+) -> ImportReport:
     """Import ``resident_id,name,unit,rusun,card_uid`` rows (one transaction). A refused row is
     reported with its line number and reason; the rest are imported. Optional columns ``atqa``,
     ``sak``, ``ats`` (hex) give the card's allow-list fingerprint. A row for a rusun outside
     ``scope``, or naming a resident of one, is refused; so is a row with a field longer than
     ``MAX_FIELD``. A file that is not CSV the reader can take (a field over the csv module's
     128 kB limit, a NUL) or not UTF-8 is one ``AdminError`` naming its line; nothing of it is
-    imported."""
+    imported. Each new card is an event of the register's audit trail, by ``user``."""
     reader = csv.DictReader(lines)
     try:
-        return _import_rows(c, reader, scope)
+        return _import_rows(c, reader, scope, user)
     except csv.Error as exc:
         raise AdminError(
             f"CSV rusak di baris {reader.line_num} / malformed CSV at line {reader.line_num}: "
@@ -327,14 +341,14 @@ def import_residents(c: Collector, lines: Iterable[str], *, scope: Scope) -> Imp
         ) from None
 
 
-def _import_rows(c: Collector, reader: csv.DictReader, scope: Scope) -> ImportReport:
+def _import_rows(c: Collector, reader: csv.DictReader, scope: Scope, user: str) -> ImportReport:
     missing = [col for col in CSV_COLUMNS if col not in (reader.fieldnames or [])]
     if missing:
         raise AdminError(f"kolom CSV hilang / missing CSV columns: {', '.join(missing)}")
     report = ImportReport()
     now = c.now()
     with c.db.write() as tx:
-        state = _Import(c, tx, now, report, scope)
+        state = _Import(c, tx, now, report, scope, user)
         for lineno, row in enumerate(reader, start=2):
             try:
                 _check_fields(row)
@@ -358,8 +372,11 @@ class _Import:
     """One import: caches rusun and their card keys (every generation), and adds every new
     card's token under every rusun's keys at the end (one AES-ECB call per key)."""
 
-    def __init__(self, c: Collector, tx: Tx, now: int, report: ImportReport, scope: Scope) -> None:
-        self.c, self.tx, self.now, self.report, self.scope = c, tx, now, report, scope
+    def __init__(
+        self, c: Collector, tx: Tx, now: int, report: ImportReport, scope: Scope, user: str
+    ) -> None:
+        self.c, self.tx, self.now, self.report = c, tx, now, report
+        self.scope, self.user = scope, user
         self.rusun: dict[str, Rusun] = {}
         self.keys: dict[int, dict[int, bytes]] = {}  # rusun id -> {generation: card key}
         self.pending: dict[bytes, bytes] = {}  # new card's uid_hash -> UID
@@ -370,6 +387,7 @@ class _Import:
         self.changed: set[int] = set()  # rusun whose allow-list changed
         self.units = residents.units_index(tx)
         self.residents = residents.resident_rusun(tx)
+        self.inactive = residents.inactive_resident_ids(tx)
         self.cards = residents.cards_index(tx)
         self.home_tokens = residents.home_tokens(tx)  # (rusun id, generation, token)
 
@@ -390,6 +408,10 @@ class _Import:
         rusun_name = (row.get("rusun") or "").strip()
         if not (rid_text and name and unit_name and rusun_name):
             raise AdminError("kolom kosong / empty field")
+        if rid_text in self.inactive:
+            raise AdminError(
+                "penghuni sudah pindah atau meninggal / resident moved out or deceased"
+            )
         uid = parse_uid(row.get("card_uid") or "")
         if wire.is_random_uid(len(uid), uid[0]):
             raise AdminError(
@@ -458,7 +480,12 @@ class _Import:
             residents.update_resident(tx, rid_text, name, unit, rusun_id)
         residents.insert_cards(tx, [row + [self.now] for row in self.new_cards.values()])
         if self.pending:
-            ids = {h: card.id for h, card in residents.cards_index(tx).items()}
+            index = residents.cards_index(tx)
+            ids = {h: card.id for h, card in index.items()}
+            events = [(self.now, "card_enrolled", index[h].rusun_id, index[h].unit_id,
+                       index[h].resident_id, index[h].id, "", self.user, self.now)
+                      for h in self.pending]  # fmt: skip
+            register_events.add_many(tx, events)
             hashes = list(self.pending)
             uids = [self.pending[h] for h in hashes]
             rows = []

@@ -30,7 +30,7 @@ SILENT_AFTER_S = 6 * 3600  # a terminal syncs every 5 min when it can; 6 h silen
 PEAK_START_H, PEAK_END_H = 5, 9  # the morning peak (docs/fleet.md: most taps 06.00-07.00)
 STORAGE_ALARM_PER_MILLE = wire.STORAGE_WARN_PER_MILLE  # the log's own warning threshold (80 %)
 READER_ALARM_RECOVERIES = 10
-REVIEW_DAYS = 14
+REVIEW_DAYS = reports.REVIEW_DAYS  # 42 days, the same as the visit lists' (sync.service.flags)
 _FLAGGED = wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_MAGIC_SUSPECT
 ALARMS = ("silent", "no_peak", "storage", "clock", "reader", "held", "fork")
 

@@ -20,6 +20,9 @@ from typing import Any
 from firmware import wire
 from sync import review
 from sync.review import Params
+from sync.review.legacy import CARD_SUBJECT
+from sync.review.model import Review, Thresholds
+from sync.service import snapshot
 from sync.service.admin import AdminError, rusun_id, scoped_ids
 from sync.service.collector import Collector
 from sync.service.scope import OPERATOR, Scope
@@ -84,24 +87,55 @@ def presence(
     ]
 
 
-def _card_key(rusun_id: int, token: int, card: int | None) -> str:
-    return str(card) if card is not None else f"{rusun_id}:{token:08X}"
+# The review's period: a flat's own history and the recent window it is compared with (42 days
+# with the default thresholds). The dashboard, `report review` and the API review it by default.
+REVIEW_DAYS = snapshot.period_days(Thresholds())
+
+
+def _queue(reviews: list[Review]) -> list[dict[str, Any]]:
+    """The reviews' queue in the report's shape (the first queue's, ``sync.review.legacy``): a
+    unit for each flat on the queue (score at least ``QUEUE_SCORE``) with its household reasons,
+    a card for each card reason of those flats (``CARD_SUBJECT``: same minute, other rusun,
+    clone, blocked card) and for each card nobody registered."""
+    flat_items: list[dict[str, Any]] = []
+    card_reasons: dict[str, set[str]] = {}
+    for rv in reviews:
+        for it in rv.items:
+            if it.subject == "card":
+                card_reasons.setdefault(it.key, set()).update(it.codes)
+            elif it.score >= review.QUEUE_SCORE:
+                flat = sorted({r.code for r in it.reasons if r.code not in CARD_SUBJECT})
+                if flat:
+                    flat_items.append({"unit": it.key, "reasons": flat})
+                for r in it.reasons:
+                    if r.code in CARD_SUBJECT and r.card is not None:
+                        card_reasons.setdefault(r.card, set()).add(r.code)
+    flat_items.sort(key=lambda it: it["unit"])
+    return flat_items + [
+        {"card": k, "reasons": sorted(v)} for k, v in sorted(card_reasons.items())
+    ]
 
 
 def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str, Any]], Params]:
-    """The review queue (``sync.review``) over the ``days`` Jakarta days ending with ``as_of``,
-    every rusun, and the thresholds used: one row per flagged subject (``review_report`` gives
-    the fields); units first, then cards, each by rusun and key."""
+    """The review queue (``sync.review.detect`` over each rusun's snapshot,
+    ``sync.service.snapshot``: the register's dated statuses, izin, holidays, visitors and the
+    rusun's thresholds, scaled for ``days``) for the ``days`` Jakarta days ending with
+    ``as_of``, and the default thresholds for that period: one row per flagged subject
+    (``review_report`` gives the fields); units first, then cards, each by rusun and key. A
+    change in a flat's pattern needs ``snapshot.period_days`` (42 days with the default
+    thresholds: a flat's own history and the recent window): the dashboard reviews that
+    period, a shorter one never finds it."""
     if not 1 <= days <= 3660:
         raise AdminError("jumlah hari harus 1-3660 / days must be 1-3660")
     until = day_start(as_of) + DAY  # end of the as_of day
-    start = until - days * DAY
     with c.db.read() as tx:
         names = {r.id: r.name for r in residents.rusun_all(tx)}
         reg = residents.registry_cards(tx, None)
-        rows = attendance.card_records(tx, start, until, None)
         last_tap = attendance.last_card_taps(tx, until)
-    registry: list[dict[str, Any]] = []
+        reviews = [
+            review.detect(snapshot.build_in(tx, rid, as_of, days), evidence=False)
+            for rid in sorted(names)
+        ]  # fmt: skip
     cards: dict[str, tuple[str, int, str]] = {}  # card key -> (unit, rusun id, resident id)
     units: dict[str, dict[str, Any]] = {}  # "<rusun id>/<unit>" -> the unit's details
     for res_id, _name, unit, rid, _rname, reg_at, card, _status in reg:
@@ -121,32 +155,16 @@ def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str
             continue
         u["cards"].append(int(card))
         cards[str(card)] = (unit, int(rid), res_id)
-        registry.append(
-            {
-                "resident_id": res_id,
-                "unit": key,
-                "rusun": names[int(rid)],
-                "card_uid": str(card),
-                "registered_day": (int(reg_at) - start) // DAY,
-            }
-        )
-    detector_records = [
-        {
-            "time": int(t),
-            "rusun": names[int(rid)],
-            "terminal": int(term),
-            "card": _card_key(int(rid), int(tok), card),
-            "flags": int(fl),
-        }
-        for t, rid, term, _kind, fl, tok, card in rows
-    ]
     params = Params.for_period(days)
     out: list[dict[str, Any]] = []
-    for it in review.review_queue(detector_records, registry, start, days, params):
+    for it in _queue(reviews):
         row: dict[str, Any]
         if "unit" in it:
             key = it["unit"]
-            u = units[key]
+            rid_text, _slash, unit_name = key.partition("/")
+            empty = {"unit": unit_name, "rusun_id": int(rid_text), "resident_id": None,
+                     "registered": until, "cards": []}  # fmt: skip
+            u = units.get(key) or empty
             seen = max((last_tap[k] for k in u["cards"] if k in last_tap), default=None)
             since = seen if seen is not None else u["registered"]
             row = {
@@ -195,7 +213,7 @@ def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str
 
 def review_report(
     c: Collector,
-    days: int = 14,
+    days: int = REVIEW_DAYS,
     as_of: dt.date | None = None,
     rusun: str | None = None,
     *,

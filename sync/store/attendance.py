@@ -56,20 +56,31 @@ def card_records(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[
     )
 
 
-def card_taps(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:
-    """Like ``card_records`` but only records of ``card_ids`` (at any rusun: through each card's
-    token under that rusun's key)."""
+def _of_cards(tx: Tx, columns: str, card_ids: list[int], t0: int, t1: int) -> list[Row]:
+    """``columns`` of every dated card record of ``card_ids`` in [t0, t1), at any rusun (each
+    card's token under that rusun's key), by time."""
     if not card_ids:
         return []
     marks = ", ".join("?" for _ in card_ids)
+    # From the cards to their records (indexes card_tokens_card, records_payload). "+" keeps
+    # SQLite off the wall-time index: with a rusun's thousand cards it would probe each of the
+    # period's records once per card (minutes for a week of the 2017 fleet instead of 0.1 s).
     return tx.all(
-        "SELECT rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, rec.payload, "
-        "ct.card_id FROM card_tokens ct JOIN terminals t ON t.rusun_id = ct.rusun_id "
+        f"SELECT {columns} FROM card_tokens ct JOIN terminals t ON t.rusun_id = ct.rusun_id "
         "JOIN records rec ON rec.terminal_id = t.id AND rec.payload = ct.token "
-        f"WHERE ct.card_id IN ({marks}) AND rec.kind IN (?, ?) AND rec.wall_time >= ? "
-        "AND rec.wall_time < ? ORDER BY rec.wall_time",
+        f"WHERE ct.card_id IN ({marks}) AND rec.kind IN (?, ?) AND +rec.wall_time >= ? "
+        "AND +rec.wall_time < ? ORDER BY rec.wall_time, rec.terminal_id, rec.seq",
         [*card_ids, *_CARD_KINDS, t0, t1],
     )
+
+
+def card_taps(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:
+    """Like ``card_records`` but only records of ``card_ids`` (at any rusun: through each card's
+    token under that rusun's key)."""
+    return _of_cards(
+        tx, "rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, rec.payload, "
+        "ct.card_id", card_ids, t0, t1,
+    )  # fmt: skip
 
 
 def last_card_taps(tx: Tx, until: int) -> dict[int, int]:
@@ -136,3 +147,13 @@ def unknown_cards(tx: Tx, offset_s: int, lo: int, hi: int) -> list[Row]:
         " GROUP BY r.name, rec.payload ORDER BY r.name, rec.payload",
         (offset_s, *_CARD_KINDS, lo, hi),
     )
+
+
+def card_records_detail(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:
+    """(wall_time, rusun_id, terminal_id, kind, flags, card_id, time_derived, clock_jump) of
+    every dated card record of ``card_ids`` in [t0, t1) at any rusun, by time (an evidence
+    pack lists them with how each was dated)."""
+    return _of_cards(
+        tx, "rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, ct.card_id, "
+        "rec.time_derived, rec.clock_jump", card_ids, t0, t1,
+    )  # fmt: skip

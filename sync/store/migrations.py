@@ -116,8 +116,34 @@ def _scopes_to_rows(tx: Tx) -> None:
             tx.run("INSERT INTO user_rusun (user_name, rusun_id) VALUES (?, ?)", (name, rid))
 
 
+# The tenant register's columns (version 3): (table, column, definition), the same text as in
+# sync.store.schema's CREATE statements; its new tables and indexes are made by ``create``.
+REGISTER_COLUMNS = (
+    ("rusun", "district", "TEXT NOT NULL DEFAULT ''"),
+    ("units", "block", "TEXT NOT NULL DEFAULT ''"),
+    ("units", "status", "TEXT NOT NULL DEFAULT 'occupied'"),
+    ("units", "status_at", "BIGINT"),
+    ("units", "lease_no", "TEXT NOT NULL DEFAULT ''"),
+    ("units", "let_since", "BIGINT"),
+    ("residents", "kind", "TEXT NOT NULL DEFAULT 'member'"),
+    ("residents", "relation", "TEXT NOT NULL DEFAULT ''"),
+    ("residents", "lease_holder", "SMALLINT NOT NULL DEFAULT 0"),
+    ("residents", "status", "TEXT NOT NULL DEFAULT 'active'"),
+    ("residents", "status_at", "BIGINT"),
+    ("residents", "valid_until", "BIGINT"),
+    ("cards", "status_at", "BIGINT"),
+    ("cards", "replaces", "BIGINT"),
+)
+
+
+def _v2_to_v3(tx: Tx, make: Callable[[str], None]) -> None:
+    """The tenant register: dated statuses of flats, people and cards, blocks, districts."""
+    for table, column, ddl in REGISTER_COLUMNS:
+        tx.run(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+
+
 # _STEPS[v - 1] moves a database from version v to v + 1.
-_STEPS: tuple[Callable[[Tx, Callable[[str], None]], None], ...] = (_v1_to_v2,)
+_STEPS: tuple[Callable[[Tx, Callable[[str], None]], None], ...] = (_v1_to_v2, _v2_to_v3)
 
 
 def upgrade(tx: Tx, version: int, make: Callable[[str], None]) -> None:

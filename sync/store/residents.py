@@ -82,6 +82,10 @@ def rusun_all(tx: Tx) -> list[Rusun]:
     return [Rusun(*r) for r in tx.all(_RUSUN + " ORDER BY name")]
 
 
+def rusun_name(tx: Tx, rusun_id: int) -> str:
+    return str(tx.value("SELECT name FROM rusun WHERE id = ?", (rusun_id,)))
+
+
 def insert_rusun(tx: Tx, name: str) -> int:
     return tx.insert_id("INSERT INTO rusun (name) VALUES (?)", (name,))
 
@@ -160,6 +164,11 @@ def resident_rusun(tx: Tx) -> dict[str, int]:
     return {str(r): int(ru) for r, ru in tx.all("SELECT resident_id, rusun_id FROM residents")}
 
 
+def inactive_resident_ids(tx: Tx) -> set[str]:
+    """Residents who moved out or died: no new card for them."""
+    return {r[0] for r in tx.all("SELECT resident_id FROM residents WHERE status <> 'active'")}
+
+
 def insert_residents(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
     """(resident_id, name, unit_id, rusun_id, registered_at) rows, in bulk."""
     tx.copy("residents", ("resident_id", "name", "unit_id", "rusun_id", "registered_at"), rows)
@@ -173,7 +182,11 @@ def update_resident(tx: Tx, resident_id: str, name: str, unit_id: int, rusun_id:
 
 
 def registered_per_rusun(tx: Tx) -> dict[int, int]:
-    rows = tx.all("SELECT rusun_id, COUNT(*) FROM residents GROUP BY rusun_id")
+    """{rusun id: active household members in the register}."""
+    rows = tx.all(
+        "SELECT rusun_id, COUNT(*) FROM residents WHERE kind = 'member' AND status = 'active'"
+        " GROUP BY rusun_id"
+    )
     return {int(r[0]): int(r[1]) for r in rows}
 
 
@@ -198,23 +211,24 @@ def unit_members(tx: Tx, unit_id: int) -> list[Row]:
 def residents_list(tx: Tx, rusun_ids: list[int] | None) -> list[dict[str, Any]]:
     """Residents of the given rusun (None: all)."""
     sql = (
-        "SELECT p.resident_id, p.name, u.name, r.name, p.registered_at FROM residents p"
-        " JOIN units u ON u.id = p.unit_id JOIN rusun r ON r.id = p.rusun_id WHERE 1 = 1"
+        "SELECT p.resident_id, p.name, u.name, r.name, p.registered_at, p.kind, p.status"
+        " FROM residents p JOIN units u ON u.id = p.unit_id JOIN rusun r ON r.id = p.rusun_id"
+        " WHERE 1 = 1"
     )
     where, params = where_in("p.rusun_id", rusun_ids)
-    keys = ("resident_id", "name", "unit", "rusun", "registered_at")
+    keys = ("resident_id", "name", "unit", "rusun", "registered_at", "kind", "status")
     return [dict(zip(keys, r)) for r in tx.all(sql + where + " ORDER BY p.resident_id", params)]
 
 
 def registry_cards(tx: Tx, rusun_ids: list[int] | None) -> list[RegistryCard]:
-    """Every resident of the given rusun (None: all) with each of their cards, by rusun name,
-    unit name and resident id."""
+    """Every household member of the given rusun (None: all; visitors and carers are not) with
+    each of their cards, by rusun name, unit name and resident id."""
     where, params = where_in("r.rusun_id", rusun_ids)
     rows = tx.all(
         "SELECT r.resident_id, r.name, u.name, r.rusun_id, ru.name, r.registered_at, c.id, "
         "c.status FROM residents r JOIN units u ON u.id = r.unit_id "
         "JOIN rusun ru ON ru.id = r.rusun_id LEFT JOIN cards c ON c.resident_id = r.resident_id "
-        "WHERE 1 = 1" + where + " ORDER BY ru.name, u.name, r.resident_id",
+        "WHERE r.kind = 'member'" + where + " ORDER BY ru.name, u.name, r.resident_id",
         params,
     )
     return [RegistryCard(*r) for r in rows]
@@ -227,6 +241,11 @@ def cards_index(tx: Tx) -> dict[bytes, Card]:
     """{uid_hash: card} of every card."""
     rows = tx.all("SELECT uid_hash, id, rusun_id, unit_id, resident_id, token, status FROM cards")
     return {bytes(r[0]): Card(*r[1:]) for r in rows}
+
+
+def card_id_by_hash(tx: Tx, uid_hash: bytes) -> int | None:
+    value = tx.value("SELECT id FROM cards WHERE uid_hash = ?", (uid_hash,))
+    return None if value is None else int(value)
 
 
 def cards_all(tx: Tx) -> list[tuple[int, bytes, bytes, int, str]]:

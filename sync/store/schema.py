@@ -14,7 +14,7 @@ from __future__ import annotations
 from sync.store import migrations
 from sync.store.db import Tx
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS rusun (
     id {serial},
     name TEXT NOT NULL UNIQUE,
     card_key_gen INTEGER NOT NULL DEFAULT 0,
-    allowlist_version INTEGER NOT NULL DEFAULT 1
+    allowlist_version INTEGER NOT NULL DEFAULT 1,
+    district TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS card_keys (  -- every generation of each rusun's card key
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),
@@ -38,6 +39,11 @@ CREATE TABLE IF NOT EXISTS units (
     id {serial},
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),
     name TEXT NOT NULL,
+    block TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'occupied',
+    status_at BIGINT,
+    lease_no TEXT NOT NULL DEFAULT '',
+    let_since BIGINT,
     UNIQUE (rusun_id, name)
 );
 CREATE TABLE IF NOT EXISTS residents (
@@ -45,7 +51,13 @@ CREATE TABLE IF NOT EXISTS residents (
     name TEXT NOT NULL,
     unit_id INTEGER NOT NULL REFERENCES units(id),
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),
-    registered_at BIGINT NOT NULL
+    registered_at BIGINT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'member',
+    relation TEXT NOT NULL DEFAULT '',
+    lease_holder SMALLINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'active',
+    status_at BIGINT,
+    valid_until BIGINT
 );
 CREATE TABLE IF NOT EXISTS cards (
     id {serial},
@@ -57,7 +69,9 @@ CREATE TABLE IF NOT EXISTS cards (
     token BIGINT NOT NULL,
     fingerprint INTEGER,
     status TEXT NOT NULL DEFAULT 'active',
-    enrolled_at BIGINT NOT NULL
+    enrolled_at BIGINT NOT NULL,
+    status_at BIGINT,
+    replaces BIGINT
 );
 CREATE INDEX IF NOT EXISTS cards_token ON cards (rusun_id, token);
 CREATE INDEX IF NOT EXISTS cards_resident ON cards (resident_id);
@@ -68,6 +82,7 @@ CREATE TABLE IF NOT EXISTS card_tokens (
     gen INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (rusun_id, token, gen, card_id)
 );
+CREATE INDEX IF NOT EXISTS card_tokens_card ON card_tokens (card_id);
 CREATE TABLE IF NOT EXISTS terminals (
     id BIGINT PRIMARY KEY,  -- a terminal id is a u32 on the wire
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),
@@ -132,6 +147,9 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_wall ON records (wall_time);
 CREATE INDEX IF NOT EXISTS records_boot ON records (terminal_id, gen, boot);
+-- A card's records at any rusun (its token under each rusun's key): the review's snapshot of a
+-- rusun reads its cards' taps elsewhere, the resident page one card's.
+CREATE INDEX IF NOT EXISTS records_payload ON records (payload, terminal_id);
 CREATE TABLE IF NOT EXISTS gaps (
     id {serial},
     terminal_id BIGINT NOT NULL REFERENCES terminals(id),
@@ -196,8 +214,116 @@ CREATE TABLE IF NOT EXISTS review_marks (  -- append-only audit trail: never upd
     user_name TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS review_marks_subject ON review_marks (subject_kind, subject_key)
+CREATE INDEX IF NOT EXISTS review_marks_subject ON review_marks (subject_kind, subject_key);
+CREATE INDEX IF NOT EXISTS residents_unit ON residents (unit_id);
+CREATE TABLE IF NOT EXISTS register_events (  -- append-only audit trail of the register
+    id {serial},
+    at BIGINT NOT NULL,  -- when it happened (the date the admin gave), not when it was recorded
+    kind TEXT NOT NULL,
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    unit_id INTEGER,
+    resident_id TEXT,
+    card_id BIGINT,
+    detail TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS register_events_unit ON register_events (unit_id);
+CREATE TABLE IF NOT EXISTS absences (
+    id {serial},
+    resident_id TEXT NOT NULL REFERENCES residents(resident_id),
+    first_day BIGINT NOT NULL,
+    last_day BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    note TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    cancelled_at BIGINT
+);
+CREATE TABLE IF NOT EXISTS holidays (
+    id {serial},
+    day BIGINT NOT NULL,
+    rusun_id INTEGER REFERENCES rusun(id),  -- NULL: every rusun
+    name TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS thresholds (  -- append-only: the newest row per (rusun, name) holds
+    id {serial},
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    name TEXT NOT NULL,
+    value INTEGER,  -- NULL: back to the default
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cases (
+    id {serial},
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    state TEXT NOT NULL,
+    source TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    opened_at BIGINT NOT NULL,
+    opened_by TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    closed_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS cases_unit ON cases (unit_id);
+CREATE TABLE IF NOT EXISTS case_steps (  -- append-only: a case's history
+    id {serial},
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    state TEXT NOT NULL,
+    outcome TEXT,
+    day BIGINT NOT NULL,
+    letter_no TEXT,
+    note TEXT NOT NULL,
+    visit_id BIGINT,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_steps_case ON case_steps (case_id);
+CREATE TABLE IF NOT EXISTS case_files (
+    id {serial},
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    step_id BIGINT,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 {blob} NOT NULL,
+    data {blob} NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS letter_counters (
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (rusun_id, year)
+);
+CREATE TABLE IF NOT EXISTS visit_lists (
+    id {serial},
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    day BIGINT NOT NULL,
+    sample_size INTEGER NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS visits (
+    id {serial},
+    list_id BIGINT NOT NULL REFERENCES visit_lists(id),
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    position INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    risk REAL NOT NULL,
+    reasons TEXT NOT NULL
+)
 """
+
+# Columns added to a table after it was first made (schema version 3, the tenant register):
+# (table, column, definition), the same text as in ``_TABLES`` (a test compares an upgraded
+# database with a new one); ``sync.store.migrations`` adds them to an older database.
+ADDED_COLUMNS = migrations.REGISTER_COLUMNS
 
 _DIALECT = {
     "sqlite": {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB"},
@@ -241,6 +367,19 @@ def create(tx: Tx) -> None:
         )
     else:
         tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+
+def columns(tx: Tx, table: str) -> set[str]:
+    """The column names ``table`` has now."""
+    if tx.kind == "postgres":
+        rows = tx.all(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+    else:
+        rows = tx.all("SELECT name FROM pragma_table_info(?)", (table,))
+    return {r[0] for r in rows}
 
 
 def _stored_version(tx: Tx) -> int | None:

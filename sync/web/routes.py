@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 import pathlib
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from fastapi import FastAPI, Request
@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from sync.ratelimit import Throttle
 from sync.service import accounts, dashboard, sessions
 from sync.service.accounts import User
+from sync.service.admin import AdminError, Forbidden, Unknown
 from sync.service.collector import Collector
 from sync.web import exports, i18n
 from sync.web.auth import (
@@ -37,6 +38,8 @@ TIMELINE_DAYS = 28
 CHART_DAYS = 30
 # A whole-fleet presence XLSX takes about 2 s a day to write (docs/benchmarks.md): a month at most.
 MAX_EXPORT_DAYS = 31
+# A form with an attachment (5 MB at most, sync.service.cases.MAX_FILE) and its fields.
+MAX_FORM_BYTES = 6 * 1024 * 1024
 
 
 # Scripts and styles only from the collector itself; inline style attributes (bar widths, timeline
@@ -74,6 +77,14 @@ class Ctx:
     def t(self, key: str, **args: object) -> str:
         return i18n.t(self.lang, key, **args)
 
+    def reason(self, code: str) -> str:
+        return i18n.reason(self.lang, code)
+
+    def pct_ratio(self, x: float) -> str:
+        """0.853 -> ``85,3 %`` (``85.3 %`` in English)."""
+        text = f"{100 * x:.1f}\u00a0%"
+        return text.replace(".", ",") if self.lang == "id" else text
+
     def finish(self, response: Response) -> Response:
         response.set_cookie(
             SESSION_COOKIE,
@@ -96,6 +107,8 @@ class Ctx:
             lang=lang,
             t=self.t,
             n=lambda v: i18n.fmt_int(int(v), lang),
+            ratio=self.pct_ratio,
+            reason=self.reason,
             pct=lambda pm: f"{pm / 10:.1f}\u00a0%".replace(".", "," if lang == "id" else "."),
             user=self.user,
             csrf=self.session["c"],
@@ -141,19 +154,44 @@ class Web:
                 return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
             return ctx.render("error.html", 403, title=ctx.t("err.403"),
                               body=ctx.t("err.403.body"))  # fmt: skip
-        except dashboard.NotFound:
+        except (dashboard.NotFound, Unknown):
             return ctx.render("error.html", 404, title=ctx.t("err.404"), body="")
+        except Forbidden:
+            return ctx.render("error.html", 403, title=ctx.t("err.403"),
+                              body=ctx.t("err.403.body"))  # fmt: skip
+        except AdminError as exc:  # a refused change: its one-line reason, nothing stored
+            return ctx.render("error.html", 400, title=ctx.t("err.400"), body=str(exc),
+                              back=_local_back(ctx.request.headers.get("referer")))  # fmt: skip
+
+    def _signed_in(self, request: Request) -> bool:
+        sid = self.sessions.load(request.cookies.get(SESSION_COOKIE)).get("s")
+        return isinstance(sid, str) and sessions.user_of(self.c, sid) is not None
 
     def page(self, handler: Handler, login: bool = True):
         """Wrap a handler: build the context, demand a login, turn refusals into error pages."""
 
         async def endpoint(request: Request) -> Response:
-            form = await request.form() if request.method == "POST" else None
+            form = None
+            if request.method == "POST":
+                # A body is read only for a signed-in user (the login form aside) and only up to
+                # MAX_FORM_BYTES, declared: nobody unauthenticated makes the collector spool an
+                # upload to disk.
+                length = request.headers.get("content-length", "")
+                if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+                    return Response("413 / 411", status_code=413 if length.isdigit() else 411)
+                signed_in = not login or await run_in_threadpool(self._signed_in, request)
+                form = await request.form(max_files=2, max_fields=50) if signed_in else None
             # Pages read the database (the review queue runs the detector): off the event loop,
             # so terminal uploads are not held up by a dashboard user.
             return await run_in_threadpool(self._run, handler, login, request, form)
 
         return endpoint
+
+
+def _local_back(referer: str | None) -> str | None:
+    """The dashboard page a refused form came from (its path only), for a "back" link."""
+    path = urlsplit(referer or "").path
+    return path if path.startswith(PREFIX + "/") and not path.startswith("//") else None
 
 
 def _safe_next(target: str | None) -> str:
@@ -386,6 +424,9 @@ def mount(app: FastAPI) -> Web:
         ("/exports", exports_page, ["GET"], True),
         ("/exports/{what}", export_file, ["POST"], True),
     ]
+    from sync.web.casework import ROUTES as CASEWORK  # the register and the case work
+
+    routes += [(path, handler, methods, True) for path, handler, methods in CASEWORK]
     app.add_api_route(PREFIX, lambda: RedirectResponse(PREFIX + "/", 308), methods=["GET"],
                       include_in_schema=False)  # fmt: skip
     for path, handler, methods, login in routes:

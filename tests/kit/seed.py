@@ -12,7 +12,7 @@ Planted (what the review queue must show):
 | unit MRD-A104 | not_seen (nobody taps for the whole period) |
 | unit MRD-B201 | one_card_household (one card tapped for three people, in bursts) |
 | card of PLG-A102's first resident | same_minute (07.42 every day) |
-| card of MRD-A101's first resident | other_rusun (also tapped at Pulo Gebang on 4 days) |
+| card of MRD-A101's first resident | other_rusun (lives at Pulo Gebang: its only taps, 4 days) |
 | card of MRD-A103's first resident | clone (a copy with another fingerprint on 3 days) |
 | a card nobody registered, at Pulo Gebang | unknown_card (5 days) |
 
@@ -165,6 +165,8 @@ def seed(c: Collector, clock: Clock) -> Seeded:
                         tap("Marunda", members[0]["uid"], t + 25 * k)
                 continue
             for r in members:
+                if r["resident_id"] == sub.planted["other_rusun"] and DAYS - 1 - day <= 8:
+                    continue  # lives at Pulo Gebang since 8 days ago (taps below)
                 if r["resident_id"] == sub.planted["same_minute"]:
                     tap(r["rusun"], r["uid"], d0 + 7 * 3600 + 42 * 60 + rng.randint(0, 50))
                     continue
@@ -224,3 +226,71 @@ def _ingest_day(c, clock, term: PaperTerminal, events, d0: int, tid: int, day: i
     clock.t = end
     out = ingest.upload(c, term.batch(health))
     assert out.http == 200 and out.status == wire.REPLY_OK, (out.http, out.reason)
+
+
+# --- the register and the case work (docs/cases.md) ---------------------------------------------
+
+DISTRICT = {"Marunda": "Jakarta Utara", "Pulo Gebang": "Jakarta Timur",
+            "Flamboyan": "Jakarta Barat"}  # fmt: skip
+REGISTER_ONLY = 40  # residents in the register who have no card yet
+
+
+def register_csv(seeded: Seeded, extra: int = REGISTER_ONLY) -> str:
+    """The office's register of the seeded world: every seeded resident (the first of a
+    household is its head and lease holder), ``extra`` more people without a card spread over
+    Flamboyan's and Pulo Gebang's flats, and two Flamboyan flats whose households have no card."""
+    import csv
+
+    rng = random.Random(7)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["Wilayah", "Rusun", "Blok", "No. Unit", "Mulai Sewa", "ID Penghuni", "Nama",
+                "Hubungan", "Pemegang Sewa"])  # fmt: skip
+    relation = ("Kepala Keluarga", "Istri", "Anak", "Anak", "Orang Tua", "Famili")
+    units: dict[str, str] = {}
+    for r in seeded.residents:
+        units[r["unit"]] = r["rusun"]
+        w.writerow([DISTRICT[r["rusun"]], r["rusun"], r["unit"][4], r["unit"], "2017-02-01",
+                    r["resident_id"], r["name"], relation[min(r["member"], 5)],
+                    "ya" if r["member"] == 0 else ""])  # fmt: skip
+    targets = sorted(u for u, rn in units.items() if rn != "Marunda")
+    for i in range(extra):
+        unit = rng.choice(targets)
+        name = person_name(rng, rng.random() < 0.5)
+        w.writerow([DISTRICT[units[unit]], units[unit], unit[4], unit, "2017-02-01",
+                    f"Q{i + 1:04d}", name, "Anak", ""])  # fmt: skip
+    for unit in ("FLB-B101", "FLB-B102"):
+        for m in range(2):
+            w.writerow([DISTRICT["Flamboyan"], "Flamboyan", "B", unit, "2019-05-01",
+                        f"{unit}-{m + 1}", person_name(rng, m == 1),
+                        relation[m], "ya" if m == 0 else ""])  # fmt: skip
+    return buf.getvalue()
+
+
+def seed_register(seeded: Seeded) -> None:
+    """Import the register (as an admin of every rusun), then record what the case-work pages
+    show: a lost card, a move-out, izin, a holiday and a threshold."""
+    from sync.service import admin, lifecycle, normal, register, register_file
+    from sync.service.accounts import User
+
+    c, clock = seeded.collector, seeded.clock
+    admin_user = User("admin", "admin", ())
+    saved, clock.t = clock.t, NOW - 3 * DAY
+    diff = register.import_register(
+        c, register_file.read(register_csv(seeded).encode()), admin_user, apply=True
+    )
+    assert diff.applied, diff.errors
+    first = dt.datetime.fromtimestamp(TODAY0 - 5 * DAY, JAKARTA).date()
+    by_unit: dict[str, list[dict]] = {}
+    for r in seeded.residents:
+        by_unit.setdefault(r["unit"], []).append(r)
+    clock.t = saved
+    lifecycle.move_out(c, admin_user, by_unit["MRD-A105"][-1]["resident_id"], first,
+                       "pindah ke Bekasi")  # fmt: skip
+    normal.absence(c, admin_user, by_unit["MRD-A106"][0]["resident_id"], first,
+                   first + dt.timedelta(days=3), "mudik", "pulang kampung")  # fmt: skip
+    normal.holiday(c, admin_user, dt.date(2026, 11, 27), "Libur contoh")
+    lost = by_unit["MRD-A107"][0]["resident_id"]
+    card = next(k["id"] for k in admin.list_cards(c, scope=OPERATOR) if k["resident_id"] == lost)
+    lifecycle.card_lost(c, admin_user, card, first, "hilang di pasar")
+    normal.set_threshold(c, admin_user, "Pulo Gebang", "not_seen_days", 21)

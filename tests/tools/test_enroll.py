@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 import pytest
 
-from sync.service import accounts, admin
+from sync.service import accounts, admin, lifecycle, register, register_file
 from sync.service.scope import OPERATOR
+from tests.kit import register as kit
 from tests.kit.simpty import pn532sim_pty
 from tests.kit.technician import cli
 
@@ -110,3 +111,25 @@ def test_enroll_unit_mismatch_and_unreachable_collector(desk, tmp_path):
         )
     assert r.exit_code == 1
     assert r.stderr.startswith("hadir: collector tidak dapat dihubungi (collector unreachable)")
+
+
+def test_enroll_a_registered_resident_without_a_card_and_a_replacement(desk):
+    server, pw = desk
+    c = server.collector
+    register.import_register(c, register_file.read(kit.csv_text().encode()), kit.ADMIN, apply=True)
+    with reader("ntag215:04112233445566") as port:
+        r = enroll(server, pw, port, "P1", "--unit", "MRD-A101")
+    assert r.exit_code == 0, r.output + r.stderr
+    (card,) = cards_of(server, "P1")
+    lifecycle.card_lost(c, kit.ADMIN, card["id"])
+    with reader("ntag215:04998877665544") as port:
+        r = enroll(server, pw, port, "P1", "--replaces", str(card["id"]))
+        assert r.exit_code == 0, r.output + r.stderr
+        again = enroll(server, pw, port, "P1")
+    assert again.exit_code == 0 and "already enrolled" in again.output
+    assert [x["status"] for x in cards_of(server, "P1")] == ["lost", "active"]
+    lifecycle.move_out(c, kit.ADMIN, "P2")
+    with reader("ntag215:04555555555555") as port:
+        r = enroll(server, pw, port, "P2")
+    assert r.exit_code == 1 and "resident no longer lives there" in r.stderr
+    assert cards_of(server, "P2") == []

@@ -54,3 +54,22 @@ def shots(tmp_path):
         (DOCS / "screenshots").mkdir(exist_ok=True)
         return DOCS / "screenshots"
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def casework_app(tmp_path_factory):
+    """(app, seeded) like ``seeded_app``, with the office's register imported and a few
+    lifecycle changes (``seed.seed_register``): the register and case-work pages."""
+    path = tmp_path_factory.mktemp("cases") / "hadir.db"
+    clock = seed.Clock(seed.NOW)
+    app = create_app(Settings(db=str(path), master_key=MASTER_KEY, clock=clock))
+    seeded = seed.seed(app.state.collector, clock)
+    seed.seed_register(seeded)
+    yield app, seeded
+    app.state.collector.db.close()
+
+
+@pytest.fixture(scope="module")
+def casework_server(casework_app):
+    with serve(casework_app[0]) as base:
+        yield base

@@ -27,7 +27,7 @@ def test_review_queue_finds_each_planted_case_and_nothing_else(seeded):
     c, s = seeded
     items, params, (t0, t1) = dashboard.review_queue(c, seed.NOW, None)
     assert params.not_seen_days == 14
-    assert t1 - t0 == 14 * 86400 - 1
+    assert t1 - t0 == dashboard.REVIEW_DAYS * 86400 - 1  # the review's period (42 days)
     assert _reasons(items) == {
         ("unit", "MRD-A104"): ["not_seen"],
         ("unit", "MRD-B201"): ["one_card_household"],

@@ -3,7 +3,9 @@
 """Commands:
 
 ``demo``  the README demo: one simulated week of the whole 2017 deployment (23 rusun, 32
-          terminals, 13,731 residents) with every fault, in about 90 s on a 2-core machine
+          terminals, 13,731 residents) with every fault, in about 90 s on a 2-core machine;
+          then the office's case work on it (tools/sim/fleet/story.py: the register,
+          registration progress, the flags, a day's visit list, outcomes, a case to SP1)
 ``run``   the same with your own scale: ``--residents --days --seed --cuts --small-blocks
           --sync-interval --json FILE``
 
@@ -36,6 +38,10 @@ def _args(argv):
     return ap.parse_args(argv)
 
 
+def _show(fig: dict) -> None:
+    print(summary(fig) + fig.get("story_text", ""), flush=True)
+
+
 def main(argv=None) -> int:
     a = _args(argv)
     s = Scale(**vars(DEMO)) if a.command == "demo" else Scale(progress=True)
@@ -47,7 +53,7 @@ def main(argv=None) -> int:
             setattr(s, field, v)
     print("hadir fleet simulation: %d residents, %d days, seed %d; starting the collector"
           % (s.residents, s.days, s.seed), flush=True)  # fmt: skip
-    fig = simulate(s, serve=a.serve, before_stop=lambda f: print(summary(f), flush=True))
+    fig = simulate(s, serve=a.serve, before_stop=_show, story=a.command == "demo")
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump(fig, f, indent=1, default=str)

@@ -17,8 +17,8 @@ in the collector exactly once, checked two ways:
   date (a boot that never learned the time before the next power cut) counts as stored once
   for any presented tap of its card left over, and is counted in ``undated``.
 
-``detector_records(stored, tokens, rusun_of)`` turns stored records into the reference
-detector's input (``sync/review.py``).
+``detector_records(stored, tokens, rusun_of)`` turns stored records into the detector's record
+dicts (``sync.review.review_queue``, ``tools.sim.fleet.snapshots``).
 """
 
 from __future__ import annotations

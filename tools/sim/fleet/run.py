@@ -5,11 +5,14 @@ terminal through the week with faults, drains, reads back what the collector sto
 all figures (``summary(figures)`` prints them). Used by ``python -m tools.sim.fleet``,
 ``bench/fleet.py`` and the tests.
 
-Detection quality: the review queue is the reference detector ``sync/review.py`` run on
-the records *the collector stored* (named back by UID through the world's cards, since only
-the harness knows strangers' UIDs), scored with ``tools/sim/fleet/scoring.py``. The collector's own
-review report (``report review``/``absent``: the same detector over its stored records, cards
-named by card id) is scored too, on its unit reason ``not_seen``.
+Detection quality: the review is the collector's detector (``sync.review.detect``) run on
+per-rusun snapshots of the office's register and the records *the collector stored* (named
+back by UID through the world's cards, since only the harness knows strangers' UIDs:
+``tools/sim/fleet/snapshots.py``), scored per flat with ``tools/sim/fleet/scoring.py``
+(``review``: per reason, the queue, the cards to identify); ``detection`` scores the first
+queue's call (``sync.review.review_queue``) claim by claim. The collector's own review report
+(``report review``/``absent``: the same detector over its stored records, cards named by card
+id) is scored too, on its unit reason ``not_seen``.
 """
 
 from __future__ import annotations
@@ -22,14 +25,18 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 
-from sync.review import review_queue
+from sync.review import QUEUE_SCORE, review_queue
 from sync.service import accounts, reports
 from tools.sim.fleet import faults as fault_plan
 from tools.sim.fleet.behaviour import JAKARTA
+from tools.sim.fleet.cases import scaled_counts
+from tools.sim.fleet.confounders import Confounders
 from tools.sim.fleet.engine import Options, Simulation
 from tools.sim.fleet.live_collector import RealCollector
 from tools.sim.fleet.reconcile import detector_records, reconcile, tokens_by_rusun
-from tools.sim.fleet.scoring import score
+from tools.sim.fleet.scoring import score, score_review, to_units
+from tools.sim.fleet.snapshots import WorldDetector, claims
+from tools.sim.fleet.story import tell
 from tools.sim.fleet.world import build
 
 # Planted cases per kind at full scale (tools/sim/fleet/cases.py COUNTS) scale with the residents.
@@ -48,20 +55,22 @@ class Scale:
     idle_s: int = 1800
     progress: bool = False
     keep: str = ""  # keep the work folder here (database, terminal files)
+    first_world: bool = False  # the first world: no confounders, no handed-over cards
 
 
-def case_counts(residents: int) -> dict[str, int]:
-    from tools.sim.fleet.cases import COUNTS
-
-    f = residents / _FULL
-    return {k: max(2, round(n * f)) for k, n in COUNTS.items()}
+def case_counts(residents: int, first_world: bool = False) -> dict[str, int]:
+    return scaled_counts(residents, first_world)
 
 
-def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
-    """Run it all. ``before_stop(figures)`` runs while the collector still serves; ``serve``
-    then keeps it serving (the dashboard) until Ctrl-C."""
+def simulate(scale: Scale, serve: bool = False, before_stop=None, story: bool = False) -> dict:
+    """Run it all. ``story``: then the office's case work on the collector (``story.tell``:
+    register, progress, flags, a visit list, outcomes, a case to SP1; its text in
+    ``figures["story_text"]``). ``before_stop(figures)`` runs while the collector still serves;
+    ``serve`` then keeps it serving (the dashboard) until Ctrl-C."""
     t0 = time.perf_counter()
-    world = build(scale.seed, scale.days, case_counts(scale.residents), scale.residents)
+    counts = case_counts(scale.residents, scale.first_world)
+    conf = Confounders.none() if scale.first_world else Confounders()
+    world = build(scale.seed, scale.days, counts, scale.residents, conf)
     faults = fault_plan.plan(
         world, scale.seed, scale.outage_share, scale.power_cuts, scale.small_blocks
     )
@@ -87,6 +96,8 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None) -> dict:
         figures["collector_cpu_s"] = cpu
         figures["scale"] = asdict(scale)
         figures["dashboard"] = col.url + "/dashboard"
+        if story:
+            figures["story_text"], figures["story"] = tell(col.admin, world)
         if before_stop is not None:
             before_stop(figures)
         if serve:
@@ -118,7 +129,12 @@ def _figures(world, faults, col, result, stored, seals) -> dict:
     queue = review_queue(
         detector_records(stored, tokens, rusun_of), registry, world.start, world.days
     )
-    detection = score(queue, world.truth)
+    detection = score(to_units(queue, {r["card_uid"]: r["unit"] for r in registry}), world.truth)
+    det = WorldDetector(world, detector_records(stored, tokens, rusun_of))
+    items = claims(det.review())
+    review = score_review(items, world.truth, world.days - 1, QUEUE_SCORE)
+    flagged = [it for it in items if "card" in it or it["score"] >= QUEUE_SCORE]
+    flagged.sort(key=lambda it: (-it["score"], "card" in it, it.get("unit") or it["card"]))
     # The collector's own review report (its `report review`, alias `absent`): the same
     # detector on the records as the collector names them (card ids, tokens of unknown cards),
     # so only its unit claims compare with the world's truth; scored on `not_seen`.
@@ -163,8 +179,9 @@ def _figures(world, faults, col, result, stored, seals) -> dict:
         "drain_rounds": result.drain_rounds,
         "backlog_left": result.backlog_left,
         "enrolled_during_run": result.enrolled,
-        "queue": queue,
+        "queue": flagged,
         "detection": detection,
+        "review": review,
         "collector_absent": score(absent_queue, absent_truth)["overall"],
         "presence": presence,
         "health": health,

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 _REASONS_ID = {
     "not_seen": "tidak ada tap / no tap",
-    "one_card_household": "satu kartu untuk serumah / one card for the household",
+    "one_card_household": "satu kartu untuk beberapa orang / one card, several people",
+    "members_stopped": "anggota berhenti tap / members stopped",
+    "pattern_change": "pola berubah / pattern changed",
+    "blocked_card": "kartu diblokir dipakai / blocked card used",
     "same_minute": "menit yang sama tiap hari / same minute daily",
     "other_rusun": "dipakai di rusun lain / used at another rusun",
     "clone": "kartu tiruan / cloned card",
@@ -103,12 +106,15 @@ def summary(fig: dict, queue_lines: int = 25) -> str:
         add("  %-24s %7.1f residents/day %7d taps" % (rusun, mean, sum(x["taps"] for x in rows)))
     add("")
     q = fig["queue"]
-    add("review queue (%d items; reference detector on the collector's records):" % len(q))
-    for item in q[:queue_lines]:
-        subject = ("unit " + item["unit"]) if "unit" in item else ("card " + item["card"])
-        add("  %-26s %s" % (subject, "; ".join(_REASONS_ID.get(x, x) for x in item["reasons"])))
-    if len(q) > queue_lines:
-        add("  … %d more" % (len(q) - queue_lines))
+    flats = [it for it in q if "unit" in it]
+    add("review queue (%d flats, score >= 0.5, and %d cards nobody registered; the collector's "
+        "detector on its stored records):" % (len(flats), len(q) - len(flats)))  # fmt: skip
+    for item in flats[:queue_lines]:
+        reasons = "; ".join(_REASONS_ID.get(x, x) for x in item["reasons"])
+        add("  %-14s %.2f  %s" % (item["unit"], item["score"], reasons))
+    if len(flats) > queue_lines:
+        add("  … %d more flats" % (len(flats) - queue_lines))
+    add("  taps are evidence, never proof: each flat needs a field visit")
     add("")
     add("terminal health (simulation / collector's last health report):")
     add("  %3s %-22s %5s %5s %5s %7s %7s %6s %9s" % ("id", "rusun", "boots", "cuts", "torn",
@@ -122,15 +128,17 @@ def summary(fig: dict, queue_lines: int = 25) -> str:
             t["storage_per_mille"], t["backlog"], h.get("reader_recoveries"),
             _CLOCK.get(h.get("clock_quality"), "?")))  # fmt: skip
     add("")
-    d = fig["detection"]
-    add("detection vs planted cases (tools/sim/fleet/scoring.py):")
+    d = fig["review"]
+    add("detection vs planted cases (tools/sim/fleet/scoring.py, per flat):")
     for reason, x in sorted(d["by_reason"].items()):
-        add("  %-20s expected %3d claimed %3d  precision %s recall %s" % (
+        add("  %-20s expected %3d claimed %4d  precision %s recall %s" % (
             reason, x["expected"], x["claimed"], _f(x["precision"]), _f(x["recall"])))  # fmt: skip
-    o = d["overall"]
-    add("  overall: precision %s, recall %s (target: recall >= 0.9 at precision >= 0.8); "
-        "cases found %d of %d" % (_f(o["precision"]), _f(o["recall"]), o["cases_found"],
-                                  o["cases"]))  # fmt: skip
+    qf, cf = d["queue"], d["cards"]
+    add("  queue: %d flats, %d in misuse of %d: precision %s, recall %s" % (
+        qf["claimed"], qf["true_positives"], qf["expected"], _f(qf["precision"]),
+        _f(qf["recall"])))  # fmt: skip
+    add("  cards to identify (unknown_card): %d, %d planted: precision %s, recall %s" % (
+        cf["claimed"], cf["true_positives"], _f(cf["precision"]), _f(cf["recall"])))  # fmt: skip
     a = fig["collector_absent"]
     add(
         "  collector's own `report review` on not_seen: precision %s, recall %s"

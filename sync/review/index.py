@@ -1,0 +1,148 @@
+# index: a snapshot arranged for the rules: taps per card by day, who is expected when.
+# SPDX-License-Identifier: MIT
+"""``Index(snapshot)`` reads the snapshot once: each card's taps in the period (time, day
+index, local minute, at home or not, flags, denied), each flat's household cards, and per day
+who is expected (an active member with an active card, no izin, the flat occupied). Day
+indexes count from the snapshot's first day (0) to ``days - 1``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from firmware import wire
+from sync.review.model import Card, Dated, Flat, Snapshot, Visitor
+
+DAY_S = 86400
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+RANDOM_UID = wire.CARD_RANDOM_UID
+CLONE_FLAGS = wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_MAGIC_SUSPECT
+
+
+class TapRow(NamedTuple):
+    t: int  # Unix seconds
+    d: int  # day index in the period
+    minute: int  # local minute of the day, 0-1439
+    home: bool  # at the snapshot's rusun
+    rusun: str
+    flags: int
+    denied: bool
+
+
+def _days_with(statuses: tuple[Dated, ...], good: str, first: dt.date, days: int) -> list[bool]:
+    """Per day index: is the status ``good`` on that day (False before the first entry)."""
+    out = [False] * days
+    for i, s in enumerate(statuses):
+        lo = (s.since - first).days
+        hi = (statuses[i + 1].since - first).days if i + 1 < len(statuses) else days
+        if s.status == good:
+            for d in range(max(0, lo), min(days, hi)):
+                out[d] = True
+    return out
+
+
+class Index:
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        self.days = snap.days
+        self.first = snap.first_day
+        off = snap.utc_offset_min * 60
+        base = snap.first_day.toordinal() - _EPOCH
+        rest = set(snap.holidays)
+        self.rest = [
+            (d := self.first + dt.timedelta(days=i)).weekday() >= 5 or d in rest
+            for i in range(self.days)
+        ]
+        self.flats: dict[str, Flat] = {f.key: f for f in snap.flats}
+        self.flat_of: dict[str, str] = {}  # resident id -> flat key
+        for f in snap.flats:
+            for m in f.members:
+                self.flat_of[m.resident_id] = f.key
+        self.cards: dict[str, Card] = {c.card: c for c in snap.cards}
+        self.flat_cards: dict[str, list[str]] = {f.key: [] for f in snap.flats}
+        for c in snap.cards:
+            if c.holder in self.flat_of:
+                self.flat_cards[self.flat_of[c.holder]].append(c.card)
+        self.visitor_of: dict[str, Visitor] = {}
+        for v in snap.visitors:
+            for card in v.cards:
+                self.visitor_of[card] = v
+        self.taps: dict[str, list[TapRow]] = {}
+        for r in snap.records:
+            d = (r.time + off) // DAY_S - base
+            if not 0 <= d < self.days:
+                continue
+            minute = ((r.time + off) % DAY_S) // 60
+            row = TapRow(r.time, d, minute, r.rusun == snap.rusun, r.rusun, r.flags, r.denied)
+            self.taps.setdefault(r.card, []).append(row)
+        for rows in self.taps.values():
+            rows.sort()
+        self._izin: dict[str, set[int]] = {}
+        for a in snap.absences:
+            lo, hi = (a.first - self.first).days, (a.last - self.first).days
+            self._izin.setdefault(a.resident_id, set()).update(
+                range(max(0, lo), min(self.days, hi + 1))
+            )
+        self._expected: dict[str, list[list[str]]] = {}
+        self._home: dict[str, list[TapRow]] = {}
+
+    def day(self, d: int) -> dt.date:
+        return self.first + dt.timedelta(days=d)
+
+    def home_taps(self, card: str) -> list[TapRow]:
+        """The card's taps at this rusun (cached)."""
+        rows = self._home.get(card)
+        if rows is None:
+            rows = self._home[card] = [r for r in self.taps.get(card, ()) if r.home]
+        return rows
+
+    def card_holder(self, card: str) -> str:
+        return self.cards[card].holder
+
+    def expected(self, flat: str) -> list[list[str]]:
+        """Per day index: the cards through which the flat's household is expected to be seen
+        (an active member, an active card, no izin that day, the flat occupied)."""
+        if flat in self._expected:
+            return self._expected[flat]
+        f = self.flats[flat]
+        occupied = (
+            _days_with(f.statuses, "occupied", self.first, self.days)
+            if f.statuses
+            else [True] * self.days
+        )
+        members = {m.resident_id: m for m in f.members}
+        out: list[list[str]] = [[] for _ in range(self.days)]
+        for card in self.flat_cards[flat]:
+            c = self.cards[card]
+            m = members[c.holder]
+            on = _days_with(c.statuses, "active", self.first, self.days)
+            alive = (
+                _days_with(m.statuses, "active", self.first, self.days)
+                if m.statuses
+                else [True] * self.days
+            )
+            izin = self._izin.get(c.holder, set())
+            for d in range(self.days):
+                if on[d] and alive[d] and occupied[d] and d not in izin:
+                    out[d].append(card)
+        self._expected[flat] = out
+        return out
+
+    def excused(self, flat: str, d: int) -> bool:
+        """Every member who could be seen that day has izin (or nobody could be seen)."""
+        return not self.expected(flat)[d]
+
+    def card_usable(self, card: str) -> list[bool]:
+        """Per day: the card is active and its holder an active member."""
+        c = self.cards[card]
+        m = next(
+            x for x in self.flats[self.flat_of[c.holder]].members if x.resident_id == c.holder
+        )
+        on = _days_with(c.statuses, "active", self.first, self.days)
+        alive = (
+            _days_with(m.statuses, "active", self.first, self.days)
+            if m.statuses
+            else [True] * self.days
+        )
+        return [a and b for a, b in zip(on, alive)]
