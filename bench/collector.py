@@ -32,6 +32,7 @@ import httpx  # noqa: E402
 from firmware import wire  # noqa: E402
 from sync.app import open_collector  # noqa: E402
 from sync.service import admin, ingest  # noqa: E402
+from sync.service.scope import OPERATOR  # noqa: E402
 from sync.settings import Settings  # noqa: E402
 from tests.kit import pgserver  # noqa: E402
 from tests.kit.wirekit import PaperTerminal  # noqa: E402
@@ -41,7 +42,7 @@ WALL = 850_000_000
 
 
 def _terminal(c, rusun="Marunda", door=1) -> PaperTerminal:
-    bundle = admin.add_terminal(c, rusun, door)
+    bundle = admin.add_terminal(c, rusun, door, scope=OPERATOR)
     term = PaperTerminal(bundle["terminal_id"], bytes.fromhex(bundle["k0"]))
     term.bundle = bundle  # type: ignore[attr-defined]
     return term

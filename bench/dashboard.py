@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from firmware import wire
 from sync.app import create_app
 from sync.service import accounts, admin, dashboard, ingest
+from sync.service.scope import OPERATOR
 from sync.settings import Settings
 from sync.store import residents
 from sync.vault import card_tokens
@@ -90,7 +91,9 @@ def seed_world(c, clock: Clock, seed: int, days: int):
     # Rusun and their keys first (the import would create them too, terminal by terminal here).
     for t in w.pop.terminals:
         door = int(str(t.door).rsplit("-", 1)[-1])
-        bundles[t.terminal_id] = admin.add_terminal(c, t.rusun, door, tid=t.terminal_id)
+        bundles[t.terminal_id] = admin.add_terminal(
+            c, t.rusun, door, tid=t.terminal_id, scope=OPERATOR
+        )
     keys = {b["rusun"]: bytes.fromhex(b["card_key"]) for b in bundles.values()}
     accounts.add_user(c, "admin", PASSWORD, "admin", [])
     terms = {tid: PaperTerminal(tid, bytes.fromhex(b["k0"])) for tid, b in bundles.items()}
@@ -113,7 +116,7 @@ def seed_world(c, clock: Clock, seed: int, days: int):
         clock.t = d0
         rows = [r for r in residents_csv_rows(w.pop, day) if r["resident_id"] not in imported]
         imported.update(r["resident_id"] for r in rows)
-        report = admin.import_residents(c, io.StringIO(_csv(rows)))
+        report = admin.import_residents(c, io.StringIO(_csv(rows)), scope=OPERATOR)
         assert not report.refused, report.refused[:3]
         clock.t = d0 + DAY - 1
         for tid, term in terms.items():

@@ -36,7 +36,7 @@ NTP_SERVER = "pool.ntp.org"
 OPTIONAL = ("pins", "ntp_server")
 # name, minimum, maximum (lists: see wire.CONFIG_INT_LIMITS)
 LIMITS = [
-    ["terminal_id", 1, 0x3FFFFFFF],
+    ["terminal_id", 1, wire.TERMINAL_ID_MAX],
     ["door", 0, 255],
     ["config_version", 0, 0x3FFFFFFF],
 ] + wire.CONFIG_INT_LIMITS
@@ -67,10 +67,16 @@ def validate_config(d):
     pins.update(out.get("pins") or {})
     out["pins"] = pins
     for name, lo, hi in LIMITS:
+        if name in COLLECTOR_MAY_SET:
+            continue  # below: the rule the collector checks too
         v = out.get(name)
         if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
             rng = "%d..%d" % (lo, hi)
             raise _bad(name, "harus bilangan bulat " + rng, "must be an integer " + rng)
+    for name in COLLECTOR_MAY_SET:
+        why = wire.setting_error(name, out.get(name))
+        if why is not None:
+            raise _bad(name, why[0], why[1])
     for name in ("rusun", "collector_url"):
         if not isinstance(out.get(name), str) or not out[name]:
             raise _bad(name, "harus teks, tidak kosong", "must be a non-empty string")
@@ -88,8 +94,6 @@ def validate_config(d):
         raise _bad("ca_pin", "wajib untuk https (sertifikat CA)", "required for https (the CA)")
     if out["reader"] not in ("uart", "i2c"):
         raise _bad("reader", "harus uart atau i2c", "must be uart or i2c")
-    if out["language"] not in wire.LANGUAGES:
-        raise _bad("language", "harus id atau en", "must be id or en")
     for name in ("display", "rtc"):
         if not isinstance(out[name], bool):
             raise _bad(name, "harus true atau false", "must be true or false")

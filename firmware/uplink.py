@@ -13,7 +13,9 @@ hour apart, and the radio is never asked. When up:
    left and the watermark moves, at most ``_ROUNDS`` batches a round;
 2. the reply's server time goes to the clock (collector quality);
 3. newer config / allow-list versions are fetched (``POST /v1/config``, ``/v1/allowlist``, body
-   a signed status request), verified with Kc and written atomically.
+   a signed status request), verified with Kc and written atomically; each on its own: a config
+   this terminal refuses (``config_refused``; that version is not fetched again) or fails to
+   fetch does not keep a new allow-list out.
 
 Every network call is awaited with a timeout, so the reader task keeps running meanwhile. Any
 failure (OSError, a non-200 answer, a reply that does not verify) leaves the log untouched.
@@ -59,6 +61,8 @@ class Uplink:
         self.last_ok = None  # ticks of the last successful exchange
         self.last_error = None  # what made the last failed round fail
         self.server_versions = (0, 0)
+        self.config_refused = 0  # config versions refused (a value this terminal cannot take)
+        self._refused_config = -1
 
     async def step(self):
         t = self.t
@@ -127,11 +131,21 @@ class Uplink:
             body = reply = None  # let the next batch reuse this one's memory
         self.server_versions = versions
         cfg_v, allow_v = versions
-        if cfg_v > t.config["config_version"]:
-            await self._fetch_config()
+        failure = None  # the config's fetch failed: the allow-list is fetched all the same
+        if cfg_v > t.config["config_version"] and cfg_v != self._refused_config:
+            try:
+                await self._fetch_config()
+            except OSError as e:  # the network or the collector: tried again next round
+                failure = e
+            except ValueError as e:  # a config this terminal refuses (wire.WireError too)
+                self._refused_config = cfg_v  # not fetched again until a newer version
+                self.config_refused += 1
+                self.last_error = e
         if allow_v > t.allow.version or (allow_v and not t.allow.present):
             data = await self._post("/v1/allowlist", log.status_request(t.health24()))
             t.allow.install(data)
+        if failure is not None:
+            raise failure
         return result
 
     async def _fetch_config(self):

@@ -69,6 +69,12 @@ REQUEST_MAC_LEN = const(16)
 HEADER_LEN = const(50)
 HEALTH_LEN = const(24)
 MAX_BATCH_SLOTS = const(4096)
+# More slots than any terminal's log holds unacknowledged (docs/log.md: 201,592 in the 1.75 MiB
+# partition): the collector refuses a batch that starts further ahead of what it has stored.
+LOG_MAX_SLOTS = const(262144)
+# The largest terminal id: a MicroPython small int on the ESP32 (31-bit signed), so config.json's
+# id and every comparison with it stay allocation-free; the collector registers no larger one.
+TERMINAL_ID_MAX = const(0x3FFFFFFF)
 REPLY_LEN = const(37)
 ALLOW_HEADER = const(16)
 ALLOW_ENTRY = const(6)
@@ -87,6 +93,9 @@ CONFIG_DEFAULTS = {"debounce_s": 30, "language": "id", "sync_interval_s": 300,
 CONFIG_INT_LIMITS = [["debounce_s", 0, 3600], ["utc_offset_min", -720, 840],
                      ["sync_interval_s", 10, 86400]]  # fmt: skip
 LANGUAGES = ("id", "en")
+# The largest settings JSON a config blob carries: the collector refuses to set more, the terminal
+# to parse more (its heap is small).
+CONFIG_MAX_BYTES = const(1024)
 # Two clock readings that disagree by more than this many seconds are a clock jump.
 CLOCK_JUMP_S = const(2)
 
@@ -449,6 +458,25 @@ def allowlist_find(f, count, token, entry):
 CONFIG_HEADER = const(14)
 
 
+def setting_error(name, value):
+    """None when ``value`` is a valid setting ``name`` the collector may send, else why not as
+    (Bahasa Indonesia, English). The one rule for both: ``firmware.config`` checks a terminal's
+    settings with it, the collector a config an admin sets."""
+    if name not in COLLECTOR_MAY_SET:
+        return ("tidak dapat diatur dari kolektor", "not a setting the collector may change")
+    if name == "language":
+        if isinstance(value, str) and value in LANGUAGES:
+            return None
+        return ("harus id atau en", "must be id or en")
+    for setting, lo, hi in CONFIG_INT_LIMITS:
+        if setting == name:
+            if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi:
+                return None
+            rng = "%d..%d" % (lo, hi)
+            return ("harus bilangan bulat " + rng, "must be an integer " + rng)
+    return None
+
+
 def encode_config(kc, version, terminal_id, text):
     """Signed config: ``HDC1`` | version u32 | terminal_id u32 | length u16 | UTF-8 JSON | MAC."""
     body = bytes(text, "utf-8") if isinstance(text, str) else bytes(text)
@@ -466,6 +494,8 @@ def decode_config(kc, data):
     end = CONFIG_HEADER + n
     if len(data) != end + REQUEST_MAC_LEN:
         raise WireError("config length does not match its header")
+    if n > CONFIG_MAX_BYTES:
+        raise WireError("config longer than CONFIG_MAX_BYTES")
     if not _equal(_kc_mac(kc, data[:end]), data[end:]):
         raise WireError("config MAC does not verify")
     return version, tid, str(data[CONFIG_HEADER:end], "utf-8")

@@ -11,11 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from sync.http import admin_router, terminal_router
+from sync import apidocs
+from sync.gate import Gate, HashSlots
+from sync.http import ReportSlots, admin_router, terminal_router
+from sync.ratelimit import Throttle
 from sync.service.collector import Collector
 from sync.settings import Settings
 from sync.store import schema
-from sync.store.db import BadText, Database
+from sync.store.db import BadText, Database, driver_errors
 from sync.vault import Vault
 from sync.web.routes import mount as mount_dashboard
 
@@ -42,6 +45,9 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         description="Receives terminal logs (docs/protocol.md) and serves the admin API.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's loads Swagger UI from a CDN: sync.apidocs instead
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
 
     @app.exception_handler(RequestValidationError)
@@ -55,9 +61,23 @@ def create_app(settings: Settings) -> FastAPI:
     async def bad_text(request: Request, exc: BadText) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database refused or could not do a write (disk full, read-only, server gone):
+        # nothing was acknowledged; the terminal sends the same batch again later.
+        detail = "basis data tidak tersedia, coba lagi / database unavailable, try again"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "30"})
+
+    for error in driver_errors():
+        app.add_exception_handler(error, unavailable)
+
     app.state.collector = collector
     app.state.settings = settings
+    app.state.report_slots = ReportSlots()  # reports computed at once (viewers included)
+    app.state.throttle = Throttle()  # failed sign-ins: the admin API and the dashboard alike
+    app.add_middleware(Gate, collector=collector, throttle=app.state.throttle, slots=HashSlots())
     app.include_router(terminal_router)
     app.include_router(admin_router)
     mount_dashboard(app)  # /dashboard (docs/dashboard.md)
+    if settings.api_docs:
+        apidocs.mount(app)
     return app

@@ -1,23 +1,31 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config, residents import, users add|list|token, report presence|review (alias absent)|other-rusun|
-unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr and exit
-non-zero."""
+config, rusun rotate-card-key, residents import, users add|list|token|tokens|revoke-token|remove,
+report presence|review (alias absent)|other-rusun|unknown|health, export <report> FILE. Errors
+print one line ``hadir: …`` on stderr and exit non-zero. Whoever runs these holds the database and
+the master key: every command acts with the operator's scope (every rusun, ``scope.OPERATOR``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from sync import secretfile
+from sync.secretfile import SecretFileError
+from sync.server import ServerError
 from sync.service import accounts, admin, reports
 from sync.service.collector import Collector
+from sync.service.scope import OPERATOR
 from sync.settings import Settings, SettingsError
 from sync.store.db import DatabaseError
 from sync.vault import VaultError
@@ -25,10 +33,12 @@ from sync.vault import VaultError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="hadir collector")
 terminals_app = typer.Typer(no_args_is_help=True, help="terminal registry and keys")
 residents_app = typer.Typer(no_args_is_help=True, help="residents, units and cards")
+rusun_app = typer.Typer(no_args_is_help=True, help="rusun and their card keys")
 users_app = typer.Typer(no_args_is_help=True, help="admin users of the API and dashboard")
 report_app = typer.Typer(no_args_is_help=True, help="reports (table on the terminal)")
 app.add_typer(terminals_app, name="terminals")
 app.add_typer(residents_app, name="residents")
+app.add_typer(rusun_app, name="rusun")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
 
@@ -110,13 +120,37 @@ def init() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    tls_cert: Annotated[
+        str | None, typer.Option(help="PEM certificate (chain): serve HTTPS")
+    ] = None,
+    tls_key: Annotated[str | None, typer.Option(help="PEM private key of --tls-cert")] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(help="a reverse proxy whose X-Forwarded-For/-Proto to believe (repeat)"),
+    ] = None,
+    api_docs: Annotated[
+        bool, typer.Option(help="serve /docs and /openapi.json (HADIR_API_DOCS=off: no)")
+    ] = True,
 ) -> None:
-    """Run the collector's HTTP server (uvicorn)."""
-    import uvicorn
-
+    """Run the collector's HTTP(S) server (uvicorn with the limits of sync/server.py)."""
+    from sync import server
     from sync.app import create_app
 
-    uvicorn.run(create_app(state.settings()), host=host, port=port, log_level="info")
+    if bool(tls_cert) != bool(tls_key):
+        fail("--tls-cert dan --tls-key harus bersama / give --tls-cert and --tls-key together")
+    for path in (tls_cert, tls_key):
+        if path and not os.path.isfile(path):
+            fail(f"berkas tidak ada / no such file: {path}")
+    listen = server.Listen(
+        host=host,
+        port=port,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        trusted_proxies=tuple(trusted_proxy or ()),
+    )
+    settings = state.settings()
+    settings.api_docs = settings.api_docs and api_docs
+    server.run(create_app(settings), listen)
 
 
 # --- terminals -----------------------------------------------------------------------------------
@@ -131,23 +165,45 @@ def terminals_add(
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
     """Register a terminal and write its provisioning bundle (holds its secret: keep it safe)."""
-    result = admin.add_terminal(state.collector(), rusun, door, id, collector_url)
-    admin.write_bundle(result, bundle)
+    c = state.collector()
+    result = _with_bundle_file(
+        bundle,
+        lambda deliver: admin.add_terminal(
+            c, rusun, door, id, collector_url, scope=OPERATOR, deliver=deliver
+        ),
+    )
     out.print(
         f"terminal {result['terminal_id']} ({rusun}, door {door}): bundle written to {bundle}"
     )
 
 
+def _with_bundle_file(path: str, register: Callable[[admin.Deliver], dict[str, Any]]) -> dict:
+    """Run ``register`` with the bundle written to ``path`` inside its transaction: a failed
+    write registers nothing; a registration that fails after the write removes the file."""
+    written = []
+
+    def deliver(bundle: dict[str, Any]) -> None:
+        admin.write_bundle(bundle, path)
+        written.append(path)
+
+    try:
+        return register(deliver)
+    except BaseException:
+        if written:
+            secretfile.remove(path)
+        raise
+
+
 @terminals_app.command("list")
 def terminals_list() -> None:
     """Registered terminals."""
-    _table(admin.list_terminals(state.collector()), "terminals")
+    _table(admin.list_terminals(state.collector(), scope=OPERATOR), "terminals")
 
 
 @terminals_app.command("revoke")
 def terminals_revoke(terminal_id: int) -> None:
     """Refuse every further upload from this terminal (403)."""
-    admin.revoke_terminal(state.collector(), terminal_id)
+    admin.revoke_terminal(state.collector(), terminal_id, scope=OPERATOR)
     out.print(f"terminal {terminal_id} revoked")
 
 
@@ -157,9 +213,15 @@ def terminals_rotate(
     bundle: Annotated[str, typer.Option(help="write the new provisioning bundle here")],
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
-    """New secret for a terminal (re-provision it with the new bundle; its log starts again)."""
-    result = admin.rotate_terminal(state.collector(), terminal_id, collector_url)
-    admin.write_bundle(result, bundle)
+    """New secret and card key for a terminal (re-provision it with the new bundle; its log
+    starts again)."""
+    c = state.collector()
+    _with_bundle_file(
+        bundle,
+        lambda deliver: admin.rotate_terminal(
+            c, terminal_id, collector_url, scope=OPERATOR, deliver=deliver
+        ),
+    )
     out.print(f"terminal {terminal_id}: new key, bundle written to {bundle}")
 
 
@@ -173,7 +235,7 @@ def terminals_config(terminal_id: int, settings_json: str) -> None:
         return
     if not isinstance(settings, dict):
         fail("settings must be a JSON object")
-    version = admin.set_config(state.collector(), terminal_id, settings)
+    version = admin.set_config(state.collector(), terminal_id, settings, scope=OPERATOR)
     out.print(f"terminal {terminal_id}: config version {version}")
 
 
@@ -185,7 +247,7 @@ def residents_import(path: str) -> None:
     """Import residents and cards from CSV: resident_id,name,unit,rusun,card_uid."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
-            report = admin.import_residents(state.collector(), f)
+            report = admin.import_residents(state.collector(), f, scope=OPERATOR)
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
         return
@@ -197,6 +259,20 @@ def residents_import(path: str) -> None:
     )
     if report.refused:
         raise typer.Exit(2)
+
+
+# --- rusun ---------------------------------------------------------------------------------------
+
+
+@rusun_app.command("rotate-card-key")
+def rusun_rotate_card_key(name: str) -> None:
+    """New card key for a rusun: its cards are re-tokenised and its allow-lists renewed; each of
+    its terminals takes the new key when re-provisioned (terminals rotate)."""
+    result = admin.rotate_card_key(state.collector(), name, scope=OPERATOR)
+    out.print(f"rusun {name}: card key generation {result['card_key_generation']}")
+    if result["terminals_on_older_keys"]:
+        ids = ", ".join(str(t) for t in result["terminals_on_older_keys"])
+        out.print(f"terminals still on an older key (re-provision with terminals rotate): {ids}")
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -232,8 +308,38 @@ def users_list() -> None:
 
 @users_app.command("token")
 def users_token(name: str) -> None:
-    """Issue an API bearer token for a user (printed once)."""
-    print(accounts.issue_token(state.collector(), name))
+    """Issue an API bearer token for a user (printed once; its id on stderr)."""
+    token = accounts.issue_token(state.collector(), name)
+    print(token)
+    err.print(f"token id {accounts.token_id(hashlib.sha256(token.encode()).digest())}")
+
+
+@users_app.command("tokens")
+def users_tokens(
+    name: Annotated[str | None, typer.Argument(help="only this user")] = None,
+) -> None:
+    """API tokens by id (never the token itself)."""
+    _table(accounts.list_tokens(state.collector(), name), "tokens")
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(
+    name: str,
+    token_id: Annotated[str | None, typer.Argument(help="the id of `users tokens`")] = None,
+    all_tokens: Annotated[bool, typer.Option("--all", help="every token of this user")] = False,
+) -> None:
+    """Revoke one API token of a user (by id), or --all of them."""
+    if (token_id is None) == (not all_tokens):
+        fail("beri ID token atau --all / give a token id or --all")
+    n = accounts.revoke_tokens(state.collector(), name, token_id)
+    out.print(f"{n} token(s) of {name} revoked")
+
+
+@users_app.command("remove")
+def users_remove(name: str) -> None:
+    """Remove a user: its API tokens and dashboard sessions end at once."""
+    accounts.remove_user(state.collector(), name)
+    out.print(f"user {name} removed")
 
 
 # --- reports and export --------------------------------------------------------------------------
@@ -313,6 +419,8 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except (
         admin.AdminError,
+        SecretFileError,
+        ServerError,
         SettingsError,
         VaultError,
         DatabaseError,

@@ -7,8 +7,10 @@ an admin user or ``Authorization: Bearer <token>``), plus ``GET /healthz``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
@@ -22,11 +24,11 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from sync.service import accounts, admin, downlink, ingest, reports, verify
+from sync.service import admin, downlink, ingest, reports
 from sync.service.accounts import User
-from sync.service.admin import AdminError
+from sync.service.admin import AdminError, OutOfScope
 from sync.service.collector import Collector
-from sync.service.verify import MAX_BODY, Outcome
+from sync.service.verify import Outcome
 
 _BINARY = "application/octet-stream"
 _BINARY_BODY = {
@@ -43,6 +45,7 @@ def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "unknown terminal, or a MAC that does not verify",
         403: "revoked terminal",
         413: "body larger than one batch",
+        429: "the verification work this terminal or address may cause is spent: retry later",
     }
     return {code: {"description": text[code]} for code in codes}
 
@@ -52,26 +55,15 @@ def collector(request: Request) -> Collector:
 
 
 async def _body(request: Request) -> bytes:
-    """The raw body, refused with 413 as soon as it grows past one full batch."""
-    length = request.headers.get("content-length")
-    too_big = length is not None and length.isdigit() and int(length) > MAX_BODY
-    chunks = bytearray()
-    if not too_big:
-        async for chunk in request.stream():
-            chunks += chunk
-            if len(chunks) > MAX_BODY:
-                too_big = True
-                break
-    if too_big:
-        await run_in_threadpool(verify.refuse_oversized, collector(request), request.url.path)
-        raise HTTPException(413, "body larger than one batch")
-    return bytes(chunks)
+    """The raw body: ``sync.gate`` has already refused one larger than a full batch (413)."""
+    return await request.body()
 
 
 def _answer(outcome: Outcome) -> Response:
     if outcome.http == 200:
         return Response(outcome.body, media_type=_BINARY)
-    return JSONResponse({"detail": outcome.reason}, status_code=outcome.http)
+    headers = {"Retry-After": "60"} if outcome.http == 429 else None
+    return JSONResponse({"detail": outcome.reason}, status_code=outcome.http, headers=headers)
 
 
 terminal_router = APIRouter(tags=["terminal"])
@@ -88,10 +80,11 @@ _TERMINAL_ENDPOINTS = (
 )  # fmt: skip
 
 
-def _terminal_endpoint(service: Callable[[Collector, bytes], Outcome]):
+def _terminal_endpoint(service: Callable[[Collector, bytes, str], Outcome]):
     async def endpoint(request: Request) -> Response:
         body = await _body(request)
-        return _answer(await run_in_threadpool(service, collector(request), body))
+        peer = request.client.host if request.client else ""
+        return _answer(await run_in_threadpool(service, collector(request), body, peer))
 
     return endpoint
 
@@ -106,17 +99,27 @@ for _path, _name, _service, _answers, _summary in _TERMINAL_ENDPOINTS:
         response_class=Response,
         responses={
             200: {"content": {_BINARY: {}}, "description": _answers},
-            **_error_responses(400, 401, 403, 413),
+            **_error_responses(400, 401, 403, 413, 429),
         },
         summary=_summary,
     )
 
 
-@terminal_router.get("/healthz", summary="Liveness: the database answers")
-def healthz(request: Request) -> dict[str, str]:
+@terminal_router.get(
+    "/healthz",
+    summary="Liveness: the database answers and takes writes",
+    responses={503: {"description": "the database does not answer, or writes fail"}},
+)
+def healthz(request: Request) -> JSONResponse:
     c = collector(request)
-    c.ping()
-    return {"status": "ok", "database": c.db.kind}
+    if c.healthy():
+        return JSONResponse({"status": "ok", "database": c.db.kind})
+    body = {
+        "status": "not ok",
+        "database": c.db.kind,
+        "detail": "basis data tidak menerima tulisan / the database is not taking writes",
+    }
+    return JSONResponse(body, status_code=503)  # fmt: skip
 
 
 # --- admin API -----------------------------------------------------------------------------------
@@ -130,13 +133,10 @@ def current_user(
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    c = collector(request)
-    user = None
-    if bearer is not None:
-        user = accounts.user_for_token(c, bearer.credentials)
-    elif basic is not None:
-        user = accounts.authenticate(c, basic.username, basic.password)
-    if user is None:
+    """The user ``sync.gate`` signed in from the request's head, before its body was read (the
+    two security dependencies only describe the schemes in the OpenAPI document)."""
+    user = getattr(request.state, "user", None)
+    if not isinstance(user, User):
         raise HTTPException(
             401,
             "perlu masuk / authentication required",
@@ -151,19 +151,8 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
-def _rusun_scope(user: User, rusun: str | None) -> str | None:
-    """Viewers bound to some rusun see only those."""
-    if not user.rusun:
-        return rusun
-    if rusun is None and len(user.rusun) == 1:
-        return user.rusun[0]
-    if rusun not in user.rusun:
-        raise HTTPException(403, "rusun di luar wewenang / rusun outside your scope")
-    return rusun
-
-
 def _unscoped(user: User) -> None:
-    if user.rusun:
+    if not user.scope.everything:
         raise HTTPException(403, "laporan lintas rusun / cross-rusun report: admin scope only")
 
 
@@ -177,12 +166,46 @@ def _rows(rows: list[dict[str, Any]], fmt: str, name: str) -> Any:
     return rows
 
 
+class ReportSlots:
+    """Reports read every record of their days (a whole fleet's, for a user of every rusun):
+    at most ``at_once`` computed at a time, one per user; past that, 503 at once (no queue)."""
+
+    def __init__(self, at_once: int = 2) -> None:
+        self.at_once = at_once
+        self._users: set[str] = set()
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, user: str) -> Iterator[None]:
+        with self._lock:
+            if len(self._users) >= self.at_once or user in self._users:
+                raise HTTPException(
+                    503,
+                    "laporan lain sedang dihitung, coba lagi / another report is being "
+                    "computed, try again",
+                    headers={"Retry-After": "5"},
+                )
+            self._users.add(user)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users.discard(user)
+
+
+def report_user(request: Request, user: Annotated[User, Depends(current_user)]) -> Iterator[User]:
+    """The signed-in user, holding a report slot for the request (``ReportSlots``)."""
+    with request.app.state.report_slots.hold(user.name):
+        yield user
+
+
 Fmt = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
 Days = Annotated[int, Query(ge=1, le=366)]
 Rusun = Annotated[str | None, Query(max_length=100)]
 TerminalId = Annotated[int, Path(ge=1, le=2**32 - 1)]
 Auth = Annotated[User, Depends(current_user)]
 Admin = Annotated[User, Depends(admin_user)]
+Reader = Annotated[User, Depends(report_user)]  # a report: bounded (ReportSlots)
 
 admin_router = APIRouter(prefix="/api", tags=["admin"])
 
@@ -212,9 +235,11 @@ class ImportResult(BaseModel):
     refused: list[str]
 
 
-def _admin_call(fn, *args) -> Any:
+def _admin_call(fn, *args, **kwargs) -> Any:
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
+    except OutOfScope as exc:
+        raise HTTPException(403, str(exc)) from None
     except AdminError as exc:
         raise HTTPException(400, str(exc)) from None
 
@@ -226,26 +251,27 @@ def me(user: Auth) -> dict[str, Any]:
 
 @admin_router.get("/terminals", summary="Registered terminals (no key material)")
 def get_terminals(request: Request, user: Auth) -> list[dict[str, Any]]:
-    rows = admin.list_terminals(collector(request))
-    return [t for t in rows if not user.rusun or t["rusun"] in user.rusun]
+    return admin.list_terminals(collector(request), scope=user.scope)
 
 
 @admin_router.post("/terminals", summary="Register a terminal; the bundle is shown once")
 def post_terminal(request: Request, user: Admin, body: TerminalIn) -> Bundle:
     c = collector(request)
-    bundle = _admin_call(admin.add_terminal, c, body.rusun, body.door, body.id, body.collector_url)
+    bundle = _admin_call(admin.add_terminal, c, body.rusun, body.door, body.id,
+                         body.collector_url, scope=user.scope)  # fmt: skip
     return Bundle(**bundle)
 
 
 @admin_router.post("/terminals/{terminal_id}/revoke", summary="Revoke a terminal")
 def revoke(request: Request, user: Admin, terminal_id: TerminalId) -> dict[str, Any]:
-    _admin_call(admin.revoke_terminal, collector(request), terminal_id)
+    _admin_call(admin.revoke_terminal, collector(request), terminal_id, scope=user.scope)
     return {"terminal_id": terminal_id, "status": "revoked"}
 
 
 @admin_router.post("/terminals/{terminal_id}/rotate", summary="New K0; returns the new bundle")
 def rotate(request: Request, user: Admin, terminal_id: TerminalId) -> Bundle:
-    return Bundle(**_admin_call(admin.rotate_terminal, collector(request), terminal_id))
+    c = collector(request)
+    return Bundle(**_admin_call(admin.rotate_terminal, c, terminal_id, scope=user.scope))
 
 
 @admin_router.put("/terminals/{terminal_id}/config", summary="Change a terminal's settings")
@@ -255,8 +281,22 @@ def put_config(
     terminal_id: TerminalId,
     settings: Annotated[dict[str, Any], Body()],
 ) -> dict[str, int]:
-    version = _admin_call(admin.set_config, collector(request), terminal_id, settings)
+    c = collector(request)
+    version = _admin_call(admin.set_config, c, terminal_id, settings, scope=user.scope)
     return {"terminal_id": terminal_id, "config_version": version}
+
+
+class RusunIn(BaseModel):
+    rusun: str = Field(min_length=1, max_length=100)
+
+
+@admin_router.post(
+    "/rusun/card-key/rotate",
+    summary="New card key for a rusun: cards re-tokenised, allow-lists renewed",
+)
+def rotate_card_key(request: Request, user: Admin, body: RusunIn) -> dict[str, Any]:
+    c = collector(request)
+    return _admin_call(admin.rotate_card_key, c, body.rusun, scope=user.scope)
 
 
 @admin_router.post(
@@ -273,32 +313,33 @@ async def import_csv(request: Request, user: Admin) -> ImportResult:
     except UnicodeDecodeError:
         raise HTTPException(400, "CSV bukan UTF-8 / CSV is not UTF-8") from None
     c = collector(request)
-    report = await run_in_threadpool(_admin_call, admin.import_residents, c, text.splitlines())
+    report = await run_in_threadpool(
+        _admin_call, admin.import_residents, c, text.splitlines(), scope=user.scope
+    )
     return ImportResult(**report.__dict__)
 
 
 @admin_router.get("/residents", summary="Residents (id, name, unit, rusun)")
 def get_residents(request: Request, user: Auth, rusun: Rusun = None) -> list[dict[str, Any]]:
-    return _admin_call(admin.list_residents, collector(request), _rusun_scope(user, rusun))
+    return _admin_call(admin.list_residents, collector(request), rusun, scope=user.scope)
 
 
 @admin_router.get("/cards", summary="Cards (token, fingerprint, unit, status; never the UID)")
 def get_cards(request: Request, user: Auth, rusun: Rusun = None) -> list[dict[str, Any]]:
-    return _admin_call(admin.list_cards, collector(request), _rusun_scope(user, rusun))
+    return _admin_call(admin.list_cards, collector(request), rusun, scope=user.scope)
 
 
 @admin_router.get("/reports/presence", summary="Daily presence per rusun")
 def report_presence(
     request: Request,
-    user: Auth,
+    user: Reader,
     start: dt.date | None = None,
     days: Days = 7,
     rusun: Rusun = None,
     format: Fmt = "json",
 ) -> Any:
-    rows = _admin_call(
-        reports.presence, collector(request), start, days, _rusun_scope(user, rusun)
-    )
+    c = collector(request)
+    rows = _admin_call(reports.presence, c, start, days, rusun, scope=user.scope)
     return _rows(rows, format, "presence")
 
 
@@ -308,22 +349,21 @@ def report_presence(
 @admin_router.get("/reports/absent", summary="The review queue (first name of /reports/review)")
 def report_review(
     request: Request,
-    user: Auth,
+    user: Reader,
     days: Annotated[int, Query(ge=1, le=3660)] = 14,
     as_of: dt.date | None = None,
     rusun: Rusun = None,
     format: Fmt = "json",
 ) -> Any:
-    rows = _admin_call(
-        reports.review_report, collector(request), days, as_of, _rusun_scope(user, rusun)
-    )
+    c = collector(request)
+    rows = _admin_call(reports.review_report, c, days, as_of, rusun, scope=user.scope)
     return _rows(rows, format, "review")
 
 
 @admin_router.get("/reports/other-rusun", summary="Cards used at another rusun")
 def report_other(
     request: Request,
-    user: Auth,
+    user: Reader,
     start: dt.date | None = None,
     days: Days = 30,
     format: Fmt = "json",
@@ -336,7 +376,7 @@ def report_other(
 @admin_router.get("/reports/unknown-cards", summary="Cards that match no enrolled card")
 def report_unknown(
     request: Request,
-    user: Auth,
+    user: Reader,
     start: dt.date | None = None,
     days: Days = 30,
     format: Fmt = "json",
@@ -347,9 +387,8 @@ def report_unknown(
 
 
 @admin_router.get("/reports/health", summary="Terminal health")
-def report_health(request: Request, user: Auth, format: Fmt = "json") -> Any:
-    rows = reports.health(collector(request))
-    rows = [r for r in rows if not user.rusun or r["rusun"] in user.rusun]
+def report_health(request: Request, user: Reader, format: Fmt = "json") -> Any:
+    rows = reports.health(collector(request), scope=user.scope)
     return _rows(rows, format, "health")
 
 

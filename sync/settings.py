@@ -1,8 +1,8 @@
 # settings: what a collector process needs to start (database, master key, hooks for tests).
 # SPDX-License-Identifier: MIT
 """``Settings`` is built by the CLI from ``--db``/``HADIR_DB``, ``--master-key-file``/
-``HADIR_MASTER_KEY`` and ``--ca-cert``/``HADIR_CA_CERT`` (docs/collector.md, "Settings"), or
-directly by tests."""
+``HADIR_MASTER_KEY``, ``--ca-cert``/``HADIR_CA_CERT`` and ``HADIR_API_DOCS`` (docs/collector.md,
+"Settings"), or directly by tests."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class Settings:
     clock: Callable[[], float] = time.time
     after_commit: Callable[[], None] | None = None  # tests: runs between commit and reply
     ca_pem: str | None = None  # the CA certificate terminals pin (PEM), put into their bundles
+    api_docs: bool = True  # /docs and /openapi.json (HADIR_API_DOCS=off: neither)
 
     @classmethod
     def from_env(cls, db: str | None = None, master_key_file: str | None = None,
@@ -34,8 +35,12 @@ class Settings:
         if not url:
             raise SettingsError("no database: pass --db PATH_OR_URL or set HADIR_DB")
         ca = ca_cert_file or os.environ.get("HADIR_CA_CERT")
+        docs = os.environ.get("HADIR_API_DOCS", "on").strip().lower()
+        if docs not in ("on", "off", "1", "0", "yes", "no"):
+            raise SettingsError(f"HADIR_API_DOCS={docs[:20]}: on or off")
         return cls(db=url, master_key=load_master_key(master_key_file),
-                   ca_pem=load_ca_cert(ca) if ca else None)  # fmt: skip
+                   ca_pem=load_ca_cert(ca) if ca else None,
+                   api_docs=docs in ("on", "1", "yes"))  # fmt: skip
 
 
 def load_ca_cert(path: str) -> str:

@@ -19,7 +19,8 @@ from typing import Any
 
 from sync.service.admin import AdminError
 from sync.service.collector import Collector
-from sync.store import residents, users
+from sync.service.scope import OPERATOR, Scope
+from sync.store import residents, sessions, users
 from sync.store.users import UserRow
 from sync.vault import hash_password, verify_password
 
@@ -30,22 +31,31 @@ ROLES = ("admin", "viewer")
 class User:
     name: str
     role: str  # "admin" (may change things, mark review items) or "viewer" (reads only)
-    rusun: tuple[str, ...]  # the rusun this user may see; empty = all
+    rusun: tuple[str, ...]  # names of the rusun this user is bound to; empty = all
+    scope: Scope = OPERATOR  # what every service call of this user is limited to
+
+    def __post_init__(self) -> None:
+        if self.rusun and self.scope.everything:  # bound by name only: fail closed
+            object.__setattr__(self, "scope", Scope(frozenset()))
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
     def may_see(self, rusun: str) -> bool:
+        """Whether the user is bound to no rusun or to the one called ``rusun`` (exact name)."""
         return not self.rusun or rusun in self.rusun
 
 
 def _user(row: UserRow) -> User:
-    return User(row.name, row.role, tuple(r for r in row.rusun.split(",") if r))
+    if row.all_rusun:
+        return User(row.name, row.role, (), OPERATOR)
+    return User(row.name, row.role, tuple(n for _i, n in row.rusun),
+                Scope.of(i for i, _n in row.rusun))  # fmt: skip
 
 
 def add_user(c: Collector, name: str, password: str, role: str, rusun: list[str]) -> None:
-    """Add a user, or replace an existing one's password, role and rusun."""
+    """Add a user, or replace an existing one's password, role and rusun (none: every rusun)."""
     if role not in ROLES:
         raise AdminError(f"peran harus admin atau viewer / role must be one of {', '.join(ROLES)}")
     if len(password) < 8:
@@ -53,10 +63,15 @@ def add_user(c: Collector, name: str, password: str, role: str, rusun: list[str]
     if not name or any(ch in name for ch in ": \t\n"):
         raise AdminError("nama pengguna tidak sah / invalid user name")
     with c.db.write() as tx:
+        ids = []
         for r in rusun:
-            if residents.rusun_by_name(tx, r) is None:
+            row = residents.rusun_by_name(tx, r)
+            if row is None:
                 raise AdminError(f"rusun tidak dikenal / unknown rusun: {r}")
-        users.upsert_user(tx, name, hash_password(password), role, ",".join(rusun), c.now())
+            ids.append(row.id)
+        users.upsert_user(tx, name, hash_password(password), role, ids if rusun else None,
+                          c.now())  # fmt: skip
+        sessions.delete_user(tx, name)  # a new password (or role, or rusun) ends every session
 
 
 def user(c: Collector, name: str) -> User | None:
@@ -107,6 +122,37 @@ def user_for_token(c: Collector, token: str) -> User | None:
 def list_users(c: Collector) -> list[dict[str, Any]]:
     with c.db.read() as tx:
         rows = users.users(tx)
-    return [
-        {"name": n, "role": r, "rusun": [x for x in ru.split(",") if x]} for n, r, ru, _ in rows
-    ]
+    return [{"name": u.name, "role": u.role, "rusun": [n for _i, n in u.rusun]} for u in rows]
+
+
+def remove_user(c: Collector, name: str) -> None:
+    """Remove a user with its API tokens and dashboard sessions (review marks keep the name)."""
+    with c.db.write() as tx:
+        if not users.delete_user(tx, name):
+            raise AdminError(f"pengguna tidak dikenal / unknown user: {name}")
+
+
+def token_id(token_hash: bytes) -> str:
+    """How a token is named once issued: the first 12 hex digits of its SHA-256."""
+    return bytes(token_hash).hex()[:12]
+
+
+def list_tokens(c: Collector, name: str | None = None) -> list[dict[str, Any]]:
+    with c.db.read() as tx:
+        rows = users.tokens(tx, name)
+    return [{"id": token_id(h), "user": u, "created_at": at} for h, u, at in rows]
+
+
+def revoke_tokens(c: Collector, name: str, token: str | None = None) -> int:
+    """Revoke one API token of ``name`` (by its id, ``list_tokens``), or all of them."""
+    with c.db.write() as tx:
+        if users.user(tx, name) is None:
+            raise AdminError(f"pengguna tidak dikenal / unknown user: {name}")
+        hashes = [bytes(h) for h, _u, _at in users.tokens(tx, name)]
+        if token is not None:
+            hashes = [h for h in hashes if token_id(h) == token.lower()]
+            if not hashes:
+                raise AdminError(f"token tidak dikenal / unknown token: {token}")
+        for h in hashes:
+            users.delete_token(tx, h)
+    return len(hashes)

@@ -32,7 +32,7 @@ STORAGE_ALARM_PER_MILLE = wire.STORAGE_WARN_PER_MILLE  # the log's own warning t
 READER_ALARM_RECOVERIES = 10
 REVIEW_DAYS = 14
 _FLAGGED = wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_MAGIC_SUSPECT
-ALARMS = ("silent", "no_peak", "storage", "clock", "reader")
+ALARMS = ("silent", "no_peak", "storage", "clock", "reader", "held", "fork")
 
 
 class NotFound(Exception):
@@ -227,14 +227,32 @@ def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = RE
     return items, Params.for_period(days), (day_start(first), day_start(today + 1) - 1)
 
 
-def mark_reviewed(c: Collector, kind: str, key: str, reasons: str, note: str, user: str, now: int):
-    """Append an audit-trail entry: ``user`` reviewed subject (kind, key) for ``reasons``."""
+def mark_reviewed(
+    c: Collector,
+    kind: str,
+    key: str,
+    reasons: str,
+    note: str,
+    user: str,
+    now: int,
+    scope: list[int] | None = None,
+):
+    """Append an audit-trail entry: ``user`` reviewed subject (kind, key) for ``reasons``. A
+    subject outside ``scope`` (rusun ids, None = all) is ``NotFound``, as an unknown one."""
     if kind not in ("unit", "card"):
         raise NotFound(kind)
+    if scope is not None and not subject_in_scope(c, kind, key, scope):
+        raise NotFound(key)
     clean = ",".join(r for r in reasons.split(",") if r in REASONS)
     note = note.strip()[:500]
     with c.db.write() as tx:
         return review_marks.add_mark(tx, kind, key, clean, note, user, now)
+
+
+def subject_in_scope(c: Collector, kind: str, key: str, scope: list[int] | None) -> bool:
+    """Whether the review subject exists and belongs to a rusun of ``scope`` (None = all)."""
+    rid = subject_rusun(c, kind, key)
+    return rid is not None and (scope is None or rid in scope)
 
 
 def subject_rusun(c: Collector, kind: str, key: str) -> int | None:
@@ -257,12 +275,16 @@ def subject_rusun(c: Collector, kind: str, key: str) -> int | None:
 # --- resident -----------------------------------------------------------------------------------
 
 
-def resident_page(c: Collector, resident_id: str, now: int, days: int = 28) -> dict:
+def resident_page(
+    c: Collector, resident_id: str, now: int, days: int = 28, scope: list[int] | None = None
+) -> dict:
+    """One resident's page; a resident of a rusun outside ``scope`` (rusun ids, None = all) is
+    ``NotFound``, exactly as an unknown one."""
     today = local_day(now)
     first = today - days + 1
     with c.db.read() as tx:
         res = residents.resident(tx, resident_id)
-        if res is None:
+        if res is None or (scope is not None and res.rusun_id not in scope):
             raise NotFound(resident_id)
         cards = residents.resident_cards(tx, resident_id)
         members = residents.unit_members(tx, res.unit_id)
@@ -305,7 +327,7 @@ def resident_page(c: Collector, resident_id: str, now: int, days: int = 28) -> d
 
 def terminal_health(c: Collector, now: int, scope: list[int] | None) -> list[dict]:
     """``reports.health`` per terminal, plus this morning's taps and the alarms (codes:
-    silent, no_peak, storage, clock, reader), ordered by rusun and door."""
+    silent, no_peak, storage, clock, reader, held, fork), ordered by rusun and door."""
     today = local_day(now)
     peak0 = day_start(today) + PEAK_START_H * 3600
     peak1 = day_start(today) + PEAK_END_H * 3600
@@ -334,6 +356,8 @@ def terminal_health(c: Collector, now: int, scope: list[int] | None) -> list[dic
             "firmware": h["firmware_version"],
             "alerts_7d": h["alerts_7d"],
             "morning_taps": peak.get(h["terminal_id"], 0),
+            "held_7d": h["held_7d"],
+            "forked": h["forked"],
         }
         item["alarms"] = alarms(item, now, peak1) if h["status"] == "active" else []
         out.append(item)
@@ -357,6 +381,10 @@ def alarms(term: dict, now: int, peak_end: int) -> list[str]:
         out.append("clock")
     if term["recoveries"] >= READER_ALARM_RECOVERIES:
         out.append("reader")
+    if term.get("held_7d"):  # dates outside the rules: kept as evidence, not in the reports
+        out.append("held")
+    if term.get("forked"):  # two devices hold its key: rotate it
+        out.append("fork")
     return out
 
 

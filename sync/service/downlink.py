@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """``config(c, body)`` answers ``POST /v1/config``, ``allowlist(c, body)`` ``POST /v1/allowlist``;
 ``body`` is a status request (a batch with no slots), checked as an upload is
-(``sync.service.verify``). Both blobs are signed with the terminal's Kc (docs/protocol.md)."""
+(``sync.service.verify``). Both blobs are signed with the terminal's Kc (docs/protocol.md). The
+allow-list holds the tokens under the card key generation the terminal was provisioned with
+(``sync.service.cardkeys``)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import json
 
 from firmware import wire
 from sync.service.collector import Collector
-from sync.service.verify import Outcome, Reject, Verified, verify
+from sync.service.verify import Outcome, Reject, Verified, authenticate
 from sync.store import residents
 
 # The settings a new terminal gets (``admin.set_config`` changes them per terminal).
@@ -21,7 +23,7 @@ def default_config_json() -> str:
     return json.dumps(DEFAULT_CONFIG, sort_keys=True)
 
 
-def _status_request(c: Collector, body: bytes) -> Verified | Outcome:
+def _status_request(c: Collector, body: bytes, peer: str) -> Verified | Outcome:
     """The verified status request, or the error to answer (its alert written)."""
     try:
         batch = wire.decode_batch(body)
@@ -30,29 +32,43 @@ def _status_request(c: Collector, body: bytes) -> Verified | Outcome:
     if batch.count:
         return Outcome(400, reason="expected a status request (count 0)")
     try:
-        with c.db.read() as tx:
-            return verify(c, tx, batch)
+        return authenticate(c, batch, peer)
     except Reject as rej:
         c.alert(batch.terminal_id, rej.alert, rej.reason)
         return Outcome(rej.http, reason=rej.reason)
 
 
-def config(c: Collector, body: bytes) -> Outcome:
-    v = _status_request(c, body)
+def sendable(config_json: str) -> str:
+    """The stored settings as the terminal will take them: only settings its own rule accepts
+    (``wire.setting_error``); one stored before that rule was checked is left out (the terminal
+    keeps its value) rather than make the terminal refuse the whole config every round."""
+    try:
+        stored = json.loads(config_json)
+    except ValueError:
+        stored = {}
+    if not isinstance(stored, dict):
+        stored = {}
+    good = {k: v for k, v in stored.items() if wire.setting_error(k, v) is None}
+    return json.dumps(good, sort_keys=True)
+
+
+def config(c: Collector, body: bytes, peer: str = "") -> Outcome:
+    v = _status_request(c, body, peer)
     if isinstance(v, Outcome):
         return v
     t = v.terminal
     kc = wire.config_key(c.k0(t))
-    return Outcome(200, wire.encode_config(kc, t["config_version"], t["id"], t["config_json"]))
+    text = sendable(t["config_json"])
+    return Outcome(200, wire.encode_config(kc, t["config_version"], t["id"], text))
 
 
-def allowlist(c: Collector, body: bytes) -> Outcome:
-    v = _status_request(c, body)
+def allowlist(c: Collector, body: bytes, peer: str = "") -> Outcome:
+    v = _status_request(c, body, peer)
     if isinstance(v, Outcome):
         return v
     t = v.terminal
     with c.db.read() as tx:
         version = residents.allowlist_version(tx, t["rusun_id"])
-        entries = residents.allowlist_entries(tx, t["rusun_id"])
+        entries = residents.allowlist_entries(tx, t["rusun_id"], t["card_key_gen"])
     kc = wire.config_key(c.k0(t))
     return Outcome(200, wire.encode_allowlist(entries, version, t["id"], kc))

@@ -20,8 +20,10 @@ from typing import Any
 from firmware import wire
 from sync import review
 from sync.review import Params
-from sync.service.admin import AdminError, rusun_id
+from sync.service.admin import AdminError, rusun_id, scoped_ids
 from sync.service.collector import Collector
+from sync.service.scope import OPERATOR, Scope
+from sync.service.spreadsheet import safe
 from sync.store import alert_log, attendance, records, residents, terminals
 
 DAY = 86400
@@ -67,11 +69,15 @@ def presence(
     days: int = 7,
     rusun: str | None = None,
     utc_offset_min: int = JAKARTA_MIN,
+    *,
+    scope: Scope = OPERATOR,
 ) -> list[dict[str, Any]]:
-    """Daily presence per rusun: residents and units with a home-rusun tap, and taps."""
+    """Daily presence per rusun (``rusun``, else every rusun of ``scope``): residents and units
+    with a home-rusun tap, and taps."""
     lo, hi = _range(c, start, days, utc_offset_min)
     with c.db.read() as tx:
-        rows = attendance.presence(tx, _offset(utc_offset_min), lo, hi, rusun_id(tx, rusun))
+        ids = scoped_ids(tx, rusun, scope)
+        rows = attendance.presence(tx, _offset(utc_offset_min), lo, hi, ids)
     return [
         {"date": _date(d), "rusun": r, "residents": n, "units": u, "taps": taps}
         for r, d, n, u, taps in rows
@@ -188,7 +194,12 @@ def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str
 
 
 def review_report(
-    c: Collector, days: int = 14, as_of: dt.date | None = None, rusun: str | None = None
+    c: Collector,
+    days: int = 14,
+    as_of: dt.date | None = None,
+    rusun: str | None = None,
+    *,
+    scope: Scope = OPERATOR,
 ) -> list[dict[str, Any]]:
     """The subletting review list: the product's one review queue (``sync.review``, the one
     the dashboard shows) over the ``days`` days up to ``as_of`` (default today), optionally of
@@ -197,13 +208,13 @@ def review_report(
     card), ``rusun``, ``rusun_id``, ``unit``, ``resident_id``, ``reasons`` (codes), ``reason``
     (the reasons explained, Bahasa Indonesia / English), ``last_seen`` (the last tap of the
     unit's or card's cards, at any rusun), ``days_absent`` (units: days since then, or since
-    registration). No names, no UIDs."""
+    registration). No names, no UIDs. Only rows of rusun in ``scope``."""
     as_of = as_of or today(c)
-    if rusun is not None:
-        with c.db.read() as tx:
-            rusun_id(tx, rusun)
+    with c.db.read() as tx:
+        rusun_id(tx, rusun, scope)
     rows, _params = review_items(c, as_of, days)
-    return [r for r in rows if rusun is None or r["rusun"] == rusun]
+    return [r for r in rows if (rusun is None or r["rusun"] == rusun)
+            and scope.allows(r["rusun_id"])]  # fmt: skip
 
 
 # The CLI's and API's names of the review list: `review`, and `absent` (its first name).
@@ -238,16 +249,18 @@ def unknown_cards(
     ]  # fmt: skip
 
 
-def health(c: Collector) -> list[dict[str, Any]]:
-    """Per terminal: last seen, backlog, clock quality, reader resets, storage use, open gaps,
-    alerts of the last 7 days, undated records and clock jumps."""
+def health(c: Collector, *, scope: Scope = OPERATOR) -> list[dict[str, Any]]:
+    """Per terminal of ``scope``: last seen, backlog, clock quality, reader resets, storage use,
+    open gaps, alerts of the last 7 days, undated records, clock jumps, records held back from
+    reports (all, and received in the last 7 days) and whether a copy of its key is at work
+    (``forked``: a conflicting chain was received)."""
     now = c.now()
     out = []
     with c.db.read() as tx:
         gaps: dict[int, int] = {}
         for g in records.open_gaps(tx):
             gaps[g["terminal_id"]] = gaps.get(g["terminal_id"], 0) + g["to_seq"] - g["from_seq"]
-        for t in terminals.terminals(tx):
+        for t in terminals.terminals(tx, scope.ids()):
             h = terminals.latest_health(tx, t["id"]) or {}
             out.append(
                 {
@@ -270,6 +283,9 @@ def health(c: Collector) -> list[dict[str, Any]]:
                     "alerts_7d": alert_log.count_since(tx, t["id"], now - 7 * DAY),
                     "undated_records": records.undated(tx, t["id"]),
                     "clock_jumps": records.clock_jumps(tx, t["id"]),
+                    "held_records": records.held(tx, t["id"]),
+                    "held_7d": records.held(tx, t["id"], now - 7 * DAY),
+                    "forked": t["fork_seq"] is not None,
                 }
             )
     return out
@@ -295,7 +311,7 @@ COLUMNS = {
         "terminal_id", "rusun", "door", "status", "last_seen", "silent_s", "acked",
         "backlog_slots", "oldest_unsynced_s", "clock_quality", "reader_recoveries", "read_errors",
         "storage_per_mille", "firmware_version", "wifi_rssi", "missing_slots", "alerts_7d",
-        "undated_records", "clock_jumps",
+        "undated_records", "clock_jumps", "held_records", "held_7d", "forked",
     ],
 }  # fmt: skip
 COLUMNS["absent"] = COLUMNS["review"]
@@ -309,5 +325,7 @@ def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
         writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         for row in rows:  # a list (the review's reason codes) is one cell, comma-separated
-            writer.writerow({k: ",".join(v) if isinstance(v, list) else v for k, v in row.items()})
+            writer.writerow(
+                {k: safe(",".join(v) if isinstance(v, list) else v) for k, v in row.items()}
+            )
     return out.getvalue()

@@ -19,14 +19,17 @@ DAY_S = 86400
 _CARD_KINDS = (wire.TAP, wire.DENIED)
 
 
-def presence(tx: Tx, offset_s: int, lo: int, hi: int, rusun_id: int | None) -> list[Row]:
-    """(rusun, day, residents, units, taps) for home-rusun taps with lo <= wall_time < hi."""
-    where, params = where_in("t.rusun_id", None if rusun_id is None else [rusun_id])
+def presence(tx: Tx, offset_s: int, lo: int, hi: int, rusun_ids: list[int] | None) -> list[Row]:
+    """(rusun, day, residents, units, taps) for home-rusun taps with lo <= wall_time < hi, at the
+    given rusun (None: all). A tap's token is looked up under every generation of the rusun's
+    card key (a door keeps its key until re-provisioned)."""
+    where, params = where_in("t.rusun_id", rusun_ids)
     return tx.all(
         "SELECT r.name, (rec.wall_time + ?) / 86400 AS d, COUNT(DISTINCT c.resident_id),"
         " COUNT(DISTINCT c.unit_id), COUNT(*) FROM records rec"
         " JOIN terminals t ON t.id = rec.terminal_id"
-        " JOIN cards c ON c.rusun_id = t.rusun_id AND c.token = rec.payload"
+        " JOIN card_tokens ct ON ct.rusun_id = t.rusun_id AND ct.token = rec.payload"
+        " JOIN cards c ON c.id = ct.card_id AND c.rusun_id = t.rusun_id"
         " JOIN rusun r ON r.id = t.rusun_id"
         " WHERE rec.kind = ? AND rec.wall_time >= ? AND rec.wall_time < ?"
         + where

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Functions of an open ``Tx`` (``sync.store.db``); the service owns the transaction. Blocks and
 records are keyed by (terminal, generation, sequence number); column meanings: docs/collector.md.
+A record's ``wall_time`` is set only while it is held for nothing (``held`` = 0): reports read
+``wall_time``, so a held record never counts in one; ``claimed_time`` keeps what the terminal
+said. ``fork_blocks`` keeps, as evidence, blocks that conflict with the stored chain.
 """
 
 from __future__ import annotations
@@ -24,9 +27,16 @@ RECORD_COLUMNS = (
     "time_derived",
     "clock_jump",
     "received_at",
+    "claimed_time",
+    "held",
 )
 BLOCK_COLUMNS = (
-    "terminal_id", "gen", "seal_seq", "first_seq", "epoch", "prev_mac", "mac", "received_at"
+    "terminal_id", "gen", "seal_seq", "first_seq", "epoch", "prev_mac", "mac", "received_at",
+    "dating",
+)  # fmt: skip
+FORK_COLUMNS = (
+    "terminal_id", "gen", "seal_seq", "first_seq", "epoch", "prev_mac", "mac", "slots",
+    "received_at",
 )  # fmt: skip
 
 
@@ -96,18 +106,70 @@ def insert_records(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
     tx.copy("records", RECORD_COLUMNS, rows)
 
 
-def backdate_boot(
-    tx: Tx, tid: int, gen: int, boot: int, anchor_wall_ms: int, anchor_up: int
-) -> int:
-    """Date the undated records of one boot backward from its first clock anchor (derived).
+def block_dating(tx: Tx, tid: int, gen: int, seal_seq: int) -> tuple[bool, str | None]:
+    """(stored, its dating state JSON) of the block sealed at ``seal_seq``."""
+    row = tx.one(
+        "SELECT dating FROM blocks WHERE terminal_id = ? AND gen = ? AND seal_seq = ?",
+        (tid, gen, seal_seq),
+    )
+    return (row is not None, row[0] if row is not None else None)
 
-    ``anchor_wall_ms`` is the anchor's wall time in Unix milliseconds at uptime ``anchor_up``.
-    """
+
+def dating_below(tx: Tx, tid: int, gen: int, seq: int) -> str | None:
+    """The dating state JSON of the nearest stored block below ``seq`` (None: none stored)."""
+    return tx.value(
+        "SELECT dating FROM blocks WHERE terminal_id = ? AND gen = ? AND seal_seq < ?"
+        " ORDER BY seal_seq DESC LIMIT 1",
+        (tid, gen, seq),
+    )
+
+
+def undated_between(tx: Tx, tid: int, gen: int, lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """(seq, uptime_ms, held) of stored records with lo <= seq < hi that have an uptime and no
+    date yet (a boot's records before its first clock anchor)."""
+    rows = tx.all(
+        "SELECT seq, uptime_ms, held FROM records WHERE terminal_id = ? AND gen = ?"
+        " AND seq >= ? AND seq < ? AND claimed_time IS NULL AND uptime_ms IS NOT NULL"
+        " AND kind <> 0 ORDER BY seq",
+        (tid, gen, lo, hi),
+    )
+    return [(int(a), int(b), int(c)) for a, b, c in rows]
+
+
+def set_claimed(tx: Tx, tid: int, gen: int, rows: Sequence[tuple[int, int, int]]) -> None:
+    """(seq, claimed_time, held): dates derived backward from a later anchor; ``wall_time`` set
+    only where held is 0."""
+    for seq, claimed, held in rows:
+        tx.run(
+            "UPDATE records SET claimed_time = ?, held = ?, time_derived = 1,"
+            " wall_time = CASE WHEN ? = 0 THEN ? END"
+            " WHERE terminal_id = ? AND gen = ? AND seq = ?",
+            (claimed, held, held, claimed, tid, gen, seq),
+        )
+
+
+def hold_from(tx: Tx, tid: int, gen: int, seq: int, bit: int) -> int:
+    """Hold every record from ``seq`` on for reason ``bit``; returns how many were not yet."""
     return tx.run(
-        "UPDATE records SET wall_time = (? - (? - uptime_ms)) / 1000, time_derived = 1"
-        " WHERE terminal_id = ? AND gen = ? AND boot = ? AND wall_time IS NULL"
-        " AND uptime_ms IS NOT NULL AND uptime_ms <= ?",
-        (anchor_wall_ms, anchor_up, tid, gen, boot, anchor_up),
+        "UPDATE records SET held = held | ?, wall_time = NULL"
+        " WHERE terminal_id = ? AND gen = ? AND seq >= ? AND (held & ?) = 0",
+        (bit, tid, gen, seq, bit),
+    )
+
+
+def release(tx: Tx, tid: int, gen: int, lo: int, hi: int, bit: int) -> None:
+    """Clear reason ``bit`` of records with lo <= seq < hi; those held for nothing else get their
+    ``wall_time`` back."""
+    tx.run(
+        "UPDATE records SET held = held & ? WHERE terminal_id = ? AND gen = ? AND seq >= ?"
+        " AND seq < ? AND (held & ?) <> 0",
+        (~bit & 0x7FFF, tid, gen, lo, hi, bit),
+    )
+    tx.run(
+        "UPDATE records SET wall_time = claimed_time WHERE terminal_id = ? AND gen = ?"
+        " AND seq >= ? AND seq < ? AND held = 0 AND wall_time IS NULL"
+        " AND claimed_time IS NOT NULL",
+        (tid, gen, lo, hi),
     )
 
 
@@ -129,12 +191,24 @@ def records_of(tx: Tx, tid: int, lo: int = 0, hi: int | None = None) -> list[dic
 
 
 def undated(tx: Tx, tid: int) -> int:
-    """Records of a terminal with no wall time (VOID slots left out)."""
+    """Records of a terminal the terminal could not date (no anchor; VOID slots left out)."""
     return int(
         tx.value(
-            "SELECT COUNT(*) FROM records WHERE terminal_id = ? AND wall_time IS NULL"
+            "SELECT COUNT(*) FROM records WHERE terminal_id = ? AND claimed_time IS NULL"
             " AND kind <> 0",
             (tid,),
+        )
+    )
+
+
+def held(tx: Tx, tid: int, since: int = 0) -> int:
+    """Records of a terminal held back from reports (dates outside the rules, chain conflicts),
+    received at or after ``since``."""
+    return int(
+        tx.value(
+            "SELECT COUNT(*) FROM records WHERE terminal_id = ? AND held <> 0"
+            " AND received_at >= ?",
+            (tid, since),
         )
     )
 
@@ -143,6 +217,73 @@ def clock_jumps(tx: Tx, tid: int) -> int:
     return int(
         tx.value("SELECT COUNT(*) FROM records WHERE terminal_id = ? AND clock_jump = 1", (tid,))
     )
+
+
+# --- conflicting chains (evidence) ---------------------------------------------------------------
+
+
+def fork_known(tx: Tx, tid: int, gen: int, lo: int, hi: int) -> set[tuple[int, bytes]]:
+    """(seal_seq, mac) of the fork blocks sealed in [lo, hi]."""
+    rows = tx.all(
+        "SELECT seal_seq, mac FROM fork_blocks WHERE terminal_id = ? AND gen = ?"
+        " AND seal_seq >= ? AND seal_seq <= ?",
+        (tid, gen, lo, hi),
+    )
+    return {(int(s), bytes(m)) for s, m in rows}
+
+
+def fork_sealed_with(tx: Tx, tid: int, gen: int, mac: bytes) -> int | None:
+    """The seal seq of the fork block sealed with ``mac`` (None: none)."""
+    return tx.value(
+        "SELECT seal_seq FROM fork_blocks WHERE terminal_id = ? AND gen = ? AND mac = ?",
+        (tid, gen, mac),
+    )
+
+
+def sealed_with(tx: Tx, tid: int, gen: int, seal_seq: int, mac: bytes) -> str | None:
+    """Where the block sealed at ``seal_seq`` with ``mac`` is stored: "main", "fork" or None."""
+    main = block_sealed_at(tx, tid, gen, seal_seq)
+    if main is not None and main.mac == mac:
+        return "main"
+    if (seal_seq, mac) in fork_known(tx, tid, gen, seal_seq, seal_seq):
+        return "fork"
+    return None
+
+
+def continuation(tx: Tx, tid: int, gen: int, seq: int, prev_mac: bytes) -> StoredBlock | None:
+    """The stored block (in the chain, else kept as evidence) that starts at ``seq`` chained from
+    ``prev_mac``, or None."""
+    main = block_starting_at(tx, tid, gen, seq)
+    if main is not None and main.prev_mac == prev_mac:
+        return main
+    return _block(
+        tx.one(
+            "SELECT first_seq, seal_seq, epoch, prev_mac, mac FROM fork_blocks"
+            " WHERE terminal_id = ? AND gen = ? AND first_seq = ? AND prev_mac = ?",
+            (tid, gen, seq, prev_mac),
+        )
+    )
+
+
+def fork_high(tx: Tx, tid: int, gen: int) -> int | None:
+    return tx.value(
+        "SELECT MAX(seal_seq) FROM fork_blocks WHERE terminal_id = ? AND gen = ?", (tid, gen)
+    )
+
+
+def insert_fork_blocks(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
+    """Rows of ``FORK_COLUMNS``."""
+    tx.copy("fork_blocks", FORK_COLUMNS, rows)
+
+
+def fork_blocks(tx: Tx, tid: int) -> list[dict[str, Any]]:
+    """Every fork block of a terminal (all generations), by generation and seal."""
+    rows = tx.all(
+        "SELECT " + ", ".join(FORK_COLUMNS) + " FROM fork_blocks WHERE terminal_id = ?"
+        " ORDER BY gen, seal_seq",
+        (tid,),
+    )
+    return [dict(zip(FORK_COLUMNS, r)) for r in rows]
 
 
 # --- gaps ----------------------------------------------------------------------------------------

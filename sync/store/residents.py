@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 """Functions of an open ``Tx`` (``sync.store.db``); the service owns the transaction. A card is
 stored as a keyed hash and a ciphertext of its UID (``sync.vault``), its token under its home
-rusun's key (the allow-list) and, in ``card_tokens``, its token under every rusun's key (a card
-tapped at another rusun is still recognised). Column meanings: docs/collector.md, "Schema".
+rusun's current card key and, in ``card_tokens``, its token under every generation of every
+rusun's card key (a card tapped at another rusun, or at a door still on an older key, is still
+recognised; a terminal's allow-list holds its home cards' tokens under the key generation that
+terminal holds). Column meanings: docs/collector.md, "Schema".
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sync.store.db import Row, Tx, where_in
 class Rusun(NamedTuple):
     id: int
     name: str
-    card_key_enc: bytes  # sealed under the master key (``sync.vault``), purpose card_key:<id>
+    card_key_gen: int  # the current generation of its card key (``card_keys``)
     allowlist_version: int
 
 
@@ -62,11 +64,16 @@ class ResidentCard(NamedTuple):
 
 # --- rusun ---------------------------------------------------------------------------------------
 
-_RUSUN = "SELECT id, name, card_key_enc, allowlist_version FROM rusun"
+_RUSUN = "SELECT id, name, card_key_gen, allowlist_version FROM rusun"
 
 
 def rusun_by_name(tx: Tx, name: str) -> Rusun | None:
     row = tx.one(_RUSUN + " WHERE name = ?", (name,))
+    return Rusun(*row) if row is not None else None
+
+
+def rusun_by_id(tx: Tx, rusun_id: int) -> Rusun | None:
+    row = tx.one(_RUSUN + " WHERE id = ?", (rusun_id,))
     return Rusun(*row) if row is not None else None
 
 
@@ -75,14 +82,36 @@ def rusun_all(tx: Tx) -> list[Rusun]:
     return [Rusun(*r) for r in tx.all(_RUSUN + " ORDER BY name")]
 
 
-def insert_rusun(tx: Tx, name: str, card_key_enc: bytes) -> int:
-    return tx.insert_id(
-        "INSERT INTO rusun (name, card_key_enc) VALUES (?, ?)", (name, card_key_enc)
+def insert_rusun(tx: Tx, name: str) -> int:
+    return tx.insert_id("INSERT INTO rusun (name) VALUES (?)", (name,))
+
+
+def insert_card_key(tx: Tx, rusun_id: int, gen: int, key_enc: bytes, now: int) -> None:
+    """A new generation of the rusun's card key (sealed, purpose ``card_key:<id>[:<gen>]``)
+    becomes its current one."""
+    tx.run(
+        "INSERT INTO card_keys (rusun_id, gen, key_enc, created_at) VALUES (?, ?, ?, ?)",
+        (rusun_id, gen, key_enc, now),
     )
+    tx.run("UPDATE rusun SET card_key_gen = ? WHERE id = ?", (gen, rusun_id))
 
 
-def set_rusun_card_key(tx: Tx, rusun_id: int, card_key_enc: bytes) -> None:
-    tx.run("UPDATE rusun SET card_key_enc = ? WHERE id = ?", (card_key_enc, rusun_id))
+def card_keys(tx: Tx, rusun_id: int) -> dict[int, bytes]:
+    """{generation: sealed key} of one rusun's card keys."""
+    rows = tx.all("SELECT gen, key_enc FROM card_keys WHERE rusun_id = ?", (rusun_id,))
+    return {int(g): bytes(k) for g, k in rows}
+
+
+def rusun_tokens(tx: Tx, rusun_id: int) -> set[int]:
+    """Every token of the rusun's ``card_tokens``, any card, any generation."""
+    rows = tx.all("SELECT token FROM card_tokens WHERE rusun_id = ?", (rusun_id,))
+    return {int(r[0]) for r in rows}
+
+
+def set_home_tokens(tx: Tx, rows: Sequence[tuple[int, int]]) -> None:
+    """(card_id, token): home tokens under the home rusun's current card key."""
+    for card_id, token in rows:
+        tx.run("UPDATE cards SET token = ? WHERE id = ?", (token, card_id))
 
 
 def allowlist_version(tx: Tx, rusun_id: int) -> int:
@@ -93,14 +122,25 @@ def bump_allowlist(tx: Tx, rusun_id: int) -> None:
     tx.run("UPDATE rusun SET allowlist_version = allowlist_version + 1 WHERE id = ?", (rusun_id,))
 
 
-def allowlist_entries(tx: Tx, rusun_id: int) -> list[tuple[int, int]]:
-    """(token, fingerprint or 0) of the rusun's active cards, by token."""
+def allowlist_entries(tx: Tx, rusun_id: int, gen: int) -> list[tuple[int, int]]:
+    """(token under card key generation ``gen``, fingerprint or 0) of the rusun's active cards,
+    by token."""
     rows = tx.all(
-        "SELECT token, COALESCE(fingerprint, 0) FROM cards WHERE rusun_id = ?"
-        " AND status = 'active' ORDER BY token",
-        (rusun_id,),
+        "SELECT ct.token, COALESCE(c.fingerprint, 0) FROM cards c JOIN card_tokens ct"
+        " ON ct.card_id = c.id AND ct.rusun_id = c.rusun_id AND ct.gen = ?"
+        " WHERE c.rusun_id = ? AND c.status = 'active' ORDER BY ct.token",
+        (gen, rusun_id),
     )
     return [(int(t), int(f)) for t, f in rows]
+
+
+def home_tokens(tx: Tx) -> set[tuple[int, int, int]]:
+    """(rusun id, generation, token) of every active card's tokens at its home rusun."""
+    rows = tx.all(
+        "SELECT ct.rusun_id, ct.gen, ct.token FROM card_tokens ct JOIN cards c"
+        " ON c.id = ct.card_id AND c.rusun_id = ct.rusun_id WHERE c.status = 'active'"
+    )
+    return {(int(r), int(g), int(t)) for r, g, t in rows}
 
 
 # --- units and residents -------------------------------------------------------------------------
@@ -115,8 +155,9 @@ def units_index(tx: Tx) -> dict[tuple[int, str], int]:
     return {(r, n): i for i, r, n in tx.all("SELECT id, rusun_id, name FROM units")}
 
 
-def resident_ids(tx: Tx) -> set[str]:
-    return {r[0] for r in tx.all("SELECT resident_id FROM residents")}
+def resident_rusun(tx: Tx) -> dict[str, int]:
+    """{resident id: rusun id} of every resident."""
+    return {str(r): int(ru) for r, ru in tx.all("SELECT resident_id, rusun_id FROM residents")}
 
 
 def insert_residents(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
@@ -154,12 +195,13 @@ def unit_members(tx: Tx, unit_id: int) -> list[Row]:
     )
 
 
-def residents_list(tx: Tx, rusun_id: int | None = None) -> list[dict[str, Any]]:
+def residents_list(tx: Tx, rusun_ids: list[int] | None) -> list[dict[str, Any]]:
+    """Residents of the given rusun (None: all)."""
     sql = (
         "SELECT p.resident_id, p.name, u.name, r.name, p.registered_at FROM residents p"
         " JOIN units u ON u.id = p.unit_id JOIN rusun r ON r.id = p.rusun_id WHERE 1 = 1"
     )
-    where, params = where_in("p.rusun_id", None if rusun_id is None else [rusun_id])
+    where, params = where_in("p.rusun_id", rusun_ids)
     keys = ("resident_id", "name", "unit", "rusun", "registered_at")
     return [dict(zip(keys, r)) for r in tx.all(sql + where + " ORDER BY p.resident_id", params)]
 
@@ -187,10 +229,11 @@ def cards_index(tx: Tx) -> dict[bytes, Card]:
     return {bytes(r[0]): Card(*r[1:]) for r in rows}
 
 
-def cards_all(tx: Tx) -> list[tuple[int, bytes, bytes]]:
-    """(id, uid_hash, uid_enc) of every card (to compute tokens for a new rusun)."""
-    rows = tx.all("SELECT id, uid_hash, uid_enc FROM cards ORDER BY id")
-    return [(int(i), bytes(h), bytes(e)) for i, h, e in rows]
+def cards_all(tx: Tx) -> list[tuple[int, bytes, bytes, int, str]]:
+    """(id, uid_hash, uid_enc, home rusun id, status) of every card (to compute tokens under a
+    new card key)."""
+    rows = tx.all("SELECT id, uid_hash, uid_enc, rusun_id, status FROM cards ORDER BY id")
+    return [(int(i), bytes(h), bytes(e), int(r), str(s)) for i, h, e, r, s in rows]
 
 
 def insert_cards(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
@@ -205,18 +248,19 @@ def set_card_fingerprint(tx: Tx, card_id: int, fingerprint: int) -> None:
 
 
 def insert_card_tokens(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
-    """(rusun_id, token, card_id): a card's token under every rusun's key, so a card tapped at
-    another rusun is still recognised."""
-    tx.copy("card_tokens", ("rusun_id", "token", "card_id"), rows)
+    """(rusun_id, gen, token, card_id): a card's token under every generation of every rusun's
+    key, so a card tapped at another rusun (or at a door on an older key) is still recognised."""
+    tx.copy("card_tokens", ("rusun_id", "gen", "token", "card_id"), rows)
 
 
-def cards_list(tx: Tx, rusun_id: int | None = None) -> list[dict[str, Any]]:
+def cards_list(tx: Tx, rusun_ids: list[int] | None) -> list[dict[str, Any]]:
+    """Cards of the given rusun (None: all)."""
     sql = (
         "SELECT c.id, c.token, c.fingerprint, r.name, u.name, c.resident_id, c.status,"
         " c.enrolled_at FROM cards c JOIN rusun r ON r.id = c.rusun_id"
         " JOIN units u ON u.id = c.unit_id WHERE 1 = 1"
     )
-    where, params = where_in("c.rusun_id", None if rusun_id is None else [rusun_id])
+    where, params = where_in("c.rusun_id", rusun_ids)
     keys = ("id", "token", "fingerprint", "rusun", "unit", "resident_id", "status", "enrolled_at")
     return [dict(zip(keys, r)) for r in tx.all(sql + where + " ORDER BY c.id", params)]
 

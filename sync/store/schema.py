@@ -1,6 +1,9 @@
-# schema: the collector's tables, one text for SQLite and PostgreSQL.
+# schema: the collector's tables, one text for SQLite and PostgreSQL, and their version.
 # SPDX-License-Identifier: MIT
-"""``create(tx)`` makes every table (idempotent); docs/collector.md describes each column.
+"""``create(tx)`` makes every table of a fresh database, or upgrades an existing one: the version
+it holds (``meta.schema_version``) is moved to ``SCHEMA_VERSION`` by the steps of
+``sync.store.migrations``, then any table or index still missing is made. docs/collector.md
+describes each column.
 
 Times are integer Unix seconds (UTC). Booleans are 0/1 small integers so both dialects agree.
 Secrets (``*_enc`` columns) are AES-GCM ciphertexts under the master key (``sync.vault``).
@@ -8,9 +11,10 @@ Secrets (``*_enc`` columns) are AES-GCM ciphertexts under the master key (``sync
 
 from __future__ import annotations
 
+from sync.store import migrations
 from sync.store.db import Tx
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -20,8 +24,15 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS rusun (
     id {serial},
     name TEXT NOT NULL UNIQUE,
-    card_key_enc {blob} NOT NULL,
+    card_key_gen INTEGER NOT NULL DEFAULT 0,
     allowlist_version INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS card_keys (  -- every generation of each rusun's card key
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    gen INTEGER NOT NULL,
+    key_enc {blob} NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (rusun_id, gen)
 );
 CREATE TABLE IF NOT EXISTS units (
     id {serial},
@@ -54,7 +65,8 @@ CREATE TABLE IF NOT EXISTS card_tokens (
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),
     token BIGINT NOT NULL,
     card_id INTEGER NOT NULL REFERENCES cards(id),
-    PRIMARY KEY (rusun_id, token, card_id)
+    gen INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (rusun_id, token, gen, card_id)
 );
 CREATE TABLE IF NOT EXISTS terminals (
     id BIGINT PRIMARY KEY,  -- a terminal id is a u32 on the wire
@@ -66,17 +78,15 @@ CREATE TABLE IF NOT EXISTS terminals (
     key_epoch BIGINT NOT NULL DEFAULT 0,
     key_enc {blob},
     req_epoch BIGINT NOT NULL DEFAULT -1,
+    req_macs {blob},
     acked BIGINT NOT NULL DEFAULT 0,
     config_json TEXT NOT NULL,
     config_version INTEGER NOT NULL DEFAULT 1,
+    card_key_gen INTEGER NOT NULL DEFAULT 0,
+    fork_seq BIGINT,
     created_at BIGINT NOT NULL,
     last_seen BIGINT,
-    revoked_at BIGINT,
-    st_seq BIGINT NOT NULL DEFAULT 0,
-    st_boot BIGINT,
-    st_up BIGINT,
-    st_anchor_wall BIGINT,
-    st_anchor_up BIGINT
+    revoked_at BIGINT
 );
 CREATE TABLE IF NOT EXISTS blocks (
     terminal_id BIGINT NOT NULL REFERENCES terminals(id),
@@ -87,8 +97,22 @@ CREATE TABLE IF NOT EXISTS blocks (
     prev_mac {blob} NOT NULL,
     mac {blob} NOT NULL,
     received_at BIGINT NOT NULL,
+    dating TEXT,
     PRIMARY KEY (terminal_id, gen, seal_seq)
 );
+CREATE TABLE IF NOT EXISTS fork_blocks (  -- evidence: blocks that conflict with the stored chain
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+    gen INTEGER NOT NULL,
+    seal_seq BIGINT NOT NULL,
+    first_seq BIGINT NOT NULL,
+    epoch BIGINT NOT NULL,
+    prev_mac {blob} NOT NULL,
+    mac {blob} NOT NULL,
+    slots {blob} NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (terminal_id, gen, seal_seq, mac)
+);
+CREATE INDEX IF NOT EXISTS fork_blocks_mac ON fork_blocks (terminal_id, gen, mac);
 CREATE TABLE IF NOT EXISTS records (
     terminal_id BIGINT NOT NULL,
     gen INTEGER NOT NULL,
@@ -102,6 +126,8 @@ CREATE TABLE IF NOT EXISTS records (
     time_derived SMALLINT NOT NULL DEFAULT 0,
     clock_jump SMALLINT NOT NULL DEFAULT 0,
     received_at BIGINT NOT NULL,
+    claimed_time BIGINT,
+    held SMALLINT NOT NULL DEFAULT 0,
     PRIMARY KEY (terminal_id, gen, seq)
 );
 CREATE INDEX IF NOT EXISTS records_wall ON records (wall_time);
@@ -142,13 +168,24 @@ CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL,
-    rusun TEXT NOT NULL DEFAULT '',
+    all_rusun SMALLINT NOT NULL DEFAULT 0,  -- 1: every rusun, 0: those in user_rusun
     created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS user_rusun (  -- the rusun a user bound to some rusun may act on
+    user_name TEXT NOT NULL REFERENCES users(name),
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    PRIMARY KEY (user_name, rusun_id)
 );
 CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash {blob} PRIMARY KEY,
     user_name TEXT NOT NULL REFERENCES users(name),
     created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (  -- dashboard sign-ins, by the cookie's id hashed
+    id_hash {blob} PRIMARY KEY,
+    user_name TEXT NOT NULL REFERENCES users(name),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS review_marks (  -- append-only audit trail: never updated or deleted
     id {serial},
@@ -168,21 +205,54 @@ _DIALECT = {
 }
 
 
+class SchemaError(Exception):
+    """A database this collector cannot use (written by a newer version)."""
+
+
 def statements(kind: str) -> list[str]:
     text = _TABLES.format(**_DIALECT[kind])
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
+def statement(kind: str, name: str) -> str:
+    """The CREATE statement of one table or index (a migration makes a new table with it)."""
+    for stmt in statements(kind):
+        head = stmt.split("(", 1)[0].split()
+        if head[-1] == name:
+            return stmt
+    raise KeyError(name)
+
+
 def create(tx: Tx) -> None:
+    """A fresh database gets every table at ``SCHEMA_VERSION``; an older one is upgraded."""
+    version = _stored_version(tx)
+    if version is not None and version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"skema basis data versi {version} lebih baru / database schema {version} is newer "
+            f"than this collector's ({SCHEMA_VERSION})"
+        )
+    if version is not None:
+        migrations.upgrade(tx, version, lambda name: tx.run(statement(tx.kind, name)))
     for stmt in statements(tx.kind):
         tx.run(stmt)
-    if tx.kind == "postgres":
+    if tx.value("SELECT value FROM meta WHERE key = 'schema_version'") is None:
         tx.run(
-            "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-            (str(SCHEMA_VERSION),),
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
     else:
-        tx.run(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
+        tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+
+def _stored_version(tx: Tx) -> int | None:
+    """The schema version the database holds; None for an empty database."""
+    if tx.kind == "postgres":
+        exists = tx.value(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()"
+            " AND table_name = 'meta'"
         )
+    else:
+        exists = tx.value("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    if not exists:
+        return None
+    value = tx.value("SELECT value FROM meta WHERE key = 'schema_version'")
+    return int(value) if value is not None else 1

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from firmware import wire
-from sync.store.db import Row, Tx
+from sync.store.db import Row, Tx, where_in
 
 TERMINAL_COLUMNS = (
     "id",
@@ -23,17 +23,15 @@ TERMINAL_COLUMNS = (
     "key_epoch",
     "key_enc",
     "req_epoch",
+    "req_macs",
     "acked",
     "config_json",
     "config_version",
+    "card_key_gen",
+    "fork_seq",
     "created_at",
     "last_seen",
     "revoked_at",
-    "st_seq",
-    "st_boot",
-    "st_up",
-    "st_anchor_wall",
-    "st_anchor_up",
 )
 _SELECT = (
     "SELECT "
@@ -57,12 +55,19 @@ def next_terminal_id(tx: Tx) -> int:
 
 
 def insert_terminal(
-    tx: Tx, tid: int, rusun_id: int, door: int, k0_enc: bytes, config_json: str, now: int
+    tx: Tx,
+    tid: int,
+    rusun_id: int,
+    door: int,
+    k0_enc: bytes,
+    config_json: str,
+    card_key_gen: int,
+    now: int,
 ) -> None:
     tx.run(
-        "INSERT INTO terminals (id, rusun_id, door, k0_enc, config_json, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (tid, rusun_id, door, k0_enc, config_json, now),
+        "INSERT INTO terminals (id, rusun_id, door, k0_enc, config_json, card_key_gen,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (tid, rusun_id, door, k0_enc, config_json, card_key_gen, now),
     )
 
 
@@ -79,8 +84,11 @@ def lock_terminal(tx: Tx, tid: int) -> dict[str, Any] | None:
     return _terminal(tx.one(sql, (tid,)))
 
 
-def terminals(tx: Tx) -> list[dict[str, Any]]:
-    return [t for t in map(_terminal, tx.all(_SELECT + " ORDER BY t.id")) if t]
+def terminals(tx: Tx, rusun_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Terminals of the given rusun (None: all), by id."""
+    where, params = where_in("t.rusun_id", rusun_ids)
+    return [t for t in map(_terminal, tx.all(_SELECT + " WHERE 1 = 1" + where + " ORDER BY t.id",
+                                             params)) if t]  # fmt: skip
 
 
 def set_terminal_status(tx: Tx, tid: int, status: str, now: int) -> int:
@@ -90,14 +98,13 @@ def set_terminal_status(tx: Tx, tid: int, status: str, now: int) -> int:
     )
 
 
-def rotate_terminal(tx: Tx, tid: int, k0_enc: bytes) -> int:
+def rotate_terminal(tx: Tx, tid: int, k0_enc: bytes, card_key_gen: int) -> int:
     """A new K0 opens a new generation: sequence numbers and the chain start again at 0."""
     return tx.run(
         "UPDATE terminals SET k0_enc = ?, gen = gen + 1, key_epoch = 0, key_enc = NULL,"
-        " req_epoch = -1, acked = 0, st_seq = 0, st_boot = NULL, st_up = NULL,"
-        " st_anchor_wall = NULL, st_anchor_up = NULL, status = 'active', revoked_at = NULL"
-        " WHERE id = ?",
-        (k0_enc, tid),
+        " req_epoch = -1, req_macs = NULL, acked = 0, fork_seq = NULL, card_key_gen = ?,"
+        " status = 'active', revoked_at = NULL WHERE id = ?",
+        (k0_enc, card_key_gen, tid),
     )
 
 

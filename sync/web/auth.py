@@ -1,21 +1,24 @@
-# auth: the dashboard's signed session cookies, CSRF tokens and login throttle.
+# auth: the dashboard's signed session cookies and CSRF tokens.
 # SPDX-License-Identifier: MIT
-"""Sessions are an itsdangerous-signed cookie ``{"u": user or None, "c": csrf token}``; the user's
-role and rusun are read from the store on every request (``sync.service.accounts.user``), so
-removing a user or narrowing a viewer takes effect at once. Every session, even before login,
-carries a CSRF token that each form sends back as the ``csrf`` field; login rotates it. The
-password check is ``sync.service.accounts.authenticate`` (argon2id, ``sync.vault``).
+"""The cookie is itsdangerous-signed ``{"s": session id or None, "c": csrf token}``. The id names
+a row the collector keeps (``sync.service.sessions``): logout deletes it, a password change or a
+removed user deletes all of that user's, and it lives 12 hours from login however busy; so a
+copied cookie dies with its session. The user's role and rusun are read from the store on every
+request (``sync.service.accounts.user``). Every session, even before login, carries a CSRF token
+that each form sends back as the ``csrf`` field; login rotates it. The password check is
+``sync.service.accounts.authenticate`` (argon2id, ``sync.vault``).
 """
 
 import hmac
 import secrets
-import threading
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 SESSION_COOKIE = "hadir_session"
 LANG_COOKIE = "hadir_lang"
-SESSION_MAX_AGE_S = 12 * 3600  # one office shift; then log in again
+SESSION_MAX_AGE_S = (
+    12 * 3600
+)  # the cookie's; the session row's own lifetime is the one that counts
 
 
 class Sessions:
@@ -31,49 +34,14 @@ class Sessions:
                     return data
             except BadSignature:
                 pass
-        return {"u": None, "c": secrets.token_urlsafe(24)}
+        return {"s": None, "c": secrets.token_urlsafe(24)}
 
     def dump(self, session: dict) -> str:
         return self._s.dumps(session)
 
     @staticmethod
-    def login(user: str) -> dict:
-        return {"u": user, "c": secrets.token_urlsafe(24)}
-
-
-class Throttle:
-    """Failed logins per (client address, user name): after ``limit`` failures within
-    ``window_s`` that pair is refused until the oldest failure leaves the window. Kept in memory
-    (one collector process); a success clears the pair."""
-
-    def __init__(self, limit: int = 5, window_s: int = 15 * 60) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._fails: dict[tuple[str, str], list[int]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: int) -> list[int]:
-        times = [t for t in self._fails.get(key, []) if now - t < self.window_s]
-        if times:
-            self._fails[key] = times
-        else:
-            self._fails.pop(key, None)
-        return times
-
-    def blocked(self, key: tuple[str, str], now: int) -> bool:
-        with self._lock:
-            return len(self._recent(key, now)) >= self.limit
-
-    def failed(self, key: tuple[str, str], now: int) -> None:
-        with self._lock:
-            self._fails.setdefault(key, []).append(now)
-            if len(self._fails) > 10_000:  # bound memory: forget the stalest pairs
-                for old in sorted(self._fails, key=lambda k: self._fails[k][-1])[:5_000]:
-                    del self._fails[old]
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._fails.pop(key, None)
+    def login(sid: str) -> dict:
+        return {"s": sid, "c": secrets.token_urlsafe(24)}
 
 
 def csrf_ok(session: dict, sent: str | None) -> bool:

@@ -14,6 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from sync.service.spreadsheet import safe
 from sync.web import i18n
 
 Table = tuple[list[str], list[list[object]]]
@@ -73,20 +74,12 @@ def review_table(items: list[dict], not_seen_days: int, lang: str) -> Table:
     return _REVIEW[lang], out
 
 
-def _cell(v: object) -> object:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula: quote such text (CSV
-    # injection), since names and notes are typed by people.
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
-    return v
-
-
 def to_csv(table: Table) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(table[0])
     for row in table[1]:
-        w.writerow([_cell(v) for v in row])
+        w.writerow([safe(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -106,7 +99,7 @@ def to_xlsx(table: Table, sheet: str) -> bytes:
         heads.append(cell)
     ws.append(heads)
     for row in table[1]:
-        ws.append([_cell(v) for v in row])
+        ws.append([safe(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -172,6 +172,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alarm.storage": ("penyimpanan hampir penuh", "storage nearly full"),
     "alarm.clock": ("jam belum diatur", "clock not set"),
     "alarm.reader": ("pembaca sering dipulihkan", "reader often recovered"),
+    "alarm.held": ("waktu catatan ditahan", "record times held back"),
+    "alarm.fork": ("kunci terminal disalin", "terminal key copied"),
     "clock.0": ("belum diatur", "not set"),
     "clock.1": ("NTP", "NTP"),
     "clock.2": ("dari kolektor", "from collector"),

@@ -17,7 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from sync.service import accounts, dashboard
+from sync.ratelimit import Throttle
+from sync.service import accounts, dashboard, sessions
 from sync.service.accounts import User
 from sync.service.collector import Collector
 from sync.web import exports, i18n
@@ -26,7 +27,6 @@ from sync.web.auth import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
     Sessions,
-    Throttle,
     csrf_ok,
 )
 
@@ -62,14 +62,14 @@ class Ctx:
         lang = request.cookies.get(LANG_COOKIE, i18n.DEFAULT_LANG)
         self.lang = lang if lang in i18n.LANGS else i18n.DEFAULT_LANG
         self.session = web.sessions.load(request.cookies.get(SESSION_COOKIE))
-        name = self.session.get("u")
-        self.user: User | None = accounts.user(web.c, str(name)) if name else None
+        sid = self.session.get("s")
+        self.user: User | None = sessions.user_of(web.c, sid) if isinstance(sid, str) else None
         self.now = web.c.now()
 
     @property
     def scope(self) -> list[int] | None:
         assert self.user is not None
-        return dashboard.rusun_ids(self.web.c, self.user.rusun) if self.user.rusun else None
+        return self.user.scope.ids()
 
     def t(self, key: str, **args: object) -> str:
         return i18n.t(self.lang, key, **args)
@@ -112,10 +112,10 @@ Handler = Callable[[Ctx], Response]
 
 
 class Web:
-    def __init__(self, collector: Collector, secret: bytes) -> None:
+    def __init__(self, collector: Collector, secret: bytes, throttle: Throttle) -> None:
         self.c = collector
         self.sessions = Sessions(secret)
-        self.throttle = Throttle()
+        self.throttle = throttle
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -194,19 +194,23 @@ def login_post(ctx: Ctx) -> Response:
     if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
         return ctx.render("error.html", 403, title=ctx.t("err.403"), body=ctx.t("err.csrf"))
     name = str(form.get("username") or "").strip()
-    key = (ctx.request.client.host if ctx.request.client else "", name.lower())
-    if ctx.web.throttle.blocked(key, ctx.now):
+    address = ctx.request.client.host if ctx.request.client else ""
+    if ctx.web.throttle.blocked(address, name, ctx.now):
         return ctx.render("login.html", 429, page="login", failed="throttled", next=target)
     if accounts.authenticate(ctx.web.c, name, str(form.get("password") or "")) is None:
-        ctx.web.throttle.failed(key, ctx.now)
+        ctx.web.throttle.failed(address, name, ctx.now)
         return ctx.render("login.html", 401, page="login", failed=True, next=target)
-    ctx.web.throttle.succeeded(key)
-    ctx.session = ctx.web.sessions.login(name)  # a new CSRF token with the new session
+    ctx.web.throttle.succeeded(address, name)
+    # A new session row, and a new CSRF token with it.
+    ctx.session = ctx.web.sessions.login(sessions.start(ctx.web.c, name))
     return ctx.finish(RedirectResponse(target, 303))
 
 
 def logout(ctx: Ctx) -> Response:
-    ctx.session = {"u": None, "c": ctx.web.sessions.load(None)["c"]}
+    sid = ctx.session.get("s")
+    if isinstance(sid, str):
+        sessions.end(ctx.web.c, sid)  # the old cookie, wherever a copy is, names nothing now
+    ctx.session = ctx.web.sessions.load(None)
     return ctx.finish(RedirectResponse(f"{PREFIX}/login", 303))
 
 
@@ -252,11 +256,8 @@ def overview(ctx: Ctx) -> Response:
 
 def rusun(ctx: Ctx) -> Response:
     name = ctx.request.path_params["name"]
-    assert ctx.user is not None
-    if name not in dashboard.rusun_names(ctx.web.c, None):
-        raise Refused(404)
-    if not ctx.user.may_see(name):
-        raise Refused(403)
+    if name not in dashboard.rusun_names(ctx.web.c, ctx.scope):
+        raise Refused(404)  # unknown, or another rusun's: the same answer
     data = dashboard.rusun_heatmap(ctx.web.c, name, ctx.now, HEAT_DAYS)
     return ctx.render("rusun.html", page="rusun", rusun=name, units=data["units"],
                       days=_day_heads(data["days"], ctx.lang))  # fmt: skip
@@ -290,27 +291,21 @@ def review_mark(ctx: Ctx) -> Response:
     assert ctx.user is not None
     if not ctx.user.is_admin:
         raise Refused(403)  # viewers read; marking is an admin's decision (as in the admin API)
-    rid = dashboard.subject_rusun(ctx.web.c, kind, key)
-    if rid is None:
-        raise Refused(404)
-    scope = ctx.scope
-    if scope is not None and rid not in scope:
-        raise Refused(403)
+    if not dashboard.subject_in_scope(ctx.web.c, kind, key, ctx.scope):
+        raise Refused(404)  # unknown, or another rusun's: the same answer
     if not note:
         return ctx.finish(RedirectResponse(f"{PREFIX}/review", 303))
     dashboard.mark_reviewed(ctx.web.c, kind, key, str(form.get("reasons") or ""), note,
-                      ctx.user.name, ctx.now)  # fmt: skip
+                            ctx.user.name, ctx.now, scope=ctx.scope)  # fmt: skip
     return ctx.finish(RedirectResponse(f"{PREFIX}/review?saved=1", 303))
 
 
 def resident(ctx: Ctx) -> Response:
     assert ctx.user is not None
     data = dashboard.resident_page(
-        ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS
-    )
+        ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS, scope=ctx.scope
+    )  # another rusun's resident is NotFound, as an unknown one: 404 either way
     res = data["resident"]
-    if not ctx.user.may_see(res["rusun"]):
-        raise Refused(403)
     timeline = []
     for d, head in zip(data["days"], _day_heads(data["days"], ctx.lang)):
         taps = []
@@ -376,7 +371,7 @@ def mount(app: FastAPI) -> Web:
     master key (HMAC-SHA256 under a purpose label: the cookie key reveals nothing of it)."""
     collector: Collector = app.state.collector
     secret = hmac.new(app.state.settings.master_key, b"hadir-dashboard-session", "sha256")
-    web = Web(collector, secret.digest())
+    web = Web(collector, secret.digest(), app.state.throttle)
     routes: list[tuple[str, Handler, list[str], bool]] = [
         ("/login", login_form, ["GET"], False),
         ("/login", login_post, ["POST"], False),

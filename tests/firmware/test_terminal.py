@@ -107,6 +107,37 @@ async def test_signed_config_update_is_applied_and_written_atomically():
     assert rig.hw.display.lines[0] == "Thank you"
 
 
+async def test_a_config_the_terminal_refuses_does_not_keep_a_new_allow_list_out():
+    rig = Rig()
+    rig.net.set_config(5, json.dumps({"sync_interval_s": 5}))  # below the terminal's 10 s
+    rig.net.set_allowlist(2, [(rig.token("04A1B2C3"), 0)])
+    assert rig.tap(CARD) == ftaps.TAPPED
+    assert await _sync(rig) == uplink.OK  # the batch went through: no back-off
+    assert rig.terminal.allow.present and rig.terminal.allow.version == 2
+    assert (
+        rig.terminal.config["sync_interval_s"] == 300
+        and rig.terminal.config["config_version"] == 0
+    )
+    assert rig.terminal.uplink.config_refused == 1
+    posts = rig.net.posts
+    assert await _sync(rig) == uplink.OK
+    assert rig.net.posts == posts + 1  # the refused version is not fetched again: one batch
+    rig.net.set_config(6, json.dumps({"sync_interval_s": 60}))
+    assert await _sync(rig) == uplink.OK
+    assert (
+        rig.terminal.config["sync_interval_s"] == 60 and rig.terminal.config["config_version"] == 6
+    )
+
+
+async def test_a_config_that_cannot_be_fetched_does_not_keep_a_new_allow_list_out():
+    rig = Rig()
+    rig.net.set_config(5, json.dumps({"debounce_s": 20}))
+    rig.net.config_blob = b"not a config"  # the collector answers garbage for the config
+    rig.net.set_allowlist(2, [(rig.token("04A1B2C3"), 0)])
+    assert await _sync(rig) == uplink.OK
+    assert rig.terminal.allow.present and rig.terminal.config["debounce_s"] == 30
+
+
 async def test_tap_during_a_slow_sync_is_answered_before_the_sync_ends():
     import asyncio
 

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 from firmware import wire
 from sync.service import admin
+from sync.service.scope import OPERATOR
 from tests.kit.wirekit import PaperTerminal
 
 TOKEN_A = b"\x01\x02\x03\x04"
@@ -10,7 +11,7 @@ WALL = 850_000_000  # seconds since 2000: 2026-12-08 (any fixed day)
 
 
 def register(collector, rusun="Marunda", door=1):
-    bundle = admin.add_terminal(collector, rusun, door)
+    bundle = admin.add_terminal(collector, rusun, door, scope=OPERATOR)
     term = PaperTerminal(bundle["terminal_id"], bytes.fromhex(bundle["k0"]))
     term.bundle = bundle
     return term

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Three uses, one server loop:
 
-- ``with serve(app) as base_url: ...`` any ASGI app in a thread of this process (``tls=(cert,
-  key)`` for https); stopped and joined when the block ends.
+- ``with serve(app) as base_url: ...`` any ASGI app in a thread of this process, served as
+  ``python -m sync serve`` serves it (``sync.server``; ``tls=(cert, key)`` for https, ``limits=``
+  other connection limits, ``proxies=`` trusted proxies); stopped and joined when the block ends.
 - ``with Collector(tmp_path) as c: ...`` the real collector (``sync.app.create_app`` on a SQLite
   file, or ``db=`` any database URL) served that way: ``c.url``, ``c.collector`` (its service),
   ``c.register()`` (a provisioning bundle), ``c.enroll(rows)``, ``c.records(tid)``; the database
@@ -34,7 +35,9 @@ from typing import Any, Iterator
 import uvicorn
 
 from sync.app import create_app
+from sync.server import Limits, Listen, config
 from sync.service import admin
+from sync.service.scope import OPERATOR
 from sync.settings import Settings
 from sync.store import records
 
@@ -42,11 +45,14 @@ MASTER_KEY = bytes(range(32))  # every test collector's master key
 
 
 @contextlib.contextmanager
-def serve(app, tls: tuple[str, str] | None = None, workers_hint: int = 64) -> Iterator[str]:
-    extra = {} if tls is None else {"ssl_certfile": tls[0], "ssl_keyfile": tls[1]}
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                            limit_concurrency=workers_hint * 4, **extra)  # fmt: skip
-    server = uvicorn.Server(config)
+def serve(app, tls: tuple[str, str] | None = None, limits: Limits | None = None,
+          proxies: tuple[str, ...] = ()) -> Iterator[str]:  # fmt: skip
+    """The deployed server (``sync.server``: h11, connection guard) with ``limits`` or its own,
+    believing X-Forwarded-* from ``proxies`` only."""
+    listen = Listen(port=0, tls_cert=tls[0] if tls else None, tls_key=tls[1] if tls else None,
+                    trusted_proxies=proxies, limits=limits or Limits(),
+                    log_level="warning")  # fmt: skip
+    server = uvicorn.Server(config(app, listen, lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -86,14 +92,16 @@ class Collector:
             self.collector.db.close()
 
     def register(self, rusun: str = "Marunda", door: int = 1) -> dict[str, Any]:
-        return admin.add_terminal(self.collector, rusun, door, collector_url=self.url)
+        return admin.add_terminal(
+            self.collector, rusun, door, collector_url=self.url, scope=OPERATOR
+        )
 
     def enroll(self, rows: list[tuple[str, str, str, str]], rusun: str = "Marunda") -> None:
         """Residents (resident_id, name, unit, card_uid hex) of ``rusun``: the allow-list."""
         text = "resident_id,name,unit,rusun,card_uid\n" + "".join(
             f"{rid},{name},{unit},{rusun},{uid}\n" for rid, name, unit, uid in rows
         )
-        admin.import_residents(self.collector, io.StringIO(text))
+        admin.import_residents(self.collector, io.StringIO(text), scope=OPERATOR)
 
     def records(self, tid: int) -> list[dict[str, Any]]:
         with self.collector.db.read() as tx:

@@ -31,6 +31,7 @@ from firmware import wire
 from firmware.config import UTC_OFFSET_MIN
 from sync.service import accounts, admin, ingest
 from sync.service.collector import Collector
+from sync.service.scope import OPERATOR
 from sync.vault import card_tokens
 from tests.kit.wirekit import PaperTerminal
 from tools.sim.fleet.names import person_name
@@ -118,14 +119,14 @@ def seed(c: Collector, clock: Clock) -> Seeded:
     start0 = TODAY0 - (DAYS - 1) * DAY
     clock.t = start0 - 10 * DAY  # registered well before the period
     residents = _residents(rng)
-    report = admin.import_residents(c, io.StringIO(_csv(residents)))
+    report = admin.import_residents(c, io.StringIO(_csv(residents)), scope=OPERATOR)
     assert not report.refused, report.refused
     bundles = {}
     tid = 0
     for rname, _code, _units, doors in RUSUN:
         for door in doors:
             tid += 1
-            bundles[tid] = admin.add_terminal(c, rname, door, tid=tid)
+            bundles[tid] = admin.add_terminal(c, rname, door, tid=tid, scope=OPERATOR)
     accounts.add_user(c, "admin", ADMIN_PASSWORD, "admin", [])
     accounts.add_user(c, "pantau", VIEWER_PASSWORD, "viewer", ["Pulo Gebang"])
     key = {b["rusun"]: bytes.fromhex(b["card_key"]) for b in bundles.values()}

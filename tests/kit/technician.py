@@ -108,8 +108,9 @@ def provision_registered(device: Device, server, tmp: pathlib.Path, *args: str):
     """Register a terminal at the live collector ``server`` (tests/kit/liveserver.py), plug the
     device and provision it from the bundle: (bundle, port)."""
     from sync.service import admin
+    from sync.service.scope import OPERATOR
 
-    bundle = admin.add_terminal(server.collector, "Marunda", 1, None, server.url)
+    bundle = admin.add_terminal(server.collector, "Marunda", 1, None, server.url, scope=OPERATOR)
     path = tmp / "bundle.json"
     admin.write_bundle(bundle, str(path))
     port = device.plug()

@@ -10,9 +10,11 @@ from tests.kit.liveserver import MASTER_KEY
 
 
 class FakeClock:
-    """Settable wall clock (Unix seconds) so tests never depend on the real time."""
+    """Settable wall clock (Unix seconds) so tests never depend on the real time. By default a
+    few days after ``collector_calls.WALL``, the day the paper terminals' clocks say: the
+    collector holds back records dated after its own time (docs/security.md, "Dates")."""
 
-    def __init__(self, now: float = 1_796_000_000) -> None:
+    def __init__(self, now: float = 1_797_000_000) -> None:
         self.now = now
 
     def __call__(self) -> float:

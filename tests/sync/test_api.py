@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 import pytest
 
+from firmware import wire
 from sync.service import accounts, admin
+from sync.service.scope import OPERATOR
 from tests.kit.collector_calls import day_of_taps, post, register, reply
 from tests.kit.paths import DOCS
 
@@ -12,7 +14,7 @@ VIEWER = ("lihat", "rahasia-lihat-1")
 
 @pytest.fixture
 def users(collector):
-    admin.add_terminal(collector, "Cakung", 1)
+    admin.add_terminal(collector, "Cakung", 1, scope=OPERATOR)
     accounts.add_user(collector, *ADMIN, "admin", [])
     accounts.add_user(collector, *VIEWER, "viewer", ["Cakung"])
 
@@ -85,9 +87,15 @@ def test_every_route_is_in_the_openapi_document_and_the_docs(app):
 
 @pytest.mark.parametrize("tid", [2**31, 2**32 - 1])
 def test_terminal_ids_span_the_whole_u32_of_the_wire(collector, client, users, tid):
+    """Every route takes any id of the wire's u32; registration stops at what a terminal can
+    hold (``wire.TERMINAL_ID_MAX``, tests/sync/test_bundle_file.py)."""
     assert client.post(f"/api/terminals/{tid}/revoke", auth=ADMIN).status_code == 400  # unknown
     new = {"rusun": "Cakung", "door": 1, "id": tid}
-    assert client.post("/api/terminals", json=new, auth=ADMIN).json()["terminal_id"] == tid
+    r = client.post("/api/terminals", json=new, auth=ADMIN)
+    assert r.status_code == 400 and str(wire.TERMINAL_ID_MAX) in r.json()["detail"]
+    new["id"] = wire.TERMINAL_ID_MAX
+    r = client.post("/api/terminals", json=new, auth=ADMIN)
+    assert r.json()["terminal_id"] == wire.TERMINAL_ID_MAX
     assert client.get("/api/reports/health", params={"terminal_id": tid}, auth=ADMIN).is_success
 
 

@@ -83,7 +83,7 @@ def _commands(group, prefix=""):
 
 
 def test_every_cli_command_and_setting_is_documented():
-    documented = set(re.findall(r"`((?:terminals|residents|users|report|export|init|serve)"
+    documented = set(re.findall(r"`((?:terminals|rusun|residents|users|report|export|init|serve)"
                                 r"[ a-z|\\-]*)", DOC))  # fmt: skip
     text = " ".join(documented)
     for command in _commands(cli.app):

@@ -8,6 +8,7 @@ import stat
 import aes128
 from firmware import wire
 from sync.service import admin, reports
+from sync.service.scope import OPERATOR
 from sync.vault import card_tokens
 from tests.kit.collector_calls import TOKEN_A, day_of_taps, kc, post, register, reply
 from tests.kit.wirekit import PaperTerminal
@@ -18,11 +19,13 @@ UID_2 = "9A8B7C6D"
 
 
 def _import(collector, *rows):
-    return admin.import_residents(collector, (HEADER + "".join(rows)).splitlines())
+    return admin.import_residents(collector, (HEADER + "".join(rows)).splitlines(), scope=OPERATOR)
 
 
 def test_bundle_is_written_private_and_matches_the_contract(collector, tmp_path):
-    bundle = admin.add_terminal(collector, "Marunda", 2, collector_url="http://h:8000")
+    bundle = admin.add_terminal(
+        collector, "Marunda", 2, collector_url="http://h:8000", scope=OPERATOR
+    )
     path = str(tmp_path / "t.json")
     admin.write_bundle(bundle, path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -31,13 +34,13 @@ def test_bundle_is_written_private_and_matches_the_contract(collector, tmp_path)
                          "collector_url", "ca_pin"}  # fmt: skip
     assert data["format"] == "hadir-provision-1" and data["door"] == 2
     assert len(bytes.fromhex(data["k0"])) == 32 and len(bytes.fromhex(data["card_key"])) == 16
-    other = admin.add_terminal(collector, "Marunda", 1)
+    other = admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)
     assert other["card_key"] == data["card_key"]  # one card key per rusun
     assert other["k0"] != data["k0"] and other["terminal_id"] == data["terminal_id"] + 1
 
 
 def test_import_computes_tokens_like_the_terminal(collector):
-    bundle = admin.add_terminal(collector, "Marunda", 1)
+    bundle = admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)
     report = _import(
         collector, f"R1,Siti,MRD-A101,Marunda,{UID_1}\n", f"R2,Budi,MRD-A101,Marunda,{UID_2}\n"
     )
@@ -49,14 +52,14 @@ def test_import_computes_tokens_like_the_terminal(collector):
     for uid in (UID_1, UID_2):
         wire.card_token(cipher, wire.identity16(bytes.fromhex(uid)), out)
         expected.append("%08X" % wire.token_int(out))
-    assert [c["token"] for c in admin.list_cards(collector)] == expected
+    assert [c["token"] for c in admin.list_cards(collector, scope=OPERATOR)] == expected
     assert card_tokens(key, [bytes.fromhex(UID_1)]) == [int(expected[0], 16)]
     again = _import(collector, f"R1,Siti,MRD-A101,Marunda,{UID_1}\n")
     assert (again.residents, again.cards, again.unchanged) == (0, 0, 1)
 
 
 def test_import_refuses_random_uid_other_unit_and_colliding_token(collector):
-    bundle = admin.add_terminal(collector, "Marunda", 1)
+    bundle = admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)
     key = bytes.fromhex(bundle["card_key"])
     a, b = _colliding_uids(key)
     report = _import(
@@ -76,8 +79,14 @@ def test_import_refuses_random_uid_other_unit_and_colliding_token(collector):
     assert "line 6" in text and "collides" in text
     assert "line 7" in text and "not hex" in text
     # A refused row leaves nothing behind: no resident, no unit, no card.
-    assert [r["resident_id"] for r in admin.list_residents(collector)] == ["R1", "R4"]
-    assert [c["unit"] for c in admin.list_cards(collector)] == ["MRD-A101", "MRD-A104"]
+    assert [r["resident_id"] for r in admin.list_residents(collector, scope=OPERATOR)] == [
+        "R1",
+        "R4",
+    ]
+    assert [c["unit"] for c in admin.list_cards(collector, scope=OPERATOR)] == [
+        "MRD-A101",
+        "MRD-A104",
+    ]
 
 
 def _colliding_uids(key):
@@ -112,7 +121,7 @@ def test_allowlist_is_signed_sorted_and_versioned(collector, client):
 
 def test_config_is_signed_and_its_version_announced(collector, client):
     term = register(collector)
-    assert admin.set_config(collector, term.terminal_id, {"debounce_s": 20}) == 2
+    assert admin.set_config(collector, term.terminal_id, {"debounce_s": 20}, scope=OPERATOR) == 2
     body = term.batch()
     response = post(client, body, "/v1/config")
     version, tid, text = wire.decode_config(kc(term), response.content)
@@ -126,7 +135,7 @@ def test_rotation_starts_a_new_generation(collector, client):
     term = register(collector)
     body = day_of_taps(term)
     reply(term, body, post(client, body))
-    new = admin.rotate_terminal(collector, term.terminal_id)
+    new = admin.rotate_terminal(collector, term.terminal_id, scope=OPERATOR)
     assert post(client, term.batch()).status_code == 401  # the old key is dead
     fresh = PaperTerminal(term.terminal_id, bytes.fromhex(new["k0"]))
     fresh.bundle = new
@@ -138,7 +147,7 @@ def test_rotation_starts_a_new_generation(collector, client):
 
 
 def test_secrets_are_not_stored_in_clear(collector, settings):
-    bundle = admin.add_terminal(collector, "Marunda", 1)
+    bundle = admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)
     _import(collector, f"R1,Siti,MRD-A101,Marunda,{UID_1}\n")
     cells = []
     with collector.db.read() as tx:
@@ -156,7 +165,7 @@ def test_secrets_are_not_stored_in_clear(collector, settings):
 
 
 def test_one_resident_two_cards_and_a_repeated_row_in_one_file(collector):
-    admin.add_terminal(collector, "Marunda", 1)
+    admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)
     report = _import(
         collector,
         f"R1,Siti,MRD-A101,Marunda,{UID_1}\n",
@@ -164,7 +173,9 @@ def test_one_resident_two_cards_and_a_repeated_row_in_one_file(collector):
         f"R1,Siti Aminah,MRD-A101,Marunda,{UID_1}\n",
     )
     assert (report.residents, report.cards, report.unchanged, report.refused) == (1, 2, 1, [])
-    assert [r["name"] for r in admin.list_residents(collector)] == ["Siti Aminah"]
-    admin.add_terminal(collector, "Cakung", 1)  # a new rusun: tokens for stored cards
+    assert [r["name"] for r in admin.list_residents(collector, scope=OPERATOR)] == ["Siti Aminah"]
+    admin.add_terminal(
+        collector, "Cakung", 1, scope=OPERATOR
+    )  # a new rusun: tokens for stored cards
     with collector.db.read() as tx:
         assert tx.value("SELECT COUNT(*) FROM card_tokens") == 4

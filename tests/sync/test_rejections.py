@@ -4,6 +4,7 @@ import pytest
 
 from firmware import wire
 from sync.service import admin, reports
+from sync.service.scope import OPERATOR
 from sync.store import records
 from tests.kit.collector_calls import (
     TOKEN_A,
@@ -40,7 +41,10 @@ def test_same_sequence_with_other_content_is_tamper_and_stores_nothing(collector
     thief.tap(TOKEN_B)
     forged = thief.batch()
     status, acked, *_ = reply(term, forged, post(client, forged))
-    assert (status, acked) == (wire.REPLY_TAMPER, 6)
+    # Tamper, and the chain is untouched; the other device is told only its own batch is kept
+    # (as evidence), never the stored chain's 6: that would make it reclaim slots 3..5, which
+    # nobody stored (docs/security.md, "Copied key").
+    assert (status, acked) == (wire.REPLY_TAMPER, 3)
     assert _counts(collector) == before
     assert "tamper" in _alert_kinds(collector)
 
@@ -116,7 +120,7 @@ def test_unknown_terminal_is_401(collector, client):
 
 def test_revoked_terminal_is_403_and_stores_nothing(collector, client):
     term = register(collector)
-    admin.revoke_terminal(collector, term.terminal_id)
+    admin.revoke_terminal(collector, term.terminal_id, scope=OPERATOR)
     body = day_of_taps(term)
     for path in ("/v1/batches", "/v1/config", "/v1/allowlist"):
         assert (
@@ -126,7 +130,7 @@ def test_revoked_terminal_is_403_and_stores_nothing(collector, client):
     assert "revoked_terminal" in _alert_kinds(collector)
 
 
-def test_replay_of_an_older_request_is_refused(collector, client):
+def test_replay_of_an_older_request_changes_nothing_and_is_alerted(collector, client):
     term = register(collector)
     first = day_of_taps(term)
     reply(term, first, post(client, first))
@@ -134,10 +138,15 @@ def test_replay_of_an_older_request_is_refused(collector, client):
     second = term.batch()
     reply(term, second, post(client, second))
     before = _counts(collector)
-    response = post(client, first)
-    assert response.status_code == 401 and "replayed" in response.json()["detail"]
+    # Answered, not refused: the same bytes are what a terminal behind a copy of its key sends
+    # again after a power cut, and a refusal would hold its backlog for ever (docs/security.md,
+    # "Copied key"). Nothing is stored, no life counted, and the replay is alerted.
+    status, acked, *_ = reply(term, first, post(client, first))
+    assert (status, acked) == (wire.REPLY_OK, 6)  # never past the replayed batch's own end
     assert _counts(collector) == before
     assert "replay" in _alert_kinds(collector)
+    retry = reply(term, second, post(client, second))  # the latest one: a retry, no alert
+    assert retry[:2] == (wire.REPLY_OK, 8) and _alert_kinds(collector).count("replay") == 1
 
 
 def test_gap_is_recorded_surfaced_and_filled(collector, client):

@@ -9,6 +9,7 @@ import httpx
 
 from firmware import wire
 from sync.service import admin
+from sync.service.scope import OPERATOR
 from sync.store import records
 from tests.kit.collector_calls import TOKEN_A, TOKEN_B, kc, register, resend
 from tests.kit.liveserver import serve
@@ -116,4 +117,4 @@ def test_concurrent_uploads_from_32_terminals(app, collector):
             assert wire.decode_reply(kc(term), body[-16:], response.content)[:2] == (0, 43)
     with collector.db.read() as tx:
         assert records.count_records(tx) == 32 * 42
-        assert len(admin.list_terminals(collector)) == 32
+        assert len(admin.list_terminals(collector, scope=OPERATOR)) == 32

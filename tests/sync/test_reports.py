@@ -4,6 +4,7 @@ import datetime as dt
 
 from firmware import wire
 from sync.service import admin, reports
+from sync.service.scope import OPERATOR
 from sync.vault import card_tokens
 from tests.kit.collector_calls import post, reply
 from tests.kit.wirekit import PaperTerminal
@@ -17,7 +18,7 @@ def _world(collector, client, clock):
     clock.now = reports.day_start(DAY0)
     terms = {}
     for rusun in ("Marunda", "Cakung"):
-        bundle = admin.add_terminal(collector, rusun, 1)
+        bundle = admin.add_terminal(collector, rusun, 1, scope=OPERATOR)
         term = PaperTerminal(bundle["terminal_id"], bytes.fromhex(bundle["k0"]))
         term.bundle = bundle
         terms[rusun] = term
@@ -26,7 +27,9 @@ def _world(collector, client, clock):
         f"R2,Budi,MRD-A102,Marunda,{UIDS['R2']}",
         f"R3,Ani,CKG-A1,Cakung,{UIDS['R3']}",
     ]
-    report = admin.import_residents(collector, ["resident_id,name,unit,rusun,card_uid"] + rows)
+    report = admin.import_residents(
+        collector, ["resident_id,name,unit,rusun,card_uid"] + rows, scope=OPERATOR
+    )
     assert report.refused == []
     key = bytes.fromhex(terms["Marunda"].bundle["card_key"])
 
@@ -43,6 +46,7 @@ def _world(collector, client, clock):
             tok = token(UIDS[w] if isinstance(w, str) else w)
             marunda.tap(tok.to_bytes(4, "big"), flags=1 if isinstance(w, str) else 0)
         body = marunda.batch()
+        clock.now = at + 3600  # uploaded that day (a record dated after receipt is held back)
         reply(marunda, body, post(client, body))
     clock.now = reports.day_start(DAY0 + dt.timedelta(days=21)) + 12 * 3600
     return terms

@@ -7,6 +7,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from sync.service import accounts, admin
+from sync.service.scope import OPERATOR
 from tests.kit.collector_calls import register
 
 ADMIN = ("admin", "rahasia-admin-1")
@@ -18,7 +19,9 @@ def api_schema(app, collector):
     accounts.add_user(collector, *ADMIN, "admin", [])
     register(collector, "Marunda", 1)
     admin.import_residents(
-        collector, ["resident_id,name,unit,rusun,card_uid", "R1,Siti,MRD-1,Marunda,04A1B2C3D4E5F6"]
+        collector,
+        ["resident_id,name,unit,rusun,card_uid", "R1,Siti,MRD-1,Marunda,04A1B2C3D4E5F6"],
+        scope=OPERATOR,
     )
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 

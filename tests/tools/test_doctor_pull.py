@@ -6,13 +6,16 @@ import pytest
 
 from firmware import wire
 from sync.service import accounts, admin
+from sync.service.scope import OPERATOR
 from sync.store import records
 from tests.kit.technician import cli, provision_registered, run_terminal
 
 
 def stored(server, tid):
     """(watermark, records stored) at the collector for terminal ``tid``."""
-    acked = {t["id"]: t["acked"] for t in admin.list_terminals(server.collector)}[tid]
+    acked = {t["id"]: t["acked"] for t in admin.list_terminals(server.collector, scope=OPERATOR)}[
+        tid
+    ]
     with server.collector.db.read() as tx:
         return acked, records.count_records(tx, tid)
 
@@ -209,13 +212,13 @@ def test_provision_registers_at_the_collector_then_its_log_is_accepted(
     assert r.exit_code == 0, r.output + r.stderr
     bundle = json.loads(saved.read_text())
     assert saved.stat().st_mode & 0o077 == 0
-    terminals = admin.list_terminals(collector_server.collector)
+    terminals = admin.list_terminals(collector_server.collector, scope=OPERATOR)
     assert [(t["id"], t["rusun"], t["door"]) for t in terminals] == [
         (bundle["terminal_id"], "Cakung", 2)
     ]
     r = cli(port, *args)  # the device now holds an identity: refused, and nothing registered
     assert r.exit_code == 1 and "already holds a terminal identity" in r.stderr
-    assert len(admin.list_terminals(collector_server.collector)) == 1
+    assert len(admin.list_terminals(collector_server.collector, scope=OPERATOR)) == 1
     run_terminal(device, taps=5, tid=bundle["terminal_id"], k0=bundle["k0"])
     out = tmp_path / "t.hadir"
     assert cli(port, "pull", "--out", str(out)).exit_code == 0

@@ -3,6 +3,7 @@
 import pytest
 
 from sync.service import accounts, admin
+from sync.service.scope import OPERATOR
 from tests.kit.simpty import pn532sim_pty
 from tests.kit.technician import cli
 
@@ -21,7 +22,7 @@ def reader(*cards):
 def desk(collector_server, tmp_path):
     c = collector_server.collector
     accounts.add_user(c, "desk", "kata-sandi", "admin", [])
-    report = admin.import_residents(c, RESIDENTS.splitlines())
+    report = admin.import_residents(c, RESIDENTS.splitlines(), scope=OPERATOR)
     assert report.cards == 2 and not report.refused
     pw = tmp_path / "pw"
     pw.write_text("kata-sandi\n")
@@ -49,7 +50,11 @@ def enroll(server, pw, port, resident, *extra):
 
 
 def cards_of(server, resident):
-    return [c for c in admin.list_cards(server.collector) if c["resident_id"] == resident]
+    return [
+        c
+        for c in admin.list_cards(server.collector, scope=OPERATOR)
+        if c["resident_id"] == resident
+    ]
 
 
 def test_enroll_binds_a_tapped_card_to_the_resident(desk):

@@ -60,11 +60,11 @@ def test_password_hash_is_argon2id_and_verifies():
 
 def test_session_cookie_is_signed():
     s = auth.Sessions(b"k" * 32)
-    cookie = s.dump({"u": "admin", "c": "tok"})
-    assert s.load(cookie) == {"u": "admin", "c": "tok"}
-    forged = auth.Sessions(b"x" * 32).dump({"u": "admin", "c": "tok"})
-    assert s.load(forged)["u"] is None
-    assert s.load(cookie[:-2] + "AA")["u"] is None
+    cookie = s.dump({"s": "session-id", "c": "tok"})
+    assert s.load(cookie) == {"s": "session-id", "c": "tok"}
+    forged = auth.Sessions(b"x" * 32).dump({"s": "session-id", "c": "tok"})
+    assert s.load(forged)["s"] is None
+    assert s.load(cookie[:-2] + "AA")["s"] is None
     assert auth.csrf_ok({"c": "tok"}, "tok")
     assert not auth.csrf_ok({"c": "tok"}, "tak")
     assert not auth.csrf_ok({"c": "tok"}, "")

@@ -26,6 +26,7 @@ import httpx
 
 from sync.app import open_collector
 from sync.service import admin
+from sync.service.scope import OPERATOR
 from sync.settings import Settings
 from sync.store import records, terminals
 from tools.sim.fleet.population import Population, write_residents_csv
@@ -122,10 +123,10 @@ class RealCollector:
         for t in pop.terminals:
             door = int(t.door.rsplit("-", 1)[1])
             self.bundles[t.terminal_id] = admin.add_terminal(
-                self.admin, t.rusun, door, t.terminal_id, self.url
+                self.admin, t.rusun, door, t.terminal_id, self.url, scope=OPERATOR
             )
             if settings:
-                admin.set_config(self.admin, t.terminal_id, settings)
+                admin.set_config(self.admin, t.terminal_id, settings, scope=OPERATOR)
 
     def import_rows(self, rows: list[dict] | None) -> int:
         """``residents import`` of a CSV written by tools/sim/fleet/population (with the optional
@@ -134,7 +135,7 @@ class RealCollector:
         path = os.path.join(self.workdir, "residents.csv")
         n = write_residents_csv(self.pop, path, day=0, rows=rows, cards=True)
         with open(path, encoding="utf-8") as f:
-            report = admin.import_residents(self.admin, io.StringIO(f.read()))
+            report = admin.import_residents(self.admin, io.StringIO(f.read()), scope=OPERATOR)
         if report.refused:
             raise RuntimeError("residents import refused rows: %s" % report.refused[:3])
         return n

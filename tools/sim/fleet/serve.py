@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 """``python -m tools.sim.fleet.serve --db FILE --clock-file F --port-file P``
 
-The collector of ``sync.app.create_app`` as ``python -m sync serve`` builds it, with one
-difference: ``Settings.clock`` reads the simulated time that the fleet simulation publishes in
-``--clock-file`` (8 bytes, Unix milliseconds, little-endian), so replies carry the simulated
-server time and reports count simulated days. Binds port 0 and writes the port it got to
-``--port-file``. The master key comes from ``HADIR_MASTER_KEY`` as for ``sync``.
+The collector of ``sync.app.create_app`` as ``python -m sync serve`` builds and serves it
+(``sync.server``), with one difference: ``Settings.clock`` reads the simulated time that the
+fleet simulation publishes in ``--clock-file`` (8 bytes, Unix milliseconds, little-endian), so
+replies carry the simulated server time and reports count simulated days. Binds port 0 and
+writes the port it got to ``--port-file``. The master key comes from ``HADIR_MASTER_KEY`` as
+for ``sync``.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import struct
 import uvicorn
 
 from sync.app import create_app
+from sync.server import Listen, config
 from sync.settings import Settings
 from sync.vault import load_master_key
 
@@ -64,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(tmp, "w", encoding="ascii") as f:
         f.write(str(sock.getsockname()[1]))
     os.replace(tmp, args.port_file)
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(config(app, Listen(log_level="warning")))
     asyncio.run(server.serve(sockets=[sock]))
     return 0
 
