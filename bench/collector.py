@@ -144,7 +144,7 @@ class Server:
 
 
 def _post(client: httpx.Client, base: str, body: bytes) -> httpx.Response:
-    return client.post(base + "/v1/batches", content=body,
+    return client.post(base + "/v1/batches", content=bytes(body),
                        headers={"content-type": "application/octet-stream"})  # fmt: skip
 
 

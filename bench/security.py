@@ -192,7 +192,7 @@ def _post_from(source: str, port: int, body: bytes) -> tuple[int, float]:
     transport = httpx.HTTPTransport(local_address=source)
     with httpx.Client(transport=transport, timeout=60) as client:
         t = time.perf_counter()
-        r = client.post(f"http://127.0.0.1:{port}/v1/batches", content=body,
+        r = client.post(f"http://127.0.0.1:{port}/v1/batches", content=bytes(body),
                         headers={"content-type": "application/octet-stream"})  # fmt: skip
         return r.status_code, time.perf_counter() - t
 
@@ -295,7 +295,7 @@ def _latencies(port: int, bodies: list[bytes]) -> list[float]:
     with httpx.Client(transport=transport, timeout=120) as client:
         for body in bodies:
             t = time.perf_counter()
-            r = client.post(f"http://127.0.0.1:{port}/v1/batches", content=body,
+            r = client.post(f"http://127.0.0.1:{port}/v1/batches", content=bytes(body),
                             headers={"content-type": "application/octet-stream"})  # fmt: skip
             out.append(time.perf_counter() - t)
             assert r.status_code == 200, r.text

@@ -11,7 +11,9 @@ not wholly acknowledged); recovery rebuilds both.
 
 - ``seal_mac(chain, n)``: ``wire.seal_mac`` of the ``n`` slots from ``chain.seq``, streamed;
 - ``follow(chain, start, end)``: the chain walk over slots already on flash;
-- ``status_request``, ``batch``, ``batches``: signed batches (docs/protocol.md) of whole blocks;
+- ``status_request``, ``batch``, ``batches``: signed batches (docs/protocol.md) of whole blocks,
+  each built in place in one buffer of its own size (a block longer than the batch asked for goes
+  whole, as the protocol wants, but is never copied to build it);
 - ``stream``: the same batch handed out piece by piece (``tools pull``): the heap it needs is the
   32-slot read buffer whatever the batch's size.
 
@@ -28,6 +30,8 @@ from firmware.log.ring import SLOTS
 from hmac_sha256 import HmacSha256
 
 _CHUNK = const(32)  # slots read at a time
+_PREV_MAC_AT = const(18)  # batch header: magic, terminal_id, first_seq, count, epoch, then these
+_HEALTH_AT = const(26)
 
 
 class Chain:
@@ -131,35 +135,49 @@ class Reader:
     def batch(self, start, health24, max_slots):
         """Whole sealed blocks from ``start`` (a Chain at the first slot of a block), at most
         ``max_slots`` slots unless one block is longer (it goes whole: never above 4,096);
-        None when nothing is left from ``start`` on."""
+        None when nothing is left from ``start`` on.
+
+        The batch is built in place: its slots are read from flash straight into the one
+        buffer that is sent and its request MAC streamed over it, so it needs its own size of
+        heap and no more (a block longer than ``max_slots`` is found 32 slots at a time, never
+        read whole into a scratch buffer first)."""
         avail = self.ring.end - start.seq
         if avail <= 0:
             return None
+        key = self.keys.key
+        if key is None:
+            raise ValueError("no key installed")
+        if len(health24) != wire.HEALTH_LEN:
+            raise wire.WireError("health is 24 bytes")
         first = start.seq
-        n = min(avail, max_slots)
-        slots = bytearray(n * wire.SLOT)
-        self.ring.read(first, slots, n)
-        end = 0
-        for i in range(n):
-            if slots[i * wire.SLOT] >> 4 == wire.SEAL:
-                end = i + 1
-        if end == 0:  # one block longer than max_slots: send it whole
-            n = min(avail, wire.MAX_BATCH_SLOTS)
-            slots = bytearray(n * wire.SLOT)
-            self.ring.read(first, slots, n)
-            for i in range(n):
-                if slots[i * wire.SLOT] >> 4 == wire.SEAL:
-                    end = i + 1
-                    break
-        for i in range(max(0, self._checked - first), end):
-            if wire.slot_state(slots, i * wire.SLOT) == wire.CORRUPT:
+        count = self._batch_count(first, avail, max_slots)
+        size = wire.HEADER_LEN + count * wire.SLOT  # what the request MAC covers
+        body = bytearray(size + wire.REQUEST_MAC_LEN)
+        struct.pack_into(">4sIIHI", body, 0, b"HDB1", self.terminal_id, first, count, start.epoch)
+        copy(body, _PREV_MAC_AT, start.mac, 0, wire.MAC_LEN)
+        copy(body, _HEALTH_AT, health24, 0, wire.HEALTH_LEN)
+        mv = memoryview(body)
+        self.ring.read(first, mv[wire.HEADER_LEN : size], count)
+        for i in range(max(0, self._checked - first), count):
+            if wire.slot_state(body, wire.HEADER_LEN + i * wire.SLOT) == wire.CORRUPT:
                 self._report(first + i)
-        self._checked = max(self._checked, first + end)
-        body = memoryview(slots)[: end * wire.SLOT]
+        self._checked = max(self._checked, first + count)
         # Signed with the only key the terminal has: the current one (docs/log.md, "Batches").
-        return wire.encode_batch(
-            self.terminal_id, first, start.epoch, start.mac, health24, body, self.keys.key,
-        )  # fmt: skip
+        mac = self._hmac
+        mac.rekey(key)
+        inner = mac.start()
+        inner.update(b"HDR1")
+        inner.update(mv[:size])
+        copy(body, size, mac.finish(inner), 0, wire.REQUEST_MAC_LEN)
+        return body
+
+    def _batch_count(self, first, avail, max_slots):
+        """Slots of the batch from ``first``: whole blocks within ``max_slots``, else the one
+        block there (up to 4,096 slots); 0 when no seal is in reach."""
+        count = self._sealed_end(first, min(avail, max_slots), True)
+        if count == 0:  # one block longer than max_slots: it goes whole
+            count = self._sealed_end(first, min(avail, wire.MAX_BATCH_SLOTS), False)
+        return count
 
     def _sealed_end(self, first, n, last):
         """Slots from ``first`` through the last seal (``last``) or the first seal among the
@@ -185,9 +203,7 @@ class Reader:
         if avail <= 0:
             return 0
         first = start.seq
-        count = self._sealed_end(first, min(avail, max_slots), True)
-        if count == 0:  # one block longer than max_slots: it goes whole, as in batch()
-            count = self._sealed_end(first, min(avail, wire.MAX_BATCH_SLOTS), False)
+        count = self._batch_count(first, avail, max_slots)
         if count == 0:
             return 0
         head = struct.pack(">4sIIHI", b"HDB1", self.terminal_id, first, count, start.epoch)

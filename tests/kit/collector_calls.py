@@ -22,7 +22,8 @@ def kc(term):
 
 
 def post(client, body, path="/v1/batches"):
-    return client.post(path, content=body, headers={"content-type": "application/octet-stream"})
+    headers = {"content-type": "application/octet-stream"}
+    return client.post(path, content=bytes(body), headers=headers)
 
 
 def reply(term, body, response):

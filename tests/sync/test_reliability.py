@@ -17,7 +17,7 @@ from tests.kit.paths import ROOT
 
 
 def _upload(base, body):
-    return httpx.post(base + "/v1/batches", content=body, timeout=30,
+    return httpx.post(base + "/v1/batches", content=bytes(body), timeout=30,
                       headers={"content-type": "application/octet-stream"})  # fmt: skip
 
 

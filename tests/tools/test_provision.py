@@ -75,7 +75,7 @@ def test_k0_goes_into_the_raw_log_and_never_touches_the_file_system(
     flash.close()
     import httpx
 
-    reply = httpx.post(collector_server.url + "/v1/batches", content=body, timeout=10)
+    reply = httpx.post(collector_server.url + "/v1/batches", content=bytes(body), timeout=10)
     assert reply.status_code == 200 and len(reply.content) == wire.REPLY_LEN, reply.text
     status, acked = wire.decode_reply(
         wire.config_key(k0), body[len(body) - wire.REQUEST_MAC_LEN :], reply.content

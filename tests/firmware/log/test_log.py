@@ -1,7 +1,7 @@
 # firmware.log under MicroPython and CPython: NorFlash in memory, state file on the VFS.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
-# device heap: 704k: the check collector holds every slot (4,100-slot runs)
+# device heap: 768k: the check collector holds every slot (4,100-slot runs); bytes(batch) copies
 from firmware import wire
 from firmware.log import Log, LogError, LogFull
 from firmware.log.batches import Chain, Reader
