@@ -177,6 +177,7 @@ def people_move_out(resident_id: str, date: Day = None, note: Note = "") -> None
 
 @people_app.command("deceased")
 def people_deceased(resident_id: str, date: Day = None, note: Note = "") -> None:
+    """The person died: no longer expected, cards refused."""
     lifecycle.deceased(state.collector(), operator(), resident_id, _day(date), note)
     out.print(f"{resident_id}: meninggal / deceased")
 
