@@ -6,6 +6,7 @@ the network: ``delay_ms`` (a slow link), ``down`` (no route), ``fail_next`` (a 5
 
 from compat import asleep_ms, mem_alloc
 from firmware import wire
+from firmware.httpclient import joined
 
 _REC = 4 + wire.SLOT
 _CHUNK = 64 * _REC
@@ -91,7 +92,7 @@ class PaperCollector:
         if self.fail_next:
             self.fail_next -= 1
             return 503, b""
-        b = wire.decode_batch(body)
+        b = wire.decode_batch(joined(body))  # read off the wire, as a server does
         if b.terminal_id != self.tid or not self._signed(b):
             return 401, b""
         self.health = b.health
