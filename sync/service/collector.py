@@ -70,6 +70,7 @@ class Collector:
         self.vault = vault
         self.clock = clock
         self.after_commit = after_commit  # tests only: runs between an upload's commit and reply
+        self.before_commit: Callable[[], None] | None = None  # tests only: inside its transaction
         self.keys = KeyCache()
         self.budget = Budget(self.clock)
         self.alert_limit = AlertLimiter()

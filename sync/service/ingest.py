@@ -15,7 +15,8 @@
    Only a request never seen before counts as a sign of life (last seen, health snapshot).
 
 Any rejection rolls that transaction back (nothing stored) and writes one alert row in its own
-transaction. ``Collector.after_commit`` (tests only) runs between the commit and the reply.
+transaction. ``Collector.before_commit`` and ``after_commit`` (tests only) run inside the batch's
+transaction once it is written, and between the commit and the reply.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def upload(c: Collector, body: bytes, peer: str = "") -> Outcome:
         with c.db.write() as tx:
             v = confirm(tx, checked, batch)
             outcome = _store(c, tx, batch, v)
+            if c.before_commit is not None:
+                c.before_commit()
     except Reject as rej:
         return refused(c, batch.terminal_id, rej, batch)
     if c.after_commit is not None:
