@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from firmware import wire
+from sync.service import cardkeys
 from sync.service import dating as dt
 from sync.service.collector import Collector
 from sync.service.dating import Dating, DatingState
@@ -262,6 +263,11 @@ def _to_chain(
             chain_bits[seq] = bits
     dt.finish(rows, chain_bits)
     records.insert_records(tx, rows)
+    cards = {
+        int(r[5]) for r in rows if r[3] in (wire.TAP, wire.DENIED) and r[4] < wire.CARD_RANDOM_UID
+    }
+    if cards:  # a card of another rusun tapped here: matched once, then known (cardkeys)
+        cardkeys.recognise(c, tx, t["rusun_id"], cards)
     if acked > t["acked"]:
         changes["acked"] = acked
         records.fill_gaps(tx, tid, gen, acked, now)
