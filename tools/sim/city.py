@@ -59,22 +59,20 @@ class SimTerminal:
         self.next_seq += 1
 
     def batch(
-        self, taps: int, wall: float, span_s: float, rng: random.Random
+        self, taps: int, start_wall: float, step_ms: int, rng: random.Random
     ) -> tuple[bytes, int]:
-        """A signed batch of ``taps`` card records spread over the ``span_s`` seconds before
-        ``wall`` (a boot and a clock record first, the first time); (body, records)."""
+        """A signed batch of ``taps`` card records, ``step_ms`` apart; the first batch boots and
+        sets the clock to ``start_wall`` (Unix seconds) before them. (body, slots)."""
         first, epoch, prev = self.next_seq, self.epoch, self.prev_mac
-        step = max(1, int(span_s * 1000 / max(taps, 1)))
         if not self.booted:
             self.booted = True
             self._slot(wire.BOOT, 0, (1 << 8) | 1, 0)
-            start = int(wall - span_s) - wire.HOST_EPOCH_OFFSET
-            self._slot(wire.CLOCK, wire.CLOCK_NTP, start, 1000)
+            self._slot(wire.CLOCK, wire.CLOCK_NTP, int(start_wall) - wire.HOST_EPOCH_OFFSET, 1000)
         body = bytearray()
         for _ in range(taps):
             kind = wire.DENIED if rng.random() < 0.01 else wire.TAP
             token = rng.choice(self.tokens).to_bytes(4, "big")
-            self._slot(kind, wire.CARD_ENROLLED, token, step)
+            self._slot(kind, wire.CARD_ENROLLED, token, step_ms)
             if len(self.slots) // wire.SLOT >= MAX_SLOTS - 1:
                 body += self._seal()
         if self.slots:
@@ -222,7 +220,8 @@ def steady(url: str, fleet: list[SimTerminal], seconds: float, sync_s: float, re
                 await asyncio.sleep(delay)
             if time.monotonic() - start > seconds:
                 return
-            body, n = term.batch(records, time.time(), sync_s, rng)
+            step = int(sync_s * 1000 / max(records, 1))
+            body, n = term.batch(records, time.time() - sync_s, step, rng)
             yield term, body, n
             k += 1
 
@@ -234,10 +233,14 @@ def steady(url: str, fleet: list[SimTerminal], seconds: float, sync_s: float, re
 def backlog(url: str, fleet: list[SimTerminal], records: int, span_s: float,
             concurrency: int = 32, seconds: float = 3600,
             seed: int = 2) -> dict[str, Any]:  # fmt: skip
-    """Every terminal uploads ``records`` card records spread over the ``span_s`` seconds before
-    now (a day offline: the morning after), in batches of up to 4,096 slots, all at once."""
+    """Every terminal (each never synced before) uploads ``records`` card records spread over
+    the ``span_s`` seconds before now (a day offline: the morning after), in batches of up to
+    4,096 slots, all at once."""
     _check_loopback(url)
     rng = random.Random(seed)
+
+    start_wall = time.time() - span_s - 60
+    step = max(1, int(span_s * 1000 / max(records, 1)))
 
     async def rounds_of(_start: float):
         left = {t.tid: records for t in fleet}
@@ -249,7 +252,7 @@ def backlog(url: str, fleet: list[SimTerminal], records: int, span_s: float,
                 left[term.tid] -= n
                 if left[term.tid] <= 0:
                     del left[term.tid]
-                body, count = term.batch(n, time.time() - 60, span_s * n / records, rng)
+                body, count = term.batch(n, start_wall, step, rng)
                 yield term, body, count
 
     return asyncio.run(_run(url, fleet, rounds_of, seconds, concurrency))
