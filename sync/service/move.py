@@ -1,4 +1,4 @@
-# move: `python -m sync migrate-to-postgres`: a SQLite collector database copied into PostgreSQL.
+# move: `python -m sync migrate-to-postgres` and `partitions`: moving the store to city scale.
 # SPDX-License-Identifier: MIT
 """``to_postgres(sqlite_path, postgres_url)``: the source is brought to the current schema, the
 target (an empty PostgreSQL database) gets it too, then every row is copied in one target
@@ -7,7 +7,9 @@ The same master key opens both afterwards (secrets are copied sealed, never open
 
 from __future__ import annotations
 
+from sync.service.collector import Collector
 from sync.store import move, schema
+from sync.store import partitions as parts
 from sync.store.db import Database
 
 
@@ -39,3 +41,18 @@ def to_postgres(sqlite_path: str, postgres_url: str) -> dict[str, int]:
         src.close()
         if dst is not None:
             dst.close()
+
+
+def partitions(c: Collector, convert: bool) -> list[str]:
+    """Partition ``records`` by month (``convert``, once), keep the coming months; the months
+    that have a partition."""
+    with c.db.write() as tx:
+        if convert:
+            parts.partition_records(tx, c.now())
+        elif not parts.partitioned(tx):
+            raise ValueError(
+                "records belum dipartisi (--convert, PostgreSQL) / records is not partitioned "
+                "(--convert, PostgreSQL)"
+            )
+        parts.ensure_months(tx, c.now())
+        return parts.months(tx)

@@ -11,7 +11,9 @@ Secrets (``*_enc`` columns) are AES-GCM ciphertexts under the master key (``sync
 
 from __future__ import annotations
 
-from sync.store import migrations
+import time
+
+from sync.store import migrations, partitions
 from sync.store.db import Tx
 
 SCHEMA_VERSION = 4
@@ -389,6 +391,7 @@ def create(tx: Tx) -> None:
         )
     else:
         tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+    partitions.ensure_months(tx, int(time.time()))  # nothing unless records is partitioned
 
 
 def columns(tx: Tx, table: str) -> set[str]:
