@@ -1,8 +1,8 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config, rusun rotate-card-key, residents import, users add|list|token|tokens|revoke-token|remove,
-report presence|review (alias absent)|other-rusun|unknown|health, export <report> FILE. Errors
+config|set|command|commands, rusun rotate-card-key, residents import,
+users add|list|token|tokens|revoke-token|remove, report presence|review (alias absent)|other-rusun|unknown|health, export <report> FILE. Errors
 print one line ``hadir: …`` on stderr and exit non-zero; the register and the case work are in
 ``sync.cli_cases`` (docs/cases.md). Whoever runs these holds the database and
 the master key: every command acts with the operator's scope (every rusun, ``scope.OPERATOR``)."""
@@ -238,6 +238,75 @@ def terminals_config(terminal_id: int, settings_json: str) -> None:
         fail("settings must be a JSON object")
     version = admin.set_config(state.collector(), terminal_id, settings, scope=OPERATOR)
     out.print(f"terminal {terminal_id}: config version {version}")
+
+
+def _setting(item: str) -> tuple[str, Any]:
+    """``name=value``: value as JSON when it parses (numbers, null), else text; ``@FILE`` reads
+    the text of a file (a CA certificate)."""
+    name, sep, raw = item.partition("=")
+    if not sep or not name:
+        fail(f"pengaturan harus nama=nilai / a setting is name=value: {item[:40]!r}")
+    if raw.startswith("@"):
+        try:
+            with open(raw[1:], encoding="utf-8") as f:
+                return name, f.read()
+        except OSError as exc:
+            fail(f"cannot read {raw[1:]}: {exc.strerror}")
+    try:
+        return name, json.loads(raw)
+    except json.JSONDecodeError:
+        return name, raw
+
+
+@terminals_app.command("set")
+def terminals_set(
+    settings: Annotated[list[str], typer.Argument(help="name=value ... (@FILE: a file's text)")],
+    terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
+    rusun: Annotated[str | None, typer.Option(help="every active terminal of this rusun")] = None,
+    wifi_password: Annotated[
+        bool, typer.Option("--wifi-password", help="ask for a new Wi-Fi password (hidden)")
+    ] = False,
+) -> None:
+    """Send settings to a terminal or a rusun, signed; network settings (wifi_ssid, the Wi-Fi
+    password, collector_url, ca_pin) are tried by the terminal, which goes back to its old ones
+    when it cannot sync within trial_s."""
+    from sync.service import remote
+
+    values = dict(_setting(item) for item in settings if item)
+    password = None
+    if wifi_password:
+        if sys.stdin.isatty():
+            password = typer.prompt("Wi-Fi password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\n")
+    done = remote.set_settings(state.collector(), values, terminal=terminal, rusun=rusun,
+                               password=password, scope=OPERATOR)  # fmt: skip
+    for tid, version in done:
+        out.print(f"terminal {tid}: config version {version}")
+
+
+@terminals_app.command("command")
+def terminals_command(
+    command: Annotated[str, typer.Argument(help="reboot, selftest, status, clear_fault, wear")],
+    terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
+    rusun: Annotated[str | None, typer.Option(help="every active terminal of this rusun")] = None,
+) -> None:
+    """Queue a remote command; the terminal runs it once at its next sync and reports back."""
+    from sync.service import remote
+
+    ids = remote.queue_command(state.collector(), command, terminal=terminal, rusun=rusun,
+                               scope=OPERATOR)  # fmt: skip
+    out.print(f"{len(ids)} command(s) queued: {', '.join(map(str, ids))}")
+
+
+@terminals_app.command("commands")
+def terminals_commands(
+    terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
+) -> None:
+    """Remote commands: who queued them, when, and each result."""
+    from sync.service import remote
+
+    _table(remote.list_commands(state.collector(), terminal, scope=OPERATOR), "commands")
 
 
 # --- residents -----------------------------------------------------------------------------------

@@ -166,6 +166,32 @@ CREATE TABLE IF NOT EXISTS alerts (
     detail TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS terminal_secrets (  -- settings too secret for config_json
+    terminal_id BIGINT PRIMARY KEY REFERENCES terminals(id),
+    wifi_password_enc {blob} NOT NULL,
+    set_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS terminal_commands (  -- remote commands: queued, offered, answered
+    id {serial},
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+    command TEXT NOT NULL,
+    queued_by TEXT NOT NULL,
+    queued_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    done_at BIGINT,
+    result TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS terminal_commands_open ON terminal_commands (terminal_id, done_at);
+CREATE TABLE IF NOT EXISTS terminal_reports (  -- reports without a command: settings, wear
+    id {serial},
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+    received_at BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    result TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS terminal_reports_kind ON terminal_reports (terminal_id, kind, id);
 CREATE TABLE IF NOT EXISTS health (
     id {serial},
     terminal_id BIGINT NOT NULL REFERENCES terminals(id),
