@@ -5,7 +5,8 @@ config|set|command|commands, rusun rotate-card-key, residents import,
 users add|list|token|tokens|revoke-token|remove, report presence|review (alias absent)|
 other-rusun|unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr
 and exit non-zero; the register and the case work are in ``sync.cli_cases`` (docs/cases.md).
-Whoever runs these holds the database and the master key: every command acts with the operator's scope (every rusun, ``scope.OPERATOR``)."""
+Whoever runs these holds the database and the master key: every command acts with the
+operator's scope (every rusun, ``scope.OPERATOR``)."""
 
 from __future__ import annotations
 
