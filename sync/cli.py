@@ -1,7 +1,7 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config|set|command|commands, rusun rotate-card-key, residents import,
+config|set|command|commands, alerts add|list|run, rusun rotate-card-key, residents import,
 users add|list|token|tokens|revoke-token|remove, report presence|review (alias absent)|
 other-rusun|unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr
 and exit non-zero; the register and the case work are in ``sync.cli_cases`` (docs/cases.md).
@@ -43,6 +43,8 @@ app.add_typer(residents_app, name="residents")
 app.add_typer(rusun_app, name="rusun")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
+alerts_app = typer.Typer(no_args_is_help=True, help="who is told of terminal trouble, and how")
+app.add_typer(alerts_app, name="alerts")
 
 out = Console()
 if not out.is_terminal:  # piped or captured: do not squeeze wide reports into 80 columns
@@ -308,6 +310,60 @@ def terminals_commands(
     from sync.service import remote
 
     _table(remote.list_commands(state.collector(), terminal, scope=OPERATOR), "commands")
+
+
+# --- alerts to people ----------------------------------------------------------------------------
+
+
+@alerts_app.command("add")
+def alerts_add(
+    channel: Annotated[str, typer.Argument(help="email or webhook")],
+    address: Annotated[str, typer.Argument(help="an e-mail address or an https:// URL")],
+    rusun: Annotated[
+        str | None, typer.Option(help="only this rusun (default: every rusun)")
+    ] = None,
+    quiet: Annotated[str | None, typer.Option(help="quiet hours, WIB: 22:00-06:00")] = None,
+    digest: Annotated[bool, typer.Option(help="a daily digest at 07:00 WIB")] = True,
+    secret_file: Annotated[
+        str | None, typer.Option(help="webhook: file holding the shared HMAC secret")
+    ] = None,
+) -> None:
+    """Tell someone of terminal trouble: by e-mail or by a signed JSON webhook."""
+    from sync.service import alerts
+
+    secret = None
+    if secret_file is not None:
+        try:
+            with open(secret_file, "rb") as f:
+                secret = f.read().strip()
+        except OSError as exc:
+            fail(f"cannot read {secret_file}: {exc.strerror}")
+    rid = alerts.add_recipient(state.collector(), channel, address, rusun=rusun, secret=secret,
+                               quiet_hours=quiet, digest=digest, scope=OPERATOR)  # fmt: skip
+    out.print(f"recipient {rid} added")
+
+
+@alerts_app.command("list")
+def alerts_list() -> None:
+    """Who is told, how, for which rusun, quiet hours (local minutes) and digest."""
+    from sync.service import alerts
+
+    _table(alerts.list_recipients(state.collector(), scope=OPERATOR), "recipients")
+
+
+@alerts_app.command("run")
+def alerts_run() -> None:
+    """One delivery pass (run it every few minutes from a timer): gather troubles, send what is
+    due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
+    from sync.notify import Smtp, Webhook
+    from sync.service import alerts
+
+    senders: list[Any] = [Webhook()]
+    smtp = Smtp.from_env()
+    if smtp is not None:
+        senders.append(smtp)
+    counts = alerts.run(state.collector(), senders)
+    out.print(", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 # --- residents -----------------------------------------------------------------------------------
