@@ -24,9 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 from firmware import wire
-from sync.service import cardkeys
+from sync.service import cardkeys, downlink
 from sync.service import dating as dt
-from sync.service import downlink
 from sync.service.collector import Collector
 from sync.service.dating import Dating, DatingState
 from sync.service.verify import (
