@@ -176,3 +176,36 @@ def test_the_cli_sets_settings_queues_commands_and_never_shows_the_password(tmp_
     assert r.returncode != 0 and "reboot" in r.stderr
     r = _cli(tmp_path, "terminals", "commands")
     assert r.returncode == 0 and "reboot" in r.stdout and "operator" in r.stdout
+
+
+def test_wear_in_fleet_health_and_on_the_terminals_page(collector, client, clock):
+    import re
+
+    from sync.service import accounts, reports, wear
+
+    term = register(collector)
+    fresh = register(collector, door=2)
+    start = clock.now
+    clock.now = start + 10 * 86400
+    assert _report(client, term, 0, 0, {"wear": [3, 12, 446]}).status_code == 200
+    (row,) = [h for h in reports.health(collector) if h["terminal_id"] == term.terminal_id]
+    # one report: the rate over its life (11 erases beyond the first, in 10 days)
+    assert row["wear_erases"] == 12
+    assert row["wear_years"] == round((100_000 - 12) / (11 / 10) / 365.25, 1)
+    clock.now = start + 40 * 86400
+    assert _report(client, term, 0, 0, {"wear": [4, 15, 446]}).status_code == 200
+    rows = {h["terminal_id"]: h for h in reports.health(collector)}
+    assert rows[term.terminal_id]["wear_erases"] == 15  # the most-worn sector: the key sectors
+    assert rows[term.terminal_id]["wear_years"] == round((100_000 - 15) / 0.1 / 365.25, 1)
+    assert rows[fresh.terminal_id]["wear_erases"] is None
+    assert wear.ENDURANCE_CYCLES == 100_000
+    accounts.add_user(collector, "kepala", "kata-sandi-benar", "admin", [])
+    page = client.get("/dashboard/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = {"csrf": csrf, "username": "kepala", "password": "kata-sandi-benar",
+            "next": "/dashboard/terminals"}  # fmt: skip
+    assert client.post("/dashboard/login", data=form, follow_redirects=False).status_code == 303
+    html = client.get("/dashboard/terminals").text
+    cell = re.search(rf'id="t{term.terminal_id}".*?<td class="num wear">(.*?)</td>', html, re.S)
+    assert cell and "15" in cell.group(1) and "2737" in cell.group(1), cell
+    assert "100" in html and "Aus flash" in html
