@@ -109,9 +109,7 @@ def rollback(state: State) -> dict[str, Any]:
     pending = state.call("fsops", "state")
     if not pending["prev"]:
         raise HadirError("tidak ada versi sebelumnya", "no previous version to roll back to")
-    names, added = state.call("fsops", "kept", top="/.prev")
-    state.call("fsops", "swap", src="/.prev", keep="/.next", names=names, removed=added)
-    state.call("fsops", "rename", pairs=[("/.next", "/.prev")])
+    state.call("fsops", "rollback")
     return {"from": pending["version"], "to": pending["prev_version"]}
 
 
