@@ -15,6 +15,8 @@ import os
 
 _JOURNAL = "/.swap"
 _DIR = 0x4000
+# What is code (moved by a deploy or an update); config, secrets, allow-list, data never are.
+CODE = ("boot.py", "main.py", "lib", "firmware", "version.json")
 
 
 def _isdir(path):
@@ -36,8 +38,8 @@ def rmtree(path):
     if not _exists(path):
         return
     if _isdir(path):
-        for entry in os.ilistdir(path):
-            rmtree(path + "/" + entry[0])
+        for name in os.listdir(path):  # CPython (the fleet simulation) has no ilistdir
+            rmtree(path + "/" + name)
         os.rmdir(path)
     else:
         os.remove(path)
@@ -54,10 +56,9 @@ def makedirs(paths):
 
 
 def _walk(top, prefix, out):
-    for entry in os.ilistdir(top):
-        name = entry[0]
+    for name in os.listdir(top):
         full = top + "/" + name if top != "/" else "/" + name
-        if entry[1] & _DIR:
+        if _isdir(full):
             _walk(full, prefix + "/" + name, out)
         else:
             out.append((full, prefix + "/" + name))

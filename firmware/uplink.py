@@ -63,6 +63,7 @@ class Uplink:
         self.server_versions = (0, 0)
         self.config_refused = 0  # config versions refused (a value this terminal cannot take)
         self._refused_config = -1
+        self.release_offered = 0  # the release the last reply offered (firmware/ota.py)
 
     async def step(self):
         t = self.t
@@ -118,6 +119,7 @@ class Uplink:
             )
             self.last_ok = t.hw.clock.ticks_ms()
             versions = (cfg_v, allow_v)
+            self.release_offered = wire.reply_offer(reply)[0]
             t.learn_time(server_time, wire.CLOCK_COLLECTOR)
             before = log.acked
             log.ack(acked)
@@ -146,7 +148,11 @@ class Uplink:
             t.allow.install(data)
         if failure is not None:
             raise failure
+        await t.ota.round(self._post, self._status, self.release_offered)
         return result
+
+    def _status(self):
+        return self.t.log.status_request(self.t.health24())
 
     async def _fetch_config(self):
         t = self.t

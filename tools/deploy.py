@@ -20,11 +20,12 @@ import pathlib
 import posixpath
 from typing import Any
 
+from firmware import ota_swap
 from tools import build, ui
 from tools.errors import HadirError
 from tools.link import State
 
-NAMES = ("boot.py", "main.py", "lib", "firmware", "version.json")
+NAMES = ota_swap.CODE
 STAGE = "/.stage"
 _BLOCK = 4096
 _INLINE = 128  # littlefs inline limit as MicroPython configures it (cache size 4 x 32 bytes)
