@@ -25,7 +25,7 @@ from firmware import uplink, wire
 from firmware.allow import AllowList
 from firmware.feedback import Feedback
 
-FIRMWARE_VERSION = const(1)
+FIRMWARE_VERSION = const(2)
 _HEARTBEAT_S = const(3600)  # docs/protocol.md: at least one HEARTBEAT an hour of uptime
 _SEAL_SLOTS = const(200)  # seal a block this big without a sync: < the uplink's 256-slot batches
 _SEAL_S = const(86400)  # and at least once a day

@@ -198,7 +198,7 @@ class Ota:
             m = wire.Manifest(data)
         except ValueError:  # WireError, or a path that is not UTF-8
             self._refuse(release)
-            return None, None
+            return None
         import lms
 
         ok = False
@@ -207,7 +207,7 @@ class Ota:
             await asleep_ms(0)
         if ok is not True or m.release != release:
             self._refuse(release)
-            return None, None
+            return None
         _mkdir(self.dir)
         with open(self.dir + "/manifest", "wb") as f:
             f.write(data)
@@ -219,9 +219,10 @@ class Ota:
         return m, state
 
     async def _fetch(self, post, status, release):
-        m, state = await self._manifest(post, status, release)
-        if m is None:
+        got = await self._manifest(post, status, release)
+        if got is None:
             return
+        m, state = got
         while state["chunks"] < m.chunks:
             n = state["chunks"]
             data = await post("/v1/release/%d/chunk/%d" % (release, n), status())

@@ -613,3 +613,25 @@ class Manifest:
 
     def chunk_len(self, n):
         return min(self.chunk_size, self.total - n * self.chunk_size)
+
+
+def _lms():
+    import lms  # lib/lms.py: loaded only when a release is checked or signed
+
+    return lms
+
+
+def manifest_ok(public_key, manifest):
+    """True when ``manifest`` (a ``Manifest``) carries a valid LMS signature of ``public_key``."""
+    return _lms().verify(public_key, manifest.signed, manifest.signature)
+
+
+def release_key(lms_type, ots_type, ident, seed):
+    """(public key, Merkle tree) of a release key (``lib/lms.py``)."""
+    m = _lms()
+    tree = m.tree(lms_type, ots_type, ident, seed)
+    return m.public_key(lms_type, ots_type, ident, tree), tree
+
+
+def release_signature(lms_type, ots_type, ident, seed, tree, leaf, message, randomizer):
+    return _lms().sign(lms_type, ots_type, ident, seed, tree, leaf, message, randomizer)

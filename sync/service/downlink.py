@@ -9,6 +9,7 @@ allow-list holds the tokens under the card key generation the terminal was provi
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from firmware import wire
 from sync.service.collector import Collector
@@ -23,7 +24,7 @@ def default_config_json() -> str:
     return json.dumps(DEFAULT_CONFIG, sort_keys=True)
 
 
-def _status_request(c: Collector, body: bytes, peer: str) -> Verified | Outcome:
+def status_request(c: Collector, body: bytes, peer: str) -> Verified | Outcome:
     """The verified status request, or the error to answer (its alert written)."""
     try:
         batch = wire.decode_batch(body)
@@ -53,7 +54,7 @@ def sendable(config_json: str) -> str:
 
 
 def config(c: Collector, body: bytes, peer: str = "") -> Outcome:
-    v = _status_request(c, body, peer)
+    v = status_request(c, body, peer)
     if isinstance(v, Outcome):
         return v
     t = v.terminal
@@ -63,7 +64,7 @@ def config(c: Collector, body: bytes, peer: str = "") -> Outcome:
 
 
 def allowlist(c: Collector, body: bytes, peer: str = "") -> Outcome:
-    v = _status_request(c, body, peer)
+    v = status_request(c, body, peer)
     if isinstance(v, Outcome):
         return v
     t = v.terminal
@@ -72,3 +73,13 @@ def allowlist(c: Collector, body: bytes, peer: str = "") -> Outcome:
         entries = residents.allowlist_entries(tx, t["rusun_id"], t["card_key_gen"])
     kc = wire.config_key(c.k0(t))
     return Outcome(200, wire.encode_allowlist(entries, version, t["id"], kc))
+
+
+def offer(c: Collector, t: dict[str, Any], health: dict[str, int]) -> tuple[int, int, int] | None:
+    """What a reply offers: (release, command_id, command) in an ``HDA2`` to a terminal whose
+    firmware reads it (version 2 on), None (``HDA1``) to an older one."""
+    if health.get("firmware_version", 0) < 2:
+        return None
+    from sync.service import releases  # releases imports this module
+
+    return (releases.offer_for(c, t), 0, 0)

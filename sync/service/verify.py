@@ -307,7 +307,15 @@ def reply(c: Collector, t: dict[str, Any], batch: wire.Batch, status: int, acked
         server_time,
         t["config_version"],
         t["allowlist_version"],
+        offer=downlink_offer(c, t, batch.health),
     )
+
+
+def downlink_offer(c: Collector, t: dict[str, Any], health: dict[str, int]) -> Any:
+    """What an HDA2 reply offers (a terminal whose firmware reads it), else None (HDA1)."""
+    from sync.service import downlink  # downlink imports this module
+
+    return downlink.offer(c, t, health)
 
 
 def refused(
