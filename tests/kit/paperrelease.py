@@ -8,6 +8,7 @@ lost mid-transfer does. ``signed_release`` builds a release with an LMS key; run
 
 import lms
 
+from compat import asleep_ms
 from firmware import wire
 from tests.kit.paperco import PaperCollector
 
@@ -69,6 +70,7 @@ class ReleaseCollector(PaperCollector):
         self.posts += 1
         if self.down:
             raise OSError(113)
+        await asleep_ms(self.delay_ms)  # the round trip, as for a batch
         b = wire.decode_batch(body)
         if b.terminal_id != self.tid or not self._signed(b) or b.count:
             return 401, b""
