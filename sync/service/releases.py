@@ -146,9 +146,15 @@ def _canaries(fleet: list[dict[str, Any]]) -> set[int]:
     return set(first.values())
 
 
-def status(c: Collector, rid: int) -> list[dict[str, Any]]:
-    """Each terminal's state on release ``rid``: waiting (not offered yet), offered,
-    downloading (chunks of total), installed, refused, rolled_back."""
+def newest(c: Collector) -> dict[str, Any] | None:
+    with c.db.read() as tx:
+        return store.get(tx, store.newest_id(tx))
+
+
+def status(c: Collector, rid: int, rusun_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Each terminal's state on release ``rid`` (of the rusun ``rusun_ids``, None: all):
+    waiting (not offered yet), offered, downloading (chunks of total), installed, refused,
+    rolled_back."""
     with c.db.read() as tx:
         r = _release(tx, rid)
         fleet = terminals.terminals(tx)
@@ -157,7 +163,7 @@ def status(c: Collector, rid: int) -> list[dict[str, Any]]:
     total = -(-r["bytes"] // r["chunk_size"])
     rows = []
     for t in sorted(fleet, key=lambda t: t["id"]):
-        if t["status"] != "active":
+        if t["status"] != "active" or (rusun_ids is not None and t["rusun_id"] not in rusun_ids):
             continue
         p = got.get(t["id"])
         if p is not None:

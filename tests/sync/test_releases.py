@@ -135,3 +135,33 @@ def test_release_routes_need_a_signed_status_request(collector, client, key):
         r = client.post(path, content=b"x" * 80,
                         headers={"content-type": "application/octet-stream"})  # fmt: skip
         assert r.status_code == 400, path
+
+
+def _login(client, name, password):
+    import re
+
+    page = client.get("/dashboard/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = {"csrf": csrf, "username": name, "password": password, "next": "/dashboard/"}
+    assert client.post("/dashboard/login", data=form, follow_redirects=False).status_code == 303
+
+
+def test_the_dashboard_shows_each_terminals_update_state_within_the_users_scope(
+    collector, client, key
+):
+    from sync.service import accounts
+
+    rigs = [terminal(collector, client, r, key) for r in ("Marunda", "Marunda", "Jatinegara")]
+    accounts.add_user(collector, "marunda", "kata-sandi-benar", "viewer", ["Marunda"])
+    rid = releases.publish(collector, FILES, key, "test")
+    sync(rigs[0])
+    _login(client, "marunda", "kata-sandi-benar")
+    page = client.get("/dashboard/terminals").text
+    table = page[page.index('id="releases"') :]
+    t0, t1, t2 = (r.cfg["terminal_id"] for r in rigs)
+    assert f"rilis {rid}" in page and "gelombang kenari" in page
+    assert f'id="u{t0}"' in table and f'id="u{t1}"' in table
+    assert f'id="u{t2}"' not in table  # another rusun: out of this user's scope
+    row0 = table[table.index(f'id="u{t0}"') :]
+    assert "mengunduh" in row0.split("</tr>")[0] or "terpasang" in row0.split("</tr>")[0]
+    assert "menunggu gelombang" in table[table.index(f'id="u{t1}"') :].split("</tr>")[0]
