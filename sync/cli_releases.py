@@ -1,7 +1,7 @@
 # cli_releases: `python -m sync release ...`: signed code releases, their waves (joins cli.py).
 # SPDX-License-Identifier: MIT
-"""release keygen KEYFILE | publish DIR --key KEYFILE | list | status ID | pause ID | resume ID
-(docs/fleet.md, "Releases"). ``DIR`` holds the file set a terminal runs (``boot.py``,
+"""release keygen KEYFILE | trust PUBLIC_KEY | publish DIR --key KEYFILE | list | status ID |
+pause ID | resume ID (docs/fleet.md, "Releases"). ``DIR`` holds the file set a terminal runs (``boot.py``,
 ``main.py``, ``lib/``, ``firmware/`` as ``.mpy``, ``version.json``), as ``tools deploy`` builds
 it. The key file is the release manager's: keep it off the collector (and off every terminal)."""
 
@@ -49,6 +49,19 @@ def keygen(key: Annotated[str, typer.Argument(help="new key file (mode 0600)")])
         fail(str(exc))
         return
     out.print(f"kunci publik / public key: {public.hex()}")
+
+
+@release_app.command()
+def trust(
+    public: Annotated[str, typer.Argument(help="the public key keygen printed (hex)")],
+) -> None:
+    """Pin a release key: bundles of new terminals carry it; only releases it signs publish."""
+    try:
+        releases.trust(state.collector(), public)
+    except releases.ReleaseError as exc:
+        fail(str(exc))
+        return
+    out.print("kunci rilis dipercaya / release key trusted")
 
 
 @release_app.command()

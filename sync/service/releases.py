@@ -88,6 +88,27 @@ def sign(path: str, message: bytes) -> bytes:
         raise ReleaseError("kunci rilis habis / release key exhausted: make a new one") from exc
 
 
+def trust(c: Collector, public_hex: str) -> bytes:
+    """Make ``public_hex`` the release key new terminals pin (their bundle carries it,
+    provisioning writes ``/release.pub``); only releases it signed are published."""
+    try:
+        public = bytes.fromhex(public_hex.strip())
+    except ValueError:
+        public = b""
+    if len(public) != 56 or public[:4] not in (b"\0\0\0\x05", b"\0\0\0\x06", b"\0\0\0\x07"):
+        raise ReleaseError(
+            "kunci publik rilis tidak sah / not a release public key (56 bytes hex)"
+        )
+    with c.db.write() as tx:
+        store.set_trusted_key(tx, public)
+    return public
+
+
+def trusted(c: Collector) -> bytes | None:
+    with c.db.read() as tx:
+        return store.trusted_key(tx)
+
+
 # --- publishing and waves ------------------------------------------------------------------
 
 
@@ -98,6 +119,12 @@ def publish(c: Collector, files: dict[str, bytes], key_path: str, user: str,
     version = json.loads(files["version.json"])["version"] if "version.json" in files else ""
     with c.db.read() as tx:
         rid = store.newest_id(tx) + 1
+        pinned = store.trusted_key(tx)
+    if pinned != public_key(key_path):
+        raise ReleaseError(
+            "kunci ini bukan kunci rilis yang dipercaya terminal / not the release key terminals "
+            "pin: python -m sync release trust PUBLIC_KEY"
+        )
     ordered = sorted(files.items())
     unsigned, blob = wire.encode_manifest(rid, version, ordered, chunk_size)
     manifest = wire.sign_manifest(unsigned, sign(key_path, unsigned))

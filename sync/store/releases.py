@@ -111,3 +111,16 @@ def progress(tx: Tx, rid: int) -> dict[int, dict[str, Any]]:
         (rid,),
     )
     return {int(t): {"state": s, "chunks": int(c), "updated_at": int(u)} for t, s, c, u in rows}
+
+
+def trusted_key(tx: Tx) -> bytes | None:
+    """The release public key terminals are given at provisioning (hex in ``meta``)."""
+    value = tx.value("SELECT value FROM meta WHERE key = 'release_public_key'")
+    return bytes.fromhex(value) if value else None
+
+
+def set_trusted_key(tx: Tx, public: bytes) -> None:
+    if tx.value("SELECT value FROM meta WHERE key = 'release_public_key'") is None:
+        tx.run("INSERT INTO meta (key, value) VALUES ('release_public_key', ?)", (public.hex(),))
+    else:
+        tx.run("UPDATE meta SET value = ? WHERE key = 'release_public_key'", (public.hex(),))

@@ -34,9 +34,10 @@ class Http:
 
 
 @pytest.fixture
-def key(tmp_path_factory):
+def key(tmp_path_factory, collector):
     path = str(tmp_path_factory.mktemp("key") / "release.key")
-    releases.keygen(path, lms_type=5)  # 32 signatures: quick to make
+    public = releases.keygen(path, lms_type=5)  # 32 signatures: quick to make
+    releases.trust(collector, public.hex())
     return path
 
 
@@ -165,3 +166,16 @@ def test_the_dashboard_shows_each_terminals_update_state_within_the_users_scope(
     row0 = table[table.index(f'id="u{t0}"') :]
     assert "mengunduh" in row0.split("</tr>")[0] or "terpasang" in row0.split("</tr>")[0]
     assert "menunggu gelombang" in table[table.index(f'id="u{t1}"') :].split("</tr>")[0]
+
+
+def test_only_the_trusted_key_publishes_and_bundles_carry_it(collector, tmp_path):
+    other = str(tmp_path / "other.key")
+    public = releases.keygen(other, lms_type=5)
+    with pytest.raises(releases.ReleaseError):
+        releases.publish(collector, FILES, other, "test")  # nothing trusted yet
+    with pytest.raises(releases.ReleaseError):
+        releases.trust(collector, "00" * 56)
+    releases.trust(collector, public.hex())
+    bundle = admin.add_terminal(collector, "Marunda", 1, collector_url="http://c", scope=OPERATOR)
+    assert bundle["release_pub"] == public.hex()  # provisioning writes it to /release.pub
+    assert releases.publish(collector, FILES, other, "test") == 1

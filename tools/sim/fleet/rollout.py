@@ -140,6 +140,7 @@ async def _rollout(workdir: str, terminals: int, rusun: int, cut: tuple[int, ...
     c = app.state.collector
     key = os.path.join(workdir, "release.key")
     public = releases.keygen(key, lms_type=lms_type)
+    releases.trust(c, public.hex())
     old, new = file_sets(workdir)
     cutter = SwapCut(ota_swap.os)
     ota_swap.os = cutter  # pyright: ignore[reportAttributeAccessIssue]
