@@ -1,9 +1,10 @@
 # cli_releases: `python -m sync release ...`: signed code releases, their waves (joins cli.py).
 # SPDX-License-Identifier: MIT
 """release keygen KEYFILE | trust PUBLIC_KEY | publish DIR --key KEYFILE | list | status ID |
-pause ID | resume ID (docs/fleet.md, "Releases"). ``DIR`` holds the file set a terminal runs (``boot.py``,
-``main.py``, ``lib/``, ``firmware/`` as ``.mpy``, ``version.json``), as ``tools deploy`` builds
-it. The key file is the release manager's: keep it off the collector (and off every terminal)."""
+pause ID | resume ID (docs/fleet.md, "Releases"). ``DIR`` holds the file set a terminal runs
+(``boot.py``, ``main.py``, ``lib/``, ``firmware/`` as ``.mpy``, ``version.json``), as ``tools
+deploy`` builds it. The key file is the release manager's: keep it off the collector (and off
+every terminal)."""
 
 from __future__ import annotations
 
