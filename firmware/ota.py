@@ -9,14 +9,17 @@ runs before the application is built.
    replayed), not refused before, with ``/release.pub`` present: its manifest is fetched and its
    LMS signature checked against that key (``lib/lms.py``, one hash chain per step, yielding);
    refused -> reported, never fetched again, nothing written but the report.
-2. Chunks (``wire.RELEASE_CHUNK``) are fetched one per request into ``/.ota/blob``, each checked
-   against its SHA-256 in the signed manifest, written in slices with a yield between, and
-   counted in ``/.ota/state.json`` only once written: a cut link or a power cut resumes at the
-   first chunk not counted. A chunk that does not match refuses the release (TLS carried it as
-   the collector holds it: fetching it again cannot help).
-3. Complete: each file is copied to ``/.stage`` and its SHA-256 checked; ``/.ota/trial.json`` is
-   written, then ``firmware.ota_swap.swap`` -- the journal ``tools deploy`` uses -- moves the
-   files in, the old ones to ``/.prev``, and the terminal restarts (``restart``).
+2. Only the files whose SHA-256 differs from the live copy are fetched (two whole firmwares do
+   not fit the 256 KiB file system, docs/tools.md "deploy"): the chunks (``wire.RELEASE_CHUNK``)
+   holding them, one per request, into ``/.ota/blob``, each checked against its SHA-256 in the
+   signed manifest, written in slices with a yield between, and counted in
+   ``/.ota/state.json`` only once written: a cut link or a power cut resumes at the first chunk
+   not counted. A chunk that does not match refuses the release (TLS carried it as the
+   collector holds it: fetching it again cannot help).
+3. Complete: each changed file is copied to ``/.stage`` and its SHA-256 checked;
+   ``/.ota/trial.json`` is written, then ``firmware.ota_swap.swap`` -- the journal ``tools
+   deploy`` uses -- moves them in, the old ones (and files the release no longer has) to
+   ``/.prev``, and the terminal restarts (``restart``).
 4. The new code is on trial: ``boot_guard`` counts its boots; the first round after which the
    reader answers, the log is open and the collector answered confirms it (``installed``,
    reported). Not confirmed within ``_TRIAL_S`` of uptime, or ``_TRIAL_BOOTS`` boots without a
@@ -186,13 +189,15 @@ class Ota:
             self.busy = False
 
     async def _manifest(self, post, status, release):
-        """The verified manifest of ``release`` (fetched once, kept in /.ota), or None."""
+        """(verified manifest, download state) of ``release``: fetched and checked once, then
+        kept in /.ota with the chunks still needed; None when refused."""
         state = _load(self.dir + "/state.json")
         if isinstance(state, dict) and state.get("release") == release:
             data = _read(self.dir + "/manifest")
             if data is not None:
                 return wire.Manifest(data), state
-        ota_swap.rmtree(self.dir)
+        ota_swap.rmtree(self.dir + "/blob")
+        ota_swap.rmtree(self.dir + "/manifest")
         data = await post("/v1/release/%d/manifest" % release, status())
         try:
             m = wire.Manifest(data)
@@ -208,34 +213,64 @@ class Ota:
         if ok is not True or m.release != release:
             self._refuse(release)
             return None
+        changed = []
+        for i in range(len(m.files)):
+            if await self._hash_of(self.root + "/" + m.files[i][0]) != m.file_hash(i):
+                changed.append(i)
+        need = []  # only the chunks holding changed files: a whole firmware twice does not fit
+        at = 0
+        for i in range(len(m.files)):
+            size = m.files[i][1]
+            if i in changed and size:
+                for n in range(at // m.chunk_size, (at + size - 1) // m.chunk_size + 1):
+                    if n not in need:
+                        need.append(n)
+            at += size
         _mkdir(self.dir)
+        ota_swap.rmtree(self.root + "/.prev")  # room: the swap keeps the running code there
         with open(self.dir + "/manifest", "wb") as f:
             f.write(data)
-        ota_swap.rmtree(self.root + "/.prev")  # room: the swap keeps the running code there
-        state = {"release": release, "chunks": 0}
-        _save(self.dir + "/state.json", state)
         with open(self.dir + "/blob", "wb"):
             pass
+        state = {"release": release, "changed": changed, "need": need, "done": 0}
+        _save(self.dir + "/state.json", state)
         return m, state
+
+    async def _hash_of(self, path):
+        h = hashlib.sha256()
+        buf = bytearray(_SLICE)
+        try:
+            with open(path, "rb") as f:
+                while True:
+                    n = f.readinto(buf)
+                    if not n:
+                        break
+                    h.update(memoryview(buf)[:n])
+                    await asleep_ms(0)
+        except OSError:
+            return None
+        return h.digest()
 
     async def _fetch(self, post, status, release):
         got = await self._manifest(post, status, release)
         if got is None:
             return
         m, state = got
-        while state["chunks"] < m.chunks:
-            n = state["chunks"]
+        need = state["need"]
+        while state["done"] < len(need):
+            k = state["done"]
+            n = need[k]
             data = await post("/v1/release/%d/chunk/%d" % (release, n), status())
-            if len(data) != m.chunk_len(n) or not await self._put(data, n * m.chunk_size,
+            if len(data) != m.chunk_len(n) or not await self._put(data, k * m.chunk_size,
                                                                    m.chunk_hash(n)):  # fmt: skip
                 self._refuse(release)
                 return
-            state["chunks"] = n + 1
+            state["done"] = k + 1
             _save(self.dir + "/state.json", state)
             self.chunks += 1
             self.bytes += len(data)
             data = None
-        await self._install(m)
+        await self._install(m, state)
 
     async def _put(self, data, offset, want):
         """Hash, then write ``data`` at ``offset`` of the blob, a slice at a time."""
@@ -253,43 +288,61 @@ class Ota:
                 await asleep_ms(0)
         return True
 
-    async def _install(self, m):
+    async def _install(self, m, state):
+        """Each changed file from the fetched chunks to /.stage, checked; then the swap."""
         stage = self.root + "/.stage"
         ota_swap.rmtree(stage)
         buf = bytearray(_SLICE)
+        need = state["need"]
+        size_of = m.chunk_size
         names = []
+        offsets = []
+        at = 0
+        for i in range(len(m.files)):
+            offsets.append(at)
+            at += m.files[i][1]
         with open(self.dir + "/blob", "rb") as blob:
-            for i in range(len(m.files)):
+            for i in state["changed"]:
                 path, size, _ = m.files[i]
                 dest = stage + "/" + path
                 ota_swap.makedirs([dest.rsplit("/", 1)[0]])
                 h = hashlib.sha256()
-                left = size
+                pos = offsets[i]
+                end = pos + size
                 with open(dest, "wb") as out:
-                    while left:
-                        n = blob.readinto(memoryview(buf)[: min(left, _SLICE)])
-                        if not n:
+                    while pos < end:
+                        n = pos // size_of
+                        take = min(end - pos, (n + 1) * size_of - pos, _SLICE)
+                        blob.seek(need.index(n) * size_of + pos - n * size_of)
+                        got = blob.readinto(memoryview(buf)[:take])
+                        if got != take:
                             break
-                        h.update(memoryview(buf)[:n])
-                        out.write(memoryview(buf)[:n])
-                        left -= n
+                        h.update(memoryview(buf)[:take])
+                        out.write(memoryview(buf)[:take])
+                        pos += take
                         await asleep_ms(0)
-                if left or h.digest() != m.file_hash(i):
+                if pos != end or h.digest() != m.file_hash(i):
                     self._refuse(m.release)
                     return
                 names.append(path)
+        listed = [m.files[i][0] for i in range(len(m.files))]
         removed = []
         for top in ota_swap.CODE:
             full = self.root + "/" + top
             if ota_swap._isdir(full):
                 files = []
                 ota_swap._walk(full, top, files)
-                removed += [rel for _, rel in files if rel not in names]
-            elif ota_swap._exists(full) and top not in names:
+                removed += [rel for _, rel in files if rel not in listed]
+            elif ota_swap._exists(full) and top not in listed:
                 removed.append(top)
         ota_swap.rmtree(self.dir + "/blob")
+        ota_swap.rmtree(self.dir + "/state.json")
+        if not names and not removed:  # the code is this release already
+            self.installed = m.release
+            self.reports.append([m.release, wire.OTA_INSTALLED])
+            self._save_done()
+            return
         trial = {"release": m.release, "version": m.version, "boots": 0, "from": self.installed}
         _save(self.dir + "/trial.json", trial)
-        ota_swap.rmtree(self.dir + "/state.json")
         ota_swap.swap("/.stage", "/.prev", names, removed, self.root)
         self.restart = True

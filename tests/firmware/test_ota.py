@@ -118,6 +118,17 @@ async def test_a_download_cut_at_every_chunk_boundary_resumes_where_it_stopped()
         assert new_code_running(r)
 
 
+async def test_only_the_chunks_of_changed_files_are_fetched_and_only_they_are_staged():
+    r, net = rig()
+    for path, data in NEW[:3]:  # the terminal runs these already: only version.json differs
+        _write(r.root + "/" + path, data)
+    ota.ota_swap.rmtree(r.root + "/firmware/gone.py")
+    assert await sync(r) == uplink.OK and r.terminal.ota.restart
+    assert net.chunk_gets == [2]  # version.json lies in the last chunk
+    assert sorted(ota.ota_swap.kept(r.root + "/.prev")[0]) == ["version.json"]
+    assert new_code_running(r)
+
+
 async def test_a_power_cut_mid_download_resumes_from_the_chunks_already_written():
     r, net = rig()
     net.cut_at = 2

@@ -261,7 +261,7 @@ async def _rollout(workdir: str, terminals: int, rusun: int, cut: tuple[int, ...
 
 
 def run_rollout(workdir: str, terminals: int = 32, rusun: int = 23,
-                cut: tuple[int, ...] = (0, 31), cut_after: int = 5, sync_interval_s: int = 300,
+                cut: tuple[int, ...] = (0, 31), cut_after: int = 1, sync_interval_s: int = 300,
                 tap_every_s: int = 60, power_back_s: int = 120,
                 lms_type: int = releases.LMS_TYPE) -> dict[str, Any]:  # fmt: skip
     return asyncio.run(_rollout(workdir, terminals, rusun, cut, cut_after, sync_interval_s,

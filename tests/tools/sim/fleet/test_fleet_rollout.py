@@ -14,4 +14,5 @@ def test_a_wave_rollout_with_two_power_cuts_mid_swap_leaves_no_terminal_bricked_
     assert fig["on_new"] + fig["on_old"] == 6 and fig["on_new"] == fig["installed"]
     assert fig["taps"] > 0 and fig["lost_taps"] == 0
     assert fig["rollout_s"] is not None
-    assert fig["release_bytes"] < fig["update_bytes"]  # the manifest and requests on top
+    # one module changed: its chunks and the manifest cross the wire, not the whole release
+    assert 0 < fig["update_bytes"] < fig["release_bytes"] // 2
