@@ -14,7 +14,8 @@ from typing import Any
 from firmware import wire
 from sync.service.collector import Collector
 from sync.service.verify import Outcome, Reject, Verified, authenticate
-from sync.store import residents
+from sync.store import remote, residents
+from sync.store.db import Tx
 
 # The settings a new terminal gets (``admin.set_config`` changes them per terminal).
 DEFAULT_CONFIG = dict(wire.CONFIG_DEFAULTS)
@@ -60,7 +61,39 @@ def config(c: Collector, body: bytes, peer: str = "") -> Outcome:
     t = v.terminal
     kc = wire.config_key(c.k0(t))
     text = sendable(t["config_json"])
+    with c.db.read() as tx:
+        sealed = _sealed_password(c, tx, t, kc)
+    if sealed is not None:  # sealed under Kc for this version (docs/protocol.md, "Config")
+        settings = json.loads(text)
+        settings[wire.SEALED_PASSWORD] = sealed
+        text = json.dumps(settings, sort_keys=True)
     return Outcome(200, wire.encode_config(kc, t["config_version"], t["id"], text))
+
+
+def offer(c: Collector, tx: Tx, t: dict[str, Any], health: dict[str, int]) -> tuple | None:
+    """What an ``HDA2`` reply offers the terminal: (release, command_id, command); None for a
+    terminal whose firmware reads only ``HDA1`` replies (``firmware_version`` 1)."""
+    if health.get("firmware_version", 0) < 2:
+        return None
+    command_id = command = 0
+    row = remote.open_command(tx, t["id"])  # the oldest open one, until its report answers it
+    if row is not None:
+        remote.mark_sent(tx, row["id"], c.now())
+        command_id, command = row["id"], wire.COMMANDS.index(row["command"])
+    from sync.service import releases  # releases imports this module
+
+    release = releases.offer_for(tx, t)
+    return release, command_id, command
+
+
+def _sealed_password(c: Collector, tx: Tx, t: dict[str, Any], kc: bytes) -> str | None:
+    """The terminal's Wi-Fi password (``sync.service.remote``), opened from the vault and sealed
+    under Kc for its current config version; None when none was set remotely."""
+    enc = remote.password(tx, t["id"])
+    if enc is None:
+        return None
+    text = c.vault.open(b"wifi:%d" % t["id"], enc).decode()
+    return wire.seal_secret(kc, t["config_version"], t["id"], text)
 
 
 def allowlist(c: Collector, body: bytes, peer: str = "") -> Outcome:
@@ -73,13 +106,3 @@ def allowlist(c: Collector, body: bytes, peer: str = "") -> Outcome:
         entries = residents.allowlist_entries(tx, t["rusun_id"], t["card_key_gen"])
     kc = wire.config_key(c.k0(t))
     return Outcome(200, wire.encode_allowlist(entries, version, t["id"], kc))
-
-
-def offer(c: Collector, t: dict[str, Any], health: dict[str, int]) -> tuple[int, int, int] | None:
-    """What a reply offers: (release, command_id, command) in an ``HDA2`` to a terminal whose
-    firmware reads it (version 2 on), None (``HDA1``) to an older one."""
-    if health.get("firmware_version", 0) < 2:
-        return None
-    from sync.service import releases  # releases imports this module
-
-    return (releases.offer_for(c, t), 0, 0)

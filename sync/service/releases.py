@@ -204,16 +204,16 @@ def status(c: Collector, rid: int, rusun_ids: list[int] | None = None) -> list[d
     return rows
 
 
-def offer_for(c: Collector, t: dict[str, Any]) -> int:
-    """The release a reply offers terminal ``t``: the newest one rolling out whose wave reaches
-    it and that it has not finished (installed, refused, rolled back); 0 when none."""
-    with c.db.read() as tx:
-        r = store.rolling(tx)
-        if r is None:
-            return 0
-        if r["state"] == "canary" and t["id"] not in _canaries(terminals.terminals(tx)):
-            return 0
-        p = store.terminal_state(tx, r["id"], t["id"])
+def offer_for(tx: Any, t: dict[str, Any]) -> int:
+    """The release a reply offers terminal ``t`` (in the reply's transaction ``tx``): the newest
+    one rolling out whose wave reaches it and that it has not finished (installed, refused,
+    rolled back); 0 when none."""
+    r = store.rolling(tx)
+    if r is None:
+        return 0
+    if r["state"] == "canary" and t["id"] not in _canaries(terminals.terminals(tx)):
+        return 0
+    p = store.terminal_state(tx, r["id"], t["id"])
     if p is not None and p["state"] != "downloading":
         return 0
     return int(r["id"])

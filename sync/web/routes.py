@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from sync.ratelimit import Throttle
-from sync.service import accounts, dashboard, releases, sessions
+from sync.service import accounts, dashboard, releases, sessions, wear
 from sync.service.accounts import User
 from sync.service.admin import AdminError, Forbidden, Unknown
 from sync.service.collector import Collector
@@ -370,7 +370,8 @@ def terminals(ctx: Ctx) -> Response:
     release = releases.newest(ctx.web.c)
     updates = releases.status(ctx.web.c, release["id"], ctx.scope) if release else []
     return ctx.render("terminals.html", page="terminals", terminals=rows,
-                      silent_hours=dashboard.SILENT_AFTER_S // 3600, release=release,
+                      silent_hours=dashboard.SILENT_AFTER_S // 3600,
+                      endurance=wear.ENDURANCE_CYCLES, release=release,
                       updates=updates)  # fmt: skip
 
 
