@@ -100,7 +100,7 @@ async def test_a_release_in_the_reply_is_fetched_checked_swapped_and_confirmed_a
         await sync(r) == uplink.OK
     )  # reader answers, log open, the collector answered: confirmed
     assert r.terminal.ota.installed == 5 and r.terminal.ota.trial is None
-    assert net.reports == [(5, wire.OTA_INSTALLED)]
+    assert net.release_reports == [(5, wire.OTA_INSTALLED)]
     assert await sync(r) == uplink.OK and net.chunk_gets == [0, 1, 2]  # not fetched again
     assert new_code_running(r)
 
@@ -147,10 +147,10 @@ async def test_one_flipped_byte_is_refused_with_nothing_staged_and_the_old_code_
     assert await sync(r) == uplink.OK
     assert old_code_running(r) and not r.terminal.ota.restart
     assert not _exists(r.root + "/.stage") and not _exists(r.root + "/.ota/blob")
-    assert net.reports == [] and r.terminal.ota.refused == [5]
+    assert net.release_reports == [] and r.terminal.ota.refused == [5]
     got = len(net.chunk_gets)
     assert await sync(r) == uplink.OK  # the refusal is reported, the release not fetched again
-    assert net.reports == [(5, wire.OTA_REFUSED)] and len(net.chunk_gets) == got
+    assert net.release_reports == [(5, wire.OTA_REFUSED)] and len(net.chunk_gets) == got
 
 
 async def test_a_flipped_byte_in_the_manifest_or_a_wrong_signature_is_refused_before_any_chunk():
@@ -188,7 +188,7 @@ async def test_new_code_that_fails_its_health_check_is_rolled_back_by_itself():
     assert r.terminal.ota.restart and old_code_running(r)
     reboot(r)
     assert await sync(r) == uplink.OK
-    assert (5, wire.OTA_ROLLED_BACK) in net.reports and r.terminal.ota.refused == [5]
+    assert (5, wire.OTA_ROLLED_BACK) in net.release_reports and r.terminal.ota.refused == [5]
     assert len(net.chunk_gets) == 3  # refused: never fetched again
     assert old_code_running(r)
 
@@ -201,7 +201,7 @@ async def test_new_code_that_never_gets_to_confirm_is_rolled_back_after_three_bo
     assert ota.boot_guard(r.root) is True and old_code_running(r)
     r.restart()
     await sync(r)
-    assert net.reports == [(5, wire.OTA_ROLLED_BACK)]
+    assert net.release_reports == [(5, wire.OTA_ROLLED_BACK)]
 
 
 async def test_a_power_cut_mid_swap_is_finished_at_the_next_boot():
@@ -218,7 +218,7 @@ async def test_a_power_cut_mid_swap_is_finished_at_the_next_boot():
     assert _exists(r.root + "/.swap") and old_code_running(r)
     reboot(r)  # the journal is finished before the application starts
     assert new_code_running(r) and not _exists(r.root + "/.swap")
-    assert await sync(r) == uplink.OK and net.reports == [(5, wire.OTA_INSTALLED)]
+    assert await sync(r) == uplink.OK and net.release_reports == [(5, wire.OTA_INSTALLED)]
 
 
 async def test_taps_during_the_download_are_stored_and_answered_at_once():

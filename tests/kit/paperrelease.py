@@ -1,7 +1,7 @@
 # paperrelease: a paper collector that also publishes a signed code release (device tests).
 # SPDX-License-Identifier: MIT
 """``ReleaseCollector`` is ``PaperCollector`` plus the release routes of docs/protocol.md
-("Releases"): it offers ``release`` in its replies (``HDA2``) and serves the manifest and the
+("Releases"): its replies offer ``release`` (``HDA2``), it serves the manifest and the
 chunks; ``cut_at`` drops the connection (``OSError``) on that chunk request, once, as a link
 lost mid-transfer does. ``signed_release`` builds a release with an LMS key; runs on MicroPython.
 """
@@ -41,14 +41,13 @@ def signed_release(key, release, version, files, chunk_size=wire.RELEASE_CHUNK):
 class ReleaseCollector(PaperCollector):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.release = 0
         self.manifest = b""
         self.blob = b""
         self.chunk_size = wire.RELEASE_CHUNK
         self.cut_at = -1  # drop the link on this chunk request (counted in chunk_gets), once
         self.chunk_gets = []
         self.manifest_gets = 0
-        self.reports = []
+        self.release_reports = []  # (release, state) of each release report
         self.on_chunk = None  # called before each chunk answer (a test taps cards there)
 
     def publish(self, release, manifest, blob, chunk_size=wire.RELEASE_CHUNK):
@@ -60,13 +59,7 @@ class ReleaseCollector(PaperCollector):
     async def _post(self, url, body):
         path = url[url.find("/v1/") :]
         if not path.startswith("/v1/release/"):
-            status, reply = await super()._post(url, body)
-            if self.release and status == 200 and path == "/v1/batches":
-                b = wire.decode_batch(body)
-                fields = wire.decode_reply(self.kc, b.request_mac, reply)
-                reply = wire.encode_reply(self.kc, b.request_mac, *fields,
-                                          offer=(self.release, 0, 0))  # fmt: skip
-            return status, reply
+            return await super()._post(url, body)  # its replies offer ``release``
         self.posts += 1
         if self.down:
             raise OSError(113)
@@ -77,7 +70,7 @@ class ReleaseCollector(PaperCollector):
         parts = path.split("/")
         release = int(parts[3])
         if parts[4] == "report":
-            self.reports.append((release, int(parts[5])))
+            self.release_reports.append((release, int(parts[5])))
             return 200, b""
         if release != self.release:
             return 404, b""
