@@ -606,3 +606,6 @@ def run() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(1)
         raise
+
+
+from sync import cli_releases  # noqa: E402,F401  `release ...` joins `app`

@@ -400,6 +400,25 @@ CREATE TABLE IF NOT EXISTS visits (
     source TEXT NOT NULL,
     risk REAL NOT NULL,
     reasons TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS releases (  -- signed code releases (docs/fleet.md, "Releases")
+    id INTEGER PRIMARY KEY,  -- the release id terminals see: only grows
+    version TEXT NOT NULL,
+    manifest {blob} NOT NULL,  -- wire.Manifest, signed with the release key
+    blob {blob} NOT NULL,  -- the files one after the other, fetched in chunks
+    chunk_size INTEGER NOT NULL,
+    state TEXT NOT NULL,  -- 'canary', 'all' (waves), 'paused', 'halted' (a canary failed)
+    paused_from TEXT NOT NULL,  -- the wave a pause or a halt resumes
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS release_terminals (  -- each terminal's progress on a release
+    release_id INTEGER NOT NULL REFERENCES releases(id),
+    terminal_id INTEGER NOT NULL,
+    state TEXT NOT NULL,  -- 'downloading', 'installed', 'refused', 'rolled_back'
+    chunks INTEGER NOT NULL,  -- chunks fetched
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (release_id, terminal_id)
 )
 """
 

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from sync.ratelimit import Throttle
-from sync.service import accounts, dashboard, sessions, wear
+from sync.service import accounts, dashboard, releases, sessions, wear
 from sync.service.accounts import User
 from sync.service.admin import AdminError, Forbidden, Unknown
 from sync.service.collector import Collector
@@ -367,9 +367,12 @@ def terminals(ctx: Ctx) -> Response:
         if r["last_seen"] is not None:
             r["ago"] = i18n.fmt_ago(ctx.now - r["last_seen"], ctx.lang)
             r["last_seen_text"] = i18n.fmt_datetime(r["last_seen"], ctx.lang)
+    release = releases.newest(ctx.web.c)
+    updates = releases.status(ctx.web.c, release["id"], ctx.scope) if release else []
     return ctx.render("terminals.html", page="terminals", terminals=rows,
                       silent_hours=dashboard.SILENT_AFTER_S // 3600,
-                      endurance=wear.ENDURANCE_CYCLES)  # fmt: skip
+                      endurance=wear.ENDURANCE_CYCLES, release=release,
+                      updates=updates)  # fmt: skip
 
 
 def exports_page(ctx: Ctx) -> Response:
