@@ -70,7 +70,9 @@ def card_records(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[
     )
 
 
-def _of_cards(tx: Tx, columns: str, card_ids: list[int], t0: int, t1: int) -> list[Row]:
+def _of_cards(
+    tx: Tx, columns: str, card_ids: list[int], t0: int, t1: int, away_from: int | None = None
+) -> list[Row]:
     """``columns`` of every dated card record of ``card_ids`` in [t0, t1), at any rusun (each
     card's token under that rusun's key), by time."""
     if not card_ids:
@@ -83,17 +85,20 @@ def _of_cards(tx: Tx, columns: str, card_ids: list[int], t0: int, t1: int) -> li
         f"SELECT {columns} FROM card_tokens ct JOIN terminals t ON t.rusun_id = ct.rusun_id "
         "JOIN records rec ON rec.terminal_id = t.id AND rec.payload = ct.token "
         f"WHERE ct.card_id IN ({marks}) AND rec.kind IN (?, ?) AND +rec.wall_time >= ? "
-        "AND +rec.wall_time < ? ORDER BY rec.wall_time, rec.terminal_id, rec.seq",
-        [*card_ids, *_CARD_KINDS, t0, t1],
+        "AND +rec.wall_time < ? AND ct.rusun_id <> ? "
+        "ORDER BY rec.wall_time, rec.terminal_id, rec.seq",
+        [*card_ids, *_CARD_KINDS, t0, t1, -1 if away_from is None else away_from],
     )
 
 
-def card_taps(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:
+def card_taps(
+    tx: Tx, card_ids: list[int], t0: int, t1: int, away_from: int | None = None
+) -> list[Row]:
     """Like ``card_records`` but only records of ``card_ids`` (at any rusun: through each card's
-    token under that rusun's key)."""
+    token under that rusun's key; not at rusun ``away_from`` when given)."""
     return _of_cards(
         tx, "rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, rec.payload, "
-        "ct.card_id", card_ids, t0, t1,
+        "ct.card_id", card_ids, t0, t1, away_from,
     )  # fmt: skip
 
 
