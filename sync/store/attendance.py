@@ -65,6 +65,16 @@ def card_records(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[
     """(wall_time, rusun_id, terminal_id, kind, flags, token, card_id or None) for every dated
     card record (TAP or DENIED) in [t0, t1) at the given rusun's doors (None: all), by time."""
     where, params = where_in("t.rusun_id", rusun_ids)
+    if rusun_ids is not None:  # door by door (records_terminal_wall): never other rusun's taps
+        return tx.all(
+            _CARD_RECORDS.replace(
+                "FROM records rec JOIN terminals t ON t.id = rec.terminal_id WHERE",
+                "FROM terminals t CROSS JOIN records rec WHERE rec.terminal_id = t.id AND",
+            )
+            + where
+            + " ORDER BY rec.wall_time",
+            [*_CARD_KINDS, t0, t1, *params],
+        )
     return tx.all(
         _CARD_RECORDS + where + " ORDER BY rec.wall_time", [*_CARD_KINDS, t0, t1, *params]
     )
