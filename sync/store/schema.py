@@ -149,6 +149,8 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_wall ON records (wall_time);
 CREATE INDEX IF NOT EXISTS records_boot ON records (terminal_id, gen, boot);
+-- One rusun's records of a window, door by door: the review reads no other rusun's taps.
+CREATE INDEX IF NOT EXISTS records_terminal_wall ON records (terminal_id, wall_time);
 -- A card's records at any rusun (its token under each rusun's key): the review's snapshot of a
 -- rusun reads its cards' taps elsewhere, the resident page one card's.
 CREATE INDEX IF NOT EXISTS records_payload ON records (payload, terminal_id);
