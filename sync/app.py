@@ -17,6 +17,7 @@ from sync.http import ReportSlots, admin_router, terminal_router
 from sync.http_cases import router as cases_router
 from sync.ratelimit import Throttle
 from sync.service.collector import Collector
+from sync.service.journal import Journal
 from sync.settings import Settings
 from sync.store import schema
 from sync.store.db import BadText, Database, driver_errors
@@ -30,6 +31,8 @@ def open_collector(settings: Settings) -> Collector:
         schema.create(tx)
     c = Collector(db, Vault(settings.master_key), settings.clock, settings.after_commit)
     c.ca_pem = settings.ca_pem
+    if settings.journal:
+        c.journal = Journal(settings.journal, c.vault)
     return c
 
 

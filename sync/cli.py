@@ -413,7 +413,8 @@ def export(
     out.print(f"{report}: written to {path}")
 
 
-from sync import cli_cases  # noqa: E402,F401  the register and case-work commands join `app`
+# The register and case-work commands, and those of continuity and personal data, join `app`.
+from sync import cli_cases, cli_privacy  # noqa: E402,F401
 
 
 def run() -> None:

@@ -15,7 +15,9 @@
    Only a request never seen before counts as a sign of life (last seen, health snapshot).
 
 Any rejection rolls that transaction back (nothing stored) and writes one alert row in its own
-transaction. ``Collector.after_commit`` (tests only) runs between the commit and the reply.
+transaction. With a journal (``sync.service.journal``), a batch that stores anything is
+appended to it before the commit. ``Collector.after_commit`` (tests only) runs between the
+commit and the reply.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def upload(c: Collector, body: bytes, peer: str = "") -> Outcome:
         with c.db.write() as tx:
             v = confirm(tx, checked, batch)
             outcome = _store(c, tx, batch, v)
+            if c.journal is not None and (outcome.stored or outcome.status == wire.REPLY_TAMPER):
+                c.journal.append(c.now(), body)  # synced before the commit and the reply
     except Reject as rej:
         return refused(c, batch.terminal_id, rej, batch)
     if c.after_commit is not None:

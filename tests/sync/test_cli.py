@@ -9,8 +9,9 @@ import sys
 from sync import cli
 from tests.kit.paths import ROOT
 
-# The collector's commands are in collector.md, the register's and the case work's in cases.md.
-DOC = (ROOT / "docs" / "collector.md").read_text() + (ROOT / "docs" / "cases.md").read_text()
+# The collector's commands are in collector.md, the register's and the case work's in cases.md,
+# backup, restore, purge, audit and residents' rights in privacy.md.
+DOC = "".join((ROOT / "docs" / f"{name}.md").read_text() for name in ("collector", "cases", "privacy"))
 
 
 def _run(tmp_path, *args, input=None):
@@ -86,7 +87,8 @@ def _commands(group, prefix=""):
 def test_every_cli_command_and_setting_is_documented():
     documented = set(re.findall(r"`((?:terminals|rusun|residents|users|report|export|init|serve|"
                                 r"register|cards|people|flats|absences|holidays|thresholds|"
-                                r"cases|letters|visits)[ a-z|\\-]*)", DOC))  # fmt: skip
+                                r"cases|letters|visits|backup|restore|purge|audit|privacy|"
+                                r"masterkey)[ a-z|\\-]*)", DOC))  # fmt: skip
     text = " ".join(documented)
     for command in _commands(cli.app):
         words = command.split()
