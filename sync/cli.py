@@ -65,6 +65,9 @@ class _State:
             from sync.app import open_collector
 
             self._collector = open_collector(self.settings())
+            from sync.cli_privacy import audit_command
+
+            audit_command(self._collector)  # who ran what: one access-audit row
         return self._collector
 
 
@@ -282,7 +285,7 @@ def rusun_rotate_card_key(name: str) -> None:
 @users_app.command("add")
 def users_add(
     name: str,
-    role: Annotated[str, typer.Option(help="admin or viewer")] = "viewer",
+    role: Annotated[str, typer.Option(help="admin, viewer or supervisor")] = "viewer",
     rusun: Annotated[list[str] | None, typer.Option(help="limit to this rusun (repeat)")] = None,
     password_file: Annotated[
         str | None, typer.Option(help="read the password from a file")

@@ -1,19 +1,25 @@
 # cli_privacy: `python -m sync` commands for continuity and personal data (added to sync/cli.py).
 # SPDX-License-Identifier: MIT
-"""backup, restore (docs/privacy.md, "Backup and restore"). Whoever runs these holds the
-database and the master key: they act as the operator (every rusun)."""
+"""backup, restore, audit list|export (docs/privacy.md). Whoever runs these holds the database
+and the master key: they act as the operator (every rusun); every command that opens the
+database writes one access-audit row naming the operating-system user (``audit_command``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import sys
 import time
 from typing import Annotated
 
 import typer
 
-from sync.cli import app, fail, out, state
+from sync.cli import _table, app, fail, out, state
+from sync.service import audit
 from sync.service import backup as backups
+from sync.service.accounts import User
 from sync.service.backupfile import BackupFileError
+from sync.service.collector import Collector
 from sync.store.copy import CopyError
 
 
@@ -59,3 +65,88 @@ def restore_command(
     if not (journal or settings.journal):
         out.print("tanpa jurnal / no journal: records acknowledged after the backup are not "
                   "back; see GET /api/gaps")  # fmt: skip
+
+
+# --- the access audit ----------------------------------------------------------------------------
+
+audit_app = typer.Typer(
+    no_args_is_help=True, help="the access audit: who viewed, exported, changed"
+)
+app.add_typer(audit_app, name="audit")
+
+OPERATOR_USER = User("cli", "admin", ())  # every rusun: may read the audit
+
+_VIEWS = ("list", "show", "tokens", "progress", "unregistered", "precision", "format", "counter")
+_EXPORTS = ("export", "backup", "pack", "report")
+
+
+def operator_name() -> str:
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def audit_command(c: Collector, argv: list[str] | None = None) -> None:
+    """One row for the command this process runs (it opened the database: it reads or changes
+    data). The command's words are the action; its other arguments the detail (no secret is
+    ever an argument: passwords are prompted or read from a file)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    words: list[str] = []
+    rest: list[str] = []
+    for a in args:
+        (words if not rest and not a.startswith("-") and len(words) < 2 else rest).append(a)
+    if words[:1] in (["report"], ["privacy"]) or (words and words[-1] in _VIEWS):
+        kind = "view"
+    else:
+        kind = "change"
+    if words and (words[0] in _EXPORTS or words[-1] in _EXPORTS):
+        kind = "export" if words[:1] != ["report"] else "view"
+    audit.record(c, audit.Who(operator_name(), "cli"), kind, "cli " + " ".join(words),
+                 detail={"args": rest[:20]})  # fmt: skip
+
+
+def _since(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"bukan tanggal / not a date (YYYY-MM-DD): {text}")
+        raise
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+
+
+@audit_app.command("list")
+def audit_list(
+    since: Annotated[str | None, typer.Option(help="from this day, YYYY-MM-DD (UTC)")] = None,
+    user: Annotated[str | None, typer.Option(help="only this user")] = None,
+    kind: Annotated[str | None, typer.Option(help="view, export or change")] = None,
+    limit: Annotated[int, typer.Option(help="rows at most, newest first")] = 100,
+) -> None:
+    """The access audit, newest first."""
+    rows = audit.query(state.collector(), OPERATOR_USER, _since(since), None, user, kind, limit)
+    _table([_shown(r) for r in rows], "access audit")
+
+
+@audit_app.command("export")
+def audit_export(
+    path: Annotated[str, typer.Argument(help="CSV file to write ('-' for stdout)")],
+    since: Annotated[str | None, typer.Option(help="from this day, YYYY-MM-DD (UTC)")] = None,
+    limit: Annotated[int, typer.Option(help="rows at most, newest first")] = 1_000_000,
+) -> None:
+    """The access audit as CSV."""
+    rows = audit.query(state.collector(), OPERATOR_USER, _since(since), None, None, None, limit)
+    text = audit.to_csv(rows)
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    out.print(f"access audit: {len(rows)} rows written to {path}")
+
+
+def _shown(r: dict) -> dict:
+    when = dt.datetime.fromtimestamp(r["at"], dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return {"at": when, **{k: r[k] for k in ("user_name", "via", "peer", "kind", "action",
+                                               "target")}}  # fmt: skip

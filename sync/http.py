@@ -24,7 +24,7 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from sync.service import admin, downlink, ingest, reports
+from sync.service import admin, audit, downlink, ingest, reports
 from sync.service.accounts import User
 from sync.service.admin import AdminError, OutOfScope
 from sync.service.collector import Collector
@@ -143,6 +143,23 @@ def current_user(
             headers={"WWW-Authenticate": 'Basic realm="hadir"'},
         )
     return user
+
+
+def audited(request: Request, user: Annotated[User, Depends(current_user)]) -> None:
+    """One access-audit row per admin API request (``sync.service.audit``): who, when, the
+    route and its parameters, from where. Written before the route runs: an attempt counts."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    peer = request.client.host if request.client else ""
+    method = request.method
+    audit.record(
+        collector(request),
+        audit.Who(user.name, "api", peer),
+        audit.classify(method, template, request.url.query),
+        f"{method} {template}",
+        ",".join(f"{k}={v}" for k, v in request.path_params.items()),
+        detail=dict(request.query_params),
+    )
 
 
 def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
@@ -411,3 +428,31 @@ def get_gaps(
 ) -> list[dict[str, Any]]:
     _unscoped(user)
     return reports.gaps(collector(request), terminal_id)
+
+
+@admin_router.get(
+    "/audit",
+    summary="The access audit, newest first (supervisors and admins of every rusun)",
+    responses={403: {"description": "neither a supervisor nor an admin of every rusun"}},
+)
+def get_audit(
+    request: Request,
+    user: Auth,
+    since: Annotated[int | None, Query(ge=0, description="from this Unix time")] = None,
+    until: Annotated[int | None, Query(ge=0, description="before this Unix time")] = None,
+    who: Annotated[str | None, Query(max_length=100, description="only this user")] = None,
+    kind: Annotated[Literal["view", "export", "change"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 500,
+    format: Fmt = "json",
+) -> Any:
+    try:
+        rows = audit.query(collector(request), user, since, until, who, kind, limit)
+    except admin.Forbidden as exc:
+        raise HTTPException(403, str(exc)) from None
+    if format == "csv":
+        return PlainTextResponse(
+            audit.to_csv(rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="access-audit.csv"'},
+        )
+    return rows
