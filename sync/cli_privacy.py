@@ -1,13 +1,15 @@
 # cli_privacy: `python -m sync` commands for continuity and personal data (added to sync/cli.py).
 # SPDX-License-Identifier: MIT
-"""backup, restore, audit list|export (docs/privacy.md). Whoever runs these holds the database
-and the master key: they act as the operator (every rusun); every command that opens the
-database writes one access-audit row naming the operating-system user (``audit_command``)."""
+"""backup, restore, audit list|export, retention show|set, purge (docs/privacy.md). Whoever
+runs these holds the database and the master key: they act as the operator (every rusun); every
+command that opens the database writes one access-audit row naming the operating-system user
+(``audit_command``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 import sys
 import time
 from typing import Annotated
@@ -15,7 +17,7 @@ from typing import Annotated
 import typer
 
 from sync.cli import _table, app, fail, out, state
-from sync.service import audit
+from sync.service import audit, retention
 from sync.service import backup as backups
 from sync.service.accounts import User
 from sync.service.backupfile import BackupFileError
@@ -150,3 +152,42 @@ def _shown(r: dict) -> dict:
     when = dt.datetime.fromtimestamp(r["at"], dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
     return {"at": when, **{k: r[k] for k in ("user_name", "via", "peer", "kind", "action",
                                                "target")}}  # fmt: skip
+
+
+# --- retention and purge -------------------------------------------------------------------------
+
+retention_app = typer.Typer(no_args_is_help=True, help="how long each kind of data is kept")
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("show")
+def retention_show() -> None:
+    """Each kind of data, its retention in days, and what it is."""
+    kept = retention.days(state.collector())
+    rows = [{"kind": k, "days": kept[k], "default": kind.days, "least": kind.least,
+             "what": kind.what} for k, kind in retention.KINDS.items()]  # fmt: skip
+    _table(rows, "retention")
+
+
+@retention_app.command("set")
+def retention_set(kind: str, days: int) -> None:
+    """Keep one kind of data this many days (no fewer than its purpose needs)."""
+    retention.set_days(state.collector(), audit.Who(operator_name(), "cli"), kind, days)
+    out.print(f"{kind}: {days} hari / days")
+
+
+@app.command("purge")
+def purge_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count only; remove nothing")] = False,
+    report: Annotated[
+        str | None, typer.Option(help="also write the purge report (JSON) to this file")
+    ] = None,
+) -> None:
+    """Remove everything past its retention (a case still open keeps its evidence); run it
+    daily (cron, a systemd timer). Prints the purge report."""
+    done = retention.purge(state.collector(), audit.Who(operator_name(), "cli"), dry_run)
+    rows = [{"kind": k, **v} for k, v in done["kinds"].items()]
+    _table(rows, "purge (dry run)" if dry_run else "purge")
+    if report:
+        with open(report, "w", encoding="utf-8") as f:
+            json.dump(done, f, indent=1, sort_keys=True)

@@ -88,13 +88,14 @@ class Journal:
             yield at, self.vault.open(_PURPOSE, data[pos + _HEAD.size : end])
             pos = end
 
-    def prune(self, before: int) -> int:
-        """Remove the files of UTC days wholly before ``before``; how many."""
+    def prune(self, before: int, dry: bool = False) -> int:
+        """Remove (``dry``: only count) the files of UTC days wholly before ``before``."""
         cut = _day(before)
         gone = 0
         for path in self.files():
             if os.path.basename(path)[5:13] < cut:
-                os.unlink(path)
+                if not dry:
+                    os.unlink(path)
                 gone += 1
         return gone
 

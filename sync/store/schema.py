@@ -331,6 +331,19 @@ CREATE TABLE IF NOT EXISTS access_audit (  -- append-only (a trigger refuses UPD
     detail TEXT NOT NULL  -- JSON, never a secret
 );
 CREATE INDEX IF NOT EXISTS access_audit_at ON access_audit (at);
+CREATE TABLE IF NOT EXISTS retention (  -- days each kind of data is kept, if not the default
+    kind TEXT PRIMARY KEY,
+    days INTEGER NOT NULL,
+    user_name TEXT NOT NULL,
+    set_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS flat_days (  -- taps past their retention, by flat and day: no person
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    day BIGINT NOT NULL,  -- local day number (days since 1970-01-01, UTC+7)
+    taps INTEGER NOT NULL,
+    PRIMARY KEY (unit_id, day)
+);
 CREATE TABLE IF NOT EXISTS purge_runs (  -- what each purge removed (the purge report)
     id {serial},
     at BIGINT NOT NULL,
