@@ -1,6 +1,7 @@
 # cli_privacy: `python -m sync` commands for continuity and personal data (added to sync/cli.py).
 # SPDX-License-Identifier: MIT
-"""backup, restore, audit list|export, retention show|set, purge (docs/privacy.md). Whoever
+"""backup, restore, audit list|export, retention show|set, purge, privacy report|correct|erase
+(docs/privacy.md). Whoever
 runs these holds the database and the master key: they act as the operator (every rusun); every
 command that opens the database writes one access-audit row naming the operating-system user
 (``audit_command``)."""
@@ -16,8 +17,9 @@ from typing import Annotated
 
 import typer
 
+from sync import secretfile
 from sync.cli import _table, app, fail, out, state
-from sync.service import audit, retention
+from sync.service import audit, days, retention, rights
 from sync.service import backup as backups
 from sync.service.accounts import User
 from sync.service.backupfile import BackupFileError
@@ -191,3 +193,59 @@ def purge_command(
     if report:
         with open(report, "w", encoding="utf-8") as f:
             json.dump(done, f, indent=1, sort_keys=True)
+
+
+# --- residents' rights ---------------------------------------------------------------------------
+
+privacy_app = typer.Typer(no_args_is_help=True, help="residents' rights: report, correct, erase")
+app.add_typer(privacy_app, name="privacy")
+
+
+def _officer() -> User:
+    return User(operator_name(), "admin", ())
+
+
+@privacy_app.command("report")
+def privacy_report(
+    resident_id: str,
+    path: Annotated[str, typer.Argument(help="the HTML file to write (mode 0600)")],
+    start: Annotated[str | None, typer.Option("--from", help="taps from this day")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="taps to this day (included)")] = None,
+) -> None:
+    """Everything hadir holds about one resident, as an Indonesian HTML document."""
+    from sync.web import subject
+
+    c = state.collector()
+    t0 = days.parse_day(start) if start else 0
+    t1 = days.parse_day(end) + days.DAY if end else c.now() + 1
+    data = rights.subject_data(c, _officer(), resident_id, t0, t1)
+    secretfile.write(path, subject.render(data, retention.days(c)))
+    out.print(f"{resident_id}: {len(data['taps'])} taps, {len(data['cards'])} cards, "
+              f"{len(data['cases'])} cases -> {path}")  # fmt: skip
+
+
+@privacy_app.command("correct")
+def privacy_correct(
+    resident_id: str,
+    field: Annotated[str, typer.Argument(help="name or relation")],
+    value: str,
+    note: Annotated[str, typer.Option(help="why (the document seen): kept in the trail")],
+) -> None:
+    """Correct a resident's register data; the old and new value go into the register trail."""
+    done = rights.correct(state.collector(), _officer(), resident_id, field, value, note)
+    out.print(f"{resident_id}: {field} '{done['old']}' -> '{done['new']}'")
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    resident_id: str,
+    yes: Annotated[bool, typer.Option("--yes", help="really erase (it cannot be undone)")] = False,
+) -> None:
+    """Erase a resident (taps, cards, absences, marks, the register row); refused while the
+    flat has an open case, whose evidence the law keeps."""
+    if not yes:
+        fail("tambahkan --yes untuk menghapus / add --yes to erase (cannot be undone)")
+    done = rights.erase(state.collector(), _officer(), resident_id)
+    out.print(f"{resident_id}: dihapus / erased {json.dumps(done['removed'])}")
+    for line in done["kept"]:
+        out.print(f"  disimpan / kept: {line}")

@@ -24,7 +24,7 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from sync.service import admin, audit, downlink, ingest, reports
+from sync.service import admin, audit, days, downlink, ingest, reports, rights
 from sync.service.accounts import User
 from sync.service.admin import AdminError, OutOfScope
 from sync.service.collector import Collector
@@ -456,3 +456,76 @@ def get_audit(
             headers={"Content-Disposition": 'attachment; filename="access-audit.csv"'},
         )
     return rows
+
+
+# --- residents' rights (docs/privacy.md) ---------------------------------------------------------
+
+
+class CorrectionIn(BaseModel):
+    field: Literal["name", "relation"]
+    value: str = Field(max_length=200)
+    note: str = Field(min_length=1, max_length=500)
+
+
+def _rights_call(fn, *args, **kwargs) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except rights.Kept as exc:
+        raise HTTPException(409, str(exc)) from None
+    except admin.Unknown as exc:
+        raise HTTPException(404, str(exc)) from None
+    except admin.Forbidden as exc:
+        raise HTTPException(403, str(exc)) from None
+    except AdminError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@admin_router.get(
+    "/privacy/residents/{resident_id}/report",
+    summary="Everything hadir holds about one resident (Indonesian HTML, or JSON)",
+)
+def privacy_report(
+    request: Request,
+    user: Admin,
+    resident_id: Annotated[str, Path(max_length=100)],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    format: Annotated[Literal["html", "json"], Query()] = "html",
+) -> Any:
+    c = collector(request)
+    t0 = days.start_of(start) if start else 0
+    t1 = days.start_of(end) + days.DAY if end else c.now() + 1
+    peer = request.client.host if request.client else ""
+    data = _rights_call(rights.subject_data, c, user, resident_id, t0, t1, peer)
+    if format == "json":
+        return data
+    from sync.service import retention
+    from sync.web import subject
+
+    return Response(subject.render(data, retention.days(c)), media_type="text/html")
+
+
+@admin_router.post(
+    "/privacy/residents/{resident_id}/correct",
+    summary="Correct a resident's register data (name, relation), with the trail",
+)
+def privacy_correct(
+    request: Request,
+    user: Admin,
+    resident_id: Annotated[str, Path(max_length=100)],
+    body: CorrectionIn,
+) -> dict[str, str]:
+    peer = request.client.host if request.client else ""
+    return _rights_call(rights.correct, collector(request), user, resident_id, body.field,
+                        body.value, body.note, peer)  # fmt: skip
+
+
+@admin_router.post(
+    "/privacy/residents/{resident_id}/erase",
+    summary="Erase a resident (409 while the flat has an open case: its evidence is kept)",
+)
+def privacy_erase(
+    request: Request, user: Admin, resident_id: Annotated[str, Path(max_length=100)]
+) -> dict[str, Any]:
+    peer = request.client.host if request.client else ""
+    return _rights_call(rights.erase, collector(request), user, resident_id, peer)
