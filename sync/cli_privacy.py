@@ -1,7 +1,7 @@
 # cli_privacy: `python -m sync` commands for continuity and personal data (added to sync/cli.py).
 # SPDX-License-Identifier: MIT
-"""backup, restore, audit list|export, retention show|set, purge, privacy report|correct|erase
-(docs/privacy.md). Whoever
+"""backup, restore, audit list|export, retention show|set, purge, privacy report|correct|erase,
+masterkey split|combine|rotate (docs/privacy.md). Whoever
 runs these holds the database and the master key: they act as the operator (every rusun); every
 command that opens the database writes one access-audit row naming the operating-system user
 (``audit_command``)."""
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 import time
 from typing import Annotated
@@ -19,12 +20,13 @@ import typer
 
 from sync import secretfile
 from sync.cli import _table, app, fail, out, state
-from sync.service import audit, days, retention, rights
+from sync.service import audit, custody, days, retention, rights
 from sync.service import backup as backups
 from sync.service.accounts import User
 from sync.service.backupfile import BackupFileError
 from sync.service.collector import Collector
 from sync.store.copy import CopyError
+from sync.vault import load_master_key
 
 
 @app.command("backup")
@@ -249,3 +251,70 @@ def privacy_erase(
     out.print(f"{resident_id}: dihapus / erased {json.dumps(done['removed'])}")
     for line in done["kept"]:
         out.print(f"  disimpan / kept: {line}")
+
+
+# --- master key custody --------------------------------------------------------------------------
+
+masterkey_app = typer.Typer(
+    no_args_is_help=True, help="the master key: split among officers, combine, rotate"
+)
+app.add_typer(masterkey_app, name="masterkey")
+
+_SHARE_HEAD = (
+    "# hadir: bagian kunci induk {i} dari {n} (perlu {k}) / master key share {i} of {n} "
+    "(need {k})\n# kunci / key id {key_id}. Simpan di tempat aman, jangan disalin / keep it "
+    "safe, never copy it.\n"
+)
+
+
+@masterkey_app.command("split")
+def masterkey_split(
+    folder: Annotated[str, typer.Argument(help="write share-I-of-N.txt files here (mode 0600)")],
+    threshold: Annotated[int, typer.Option("-k", "--threshold", help="shares needed")] = 3,
+    shares: Annotated[int, typer.Option("-n", "--shares", help="shares made")] = 5,
+) -> None:
+    """Split the master key into N shares (SLIP-39 words), any K of which give it back."""
+    key = load_master_key(state.master_key_file)
+    words = custody.split(key, threshold, shares)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    for i, mnemonic in enumerate(words, 1):
+        head = _SHARE_HEAD.format(i=i, n=shares, k=threshold, key_id=custody.key_id(key))
+        secretfile.write(
+            os.path.join(folder, f"share-{i}-of-{shares}.txt"), head + mnemonic + "\n"
+        )
+    out.print(f"kunci / key {custody.key_id(key)}: {shares} bagian / shares, {threshold} "
+              f"needed -> {folder}")  # fmt: skip
+
+
+@masterkey_app.command("combine")
+def masterkey_combine(
+    share_files: Annotated[list[str], typer.Argument(help="K share files (or more)")],
+    out_file: Annotated[str, typer.Option("--out", help="write the master key here (0600)")],
+) -> None:
+    """Put the master key together from K shares."""
+    mnemonics = []
+    for path in share_files:
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+        except OSError as exc:
+            fail(f"{path}: {exc.strerror}")
+            return
+        mnemonics += lines[:1]
+    key = custody.combine(mnemonics)
+    secretfile.write(out_file, key.hex() + "\n")
+    out.print(f"kunci / key {custody.key_id(key)} -> {out_file}")
+
+
+@masterkey_app.command("rotate")
+def masterkey_rotate(
+    new_key_file: Annotated[str, typer.Option(help="write the new master key here (0600)")],
+) -> None:
+    """A new master key; every secret re-encrypted under it (stop the collector first). Then:
+    split the new key, take a new backup, and retire the old key's shares."""
+    c = state.collector()
+    new = custody.new_key()
+    secretfile.write(new_key_file, new.hex() + "\n")  # before anything is sealed under it
+    counts = custody.rotate(c, new)
+    out.print(f"kunci baru / new key {custody.key_id(new)} -> {new_key_file}: "
+              f"{json.dumps(counts)}")  # fmt: skip

@@ -24,6 +24,7 @@ import os
 import struct
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sync.vault import Vault
 
@@ -88,6 +89,26 @@ class Journal:
             yield at, self.vault.open(_PURPOSE, data[pos + _HEAD.size : end])
             pos = end
 
+    def reseal(self, fresh: Vault) -> Resealed:
+        """Every entry sealed again under ``fresh`` (a master key rotation) into a new file
+        beside each; ``Resealed.swap()`` renames them over the old ones."""
+        done = Resealed([], 0)
+        with self._lock:
+            for path in self.files():
+                out = bytearray()
+                for at, body in self._read(path):
+                    sealed = fresh.seal(_PURPOSE, body)
+                    out += _HEAD.pack(len(sealed), at) + sealed
+                    done.entries += 1
+                fd = os.open(path + ".new", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                try:
+                    os.write(fd, bytes(out))
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                done.paths.append(path)
+        return done
+
     def prune(self, before: int, dry: bool = False) -> int:
         """Remove (``dry``: only count) the files of UTC days wholly before ``before``."""
         cut = _day(before)
@@ -98,6 +119,16 @@ class Journal:
                     os.unlink(path)
                 gone += 1
         return gone
+
+
+@dataclass
+class Resealed:
+    paths: list[str]
+    entries: int
+
+    def swap(self) -> None:
+        for path in self.paths:
+            os.replace(path + ".new", path)
 
 
 def _day(at: int) -> str:
