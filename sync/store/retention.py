@@ -7,10 +7,16 @@ added to ``flat_days`` (taps per flat and local day: no card, no person), then d
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from firmware import wire
 from sync.store.db import Tx
+
+try:  # PostgreSQL's monthly partitions and the roll-ups kept at ingest, where this tree has them
+    from sync.store import partitions, rollups  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the tree
+    partitions = rollups = None
 
 _LOCAL = wire.UTC_OFFSET_MIN * 60
 
@@ -39,9 +45,9 @@ def set_rule(tx: Tx, kind: str, days: int, user: str, now: int) -> None:
 def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
     old = f"{_RECORD_TIME} < ?"
     kept = tx.value(f"SELECT COUNT(*) FROM records WHERE {old} AND {_PROTECTED}", (cut,))
+    n = int(tx.value(f"SELECT COUNT(*) FROM records WHERE {old} AND NOT {_PROTECTED}", (cut,)))
     if dry:
-        n = tx.value(f"SELECT COUNT(*) FROM records WHERE {old} AND NOT {_PROTECTED}", (cut,))
-        return int(n), int(kept)
+        return n, int(kept)
     # By flat and local day, before the person-level rows go (a record is counted once even if
     # its token matches cards of two key generations).
     tx.run(
@@ -58,8 +64,35 @@ def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
         ON CONFLICT (unit_id, day) DO UPDATE SET taps = flat_days.taps + excluded.taps""",
         (cut,),
     )
-    n = tx.run(f"DELETE FROM records WHERE {old} AND NOT {_PROTECTED}", (cut,))
+    if rollups is not None:  # they hold tokens: they go with the records
+        rollups.forget_before(tx, (cut + _LOCAL) // 86400)
+    if partitions is not None:
+        for month, start, end in _months_before(tx, cut):
+            evidence = tx.value(f"SELECT COUNT(*) FROM records WHERE {_RECORD_TIME} >= ? AND"
+                                f" {_RECORD_TIME} < ? AND {_PROTECTED}", (start, end))  # fmt: skip
+            if not evidence:
+                partitions.detach_month(tx, "records", month)
+    tx.run(f"DELETE FROM records WHERE {old} AND NOT {_PROTECTED}", (cut,))
     return n, int(kept)
+
+
+def _months_before(tx: Tx, cut: int) -> list[tuple[str, int, int]]:
+    """("YYYY-MM", start, end) of each calendar month (UTC) from the oldest record's that ends a
+    day or more before ``cut`` (a day's margin: whatever the partitions' own time zone)."""
+    oldest = tx.value(f"SELECT MIN({_RECORD_TIME}) FROM records")
+    if oldest is None:
+        return []
+    day = dt.datetime.fromtimestamp(int(oldest), dt.timezone.utc).replace(
+        day=1, hour=0, minute=0, second=0
+    )
+    out = []
+    while True:
+        nxt = (day + dt.timedelta(days=32)).replace(day=1)
+        start, end = int(day.timestamp()), int(nxt.timestamp())
+        if end + 86400 > cut:
+            return out
+        out.append((day.strftime("%Y-%m"), start - 86400, end + 86400))
+        day = nxt
 
 
 def _simple(tx: Tx, table: str, column: str, cut: int, dry: bool, extra: str = "") -> int:
