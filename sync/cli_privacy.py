@@ -33,7 +33,8 @@ from sync.vault import load_master_key
 def backup_command(
     path: Annotated[str, typer.Argument(help="the encrypted backup file to write (mode 0600)")],
 ) -> None:
-    """Write an encrypted, consistent copy of the database while the collector runs."""
+    """Cadangan terenkripsi selagi kolektor berjalan / An encrypted, consistent copy of the
+    database while the collector runs."""
     settings = state.settings()
     try:
         head = backups.make(settings.db, settings.master_key, path, int(time.time()))
@@ -53,8 +54,8 @@ def restore_command(
         typer.Option(help="the acknowledged-batch journal folder (HADIR_JOURNAL) to play after"),
     ] = None,
 ) -> None:
-    """Put a backup in place of the database (stop the collector first), then play the journal
-    of batches acknowledged since, so terminals lose nothing."""
+    """Pulihkan cadangan / Put a backup in place of the database (stop the collector first),
+    then play the journal of batches acknowledged since, so terminals lose nothing."""
     settings = state.settings()
     try:
         done = backups.restore(settings.db, settings.master_key, path,
@@ -130,7 +131,7 @@ def audit_list(
     kind: Annotated[str | None, typer.Option(help="view, export or change")] = None,
     limit: Annotated[int, typer.Option(help="rows at most, newest first")] = 100,
 ) -> None:
-    """The access audit, newest first."""
+    """Jejak akses, terbaru dahulu / The access audit, newest first."""
     rows = audit.query(state.collector(), OPERATOR_USER, _since(since), None, user, kind, limit)
     _table([_shown(r) for r in rows], "access audit")
 
@@ -141,7 +142,7 @@ def audit_export(
     since: Annotated[str | None, typer.Option(help="from this day, YYYY-MM-DD (UTC)")] = None,
     limit: Annotated[int, typer.Option(help="rows at most, newest first")] = 1_000_000,
 ) -> None:
-    """The access audit as CSV."""
+    """Jejak akses sebagai CSV / The access audit as CSV."""
     rows = audit.query(state.collector(), OPERATOR_USER, _since(since), None, None, None, limit)
     text = audit.to_csv(rows)
     if path == "-":
@@ -166,7 +167,7 @@ app.add_typer(retention_app, name="retention")
 
 @retention_app.command("show")
 def retention_show() -> None:
-    """Each kind of data, its retention in days, and what it is."""
+    """Masa simpan tiap jenis data / Each kind of data, its retention in days, what it is."""
     kept = retention.days(state.collector())
     rows = [{"kind": k, "days": kept[k], "default": kind.days, "least": kind.least,
              "what": kind.what} for k, kind in retention.KINDS.items()]  # fmt: skip
@@ -175,7 +176,8 @@ def retention_show() -> None:
 
 @retention_app.command("set")
 def retention_set(kind: str, days: int) -> None:
-    """Keep one kind of data this many days (no fewer than its purpose needs)."""
+    """Ubah masa simpan / Keep one kind of data this many days (no fewer than its purpose
+    needs)."""
     retention.set_days(state.collector(), audit.Who(operator_name(), "cli"), kind, days)
     out.print(f"{kind}: {days} hari / days")
 
@@ -187,8 +189,8 @@ def purge_command(
         str | None, typer.Option(help="also write the purge report (JSON) to this file")
     ] = None,
 ) -> None:
-    """Remove everything past its retention (a case still open keeps its evidence); run it
-    daily (cron, a systemd timer). Prints the purge report."""
+    """Musnahkan data lewat masa simpan / Remove everything past its retention (a case still
+    open keeps its evidence); run it daily (cron, a systemd timer). Prints the purge report."""
     done = retention.purge(state.collector(), audit.Who(operator_name(), "cli"), dry_run)
     rows = [{"kind": k, **v} for k, v in done["kinds"].items()]
     _table(rows, "purge (dry run)" if dry_run else "purge")
@@ -214,7 +216,8 @@ def privacy_report(
     start: Annotated[str | None, typer.Option("--from", help="taps from this day")] = None,
     end: Annotated[str | None, typer.Option("--to", help="taps to this day (included)")] = None,
 ) -> None:
-    """Everything hadir holds about one resident, as an Indonesian HTML document."""
+    """Laporan data pribadi warga / Everything hadir holds about one resident (Indonesian
+    HTML)."""
     from sync.web import subject
 
     c = state.collector()
@@ -233,7 +236,8 @@ def privacy_correct(
     value: str,
     note: Annotated[str, typer.Option(help="why (the document seen): kept in the trail")],
 ) -> None:
-    """Correct a resident's register data; the old and new value go into the register trail."""
+    """Perbaiki data register / Correct a resident's register data; the old and new value go
+    into the register trail."""
     done = rights.correct(state.collector(), _officer(), resident_id, field, value, note)
     out.print(f"{resident_id}: {field} '{done['old']}' -> '{done['new']}'")
 
@@ -243,8 +247,8 @@ def privacy_erase(
     resident_id: str,
     yes: Annotated[bool, typer.Option("--yes", help="really erase (it cannot be undone)")] = False,
 ) -> None:
-    """Erase a resident (taps, cards, absences, marks, the register row); refused while the
-    flat has an open case, whose evidence the law keeps."""
+    """Hapus data warga / Erase a resident (taps, cards, absences, marks, the register row);
+    refused while the flat has an open case, whose evidence the law keeps."""
     if not yes:
         fail("tambahkan --yes untuk menghapus / add --yes to erase (cannot be undone)")
     done = rights.erase(state.collector(), _officer(), resident_id)
@@ -273,7 +277,8 @@ def masterkey_split(
     threshold: Annotated[int, typer.Option("-k", "--threshold", help="shares needed")] = 3,
     shares: Annotated[int, typer.Option("-n", "--shares", help="shares made")] = 5,
 ) -> None:
-    """Split the master key into N shares (SLIP-39 words), any K of which give it back."""
+    """Bagi kunci induk / Split the master key into N shares (SLIP-39 words), any K of which
+    give it back."""
     key = load_master_key(state.master_key_file)
     words = custody.split(key, threshold, shares)
     os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -291,7 +296,7 @@ def masterkey_combine(
     share_files: Annotated[list[str], typer.Argument(help="K share files (or more)")],
     out_file: Annotated[str, typer.Option("--out", help="write the master key here (0600)")],
 ) -> None:
-    """Put the master key together from K shares."""
+    """Satukan kunci induk / Put the master key together from K shares."""
     mnemonics = []
     for path in share_files:
         try:
@@ -310,8 +315,8 @@ def masterkey_combine(
 def masterkey_rotate(
     new_key_file: Annotated[str, typer.Option(help="write the new master key here (0600)")],
 ) -> None:
-    """A new master key; every secret re-encrypted under it (stop the collector first). Then:
-    split the new key, take a new backup, and retire the old key's shares."""
+    """Ganti kunci induk / A new master key; every secret re-encrypted under it (stop the
+    collector first). Then: split the new key, take a new backup, retire the old shares."""
     c = state.collector()
     new = custody.new_key()
     secretfile.write(new_key_file, new.hex() + "\n")  # before anything is sealed under it

@@ -68,8 +68,10 @@ def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
         rollups.forget_before(tx, (cut + _LOCAL) // 86400)
     if partitions is not None:
         for month, start, end in _months_before(tx, cut):
-            evidence = tx.value(f"SELECT COUNT(*) FROM records WHERE {_RECORD_TIME} >= ? AND"
-                                f" {_RECORD_TIME} < ? AND {_PROTECTED}", (start, end))  # fmt: skip
+            # A month's partition holds the records received in it: kept whole while any of
+            # them is an open case's evidence (those months are purged row by row below).
+            evidence = tx.value("SELECT COUNT(*) FROM records WHERE received_at >= ? AND"
+                                f" received_at < ? AND {_PROTECTED}", (start, end))  # fmt: skip
             if not evidence:
                 partitions.detach_month(tx, "records", month)
     tx.run(f"DELETE FROM records WHERE {old} AND NOT {_PROTECTED}", (cut,))
@@ -77,9 +79,9 @@ def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
 
 
 def _months_before(tx: Tx, cut: int) -> list[tuple[str, int, int]]:
-    """("YYYY-MM", start, end) of each calendar month (UTC) from the oldest record's that ends a
-    day or more before ``cut`` (a day's margin: whatever the partitions' own time zone)."""
-    oldest = tx.value(f"SELECT MIN({_RECORD_TIME}) FROM records")
+    """("YYYY-MM", start, end) of each UTC month of receipt (the partitions' months), from the
+    oldest record's, that ends a day or more before ``cut``."""
+    oldest = tx.value("SELECT MIN(received_at) FROM records")
     if oldest is None:
         return []
     day = dt.datetime.fromtimestamp(int(oldest), dt.timezone.utc).replace(
@@ -91,7 +93,7 @@ def _months_before(tx: Tx, cut: int) -> list[tuple[str, int, int]]:
         start, end = int(day.timestamp()), int(nxt.timestamp())
         if end + 86400 > cut:
             return out
-        out.append((day.strftime("%Y-%m"), start - 86400, end + 86400))
+        out.append((day.strftime("%Y-%m"), start, end))
         day = nxt
 
 

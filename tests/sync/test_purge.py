@@ -107,3 +107,28 @@ def test_closed_cases_go_with_their_steps_after_their_retention(collector, old_t
     clock.now += 11 * DAY
     assert retention.purge(collector, WHO)["kinds"]["cases"]["removed"] == 1
     assert _count(collector, "cases") == _count(collector, "case_steps") == 0
+
+
+def test_on_postgresql_a_month_without_evidence_goes_as_a_whole_partition(
+    collector, old_taps, db_url
+):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("partitions are PostgreSQL's")
+    from sync.store import partitions
+
+    _units, case_id = old_taps
+    with collector.db.write() as tx:
+        partitions.partition_records(tx, collector.now())
+    with collector.db.read() as tx:
+        month = min(partitions.months(tx))  # the taps' month (then one for each month since)
+    retention.purge(collector, WHO)  # the open case's evidence is in it: the month stays
+    with collector.db.read() as tx:
+        assert month in partitions.months(tx)
+        assert tx.value("SELECT COUNT(*) FROM records") == 3
+    with collector.db.write() as tx:
+        case_store.set_state(tx, case_id, "closed", collector.now(), True)
+    assert retention.purge(collector, WHO)["kinds"]["records"]["removed"] == 3
+    with collector.db.read() as tx:
+        assert month not in partitions.months(tx)  # detached and dropped
+        assert tx.value("SELECT COUNT(*) FROM records") == 0
+        assert tx.value("SELECT SUM(taps) FROM flat_days") == 6  # counted before it went
