@@ -20,13 +20,14 @@ except ImportError:  # pragma: no cover - depends on the tree
 
 _LOCAL = wire.UTC_OFFSET_MIN * 60
 
-# A record whose card belongs to a flat with an open case: evidence, kept until it closes.
-_PROTECTED = """EXISTS (SELECT 1 FROM terminals t
-    JOIN card_tokens ct ON ct.rusun_id = t.rusun_id AND ct.token = records.payload
+# A record whose payload is a token of a card of a flat with an open case: evidence, kept until
+# the case closes. By token alone (one small set, computed once by either database): a token
+# of the same value at another rusun, or a non-tap record's payload, is kept too -- never less.
+_PROTECTED = """records.payload IN (SELECT ct.token FROM card_tokens ct
     JOIN cards cd ON cd.id = ct.card_id
-    JOIN cases cs ON cs.unit_id = cd.unit_id AND cs.closed_at IS NULL
-    WHERE t.id = records.terminal_id)"""
-_RECORD_TIME = "COALESCE(records.wall_time, records.received_at)"
+    JOIN cases cs ON cs.unit_id = cd.unit_id AND cs.closed_at IS NULL)"""
+# Past the cut-off: dated by its wall time, else by its receipt (both reach records_wall).
+_OLD = "(records.wall_time < ? OR (records.wall_time IS NULL AND records.received_at < ?))"
 
 
 def rules(tx: Tx) -> dict[str, int]:
@@ -43,9 +44,9 @@ def set_rule(tx: Tx, kind: str, days: int, user: str, now: int) -> None:
 
 
 def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
-    old = f"{_RECORD_TIME} < ?"
-    kept = tx.value(f"SELECT COUNT(*) FROM records WHERE {old} AND {_PROTECTED}", (cut,))
-    n = int(tx.value(f"SELECT COUNT(*) FROM records WHERE {old} AND NOT {_PROTECTED}", (cut,)))
+    old, cuts = _OLD, (cut, cut)
+    kept = tx.value(f"SELECT COUNT(*) FROM records WHERE {old} AND {_PROTECTED}", cuts)
+    n = int(tx.value(f"SELECT COUNT(*) FROM records WHERE {old} AND NOT {_PROTECTED}", cuts))
     if dry:
         return n, int(kept)
     # By flat and local day, before the person-level rows go (a record is counted once even if
@@ -62,7 +63,7 @@ def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
               AND records.wall_time IS NOT NULL AND {old} AND NOT {_PROTECTED}
         ) x WHERE 1 = 1 GROUP BY unit_id, rusun_id, day
         ON CONFLICT (unit_id, day) DO UPDATE SET taps = flat_days.taps + excluded.taps""",
-        (cut,),
+        cuts,
     )
     if rollups is not None:  # they hold tokens: they go with the records
         rollups.forget_before(tx, (cut + _LOCAL) // 86400)
@@ -74,7 +75,7 @@ def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
                                 f" received_at < ? AND {_PROTECTED}", (start, end))  # fmt: skip
             if not evidence:
                 partitions.detach_month(tx, "records", month)
-    tx.run(f"DELETE FROM records WHERE {old} AND NOT {_PROTECTED}", (cut,))
+    tx.run(f"DELETE FROM records WHERE {old} AND NOT {_PROTECTED}", cuts)
     return n, int(kept)
 
 
