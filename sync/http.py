@@ -83,7 +83,7 @@ _TERMINAL_ENDPOINTS = (
 def _terminal_endpoint(service: Callable[[Collector, bytes, str], Outcome]):
     async def endpoint(request: Request) -> Response:
         body = await _body(request)
-        peer = request.client.host if request.client else ""
+        peer = _peer(request)
         return _answer(await run_in_threadpool(service, collector(request), body, peer))
 
     return endpoint
@@ -145,12 +145,16 @@ def current_user(
     return user
 
 
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def audited(request: Request, user: Annotated[User, Depends(current_user)]) -> None:
     """One access-audit row per admin API request (``sync.service.audit``): who, when, the
     route and its parameters, from where. Written before the route runs: an attempt counts."""
     route = request.scope.get("route")
     template = getattr(route, "path", request.url.path)
-    peer = request.client.host if request.client else ""
+    peer = _peer(request)
     method = request.method
     audit.record(
         collector(request),
@@ -495,7 +499,7 @@ def privacy_report(
     c = collector(request)
     t0 = days.start_of(start) if start else 0
     t1 = days.start_of(end) + days.DAY if end else c.now() + 1
-    peer = request.client.host if request.client else ""
+    peer = _peer(request)
     data = _rights_call(rights.subject_data, c, user, resident_id, t0, t1, peer)
     if format == "json":
         return data
@@ -515,7 +519,7 @@ def privacy_correct(
     resident_id: Annotated[str, Path(max_length=100)],
     body: CorrectionIn,
 ) -> dict[str, str]:
-    peer = request.client.host if request.client else ""
+    peer = _peer(request)
     return _rights_call(rights.correct, collector(request), user, resident_id, body.field,
                         body.value, body.note, peer)  # fmt: skip
 
@@ -527,5 +531,5 @@ def privacy_correct(
 def privacy_erase(
     request: Request, user: Admin, resident_id: Annotated[str, Path(max_length=100)]
 ) -> dict[str, Any]:
-    peer = request.client.host if request.client else ""
+    peer = _peer(request)
     return _rights_call(rights.erase, collector(request), user, resident_id, peer)
