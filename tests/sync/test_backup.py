@@ -122,3 +122,30 @@ def test_backup_file_holds_no_plain_text(tmp_path):
     back = io.BytesIO()
     backupfile.open_into(MASTER_KEY, io.BytesIO(out.getvalue()), back)
     assert back.getvalue() == plain
+
+
+def test_the_command_line_backs_up_and_restores(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.kit.paths import ROOT
+
+    env = dict(os.environ, HADIR_MASTER_KEY="11" * 32, HADIR_DB=str(tmp_path / "h.db"))
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "sync", *args], capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
+
+    (tmp_path / "pw").write_text("kata-sandi-benar\n")
+    assert run("users", "add", "kepala", "--password-file", str(tmp_path / "pw")).returncode == 0
+    r = run("backup", str(tmp_path / "b.hbk"))
+    assert r.returncode == 0, r.stderr
+    assert b"kepala" not in (tmp_path / "b.hbk").read_bytes()
+    run("users", "remove", "kepala")
+    r = run("restore", str(tmp_path / "b.hbk"))
+    assert r.returncode == 0, r.stderr
+    assert "no journal" in r.stdout
+    assert "kepala" in run("users", "list").stdout
+    env["HADIR_MASTER_KEY"] = "22" * 32
+    r = run("restore", str(tmp_path / "b.hbk"))
+    assert r.returncode == 1 and "another master key" in r.stderr
