@@ -69,8 +69,9 @@ def accesses(tx: Tx, resident_id: str) -> list[dict[str, Any]]:
 
 
 def erase(tx: Tx, resident_id: str, card_ids: list[int]) -> dict[str, int]:
-    """Delete the resident's taps (through each card's tokens, at any rusun), cards, absences
-    and review marks, blank the details of their register events, delete the resident row."""
+    """Delete the resident's taps (through each card's tokens, at any rusun) and their daily
+    roll-ups, cards, absences and review marks, blank the details of their register events,
+    delete the resident row."""
     n: dict[str, int] = {}
     marks = ", ".join("?" for _ in card_ids) or "NULL"
     n["records"] = tx.run(
@@ -78,6 +79,11 @@ def erase(tx: Tx, resident_id: str, card_ids: list[int]) -> dict[str, int]:
         " JOIN terminals t ON t.rusun_id = ct.rusun_id WHERE t.id = records.terminal_id"
         f" AND ct.token = records.payload AND ct.card_id IN ({marks}))",
         [wire.TAP, wire.DENIED, *card_ids],
+    )
+    n["tap_days"] = tx.run(  # the roll-ups kept at ingest: by token, so the person's too
+        "DELETE FROM tap_days WHERE EXISTS (SELECT 1 FROM card_tokens ct WHERE ct.rusun_id ="
+        f" tap_days.rusun_id AND ct.token = tap_days.token AND ct.card_id IN ({marks}))",
+        card_ids,
     )
     tx.run(f"DELETE FROM card_tokens WHERE card_id IN ({marks})", card_ids)
     n["cards"] = tx.run(f"DELETE FROM cards WHERE id IN ({marks})", card_ids)

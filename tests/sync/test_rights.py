@@ -86,6 +86,7 @@ def test_erasure_waits_for_the_open_case_then_leaves_nothing_of_the_person(colle
         case_store.set_state(tx, world, "closed", collector.now(), True)
         rusun_id = residents.rusun_by_name(tx, "Marunda").id
         before = residents.allowlist_version(tx, rusun_id)
+        assert tx.value("SELECT SUM(taps) FROM tap_days") == 6  # Siti's 3 and Budi's 3
     done = rights.erase(collector, OFFICER, "R1")
     assert done["removed"]["records"] == 3 and done["removed"]["cards"] == 1
     assert any("access audit" in line for line in done["kept"])
@@ -93,6 +94,7 @@ def test_erasure_waits_for_the_open_case_then_leaves_nothing_of_the_person(colle
         assert tx.value("SELECT COUNT(*) FROM residents WHERE resident_id = 'R1'") == 0
         assert tx.value("SELECT COUNT(*) FROM cards") == 1  # Budi's
         assert tx.value(f"SELECT COUNT(*) FROM records WHERE kind = {wire.TAP}") == 3  # Budi's
+        assert tx.value("SELECT SUM(taps) FROM tap_days") == 3  # Budi's day: the roll-up too
         assert residents.allowlist_version(tx, rusun_id) == before + 1  # terminals drop it
         assert tx.value("SELECT COUNT(*) FROM access_audit WHERE action = 'privacy.erase'") == 1
     with pytest.raises(Unknown):
