@@ -12,6 +12,7 @@ import datetime as dt
 import getpass
 import json
 import os
+import re
 import sys
 import time
 from typing import Annotated
@@ -98,7 +99,7 @@ def audit_command(c: Collector, argv: list[str] | None = None) -> None:
     """One row for the command this process runs (it opened the database: it reads or changes
     data). The command's words are the action; its other arguments the detail (no secret is
     ever an argument: passwords are prompted or read from a file)."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _without_globals(list(sys.argv[1:] if argv is None else argv))
     words: list[str] = []
     rest: list[str] = []
     for a in args:
@@ -111,6 +112,24 @@ def audit_command(c: Collector, argv: list[str] | None = None) -> None:
         kind = "export" if words[:1] != ["report"] else "view"
     audit.record(c, audit.Who(operator_name(), "cli"), kind, "cli " + " ".join(words),
                  detail={"args": rest[:20]})  # fmt: skip
+
+
+_GLOBALS = ("--db", "--master-key-file", "--ca-cert")
+
+
+def _without_globals(args: list[str]) -> list[str]:
+    """The command's own arguments: the global options (a database URL may hold a password)
+    and their values dropped, and any URL's user information hidden."""
+    out: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in _GLOBALS:
+            skip = True
+        elif not a.startswith(tuple(g + "=" for g in _GLOBALS)):
+            out.append(re.sub(r"://[^/@\s]*@", "://…@", a))
+    return out
 
 
 def _since(text: str | None) -> int | None:

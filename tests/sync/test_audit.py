@@ -110,6 +110,15 @@ def test_the_command_line_names_the_operator(people):
     assert rows[0]["user_name"].startswith("cli:") and '"--days"' in rows[0]["detail"]
 
 
+def test_the_command_line_row_holds_no_database_password(people):
+    audit_command(people, ["--db", "postgresql://hadir:rahasia@db/hadir", "purge", "--dry-run"])
+    audit_command(people, ["--db=postgresql://hadir:rahasia@db/hadir", "init"])
+    audit_command(people, ["report", "presence", "--rusun", "postgresql://u:rahasia@x/y"])
+    rows = _all(people)[::-1]
+    assert [x["action"] for x in rows] == ["cli purge", "cli init", "cli report presence"]
+    assert "rahasia" not in str(rows)
+
+
 def test_a_user_name_that_looks_like_a_formula_is_quoted_in_the_export(people):
     with people.db.write() as tx:
         audit_rows.append(tx, at=1, user="=HYPERLINK(1)", via="api", action="x")
