@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from firmware import wire
-from sync.service import cardkeys
+from sync.service import cardkeys, downlink
 from sync.service import dating as dt
 from sync.service.collector import Collector
 from sync.service.dating import Dating, DatingState
@@ -91,7 +91,8 @@ def _store(c: Collector, tx: Tx, batch: wire.Batch, v: Verified) -> Outcome:
         status = wire.REPLY_TAMPER
     elif high is not None and high + 1 > changes.get("acked", t["acked"]):
         status = wire.REPLY_GAP
-    answer = reply(c, t, batch, status, acked)
+    offer = downlink.offer(c, tx, t, batch.health)
+    answer = reply(c, t, batch, status, acked, offer)
     return Outcome(200, answer, status=status, acked=acked, stored=stored)
 
 

@@ -190,6 +190,65 @@ CREATE TABLE IF NOT EXISTS alerts (
     detail TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS terminal_secrets (  -- settings too secret for config_json
+    terminal_id BIGINT PRIMARY KEY REFERENCES terminals(id),
+    wifi_password_enc {blob} NOT NULL,
+    set_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS terminal_commands (  -- remote commands: queued, offered, answered
+    id {serial},
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+    command TEXT NOT NULL,
+    queued_by TEXT NOT NULL,
+    queued_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    done_at BIGINT,
+    result TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS terminal_commands_open ON terminal_commands (terminal_id, done_at);
+CREATE TABLE IF NOT EXISTS terminal_reports (  -- reports without a command: settings, wear
+    id {serial},
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+    received_at BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    result TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS terminal_reports_kind ON terminal_reports (terminal_id, kind, id);
+CREATE TABLE IF NOT EXISTS alert_recipients (  -- who is told: e-mail or signed webhook
+    id {serial},
+    rusun_id INTEGER REFERENCES rusun(id),
+    channel TEXT NOT NULL,
+    address TEXT NOT NULL,
+    secret_enc {blob},
+    quiet_from INTEGER,
+    quiet_to INTEGER,
+    digest SMALLINT NOT NULL DEFAULT 1,
+    digest_day BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alert_notices (  -- one per terminal and trouble: de-duplication
+    notice_key TEXT PRIMARY KEY,
+    terminal_id BIGINT NOT NULL,
+    rusun_id INTEGER NOT NULL,
+    category TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    first_at BIGINT NOT NULL,
+    last_at BIGINT NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS alert_sends (  -- when each recipient was last told of each notice
+    notice_key TEXT NOT NULL,
+    recipient_id BIGINT NOT NULL,
+    sent_at BIGINT NOT NULL,
+    seen INTEGER NOT NULL,
+    PRIMARY KEY (notice_key, recipient_id)
+);
+CREATE TABLE IF NOT EXISTS alert_runs (  -- how far the delivery has read the event sources
+    name TEXT PRIMARY KEY,
+    at BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS health (
     id {serial},
     terminal_id BIGINT NOT NULL REFERENCES terminals(id),
