@@ -37,19 +37,19 @@ class CardKeyError(Exception):
     """No collision-free key was found (practically impossible; the message says what to do)."""
 
 
-def _purpose(rusun_id: int, gen: int) -> bytes:
+def purpose(rusun_id: int, gen: int) -> bytes:
     return b"card_key:%d" % rusun_id if gen == 0 else b"card_key:%d:%d" % (rusun_id, gen)
 
 
 def open_key(c: Collector, tx: Tx, rusun_id: int, gen: int) -> bytes:
     """The rusun's card key of generation ``gen``."""
-    return c.vault.open(_purpose(rusun_id, gen), residents.card_keys(tx, rusun_id)[gen])
+    return c.vault.open(purpose(rusun_id, gen), residents.card_keys(tx, rusun_id)[gen])
 
 
 def keys_of(c: Collector, tx: Tx, rusun_id: int) -> dict[int, bytes]:
     """{generation: card key} of every generation of one rusun."""
     sealed = residents.card_keys(tx, rusun_id)
-    return {g: c.vault.open(_purpose(rusun_id, g), k) for g, k in sealed.items()}
+    return {g: c.vault.open(purpose(rusun_id, g), k) for g, k in sealed.items()}
 
 
 def _all_cards(
@@ -83,7 +83,7 @@ def new_generation(c: Collector, tx: Tx, r: Rusun | int, now: int) -> int:
             "tidak ada kunci kartu tanpa tabrakan token, coba lagi / no card key without token "
             "collisions was found, try again"
         )
-    residents.insert_card_key(tx, rusun_id, gen, c.vault.seal(_purpose(rusun_id, gen), key), now)
+    residents.insert_card_key(tx, rusun_id, gen, c.vault.seal(purpose(rusun_id, gen), key), now)
     residents.insert_card_tokens(
         tx, [(rusun_id, gen, tok, cid) for (cid, _h, _s), tok in zip(cards, toks)]
     )

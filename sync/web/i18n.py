@@ -57,6 +57,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "role.admin": ("admin", "admin"),
     "role.viewer": ("pemantau", "viewer"),
+    "role.supervisor": ("pengawas", "supervisor"),
     "err.403": ("Akses ditolak", "Access refused"),
     "err.403.body": (
         "Akun Anda tidak berhak membuka halaman ini.",
@@ -238,6 +239,23 @@ CASEWORK: dict[str, tuple[str, str]] = {
     "nav.cases": ("Kasus", "Cases"),
     "nav.visits": ("Kunjungan", "Visits"),
     "nav.normal": ("Izin & ambang", "Leave & thresholds"),
+    "nav.audit": ("Jejak akses", "Access audit"),
+    "audit.title": ("Jejak akses data pribadi", "Access audit of personal data"),
+    "audit.note": (
+        "Setiap tampilan halaman warga, ekspor, dan perubahan: siapa, kapan, apa, dari mana.",
+        "Every view of a resident's page, every export and change: who, when, what, from where.",
+    ),
+    "audit.filter": ("Saring", "Filter"),
+    "audit.col.at": ("Waktu (UTC)", "Time (UTC)"),
+    "audit.col.user": ("Pengguna", "User"),
+    "audit.col.via": ("Lewat", "Via"),
+    "audit.col.peer": ("Alamat", "Address"),
+    "audit.col.kind": ("Jenis", "Kind"),
+    "audit.col.action": ("Tindakan", "Action"),
+    "audit.col.target": ("Sasaran", "Target"),
+    "audit.kind.view": ("lihat", "view"),
+    "audit.kind.export": ("ekspor", "export"),
+    "audit.kind.change": ("ubah", "change"),
     "evidence.honest": (
         "Tap adalah petunjuk, bukan bukti. Kartu bisa dipinjam, lupa dibawa, atau terminal mati; "
         "hanya kunjungan lapangan yang memastikan siapa yang tinggal di unit.",
