@@ -9,6 +9,7 @@ import stat
 import pytest
 
 from firmware import ota, uplink, wire
+from firmware.httpclient import joined
 from sync.service import admin, releases
 from sync.service.scope import OPERATOR
 from tests.kit.termkit import Rig, config
@@ -28,7 +29,7 @@ class Http:
     async def post(self, url, body, timeout_ms):
         path = url[url.find("/v1/") :]
         self.paths.append(path)
-        r = self.client.post(path, content=bytes(body),
+        r = self.client.post(path, content=joined(body),
                              headers={"content-type": "application/octet-stream"})  # fmt: skip
         return r.status_code, r.content
 
