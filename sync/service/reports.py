@@ -20,8 +20,8 @@ from typing import Any
 from firmware import wire
 from sync import review
 from sync.review import Params
-from sync.review.legacy import CARD_SUBJECT
 from sync.review.model import Review, Thresholds
+from sync.review.texts import CARD_SUBJECT
 from sync.service import snapshot
 from sync.service.admin import AdminError, rusun_id, scoped_ids
 from sync.service.collector import Collector
@@ -93,7 +93,7 @@ REVIEW_DAYS = snapshot.period_days(Thresholds())
 
 
 def _queue(reviews: list[Review]) -> list[dict[str, Any]]:
-    """The reviews' queue in the report's shape (the first queue's, ``sync.review.legacy``): a
+    """The reviews' queue in the report's shape (the first queue's): a
     unit for each flat on the queue (score at least ``QUEUE_SCORE``) with its household reasons,
     a card for each card reason of those flats (``CARD_SUBJECT``: same minute, other rusun,
     clone, blocked card) and for each card nobody registered."""
@@ -205,7 +205,7 @@ def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str
             }
         row["rusun"] = names[row["rusun_id"]]
         row["reasons"] = list(it["reasons"])
-        row["reason"] = review.explain(row["reasons"], params)
+        row["reason"] = review.titles(row["reasons"], params)
         out.append(row)
     out.sort(key=lambda r: (r["subject"] != "unit", r["rusun"], r["key"]))
     return out, params

@@ -457,7 +457,7 @@ CASEWORK: dict[str, tuple[str, str]] = {
     "pack.presence": ("Kehadiran per malam", "Presence per night"),
 }
 MESSAGES.update(CASEWORK)
-# The review reasons' texts are the collector's (sync/review.py), shared with its CSV report.
+# The review reasons' titles are the detector's (sync/review/texts.py), shared with the reports.
 MESSAGES.update({"reason." + r: text for r, text in review.TEXT.items()})
 
 

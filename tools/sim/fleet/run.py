@@ -10,7 +10,7 @@ per-rusun snapshots of the office's register and the records *the collector stor
 back by UID through the world's cards, since only the harness knows strangers' UIDs:
 ``tools/sim/fleet/snapshots.py``), scored per flat with ``tools/sim/fleet/scoring.py``
 (``review``: per reason, the queue, the cards to identify); ``detection`` scores the first
-queue's call (``sync.review.review_queue``) claim by claim. The collector's own review report
+queue's call (``registry_queue.review_queue``) claim by claim. The collector's own review report
 (``report review``/``absent``: the same detector over its stored records, cards named by card
 id) is scored too, on its unit reason ``not_seen``.
 """
@@ -25,7 +25,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 
-from sync.review import QUEUE_SCORE, review_queue
+from sync.review import QUEUE_SCORE
 from sync.service import accounts, reports
 from tools.sim.fleet import faults as fault_plan
 from tools.sim.fleet.behaviour import JAKARTA
@@ -34,6 +34,7 @@ from tools.sim.fleet.confounders import Confounders
 from tools.sim.fleet.engine import Options, Simulation
 from tools.sim.fleet.live_collector import RealCollector
 from tools.sim.fleet.reconcile import detector_records, reconcile, tokens_by_rusun
+from tools.sim.fleet.registry_queue import review_queue
 from tools.sim.fleet.scoring import score, score_review, to_units
 from tools.sim.fleet.snapshots import WorldDetector, claims
 from tools.sim.fleet.story import tell
