@@ -247,11 +247,13 @@ REVIEW_STATUSES = ("all", "open", "done")
 
 
 def review_counts(items: list[dict]) -> dict[str, int]:
-    """Flats, registered cards and cards nobody registered: the numbers ``report review`` and
-    the demo summary give for the same window."""
-    flats = sum(1 for it in items if it["kind"] == "unit")
+    """Flats on the queue (by their household's reasons or a card's), rows of registered cards
+    and cards nobody registered: the numbers ``report review`` and the demo summary give for the
+    same window (``tools.sim.fleet.run.collector_review``)."""
+    flats = len({(it["rusun_id"], it["unit"]) for it in items if it.get("unit")})
     unknown = sum(1 for it in items if it.get("unknown"))
-    return {"flats": flats, "cards": len(items) - flats - unknown, "unknown": unknown,
+    cards = sum(1 for it in items if it["kind"] == "card") - unknown
+    return {"flats": flats, "cards": cards, "unknown": unknown,
             "open": sum(1 for it in items if it["mark"] is None)}  # fmt: skip
 
 

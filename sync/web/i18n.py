@@ -149,9 +149,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.saved": ("Tinjauan disimpan.", "Review saved."),
     "review.period": ("Periode: {start} – {end}", "Period: {start} – {end}"),
     "review.counts": (
-        "{flats} unit, {cards} kartu terdaftar, {unknown} kartu tak terdaftar; "
+        "{flats} unit di antrean, {cards} kartu terdaftar, {unknown} kartu tak terdaftar; "
         "{days} hari s.d. {end}",
-        "{flats} flats, {cards} registered cards, {unknown} cards nobody registered; "
+        "{flats} flats on the queue, {cards} registered cards, {unknown} cards nobody registered; "
         "{days} days up to {end}",
     ),
     "review.filter": ("Saring", "Filter"),

@@ -5,6 +5,7 @@ exports, and be refused another rusun's pages as a viewer. ``make screenshots`` 
 screenshots in docs/screenshots/ (tests/sync/web/conftest.py, ``shots``)."""
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -134,7 +135,8 @@ def test_review_queue_lists_every_planted_reason(admin_page, server):
     assert page.locator("#unknown-cards tbody tr").count() == 1
     assert "token" in page.locator("#unknown-cards tbody tr").inner_text()
     counts = page.locator("#review-counts")
-    assert (counts.get_attribute("data-flats"), counts.get_attribute("data-unknown")) == ("2", "1")
+    # Flats on the queue: the two by household reasons and the three whose card is flagged.
+    assert (counts.get_attribute("data-flats"), counts.get_attribute("data-unknown")) == ("5", "1")
     assert "MRD-A104" in page.locator("#item-unit-1\\/MRD-A104").inner_text()
 
 
@@ -227,6 +229,8 @@ def test_exports_download_csv_and_xlsx(admin_page, server, shots):
     assert values[0][0] == "Jenis"
     a104 = next(v for v in values if v[1] == "MRD-A104")
     assert a104[5] == "Sudah ditinjau" and a104[6] == "admin"
+    assert a104[3]  # a flat row names its first resident too
+    assert isinstance(a104[7], dt.datetime)  # the mark's time: a spreadsheet date and time
 
 
 def test_language_toggle_switches_to_english_and_back(admin_page, server, shots):

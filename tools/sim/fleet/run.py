@@ -137,16 +137,17 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None, story: bool = 
 
 def collector_review(c) -> dict:
     """The collector's review queue as ``report review`` and the dashboard give it by default:
-    the window, the counts (flats, registered cards, cards nobody registered) and the rows."""
+    the window, the counts (flats on the queue, by their household's reasons or a card's; rows
+    of registered cards; cards nobody registered) and the rows."""
     when = asof.resolve(c)
     rows = reports.review_report(c, as_of=when.day)
-    units = [r for r in rows if r["subject"] == "unit"]
-    unknown = [r for r in rows if r["subject"] == "card" and r["unit"] is None]
+    cards = [r for r in rows if r["subject"] == "card"]
+    unknown = [r for r in cards if r["unit"] is None]
     return {
         "as_of": when.day.isoformat(),
         "days": reports.REVIEW_DAYS,
-        "flats": len(units),
-        "cards": len(rows) - len(units) - len(unknown),
+        "flats": len({(r["rusun_id"], r["unit"]) for r in rows if r["unit"] is not None}),
+        "cards": len(cards) - len(unknown),
         "unknown_cards": len(unknown),
         "rows": rows,
     }

@@ -153,14 +153,15 @@ def review_text(cr: dict, lines: int = 25) -> str:
     out = [
         "review queue as the admin sees it (dashboard /dashboard/review, `python -m sync report "
         "review`): %d days up to %s" % (cr["days"], cr["as_of"]),
-        "  %d flats, %d registered cards, %d cards nobody registered"
+        "  %d flats on the queue, %d registered cards, %d cards nobody registered"
         % (cr["flats"], cr["cards"], cr["unknown_cards"]),
     ]
-    flats = [r for r in cr["rows"] if r["subject"] == "unit"]
-    for r in flats[:lines]:
-        out.append("  %-22s %-10s %s" % (r["rusun"][:22], r["unit"], _reasons(r["reasons"], p)))
-    if len(flats) > lines:
-        out.append("  … %d more flats" % (len(flats) - lines))
+    named = [r for r in cr["rows"] if r["unit"] is not None]  # flats, then registered cards
+    for r in named[:lines]:
+        out.append("  %-22s %-10s %-8s %s" % (r["rusun"][:22], r["unit"], r["id"] if
+                   r["subject"] == "card" else "", _reasons(r["reasons"], p)))  # fmt: skip
+    if len(named) > lines:
+        out.append("  … %d more rows" % (len(named) - lines))
     out.append("  taps are evidence, never proof: each flat needs a field visit")
     return "\n".join(out)
 
