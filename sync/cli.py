@@ -117,6 +117,44 @@ def init() -> None:
     out.print(f"database ready ({c.db.kind})")
 
 
+@app.command("migrate-to-postgres")
+def migrate_to_postgres(
+    target: Annotated[str, typer.Argument(help="postgresql:// URL of an empty database")],
+) -> None:
+    """Salin basis data SQLite ini ke PostgreSQL kosong / Copy this SQLite database (--db) into
+    an empty PostgreSQL database (docs/scaling.md)."""
+    from sync.service import move
+
+    source = state.db or os.environ.get("HADIR_DB")
+    if not source:
+        fail("tidak ada basis data: --db BERKAS / no database: pass --db FILE or set HADIR_DB")
+        return
+    try:
+        counts = move.to_postgres(source, target)
+    except (move.MoveError, DatabaseError) as exc:
+        fail(str(exc))
+        return
+    out.print(f"disalin / copied: {sum(counts.values())} rows, {counts.get('records', 0)} records")
+
+
+@app.command("partitions")
+def partitions_command(
+    convert: Annotated[
+        bool, typer.Option("--convert", help="partition records by month (PostgreSQL)")
+    ] = False,
+) -> None:
+    """Partisi bulanan tabel records / Monthly partitions of records (PostgreSQL): convert once,
+    then keep this month's and the next ones (docs/scaling.md)."""
+    from sync.service import move
+
+    try:
+        months = move.partitions(state.collector(), convert)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    out.print("bulan / months: " + (", ".join(months) or "-"))
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",

@@ -11,10 +11,12 @@ Secrets (``*_enc`` columns) are AES-GCM ciphertexts under the master key (``sync
 
 from __future__ import annotations
 
-from sync.store import migrations
+import time
+
+from sync.store import migrations, partitions
 from sync.store.db import Tx
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -150,6 +152,28 @@ CREATE INDEX IF NOT EXISTS records_boot ON records (terminal_id, gen, boot);
 -- A card's records at any rusun (its token under each rusun's key): the review's snapshot of a
 -- rusun reads its cards' taps elsewhere, the resident page one card's.
 CREATE INDEX IF NOT EXISTS records_payload ON records (payload, terminal_id);
+-- Roll-ups kept at ingest in the batch's transaction, by sync.store.rollups: what reports read
+-- instead of the record history. Days are Jakarta local day numbers.
+CREATE TABLE IF NOT EXISTS tap_days (
+    rusun_id INTEGER NOT NULL,
+    token BIGINT NOT NULL,
+    day INTEGER NOT NULL,
+    taps INTEGER NOT NULL,
+    denied INTEGER NOT NULL,
+    first_at BIGINT NOT NULL,
+    last_at BIGINT NOT NULL,
+    PRIMARY KEY (rusun_id, token, day)
+);
+CREATE INDEX IF NOT EXISTS tap_days_day ON tap_days (rusun_id, day);
+CREATE TABLE IF NOT EXISTS terminal_days (
+    terminal_id BIGINT NOT NULL,
+    day INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    held INTEGER NOT NULL,
+    undated INTEGER NOT NULL,
+    clock_jumps INTEGER NOT NULL,
+    PRIMARY KEY (terminal_id, day)
+);
 CREATE TABLE IF NOT EXISTS gaps (
     id {serial},
     terminal_id BIGINT NOT NULL REFERENCES terminals(id),
@@ -367,6 +391,7 @@ def create(tx: Tx) -> None:
         )
     else:
         tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+    partitions.ensure_months(tx, int(time.time()))  # nothing unless records is partitioned
 
 
 def columns(tx: Tx, table: str) -> set[str]:
