@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """``Client(ca=None)``; ``await client.post(url, body, timeout_ms)`` -> ``(status, body)``.
 
-One request per connection (``Connection: close``), ``application/octet-stream`` bodies, the
+One request per connection (``Connection: close``), ``application/octet-stream`` bodies (bytes,
+or an object with ``len()`` whose iteration gives the body's pieces in order, each written and
+drained before the next is asked for: the uplink's batches, never held whole), the
 answer read by its ``Content-Length`` (at most ``_MAX_BODY``). Raises ``OSError`` on any network
 failure, timeout, connection closed early, refused certificate or malformed answer, so the uplink
 treats all alike ("nothing was stored"); ``last_error`` keeps what was raised inside.
@@ -37,6 +39,16 @@ def split_url(url):
     return https, hostport, 443 if https else 80, path
 
 
+def joined(body):
+    """The bytes ``post`` sends for ``body`` (either kind): for doubles of the network."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    out = bytearray()
+    for piece in body:
+        out += piece
+    return bytes(out)
+
+
 def tls_context(ca):
     import ssl
 
@@ -58,6 +70,12 @@ class Client:
         self.requests = 0
         self.failures = 0
         self.last_error = None  # what the last failed request raised inside, for doctor
+
+    def pin(self, ca):
+        """Pin another CA (settings from the collector): the next request makes a new TLS
+        context with it."""
+        self._ca = ca
+        self._ctx = None
 
     async def post(self, url, body, timeout_ms):
         self.requests += 1
@@ -92,8 +110,13 @@ class Client:
             head = "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\n"
             head += "Content-Length: %d\r\nConnection: close\r\n\r\n"
             writer.write((head % (path, host, len(body))).encode())
-            writer.write(body)
-            await writer.drain()
+            if isinstance(body, (bytes, bytearray, memoryview)):
+                writer.write(body)
+                await writer.drain()
+            else:  # pieces (firmware.log's Outgoing): each goes out before the next is read
+                for piece in body:
+                    writer.write(piece)
+                    await writer.drain()
             line = await reader.readline()
             parts = line.split(None, 2)
             if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):

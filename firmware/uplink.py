@@ -8,14 +8,20 @@ exponential backoff between attempts) and returns; the next round finds it up. A
 ``wifi_ssid`` is "" has no network (its records leave over USB): every round is ``NO_WIFI``, an
 hour apart, and the radio is never asked. When up:
 
-1. ``log.batch(health)`` → ``POST /v1/batches`` → ``wire.decode_reply`` (Kc, bound to the
-   request MAC) → ``log.ack(acked)`` (the log reclaims below it); repeated while a backlog is
-   left and the watermark moves, at most ``_ROUNDS`` batches a round;
+1. ``log.outgoing(health)`` → ``POST /v1/batches`` (the body read from flash while it is sent)
+   → ``wire.decode_reply`` (Kc, bound to the request MAC) → ``log.ack(acked)`` (the log
+   reclaims below it); repeated while a backlog is left and the watermark moves, at most
+   ``_ROUNDS`` batches a round;
 2. the reply's server time goes to the clock (collector quality);
 3. newer config / allow-list versions are fetched (``POST /v1/config``, ``/v1/allowlist``, body
    a signed status request), verified with Kc and written atomically; each on its own: a config
    this terminal refuses (``config_refused``; that version is not fetched again) or fails to
-   fetch does not keep a new allow-list out.
+   fetch does not keep a new allow-list out; the config's settings go through
+   ``firmware.remote`` (validated whole, network changes on trial);
+4. a remote command in the reply (``HDA2``) is run once (``firmware.remote``), and the reports
+   waiting (command results, settings kept or gone back, flash wear) go out, each a signed
+   ``POST /v1/report``; one the collector does not take waits for the next round;
+5. a release in the reply goes to ``firmware.ota`` (fetched, checked, staged, swapped).
 
 Every network call is awaited with a timeout, so the reader task keeps running meanwhile. Any
 failure (OSError, a non-200 answer, a reply that does not verify) leaves the log untouched.
@@ -25,7 +31,6 @@ failure (OSError, a non-200 answer, a reply that does not verify) leaves the log
 import json
 
 from compat import const, ticks_add, ticks_diff
-from firmware import config as cfg
 from firmware import wire
 
 OK = const(0)
@@ -35,7 +40,7 @@ FAILED = const(3)  # network or collector error: nothing stored, retry with back
 REJECTED = const(4)  # the collector answered tamper / damaged
 
 _ROUNDS = const(8)
-_BATCH_SLOTS = const(256)  # 2.3 KB a batch: small transient buffers in a 64 KB heap
+_BATCH_SLOTS = const(256)  # 2.3 KB a batch unless one block is longer (it goes whole)
 _TIMEOUT_MS = const(15000)
 _WIFI_MIN_MS = const(5000)
 _WIFI_MAX_MS = const(600000)
@@ -63,6 +68,7 @@ class Uplink:
         self.server_versions = (0, 0)
         self.config_refused = 0  # config versions refused (a value this terminal cannot take)
         self._refused_config = -1
+        self.offer = (0, 0, 0)  # (release, command_id, command) of the last reply
 
     async def step(self):
         t = self.t
@@ -109,15 +115,18 @@ class Uplink:
         log = t.log
         result = OK
         versions = (0, 0)
+        offer = (0, 0, 0)
         for _ in range(_ROUNDS):
-            body = log.batch(t.health24(), _BATCH_SLOTS)
+            # Sent piece by piece, never held whole: a block longer than the batch goes whole
+            # (9-37 KB), more than a heap without PSRAM may have in one piece.
+            body = log.outgoing(t.health24(), _BATCH_SLOTS)
             reply = await self._post("/v1/batches", body)
-            req_mac = body[len(body) - wire.REQUEST_MAC_LEN :]
             status, acked, server_time, cfg_v, allow_v = wire.decode_reply(
-                self._kc, req_mac, reply
+                self._kc, body.mac, reply
             )
             self.last_ok = t.hw.clock.ticks_ms()
             versions = (cfg_v, allow_v)
+            offer = wire.reply_offer(reply)
             t.learn_time(server_time, wire.CLOCK_COLLECTOR)
             before = log.acked
             log.ack(acked)
@@ -130,6 +139,7 @@ class Uplink:
                 break
             body = reply = None  # let the next batch reuse this one's memory
         self.server_versions = versions
+        t.remote.synced()
         cfg_v, allow_v = versions
         failure = None  # the config's fetch failed: the allow-list is fetched all the same
         if cfg_v > t.config["config_version"] and cfg_v != self._refused_config:
@@ -144,9 +154,33 @@ class Uplink:
         if allow_v > t.allow.version or (allow_v and not t.allow.present):
             data = await self._post("/v1/allowlist", log.status_request(t.health24()))
             t.allow.install(data)
+        if offer[1]:  # a remote command: run once, its report goes out below
+            t.remote.command(offer[1], offer[2])
+        self.offer = offer
+        await self._send_reports()
         if failure is not None:
             raise failure
+        await t.ota.round(self._post, self._status, offer[0])  # a release: firmware/ota.py
         return result
+
+    def _status(self):
+        return self.t.log.status_request(self.t.health24())
+
+    async def _send_reports(self):
+        """The reports waiting (``firmware.remote``), oldest first, each in its own signed
+        request; what the collector answered 200 to is dropped, the rest waits for next time."""
+        t = self.t
+        remote = t.remote
+        sent = 0
+        try:
+            for cid, result, text in remote.reports:
+                part = wire.report_part(cid, result, text)
+                await self._post("/v1/report", t.log.signed_report(t.health24(), part))
+                sent += 1
+        except OSError as e:  # kept for the next round; the batches of this one went through
+            self.last_error = e
+        if sent:
+            remote.sent(sent)
 
     async def _fetch_config(self):
         t = self.t
@@ -155,10 +189,6 @@ class Uplink:
         if tid != t.config["terminal_id"]:
             raise wire.WireError("config for another terminal")
         changes = json.loads(text)
-        new = dict(t.config)
-        for name in cfg.COLLECTOR_MAY_SET:
-            if name in changes:
-                new[name] = changes[name]
-        new["config_version"] = version
-        new = cfg.validate_config(new)  # a bad value from the collector is refused whole
-        t.apply_config(new)
+        if not isinstance(changes, dict):
+            raise wire.WireError("config is not a JSON object")
+        t.remote.apply(version, changes, self._kc)  # validated whole; network changes on trial

@@ -413,6 +413,8 @@ def terminal_health(c: Collector, now: int, scope: list[int] | None) -> list[dic
             "morning_taps": peak.get(h["terminal_id"], 0),
             "held_7d": h["held_7d"],
             "forked": h["forked"],
+            "wear_erases": h["wear_erases"],
+            "wear_years": h["wear_years"],
         }
         item["alarms"] = alarms(item, now, peak1) if h["status"] == "active" else []
         out.append(item)

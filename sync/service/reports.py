@@ -22,7 +22,7 @@ from sync import review
 from sync.review import Params
 from sync.review.model import Review, Thresholds
 from sync.review.texts import CARD_SUBJECT
-from sync.service import snapshot
+from sync.service import snapshot, wear
 from sync.service.admin import AdminError, scoped_ids
 from sync.service.collector import Collector
 from sync.service.scope import OPERATOR, Scope
@@ -303,9 +303,10 @@ def health(
     """Per terminal of ``scope``: last seen, backlog, clock quality, reader resets, storage use,
     open gaps, alerts of the last 7 days, undated records, clock jumps, records held back from
     reports (all, and received since the Jakarta day 7 days ago; counts from the roll-up
-    ``terminal_days``) and whether a copy of its key is at work (``forked``: a conflicting chain
-    was received). ``at``: the moment "silent" and "the last 7 days" count from (default the
-    collector's clock; ``asof.resolve`` for a kept database)."""
+    ``terminal_days``), whether a copy of its key is at work (``forked``: a conflicting chain
+    was received) and its flash wear (``sync.service.wear``). ``at``: the moment "silent" and
+    "the last 7 days" count from (default the collector's clock; ``asof.resolve`` for a kept
+    database)."""
     now = c.now() if at is None else at
     out = []
     with c.db.read() as tx:
@@ -340,6 +341,7 @@ def health(
                     "held_records": totals.get(t["id"], (0, 0, 0))[0],
                     "held_7d": recent.get(t["id"], (0, 0, 0))[0],
                     "forked": t["fork_seq"] is not None,
+                    **wear.of_terminal(tx, t),  # flash wear and years to its rated endurance
                 }
             )
     return out
@@ -365,7 +367,8 @@ COLUMNS = {
         "terminal_id", "rusun", "door", "status", "last_seen", "silent_s", "acked",
         "backlog_slots", "oldest_unsynced_s", "clock_quality", "reader_recoveries", "read_errors",
         "storage_per_mille", "firmware_version", "wifi_rssi", "missing_slots", "alerts_7d",
-        "undated_records", "clock_jumps", "held_records", "held_7d", "forked",
+        "undated_records", "clock_jumps", "held_records", "held_7d", "forked", "wear_erases",
+        "wear_years",
     ],
 }  # fmt: skip
 COLUMNS["absent"] = COLUMNS["review"]
