@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+import cliframe
 from sync import secretfile
 from sync.secretfile import SecretFileError
 from sync.server import ServerError
@@ -417,28 +418,16 @@ from sync import cli_cases  # noqa: E402,F401  the register and case-work comman
 
 
 def run() -> None:
-    """Entry point: map every expected error to one line and a non-zero exit."""
-    try:
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (
-        admin.AdminError,
-        SecretFileError,
-        ServerError,
-        SettingsError,
-        VaultError,
-        DatabaseError,
-    ) as exc:
-        err.print(f"hadir: {exc}", markup=False, highlight=False)
-        sys.exit(1)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            err.print(f"hadir: {exc.format_message()}", markup=False, highlight=False)
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise
+    """Entry point: every expected error is one line and exit code (cliframe)."""
+    cliframe.main(
+        app,
+        "python -m sync",
+        (
+            admin.AdminError,
+            SecretFileError,
+            ServerError,
+            SettingsError,
+            VaultError,
+            DatabaseError,
+        ),
+    )
