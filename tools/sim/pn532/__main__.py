@@ -89,7 +89,7 @@ def main(argv=None):
         timed = _timed_events(spec)
         chip = scenario.build(spec)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise cliframe.Failure("skenario tidak sah", "invalid scenario", repr(exc)) from None
+        raise cliframe.Failure("skenario tidak sah", "invalid scenario", str(exc)) from None
     try:
         serve(chip, timed, lambda path: print(path, flush=True))
     except KeyboardInterrupt:
