@@ -128,9 +128,11 @@ def test_pull_then_upload_stores_every_record_once(terminal, collector_server, t
     assert "ok" in r.output
     tid = bundle["terminal_id"]
     assert stored(collector_server, tid) == (23, 23 - 1)  # every slot but the seal is a record
-    r = cli(None, "upload", str(out))  # again: verified, nothing stored twice
+    assert "22 catatan baru tersimpan / new records stored\n" in r.output
+    r = cli(None, "upload", str(out))  # again: verified, nothing stored twice, and it says so
     assert r.exit_code == 0, r.output + r.stderr
     assert stored(collector_server, tid) == (23, 22)
+    assert "0 catatan baru tersimpan / new records stored (semua sudah tersimpan" in r.output
 
 
 def test_an_altered_pull_file_is_refused_and_stores_nothing(terminal, collector_server, tmp_path):
