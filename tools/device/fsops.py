@@ -10,6 +10,8 @@ import json
 import os
 
 _JOURNAL = "/.swap"
+# In /.prev when it holds the firmware a rollback replaced: a second rollback changes nothing.
+ROLLED_BACK = "/.prev/.rolledback"
 _DIR = 0x4000
 
 
@@ -104,6 +106,7 @@ def state():
         "prev": _exists("/.prev"),
         "version": _read_version("/version.json"),
         "prev_version": _read_version("/.prev/version.json"),
+        "rolled_back": _exists(ROLLED_BACK),
     }
 
 
@@ -174,13 +177,20 @@ def kept(top):
     files = []
     if _isdir(top):
         _walk(top, "", files)
-    names = [rel.lstrip("/") for _, rel in files if rel != "/.added"]
+    names = [rel.lstrip("/") for _, rel in files if rel not in ("/.added", "/.rolledback")]
     try:
         with open(top + "/.added") as f:
             added = json.load(f)
     except (OSError, ValueError):
         added = []
     return names, added
+
+
+def touch(path):
+    """An empty file (a mark, e.g. ``/.next/.rolledback``)."""
+    with open(path, "w"):
+        pass
+    return True
 
 
 def rename(pairs):
