@@ -32,12 +32,26 @@ from sync.settings import Settings, SettingsError
 from sync.store.db import DatabaseError
 from sync.vault import VaultError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="hadir collector")
-terminals_app = typer.Typer(no_args_is_help=True, help="terminal registry and keys")
-residents_app = typer.Typer(no_args_is_help=True, help="residents, units and cards")
-rusun_app = typer.Typer(no_args_is_help=True, help="rusun and their card keys")
-users_app = typer.Typer(no_args_is_help=True, help="admin users of the API and dashboard")
-report_app = typer.Typer(no_args_is_help=True, help="reports (table on the terminal)")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="hadir: collector (server, laporan, register) / the collector: server, reports, register",
+)
+terminals_app = typer.Typer(
+    no_args_is_help=True, help="terminal: daftar dan kunci / terminal registry and keys"
+)
+residents_app = typer.Typer(
+    no_args_is_help=True, help="penghuni, unit dan kartu / residents, units and cards"
+)
+rusun_app = typer.Typer(
+    no_args_is_help=True, help="rusun dan kunci kartunya / rusun and their card keys"
+)
+users_app = typer.Typer(
+    no_args_is_help=True, help="pengguna API dan dasbor / admin users of the API and dashboard"
+)
+report_app = typer.Typer(
+    no_args_is_help=True, help="laporan (tabel di layar) / reports (a table on the screen)"
+)
 app.add_typer(terminals_app, name="terminals")
 app.add_typer(residents_app, name="residents")
 app.add_typer(rusun_app, name="rusun")
@@ -113,7 +127,7 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
 
 @app.command()
 def init() -> None:
-    """Create the database schema (idempotent)."""
+    """Buat skema basis data / create the database schema (idempotent)."""
     c = state.collector()
     out.print(f"database ready ({c.db.kind})")
 
@@ -134,7 +148,8 @@ def serve(
         bool, typer.Option(help="serve /docs and /openapi.json (HADIR_API_DOCS=off: no)")
     ] = True,
 ) -> None:
-    """Run the collector's HTTP(S) server (uvicorn with the limits of sync/server.py)."""
+    """Jalankan server HTTP(S) collector / run the collector's HTTP(S) server (uvicorn with the
+    limits of sync/server.py)."""
     from sync import server
     from sync.app import create_app
 
@@ -166,7 +181,8 @@ def terminals_add(
     id: Annotated[int | None, typer.Option("--id", help="terminal id (default: next)")] = None,
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
-    """Register a terminal and write its provisioning bundle (holds its secret: keep it safe)."""
+    """Daftarkan terminal, tulis bundle provisinya / register a terminal and write its provisioning
+    bundle (it holds the terminal's secret: keep it safe)."""
     c = state.collector()
     result = _with_bundle_file(
         bundle,
@@ -198,13 +214,13 @@ def _with_bundle_file(path: str, register: Callable[[admin.Deliver], dict[str, A
 
 @terminals_app.command("list")
 def terminals_list() -> None:
-    """Registered terminals."""
+    """Daftar terminal / the registered terminals (no key material)."""
     _table(admin.list_terminals(state.collector(), scope=OPERATOR), "terminals")
 
 
 @terminals_app.command("revoke")
 def terminals_revoke(terminal_id: int) -> None:
-    """Refuse every further upload from this terminal (403)."""
+    """Cabut terminal / refuse every further upload from this terminal (403)."""
     admin.revoke_terminal(state.collector(), terminal_id, scope=OPERATOR)
     out.print(f"terminal {terminal_id} revoked")
 
@@ -215,8 +231,8 @@ def terminals_rotate(
     bundle: Annotated[str, typer.Option(help="write the new provisioning bundle here")],
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
-    """New secret and card key for a terminal (re-provision it with the new bundle; its log
-    starts again)."""
+    """Kunci baru untuk terminal / new secret and card key for a terminal (re-provision it with the
+    new bundle; its log starts again)."""
     c = state.collector()
     _with_bundle_file(
         bundle,
@@ -229,7 +245,8 @@ def terminals_rotate(
 
 @terminals_app.command("config")
 def terminals_config(terminal_id: int, settings_json: str) -> None:
-    """Change settings sent to a terminal, e.g. '{"debounce_s": 20}'."""
+    """Ubah pengaturan terminal / change the settings a terminal fetches, e.g. '{"debounce_s":
+    20}'."""
     try:
         settings = json.loads(settings_json)
     except json.JSONDecodeError as exc:
@@ -246,7 +263,8 @@ def terminals_config(terminal_id: int, settings_json: str) -> None:
 
 @residents_app.command("import")
 def residents_import(path: str) -> None:
-    """Import residents and cards from CSV: resident_id,name,unit,rusun,card_uid."""
+    """Impor penghuni dan kartu dari CSV / import residents and cards from CSV:
+    resident_id,name,unit,rusun,card_uid (exit 2 when rows were refused)."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             report = admin.import_residents(state.collector(), f, scope=OPERATOR)
@@ -268,8 +286,8 @@ def residents_import(path: str) -> None:
 
 @rusun_app.command("rotate-card-key")
 def rusun_rotate_card_key(name: str) -> None:
-    """New card key for a rusun: its cards are re-tokenised and its allow-lists renewed; each of
-    its terminals takes the new key when re-provisioned (terminals rotate)."""
+    """Kunci kartu baru untuk rusun / new card key for a rusun: its cards are re-tokenised and its
+    allow-lists renewed; each terminal takes it when re-provisioned (terminals rotate)."""
     result = admin.rotate_card_key(state.collector(), name, scope=OPERATOR)
     out.print(f"rusun {name}: card key generation {result['card_key_generation']}")
     if result["terminals_on_older_keys"]:
@@ -289,7 +307,7 @@ def users_add(
         str | None, typer.Option(help="read the password from a file")
     ] = None,
 ) -> None:
-    """Add (or update) a user of the admin API and the dashboard."""
+    """Tambah atau ubah pengguna / add (or update) a user of the admin API and the dashboard."""
     if password_file:
         try:
             with open(password_file, encoding="utf-8") as f:
@@ -305,12 +323,13 @@ def users_add(
 
 @users_app.command("list")
 def users_list() -> None:
+    """Daftar pengguna / the users and their roles."""
     _table(accounts.list_users(state.collector()), "users")
 
 
 @users_app.command("token")
 def users_token(name: str) -> None:
-    """Issue an API bearer token for a user (printed once; its id on stderr)."""
+    """Buat token API / issue an API bearer token for a user (printed once; its id on stderr)."""
     token = accounts.issue_token(state.collector(), name)
     print(token)
     err.print(f"token id {accounts.token_id(hashlib.sha256(token.encode()).digest())}")
@@ -320,7 +339,7 @@ def users_token(name: str) -> None:
 def users_tokens(
     name: Annotated[str | None, typer.Argument(help="only this user")] = None,
 ) -> None:
-    """API tokens by id (never the token itself)."""
+    """Daftar token API / API tokens by id (never the token itself)."""
     _table(accounts.list_tokens(state.collector(), name), "tokens")
 
 
@@ -330,7 +349,7 @@ def users_revoke_token(
     token_id: Annotated[str | None, typer.Argument(help="the id of `users tokens`")] = None,
     all_tokens: Annotated[bool, typer.Option("--all", help="every token of this user")] = False,
 ) -> None:
-    """Revoke one API token of a user (by id), or --all of them."""
+    """Cabut token API / revoke one API token of a user (by id), or --all of them."""
     if (token_id is None) == (not all_tokens):
         fail("beri ID token atau --all / give a token id or --all")
     n = accounts.revoke_tokens(state.collector(), name, token_id)
@@ -339,7 +358,7 @@ def users_revoke_token(
 
 @users_app.command("remove")
 def users_remove(name: str) -> None:
-    """Remove a user: its API tokens and dashboard sessions end at once."""
+    """Hapus pengguna / remove a user: its API tokens and dashboard sessions end at once."""
     accounts.remove_user(state.collector(), name)
     out.print(f"user {name} removed")
 
@@ -356,6 +375,19 @@ _REPORTS = {
     "health": lambda c, a: reports.health(c),
 }
 _REPORTS["absent"] = _REPORTS["review"]  # the review list's first name
+# What each report says (its help, both languages).
+REPORT_HELP = {
+    "presence": "Kehadiran harian / daily presence per rusun: residents and units with a "
+    "tap at their own rusun, and taps (--start, --days).",
+    "review": "Daftar tinjauan / the subletting review list, the dashboard's review queue, "
+    "over --days days up to --as-of.",
+    "other-rusun": "Kartu di rusun lain / registered cards tapped at a rusun not their own.",
+    "unknown": "Kartu tak dikenal / tapped tokens that match no enrolled card (random UIDs left "
+    "out).",
+    "health": "Kesehatan terminal / per terminal: last seen, backlog, clock, reader resets, "
+    "storage, gaps, alerts.",
+}
+REPORT_HELP["absent"] = "Sama dengan / same as `report review` (its first name)."
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -384,7 +416,7 @@ def _report_command(name: str):
     ) -> None:
         _table(_run_report(name, start, days, as_of, rusun), name)
 
-    command.__doc__ = f"Report: {name}."
+    command.__doc__ = REPORT_HELP[name]
     report_app.command(name)(command)
 
 
@@ -403,7 +435,7 @@ def export(
     as_of: Annotated[str | None, typer.Option(help="review: its last day")] = None,
     rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
 ) -> None:
-    """Write a report as CSV (no names, no card UIDs)."""
+    """Tulis laporan sebagai CSV / write a report as CSV (no names, no card UIDs)."""
     rows = _run_report(report, start, days, as_of, rusun)
     text = reports.to_csv(rows, reports.COLUMNS.get(report))
     if path == "-":
