@@ -250,10 +250,10 @@ def terminals_config(terminal_id: int, settings_json: str) -> None:
     try:
         settings = json.loads(settings_json)
     except json.JSONDecodeError as exc:
-        fail(f"not JSON: {exc.msg}")
+        fail(f"bukan JSON / not JSON: {exc.msg}")
         return
     if not isinstance(settings, dict):
-        fail("settings must be a JSON object")
+        fail("pengaturan harus objek JSON / settings must be a JSON object")
     version = admin.set_config(state.collector(), terminal_id, settings, scope=OPERATOR)
     out.print(f"terminal {terminal_id}: config version {version}")
 
@@ -269,7 +269,7 @@ def residents_import(path: str) -> None:
         with open(path, encoding="utf-8-sig", newline="") as f:
             report = admin.import_residents(state.collector(), f, scope=OPERATOR)
     except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
+        fail(f"tidak terbaca / cannot read {path}: {exc.strerror}")
         return
     for line in report.refused:
         err.print(f"hadir: ditolak / refused: {line}", markup=False, highlight=False)
@@ -313,7 +313,7 @@ def users_add(
             with open(password_file, encoding="utf-8") as f:
                 password = f.readline().rstrip("\n")
         except OSError as exc:
-            fail(f"cannot read {password_file}: {exc.strerror}")
+            fail(f"tidak terbaca / cannot read {password_file}: {exc.strerror}")
             return
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -396,13 +396,13 @@ def _date(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        fail(f"not a date (YYYY-MM-DD): {text}")
+        fail(f"bukan tanggal / not a date (YYYY-MM-DD): {text}")
         raise
 
 
 def _run_report(name: str, start: str | None, days: int | None, as_of: str | None, rusun):
     if name not in _REPORTS:
-        fail(f"unknown report {name}; one of {', '.join(_REPORTS)}")
+        fail(f"laporan tidak dikenal / unknown report {name}; one of {', '.join(_REPORTS)}")
     args = {"start": _date(start), "days": days, "as_of": _date(as_of), "rusun": rusun}
     return _REPORTS[name](state.collector(), args)
 

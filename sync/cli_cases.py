@@ -125,7 +125,7 @@ def register_import(
     try:
         data = pathlib.Path(path).read_bytes()
     except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
+        fail(f"tidak terbaca / cannot read {path}: {exc.strerror}")
         return
     sheet = register_file.read(data, path)
     diff = register.import_register(state.collector(), sheet, operator(), apply, expect)
@@ -372,7 +372,7 @@ def thresholds_show(rusun: Annotated[str | None, typer.Option(help="only this ru
 def thresholds_set(rusun: str, name: str, value: str) -> None:
     """Atur ambang / set a threshold for one rusun (`default` goes back to the default)."""
     if value != "default" and not value.lstrip("-").isdigit():
-        fail("value: an integer or 'default'")
+        fail("value: bilangan bulat atau 'default' / an integer or 'default'")
     number = None if value == "default" else int(value)
     normal.set_threshold(state.collector(), operator(), rusun, name, number)
     out.print(f"{rusun} {name} = {value}")
@@ -468,7 +468,7 @@ def cases_attach(
     try:
         data = pathlib.Path(path).read_bytes()
     except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
+        fail(f"tidak terbaca / cannot read {path}: {exc.strerror}")
         return
     fid = cases.attach(state.collector(), operator(), case_id, pathlib.Path(path).name, data, step)
     out.print(f"case {case_id}: file {fid}")

@@ -6,10 +6,11 @@ them):
 - ``lib/`` imports only ``lib/`` (and what MicroPython has: the ESP32 import gate checks that);
 - ``boot.py``, ``main.py``, ``firmware/`` import ``lib/`` and ``firmware/``;
 - ``cliframe/`` (how every command line fails: one line, the exit codes) imports only itself;
-- ``sync/`` (the collector) imports ``sync/``, ``cliframe/`` and, of the terminal's code, only the wire format
-  ``firmware.wire``; never the technician tools;
+- ``sync/`` (the collector) imports ``sync/``, ``cliframe/`` and, of the terminal's code, only
+  the wire format ``firmware.wire``; never the technician tools;
 - ``tools/`` (the technician tools: everything but ``tools/sim`` and ``tools/dev``) imports
-  ``tools/``, ``cliframe/``, ``firmware/`` and ``lib/``; never the collector, the simulators, tests or benchmarks;
+  ``tools/``, ``cliframe/``, ``firmware/`` and ``lib/``; never the collector, the simulators,
+  tests or benchmarks;
 - ``tools/sim/`` (simulators) may import any product code, never tests or benchmarks;
 - ``tests/kit/`` may import product code, simulators and the kit;
 - the rest of ``tests/`` also imports non-test modules of ``tests/`` (``tests.gates``), but no
@@ -40,8 +41,8 @@ ALLOWED = {
     "bench": PRODUCT | {"firmware.wire", "tools/sim", "tests/kit", "bench"},
 }
 # What each folder is called in the messages and the picture.
-FOLDERS = ["lib", "firmware", "cliframe", "sync", "tools", "tools/sim", "tools/dev", "tests/kit", "tests",
-           "bench"]  # fmt: skip
+FOLDERS = ["lib", "firmware", "cliframe", "sync", "tools", "tools/sim", "tools/dev", "tests/kit",
+           "tests", "bench"]  # fmt: skip
 
 
 def python_files(root: pathlib.Path) -> list[pathlib.Path]:
