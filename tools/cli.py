@@ -19,7 +19,7 @@ from tools.link import State
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="hadir: alat teknisi / technician tools (flash, provision, deploy, doctor, "
-                       "pull, upload, image, enroll)")  # fmt: skip
+                       "pull, upload, image, enroll, sign)")  # fmt: skip
 ALIASES = {"install": "provision", "update": "deploy", "health": "doctor", "logs": "pull"}
 _OPTS: dict[str, Any] = {"port": None, "timeout": 5.0, "feed": 5.0, "resume": False}
 
@@ -35,6 +35,7 @@ HANDLERS = {
     "image": ("tools.image", "do_image"),
     "enroll": ("tools.enroll", "do_enroll"),
     "flash": ("tools.flash", "do_flash"),
+    "sign": ("tools.sign", "do_sign"),
 }
 
 
@@ -204,9 +205,18 @@ def enroll(
         replaces=replaces, dry_run=dry_run)  # fmt: skip
 
 
+def sign(
+    out: str = typer.Option(..., "--out", "-o", help="PDF file to write (A4)"),
+    office: Optional[str] = typer.Option(None, help="who residents tell: name, phone"),
+    dry_run: bool = DRY,
+) -> None:
+    """Papan pintu / the door sign (PDF): what the terminal's lights and sounds mean."""
+    run("sign", out=out, office=office, dry_run=dry_run)
+
+
 COMMANDS: dict[str, Callable[..., None]] = {
     "provision": provision, "deploy": deploy, "doctor": doctor, "pull": pull, "upload": upload,
-    "image": image, "enroll": enroll, "flash": flash,
+    "image": image, "enroll": enroll, "flash": flash, "sign": sign,
 }  # fmt: skip
 for _name, _fn in COMMANDS.items():
     app.command(_name)(_fn)

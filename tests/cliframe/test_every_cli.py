@@ -52,6 +52,8 @@ CASES = [
     ("tools", "image --out {tmp}/missing/x", "no such file or directory"),
     ("tools", "image --from {tmp}/missing --out {tmp}/img", "no such folder"),
     ("tools", "image --out {tmp}/img2 --blocks abc", "'--blocks'"),
+    ("tools", "sign --out {tmp}/missing/sign.pdf", "no such file or directory"),
+    ("tools", "sign --out {file}/sign.pdf", "not a directory"),
     ("tools", "flash --port /dev/null --firmware {tmp}/missing.bin", "missing.bin"),
     ("tools", "enroll --reader /dev/null --collector http://127.0.0.1:9 --user u "
               "--password-file {tmp}/missing --resident R1", "no such file or directory"),
