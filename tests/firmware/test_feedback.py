@@ -1,6 +1,7 @@
 # The resident's answer: words that say what happened to the tap, one light and sound per outcome.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
+# device heap: 32k: a Feedback and fake LED, buzzer and clock
 from firmware import feedback, texts
 from tests.kit.mpytest import allocated_bytes
 
