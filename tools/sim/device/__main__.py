@@ -19,7 +19,10 @@ from tools.sim.device.runtime import Config
 
 def main(argv=None) -> int:
     p = cliframe.ArgumentParser(
-        prog="python -m tools.sim.device", description=__doc__.split("\n\n")[0]
+        prog="python -m tools.sim.device",
+        description="Terminal tiruan di pseudo-terminal / a simulated terminal (raw REPL, "
+        "littlefs folder, hlog flash file) on a pseudo-terminal; prints its path, serves until "
+        "Ctrl-C.",
     )
     p.add_argument("--root", required=True, help="host folder holding the device's file system")
     p.add_argument("--flash", help="host file for the raw hlog partition (default ROOT.hlog)")

@@ -75,7 +75,9 @@ def serve(chip, timed, announce=print):
 
 def main(argv=None):
     parser = cliframe.ArgumentParser(
-        prog="python -m tools.sim.pn532", description=__doc__.split("\n\n")[0]
+        prog="python -m tools.sim.pn532",
+        description="PN532 tiruan di pseudo-terminal / the simulated PN532 and its cards on a "
+        "pseudo-terminal, for any HSU host; prints its path, serves until Ctrl-C.",
     )
     parser.add_argument("--pty", action="store_true", required=True, help="serve on a pty")
     parser.add_argument("--card", action="append", default=[], help="KIND:UIDHEX, repeatable")
