@@ -18,13 +18,13 @@ from compat import const, ticks_diff
 from firmware import clock as clk
 from firmware import config as cfg
 from firmware import log as flog
+from firmware import remote, uplink, wire
 from firmware import status as fstatus
 from firmware import taps as ftaps
-from firmware import uplink, wire
 from firmware.allow import AllowList
 from firmware.feedback import Feedback
 
-FIRMWARE_VERSION = const(1)
+FIRMWARE_VERSION = const(2)  # 2: reads HDA2 replies (remote commands, releases)
 _HEARTBEAT_S = const(3600)  # docs/protocol.md: at least one HEARTBEAT an hour of uptime
 _SEAL_SLOTS = const(200)  # seal a block this big without a sync: < the uplink's 256-slot batches
 _SEAL_S = const(86400)  # and at least once a day
@@ -45,6 +45,7 @@ class Terminal:
         self.config = config
         self.root = getattr(hw, "root", "")
         self.wifi_password = secrets.get("wifi_password", "")
+        self._secrets = secrets
         self.log = flog.Log(hw.flash, hw.state_dir, config["terminal_id"])
         if not self.log.has_key():  # never from secrets.json: K0 must not touch littlefs
             raise cfg.ConfigError(
@@ -57,6 +58,7 @@ class Terminal:
         self.taps = ftaps.Taps(self, secrets["card_key"])
         self.uplink = uplink.Uplink(self, kc)
         self.status = fstatus.Status(self)
+        self.remote = remote.Remote(self)
         self._last = hw.clock.ticks_ms()
         self._up24 = 0
         self._up_ms = 0
@@ -137,6 +139,16 @@ class Terminal:
         except OSError:
             pass
 
+    def save_secrets(self):
+        """secrets.json with the running Wi-Fi password (settings from the collector)."""
+        s = dict(self._secrets)
+        s["wifi_password"] = self.wifi_password
+        self._secrets = s
+        try:
+            cfg.save_json(self.root + "/secrets.json", cfg.secrets_json(s))
+        except OSError:
+            pass
+
     # --- the two steps the tasks (and the fleet simulation) drive --------------------------
 
     def reader_step(self):
@@ -152,6 +164,7 @@ class Terminal:
     async def sync_step(self):
         self._tick()
         result = await self.uplink.step()
+        self.remote.after_round()
         self.status.after_round(result)  # /data/status.json for tools doctor
         return result
 
@@ -208,6 +221,8 @@ class Terminal:
 
     def alive(self):
         """True while every task has beaten within its limit (then the watchdog is fed)."""
+        if self.remote.rebooting:  # a remote reboot: the hardware watchdog resets the chip
+            return False
         now = self.hw.clock.ticks_ms()
         for i in self._watched:
             if ticks_diff(now, self._beats[i]) > _LIMITS_S[i] * 1000:

@@ -40,7 +40,7 @@ LIMITS = [
     ["door", 0, 255],
     ["config_version", 0, 0x3FFFFFFF],
 ] + wire.CONFIG_INT_LIMITS
-PEM = "-----BEGIN CERTIFICATE-----"
+PEM = wire.PEM_BEGIN
 # secrets.json: Kc (32 bytes as hex), the card key (16 bytes as hex), the Wi-Fi password.
 SECRETS = ("kc", "card_key", "wifi_password")
 
@@ -77,23 +77,11 @@ def validate_config(d):
         why = wire.setting_error(name, out.get(name))
         if why is not None:
             raise _bad(name, why[0], why[1])
-    for name in ("rusun", "collector_url"):
-        if not isinstance(out.get(name), str) or not out[name]:
-            raise _bad(name, "harus teks, tidak kosong", "must be a non-empty string")
-    if not isinstance(out.get("wifi_ssid"), str):  # "": a terminal without network (offline)
-        raise _bad("wifi_ssid", "harus teks", "must be a string")
-    url = out["collector_url"]
-    if not (url.startswith("http://") or url.startswith("https://")):
-        raise _bad(
-            "collector_url", "harus http:// atau https://", "must start with http:// or https://"
-        )
-    ca = out["ca_pin"]
-    if ca is not None and not (isinstance(ca, str) and (ca.startswith(PEM) or ca[:1] == "/")):
-        raise _bad("ca_pin", "sertifikat PEM atau /berkas", "a PEM certificate or a /file")
-    if url.startswith("https://") and ca is None:
-        raise _bad("ca_pin", "wajib untuk https (sertifikat CA)", "required for https (the CA)")
-    if out["reader"] not in ("uart", "i2c"):
-        raise _bad("reader", "harus uart atau i2c", "must be uart or i2c")
+    if not isinstance(out.get("rusun"), str) or not out["rusun"]:
+        raise _bad("rusun", "harus teks, tidak kosong", "must be a non-empty string")
+    both = wire.settings_error(out)  # e.g. https without a CA
+    if both is not None:
+        raise _bad(both[0], both[1][0], both[1][1])
     for name in ("display", "rtc"):
         if not isinstance(out[name], bool):
             raise _bad(name, "harus true atau false", "must be true or false")

@@ -64,12 +64,17 @@ class Wifi:
     the driver alone while it reports ``STAT_CONNECTING``, except after ``_STUCK_MS`` of that
     (a wedged driver); then, or when ``connect()`` raises anyway, it restarts the radio as field
     code does (``disconnect()``, ``active(False)``, ``active(True)``) and asks once more. That
-    last ``connect()`` may still raise: the uplink counts it and tries later."""
+    last ``connect()`` may still raise: the uplink counts it and tries later.
+
+    New credentials (settings from the collector, or going back to the previous ones,
+    ``firmware.remote``) restart the radio first: the driver would otherwise go on joining, or
+    stay joined, with the old ones."""
 
     def __init__(self, ssid, clock=None):
         self._w = None
         self._clock = clock
         self._asked = None  # ticks of the last connect() that went through
+        self._creds = None  # (ssid, password) of that connect()
         self.restarts = 0
         if ssid:
             import network
@@ -93,7 +98,9 @@ class Wifi:
         if w is None:
             return
         now = self._now()
-        if w.status() == _STAT_CONNECTING:
+        if self._creds is not None and self._creds != (ssid, password):
+            self._restart(w)
+        elif w.status() == _STAT_CONNECTING:
             if self._asked is not None and ticks_diff(now, self._asked) < _STUCK_MS:
                 return  # the driver is joining by itself: asking again would raise
             self._restart(w)
@@ -103,6 +110,7 @@ class Wifi:
             self._restart(w)
             w.connect(ssid, password)
         self._asked = now
+        self._creds = (ssid, password)
 
     def isconnected(self):
         return self._w is not None and self._w.isconnected()

@@ -59,6 +59,12 @@ class Client:
         self.failures = 0
         self.last_error = None  # what the last failed request raised inside, for doctor
 
+    def pin(self, ca):
+        """Pin another CA (settings from the collector): the next request makes a new TLS
+        context with it."""
+        self._ca = ca
+        self._ctx = None
+
     async def post(self, url, body, timeout_ms):
         self.requests += 1
         try:

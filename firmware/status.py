@@ -32,13 +32,13 @@ class Status:
         self._faulty = False
         self._warned = False
 
-    def _fault(self, text):
+    def fault(self, text):
         self.faults.append([self.t.clock.wall(), text])
         if len(self.faults) > _FAULTS:
             self.faults.pop(0)
 
     def task_failed(self, name, exc):
-        self._fault("TASK_FAILED " + name + " " + type(exc).__name__)
+        self.fault("TASK_FAILED " + name + " " + type(exc).__name__)
 
     def after_round(self, result):
         t = self.t
@@ -47,20 +47,20 @@ class Status:
         if result == uplink.OK or result == uplink.REJECTED:
             self.last_sync = t.clock.wall()
         if result == uplink.FAILED:
-            self._fault("SYNC_FAILED " + type(t.uplink.last_error).__name__)
+            self.fault("SYNC_FAILED " + type(t.uplink.last_error).__name__)
         elif result == uplink.REJECTED:
-            self._fault("SYNC_REJECTED tamper/damaged")
+            self.fault("SYNC_REJECTED tamper/damaged")
         h = t.taps.health
         if h.recoveries > self._recoveries:
-            self._fault("READER_FAULT recovered x%d" % (h.recoveries - self._recoveries))
+            self.fault("READER_FAULT recovered x%d" % (h.recoveries - self._recoveries))
         self._recoveries = h.recoveries
         if h.faulty and not self._faulty:
-            self._fault("READER_FAULT faulty")
+            self.fault("READER_FAULT faulty")
         self._faulty = h.faulty
         pm = t.log.used_per_mille
         warn = pm >= wire.STORAGE_WARN_PER_MILLE  # the level at which the log warns itself
         if warn and not self._warned:
-            self._fault("STORAGE_WARNING %d%%" % (pm // 10))
+            self.fault("STORAGE_WARNING %d%%" % (pm // 10))
         self._warned = warn
         name = _NAMES[result]
         if name == self.result and t.uptime_s - self._written_at < _EVERY_S:

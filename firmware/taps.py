@@ -200,6 +200,12 @@ class Taps:
         except pn532.PN532Error:  # the next poll meets the broken reader and climbs the ladder
             self.read_errors += 1
 
+    def clear_fault(self):
+        """A remote ``clear_fault``: try the reader at the next poll instead of waiting out the
+        back-off, and log the next fault again."""
+        self.health.retry_now(self.t.hw.clock.ticks_ms())
+        self.fault_logged = False
+
     def _failed(self, now):
         self.read_errors += 1
         h = self.health

@@ -15,7 +15,11 @@ hour apart, and the radio is never asked. When up:
 3. newer config / allow-list versions are fetched (``POST /v1/config``, ``/v1/allowlist``, body
    a signed status request), verified with Kc and written atomically; each on its own: a config
    this terminal refuses (``config_refused``; that version is not fetched again) or fails to
-   fetch does not keep a new allow-list out.
+   fetch does not keep a new allow-list out; the config's settings go through
+   ``firmware.remote`` (validated whole, network changes on trial);
+4. a remote command in the reply (``HDA2``) is run once (``firmware.remote``), and the reports
+   waiting (command results, settings kept or gone back, flash wear) go out, each a signed
+   ``POST /v1/report``; one the collector does not take waits for the next round.
 
 Every network call is awaited with a timeout, so the reader task keeps running meanwhile. Any
 failure (OSError, a non-200 answer, a reply that does not verify) leaves the log untouched.
@@ -25,7 +29,6 @@ failure (OSError, a non-200 answer, a reply that does not verify) leaves the log
 import json
 
 from compat import const, ticks_add, ticks_diff
-from firmware import config as cfg
 from firmware import wire
 
 OK = const(0)
@@ -63,6 +66,7 @@ class Uplink:
         self.server_versions = (0, 0)
         self.config_refused = 0  # config versions refused (a value this terminal cannot take)
         self._refused_config = -1
+        self.offer = (0, 0, 0)  # (release, command_id, command) of the last reply
 
     async def step(self):
         t = self.t
@@ -109,6 +113,7 @@ class Uplink:
         log = t.log
         result = OK
         versions = (0, 0)
+        offer = (0, 0, 0)
         for _ in range(_ROUNDS):
             body = log.batch(t.health24(), _BATCH_SLOTS)
             reply = await self._post("/v1/batches", body)
@@ -118,6 +123,7 @@ class Uplink:
             )
             self.last_ok = t.hw.clock.ticks_ms()
             versions = (cfg_v, allow_v)
+            offer = wire.reply_offer(reply)
             t.learn_time(server_time, wire.CLOCK_COLLECTOR)
             before = log.acked
             log.ack(acked)
@@ -130,6 +136,7 @@ class Uplink:
                 break
             body = reply = None  # let the next batch reuse this one's memory
         self.server_versions = versions
+        t.remote.synced()
         cfg_v, allow_v = versions
         failure = None  # the config's fetch failed: the allow-list is fetched all the same
         if cfg_v > t.config["config_version"] and cfg_v != self._refused_config:
@@ -144,9 +151,29 @@ class Uplink:
         if allow_v > t.allow.version or (allow_v and not t.allow.present):
             data = await self._post("/v1/allowlist", log.status_request(t.health24()))
             t.allow.install(data)
+        if offer[1]:  # a remote command: run once, its report goes out below
+            t.remote.command(offer[1], offer[2])
+        self.offer = offer
+        await self._send_reports()
         if failure is not None:
             raise failure
         return result
+
+    async def _send_reports(self):
+        """The reports waiting (``firmware.remote``), oldest first, each in its own signed
+        request; what the collector answered 200 to is dropped, the rest waits for next time."""
+        t = self.t
+        remote = t.remote
+        sent = 0
+        try:
+            for cid, result, text in remote.reports:
+                part = wire.report_part(cid, result, text)
+                await self._post("/v1/report", t.log.signed_report(t.health24(), part))
+                sent += 1
+        except OSError as e:  # kept for the next round; the batches of this one went through
+            self.last_error = e
+        if sent:
+            remote.sent(sent)
 
     async def _fetch_config(self):
         t = self.t
@@ -155,10 +182,6 @@ class Uplink:
         if tid != t.config["terminal_id"]:
             raise wire.WireError("config for another terminal")
         changes = json.loads(text)
-        new = dict(t.config)
-        for name in cfg.COLLECTOR_MAY_SET:
-            if name in changes:
-                new[name] = changes[name]
-        new["config_version"] = version
-        new = cfg.validate_config(new)  # a bad value from the collector is refused whole
-        t.apply_config(new)
+        if not isinstance(changes, dict):
+            raise wire.WireError("config is not a JSON object")
+        t.remote.apply(version, changes, self._kc)  # validated whole; network changes on trial

@@ -76,6 +76,7 @@ LOG_MAX_SLOTS = const(262144)
 # id and every comparison with it stay allocation-free; the collector registers no larger one.
 TERMINAL_ID_MAX = const(0x3FFFFFFF)
 REPLY_LEN = const(37)
+REPLY2_LEN = const(46)  # HDA2: HDA1 + release u32 + command_id u32 + command u8
 ALLOW_HEADER = const(16)
 ALLOW_ENTRY = const(6)
 # Seconds from 1970-01-01 (Unix) to 2000-01-01, the epoch wire time counts from.
@@ -85,17 +86,29 @@ HOST_EPOCH_OFFSET = const(946684800)
 UTC_OFFSET_MIN = const(420)
 # The settings the collector may change with a signed config blob (docs/protocol.md, Config), with
 # the terminal's defaults and the integer ranges firmware/config.py enforces on them.
-COLLECTOR_MAY_SET = ("debounce_s", "language", "sync_interval_s", "utc_offset_min")
+COLLECTOR_MAY_SET = ("debounce_s", "language", "sync_interval_s", "utc_offset_min",
+                     "trial_s", "reader", "wifi_ssid", "collector_url", "ca_pin")  # fmt: skip
+# Settings that decide whether the terminal reaches the collector at all: a change to one of
+# them (or to the Wi-Fi password, which travels sealed) is applied on trial: a terminal that has
+# not synced ``trial_s`` seconds later goes back to its previous settings (docs/protocol.md).
+NETWORK_SETTINGS = ("wifi_ssid", "collector_url", "ca_pin", "wifi_password")
+# The Wi-Fi password in a config blob: sealed (``seal_secret``), as hex, under this key.
+SEALED_PASSWORD = "wifi_password"
 CONFIG_DEFAULTS = {"debounce_s": 30, "language": "id", "sync_interval_s": 300,
-                   "utc_offset_min": UTC_OFFSET_MIN}  # fmt: skip
+                   "utc_offset_min": UTC_OFFSET_MIN, "trial_s": 600}  # fmt: skip
 # Lists, not tuples: a constant tuple frozen into firmware keeps ints beyond 14 bits as long
 # ints (mpy-tool), a list is built at run time from small ints (tests/gates: frozen ints).
 CONFIG_INT_LIMITS = [["debounce_s", 0, 3600], ["utc_offset_min", -720, 840],
-                     ["sync_interval_s", 10, 86400]]  # fmt: skip
+                     ["sync_interval_s", 10, 86400], ["trial_s", 60, 86400]]  # fmt: skip
 LANGUAGES = ("id", "en")
+READERS = ("uart", "i2c")
+PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+SSID_MAX = const(32)  # IEEE 802.11: an SSID is 0..32 bytes
+PASSWORD_MAX = const(63)  # WPA2-PSK passphrase: 8..63 characters ("" = an open network)
 # The largest settings JSON a config blob carries: the collector refuses to set more, the terminal
-# to parse more (its heap is small).
-CONFIG_MAX_BYTES = const(1024)
+# to parse more (its heap is small). Room for a pinned CA certificate (an RSA-2048 CA in PEM is
+# about 1.3 KB) beside the other settings.
+CONFIG_MAX_BYTES = const(3072)
 # Two clock readings that disagree by more than this many seconds are a clock jump.
 CLOCK_JUMP_S = const(2)
 
@@ -376,21 +389,86 @@ def _equal(a, b):
 # --- replies -----------------------------------------------------------------------------------
 
 
-def encode_reply(kc, req_mac, status, acked, server_time, config_version, allowlist_version):
+def encode_reply(kc, req_mac, status, acked, server_time, config_version, allowlist_version,
+                 offer=None):  # fmt: skip
+    """A signed reply: ``HDA1`` when ``offer`` is None, else ``HDA2`` carrying ``offer`` =
+    (release, command_id, command) (docs/protocol.md, "Reply")."""
+    magic = b"HDA1" if offer is None else b"HDA2"
     body = struct.pack(
-        ">4sBIIII", b"HDA1", status, acked, server_time, config_version, allowlist_version
+        ">4sBIIII", magic, status, acked, server_time, config_version, allowlist_version
     )
-    return body + _kc_mac(kc, b"HDA1" + bytes(req_mac) + body)
+    if offer is not None:
+        body += struct.pack(">IIB", offer[0], offer[1], offer[2])
+    return body + _kc_mac(kc, magic + bytes(req_mac) + body)
 
 
 def decode_reply(kc, req_mac, data):
-    """(status, acked, server_time, config_version, allowlist_version) of an authentic reply."""
-    if len(data) != REPLY_LEN or data[:4] != b"HDA1":
+    """(status, acked, server_time, config_version, allowlist_version) of an authentic reply,
+    ``HDA1`` or ``HDA2`` (then ``reply_offer`` reads the rest)."""
+    n = len(data)
+    magic = bytes(data[:4])
+    if not ((n == REPLY_LEN and magic == b"HDA1") or (n == REPLY2_LEN and magic == b"HDA2")):
         raise WireError("not a hadir reply")
-    body = bytes(data[:21])
-    if not _equal(_kc_mac(kc, b"HDA1" + bytes(req_mac) + body), data[21:]):
+    body = bytes(data[: n - REQUEST_MAC_LEN])
+    if not _equal(_kc_mac(kc, magic + bytes(req_mac) + body), data[n - REQUEST_MAC_LEN :]):
         raise WireError("reply MAC does not verify")
-    return struct.unpack(">BIIII", body[4:])
+    return struct.unpack_from(">BIIII", body, 4)
+
+
+def reply_offer(data):
+    """(release, command_id, command) of a reply ``decode_reply`` accepted; zeros for HDA1."""
+    if len(data) != REPLY2_LEN:
+        return 0, 0, 0
+    return struct.unpack_from(">IIB", data, 21)
+
+
+# --- remote commands and reports (terminal -> collector) ---------------------------------------
+
+# Command codes of a reply's ``command`` (docs/protocol.md, "Remote commands").
+CMD_REBOOT = const(1)
+CMD_SELFTEST = const(2)
+CMD_STATUS = const(3)
+CMD_CLEAR_FAULT = const(4)
+CMD_WEAR = const(5)
+COMMANDS = ("", "reboot", "selftest", "status", "clear_fault", "wear")
+# Results of a report.
+RESULT_OK = const(0)
+RESULT_FAILED = const(1)
+RESULT_UNKNOWN = const(2)  # a command code this firmware does not know
+REPORT_HEADER = const(11)
+REPORT_MAX = const(2048)  # the report's JSON; the collector refuses a longer one
+
+
+def report_part(command_id, result, text):
+    """``HDP1`` | command_id u32 | result u8 | length u16 | UTF-8 JSON: what a report adds to a
+    status request, covered by its request MAC (``encode_report``)."""
+    body = bytes(text, "utf-8") if isinstance(text, str) else bytes(text)
+    if len(body) > REPORT_MAX:
+        raise WireError("report too long")
+    return struct.pack(">4sIBH", b"HDP1", command_id, result, len(body)) + body
+
+
+def encode_report(status_signed, report, key):
+    """A report: the status request's signed bytes, its request MAC over them *and* ``report``
+    (``report_part``), then the report. ``key`` is the terminal's current key."""
+    return bytes(status_signed) + request_mac(key, bytes(status_signed) + report) + report
+
+
+def decode_report(body):
+    """(Batch, (command_id, result, json text)) of a report, the Batch's ``signed`` extended by
+    the report so that ``request_mac_ok`` checks both. Raises WireError."""
+    n = HEADER_LEN + REQUEST_MAC_LEN
+    if len(body) < n + REPORT_HEADER:
+        raise WireError("report shorter than its header")
+    batch = Batch(body[:n])
+    if batch.count:
+        raise WireError("a report rides on a status request (count 0)")
+    part = bytes(body[n:])
+    magic, cid, result, length = struct.unpack_from(">4sIBH", part, 0)
+    if magic != b"HDP1" or len(part) != REPORT_HEADER + length or length > REPORT_MAX:
+        raise WireError("not a hadir report")
+    batch.signed = batch.signed + part
+    return batch, (cid, result, str(part[REPORT_HEADER:], "utf-8"))
 
 
 # --- allow-list --------------------------------------------------------------------------------
@@ -468,6 +546,26 @@ def setting_error(name, value):
         if isinstance(value, str) and value in LANGUAGES:
             return None
         return ("harus id atau en", "must be id or en")
+    if name == "reader":
+        if isinstance(value, str) and value in READERS:
+            return None
+        return ("harus uart atau i2c", "must be uart or i2c")
+    if name == "wifi_ssid":  # "": a terminal without network (its records leave over USB)
+        if isinstance(value, str) and len(value.encode()) <= SSID_MAX:
+            return None
+        return ("harus teks, paling banyak 32 byte", "must be a string of at most 32 bytes")
+    if name == "collector_url":
+        if isinstance(value, str) and (value[:7] == "http://" or value[:8] == "https://"):
+            return None
+        return ("harus http:// atau https://", "must start with http:// or https://")
+    if name == "ca_pin":
+        if (
+            value is None
+            or isinstance(value, str)
+            and (value[:27] == PEM_BEGIN or value[:1] == "/")
+        ):
+            return None
+        return ("sertifikat PEM atau /berkas", "a PEM certificate or a /file")
     for setting, lo, hi in CONFIG_INT_LIMITS:
         if setting == name:
             if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi:
@@ -475,6 +573,56 @@ def setting_error(name, value):
             rng = "%d..%d" % (lo, hi)
             return ("harus bilangan bulat " + rng, "must be an integer " + rng)
     return None
+
+
+def settings_error(settings):
+    """(name, why) of the first setting of a complete set that breaks a rule spanning two of
+    them, or None: an https collector needs a pinned CA."""
+    url = settings.get("collector_url")
+    if isinstance(url, str) and url[:8] == "https://" and settings.get("ca_pin") is None:
+        return "ca_pin", ("wajib untuk https (sertifikat CA)", "required for https (the CA)")
+    return None
+
+
+def password_error(value):
+    """None when ``value`` can be a Wi-Fi password (WPA2-PSK: 8..63 characters; "" for an open
+    network), else why not (Bahasa Indonesia, English)."""
+    if isinstance(value, str) and (value == "" or 8 <= len(value) <= PASSWORD_MAX):
+        return None
+    return ("harus 8..63 karakter (atau kosong)", "must be 8..63 characters (or empty)")
+
+
+def _keystream(kc, version, terminal_id, n):
+    out = b""
+    i = 0
+    while len(out) < n:
+        out += hmac_sha256(kc, struct.pack(">4sIIB", b"HDW1", version, terminal_id, i))
+        i += 1
+    return out
+
+
+def seal_secret(kc, version, terminal_id, text):
+    """A secret setting (the Wi-Fi password) as hex for a config blob: XOR with a keystream
+    HMAC(Kc, "HDW1" | version | terminal_id | counter) -- each config version is sealed once, so
+    no keystream is used twice for different texts; the blob's MAC authenticates it."""
+    raw = bytes(text, "utf-8")
+    ks = _keystream(kc, version, terminal_id, len(raw))
+    return "".join("%02x" % (raw[i] ^ ks[i]) for i in range(len(raw)))
+
+
+def open_secret(kc, version, terminal_id, sealed):
+    """The text ``seal_secret`` sealed. Raises WireError on bad hex."""
+    if not isinstance(sealed, str) or len(sealed) % 2 or len(sealed) > 2 * PASSWORD_MAX:
+        raise WireError("sealed setting is not hex of the right length")
+    try:
+        raw = bytes(int(sealed[i : i + 2], 16) for i in range(0, len(sealed), 2))
+    except ValueError:
+        raise WireError("sealed setting is not hex") from None
+    ks = _keystream(kc, version, terminal_id, len(raw))
+    try:
+        return str(bytes(raw[i] ^ ks[i] for i in range(len(raw))), "utf-8")
+    except UnicodeError:
+        raise WireError("sealed setting does not open") from None
 
 
 def encode_config(kc, version, terminal_id, text):

@@ -41,6 +41,11 @@ class ReaderHealth:
         self.faulty = False
         self._backoff = self._backoff_min
 
+    def retry_now(self, now):
+        """Try at once (an admin cleared the fault remotely), back-off from its start."""
+        self._next = now
+        self._backoff = self._backoff_min
+
     def may_try(self, now):
         """False while a faulty reader waits out its backoff."""
         return not self.faulty or ticks_diff(now, self._next) >= 0

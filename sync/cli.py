@@ -1,11 +1,12 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config, rusun rotate-card-key, residents import, users add|list|token|tokens|revoke-token|remove,
-report presence|review (alias absent)|other-rusun|unknown|health, export <report> FILE. Errors
-print one line ``hadir: …`` on stderr and exit non-zero; the register and the case work are in
-``sync.cli_cases`` (docs/cases.md). Whoever runs these holds the database and
-the master key: every command acts with the operator's scope (every rusun, ``scope.OPERATOR``)."""
+config|set|command|commands, alerts add|list|run, rusun rotate-card-key, residents import,
+users add|list|token|tokens|revoke-token|remove, report presence|review (alias absent)|
+other-rusun|unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr
+and exit non-zero; the register and the case work are in ``sync.cli_cases`` (docs/cases.md).
+Whoever runs these holds the database and the master key: every command acts with the
+operator's scope (every rusun, ``scope.OPERATOR``)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ app.add_typer(residents_app, name="residents")
 app.add_typer(rusun_app, name="rusun")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
+alerts_app = typer.Typer(no_args_is_help=True, help="who is told of terminal trouble, and how")
+app.add_typer(alerts_app, name="alerts")
 
 out = Console()
 if not out.is_terminal:  # piped or captured: do not squeeze wide reports into 80 columns
@@ -130,6 +133,44 @@ def init() -> None:
     """Buat skema basis data / create the database schema (idempotent)."""
     c = state.collector()
     out.print(f"database ready ({c.db.kind})")
+
+
+@app.command("migrate-to-postgres")
+def migrate_to_postgres(
+    target: Annotated[str, typer.Argument(help="postgresql:// URL of an empty database")],
+) -> None:
+    """Salin basis data SQLite ini ke PostgreSQL kosong / Copy this SQLite database (--db) into
+    an empty PostgreSQL database (docs/scaling.md)."""
+    from sync.service import move
+
+    source = state.db or os.environ.get("HADIR_DB")
+    if not source:
+        fail("tidak ada basis data: --db BERKAS / no database: pass --db FILE or set HADIR_DB")
+        return
+    try:
+        counts = move.to_postgres(source, target)
+    except (move.MoveError, DatabaseError) as exc:
+        fail(str(exc))
+        return
+    out.print(f"disalin / copied: {sum(counts.values())} rows, {counts.get('records', 0)} records")
+
+
+@app.command("partitions")
+def partitions_command(
+    convert: Annotated[
+        bool, typer.Option("--convert", help="partition records by month (PostgreSQL)")
+    ] = False,
+) -> None:
+    """Partisi bulanan tabel records / Monthly partitions of records (PostgreSQL): convert once,
+    then keep this month's and the next ones (docs/scaling.md)."""
+    from sync.service import move
+
+    try:
+        months = move.partitions(state.collector(), convert)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    out.print("bulan / months: " + (", ".join(months) or "-"))
 
 
 @app.command()
@@ -256,6 +297,129 @@ def terminals_config(terminal_id: int, settings_json: str) -> None:
         fail("pengaturan harus objek JSON / settings must be a JSON object")
     version = admin.set_config(state.collector(), terminal_id, settings, scope=OPERATOR)
     out.print(f"terminal {terminal_id}: config version {version}")
+
+
+def _setting(item: str) -> tuple[str, Any]:
+    """``name=value``: value as JSON when it parses (numbers, null), else text; ``@FILE`` reads
+    the text of a file (a CA certificate)."""
+    name, sep, raw = item.partition("=")
+    if not sep or not name:
+        fail(f"pengaturan harus nama=nilai / a setting is name=value: {item[:40]!r}")
+    if raw.startswith("@"):
+        try:
+            with open(raw[1:], encoding="utf-8") as f:
+                return name, f.read()
+        except OSError as exc:
+            fail(f"cannot read {raw[1:]}: {exc.strerror}")
+    try:
+        return name, json.loads(raw)
+    except json.JSONDecodeError:
+        return name, raw
+
+
+@terminals_app.command("set")
+def terminals_set(
+    settings: Annotated[list[str], typer.Argument(help="name=value ... (@FILE: a file's text)")],
+    terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
+    rusun: Annotated[str | None, typer.Option(help="every active terminal of this rusun")] = None,
+    wifi_password: Annotated[
+        bool, typer.Option("--wifi-password", help="ask for a new Wi-Fi password (hidden)")
+    ] = False,
+) -> None:
+    """Send settings to a terminal or a rusun, signed; network settings (wifi_ssid, the Wi-Fi
+    password, collector_url, ca_pin) are tried by the terminal, which goes back to its old ones
+    when it cannot sync within trial_s."""
+    from sync.service import remote
+
+    values = dict(_setting(item) for item in settings if item)
+    password = None
+    if wifi_password:
+        if sys.stdin.isatty():
+            password = typer.prompt("Wi-Fi password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\n")
+    done = remote.set_settings(state.collector(), values, terminal=terminal, rusun=rusun,
+                               password=password, scope=OPERATOR)  # fmt: skip
+    for tid, version in done:
+        out.print(f"terminal {tid}: config version {version}")
+
+
+@terminals_app.command("command")
+def terminals_command(
+    command: Annotated[str, typer.Argument(help="reboot, selftest, status, clear_fault, wear")],
+    terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
+    rusun: Annotated[str | None, typer.Option(help="every active terminal of this rusun")] = None,
+) -> None:
+    """Queue a remote command; the terminal runs it once at its next sync and reports back."""
+    from sync.service import remote
+
+    ids = remote.queue_command(state.collector(), command, terminal=terminal, rusun=rusun,
+                               scope=OPERATOR)  # fmt: skip
+    out.print(f"{len(ids)} command(s) queued: {', '.join(map(str, ids))}")
+
+
+@terminals_app.command("commands")
+def terminals_commands(
+    terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
+) -> None:
+    """Remote commands: who queued them, when, and each result."""
+    from sync.service import remote
+
+    _table(remote.list_commands(state.collector(), terminal, scope=OPERATOR), "commands")
+
+
+# --- alerts to people ----------------------------------------------------------------------------
+
+
+@alerts_app.command("add")
+def alerts_add(
+    channel: Annotated[str, typer.Argument(help="email or webhook")],
+    address: Annotated[str, typer.Argument(help="an e-mail address or an https:// URL")],
+    rusun: Annotated[
+        str | None, typer.Option(help="only this rusun (default: every rusun)")
+    ] = None,
+    quiet: Annotated[str | None, typer.Option(help="quiet hours, WIB: 22:00-06:00")] = None,
+    digest: Annotated[bool, typer.Option(help="a daily digest at 07:00 WIB")] = True,
+    secret_file: Annotated[
+        str | None, typer.Option(help="webhook: file holding the shared HMAC secret")
+    ] = None,
+) -> None:
+    """Tell someone of terminal trouble: by e-mail or by a signed JSON webhook."""
+    from sync.service import alerts
+
+    secret = None
+    if secret_file is not None:
+        try:
+            with open(secret_file, "rb") as f:
+                secret = f.read().strip()
+        except OSError as exc:
+            fail(f"cannot read {secret_file}: {exc.strerror}")
+    rid = alerts.add_recipient(state.collector(), channel, address, rusun=rusun, secret=secret,
+                               quiet_hours=quiet, digest=digest, scope=OPERATOR)  # fmt: skip
+    out.print(f"recipient {rid} added")
+
+
+@alerts_app.command("list")
+def alerts_list() -> None:
+    """Who is told, how, for which rusun, quiet hours (local minutes) and digest."""
+    from sync.service import alerts
+
+    _table(alerts.list_recipients(state.collector(), scope=OPERATOR), "recipients")
+
+
+@alerts_app.command("run")
+def alerts_run() -> None:
+    """One delivery pass (run it every few minutes from a timer): gather troubles, send what is
+    due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
+    from sync.notify import Smtp, Webhook
+    from sync.service import alerts
+
+    senders: list[Any] = [Webhook()]
+    smtp = Smtp.from_env()
+    if smtp is not None:
+        senders.append(smtp)
+    counts = alerts.run(state.collector(), senders)
+    out.print(", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 # --- residents -----------------------------------------------------------------------------------

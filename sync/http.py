@@ -24,7 +24,7 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from sync.service import admin, downlink, ingest, reports
+from sync.service import admin, downlink, ingest, remote, reports
 from sync.service.accounts import User
 from sync.service.admin import AdminError, OutOfScope
 from sync.service.collector import Collector
@@ -83,6 +83,8 @@ _TERMINAL_ENDPOINTS = (
      "Fetch this terminal's signed config (body: a status request)"),
     ("/v1/allowlist", "post_allowlist", downlink.allowlist, "the signed allow-list",
      "Fetch this terminal's signed allow-list (body: a status request)"),
+    ("/v1/report", "post_report", remote.report, "an empty body: the report is stored",
+     "Report a command's result, settings kept or gone back, flash wear (signed)"),
 )  # fmt: skip
 
 
@@ -291,6 +293,42 @@ def put_config(
     c = collector(request)
     version = _admin_call(admin.set_config, c, terminal_id, settings, scope=user.scope)
     return {"terminal_id": terminal_id, "config_version": version}
+
+
+class SettingsIn(BaseModel):
+    terminal: int | None = None
+    rusun: str | None = Field(default=None, min_length=1, max_length=100)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    wifi_password: str | None = Field(default=None, max_length=63)
+
+
+@admin_router.put("/settings", summary="Send settings to a terminal or every terminal of a rusun")
+def put_settings(request: Request, user: Admin, body: SettingsIn) -> dict[str, Any]:
+    c = collector(request)
+    done = _admin_call(remote.set_settings, c, body.settings, terminal=body.terminal,
+                       rusun=body.rusun, password=body.wifi_password, scope=user.scope,
+                       user=user.name)  # fmt: skip
+    return {"terminals": [{"terminal_id": tid, "config_version": v} for tid, v in done]}
+
+
+class CommandIn(BaseModel):
+    terminal: int | None = None
+    rusun: str | None = Field(default=None, min_length=1, max_length=100)
+    command: str = Field(min_length=1, max_length=40)
+
+
+@admin_router.post("/commands", summary="Queue a remote command (reboot, selftest, status, ...)")
+def post_command(request: Request, user: Admin, body: CommandIn) -> dict[str, Any]:
+    c = collector(request)
+    ids = _admin_call(remote.queue_command, c, body.command, terminal=body.terminal,
+                      rusun=body.rusun, scope=user.scope, user=user.name)  # fmt: skip
+    return {"command_ids": ids}
+
+
+@admin_router.get("/commands", summary="Remote commands and their results, newest first")
+def get_commands(request: Request, user: Admin, terminal: int | None = None) -> list[dict]:
+    c = collector(request)
+    return _admin_call(remote.list_commands, c, terminal, scope=user.scope)
 
 
 class RusunIn(BaseModel):

@@ -21,7 +21,7 @@ misuse (sealing without a key, installing a second key). Flash errors propagate 
 from compat import const
 from firmware import wire
 from firmware.log.batches import Chain, Reader
-from firmware.log.keys import KeyStore
+from firmware.log.keys import PER_SECTOR, KeyStore
 from firmware.log.recover import recover
 from firmware.log.ring import SLOTS, Ring
 from firmware.log.state import StateDir
@@ -176,6 +176,23 @@ class Log:
     def status_request(self, health24):
         """A count-0 batch signed with the current key."""
         return self._reader.status_request(self.open, health24)
+
+    def signed_report(self, health24, part):
+        """A signed report carrying ``part`` (``wire.report_part``): command results, wear."""
+        return self._reader.signed_report(self.open, health24, part)
+
+    def wear(self):
+        """(most erases of a ring sector, of a key sector, ring sectors): derived from counters
+        that never go back, so nothing extra is written. The ring erases each sector once per
+        pass (``Ring.prepare_next``/``reclaim``): ``next_seq // SLOTS`` sectors opened so far
+        over ``count`` sectors; the key store fills one of its two sectors every
+        ``PER_SECTOR // 2`` epochs (each key is written twice) and then erases the other: each
+        sector once every ``PER_SECTOR`` epochs. The +1s count the erase before first use."""
+        ring = self.ring
+        opened = ring.end // SLOTS + 1
+        ring_erases = (opened + ring.count - 1) // ring.count
+        key_erases = max(0, self.keys.epoch) // PER_SECTOR + 1
+        return ring_erases, key_erases, ring.count
 
     def batch(self, health24, max_slots=wire.MAX_BATCH_SLOTS):
         """Seal, then a signed batch of whole blocks from the first unacknowledged one."""

@@ -132,6 +132,12 @@ class Reader:
             self.keys.key,
         )  # fmt: skip
 
+    def signed_report(self, chain, health24, part):
+        """A report (``wire.encode_report``): a status request whose request MAC also covers
+        ``part`` (``wire.report_part``), signed with the current key."""
+        signed = self.status_request(chain, health24)[: wire.HEADER_LEN]
+        return wire.encode_report(signed, part, self.keys.key)
+
     def batch(self, start, health24, max_slots):
         """Whole sealed blocks from ``start`` (a Chain at the first slot of a block), at most
         ``max_slots`` slots unless one block is longer (it goes whole: never above 4,096);

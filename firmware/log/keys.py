@@ -18,7 +18,7 @@ from firmware import wire
 from firmware.log.layout import copy, crc_ok, get32, put32, put_crc
 
 _REC = const(40)
-_PER_SECTOR = const(102)
+PER_SECTOR = const(102)
 _CRC_AT = const(38)
 
 
@@ -65,7 +65,7 @@ class KeyStore:
         best = -1
         last = [-1, -1]  # highest non-blank record index per sector
         for s in (0, 1):
-            for i in range(_PER_SECTOR):
+            for i in range(PER_SECTOR):
                 self._read(s, i)
                 if self._blank():
                     continue
@@ -103,7 +103,7 @@ class KeyStore:
         put_crc(r, _CRC_AT)
         old = self.current
         self.current = []
-        if self.pos > _PER_SECTOR - 2:  # both copies go in one sector
+        if self.pos > PER_SECTOR - 2:  # both copies go in one sector
             self.sector = 1 - self.sector
             self.pos = 0
             if self.dirty_other:

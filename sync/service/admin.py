@@ -122,28 +122,43 @@ def add_terminal(
     """Register a terminal; returns the provisioning bundle (shown once: it holds K0).
     ``deliver(bundle)`` (e.g. writing the bundle file) runs inside the transaction: when it
     fails, nothing is registered, so no terminal is left whose K0 nobody has."""
-    if not 0 <= door <= 255:
-        raise AdminError("nomor pintu harus 0-255 / door must be 0-255")
     k0 = secrets.token_bytes(32)
     with c.db.write() as tx:
-        r = ensure_rusun(c, tx, rusun, scope)
-        if tid is None:
-            tid = terminals.next_terminal_id(tx)
-        elif terminals.terminal(tx, tid) is not None:
-            raise AdminError(f"terminal {tid} sudah ada / terminal {tid} already exists")
-        if not 0 < tid <= wire.TERMINAL_ID_MAX:
-            raise AdminError(
-                f"id terminal harus 1..{wire.TERMINAL_ID_MAX} (batas terminal) / terminal id "
-                f"must be 1..{wire.TERMINAL_ID_MAX} (what a terminal can hold)"
-            )
-        k0_enc = c.vault.seal(b"k0:%d:0" % tid, k0)
-        terminals.insert_terminal(tx, tid, r.id, door, k0_enc, default_config_json(),
-                                  r.card_key_gen, c.now())  # fmt: skip
-        card_key = cardkeys.open_key(c, tx, r.id, r.card_key_gen)
-        bundle = _bundle(tid, rusun, door, k0, card_key, collector_url, c.ca_pem)
+        bundle = _register(c, tx, rusun, door, tid, collector_url, k0, scope)
         if deliver is not None:
             deliver(bundle)
     return bundle
+
+
+def add_terminals(
+    c: Collector, doors: list[tuple[str, int]], collector_url: str = "", *, scope: Scope
+) -> list[dict[str, Any]]:
+    """Register many terminals at once, (rusun, door) each, in one transaction (a city's
+    roll-out, the load generator ``tools.sim.city``); returns their bundles, in order."""
+    with c.db.write() as tx:
+        return [_register(c, tx, rusun, door, None, collector_url, secrets.token_bytes(32), scope)
+                for rusun, door in doors]  # fmt: skip
+
+
+def _register(c: Collector, tx: Tx, rusun: str, door: int, tid: int | None, collector_url: str,
+              k0: bytes, scope: Scope) -> dict[str, Any]:  # fmt: skip
+    if not 0 <= door <= 255:
+        raise AdminError("nomor pintu harus 0-255 / door must be 0-255")
+    r = ensure_rusun(c, tx, rusun, scope)
+    if tid is None:
+        tid = terminals.next_terminal_id(tx)
+    elif terminals.terminal(tx, tid) is not None:
+        raise AdminError(f"terminal {tid} sudah ada / terminal {tid} already exists")
+    if not 0 < tid <= wire.TERMINAL_ID_MAX:
+        raise AdminError(
+            f"id terminal harus 1..{wire.TERMINAL_ID_MAX} (batas terminal) / terminal id "
+            f"must be 1..{wire.TERMINAL_ID_MAX} (what a terminal can hold)"
+        )
+    k0_enc = c.vault.seal(b"k0:%d:0" % tid, k0)
+    terminals.insert_terminal(tx, tid, r.id, door, k0_enc, default_config_json(),
+                              r.card_key_gen, c.now())  # fmt: skip
+    card_key = cardkeys.open_key(c, tx, r.id, r.card_key_gen)
+    return _bundle(tid, rusun, door, k0, card_key, collector_url, c.ca_pem)
 
 
 def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: str,
@@ -472,8 +487,8 @@ class _Import:
         self.report.cards += 1
 
     def finish(self) -> None:
-        """The deferred writes, in bulk: residents, cards, each card's token under every
-        generation of every rusun's card key."""
+        """The deferred writes, in bulk: residents, cards, each card's token under the
+        generations of its home rusun's key in use."""
         tx = self.tx
         residents.insert_residents(tx, list(self.new_residents.values()))
         for rid_text, name, unit, rusun_id, _at in self.updated_residents.values():
@@ -489,11 +504,14 @@ class _Import:
             hashes = list(self.pending)
             uids = [self.pending[h] for h in hashes]
             rows = []
-            for other in residents.rusun_all(tx):
-                keys = self.keys.get(other.id) or cardkeys.keys_of(self.c, tx, other.id)
-                for gen, key in keys.items():
-                    toks = card_tokens(key, uids)
-                    rows += [(other.id, gen, tok, ids[h]) for h, tok in zip(hashes, toks)]
+            for r in residents.rusun_all(tx):  # home tokens only (docs/security.md)
+                mine = [(h, u) for h, u in zip(hashes, uids) if index[h].rusun_id == r.id]
+                if not mine:
+                    continue
+                keys = self.keys.get(r.id) or cardkeys.keys_of(self.c, tx, r.id)
+                for gen in sorted(cardkeys.gens_in_use(tx, r)):
+                    toks = card_tokens(keys[gen], [u for _h, u in mine])
+                    rows += [(r.id, gen, tok, ids[h]) for (h, _u), tok in zip(mine, toks)]
             residents.insert_card_tokens(tx, rows)
         for rusun_id in self.changed:
             residents.bump_allowlist(tx, rusun_id)

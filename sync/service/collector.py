@@ -70,7 +70,11 @@ class Collector:
         self.vault = vault
         self.clock = clock
         self.after_commit = after_commit  # tests only: runs between an upload's commit and reply
+        self.before_commit: Callable[[], None] | None = None  # tests only: inside its transaction
         self.keys = KeyCache()
+        from sync.service.cardkeys import Sightings  # cardkeys imports this module
+
+        self.sightings = Sightings()
         self.budget = Budget(self.clock)
         self.alert_limit = AlertLimiter()
         self.ca_pem: str | None = None  # the CA certificate terminals pin (bundles carry it)

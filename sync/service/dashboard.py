@@ -291,10 +291,7 @@ def resident_page(
         names = {r.id: r.name for r in residents.rusun_all(tx)}
         ids = [card.card_id for card in cards]
         rows = attendance.card_taps(tx, ids, day_start(first), day_start(today + 1))
-        ever = attendance.card_taps(tx, ids, 0, day_start(today + 1))
-    last: dict[int, int] = {}
-    for t, *_rest, card in ever:
-        last[int(card)] = int(t)
+        last = attendance.last_card_taps(tx, ids, day_start(today + 1))
     by_day: dict[int, list[dict]] = {}
     for t, rid, term, kind, fl, _tok, _card in rows:
         d = local_day(int(t))
@@ -358,6 +355,8 @@ def terminal_health(c: Collector, now: int, scope: list[int] | None) -> list[dic
             "morning_taps": peak.get(h["terminal_id"], 0),
             "held_7d": h["held_7d"],
             "forked": h["forked"],
+            "wear_erases": h["wear_erases"],
+            "wear_years": h["wear_years"],
         }
         item["alarms"] = alarms(item, now, peak1) if h["status"] == "active" else []
         out.append(item)

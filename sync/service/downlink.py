@@ -9,11 +9,13 @@ allow-list holds the tokens under the card key generation the terminal was provi
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from firmware import wire
 from sync.service.collector import Collector
 from sync.service.verify import Outcome, Reject, Verified, authenticate
-from sync.store import residents
+from sync.store import remote, residents
+from sync.store.db import Tx
 
 # The settings a new terminal gets (``admin.set_config`` changes them per terminal).
 DEFAULT_CONFIG = dict(wire.CONFIG_DEFAULTS)
@@ -59,7 +61,37 @@ def config(c: Collector, body: bytes, peer: str = "") -> Outcome:
     t = v.terminal
     kc = wire.config_key(c.k0(t))
     text = sendable(t["config_json"])
+    with c.db.read() as tx:
+        sealed = _sealed_password(c, tx, t, kc)
+    if sealed is not None:  # sealed under Kc for this version (docs/protocol.md, "Config")
+        settings = json.loads(text)
+        settings[wire.SEALED_PASSWORD] = sealed
+        text = json.dumps(settings, sort_keys=True)
     return Outcome(200, wire.encode_config(kc, t["config_version"], t["id"], text))
+
+
+def offer(c: Collector, tx: Tx, t: dict[str, Any], health: dict[str, int]) -> tuple | None:
+    """What an ``HDA2`` reply offers the terminal: (release, command_id, command); None for a
+    terminal whose firmware reads only ``HDA1`` replies (``firmware_version`` 1)."""
+    if health.get("firmware_version", 0) < 2:
+        return None
+    command_id = command = 0
+    row = remote.open_command(tx, t["id"])  # the oldest open one, until its report answers it
+    if row is not None:
+        remote.mark_sent(tx, row["id"], c.now())
+        command_id, command = row["id"], wire.COMMANDS.index(row["command"])
+    release = 0  # signed code releases: filled by the release service
+    return release, command_id, command
+
+
+def _sealed_password(c: Collector, tx: Tx, t: dict[str, Any], kc: bytes) -> str | None:
+    """The terminal's Wi-Fi password (``sync.service.remote``), opened from the vault and sealed
+    under Kc for its current config version; None when none was set remotely."""
+    enc = remote.password(tx, t["id"])
+    if enc is None:
+        return None
+    text = c.vault.open(b"wifi:%d" % t["id"], enc).decode()
+    return wire.seal_secret(kc, t["config_version"], t["id"], text)
 
 
 def allowlist(c: Collector, body: bytes, peer: str = "") -> Outcome:

@@ -15,7 +15,8 @@
    Only a request never seen before counts as a sign of life (last seen, health snapshot).
 
 Any rejection rolls that transaction back (nothing stored) and writes one alert row in its own
-transaction. ``Collector.after_commit`` (tests only) runs between the commit and the reply.
+transaction. ``Collector.before_commit`` and ``after_commit`` (tests only) run inside the batch's
+transaction once it is written, and between the commit and the reply.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from firmware import wire
+from sync.service import cardkeys, downlink
 from sync.service import dating as dt
 from sync.service.collector import Collector
 from sync.service.dating import Dating, DatingState
@@ -57,6 +59,8 @@ def upload(c: Collector, body: bytes, peer: str = "") -> Outcome:
         with c.db.write() as tx:
             v = confirm(tx, checked, batch)
             outcome = _store(c, tx, batch, v)
+            if c.before_commit is not None:
+                c.before_commit()
     except Reject as rej:
         return refused(c, batch.terminal_id, rej, batch)
     if c.after_commit is not None:
@@ -84,7 +88,8 @@ def _store(c: Collector, tx: Tx, batch: wire.Batch, v: Verified) -> Outcome:
         status = wire.REPLY_TAMPER
     elif high is not None and high + 1 > changes.get("acked", t["acked"]):
         status = wire.REPLY_GAP
-    answer = reply(c, t, batch, status, acked)
+    offer = downlink.offer(c, tx, t, batch.health)
+    answer = reply(c, t, batch, status, acked, offer)
     return Outcome(200, answer, status=status, acked=acked, stored=stored)
 
 
@@ -259,6 +264,11 @@ def _to_chain(
             chain_bits[seq] = bits
     dt.finish(rows, chain_bits)
     records.insert_records(tx, rows)
+    cards = {
+        int(r[5]) for r in rows if r[3] in (wire.TAP, wire.DENIED) and r[4] < wire.CARD_RANDOM_UID
+    }
+    if cards:  # a card of another rusun tapped here: matched once, then known (cardkeys)
+        cardkeys.recognise(c, tx, t["rusun_id"], cards)
     if acked > t["acked"]:
         changes["acked"] = acked
         records.fill_gaps(tx, tid, gen, acked, now)

@@ -22,12 +22,12 @@ from sync import review
 from sync.review import Params
 from sync.review.legacy import CARD_SUBJECT
 from sync.review.model import Review, Thresholds
-from sync.service import snapshot
-from sync.service.admin import AdminError, rusun_id, scoped_ids
+from sync.service import snapshot, wear
+from sync.service.admin import AdminError, scoped_ids
 from sync.service.collector import Collector
 from sync.service.scope import OPERATOR, Scope
 from sync.service.spreadsheet import safe
-from sync.store import alert_log, attendance, records, residents, terminals
+from sync.store import alert_log, attendance, records, residents, rollups, terminals
 
 DAY = 86400
 JAKARTA_MIN = wire.UTC_OFFSET_MIN
@@ -116,7 +116,20 @@ def _queue(reviews: list[Review]) -> list[dict[str, Any]]:
     ]
 
 
-def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str, Any]], Params]:
+def _cards_of(queue: list[dict[str, Any]], reg: list[Any]) -> list[int]:
+    """The card ids whose last tap the queue's rows show: the cards of each flagged unit and each
+    flagged registered card."""
+    units = {it["unit"] for it in queue if "unit" in it}
+    cards = {int(it["card"]) for it in queue if "card" in it and it["card"].isdigit()}
+    for _res, _name, unit, rid, _rname, _reg_at, card, _status in reg:
+        if card is not None and f"{rid}/{unit}" in units:
+            cards.add(int(card))
+    return sorted(cards)
+
+
+def review_items(
+    c: Collector, as_of: dt.date, days: int, rusun_ids: list[int] | None = None
+) -> tuple[list[dict[str, Any]], Params]:
     """The review queue (``sync.review.detect`` over each rusun's snapshot,
     ``sync.service.snapshot``: the register's dated statuses, izin, holidays, visitors and the
     rusun's thresholds, scaled for ``days``) for the ``days`` Jakarta days ending with
@@ -124,18 +137,21 @@ def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str
     (``review_report`` gives the fields); units first, then cards, each by rusun and key. A
     change in a flat's pattern needs ``snapshot.period_days`` (42 days with the default
     thresholds: a flat's own history and the recent window): the dashboard reviews that
-    period, a shorter one never finds it."""
+    period, a shorter one never finds it. Only the rusun of ``rusun_ids`` (None: all) are
+    reviewed; each reads its records of the period, and "last seen" comes from the roll-ups."""
     if not 1 <= days <= 3660:
         raise AdminError("jumlah hari harus 1-3660 / days must be 1-3660")
     until = day_start(as_of) + DAY  # end of the as_of day
     with c.db.read() as tx:
         names = {r.id: r.name for r in residents.rusun_all(tx)}
         reg = residents.registry_cards(tx, None)
-        last_tap = attendance.last_card_taps(tx, until)
+        wanted = sorted(names) if rusun_ids is None else sorted(set(rusun_ids) & set(names))
         reviews = [
             review.detect(snapshot.build_in(tx, rid, as_of, days), evidence=False)
-            for rid in sorted(names)
+            for rid in wanted
         ]  # fmt: skip
+        queue = _queue(reviews)
+        last_tap = attendance.last_card_taps(tx, _cards_of(queue, reg), until)
     cards: dict[str, tuple[str, int, str]] = {}  # card key -> (unit, rusun id, resident id)
     units: dict[str, dict[str, Any]] = {}  # "<rusun id>/<unit>" -> the unit's details
     for res_id, _name, unit, rid, _rname, reg_at, card, _status in reg:
@@ -157,7 +173,7 @@ def review_items(c: Collector, as_of: dt.date, days: int) -> tuple[list[dict[str
         cards[str(card)] = (unit, int(rid), res_id)
     params = Params.for_period(days)
     out: list[dict[str, Any]] = []
-    for it in _queue(reviews):
+    for it in queue:
         row: dict[str, Any]
         if "unit" in it:
             key = it["unit"]
@@ -229,8 +245,8 @@ def review_report(
     registration). No names, no UIDs. Only rows of rusun in ``scope``."""
     as_of = as_of or today(c)
     with c.db.read() as tx:
-        rusun_id(tx, rusun, scope)
-    rows, _params = review_items(c, as_of, days)
+        ids = scoped_ids(tx, rusun, scope)
+    rows, _params = review_items(c, as_of, days, ids)
     return [r for r in rows if (rusun is None or r["rusun"] == rusun)
             and scope.allows(r["rusun_id"])]  # fmt: skip
 
@@ -270,11 +286,14 @@ def unknown_cards(
 def health(c: Collector, *, scope: Scope = OPERATOR) -> list[dict[str, Any]]:
     """Per terminal of ``scope``: last seen, backlog, clock quality, reader resets, storage use,
     open gaps, alerts of the last 7 days, undated records, clock jumps, records held back from
-    reports (all, and received in the last 7 days) and whether a copy of its key is at work
-    (``forked``: a conflicting chain was received)."""
+    reports (all, and received since the Jakarta day 7 days ago; counts from the roll-up
+    ``terminal_days``), whether a copy of its key is at work (``forked``: a conflicting chain
+    was received) and its flash wear (``sync.service.wear``)."""
     now = c.now()
     out = []
     with c.db.read() as tx:
+        totals = rollups.terminal_totals(tx)
+        recent = rollups.terminal_totals(tx, rollups.day_of(now - 7 * DAY))
         gaps: dict[int, int] = {}
         for g in records.open_gaps(tx):
             gaps[g["terminal_id"]] = gaps.get(g["terminal_id"], 0) + g["to_seq"] - g["from_seq"]
@@ -299,11 +318,12 @@ def health(c: Collector, *, scope: Scope = OPERATOR) -> list[dict[str, Any]]:
                     "wifi_rssi": h.get("wifi_rssi"),
                     "missing_slots": gaps.get(t["id"], 0),
                     "alerts_7d": alert_log.count_since(tx, t["id"], now - 7 * DAY),
-                    "undated_records": records.undated(tx, t["id"]),
-                    "clock_jumps": records.clock_jumps(tx, t["id"]),
-                    "held_records": records.held(tx, t["id"]),
-                    "held_7d": records.held(tx, t["id"], now - 7 * DAY),
+                    "undated_records": totals.get(t["id"], (0, 0, 0))[1],
+                    "clock_jumps": totals.get(t["id"], (0, 0, 0))[2],
+                    "held_records": totals.get(t["id"], (0, 0, 0))[0],
+                    "held_7d": recent.get(t["id"], (0, 0, 0))[0],
                     "forked": t["fork_seq"] is not None,
+                    **wear.of_terminal(tx, t),  # flash wear and years to its rated endurance
                 }
             )
     return out
@@ -329,7 +349,8 @@ COLUMNS = {
         "terminal_id", "rusun", "door", "status", "last_seen", "silent_s", "acked",
         "backlog_slots", "oldest_unsynced_s", "clock_quality", "reader_recoveries", "read_errors",
         "storage_per_mille", "firmware_version", "wifi_rssi", "missing_slots", "alerts_7d",
-        "undated_records", "clock_jumps", "held_records", "held_7d", "forked",
+        "undated_records", "clock_jumps", "held_records", "held_7d", "forked", "wear_erases",
+        "wear_years",
     ],
 }  # fmt: skip
 COLUMNS["absent"] = COLUMNS["review"]

@@ -295,8 +295,15 @@ def _check_seals(
     return verified, None
 
 
-def reply(c: Collector, t: dict[str, Any], batch: wire.Batch, status: int, acked: int) -> bytes:
-    """The signed reply to a batch (docs/protocol.md, "Reply")."""
+def reply(
+    c: Collector,
+    t: dict[str, Any],
+    batch: wire.Batch,
+    status: int,
+    acked: int,
+    offer: tuple[int, int, int] | None = None,
+) -> bytes:
+    """The signed reply to a batch (docs/protocol.md, "Reply"): ``HDA2`` with ``offer``."""
     kc = wire.config_key(c.k0(t))
     server_time = max(0, c.now() - wire.HOST_EPOCH_OFFSET)
     return wire.encode_reply(
@@ -307,6 +314,7 @@ def reply(c: Collector, t: dict[str, Any], batch: wire.Batch, status: int, acked
         server_time,
         t["config_version"],
         t["allowlist_version"],
+        offer,
     )
 
 

@@ -22,7 +22,21 @@ _CARD_KINDS = (wire.TAP, wire.DENIED)
 def presence(tx: Tx, offset_s: int, lo: int, hi: int, rusun_ids: list[int] | None) -> list[Row]:
     """(rusun, day, residents, units, taps) for home-rusun taps with lo <= wall_time < hi, at the
     given rusun (None: all). A tap's token is looked up under every generation of the rusun's
-    card key (a door keeps its key until re-provisioned)."""
+    card key (a door keeps its key until re-provisioned). Jakarta days (and day-aligned bounds)
+    read the roll-up ``tap_days``: rows of the asked days only, never the record history."""
+    where, params = where_in("td.rusun_id", rusun_ids)
+    if offset_s == LOCAL_OFFSET_S and (lo + offset_s) % DAY_S == 0 == (hi + offset_s) % DAY_S:
+        return tx.all(
+            "SELECT r.name, td.day, COUNT(DISTINCT c.resident_id), COUNT(DISTINCT c.unit_id),"
+            " SUM(td.taps) FROM tap_days td"
+            " JOIN card_tokens ct ON ct.rusun_id = td.rusun_id AND ct.token = td.token"
+            " JOIN cards c ON c.id = ct.card_id AND c.rusun_id = td.rusun_id"
+            " JOIN rusun r ON r.id = td.rusun_id"
+            " WHERE td.taps > 0 AND td.day >= ? AND td.day < ?"
+            + where
+            + " GROUP BY r.name, td.day ORDER BY r.name, td.day",
+            [(lo + offset_s) // DAY_S, (hi + offset_s) // DAY_S, *params],
+        )
     where, params = where_in("t.rusun_id", rusun_ids)
     return tx.all(
         "SELECT r.name, (rec.wall_time + ?) / 86400 AS d, COUNT(DISTINCT c.resident_id),"
@@ -83,29 +97,31 @@ def card_taps(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:
     )  # fmt: skip
 
 
-def last_card_taps(tx: Tx, until: int) -> dict[int, int]:
-    """{card_id: wall_time of its last TAP or DENIED record before ``until``, at any rusun}."""
+def last_card_taps(tx: Tx, card_ids: list[int], until: int) -> dict[int, int]:
+    """{card_id: wall_time of its last TAP or DENIED record before ``until`` (a Jakarta day
+    boundary), at any rusun}, for ``card_ids``: from the roll-up ``tap_days`` (one index probe
+    per card and rusun), never the record history."""
+    if not card_ids:
+        return {}
+    marks = ", ".join("?" for _ in card_ids)
     rows = tx.all(
-        "SELECT ct.card_id, MAX(rec.wall_time) FROM records rec"
-        " JOIN terminals t ON t.id = rec.terminal_id"
-        " JOIN card_tokens ct ON ct.rusun_id = t.rusun_id AND ct.token = rec.payload"
-        " WHERE rec.kind IN (?, ?) AND rec.wall_time IS NOT NULL AND rec.wall_time < ?"
-        " GROUP BY ct.card_id",
-        (*_CARD_KINDS, until),
+        "SELECT ct.card_id, MAX(td.last_at) FROM card_tokens ct JOIN tap_days td"
+        " ON td.rusun_id = ct.rusun_id AND td.token = ct.token"
+        f" WHERE ct.card_id IN ({marks}) AND td.day < ? GROUP BY ct.card_id",
+        (*card_ids, (until + LOCAL_OFFSET_S) // DAY_S),
     )
     return {int(r[0]): int(r[1]) for r in rows}
 
 
 def daily_taps(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[Row]:
-    """(local_day_number, rusun_id, taps) for TAP records in [t0, t1)."""
-    where, params = where_in("t.rusun_id", rusun_ids)
+    """(local_day_number, rusun_id, taps) for TAP records in [t0, t1) (Jakarta day bounds), from
+    the roll-up ``tap_days``."""
+    where, params = where_in("rusun_id", rusun_ids)
     return tx.all(
-        "SELECT (rec.wall_time + ?) / ? AS d, t.rusun_id, COUNT(*) FROM records rec "
-        "JOIN terminals t ON t.id = rec.terminal_id "
-        "WHERE rec.kind = ? AND rec.wall_time >= ? AND rec.wall_time < ?"
+        "SELECT day, rusun_id, SUM(taps) FROM tap_days WHERE day >= ? AND day < ? AND taps > 0"
         + where
-        + " GROUP BY d, t.rusun_id ORDER BY d",
-        [LOCAL_OFFSET_S, DAY_S, wire.TAP, t0, t1, *params],
+        + " GROUP BY day, rusun_id ORDER BY day",
+        [(t0 + LOCAL_OFFSET_S) // DAY_S, (t1 + LOCAL_OFFSET_S) // DAY_S, *params],
     )
 
 

@@ -70,6 +70,16 @@ class Tx:
         cur = self.conn.execute(self._sql(sql), _params(params))
         return cur.rowcount
 
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for each parameter row (pipelined on PostgreSQL)."""
+        if not rows:
+            return
+        if self.kind == "postgres":
+            with self.conn.cursor() as cur:
+                cur.executemany(self._sql(sql), [_params(r) for r in rows])
+        else:
+            self.conn.executemany(sql, [_params(r) for r in rows])
+
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(r) for r in self.conn.execute(self._sql(sql), _params(params)).fetchall()]
 

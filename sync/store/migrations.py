@@ -142,8 +142,21 @@ def _v2_to_v3(tx: Tx, make: Callable[[str], None]) -> None:
         tx.run(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
 
 
+def _v3_to_v4(tx: Tx, make: Callable[[str], None]) -> None:
+    """Roll-ups kept at ingest (``sync.store.rollups``), filled from the stored records."""
+    from sync.store import rollups
+
+    for name in ("tap_days", "terminal_days"):
+        make(name)
+    rollups.rebuild(tx)
+
+
 # _STEPS[v - 1] moves a database from version v to v + 1.
-_STEPS: tuple[Callable[[Tx, Callable[[str], None]], None], ...] = (_v1_to_v2, _v2_to_v3)
+_STEPS: tuple[Callable[[Tx, Callable[[str], None]], None], ...] = (
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+)
 
 
 def upgrade(tx: Tx, version: int, make: Callable[[str], None]) -> None:

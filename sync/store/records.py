@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from sync.store import rollups
 from sync.store.db import Row, Tx
 
 RECORD_COLUMNS = (
@@ -102,8 +103,13 @@ def insert_blocks(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
 
 
 def insert_records(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
-    """Rows of ``RECORD_COLUMNS``."""
+    """Rows of ``RECORD_COLUMNS``; the roll-ups count them in the same transaction."""
     tx.copy("records", RECORD_COLUMNS, rows)
+    by_terminal: dict[int, list[Sequence[Any]]] = {}
+    for row in rows:
+        by_terminal.setdefault(int(row[0]), []).append(row)
+    for tid, mine in by_terminal.items():
+        rollups.add(tx, tid, mine)
 
 
 def block_dating(tx: Tx, tid: int, gen: int, seal_seq: int) -> tuple[bool, str | None]:
@@ -139,6 +145,11 @@ def undated_between(tx: Tx, tid: int, gen: int, lo: int, hi: int) -> list[tuple[
 def set_claimed(tx: Tx, tid: int, gen: int, rows: Sequence[tuple[int, int, int]]) -> None:
     """(seq, claimed_time, held): dates derived backward from a later anchor; ``wall_time`` set
     only where held is 0."""
+    if not rows:
+        return
+    seqs = {r[0] for r in rows}
+    lo, hi = min(seqs), max(seqs) + 1
+    before = [r for r in rollups.state(tx, tid, gen, lo, hi) if r[0] in seqs]
     for seq, claimed, held in rows:
         tx.run(
             "UPDATE records SET claimed_time = ?, held = ?, time_derived = 1,"
@@ -146,20 +157,33 @@ def set_claimed(tx: Tx, tid: int, gen: int, rows: Sequence[tuple[int, int, int]]
             " WHERE terminal_id = ? AND gen = ? AND seq = ?",
             (claimed, held, held, claimed, tid, gen, seq),
         )
+    after = [r for r in rollups.state(tx, tid, gen, lo, hi) if r[0] in seqs]
+    rollups.change(tx, tid, before, after)
 
 
 def hold_from(tx: Tx, tid: int, gen: int, seq: int, bit: int) -> int:
     """Hold every record from ``seq`` on for reason ``bit``; returns how many were not yet."""
-    return tx.run(
+    where, params = " AND (held & ?) = 0", (bit,)
+    before = rollups.state(tx, tid, gen, seq, 1 << 62, where, params)
+    if not before:
+        return 0
+    n = tx.run(
         "UPDATE records SET held = held | ?, wall_time = NULL"
         " WHERE terminal_id = ? AND gen = ? AND seq >= ? AND (held & ?) = 0",
         (bit, tid, gen, seq, bit),
     )
+    seqs = {r[0] for r in before}
+    after = [r for r in rollups.state(tx, tid, gen, seq, 1 << 62) if r[0] in seqs]
+    rollups.change(tx, tid, before, after)
+    return n
 
 
 def release(tx: Tx, tid: int, gen: int, lo: int, hi: int, bit: int) -> None:
     """Clear reason ``bit`` of records with lo <= seq < hi; those held for nothing else get their
     ``wall_time`` back."""
+    before = rollups.state(tx, tid, gen, lo, hi, " AND (held & ?) <> 0", (bit,))
+    if not before:
+        return
     tx.run(
         "UPDATE records SET held = held & ? WHERE terminal_id = ? AND gen = ? AND seq >= ?"
         " AND seq < ? AND (held & ?) <> 0",
@@ -171,6 +195,9 @@ def release(tx: Tx, tid: int, gen: int, lo: int, hi: int, bit: int) -> None:
         " AND claimed_time IS NOT NULL",
         (tid, gen, lo, hi),
     )
+    seqs = {r[0] for r in before}
+    after = [r for r in rollups.state(tx, tid, gen, lo, hi) if r[0] in seqs]
+    rollups.change(tx, tid, before, after)
 
 
 def count_records(tx: Tx, tid: int | None = None) -> int:

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 """Functions of an open ``Tx`` (``sync.store.db``); the service owns the transaction. A card is
 stored as a keyed hash and a ciphertext of its UID (``sync.vault``), its token under its home
-rusun's current card key and, in ``card_tokens``, its token under every generation of every
-rusun's card key (a card tapped at another rusun, or at a door still on an older key, is still
-recognised; a terminal's allow-list holds its home cards' tokens under the key generation that
-terminal holds). Column meanings: docs/collector.md, "Schema".
+rusun's current card key and, in ``card_tokens``, its tokens under the generations of its home
+rusun's key its doors hold (a terminal's allow-list holds its home cards' tokens under the
+generation that terminal holds), plus one row for each other rusun where it was actually tapped
+and recognised (``sync.service.cardkeys.recognise``): never a row per card and site. Column
+meanings: docs/collector.md, "Schema".
 """
 
 from __future__ import annotations
@@ -267,8 +268,8 @@ def set_card_fingerprint(tx: Tx, card_id: int, fingerprint: int) -> None:
 
 
 def insert_card_tokens(tx: Tx, rows: Sequence[Sequence[Any]]) -> None:
-    """(rusun_id, gen, token, card_id): a card's token under every generation of every rusun's
-    key, so a card tapped at another rusun (or at a door on an older key) is still recognised."""
+    """(rusun_id, gen, token, card_id): a card's token under a generation of its home rusun's
+    key (docs/security.md, "Card tokens")."""
     tx.copy("card_tokens", ("rusun_id", "gen", "token", "card_id"), rows)
 
 
@@ -290,3 +291,56 @@ def resident_cards(tx: Tx, resident_id: str) -> list[ResidentCard]:
         (resident_id,),
     )
     return [ResidentCard(*r) for r in rows]
+
+
+def candidate_cards(tx: Tx, rusun_id: int, after_id: int) -> list[tuple[int, bytes, bytes]]:
+    """(id, uid_hash, uid_enc) of cards with id > ``after_id`` homed at another rusun of
+    ``rusun_id``'s district (every other rusun when it has no district): the cards a token
+    unknown at ``rusun_id`` is matched against."""
+    rows = tx.all(
+        "SELECT c.id, c.uid_hash, c.uid_enc FROM cards c JOIN rusun h ON h.id = c.rusun_id"
+        " JOIN rusun r ON r.id = ? WHERE c.id > ? AND c.rusun_id <> r.id"
+        " AND (r.district = '' OR h.district = r.district) ORDER BY c.id",
+        (rusun_id, after_id),
+    )
+    return [(int(i), bytes(h), bytes(e)) for i, h, e in rows]
+
+
+def known_tokens(tx: Tx, rusun_id: int, tokens: list[int]) -> set[int]:
+    """Those of ``tokens`` some card has at ``rusun_id`` (``card_tokens``)."""
+    if not tokens:
+        return set()
+    marks = ", ".join("?" for _ in tokens)
+    rows = tx.all(
+        f"SELECT DISTINCT token FROM card_tokens WHERE rusun_id = ? AND token IN ({marks})",
+        (rusun_id, *tokens),
+    )
+    return {int(r[0]) for r in rows}
+
+
+def sighted_cards(tx: Tx, rusun_id: int) -> list[int]:
+    """Cards of other rusun recognised at ``rusun_id`` so far (rows ``recognise`` added)."""
+    rows = tx.all(
+        "SELECT DISTINCT ct.card_id FROM card_tokens ct JOIN cards c ON c.id = ct.card_id"
+        " WHERE ct.rusun_id = ? AND c.rusun_id <> ct.rusun_id",
+        (rusun_id,),
+    )
+    return sorted(int(r[0]) for r in rows)
+
+
+def add_sightings(tx: Tx, rows: Sequence[tuple[int, int, int, int]]) -> None:
+    """(rusun_id, gen, token, card_id) of cards of other rusun recognised here; a card no
+    longer stored (purged since the match was cached) is skipped."""
+    for rusun_id, gen, token, card_id in rows:
+        tx.run(
+            "INSERT INTO card_tokens (rusun_id, gen, token, card_id) SELECT ?, ?, ?, id"
+            " FROM cards WHERE id = ? AND NOT EXISTS (SELECT 1 FROM card_tokens WHERE"
+            " rusun_id = ? AND gen = ? AND token = ? AND card_id = ?)",
+            (rusun_id, gen, token, card_id, rusun_id, gen, token, card_id),
+        )
+
+
+def terminal_key_gens(tx: Tx, rusun_id: int) -> set[int]:
+    """The card key generations the rusun's terminals hold."""
+    rows = tx.all("SELECT DISTINCT card_key_gen FROM terminals WHERE rusun_id = ?", (rusun_id,))
+    return {int(r[0]) for r in rows}

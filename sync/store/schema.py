@@ -11,10 +11,12 @@ Secrets (``*_enc`` columns) are AES-GCM ciphertexts under the master key (``sync
 
 from __future__ import annotations
 
-from sync.store import migrations
+import time
+
+from sync.store import migrations, partitions
 from sync.store.db import Tx
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -150,6 +152,28 @@ CREATE INDEX IF NOT EXISTS records_boot ON records (terminal_id, gen, boot);
 -- A card's records at any rusun (its token under each rusun's key): the review's snapshot of a
 -- rusun reads its cards' taps elsewhere, the resident page one card's.
 CREATE INDEX IF NOT EXISTS records_payload ON records (payload, terminal_id);
+-- Roll-ups kept at ingest in the batch's transaction, by sync.store.rollups: what reports read
+-- instead of the record history. Days are Jakarta local day numbers.
+CREATE TABLE IF NOT EXISTS tap_days (
+    rusun_id INTEGER NOT NULL,
+    token BIGINT NOT NULL,
+    day INTEGER NOT NULL,
+    taps INTEGER NOT NULL,
+    denied INTEGER NOT NULL,
+    first_at BIGINT NOT NULL,
+    last_at BIGINT NOT NULL,
+    PRIMARY KEY (rusun_id, token, day)
+);
+CREATE INDEX IF NOT EXISTS tap_days_day ON tap_days (rusun_id, day);
+CREATE TABLE IF NOT EXISTS terminal_days (
+    terminal_id BIGINT NOT NULL,
+    day INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    held INTEGER NOT NULL,
+    undated INTEGER NOT NULL,
+    clock_jumps INTEGER NOT NULL,
+    PRIMARY KEY (terminal_id, day)
+);
 CREATE TABLE IF NOT EXISTS gaps (
     id {serial},
     terminal_id BIGINT NOT NULL REFERENCES terminals(id),
@@ -165,6 +189,65 @@ CREATE TABLE IF NOT EXISTS alerts (
     kind TEXT NOT NULL,
     detail TEXT NOT NULL,
     created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS terminal_secrets (  -- settings too secret for config_json
+    terminal_id BIGINT PRIMARY KEY REFERENCES terminals(id),
+    wifi_password_enc {blob} NOT NULL,
+    set_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS terminal_commands (  -- remote commands: queued, offered, answered
+    id {serial},
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+    command TEXT NOT NULL,
+    queued_by TEXT NOT NULL,
+    queued_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    done_at BIGINT,
+    result TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS terminal_commands_open ON terminal_commands (terminal_id, done_at);
+CREATE TABLE IF NOT EXISTS terminal_reports (  -- reports without a command: settings, wear
+    id {serial},
+    terminal_id BIGINT NOT NULL REFERENCES terminals(id),
+    received_at BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    result TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS terminal_reports_kind ON terminal_reports (terminal_id, kind, id);
+CREATE TABLE IF NOT EXISTS alert_recipients (  -- who is told: e-mail or signed webhook
+    id {serial},
+    rusun_id INTEGER REFERENCES rusun(id),
+    channel TEXT NOT NULL,
+    address TEXT NOT NULL,
+    secret_enc {blob},
+    quiet_from INTEGER,
+    quiet_to INTEGER,
+    digest SMALLINT NOT NULL DEFAULT 1,
+    digest_day BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alert_notices (  -- one per terminal and trouble: de-duplication
+    notice_key TEXT PRIMARY KEY,
+    terminal_id BIGINT NOT NULL,
+    rusun_id INTEGER NOT NULL,
+    category TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    first_at BIGINT NOT NULL,
+    last_at BIGINT NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS alert_sends (  -- when each recipient was last told of each notice
+    notice_key TEXT NOT NULL,
+    recipient_id BIGINT NOT NULL,
+    sent_at BIGINT NOT NULL,
+    seen INTEGER NOT NULL,
+    PRIMARY KEY (notice_key, recipient_id)
+);
+CREATE TABLE IF NOT EXISTS alert_runs (  -- how far the delivery has read the event sources
+    name TEXT PRIMARY KEY,
+    at BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS health (
     id {serial},
@@ -367,6 +450,7 @@ def create(tx: Tx) -> None:
         )
     else:
         tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+    partitions.ensure_months(tx, int(time.time()))  # nothing unless records is partitioned
 
 
 def columns(tx: Tx, table: str) -> set[str]:

@@ -102,6 +102,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.clock": ("Mutu jam", "Clock quality"),
     "col.storage": ("Penyimpanan", "Storage"),
     "col.firmware": ("Firmware", "Firmware"),
+    "col.wear": ("Aus flash", "Flash wear"),
+    "terminals.wear_years": ("± {y} tahun lagi", "± {y} years left"),
+    "terminals.wear_none": ("belum terukur", "not measured yet"),
+    "terminals.wear_note": (
+        "Aus flash: hapus terbanyak satu sektor log; perkiraan tahun sampai {n} siklus hapus "
+        "(ketahanan flash SPI NOR modul ESP32).",
+        "Flash wear: most erases of one log sector; years projected to {n} erase cycles (the "
+        "rated endurance of the ESP32 modules' SPI NOR flash).",
+    ),
     "col.alarms": ("Alarm", "Alarms"),
     "col.card": ("Kartu", "Card"),
     "col.card_status": ("Status kartu", "Card status"),

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from sync.ratelimit import Throttle
-from sync.service import accounts, dashboard, sessions
+from sync.service import accounts, dashboard, sessions, wear
 from sync.service.accounts import User
 from sync.service.admin import AdminError, Forbidden, Unknown
 from sync.service.collector import Collector
@@ -368,7 +368,8 @@ def terminals(ctx: Ctx) -> Response:
             r["ago"] = i18n.fmt_ago(ctx.now - r["last_seen"], ctx.lang)
             r["last_seen_text"] = i18n.fmt_datetime(r["last_seen"], ctx.lang)
     return ctx.render("terminals.html", page="terminals", terminals=rows,
-                      silent_hours=dashboard.SILENT_AFTER_S // 3600)  # fmt: skip
+                      silent_hours=dashboard.SILENT_AFTER_S // 3600,
+                      endurance=wear.ENDURANCE_CYCLES)  # fmt: skip
 
 
 def exports_page(ctx: Ctx) -> Response:

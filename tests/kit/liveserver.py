@@ -10,12 +10,15 @@
   ``c.register()`` (a provisioning bundle), ``c.enroll(rows)``, ``c.records(tid)``; the database
   is closed on exit.
 - As a program, for tests that need the server in another process:
-  ``python -m tests.kit.liveserver crashing DB PORT_FILE [--crash]`` serves DB, writes the port to
-  PORT_FILE and runs until SIGTERM; with ``--crash`` the process exits (status 9) right after the
-  first batch commits, before the reply. ``python -m tests.kit.liveserver e2e`` prints one JSON
-  line ``{"url": …, "bundle": {…}}`` (a registered terminal of a rusun with one enrolled card),
-  then answers ``records TID`` lines on stdin with that terminal's records as one JSON line;
-  stops when stdin closes (used by ``tests/firmware/test_terminal_e2e_bridge.bridge.mjs``).
+  ``python -m tests.kit.liveserver crashing DB PORT_FILE [--crash | --crash-in-tx ONCE_FILE]``
+  serves DB, writes the port to PORT_FILE and runs until SIGTERM; with ``--crash`` the process
+  exits (status 9) right after the first batch commits, before the reply; with ``--crash-in-tx``
+  it exits inside the transaction of the first batch it stores, unless ONCE_FILE exists (it makes
+  it first: of several processes sharing ONCE_FILE, one dies).
+  ``python -m tests.kit.liveserver e2e`` prints one JSON line ``{"url": …, "bundle": {…}}``
+  (a registered terminal of a rusun with one enrolled card), then answers ``records TID``
+  lines on stdin with that terminal's records as one JSON line; stops when stdin closes (used
+  by ``tests/firmware/test_terminal_e2e_bridge.bridge.mjs``).
 """
 
 from __future__ import annotations
@@ -108,12 +111,22 @@ class Collector:
             return records.records_of(tx, tid)
 
 
-def _crashing(db: str, port_file: str, crash: bool) -> None:
+def _die_once(once_file: str) -> None:
+    try:
+        os.close(os.open(once_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return
+    os._exit(9)
+
+
+def _crashing(db: str, port_file: str, crash: bool, once_file: str | None = None) -> None:
     # SIGTERM is blocked before the server thread starts (threads inherit the mask) and taken
     # here, so a terminate stops the server cleanly instead of killing it mid-request.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     after_commit = (lambda: os._exit(9)) if crash else None
     with Collector(db=db, after_commit=after_commit) as c:
+        if once_file is not None:
+            c.collector.before_commit = lambda: _die_once(once_file)
         with open(port_file + ".tmp", "w") as f:
             f.write(c.url.rsplit(":", 1)[1])
         os.replace(port_file + ".tmp", port_file)
@@ -134,7 +147,9 @@ def _e2e() -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["crashing"] and len(argv) >= 3:
-        _crashing(argv[1], argv[2], "--crash" in argv[3:])
+        rest = argv[3:]
+        once = rest[rest.index("--crash-in-tx") + 1] if "--crash-in-tx" in rest[:-1] else None
+        _crashing(argv[1], argv[2], "--crash" in rest, once)
         return 0
     if argv == ["e2e"]:
         _e2e()

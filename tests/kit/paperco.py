@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Shaped like ``hw.http`` (``await post(url, body, timeout_ms)``); runs on MicroPython too.
 The end-to-end tests use the real collector (``sync/``); this one lets device tests script
-the network: ``delay_ms`` (a slow link), ``down`` (no route), ``fail_next`` (a 503)."""
+the network: ``delay_ms`` (a slow link), ``down`` (no route), ``fail_next`` (a 503), ``command``
+(a remote command offered in each reply until its report arrives; ``reports`` keeps them)."""
 
 from compat import asleep_ms, mem_alloc
 from firmware import wire
@@ -41,6 +42,8 @@ class PaperCollector:
         self.config_blob = None
         self.allow_version = 0
         self.allow_blob = None
+        self.command = None  # (command_id, code) offered in every reply until its report came
+        self.reports = []  # (command_id, result, json text) of each report received
 
     def key(self, epoch):
         k = self._keys.get(epoch)
@@ -91,19 +94,31 @@ class PaperCollector:
         if self.fail_next:
             self.fail_next -= 1
             return 503, b""
-        b = wire.decode_batch(body)
+        path = url[url.find("/v1/") :]
+        report = None
+        if path == "/v1/report":
+            b, report = wire.decode_report(body)
+        else:
+            b = wire.decode_batch(body)
         if b.terminal_id != self.tid or not self._signed(b):
             return 401, b""
         self.health = b.health
-        path = url[url.find("/v1/") :]
+        if report is not None:
+            self.reports.append(report)
+            if report[0] and self.command and self.command[0] == report[0]:
+                self.command = None  # its result is stored: no longer offered
+            return 200, b""
         if path == "/v1/config":
             return 200, self.config_blob
         if path == "/v1/allowlist":
             return 200, self.allow_blob
         status = self._store(b)
+        offer = None
+        if b.health["firmware_version"] >= 2:
+            offer = (0,) + (self.command or (0, 0))
         reply = wire.encode_reply(
             self.kc, b.request_mac, status, self.next, self.time, self.config_version,
-            self.allow_version,
+            self.allow_version, offer,
         )  # fmt: skip
         await asleep_ms(0)  # the answer travels back
         return 200, reply
