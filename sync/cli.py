@@ -58,7 +58,10 @@ app.add_typer(residents_app, name="residents")
 app.add_typer(rusun_app, name="rusun")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
-alerts_app = typer.Typer(no_args_is_help=True, help="who is told of terminal trouble, and how")
+alerts_app = typer.Typer(
+    no_args_is_help=True,
+    help="peringatan: siapa diberi tahu / who is told of terminal trouble, and how",
+)
 app.add_typer(alerts_app, name="alerts")
 
 out = Console()
@@ -326,9 +329,9 @@ def terminals_set(
         bool, typer.Option("--wifi-password", help="ask for a new Wi-Fi password (hidden)")
     ] = False,
 ) -> None:
-    """Send settings to a terminal or a rusun, signed; network settings (wifi_ssid, the Wi-Fi
-    password, collector_url, ca_pin) are tried by the terminal, which goes back to its old ones
-    when it cannot sync within trial_s."""
+    """Kirim pengaturan / send settings to a terminal or a rusun, signed; network settings
+    (wifi_ssid, the Wi-Fi password, collector_url, ca_pin) are tried by the terminal, which goes
+    back to its old ones when it cannot sync within trial_s."""
     from sync.service import remote
 
     values = dict(_setting(item) for item in settings if item)
@@ -350,7 +353,8 @@ def terminals_command(
     terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
     rusun: Annotated[str | None, typer.Option(help="every active terminal of this rusun")] = None,
 ) -> None:
-    """Queue a remote command; the terminal runs it once at its next sync and reports back."""
+    """Perintah jarak jauh / queue a remote command; the terminal runs it once at its next
+    sync and reports back."""
     from sync.service import remote
 
     ids = remote.queue_command(state.collector(), command, terminal=terminal, rusun=rusun,
@@ -362,7 +366,7 @@ def terminals_command(
 def terminals_commands(
     terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
 ) -> None:
-    """Remote commands: who queued them, when, and each result."""
+    """Daftar perintah jarak jauh / remote commands: who queued them, when, and each result."""
     from sync.service import remote
 
     _table(remote.list_commands(state.collector(), terminal, scope=OPERATOR), "commands")
@@ -384,7 +388,8 @@ def alerts_add(
         str | None, typer.Option(help="webhook: file holding the shared HMAC secret")
     ] = None,
 ) -> None:
-    """Tell someone of terminal trouble: by e-mail or by a signed JSON webhook."""
+    """Tambah penerima peringatan / tell someone of terminal trouble: by e-mail or by a signed
+    JSON webhook."""
     from sync.service import alerts
 
     secret = None
@@ -401,7 +406,8 @@ def alerts_add(
 
 @alerts_app.command("list")
 def alerts_list() -> None:
-    """Who is told, how, for which rusun, quiet hours (local minutes) and digest."""
+    """Daftar penerima peringatan / who is told, how, for which rusun, quiet hours (local
+    minutes) and digest."""
     from sync.service import alerts
 
     _table(alerts.list_recipients(state.collector(), scope=OPERATOR), "recipients")
@@ -409,8 +415,8 @@ def alerts_list() -> None:
 
 @alerts_app.command("run")
 def alerts_run() -> None:
-    """One delivery pass (run it every few minutes from a timer): gather troubles, send what is
-    due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
+    """Kirim peringatan sekali / one delivery pass (run it every few minutes from a timer):
+    gather troubles, send what is due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
     from sync.notify import Smtp, Webhook
     from sync.service import alerts
 

@@ -64,6 +64,9 @@ CASES = [
     ("tools.sim.device", "", "required: --root"),
     ("tools.sim.device", "--root {tmp}/d --version a.b", "invalid version"),
     ("tools.sim.pn532", "--pty --card zz:01", "invalid scenario"),
+    ("tools.sim.city", "nope", "invalid choice: 'nope'"),
+    ("tools.sim.city", "steady --url http://127.0.0.1:9 --fleet {tmp}/missing.json",
+     "no such file or directory"),
     ("tools.sim.pn532", "--pty --scenario {tmp}/missing.json", "no such file or directory"),
 ]  # fmt: skip
 
@@ -122,3 +125,23 @@ def test_help_is_not_a_failure(place, program):
     for argv in ([], ["--help"]):
         r = run(program, argv, tmp)
         assert r.returncode == cliframe.OK and r.stderr == "" and "Usage" in r.stdout
+
+
+def _commands(group, path):
+    yield path, group
+    for name, cmd in getattr(group, "commands", {}).items():
+        yield from _commands(cmd, f"{path} {name}")
+
+
+def test_every_command_says_what_it_does_in_both_languages():
+    """Each command and group's help starts "<Bahasa Indonesia> / <English>" (no bare
+    "Report: presence.")."""
+    import typer.main
+
+    from sync.cli import app as sync_app
+    from tools.cli import app as tools_app
+
+    for root, app in (("python -m sync", sync_app), ("python -m tools", tools_app)):
+        for path, cmd in _commands(typer.main.get_command(app), root):
+            first = (cmd.help or "").strip().splitlines()[0] if cmd.help else ""
+            assert " / " in first and not first.startswith("Report:"), (path, first)
