@@ -20,11 +20,12 @@ import pathlib
 import posixpath
 from typing import Any
 
+from firmware import ota_swap
 from tools import build, ui
 from tools.errors import HadirError
 from tools.link import State
 
-NAMES = ("boot.py", "main.py", "lib", "firmware", "version.json")
+NAMES = ota_swap.CODE
 STAGE = "/.stage"
 _BLOCK = 4096
 _INLINE = 128  # littlefs inline limit as MicroPython configures it (cache size 4 x 32 bytes)
@@ -106,19 +107,16 @@ def install(state: State, files: dict[str, bytes], dry_run: bool = False) -> dic
 
 
 def rollback(state: State) -> dict[str, Any]:
-    """Swap ``/.prev`` back in; the replaced (newer) firmware becomes ``/.prev``, marked
-    ``.rolledback`` (in ``/.next`` before the rename, so the mark arrives with it): a second
-    rollback then changes nothing instead of switching back to the newer firmware. The next
-    deploy replaces ``/.prev`` and its mark."""
+    """Swap ``/.prev`` back in; the replaced (newer) firmware becomes ``/.prev``, then marked
+    ``.rolledback``: a second rollback changes nothing instead of switching back to the newer
+    firmware. The next deploy replaces ``/.prev`` and its mark."""
     pending = state.call("fsops", "state")
     if pending["rolled_back"]:
         return {"from": pending["version"], "to": pending["version"], "again": True}
     if not pending["prev"]:
         raise HadirError("tidak ada versi sebelumnya", "no previous version to roll back to")
-    names, added = state.call("fsops", "kept", top="/.prev")
-    state.call("fsops", "swap", src="/.prev", keep="/.next", names=names, removed=added)
-    state.call("fsops", "touch", path="/.next/.rolledback")
-    state.call("fsops", "rename", pairs=[("/.next", "/.prev")])
+    state.call("fsops", "rollback")
+    state.call("fsops", "touch", path="/.prev/.rolledback")
     return {"from": pending["version"], "to": pending["prev_version"], "again": False}
 
 
