@@ -32,7 +32,9 @@ def terminal(device, collector_server, tmp_path):
 def test_doctor_shows_one_screen_from_the_log_and_the_reader(terminal):
     port, bundle = terminal
     r = cli(port, "--timeout", "5", "doctor")
-    assert r.exit_code == 0, r.output
+    # the exit code agrees with the table: 2 exactly when a row says PERIKSA (with main's
+    # firmware the double's 256 KiB file system is nearly full after provisioning: "files")
+    assert r.exit_code == (cliframe.ATTENTION if "PERIKSA" in r.output else 0), r.output
     for needle in ("PN532", "v1.6", "backlog", "23 slot", "boot 1", "Marunda", "RUSUN"):
         assert needle in r.output, needle
     assert "unknown" in r.output  # no status file: last sync and RSSI are not invented
