@@ -103,7 +103,7 @@ class Terminal:
         return self._up24
 
     def online(self):
-        """The collector answered within two sync intervals (else "Tersimpan offline")."""
+        """The collector answered within two sync intervals (else "Tercatat / Dikirim nanti")."""
         if self._online_at < 0:
             return False
         return self.uptime_s - self._online_at <= 2 * self.config["sync_interval_s"] + 60

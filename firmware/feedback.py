@@ -7,21 +7,37 @@ step immediately, so the resident's answer never waits for a task switch; it all
 ``step()`` advances the pattern (the feedback task calls it every 20 ms; the fleet simulation
 calls it from ``reader_step``) and writes the text to the display, off the tap path.
 
-Patterns: a tuple of steps ``(r, g, b, tone_hz, ms)``; after the last step all goes dark.
+Patterns: a tuple of steps ``(r, g, b, tone_hz, ms)``; after the last step all goes dark. Each
+outcome a resident can meet has its own light AND its own sound, so that a terminal without a
+display, a resident who cannot see the colour or one who cannot hear the beep, still knows what
+happened to the tap (``PATTERNS``; the door sign, ``tools/sign.py``, describes them from this
+table; ``tests/firmware/test_feedback.py`` holds them distinct):
+
+- recorded: green, one short high beep (recorded but not sent yet: the same, and a short
+  blue-green flash at the end; nothing for the resident to do);
+- card not registered or blocked: red, two short mid beeps;
+- not recorded (the log is full): red blinking three times, one long low tone;
+- the reader is broken: yellow blinking three times, three short low beeps.
 """
 
-from compat import ticks_add, ticks_diff
+from compat import const, ticks_add, ticks_diff
 from firmware import texts
 
-_PATTERNS = (
-    ((0, 1, 0, 2700, 120), (0, 1, 0, 0, 880)),  # OK: green, one short high beep
-    ((0, 1, 1, 2700, 120), (0, 1, 1, 0, 880)),  # OFFLINE: cyan, same beep (tap is safe)
-    ((1, 0, 0, 600, 200), (1, 0, 0, 0, 100), (1, 0, 0, 600, 200), (1, 0, 0, 0, 700)),  # DENIED
-    ((1, 0, 0, 300, 600), (1, 1, 0, 0, 300), (1, 0, 0, 0, 300), (1, 1, 0, 0, 300)),  # FULL
-    ((1, 1, 0, 0, 300), (0, 0, 0, 0, 300), (1, 1, 0, 0, 300), (0, 0, 0, 0, 300)),  # READER
+_HIGH = const(2700)  # Hz: the "yes" beep
+_MID = const(1000)  # Hz: "no" (card not registered)
+_LOW = const(400)  # Hz: a fault (not recorded, reader broken)
+
+PATTERNS = (
+    ((0, 1, 0, _HIGH, 120), (0, 1, 0, 0, 880)),  # OK
+    ((0, 1, 0, _HIGH, 120), (0, 1, 0, 0, 680), (0, 1, 1, 0, 200)),  # OFFLINE
+    ((1, 0, 0, _MID, 150), (1, 0, 0, 0, 100), (1, 0, 0, _MID, 150), (1, 0, 0, 0, 800)),  # DENIED
+    ((1, 0, 0, _LOW, 700), (0, 0, 0, 0, 200), (1, 0, 0, 0, 300), (0, 0, 0, 0, 200),
+     (1, 0, 0, 0, 300)),  # FULL
+    ((1, 1, 0, _LOW, 100), (0, 0, 0, 0, 200), (1, 1, 0, _LOW, 100), (0, 0, 0, 0, 200),
+     (1, 1, 0, _LOW, 100), (0, 0, 0, 0, 300)),  # READER
     ((1, 0, 1, 0, 500), (0, 0, 0, 0, 500)),  # SAFE (the safe-mode blinker repeats it)
     ((0, 0, 1, 0, 300),),  # STARTING
-)
+)  # fmt: skip
 
 
 class Feedback:
@@ -46,7 +62,7 @@ class Feedback:
         self._text = msg
 
     def _apply(self, now):
-        r, g, b, hz, ms = _PATTERNS[self.msg][self._step]
+        r, g, b, hz, ms = PATTERNS[self.msg][self._step]
         self.led.set(r, g, b)
         self.buzzer.tone(hz)
         self._until = ticks_add(now, ms)
@@ -65,7 +81,7 @@ class Feedback:
         if ticks_diff(now, self._until) < 0:
             return True
         self._step += 1
-        if self._step < len(_PATTERNS[self.msg]):
+        if self._step < len(PATTERNS[self.msg]):
             self._apply(now)
             return True
         self.msg = -1

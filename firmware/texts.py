@@ -1,38 +1,60 @@
 # texts: what the terminal says to residents and technicians, Bahasa Indonesia first, English too.
 # SPDX-License-Identifier: MIT
-"""``text(language, msg)`` -> the short line for the OLED. ``language`` is ``"id"`` or ``"en"``
-(config.json ``language``); message numbers are shared with ``firmware.feedback``."""
+"""``text(language, msg)`` and ``second(language, msg)`` -> the two OLED lines. ``language`` is
+``"id"`` or ``"en"`` (config.json ``language``); message numbers are shared with
+``firmware.feedback`` (its light and sound patterns) and the door sign (``tools/sign.py``).
+
+The words say what happened to the tap, in words a resident uses, and whom to tell: "Tercatat"
+(recorded) or "Tidak tercatat" (not recorded), never how the terminal works inside ("memori",
+"offline"). Residents tell the housing office (pengelola); only safe mode, which a technician
+causes, names the technician."""
 
 from compat import const
 
-OK = const(0)  # tap stored, collector reachable
-OFFLINE = const(1)  # tap stored, collector not reached lately
-DENIED = const(2)  # card not on the allow-list (stored as DENIED)
-FULL = const(3)  # log full: the tap could not be stored
-READER = const(4)  # card reader fault
+OK = const(0)  # tap recorded, collector reachable
+OFFLINE = const(1)  # tap recorded, sent to the office later (collector not reached lately)
+DENIED = const(2)  # card not registered (or blocked): a DENIED record, no attendance
+FULL = const(3)  # log full: the tap could NOT be recorded
+READER = const(4)  # the card reader is broken: taps cannot be read at all
 SAFE = const(5)  # safe mode (invalid config or button held)
 STARTING = const(6)
 
 _ID = (
-    "Terima kasih",
-    "Tersimpan offline",
+    "Tercatat",
+    "Tercatat",
     "Kartu tidak terdaftar",
-    "Memori penuh",
-    "Pembaca kartu bermasalah",
+    "Tidak tercatat",
+    "Kartu tidak terbaca",
     "Mode aman",
     "Memulai...",
 )
 _EN = (
-    "Thank you",
-    "Saved offline",
+    "Recorded",
+    "Recorded",
     "Card not registered",
-    "Memory full",
-    "Card reader fault",
+    "Not recorded",
+    "Card cannot be read",
     "Safe mode",
     "Starting...",
 )
-_SECOND_ID = ("", "", "Hubungi pengelola", "Hubungi teknisi", "Hubungi teknisi", "", "")
-_SECOND_EN = ("", "", "Contact the office", "Call a technician", "Call a technician", "", "")
+_SECOND_ID = (
+    "Terima kasih",
+    "Dikirim nanti",
+    "Hubungi pengelola",
+    "Hubungi pengelola",
+    "Hubungi pengelola",
+    "Hubungi teknisi",
+    "",
+)
+_SECOND_EN = (
+    "Thank you",
+    "Sent later",
+    "Tell the office",
+    "Tell the office",
+    "Tell the office",
+    "Call a technician",
+    "",
+)
 
 
 def text(language, msg):

@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+import cliframe
 from sync import secretfile
 from sync.secretfile import SecretFileError
 from sync.server import ServerError
@@ -32,18 +33,35 @@ from sync.settings import Settings, SettingsError
 from sync.store.db import DatabaseError
 from sync.vault import VaultError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="hadir collector")
-terminals_app = typer.Typer(no_args_is_help=True, help="terminal registry and keys")
-residents_app = typer.Typer(no_args_is_help=True, help="residents, units and cards")
-rusun_app = typer.Typer(no_args_is_help=True, help="rusun and their card keys")
-users_app = typer.Typer(no_args_is_help=True, help="admin users of the API and dashboard")
-report_app = typer.Typer(no_args_is_help=True, help="reports (table on the terminal)")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="hadir: collector (server, laporan, register) / the collector: server, reports, register",
+)
+terminals_app = typer.Typer(
+    no_args_is_help=True, help="terminal: daftar dan kunci / terminal registry and keys"
+)
+residents_app = typer.Typer(
+    no_args_is_help=True, help="penghuni, unit dan kartu / residents, units and cards"
+)
+rusun_app = typer.Typer(
+    no_args_is_help=True, help="rusun dan kunci kartunya / rusun and their card keys"
+)
+users_app = typer.Typer(
+    no_args_is_help=True, help="pengguna API dan dasbor / admin users of the API and dashboard"
+)
+report_app = typer.Typer(
+    no_args_is_help=True, help="laporan (tabel di layar) / reports (a table on the screen)"
+)
 app.add_typer(terminals_app, name="terminals")
 app.add_typer(residents_app, name="residents")
 app.add_typer(rusun_app, name="rusun")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
-alerts_app = typer.Typer(no_args_is_help=True, help="who is told of terminal trouble, and how")
+alerts_app = typer.Typer(
+    no_args_is_help=True,
+    help="peringatan: siapa diberi tahu / who is told of terminal trouble, and how",
+)
 app.add_typer(alerts_app, name="alerts")
 
 out = Console()
@@ -118,7 +136,7 @@ def _table(rows: list[dict[str, Any]], title: str) -> None:
 
 @app.command()
 def init() -> None:
-    """Create the database schema (idempotent)."""
+    """Buat skema basis data / create the database schema (idempotent)."""
     c = state.collector()
     out.print(f"database ready ({c.db.kind})")
 
@@ -177,7 +195,8 @@ def serve(
         bool, typer.Option(help="serve /docs and /openapi.json (HADIR_API_DOCS=off: no)")
     ] = True,
 ) -> None:
-    """Run the collector's HTTP(S) server (uvicorn with the limits of sync/server.py)."""
+    """Jalankan server HTTP(S) collector / run the collector's HTTP(S) server (uvicorn with the
+    limits of sync/server.py)."""
     from sync import server
     from sync.app import create_app
 
@@ -209,7 +228,8 @@ def terminals_add(
     id: Annotated[int | None, typer.Option("--id", help="terminal id (default: next)")] = None,
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
-    """Register a terminal and write its provisioning bundle (holds its secret: keep it safe)."""
+    """Daftarkan terminal, tulis bundle provisinya / register a terminal and write its provisioning
+    bundle (it holds the terminal's secret: keep it safe)."""
     c = state.collector()
     result = _with_bundle_file(
         bundle,
@@ -241,13 +261,13 @@ def _with_bundle_file(path: str, register: Callable[[admin.Deliver], dict[str, A
 
 @terminals_app.command("list")
 def terminals_list() -> None:
-    """Registered terminals."""
+    """Daftar terminal / the registered terminals (no key material)."""
     _table(admin.list_terminals(state.collector(), scope=OPERATOR), "terminals")
 
 
 @terminals_app.command("revoke")
 def terminals_revoke(terminal_id: int) -> None:
-    """Refuse every further upload from this terminal (403)."""
+    """Cabut terminal / refuse every further upload from this terminal (403)."""
     admin.revoke_terminal(state.collector(), terminal_id, scope=OPERATOR)
     out.print(f"terminal {terminal_id} revoked")
 
@@ -258,8 +278,8 @@ def terminals_rotate(
     bundle: Annotated[str, typer.Option(help="write the new provisioning bundle here")],
     collector_url: Annotated[str, typer.Option(help="URL the terminal uploads to")] = "",
 ) -> None:
-    """New secret and card key for a terminal (re-provision it with the new bundle; its log
-    starts again)."""
+    """Kunci baru untuk terminal / new secret and card key for a terminal (re-provision it with the
+    new bundle; its log starts again)."""
     c = state.collector()
     _with_bundle_file(
         bundle,
@@ -272,14 +292,15 @@ def terminals_rotate(
 
 @terminals_app.command("config")
 def terminals_config(terminal_id: int, settings_json: str) -> None:
-    """Change settings sent to a terminal, e.g. '{"debounce_s": 20}'."""
+    """Ubah pengaturan terminal / change the settings a terminal fetches, e.g. '{"debounce_s":
+    20}'."""
     try:
         settings = json.loads(settings_json)
     except json.JSONDecodeError as exc:
-        fail(f"not JSON: {exc.msg}")
+        fail(f"bukan JSON / not JSON: {exc.msg}")
         return
     if not isinstance(settings, dict):
-        fail("settings must be a JSON object")
+        fail("pengaturan harus objek JSON / settings must be a JSON object")
     version = admin.set_config(state.collector(), terminal_id, settings, scope=OPERATOR)
     out.print(f"terminal {terminal_id}: config version {version}")
 
@@ -311,9 +332,9 @@ def terminals_set(
         bool, typer.Option("--wifi-password", help="ask for a new Wi-Fi password (hidden)")
     ] = False,
 ) -> None:
-    """Send settings to a terminal or a rusun, signed; network settings (wifi_ssid, the Wi-Fi
-    password, collector_url, ca_pin) are tried by the terminal, which goes back to its old ones
-    when it cannot sync within trial_s."""
+    """Kirim pengaturan / send settings to a terminal or a rusun, signed; network settings
+    (wifi_ssid, the Wi-Fi password, collector_url, ca_pin) are tried by the terminal, which goes
+    back to its old ones when it cannot sync within trial_s."""
     from sync.service import remote
 
     values = dict(_setting(item) for item in settings if item)
@@ -335,7 +356,8 @@ def terminals_command(
     terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
     rusun: Annotated[str | None, typer.Option(help="every active terminal of this rusun")] = None,
 ) -> None:
-    """Queue a remote command; the terminal runs it once at its next sync and reports back."""
+    """Perintah jarak jauh / queue a remote command; the terminal runs it once at its next
+    sync and reports back."""
     from sync.service import remote
 
     ids = remote.queue_command(state.collector(), command, terminal=terminal, rusun=rusun,
@@ -347,7 +369,7 @@ def terminals_command(
 def terminals_commands(
     terminal: Annotated[int | None, typer.Option(help="one terminal")] = None,
 ) -> None:
-    """Remote commands: who queued them, when, and each result."""
+    """Daftar perintah jarak jauh / remote commands: who queued them, when, and each result."""
     from sync.service import remote
 
     _table(remote.list_commands(state.collector(), terminal, scope=OPERATOR), "commands")
@@ -369,7 +391,8 @@ def alerts_add(
         str | None, typer.Option(help="webhook: file holding the shared HMAC secret")
     ] = None,
 ) -> None:
-    """Tell someone of terminal trouble: by e-mail or by a signed JSON webhook."""
+    """Tambah penerima peringatan / tell someone of terminal trouble: by e-mail or by a signed
+    JSON webhook."""
     from sync.service import alerts
 
     secret = None
@@ -386,7 +409,8 @@ def alerts_add(
 
 @alerts_app.command("list")
 def alerts_list() -> None:
-    """Who is told, how, for which rusun, quiet hours (local minutes) and digest."""
+    """Daftar penerima peringatan / who is told, how, for which rusun, quiet hours (local
+    minutes) and digest."""
     from sync.service import alerts
 
     _table(alerts.list_recipients(state.collector(), scope=OPERATOR), "recipients")
@@ -394,8 +418,8 @@ def alerts_list() -> None:
 
 @alerts_app.command("run")
 def alerts_run() -> None:
-    """One delivery pass (run it every few minutes from a timer): gather troubles, send what is
-    due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
+    """Kirim peringatan sekali / one delivery pass (run it every few minutes from a timer):
+    gather troubles, send what is due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
     from sync.notify import Smtp, Webhook
     from sync.service import alerts
 
@@ -412,12 +436,13 @@ def alerts_run() -> None:
 
 @residents_app.command("import")
 def residents_import(path: str) -> None:
-    """Import residents and cards from CSV: resident_id,name,unit,rusun,card_uid."""
+    """Impor penghuni dan kartu dari CSV / import residents and cards from CSV:
+    resident_id,name,unit,rusun,card_uid (exit 2 when rows were refused)."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             report = admin.import_residents(state.collector(), f, scope=OPERATOR)
     except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
+        fail(f"tidak terbaca / cannot read {path}: {exc.strerror}")
         return
     for line in report.refused:
         err.print(f"hadir: ditolak / refused: {line}", markup=False, highlight=False)
@@ -434,8 +459,8 @@ def residents_import(path: str) -> None:
 
 @rusun_app.command("rotate-card-key")
 def rusun_rotate_card_key(name: str) -> None:
-    """New card key for a rusun: its cards are re-tokenised and its allow-lists renewed; each of
-    its terminals takes the new key when re-provisioned (terminals rotate)."""
+    """Kunci kartu baru untuk rusun / new card key for a rusun: its cards are re-tokenised and its
+    allow-lists renewed; each terminal takes it when re-provisioned (terminals rotate)."""
     result = admin.rotate_card_key(state.collector(), name, scope=OPERATOR)
     out.print(f"rusun {name}: card key generation {result['card_key_generation']}")
     if result["terminals_on_older_keys"]:
@@ -455,13 +480,13 @@ def users_add(
         str | None, typer.Option(help="read the password from a file")
     ] = None,
 ) -> None:
-    """Add (or update) a user of the admin API and the dashboard."""
+    """Tambah atau ubah pengguna / add (or update) a user of the admin API and the dashboard."""
     if password_file:
         try:
             with open(password_file, encoding="utf-8") as f:
                 password = f.readline().rstrip("\n")
         except OSError as exc:
-            fail(f"cannot read {password_file}: {exc.strerror}")
+            fail(f"tidak terbaca / cannot read {password_file}: {exc.strerror}")
             return
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -471,12 +496,13 @@ def users_add(
 
 @users_app.command("list")
 def users_list() -> None:
+    """Daftar pengguna / the users and their roles."""
     _table(accounts.list_users(state.collector()), "users")
 
 
 @users_app.command("token")
 def users_token(name: str) -> None:
-    """Issue an API bearer token for a user (printed once; its id on stderr)."""
+    """Buat token API / issue an API bearer token for a user (printed once; its id on stderr)."""
     token = accounts.issue_token(state.collector(), name)
     print(token)
     err.print(f"token id {accounts.token_id(hashlib.sha256(token.encode()).digest())}")
@@ -486,7 +512,7 @@ def users_token(name: str) -> None:
 def users_tokens(
     name: Annotated[str | None, typer.Argument(help="only this user")] = None,
 ) -> None:
-    """API tokens by id (never the token itself)."""
+    """Daftar token API / API tokens by id (never the token itself)."""
     _table(accounts.list_tokens(state.collector(), name), "tokens")
 
 
@@ -496,7 +522,7 @@ def users_revoke_token(
     token_id: Annotated[str | None, typer.Argument(help="the id of `users tokens`")] = None,
     all_tokens: Annotated[bool, typer.Option("--all", help="every token of this user")] = False,
 ) -> None:
-    """Revoke one API token of a user (by id), or --all of them."""
+    """Cabut token API / revoke one API token of a user (by id), or --all of them."""
     if (token_id is None) == (not all_tokens):
         fail("beri ID token atau --all / give a token id or --all")
     n = accounts.revoke_tokens(state.collector(), name, token_id)
@@ -505,7 +531,7 @@ def users_revoke_token(
 
 @users_app.command("remove")
 def users_remove(name: str) -> None:
-    """Remove a user: its API tokens and dashboard sessions end at once."""
+    """Hapus pengguna / remove a user: its API tokens and dashboard sessions end at once."""
     accounts.remove_user(state.collector(), name)
     out.print(f"user {name} removed")
 
@@ -528,6 +554,19 @@ _REPORTS = {
     "health": lambda c, a: reports.health(c, at=a["at"]),
 }
 _REPORTS["absent"] = _REPORTS["review"]  # the review list's first name
+# What each report says (its help, both languages).
+REPORT_HELP = {
+    "presence": "Kehadiran harian / daily presence per rusun: residents and units with a "
+    "tap at their own rusun, and taps (--start, --days).",
+    "review": "Daftar tinjauan / the subletting review list, the dashboard's review queue, "
+    "over --days days up to --as-of.",
+    "other-rusun": "Kartu di rusun lain / registered cards tapped at a rusun not their own.",
+    "unknown": "Kartu tak dikenal / tapped tokens that match no enrolled card (random UIDs left "
+    "out).",
+    "health": "Kesehatan terminal / per terminal: last seen, backlog, clock, reader resets, "
+    "storage, gaps, alerts.",
+}
+REPORT_HELP["absent"] = "Sama dengan / same as `report review` (its first name)."
 
 
 _AS_OF_HELP = "the report's last day, YYYY-MM-DD (default today; the data's last day when older)"
@@ -539,13 +578,13 @@ def _date(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        fail(f"not a date (YYYY-MM-DD): {text}")
+        fail(f"bukan tanggal / not a date (YYYY-MM-DD): {text}")
         raise
 
 
 def _run_report(name: str, start: str | None, days: int | None, as_of: str | None, rusun):
     if name not in _REPORTS:
-        fail(f"unknown report {name}; one of {', '.join(_REPORTS)}")
+        fail(f"laporan tidak dikenal / unknown report {name}; one of {', '.join(_REPORTS)}")
     c = state.collector()
     # Every report describes a day: the one asked, else today, else the data's last day when
     # the data is more than a day old (a kept database), said on stderr.
@@ -565,7 +604,7 @@ def _report_command(name: str):
     ) -> None:
         _table(*_run_report(name, start, days, as_of, rusun))
 
-    command.__doc__ = f"Report: {name}."
+    command.__doc__ = REPORT_HELP[name]
     report_app.command(name)(command)
 
 
@@ -584,7 +623,7 @@ def export(
     as_of: Annotated[str | None, typer.Option(help=_AS_OF_HELP)] = None,
     rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
 ) -> None:
-    """Write a report as CSV (no names, no card UIDs)."""
+    """Tulis laporan sebagai CSV / write a report as CSV (no names, no card UIDs)."""
     rows, _title = _run_report(report, start, days, as_of, rusun)
     text = reports.to_csv(rows, reports.COLUMNS.get(report))
     if path == "-":
@@ -600,31 +639,19 @@ from sync import cli_cases, cli_privacy  # noqa: E402,F401
 
 
 def run() -> None:
-    """Entry point: map every expected error to one line and a non-zero exit."""
-    try:
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (
-        admin.AdminError,
-        SecretFileError,
-        ServerError,
-        SettingsError,
-        VaultError,
-        DatabaseError,
-    ) as exc:
-        err.print(f"hadir: {exc}", markup=False, highlight=False)
-        sys.exit(1)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            err.print(f"hadir: {exc.format_message()}", markup=False, highlight=False)
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise
+    """Entry point: every expected error is one line and exit code (cliframe)."""
+    cliframe.main(
+        app,
+        "python -m sync",
+        (
+            admin.AdminError,
+            SecretFileError,
+            ServerError,
+            SettingsError,
+            VaultError,
+            DatabaseError,
+        ),
+    )
 
 
 from sync import cli_releases  # noqa: E402,F401  `release ...` joins `app`

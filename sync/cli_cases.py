@@ -20,16 +20,34 @@ from sync.service import cases, days, flats, lifecycle, normal, register, regist
 from sync.service.accounts import User
 from sync.service.admin import AdminError
 
-register_app = typer.Typer(no_args_is_help=True, help="the tenant register and its progress")
-cards_app = typer.Typer(no_args_is_help=True, help="cards: lost, enrol (replacement)")
-people_app = typer.Typer(no_args_is_help=True, help="household members, visitors and carers")
-flats_app = typer.Typer(no_args_is_help=True, help="flats: show, vacate, seal, re-let")
-absences_app = typer.Typer(no_args_is_help=True, help="declared absences (izin)")
-holidays_app = typer.Typer(no_args_is_help=True, help="the holiday calendar")
-thresholds_app = typer.Typer(no_args_is_help=True, help="the review's per-rusun thresholds")
-cases_app = typer.Typer(no_args_is_help=True, help="field verification cases")
-letters_app = typer.Typer(no_args_is_help=True, help="letter numbering")
-visits_app = typer.Typer(no_args_is_help=True, help="visit lists")
+register_app = typer.Typer(
+    no_args_is_help=True,
+    help="register penghuni dan kemajuannya / the tenant register and its progress",
+)
+cards_app = typer.Typer(
+    no_args_is_help=True,
+    help="kartu: hilang, daftar (pengganti) / cards: lost, enrol (replacement)",
+)
+people_app = typer.Typer(
+    no_args_is_help=True,
+    help="anggota rumah, pengunjung, pendamping / household members, visitors and carers",
+)
+flats_app = typer.Typer(
+    no_args_is_help=True,
+    help="unit: lihat, kosongkan, segel, sewakan lagi / flats: show, vacate, seal, re-let",
+)
+absences_app = typer.Typer(
+    no_args_is_help=True, help="izin tidak hadir / declared absences (izin)"
+)
+holidays_app = typer.Typer(no_args_is_help=True, help="kalender hari libur / the holiday calendar")
+thresholds_app = typer.Typer(
+    no_args_is_help=True, help="ambang tinjauan per rusun / the review's per-rusun thresholds"
+)
+cases_app = typer.Typer(
+    no_args_is_help=True, help="kasus verifikasi lapangan / field verification cases"
+)
+letters_app = typer.Typer(no_args_is_help=True, help="penomoran surat / letter numbering")
+visits_app = typer.Typer(no_args_is_help=True, help="daftar kunjungan / visit lists")
 for _name, _sub in (
     ("register", register_app),
     ("cards", cards_app),
@@ -102,11 +120,12 @@ def register_import(
     apply: Annotated[bool, typer.Option(help="write it (default: only show the preview)")] = False,
     expect: Annotated[str | None, typer.Option(help="the preview's fingerprint")] = None,
 ) -> None:
-    """Import the housing office's register (CSV or XLSX): a preview, or --apply."""
+    """Impor register kantor pengelola / import the housing office's register (CSV or XLSX): a
+    preview, or --apply (exit 2 on errors)."""
     try:
         data = pathlib.Path(path).read_bytes()
     except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
+        fail(f"tidak terbaca / cannot read {path}: {exc.strerror}")
         return
     sheet = register_file.read(data, path)
     diff = register.import_register(state.collector(), sheet, operator(), apply, expect)
@@ -119,7 +138,8 @@ def register_import(
 def register_progress(
     rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
 ) -> None:
-    """Residents with an active card / residents in the register: per rusun, district, city."""
+    """Kemajuan pendaftaran / residents with an active card of those in the register: per rusun,
+    district, city."""
     c = state.collector()
     p = register.progress(c, flats.scope_of(c, rusun))
     cols = ("residents", "with_card", "flats", "flats_without_card", "flats_vacant")
@@ -136,7 +156,8 @@ def register_progress(
 
 @register_app.command("unregistered")
 def register_unregistered(rusun: str) -> None:
-    """Occupied flats of a rusun where nobody has an active card (invite them to enrol)."""
+    """Unit tanpa kartu aktif / occupied flats of a rusun where nobody has an active card (invite
+    them to enrol)."""
     c = state.collector()
     (rid,) = flats.scope_of(c, rusun) or [0]
     _table(register.flats_without_card(c, rid), f"{rusun}: flats without a card")
@@ -147,7 +168,8 @@ def register_unregistered(rusun: str) -> None:
 
 @cards_app.command("lost")
 def cards_lost(card_id: int, date: Day = None, note: Note = "") -> None:
-    """Block a lost or stolen card (refused at the door after the next allow-list sync)."""
+    """Blokir kartu hilang / block a lost or stolen card (refused at the door after the next
+    allow-list sync)."""
     lifecycle.card_lost(state.collector(), operator(), card_id, _day(date), note)
     out.print(f"K-{card_id}: hilang, diblokir / lost, blocked")
 
@@ -161,7 +183,8 @@ def cards_enrol(
     ats: Annotated[str, typer.Option(help="hex")] = "",
     replaces: Annotated[int | None, typer.Option(help="the lost card it replaces")] = None,
 ) -> None:
-    """A card for a registered resident (or a visitor/carer): a new one or a replacement."""
+    """Daftarkan kartu / a card for a registered resident (or a visitor/carer): a new one or a
+    replacement."""
     card = lifecycle.enrol_card(
         state.collector(), operator(), resident_id, uid, atqa, sak, ats, replaces
     )
@@ -170,14 +193,15 @@ def cards_enrol(
 
 @people_app.command("move-out")
 def people_move_out(resident_id: str, date: Day = None, note: Note = "") -> None:
-    """The person left (or a visitor's visits ended): no longer expected, cards refused."""
+    """Pindah keluar / the person left (or a visitor's visits ended): no longer expected, cards
+    refused."""
     lifecycle.move_out(state.collector(), operator(), resident_id, _day(date), note)
     out.print(f"{resident_id}: pindah / moved out")
 
 
 @people_app.command("deceased")
 def people_deceased(resident_id: str, date: Day = None, note: Note = "") -> None:
-    """The person died: no longer expected, cards refused."""
+    """Meninggal dunia / the person died: no longer expected, cards refused."""
     lifecycle.deceased(state.collector(), operator(), resident_id, _day(date), note)
     out.print(f"{resident_id}: meninggal / deceased")
 
@@ -196,7 +220,8 @@ def people_add(
     date: Day = None,
     until: Annotated[str | None, typer.Option(help="visitors: registered until")] = None,
 ) -> None:
-    """A new household member, or a regular visitor or carer of the flat."""
+    """Tambah anggota atau pengunjung / a new household member, or a regular visitor or carer of
+    the flat."""
     rid = lifecycle.add_person(
         state.collector(),
         operator(),
@@ -217,7 +242,7 @@ def people_add(
 
 @flats_app.command("show")
 def flats_show(rusun: str, unit: str) -> None:
-    """The flat: household, cards, open case and the register's trail."""
+    """Tampilkan unit / the flat: household, cards, open case and the register's trail."""
     c = state.collector()
     page = flats.flat_page(c, operator(), _flat(rusun, unit), days.today(c))
     f = page["flat"]
@@ -241,12 +266,15 @@ def _flat_change(fn, rusun: str, unit: str, date: str | None, note: str, done: s
 
 @flats_app.command("vacate")
 def flats_vacate(rusun: str, unit: str, date: Day = None, note: Note = "") -> None:
-    """The flat is empty: everyone registered there moved out, their cards are refused."""
+    """Kosongkan unit / the flat is empty: everyone registered there moved out, their cards are
+    refused."""
     _flat_change(lifecycle.vacate, rusun, unit, date, note, "kosong / vacant")
 
 
 @flats_app.command("seal")
 def flats_seal(rusun: str, unit: str, date: Day = None, note: Note = "") -> None:
+    """Segel unit / the office seals the flat (disegel), the last step of a case: like `vacate`,
+    everyone registered there moved out, their cards refused."""
     _flat_change(lifecycle.seal, rusun, unit, date, note, "disegel / sealed")
 
 
@@ -258,7 +286,8 @@ def flats_relet(
     lease_no: Annotated[str, typer.Option(help="the new lease's number")] = "",
     note: Note = "",
 ) -> None:
-    """Let a vacant or sealed flat again (add its household with `people add` or an import)."""
+    """Sewakan lagi / let a vacant or sealed flat again (add its household with `people add` or an
+    import)."""
     lifecycle.relet(state.collector(), operator(), _flat(rusun, unit), _day(date), lease_no, note)
     out.print(f"{rusun} {unit}: disewakan lagi / re-let")
 
@@ -274,7 +303,7 @@ def absences_add(
     kind: Annotated[str, typer.Option(help="travel, hospital, mudik, work, other")] = "other",
     note: Note = "",
 ) -> None:
-    """A declared absence (izin), both days inclusive."""
+    """Catat izin / a declared absence (izin), both days inclusive."""
     aid = normal.absence(
         state.collector(), operator(), resident_id, days.parse(first), days.parse(last), kind, note
     )
@@ -283,12 +312,14 @@ def absences_add(
 
 @absences_app.command("list")
 def absences_list(rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None):
+    """Daftar izin / the declared absences."""
     c = state.collector()
     _table(normal.absences(c, flats.scope_of(c, rusun)), "izin")
 
 
 @absences_app.command("cancel")
 def absences_cancel(absence_id: int) -> None:
+    """Batalkan izin / cancel a declared absence."""
     normal.cancel_absence(state.collector(), operator(), absence_id)
     out.print(f"izin {absence_id}: dibatalkan / cancelled")
 
@@ -299,23 +330,27 @@ def holidays_add(
     name: str,
     rusun: Annotated[str | None, typer.Option(help="only this rusun (default: all)")] = None,
 ) -> None:
+    """Tambah hari libur / add a holiday to the calendar."""
     hid = normal.holiday(state.collector(), operator(), days.parse(date), name, rusun)
     out.print(f"hari libur / holiday {hid}: {date} {name}")
 
 
 @holidays_app.command("list")
 def holidays_list() -> None:
+    """Daftar hari libur / the holiday calendar."""
     _table(normal.holidays(state.collector(), None), "holidays")
 
 
 @holidays_app.command("delete")
 def holidays_delete(holiday_id: int) -> None:
+    """Hapus hari libur / delete a holiday from the calendar."""
     normal.delete_holiday(state.collector(), operator(), holiday_id)
     out.print(f"hari libur / holiday {holiday_id}: dihapus / deleted")
 
 
 @thresholds_app.command("show")
 def thresholds_show(rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None):
+    """Tampilkan ambang / the review's thresholds per rusun."""
     c = state.collector()
     for r in normal.thresholds(c, flats.scope_of(c, rusun)):
         _table(
@@ -335,9 +370,9 @@ def thresholds_show(rusun: Annotated[str | None, typer.Option(help="only this ru
 
 @thresholds_app.command("set")
 def thresholds_set(rusun: str, name: str, value: str) -> None:
-    """Set a threshold for one rusun (`default` goes back to the default)."""
+    """Atur ambang / set a threshold for one rusun (`default` goes back to the default)."""
     if value != "default" and not value.lstrip("-").isdigit():
-        fail("value: an integer or 'default'")
+        fail("value: bilangan bulat atau 'default' / an integer or 'default'")
     number = None if value == "default" else int(value)
     normal.set_threshold(state.collector(), operator(), rusun, name, number)
     out.print(f"{rusun} {name} = {value}")
@@ -351,6 +386,7 @@ def cases_list(
     rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="open cases only")] = False,
 ) -> None:
+    """Daftar kasus / the field verification cases."""
     c = state.collector()
     rows = cases.list_cases(c, operator(), flats.scope_of(c, rusun), open_only)
     _table(
@@ -365,6 +401,7 @@ def cases_list(
 
 @cases_app.command("show")
 def cases_show(case_id: int) -> None:
+    """Tampilkan kasus / one case: its flat, steps and attachments."""
     page = cases.case_page(state.collector(), operator(), case_id)
     out.print(
         f"case {case_id}: {page['rusun']} {page['unit']}, {page['state']} "
@@ -396,7 +433,7 @@ def cases_open(
     reason: Annotated[list[str] | None, typer.Option(help="a review reason (repeat)")] = None,
     note: Note = "",
 ) -> None:
-    """Open a case for a flat by hand (a tip, a complaint)."""
+    """Buka kasus / open a case for a flat by hand (a tip, a complaint)."""
     cid = cases.open_case(
         state.collector(), operator(), _flat(rusun, unit), list(reason or []), "manual", note
     )
@@ -413,7 +450,7 @@ def cases_step(
     ] = None,
     note: Note = "",
 ) -> None:
-    """Record the case's next step (a letter gets its number)."""
+    """Langkah kasus / record the case's next step (a letter gets its number)."""
     s = cases.advance(state.collector(), operator(), case_id, step, _day(date), note, outcome)
     out.print(
         f"case {case_id}: {step} {s['day']}" + (f", {s['letter_no']}" if s["letter_no"] else ""),
@@ -427,11 +464,11 @@ def cases_attach(
     path: str,
     step: Annotated[int | None, typer.Option(help="the step it belongs to")] = None,
 ):
-    """Attach a photo (JPEG, PNG) or a PDF (at most 5 MB)."""
+    """Lampirkan berkas / attach a photo (JPEG, PNG) or a PDF (at most 5 MB)."""
     try:
         data = pathlib.Path(path).read_bytes()
     except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
+        fail(f"tidak terbaca / cannot read {path}: {exc.strerror}")
         return
     fid = cases.attach(state.collector(), operator(), case_id, pathlib.Path(path).name, data, step)
     out.print(f"case {case_id}: file {fid}")
@@ -439,7 +476,8 @@ def cases_attach(
 
 @cases_app.command("precision")
 def cases_precision(rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None):
-    """Each review rule's field precision measured from the recorded visit outcomes."""
+    """Ketepatan aturan / each review rule's field precision measured from the recorded visit
+    outcomes."""
     c = state.collector()
     p = cases.precision(c, flats.scope_of(c, rusun))
 
@@ -462,7 +500,7 @@ def cases_precision(rusun: Annotated[str | None, typer.Option(help="only this ru
 
 @cases_app.command("pack")
 def cases_pack(case_id: int, path: str) -> None:
-    """The case's evidence pack: FILE.pdf or FILE.html."""
+    """Berkas bukti kasus / the case's evidence pack: FILE.pdf or FILE.html."""
     from sync.web import pack
 
     c = state.collector()
@@ -481,8 +519,8 @@ def cases_pack(case_id: int, path: str) -> None:
 def letters_format(
     fmt: Annotated[str | None, typer.Argument(help="e.g. " + cases.DEFAULT_LETTER_FORMAT)] = None,
 ):
-    """Show or set the letter number format (fields: seq, letter, rusun, month, month_roman,
-    year)."""
+    """Format nomor surat / show or set the letter number format (fields: seq, letter, rusun,
+    month, month_roman, year)."""
     c = state.collector()
     if fmt is not None:
         cases.set_letter_format(c, operator(), fmt)
@@ -491,7 +529,8 @@ def letters_format(
 
 @letters_app.command("counter")
 def letters_counter(rusun: str, year: int, last: int) -> None:
-    """The number of the rusun's last letter of YEAR issued before hadir numbered them."""
+    """Nomor surat terakhir / the number of the rusun's last letter of YEAR issued before hadir
+    numbered them."""
     cases.set_letter_counter(state.collector(), operator(), rusun, year, last)
     out.print(f"{rusun} {year}: next letter {last + 1}")
 
@@ -508,7 +547,8 @@ def visits_plan(
     seed: Annotated[int | None, typer.Option(help="tests and demos only")] = None,
     pdf: Annotated[str | None, typer.Option(help="also write the list as PDF")] = None,
 ) -> None:
-    """Make the visit list of a rusun for a day: flagged flats by risk, plus a random sample."""
+    """Rencana kunjungan / make the visit list of a rusun for a day: flagged flats by risk, plus a
+    random sample."""
     c = state.collector()
     lid = visits.plan(c, operator(), rusun, days.parse(date), limit, sample, seed)
     visits_show(lid, pdf)
@@ -516,6 +556,7 @@ def visits_plan(
 
 @visits_app.command("list")
 def visits_lists(rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None):
+    """Daftar kunjungan / the visit lists."""
     c = state.collector()
     _table(visits.lists(c, flats.scope_of(c, rusun)), "visit lists")
 
@@ -524,6 +565,7 @@ def visits_lists(rusun: Annotated[str | None, typer.Option(help="only this rusun
 def visits_show(
     list_id: int, pdf: Annotated[str | None, typer.Option(help="write it as PDF")] = None
 ) -> None:
+    """Tampilkan kunjungan / one visit list and its visits."""
     c = state.collector()
     lst = visits.visit_list(c, operator(), list_id)
     _table(
@@ -558,7 +600,7 @@ def visits_record(
     note: Note = "",
     date: Day = None,
 ) -> None:
-    """The outcome of one visit (the case's `visited` step)."""
+    """Catat hasil kunjungan / the outcome of one visit (the case's `visited` step)."""
     visits.record(state.collector(), operator(), visit_id, outcome, note, _day(date))
     out.print(f"visit {visit_id}: {outcome}")
 

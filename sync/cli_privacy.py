@@ -78,7 +78,7 @@ def restore_command(
 # --- the access audit ----------------------------------------------------------------------------
 
 audit_app = typer.Typer(
-    no_args_is_help=True, help="the access audit: who viewed, exported, changed"
+    no_args_is_help=True, help="audit akses / the access audit: who viewed, exported, changed"
 )
 app.add_typer(audit_app, name="audit")
 
@@ -180,7 +180,9 @@ def _shown(r: dict) -> dict:
 
 # --- retention and purge -------------------------------------------------------------------------
 
-retention_app = typer.Typer(no_args_is_help=True, help="how long each kind of data is kept")
+retention_app = typer.Typer(
+    no_args_is_help=True, help="masa simpan data / how long each kind of data is kept"
+)
 app.add_typer(retention_app, name="retention")
 
 
@@ -220,7 +222,9 @@ def purge_command(
 
 # --- residents' rights ---------------------------------------------------------------------------
 
-privacy_app = typer.Typer(no_args_is_help=True, help="residents' rights: report, correct, erase")
+privacy_app = typer.Typer(
+    no_args_is_help=True, help="hak penghuni / residents' rights: report, correct, erase"
+)
 app.add_typer(privacy_app, name="privacy")
 
 
@@ -279,7 +283,8 @@ def privacy_erase(
 # --- master key custody --------------------------------------------------------------------------
 
 masterkey_app = typer.Typer(
-    no_args_is_help=True, help="the master key: split among officers, combine, rotate"
+    no_args_is_help=True,
+    help="kunci induk / the master key: split among officers, combine, rotate",
 )
 app.add_typer(masterkey_app, name="masterkey")
 

@@ -17,7 +17,10 @@ import typer
 from sync.cli import _table, app, fail, out, state
 from sync.service import releases
 
-release_app = typer.Typer(no_args_is_help=True, help="signed code releases and their waves")
+release_app = typer.Typer(
+    no_args_is_help=True,
+    help="rilis firmware bertanda tangan / signed code releases and their waves",
+)
 app.add_typer(release_app, name="release")
 
 _CODE = ("boot.py", "main.py", "lib", "firmware", "version.json")
@@ -43,7 +46,8 @@ def _files(folder: str) -> dict[str, bytes]:
 
 @release_app.command()
 def keygen(key: Annotated[str, typer.Argument(help="new key file (mode 0600)")]) -> None:
-    """Make a release key (LMS, 1,024 signatures); prints the public key terminals pin."""
+    """Buat kunci rilis / make a release key (LMS, 1,024 signatures); prints the public key
+    terminals pin."""
     try:
         public = releases.keygen(key)
     except (releases.ReleaseError, OSError) as exc:
@@ -56,7 +60,8 @@ def keygen(key: Annotated[str, typer.Argument(help="new key file (mode 0600)")])
 def trust(
     public: Annotated[str, typer.Argument(help="the public key keygen printed (hex)")],
 ) -> None:
-    """Pin a release key: bundles of new terminals carry it; only releases it signs publish."""
+    """Sematkan kunci rilis / pin a release key: bundles of new terminals carry it; only releases
+    it signs publish."""
     try:
         releases.trust(state.collector(), public)
     except releases.ReleaseError as exc:
@@ -70,7 +75,8 @@ def publish(
     folder: Annotated[str, typer.Argument(help="the file set to publish")],
     key: Annotated[str, typer.Option("--key", help="the release key file")],
 ) -> None:
-    """Sign and publish a release; it goes to one canary terminal per rusun first."""
+    """Terbitkan rilis / sign and publish a release; it goes to one canary terminal per rusun
+    first."""
     files = _files(folder)
     try:
         rid = releases.publish(state.collector(), files, key, "cli:" + getpass.getuser())
@@ -84,13 +90,13 @@ def publish(
 
 @release_app.command("list")
 def list_() -> None:
-    """Releases, newest first, with their wave (canary, all, paused, halted)."""
+    """Daftar rilis / releases, newest first, with their wave (canary, all, paused, halted)."""
     _table(releases.list_releases(state.collector()), "releases")
 
 
 @release_app.command()
 def status(rid: Annotated[int, typer.Argument(help="release id")]) -> None:
-    """Each terminal's state on a release."""
+    """Status rilis / each terminal's state on a release."""
     try:
         rows = releases.status(state.collector(), rid)
     except releases.ReleaseError as exc:
@@ -101,7 +107,8 @@ def status(rid: Annotated[int, typer.Argument(help="release id")]) -> None:
 
 @release_app.command()
 def pause(rid: Annotated[int, typer.Argument(help="release id")]) -> None:
-    """Stop offering a release (terminals keep what they have; downloads stop next round)."""
+    """Jeda rilis / stop offering a release (terminals keep what they have; downloads stop next
+    round)."""
     try:
         r = releases.pause(state.collector(), rid)
     except releases.ReleaseError as exc:
@@ -112,7 +119,7 @@ def pause(rid: Annotated[int, typer.Argument(help="release id")]) -> None:
 
 @release_app.command()
 def resume(rid: Annotated[int, typer.Argument(help="release id")]) -> None:
-    """Offer a paused or halted release again, from the wave it stopped in."""
+    """Lanjutkan rilis / offer a paused or halted release again, from the wave it stopped in."""
     try:
         r = releases.resume(state.collector(), rid)
     except releases.ReleaseError as exc:

@@ -59,9 +59,15 @@ async def _body(request: Request) -> bytes:
     return await request.body()
 
 
-def _answer(outcome: Outcome) -> Response:
+# On a batch's 200: how many of its records were new (0 for one already stored). Outside the
+# signed reply: for the technician's `upload` summary, never for the terminal's decisions.
+STORED_HEADER = "X-Hadir-Stored"
+
+
+def _answer(outcome: Outcome, stored: bool = False) -> Response:
     if outcome.http == 200:
-        return Response(outcome.body, media_type=_BINARY)
+        headers = {STORED_HEADER: str(outcome.stored)} if stored else None
+        return Response(outcome.body, media_type=_BINARY, headers=headers)
     headers = {"Retry-After": "60"} if outcome.http == 429 else None
     return JSONResponse({"detail": outcome.reason}, status_code=outcome.http, headers=headers)
 
@@ -86,7 +92,8 @@ def _terminal_endpoint(service: Callable[[Collector, bytes, str], Outcome]):
     async def endpoint(request: Request) -> Response:
         body = await _body(request)
         peer = _peer(request)
-        return _answer(await run_in_threadpool(service, collector(request), body, peer))
+        outcome = await run_in_threadpool(service, collector(request), body, peer)
+        return _answer(outcome, stored=service is ingest.upload)
 
     return endpoint
 

@@ -34,11 +34,13 @@ class Settings:
                  ca_cert_file: str | None = None) -> Settings:  # fmt: skip
         url = db or os.environ.get("HADIR_DB")
         if not url:
-            raise SettingsError("no database: pass --db PATH_OR_URL or set HADIR_DB")
+            raise SettingsError(
+                "tidak ada basis data / no database: pass --db PATH_OR_URL or set HADIR_DB"
+            )
         ca = ca_cert_file or os.environ.get("HADIR_CA_CERT")
         docs = os.environ.get("HADIR_API_DOCS", "on").strip().lower()
         if docs not in ("on", "off", "1", "0", "yes", "no"):
-            raise SettingsError(f"HADIR_API_DOCS={docs[:20]}: on or off")
+            raise SettingsError(f"HADIR_API_DOCS={docs[:20]}: on atau off / on or off")
         return cls(db=url, master_key=load_master_key(master_key_file),
                    ca_pem=load_ca_cert(ca) if ca else None,
                    api_docs=docs in ("on", "1", "yes"),
@@ -50,13 +52,17 @@ def load_ca_cert(path: str) -> str:
     try:
         text = open(path, encoding="ascii").read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"--ca-cert {path}: cannot read it ({exc})") from None
+        raise SettingsError(f"--ca-cert {path}: tidak terbaca / cannot read it ({exc})") from None
     begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
     if text.count(begin) != 1 or end not in text:
-        raise SettingsError(f"--ca-cert {path}: not one PEM certificate")
+        raise SettingsError(
+            f"--ca-cert {path}: bukan satu sertifikat PEM / not one PEM certificate"
+        )
     pem = text[text.index(begin) : text.index(end) + len(end)] + "\n"
     try:
         ssl.PEM_cert_to_DER_cert(pem)
     except ValueError:
-        raise SettingsError(f"--ca-cert {path}: not one PEM certificate") from None
+        raise SettingsError(
+            f"--ca-cert {path}: bukan satu sertifikat PEM / not one PEM certificate"
+        ) from None
     return pem

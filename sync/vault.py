@@ -41,9 +41,13 @@ def parse_master_key(text: str) -> bytes:
     try:
         key = bytes.fromhex(text)
     except ValueError:
-        raise VaultError("master key must be 64 hex characters") from None
+        raise VaultError(
+            "kunci induk harus 64 karakter hex / master key must be 64 hex characters"
+        ) from None
     if len(key) != 32:
-        raise VaultError("master key must be 64 hex characters (32 bytes)")
+        raise VaultError(
+            "kunci induk harus 64 karakter hex / master key must be 64 hex characters (32 bytes)"
+        )
     return key
 
 
@@ -54,10 +58,15 @@ def load_master_key(path: str | None = None) -> bytes:
             with open(path, encoding="ascii") as f:
                 return parse_master_key(f.read())
         except OSError as exc:
-            raise VaultError(f"cannot read master key file {path}: {exc.strerror}") from None
+            raise VaultError(
+                f"berkas kunci induk tidak terbaca / cannot read master key file {path}: "
+                f"{exc.strerror}"
+            ) from None
     env = os.environ.get("HADIR_MASTER_KEY")
     if not env:
-        raise VaultError("no master key: set HADIR_MASTER_KEY or pass --master-key-file")
+        raise VaultError(
+            "tidak ada kunci induk / no master key: set HADIR_MASTER_KEY or pass --master-key-file"
+        )
     return parse_master_key(env)
 
 
@@ -69,7 +78,7 @@ def derived_key(master_key: bytes, label: bytes) -> bytes:
 class Vault:
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != 32:
-            raise VaultError("master key must be 32 bytes")
+            raise VaultError("kunci induk harus 32 byte / master key must be 32 bytes")
         self._aead = AESGCM(hashlib.sha256(b"hadir-vault-aead" + master_key).digest())
         self._uid_key = hashlib.sha256(b"hadir-vault-uid" + master_key).digest()
 
@@ -82,7 +91,10 @@ class Vault:
         try:
             return self._aead.decrypt(blob[:12], blob[12:], purpose)
         except Exception:
-            raise VaultError("a stored secret does not open: wrong master key?") from None
+            raise VaultError(
+                "rahasia tersimpan tidak terbuka / a stored secret does not open: "
+                "wrong master key?"
+            ) from None
 
     def uid_hash(self, uid: bytes) -> bytes:
         return hmac.new(self._uid_key, bytes(uid), hashlib.sha256).digest()

@@ -8,7 +8,7 @@ from tests.kit.paths import DOCS, ROOT
 DOC = (DOCS / "architecture.md").read_text()
 # The picture's node ids and the folders (tests/gates/layers.py) they stand for.
 NODES = {"lib": "lib", "firmware": "firmware", "wire": "firmware.wire", "sync": "sync",
-         "tools": "tools", "sim": "tools/sim"}  # fmt: skip
+         "tools": "tools", "sim": "tools/sim", "cliframe": "cliframe"}  # fmt: skip
 _SKIP = {".git", ".venv", ".stubs", "node_modules", "__pycache__", "build", "var"}
 
 

@@ -9,6 +9,7 @@ _LIB = str(pathlib.Path(__file__).resolve().parents[1] / "lib")
 if _LIB not in sys.path:
     sys.path.insert(0, _LIB)
 
+import cliframe  # noqa: E402
 from tools.cli import app  # noqa: E402
 
-app(prog_name="python -m tools")
+cliframe.main(app, "python -m tools")

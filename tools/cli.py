@@ -9,18 +9,17 @@ Indonesia first, English in brackets) and exits non-zero.
 from __future__ import annotations
 
 import importlib
-import sys
 from types import SimpleNamespace
 from typing import Any, Callable, Optional
 
 import typer
 
-from tools.errors import HadirError
+import cliframe
 from tools.link import State
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="hadir: alat teknisi / technician tools (flash, provision, deploy, doctor, "
-                       "pull, upload, image, enroll)")  # fmt: skip
+                       "pull, upload, image, enroll, sign)")  # fmt: skip
 ALIASES = {"install": "provision", "update": "deploy", "health": "doctor", "logs": "pull"}
 _OPTS: dict[str, Any] = {"port": None, "timeout": 5.0, "feed": 5.0, "resume": False}
 
@@ -36,6 +35,7 @@ HANDLERS = {
     "image": ("tools.image", "do_image"),
     "enroll": ("tools.enroll", "do_enroll"),
     "flash": ("tools.flash", "do_flash"),
+    "sign": ("tools.sign", "do_sign"),
 }
 
 
@@ -44,19 +44,22 @@ def _handler(name: str) -> Callable[[State, Any], int]:
     return getattr(importlib.import_module(module), attr)
 
 
-def run(name: str, **kwargs: Any) -> None:
+def run(name: str, port: Optional[str] = None, **kwargs: Any) -> None:
+    """Run a handler under the frame every hadir CLI shares (``cliframe``: one line, exit 1;
+    2 when done but something needs attention; 130 cancelled). ``port``: ``--port`` given after
+    the command, which wins over one given before it."""
+    if port:
+        _OPTS["port"] = port
     state = State(port=_OPTS["port"], timeout=_OPTS["timeout"], feed_s=_OPTS["feed"],
                   resume=_OPTS["resume"])  # fmt: skip
-    try:
-        code = _handler(name)(state, SimpleNamespace(**kwargs))
-    except HadirError as exc:
-        print(exc.line(), file=sys.stderr)
-        raise typer.Exit(exc.code) from None
-    except KeyboardInterrupt:
-        print("hadir: dibatalkan (cancelled)", file=sys.stderr)
-        raise typer.Exit(130) from None
-    finally:
-        state.close()
+
+    def body() -> int:
+        try:
+            return _handler(name)(state, SimpleNamespace(**kwargs))
+        finally:
+            state.close()
+
+    code = cliframe.run(body, f"python -m tools {name}")
     if code:
         raise typer.Exit(code)
 
@@ -80,6 +83,9 @@ def main(
 DRY = typer.Option(False, "--dry-run", help="show what would happen; write nothing")
 SOURCE = typer.Option(False, "--source", help="copy .py sources instead of compiled .mpy")
 TREE = typer.Option(None, "--tree", help="firmware source tree (default: this checkout)")
+# `--port` after the command too (`python -m tools doctor --port /dev/ttyUSB0`), as technicians
+# type it; documented once with the global options.
+PORT = typer.Option(None, "--port", "-p", hidden=True, help="serial port of the terminal")
 
 
 def provision(
@@ -100,13 +106,14 @@ def provision(
     source: bool = SOURCE,
     tree: Optional[str] = TREE,
     dry_run: bool = DRY,
+    port: Optional[str] = PORT,
 ) -> None:
     """Pasang terminal baru / provision a terminal: config, secrets, firmware, self-test."""
     run("provision", bundle=bundle, rusun=rusun, door=door, collector=collector, user=user,
         password_file=password_file, save_bundle=save_bundle,
         wifi_ssid=wifi_ssid, wifi_password_file=wifi_password_file,
         reader=reader, language=language, force=force, source=source, tree=tree,
-        dry_run=dry_run)  # fmt: skip
+        dry_run=dry_run, port=port)  # fmt: skip
 
 
 def deploy(
@@ -115,22 +122,28 @@ def deploy(
     source: bool = SOURCE,
     tree: Optional[str] = TREE,
     dry_run: bool = DRY,
+    port: Optional[str] = PORT,
 ) -> None:
     """Perbarui firmware / update firmware files only (staged, hash-checked, rollback kept)."""
-    run("deploy", rollback=rollback, force=force, source=source, tree=tree, dry_run=dry_run)
+    run("deploy", rollback=rollback, force=force, source=source, tree=tree, dry_run=dry_run,
+        port=port)  # fmt: skip
 
 
-def doctor(json_out: bool = typer.Option(False, "--json", help="print the raw report")) -> None:
+def doctor(
+    json_out: bool = typer.Option(False, "--json", help="print the raw report"),
+    port: Optional[str] = PORT,
+) -> None:
     """Periksa terminal / one screen of health: reader, clock, storage, backlog, sync, faults."""
-    run("doctor", json=json_out)
+    run("doctor", json=json_out, port=port)
 
 
 def pull(
     out: str = typer.Option(..., "--out", "-o", help="file to write the signed batches to"),
     dry_run: bool = DRY,
+    port: Optional[str] = PORT,
 ) -> None:
     """Salin log lewat USB / copy the signed log to a file (no network needed)."""
-    run("pull", out=out, dry_run=dry_run)
+    run("pull", out=out, dry_run=dry_run, port=port)
 
 
 def upload(
@@ -167,11 +180,12 @@ def flash(
     image_out: Optional[str] = typer.Option(None, help="a flash image file instead of a chip"),
     baud: int = typer.Option(460800, help="esptool baud rate"),
     dry_run: bool = DRY,
+    port: Optional[str] = PORT,
 ) -> None:
     """Flash MicroPython dengan tabel partisi hadir / flash MicroPython with hadir's partitions."""
     run("flash", firmware=firmware, vfs=vfs, hlog=hlog, erase_log=erase_log,
-        table_out=table_out, image_out=image_out, baud=baud, port=_OPTS["port"],
-        dry_run=dry_run)  # fmt: skip
+        table_out=table_out, image_out=image_out, baud=baud, dry_run=dry_run,
+        port=port)  # fmt: skip
 
 
 def enroll(
@@ -191,9 +205,18 @@ def enroll(
         replaces=replaces, dry_run=dry_run)  # fmt: skip
 
 
+def sign(
+    out: str = typer.Option(..., "--out", "-o", help="PDF file to write (A4)"),
+    office: Optional[str] = typer.Option(None, help="who residents tell: name, phone"),
+    dry_run: bool = DRY,
+) -> None:
+    """Papan pintu / the door sign (PDF): what the terminal's lights and sounds mean."""
+    run("sign", out=out, office=office, dry_run=dry_run)
+
+
 COMMANDS: dict[str, Callable[..., None]] = {
     "provision": provision, "deploy": deploy, "doctor": doctor, "pull": pull, "upload": upload,
-    "image": image, "enroll": enroll, "flash": flash,
+    "image": image, "enroll": enroll, "flash": flash, "sign": sign,
 }  # fmt: skip
 for _name, _fn in COMMANDS.items():
     app.command(_name)(_fn)

@@ -107,11 +107,17 @@ def install(state: State, files: dict[str, bytes], dry_run: bool = False) -> dic
 
 
 def rollback(state: State) -> dict[str, Any]:
+    """Swap ``/.prev`` back in; the replaced (newer) firmware becomes ``/.prev``, then marked
+    ``.rolledback``: a second rollback changes nothing instead of switching back to the newer
+    firmware. The next deploy replaces ``/.prev`` and its mark."""
     pending = state.call("fsops", "state")
+    if pending["rolled_back"]:
+        return {"from": pending["version"], "to": pending["version"], "again": True}
     if not pending["prev"]:
         raise HadirError("tidak ada versi sebelumnya", "no previous version to roll back to")
     state.call("fsops", "rollback")
-    return {"from": pending["version"], "to": pending["prev_version"]}
+    state.call("fsops", "touch", path="/.prev/.rolledback")
+    return {"from": pending["version"], "to": pending["prev_version"], "again": False}
 
 
 def do_deploy(state: State, args: Any) -> int:
@@ -130,7 +136,11 @@ def do_deploy(state: State, args: Any) -> int:
             )
             return 0
         done = rollback(state)
-        ui.console.print(f"[green]rollback selesai / done: {done['from']} -> {done['to']}")
+        if done["again"]:
+            ui.console.print(f"sudah dikembalikan / already rolled back: firmware {done['to']}; "
+                             "tidak ada yang berubah / nothing changed")  # fmt: skip
+        else:
+            ui.console.print(f"[green]rollback selesai / done: {done['from']} -> {done['to']}")
         return 0
     files = release(compile_mpy=not args.source, tree=args.tree)
     summary = install(state, files, dry_run=args.dry_run)

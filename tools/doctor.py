@@ -13,12 +13,15 @@ from typing import Any
 
 from rich.table import Table
 
+import cliframe
 from firmware import wire
 from tools import flash, parttable, ui
 from tools.link import State
 
 CLOCK = {0: "belum diatur / unset", 1: "NTP", 2: "collector", 3: "RTC"}
 UNKNOWN = "[dim]tidak diketahui / unknown[/]"
+NOT_PROVISIONED = "belum diprovisi / not provisioned (python -m tools provision)"
+NO_FIRMWARE = "firmware belum dipasang / no firmware yet"
 
 
 def collect(state: State) -> dict[str, Any]:
@@ -59,12 +62,15 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             wrong is None,
         )
     )
-    ver = (r.get("version") or {}).get("version", "?")
+    ver = (r.get("version") or {}).get("version")
+    firmware = f"firmware {ver}" if ver is not None else NO_FIRMWARE
     out.append(
         (
             "terminal",
-            f"{cfg.get('terminal_id')} · {cfg.get('rusun')} · pintu/door "
-            f"{cfg.get('door')} · firmware {ver}",
+            f"{cfg['terminal_id']} · {cfg.get('rusun')} · pintu/door {cfg.get('door')}"
+            f" · {firmware}"
+            if cfg.get("terminal_id") is not None
+            else f"{NOT_PROVISIONED} · {firmware}",
             cfg.get("terminal_id") is not None,
         )
     )
@@ -72,10 +78,13 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     fw = rd.get("firmware")
     rec = st.get("reader_recoveries")
     extra = f"; pemulihan / recoveries {rec}, galat baca / read errors {st.get('read_errors', 0)}"
+    error = str(rd.get("error", "?"))
+    if error.startswith("ImportError"):  # the driver is not on the device: nothing to ask yet
+        error = f"tidak diuji / not tested: {NO_FIRMWARE}"
     out.append(
         (
             "PN532",
-            (f"v{fw[1]}.{fw[2]}" if rd["ok"] and fw else rd.get("error", "?"))
+            (f"v{fw[1]}.{fw[2]}" if rd["ok"] and fw else error)
             + (extra if rec is not None else ""),
             rd["ok"],
         )
@@ -100,7 +109,8 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         )
     )
     if "error" in log:
-        out.append(("log", log["error"], False))
+        blank = cfg.get("terminal_id") is None and log["error"] == "no config.json"
+        out.append(("log", NOT_PROVISIONED if blank else log["error"], False))
     else:
         pm = log["used_per_mille"]
         wear = st.get("erases")
@@ -165,7 +175,7 @@ def do_doctor(state: State, args: Any) -> int:
     report = collect(state)
     if args.json:
         ui.console.print_json(json.dumps(report))
-        return 0
+        return attention(report)
     table = Table(title="hadir doctor", show_header=False, expand=False)
     table.add_column("", style="bold")
     table.add_column("")
@@ -176,5 +186,11 @@ def do_doctor(state: State, args: Any) -> int:
     ui.console.print(table)
     if report.get("table") is not None:  # the one command, on a line of its own to copy
         ui.console.print(f"[red]tabel partisi / partition table:[/] {report['fix']}")
-        return 1
-    return 0
+        return cliframe.ATTENTION
+    return attention(report)
+
+
+def attention(report: dict[str, Any]) -> int:
+    """The exit code: ``cliframe.ATTENTION`` (2) when a row says PERIKSA / CHECK, so that a
+    script or a technician's checklist sees it; 0 when every judged row is OK."""
+    return cliframe.ATTENTION if any(ok is False for _, _, ok in rows(report)) else cliframe.OK

@@ -1,23 +1,15 @@
 # errors: the technician tools' one error family; each prints as one line, Indonesian first.
 # SPDX-License-Identifier: MIT
 """``HadirError(id, en, detail)`` prints as ``hadir: <Bahasa Indonesia> (<English>): <detail>``
-on stderr and the command exits non-zero (code 1; 2 for a usage mistake)."""
+on stderr and the command exits 1: the one frame of every hadir command line (``cliframe``)."""
 
 from __future__ import annotations
 
+from cliframe import Failure
 
-class HadirError(Exception):
-    code = 1
 
-    def __init__(self, id_text: str, en_text: str, detail: str = "") -> None:
-        super().__init__(en_text)
-        self.id_text = id_text
-        self.en_text = en_text
-        self.detail = detail
-
-    def line(self) -> str:
-        tail = f": {self.detail}" if self.detail else ""
-        return f"hadir: {self.id_text} ({self.en_text}){tail}"
+class HadirError(Failure):
+    """A technician-tool failure (``cliframe.Failure``: one line, exit 1)."""
 
 
 class NoDevice(HadirError):
@@ -28,6 +20,16 @@ class NoDevice(HadirError):
 class DeviceBusy(HadirError):
     def __init__(self, detail: str = "") -> None:
         super().__init__("perangkat sibuk", "device busy", detail)
+
+
+class NotSerialPort(HadirError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("bukan port serial", "not a serial port", detail)
+
+
+class PortDenied(HadirError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("port tidak boleh dibuka", "permission denied on the port", detail)
 
 
 class WrongVersion(HadirError):

@@ -294,7 +294,7 @@ def do_flash(state: Any, args: Any) -> int:
         _write_private(out, bytes(image), 0o600 if secret else 0o644)
         ui.console.print(f"[green]image[/] {out}: {len(image)} B")
         return 0
-    port = args.port or state.port
+    port = getattr(args, "port", None) or state.port
     if not port:
         from tools.link import find_port
 

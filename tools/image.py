@@ -37,7 +37,10 @@ def geometry(blocks: int) -> dict[str, int]:
 
 
 def tree_of(folder: pathlib.Path) -> tuple[dict[str, bytes], list[str]]:
-    """Files and (also empty) directories of a host folder, as device paths."""
+    """Files and (also empty) directories of a host folder, as device paths. A folder that is
+    not there is refused (an empty image of a mistyped path would flash a blank terminal)."""
+    if not folder.is_dir():
+        raise HadirError("folder tidak ada", "no such folder", str(folder))
     files: dict[str, bytes] = {}
     dirs: list[str] = []
     for path in sorted(folder.rglob("*")):

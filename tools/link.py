@@ -29,7 +29,16 @@ import serial.tools.list_ports
 from mpremote.transport import TransportError, TransportExecError
 from mpremote.transport_serial import SerialTransport
 
-from tools.errors import ConnectionLost, DeviceBusy, DeviceError, NoDevice, WrongVersion
+from tools.errors import (
+    ConnectionLost,
+    DeviceBusy,
+    DeviceError,
+    HadirError,
+    NoDevice,
+    NotSerialPort,
+    PortDenied,
+    WrongVersion,
+)
 
 DEVICE_DIR = pathlib.Path(__file__).resolve().parent / "device"
 MIN_VERSION = (1, 23, 0)  # first release whose .mpy is v6.3, what our mpy-cross emits
@@ -110,6 +119,25 @@ def find_port(port: str | None) -> str:
     raise NoDevice("tidak ada port USB serial / no USB serial port; use --port")
 
 
+def why_not_open(port: str) -> HadirError:
+    """mpremote says only "failed to access": open the port once more with pyserial, as mpremote
+    does, and name the real cause (a serial monitor holding it, not a tty, no permission)."""
+    try:
+        serial.Serial(port, exclusive=True).close()
+    except serial.SerialException as exc:
+        text = str(exc)
+        if "exclusively lock" in text or exc.errno in (11, 16):
+            return DeviceBusy(f"{port} dipakai program lain / in use by another program")
+        if exc.errno == 13 or "Permission denied" in text:
+            return PortDenied(f"{port}; grup / group dialout?")
+        if "Inappropriate ioctl" in text or exc.errno in (20, 21, 25):
+            return NotSerialPort(port)
+        return NoDevice(f"{port}: {text}")
+    except OSError as exc:
+        return NoDevice(f"{port}: {exc.strerror}")
+    return DeviceBusy(f"{port} dipakai program lain / in use by another program")
+
+
 class State:
     """The connection, made on first use; closes with ``close()``."""
 
@@ -136,7 +164,7 @@ class State:
                 transport = Transport(port, baudrate=115200)
             transport.gap_s = 2 * self.timeout
         except TransportError as exc:
-            raise DeviceBusy(f"{port} dipakai program lain / in use by another program") from exc
+            raise why_not_open(port) from exc
         # mpremote opens the port with no read timeout and, on a pty (QEMU, our device double),
         # blocks in read(1): bound each read so a device that never answers is "busy", not a hang.
         transport.serial.timeout = min(self.timeout, 2.0)

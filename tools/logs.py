@@ -25,6 +25,7 @@ from tools import collector_client, ui
 from tools.errors import HadirError
 
 FORMAT = "hadir-pull-1"
+STORED_HEADER = "X-Hadir-Stored"  # sync/http.py: the batch's records that were new
 STATUS = {0: "ok", 1: "gap (celah)", 2: "TAMPER (dimanipulasi)", 3: "DAMAGED (rusak)"}
 
 
@@ -130,20 +131,22 @@ def do_upload(state: Any, args: Any) -> int:
         )
         return 0
     table = Table(title=f"unggah / upload: terminal {doc['terminal_id']} -> {url}")
-    for col in ("batch", "seq", "slot", "HTTP", "status", "acked"):
+    for col in ("batch", "seq", "slot", "HTTP", "status", "acked", "baru / new"):
         table.add_column(col)
     failed = 0
+    new: int | None = 0  # records the collector had not stored yet (None: it did not say)
     with collector_client.client(url) as http:
         for i, body in enumerate(doc["bodies"]):
             first, count = struct.unpack_from(">IH", body, 8)
             r = http.post(
                 "/v1/batches", content=body, headers={"content-type": "application/octet-stream"}
             )
-            if r.status_code == 200 and len(r.content) == wire.REPLY_LEN:
+            if r.status_code == 200 and len(r.content) in (wire.REPLY_LEN, wire.REPLY2_LEN):
                 status, acked = r.content[4], struct.unpack_from(">I", r.content, 5)[0]
-                table.add_row(
-                    str(i + 1), str(first), str(count), "200", STATUS.get(status, "?"), str(acked)
-                )
+                stored = r.headers.get(STORED_HEADER)
+                new = None if new is None or stored is None else new + int(stored)
+                table.add_row(str(i + 1), str(first), str(count), "200",
+                              STATUS.get(status, "?"), str(acked), stored or "?")  # fmt: skip
                 failed += status >= wire.REPLY_TAMPER
             else:
                 table.add_row(
@@ -153,9 +156,13 @@ def do_upload(state: Any, args: Any) -> int:
                     str(r.status_code),
                     collector_client.detail(r)[:60],
                     "-",
+                    "0",
                 )
                 failed += 1
     ui.console.print(table)
+    if new is not None:
+        already = " (semua sudah tersimpan / all were already stored)" if new == 0 else ""
+        ui.console.print(f"{new} catatan baru tersimpan / new records stored{already}")
     if failed:
         raise HadirError(
             "collector menolak log",

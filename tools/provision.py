@@ -168,11 +168,29 @@ def _bundle_of(args: Any) -> dict[str, Any] | None:
     return None
 
 
+def check_settings(bundle: dict[str, Any] | None, args: Any) -> None:
+    """The config this provision would write, judged by the firmware's own rules
+    (``firmware.config.validate_config``, what the terminal runs at every boot) before the
+    device is touched or a terminal registered: a value the terminal would refuse (``--reader
+    spi``, ``--language fr``) never reaches it. Before a registration the collector's answer
+    is not known yet: its id, and the CA of an https URL, stand in."""
+    if bundle is None:
+        url = args.collector or ""
+        bundle = {"terminal_id": 1, "rusun": args.rusun, "door": args.door, "collector_url": url,
+                  "ca_pin": fconfig.PEM if url.startswith("https://") else None}  # fmt: skip
+    config = make_config(bundle, args.wifi_ssid or "", args.reader, args.language)
+    try:
+        fconfig.validate_config(config)
+    except fconfig.ConfigError as exc:
+        raise HadirError("pengaturan tidak sah", "invalid setting", str(exc)) from None
+
+
 def do_provision(state: State, args: Any) -> int:
     for name in ("rusun", "door", "collector", "user", "password_file", "save_bundle"):
         if not hasattr(args, name):
             setattr(args, name, None)
     bundle = _bundle_of(args)
+    check_settings(bundle, args)
     password = ""
     if args.wifi_password_file:
         password = pathlib.Path(args.wifi_password_file).read_text().strip()

@@ -31,14 +31,15 @@ async def test_tap_is_stored_then_answered_and_reaches_the_collector():
     rig = Rig()
     assert rig.tap(CARD) == ftaps.TAPPED
     assert rig.terminal.feedback.msg == texts.OFFLINE  # never reached the collector yet
-    assert rig.hw.display.lines[0] == "Tersimpan offline"
+    assert rig.hw.display.lines == ("Tercatat", "Dikirim nanti")  # recorded, sent later
     assert rig.hw.buzzer.beeps == 1
     assert await _sync(rig) == uplink.OK
     taps = rig.net.kinds(wire.TAP)
     assert len(taps) == 1 and taps[0][3] == rig.token("04A1B2C3"), rig.net.records
     assert rig.terminal.log.backlog == 0
     assert rig.tap(OTHER) == ftaps.TAPPED
-    assert rig.terminal.feedback.msg == texts.OK and rig.hw.display.lines[0] == "Terima kasih"
+    assert rig.terminal.feedback.msg == texts.OK
+    assert rig.hw.display.lines == ("Tercatat", "Terima kasih")
 
 
 def test_held_card_fires_once_and_repeat_within_debounce_logs_once_but_answers():
@@ -104,7 +105,7 @@ async def test_signed_config_update_is_applied_and_written_atomically():
     with open(rig.root + "/config.json") as f:
         assert json.load(f)["config_version"] == 4
     rig.tap(OTHER)
-    assert rig.hw.display.lines[0] == "Thank you"
+    assert rig.hw.display.lines == ("Recorded", "Thank you")
 
 
 async def test_a_config_the_terminal_refuses_does_not_keep_a_new_allow_list_out():
@@ -405,7 +406,8 @@ async def test_storage_full_says_memori_penuh_without_the_success_beep():
         if n % 10 == 0:
             await asleep_ms(0)  # this port collects garbage only once back in JS
     assert result == ftaps.FULL and n > 10, (result, n)
-    assert t.feedback.msg == texts.FULL and rig.hw.display.lines[0] == "Memori penuh"
+    assert t.feedback.msg == texts.FULL  # the words say the tap was not recorded
+    assert rig.hw.display.lines == ("Tidak tercatat", "Hubungi pengelola")
     assert rig.hw.buzzer.hz != 2700  # not the success tone
     assert t.taps.refused == 1
 

@@ -22,7 +22,7 @@ import sys
 
 from tests.gates import layers
 
-FIRST_PARTY = {"firmware", "sync", "tools", "tests", "bench", "__future__"}
+FIRST_PARTY = {"firmware", "sync", "tools", "cliframe", "tests", "bench", "__future__"}
 
 
 def normal(name: str) -> str:
@@ -54,9 +54,13 @@ def role_files(root: pathlib.Path, role: str) -> list[pathlib.Path]:
     for path in layers.python_files(root):
         rel = path.relative_to(root).as_posix()
         folder = layers.folder_of(rel)
-        if role == "collector" and folder == "sync":
+        if role == "collector" and folder in ("sync", "cliframe"):  # cliframe: in both roles
             out.append(path)
-        elif role == "tools" and folder == "tools" and not rel.startswith("tools/device/"):
+        elif (
+            role == "tools"
+            and folder in ("tools", "cliframe")
+            and not rel.startswith("tools/device/")
+        ):
             out.append(path)
     return out
 

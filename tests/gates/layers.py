@@ -5,10 +5,12 @@ them):
 
 - ``lib/`` imports only ``lib/`` (and what MicroPython has: the ESP32 import gate checks that);
 - ``boot.py``, ``main.py``, ``firmware/`` import ``lib/`` and ``firmware/``;
-- ``sync/`` (the collector) imports ``sync/`` and, of the terminal's code, only the wire format
-  ``firmware.wire``; never the technician tools;
+- ``cliframe/`` (how every command line fails: one line, the exit codes) imports only itself;
+- ``sync/`` (the collector) imports ``sync/``, ``cliframe/`` and, of the terminal's code, only
+  the wire format ``firmware.wire``; never the technician tools;
 - ``tools/`` (the technician tools: everything but ``tools/sim`` and ``tools/dev``) imports
-  ``tools/``, ``firmware/`` and ``lib/``; never the collector, the simulators, tests or benchmarks;
+  ``tools/``, ``cliframe/``, ``firmware/`` and ``lib/``; never the collector, the simulators,
+  tests or benchmarks;
 - ``tools/sim/`` (simulators) may import any product code, never tests or benchmarks;
 - ``tests/kit/`` may import product code, simulators and the kit;
 - the rest of ``tests/`` also imports non-test modules of ``tests/`` (``tests.gates``), but no
@@ -25,12 +27,13 @@ import ast
 import pathlib
 
 _SKIP = {".venv", ".stubs", "node_modules", "__pycache__", "build", "var", ".git"}
-PRODUCT = {"lib", "firmware", "sync", "tools"}
+PRODUCT = {"lib", "firmware", "sync", "tools", "cliframe"}
 ALLOWED = {
     "lib": {"lib"},
     "firmware": {"lib", "firmware", "firmware.wire"},
-    "sync": {"sync", "firmware.wire"},
-    "tools": {"tools", "firmware", "firmware.wire", "lib"},
+    "cliframe": {"cliframe"},
+    "sync": {"sync", "firmware.wire", "cliframe"},
+    "tools": {"tools", "firmware", "firmware.wire", "lib", "cliframe"},
     "tools/sim": PRODUCT | {"firmware.wire", "tools/sim"},
     "tools/dev": PRODUCT | {"firmware.wire", "tools/sim", "tools/dev", "tests/kit", "tests"},
     "tests/kit": PRODUCT | {"firmware.wire", "tools/sim", "tests/kit"},
@@ -38,8 +41,8 @@ ALLOWED = {
     "bench": PRODUCT | {"firmware.wire", "tools/sim", "tests/kit", "bench"},
 }
 # What each folder is called in the messages and the picture.
-FOLDERS = ["lib", "firmware", "sync", "tools", "tools/sim", "tools/dev", "tests/kit", "tests",
-           "bench"]  # fmt: skip
+FOLDERS = ["lib", "firmware", "cliframe", "sync", "tools", "tools/sim", "tools/dev", "tests/kit",
+           "tests", "bench"]  # fmt: skip
 
 
 def python_files(root: pathlib.Path) -> list[pathlib.Path]:
@@ -119,7 +122,7 @@ def target_of(root: pathlib.Path, dotted: str, libs: set[str]) -> tuple[str, str
     if top in libs:
         return "lib", "lib/" + dotted.replace(".", "/")
     path = _module_path(root, dotted)
-    if path is None and top in ("firmware", "sync", "tools", "tests", "bench"):
+    if path is None and top in ("firmware", "sync", "tools", "cliframe", "tests", "bench"):
         path = dotted.replace(".", "/") + ".py"  # not (yet) in the tree: judge it by its name
     if path is None:
         return None

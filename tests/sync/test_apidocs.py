@@ -51,7 +51,7 @@ def _free_port() -> int:
 
 def _get(ctx: ssl.SSLContext, url: str) -> tuple[int, dict]:
     try:
-        with urllib.request.urlopen(url, context=ctx, timeout=5) as r:
+        with urllib.request.urlopen(url, context=ctx, timeout=60) as r:
             return r.status, dict(r.headers)
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers)

@@ -62,7 +62,9 @@ def test_cli_errors_are_one_line(tmp_path):
     ]
     env_less = subprocess.run([sys.executable, "-m", "sync", "init"], capture_output=True,
                               text=True, cwd=ROOT, env={"PATH": os.environ["PATH"]})  # fmt: skip
-    assert env_less.returncode == 1 and env_less.stderr.startswith("hadir: no database")
+    assert env_less.returncode == 1 and env_less.stderr.startswith(
+        "hadir: tidak ada basis data / no database"
+    )
 
 
 def test_users_add_with_password_file(tmp_path):
@@ -125,7 +127,7 @@ def test_an_https_bundle_carries_the_ca_the_terminal_pins(tmp_path):
     not_pem.write_text("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n")
     r = _run(tmp_path, "--ca-cert", str(not_pem), "terminals", "list")
     assert r.returncode == 1 and r.stderr.strip().splitlines() == [
-        f"hadir: --ca-cert {not_pem}: not one PEM certificate"
+        f"hadir: --ca-cert {not_pem}: bukan satu sertifikat PEM / not one PEM certificate"
     ]
     plain = tmp_path / "p.json"
     r = _run(tmp_path, "--ca-cert", str(ca), "terminals", "add", "--rusun", "Marunda", "--door",

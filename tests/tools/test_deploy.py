@@ -63,6 +63,14 @@ def test_deploy_swaps_in_new_firmware_and_keeps_identity_and_previous(
     back = device.files()
     assert code(back) == code(before)
     assert back["/.prev/main.py"] == b"# main.py of release B\n"
+    r = cli(provisioned, "deploy", "--rollback")  # again: nothing changes (idempotent)
+    assert r.exit_code == 0, r.output
+    assert "already rolled back" in r.output
+    assert device.files() == back
+    r = cli(provisioned, "deploy", "--tree", str(tmp_path / "release-B"))  # forward again
+    assert r.exit_code == 0, r.output
+    assert device.files()["/main.py"] == b"# main.py of release B\n"
+    assert "/.prev/.rolledback" not in device.files()
 
 
 def test_deploy_cut_halfway_leaves_old_firmware_then_completes(tmp_path):

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import cliframe
 from firmware import wire
 from sync.service import accounts, admin
 from sync.service.scope import OPERATOR
@@ -31,7 +32,9 @@ def terminal(device, collector_server, tmp_path):
 def test_doctor_shows_one_screen_from_the_log_and_the_reader(terminal):
     port, bundle = terminal
     r = cli(port, "--timeout", "5", "doctor")
-    assert r.exit_code == 0, r.output
+    # the exit code agrees with the table: 2 exactly when a row says PERIKSA (with main's
+    # firmware the double's 256 KiB file system is nearly full after provisioning: "files")
+    assert r.exit_code == (cliframe.ATTENTION if "PERIKSA" in r.output else 0), r.output
     for needle in ("PN532", "v1.6", "backlog", "23 slot", "boot 1", "Marunda", "RUSUN"):
         assert needle in r.output, needle
     assert "unknown" in r.output  # no status file: last sync and RSSI are not invented
@@ -55,7 +58,7 @@ def test_doctor_reads_the_application_status_file(terminal, device):
     }
     (device.root / "data" / "status.json").write_text(json.dumps(status))
     r = cli(port, "doctor")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == cliframe.ATTENTION, r.output  # a fault listed: PERIKSA / CHECK
     for needle in ("-71 dBm", "recoveries 2", "NTP", "READER_FAULT reset pulse", "oldest 2 h"):
         assert needle in r.output, needle
 
@@ -96,11 +99,18 @@ def test_doctor_shows_the_status_file_the_terminal_application_wrote(
     (device.root / "data" / "status.json").write_bytes(written)  # as if on this terminal
     st = json.loads(written)
     assert st["reader_recoveries"] == t.taps.health.recoveries and st["wifi_rssi"] == -60
+    # How long ago the last sync was depends on when doctor reads the device's clock (the
+    # host's): bracket that moment instead of assuming the machine is fast (it was "3 min"
+    # only when under a minute passed since the round).
+    before_s = host_time.time() - wire.HOST_EPOCH_OFFSET
     r = cli(port, "doctor")
-    assert r.exit_code == 0, r.output
+    after_s = host_time.time() - wire.HOST_EPOCH_OFFSET
+    assert r.exit_code == cliframe.ATTENTION, r.output  # the recovered fault is a PERIKSA row
+    ago = range(int(before_s - st["last_sync"]) // 60, int(after_s - st["last_sync"]) // 60 + 1)
+    assert ago.start >= 3  # the round was 3 min before the host's clock at least
+    assert any(f"{m} min lalu / ago, ok" in r.output for m in ago), (list(ago), r.output)
     recoveries = "recoveries %d" % st["reader_recoveries"]
-    for needle in ("RSSI -60 dBm", recoveries, "3 min lalu / ago, ok", "READER_FAULT recovered",
-                   "collector"):  # fmt: skip
+    for needle in ("RSSI -60 dBm", recoveries, "READER_FAULT recovered", "collector"):
         assert needle in r.output, (needle, r.output)
     assert r.output.count("tidak diketahui / unknown") < before.output.count("unknown")
 
@@ -120,9 +130,11 @@ def test_pull_then_upload_stores_every_record_once(terminal, collector_server, t
     assert "ok" in r.output
     tid = bundle["terminal_id"]
     assert stored(collector_server, tid) == (23, 23 - 1)  # every slot but the seal is a record
-    r = cli(None, "upload", str(out))  # again: verified, nothing stored twice
+    assert "22 catatan baru tersimpan / new records stored\n" in r.output
+    r = cli(None, "upload", str(out))  # again: verified, nothing stored twice, and it says so
     assert r.exit_code == 0, r.output + r.stderr
     assert stored(collector_server, tid) == (23, 22)
+    assert "0 catatan baru tersimpan / new records stored (semua sudah tersimpan" in r.output
 
 
 def test_an_altered_pull_file_is_refused_and_stores_nothing(terminal, collector_server, tmp_path):

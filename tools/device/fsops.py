@@ -62,6 +62,17 @@ def copy(pairs):
     return len(pairs)
 
 
+# In /.prev when it holds the firmware a rollback replaced: a second rollback changes nothing.
+ROLLED_BACK = "/.prev/.rolledback"
+
+
+def touch(path):
+    """An empty file (a mark, e.g. ``ROLLED_BACK``)."""
+    with open(path, "w"):
+        pass
+    return True
+
+
 def state():
     return {
         "journal": _exists(_JOURNAL),
@@ -69,6 +80,7 @@ def state():
         "prev": _exists("/.prev"),
         "version": _read_version("/version.json"),
         "prev_version": _read_version("/.prev/version.json"),
+        "rolled_back": _exists(ROLLED_BACK),
     }
 
 

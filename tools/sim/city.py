@@ -20,7 +20,6 @@ retried (the same body, as a terminal does after a lost reply).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -30,6 +29,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+import cliframe
 from firmware import wire
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -280,7 +280,7 @@ def provision(db: str, master_key: bytes, terminals: int, sites: int, tokens: in
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(
+    ap = cliframe.ArgumentParser(
         prog="python -m tools.sim.city", description=__doc__.split("\n")[0]
     )
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -301,7 +301,11 @@ def main(argv: list[str]) -> int:
             q.add_argument("--sync-s", type=float, default=300)
     args = ap.parse_args(argv)
     if args.cmd == "provision":
-        key = bytes.fromhex(open(args.master_key_file).read().strip())
+        try:
+            key = bytes.fromhex(open(args.master_key_file).read().strip())
+        except ValueError:
+            raise cliframe.Failure("kunci induk bukan hex", "master key is not hex",
+                                   args.master_key_file) from None  # fmt: skip
         fleet = provision(args.db, key, args.terminals, min(args.sites, args.terminals))
         save_fleet(args.fleet, fleet)
         print(json.dumps({"terminals": len(fleet)}))
@@ -317,4 +321,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(cliframe.run(lambda: main(sys.argv[1:]), "python -m tools.sim.city"))

@@ -34,7 +34,7 @@ def verdict(r: dict) -> str:
     out = r["outcomes"]
     extra = []
     if out.get("refused"):
-        extra.append("%d refused while a log was full (the resident saw 'Memori penuh')"
+        extra.append("%d refused while a log was full (the resident saw 'Tidak tercatat')"
                      % out["refused"])  # fmt: skip
     if out.get("repeat"):
         extra.append("%d repeats of the same card within debounce_s (answered, stored once)"

@@ -12,7 +12,6 @@ Open that path at any baud rate (a pty has none) and talk HSU to it. Card kinds:
 start) instead of ``"at_command"``.
 """
 
-import argparse
 import json
 import os
 import pathlib
@@ -25,6 +24,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 if str(ROOT / "lib") not in sys.path:
     sys.path.insert(0, str(ROOT / "lib"))  # the simulator core imports compat like device code
 
+import cliframe  # noqa: E402
 from tools.sim.pn532 import scenario  # noqa: E402
 from tools.sim.pn532.cards import from_spec  # noqa: E402
 
@@ -74,21 +74,24 @@ def serve(chip, timed, announce=print):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="pn532sim", description=__doc__.split("\n\n")[0])
+    parser = cliframe.ArgumentParser(
+        prog="python -m tools.sim.pn532",
+        description="PN532 tiruan di pseudo-terminal / the simulated PN532 and its cards on a "
+        "pseudo-terminal, for any HSU host; prints its path, serves until Ctrl-C.",
+    )
     parser.add_argument("--pty", action="store_true", required=True, help="serve on a pty")
     parser.add_argument("--card", action="append", default=[], help="KIND:UIDHEX, repeatable")
     parser.add_argument("--scenario", help="JSON scenario file")
     args = parser.parse_args(argv)
     spec = {}
-    if args.scenario:
-        spec = json.loads(pathlib.Path(args.scenario).read_text())
-    spec["cards"] = list(spec.get("cards", ())) + args.card
     try:
+        if args.scenario:
+            spec = json.loads(pathlib.Path(args.scenario).read_text())
+        spec["cards"] = list(spec.get("cards", ())) + args.card
         timed = _timed_events(spec)
         chip = scenario.build(spec)
-    except (ValueError, KeyError) as exc:
-        print(f"pn532sim: {exc}", file=sys.stderr)
-        return 2
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise cliframe.Failure("skenario tidak sah", "invalid scenario", str(exc)) from None
     try:
         serve(chip, timed, lambda path: print(path, flush=True))
     except KeyboardInterrupt:
@@ -97,4 +100,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cliframe.run(main, "python -m tools.sim.pn532"))

@@ -24,7 +24,7 @@ class Line:
     def send(self, data):
         os.write(self.fd, data)
 
-    def until(self, ending, timeout=5.0):
+    def until(self, ending, timeout=60.0):  # a bound for a hang, never a speed test
         data = b""
         deadline = time.monotonic() + timeout
         while not data.endswith(ending):

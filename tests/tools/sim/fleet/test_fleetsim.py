@@ -90,7 +90,7 @@ def test_reconcile_sees_a_sequence_gap_and_a_wrong_time():
 
 
 async def test_a_full_log_refuses_openly_and_loses_nothing(tmp_path):
-    """A 4-sector log offline fills: the terminal answers FULL ("Memori penuh") instead of
+    """A 4-sector log offline fills: the terminal answers FULL ("Tidak tercatat") instead of
     beeping; once online every tap it answered as stored reaches the collector exactly once."""
     import httpx
 
