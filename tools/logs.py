@@ -139,7 +139,7 @@ def do_upload(state: Any, args: Any) -> int:
             r = http.post(
                 "/v1/batches", content=body, headers={"content-type": "application/octet-stream"}
             )
-            if r.status_code == 200 and len(r.content) == wire.REPLY_LEN:
+            if r.status_code == 200 and len(r.content) in (wire.REPLY_LEN, wire.REPLY2_LEN):
                 status, acked = r.content[4], struct.unpack_from(">I", r.content, 5)[0]
                 table.add_row(
                     str(i + 1), str(first), str(count), "200", STATUS.get(status, "?"), str(acked)
