@@ -68,6 +68,9 @@ class _State:
             from sync.app import open_collector
 
             self._collector = open_collector(self.settings())
+            from sync.cli_privacy import audit_command
+
+            audit_command(self._collector)  # who ran what: one access-audit row
         return self._collector
 
 
@@ -446,7 +449,7 @@ def rusun_rotate_card_key(name: str) -> None:
 @users_app.command("add")
 def users_add(
     name: str,
-    role: Annotated[str, typer.Option(help="admin or viewer")] = "viewer",
+    role: Annotated[str, typer.Option(help="admin, viewer or supervisor")] = "viewer",
     rusun: Annotated[list[str] | None, typer.Option(help="limit to this rusun (repeat)")] = None,
     password_file: Annotated[
         str | None, typer.Option(help="read the password from a file")
@@ -577,7 +580,8 @@ def export(
     out.print(f"{report}: written to {path}")
 
 
-from sync import cli_cases  # noqa: E402,F401  the register and case-work commands join `app`
+# The register and case-work commands, and those of continuity and personal data, join `app`.
+from sync import cli_cases, cli_privacy  # noqa: E402,F401
 
 
 def run() -> None:
@@ -606,3 +610,6 @@ def run() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(1)
         raise
+
+
+from sync import cli_releases  # noqa: E402,F401  `release ...` joins `app`

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from sync.ratelimit import Throttle
-from sync.service import accounts, dashboard, sessions, wear
+from sync.service import accounts, audit, dashboard, releases, sessions, wear
 from sync.service.accounts import User
 from sync.service.admin import AdminError, Forbidden, Unknown
 from sync.service.collector import Collector
@@ -147,6 +147,15 @@ class Web:
             if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
                 return ctx.render("error.html", 403, title=ctx.t("err.403"),
                                   body=ctx.t("err.csrf"))  # fmt: skip
+        if ctx.user is not None and login and _audited(request.method, request.url.path):
+            peer = request.client.host if request.client else ""
+            audit.record(
+                self.c,
+                audit.Who(ctx.user.name, "dashboard", peer),
+                audit.classify(request.method, request.url.path, request.url.query),
+                f"{request.method} {request.url.path}",
+                detail=dict(request.query_params),
+            )
         try:
             return handler(ctx)
         except Refused as exc:
@@ -186,6 +195,19 @@ class Web:
             return await run_in_threadpool(self._run, handler, login, request, form)
 
         return endpoint
+
+
+# Pages that show a person (a resident, a household, a case and its files, a visit list) or send
+# a file out: each view is an access-audit row; so is every form (a change), but the language's.
+_AUDITED_VIEWS = ("/resident/", "/flat/", "/flats/", "/case/", "/file/", "/visits/", "/audit",
+                  "/register/")  # fmt: skip
+
+
+def _audited(method: str, path: str) -> bool:
+    rest = path[len(PREFIX) :]
+    if method == "POST":
+        return rest not in ("/logout",)
+    return rest.startswith(_AUDITED_VIEWS)
 
 
 def _local_back(referer: str | None) -> str | None:
@@ -367,9 +389,37 @@ def terminals(ctx: Ctx) -> Response:
         if r["last_seen"] is not None:
             r["ago"] = i18n.fmt_ago(ctx.now - r["last_seen"], ctx.lang)
             r["last_seen_text"] = i18n.fmt_datetime(r["last_seen"], ctx.lang)
+    release = releases.newest(ctx.web.c)
+    updates = releases.status(ctx.web.c, release["id"], ctx.scope) if release else []
     return ctx.render("terminals.html", page="terminals", terminals=rows,
                       silent_hours=dashboard.SILENT_AFTER_S // 3600,
-                      endurance=wear.ENDURANCE_CYCLES)  # fmt: skip
+                      endurance=wear.ENDURANCE_CYCLES, release=release,
+                      updates=updates)  # fmt: skip
+
+
+def _audit_rows(ctx: Ctx) -> list[dict]:
+    q = ctx.request.query_params
+    kind = q.get("kind") if q.get("kind") in ("view", "export", "change") else None
+    who = (q.get("who") or "")[:100] or None
+    assert ctx.user is not None
+    if not audit.may_read(ctx.user):
+        raise Refused(403)
+    return audit.query(ctx.web.c, ctx.user, who=who, kind=kind, limit=1000)
+
+
+def audit_page(ctx: Ctx) -> Response:
+    rows = _audit_rows(ctx)
+    for r in rows:
+        r["at_text"] = i18n.fmt_datetime(r["at"], ctx.lang)
+    q = ctx.request.query_params
+    return ctx.render("audit.html", page="audit", rows=rows, who=q.get("who"),
+                      kind=q.get("kind"), query=ctx.request.url.query)  # fmt: skip
+
+
+def audit_csv(ctx: Ctx) -> Response:
+    resp = Response(audit.to_csv(_audit_rows(ctx)), media_type="text/csv; charset=utf-8")
+    resp.headers["Content-Disposition"] = 'attachment; filename="access-audit.csv"'
+    return ctx.finish(resp)
 
 
 def exports_page(ctx: Ctx) -> Response:
@@ -424,6 +474,8 @@ def mount(app: FastAPI) -> Web:
         ("/terminals", terminals, ["GET"], True),
         ("/exports", exports_page, ["GET"], True),
         ("/exports/{what}", export_file, ["POST"], True),
+        ("/audit", audit_page, ["GET"], True),
+        ("/audit.csv", audit_csv, ["GET"], True),
     ]
     from sync.web.casework import ROUTES as CASEWORK  # the register and the case work
 
