@@ -37,18 +37,46 @@ RESULTS = {wire.RESULT_OK: "ok", wire.RESULT_FAILED: "failed", wire.RESULT_UNKNO
 
 
 def _audit(
-    c: Collector, tx: Tx, user: str, action: str, t: dict[str, Any], detail: dict[str, Any]
+    c: Collector,
+    tx: Tx,
+    user: str,
+    action: str,
+    t: dict[str, Any],
+    detail: dict[str, Any],
+    via: str | None = None,
 ) -> None:
     """One audit row, inside the caller's transaction; ``detail`` never holds a secret."""
+    via = via or ("cli" if user == "operator" else "api")
     try:
         from sync.store import audit  # type: ignore[attr-defined]  # the access-audit table
     except ImportError:
-        text = json.dumps({"user": user, "action": action, **detail}, sort_keys=True)
+        text = json.dumps({"user": user, "via": via, "action": action, **detail}, sort_keys=True)
         alert_log.add(tx, t["id"], "admin", text, c.now())
         return
-    audit.append(tx, at=c.now(), user=user, via="cli" if user == "operator" else "api",
-                 peer="", action=action, target=f"terminal:{t['id']}", rusun_id=t["rusun_id"],
-                 detail=detail)  # fmt: skip
+    audit.append(tx, at=c.now(), user=user, via=via, peer="", action=action,
+                 target=f"terminal:{t['id']}", rusun_id=t["rusun_id"], detail=detail)  # fmt: skip
+
+
+def audit_rows(c: Collector, tid: int) -> list[dict[str, Any]]:
+    """The audit rows naming terminal ``tid``, oldest first: {user, via, action, detail}."""
+    with c.db.read() as tx:
+        try:
+            from sync.store import audit  # type: ignore[attr-defined]  # noqa: F401
+        except ImportError:
+            rows = [r for r in alert_log.recent(tx, tid, 1000) if r["kind"] == "admin"]
+            out = []
+            for r in reversed(rows):
+                d = json.loads(r["detail"])
+                out.append({"user": d.pop("user"), "via": d.pop("via"),
+                            "action": d.pop("action"), "detail": d})  # fmt: skip
+            return out
+        found = tx.all(
+            "SELECT user_name, via, action, detail FROM access_audit WHERE target = ? ORDER BY id",
+            (f"terminal:{tid}",),
+        )
+        return [
+            {"user": u, "via": v, "action": a, "detail": json.loads(d)} for u, v, a, d in found
+        ]
 
 
 def _targets(
@@ -188,8 +216,11 @@ def _store_report(
 ) -> None:
     tid, now = t["id"], c.now()
     if cid:
-        if remote.finish_command(tx, tid, cid, result, text, now) and result != "ok":
-            alert_log.add(tx, tid, "command_failed", f"command {cid}: {result}", now)
+        if remote.finish_command(tx, tid, cid, result, text, now):
+            _audit(c, tx, f"terminal:{tid}", "command.done", t,
+                   {"command_id": cid, "result": result}, via="terminal")  # fmt: skip
+            if result != "ok":
+                alert_log.add(tx, tid, "command_failed", f"command {cid}: {result}", now)
         return
     if "settings" in doc:
         version = doc.get("settings")

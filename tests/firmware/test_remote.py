@@ -11,7 +11,8 @@ import json
 
 from firmware import uplink, wire
 from tests.kit.mpytest import raises
-from tests.kit.termkit import TID, Rig
+from tests.kit.paperco import PaperCollector
+from tests.kit.termkit import K0, TID, Rig
 from tools.sim import board
 from tools.sim.board.chip import Esp32
 from tools.sim.board.wlan import STAT_GOT_IP, STAT_WRONG_PASSWORD
@@ -95,6 +96,33 @@ async def test_new_network_credentials_that_work_are_kept_and_reported():
     assert report == {"settings": 3, "kept": True}
     with open(rig.root + "/config.json") as f:
         assert json.load(f)["wifi_ssid"] == "rusun-baru"
+
+
+class OneHost(PaperCollector):
+    """The paper collector, reachable at its own address only: any other host does not answer
+    (a DNS name nobody serves: OSError, as ``firmware.httpclient`` raises it)."""
+
+    async def post(self, url, body, timeout_ms):
+        if not url.startswith("http://collector.test:8000/"):
+            raise OSError(113)  # EHOSTUNREACH
+        return await super().post(url, body, timeout_ms)
+
+
+async def test_a_wrong_collector_url_pushed_goes_back_to_the_old_one():
+    rig, _ = _rig(http=OneHost(TID, K0))
+    t = rig.terminal
+    assert await _until_ok(rig)
+    _push(rig, 7, collector_url="http://collector.test:9999", trial_s=60)
+    assert await _round(rig) == uplink.OK  # fetched from the old address, then switched
+    assert t.uplink.url == "http://collector.test:9999"
+    results = []
+    for _ in range(4):  # no await in a comprehension on MicroPython
+        results.append(await _round(rig, 20000))
+    assert uplink.OK not in results[:3] and t.remote.fell_back == 1, results
+    assert t.uplink.url == "http://collector.test:8000" and t.config["config_version"] == 7
+    assert await _until_ok(rig)
+    report = _settings_reports(rig)[-1]
+    assert report["settings"] == 7 and report["fell_back"] is True and "OSError" in report["why"]
 
 
 async def test_a_trial_survives_a_power_cut_and_still_falls_back():

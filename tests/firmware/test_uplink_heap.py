@@ -42,8 +42,12 @@ class StreamedCollector:
         self.next_tap = 0
         self.batches = 0
         self.longest = 0  # slots in the longest batch received
+        self.refused_reports = 0
 
     async def post(self, url, body, timeout_ms):
+        if url.endswith("/v1/report"):  # a collector without reports: the terminal keeps them
+            self.refused_reports += 1
+            return 404, b""
         assert url.endswith("/v1/batches"), url
         total = len(body)
         signed = total - wire.REQUEST_MAC_LEN

@@ -62,11 +62,13 @@ def test_settings_for_a_rusun_reach_every_terminal_and_the_password_travels_seal
         stored = [tx.value("SELECT config_json FROM terminals WHERE id = ?", (a.terminal_id,))]
         stored += [str(r) for r in tx.all("SELECT * FROM alerts")]
         enc = remote_store.password(tx, a.terminal_id)
-        audit = [r for r in alert_log.recent(tx) if r["kind"] == "admin"]
     assert enc is not None and b"kata-sandi-baru" not in enc
-    assert not any("kata-sandi" in s for s in stored)  # never in config_json, alerts, audit
-    assert len(audit) == 2 and all('"user": "kepala"' in r["detail"] for r in audit)
-    assert '"wifi_password"' in audit[0]["detail"]  # the name of what changed, not its value
+    assert not any("kata-sandi" in s for s in stored)  # never in config_json, alerts
+    for term in (a, b):
+        (row,) = remote.audit_rows(collector, term.terminal_id)
+        assert row["user"] == "kepala" and row["action"] == "terminal.settings"
+        assert "wifi_password" in row["detail"]["settings"]  # what changed, never its value
+        assert "kata-sandi" not in json.dumps(row)
     if not db_url.startswith("postgres"):  # the SQLite file itself: no plaintext anywhere
         with open(db_url, "rb") as f:
             assert b"kata-sandi-baru" not in f.read()
@@ -127,7 +129,12 @@ def test_a_command_is_offered_until_its_report_and_stored_once_with_its_audit_ro
     assert wire.reply_offer(_reply(client, term)) == (0, 0, 0)
     with collector.db.read() as tx:
         kinds = [r["kind"] for r in alert_log.recent(tx, term.terminal_id)]
-    assert "admin" in kinds and kinds.count("command_failed") == 1
+    assert kinds.count("command_failed") == 1
+    sent, done = remote.audit_rows(collector, term.terminal_id)  # who, when, which, result
+    assert (sent["user"], sent["action"], sent["detail"]["command"]) == (
+        "kepala", "command.send", "selftest")  # fmt: skip
+    assert (done["via"], done["action"], done["detail"]) == (
+        "terminal", "command.done", {"command_id": cid, "result": "failed"})  # fmt: skip
 
 
 def test_settings_gone_back_are_an_alert_and_wear_is_kept(collector, client):
