@@ -61,12 +61,14 @@ def test_settings_for_a_rusun_reach_every_terminal_and_the_password_travels_seal
     with collector.db.read() as tx:
         stored = [tx.value("SELECT config_json FROM terminals WHERE id = ?", (a.terminal_id,))]
         stored += [str(r) for r in tx.all("SELECT * FROM alerts")]
+        stored += [str(r) for r in tx.all("SELECT * FROM access_audit")]
         enc = remote_store.password(tx, a.terminal_id)
-        audit = [r for r in alert_log.recent(tx) if r["kind"] == "admin"]
+        audit = tx.all("SELECT user_name, detail FROM access_audit"
+                       " WHERE action = 'terminal.settings' ORDER BY id")  # fmt: skip
     assert enc is not None and b"kata-sandi-baru" not in enc
     assert not any("kata-sandi" in s for s in stored)  # never in config_json, alerts, audit
-    assert len(audit) == 2 and all('"user": "kepala"' in r["detail"] for r in audit)
-    assert '"wifi_password"' in audit[0]["detail"]  # the name of what changed, not its value
+    assert len(audit) == 2 and all(user == "kepala" for user, _detail in audit)
+    assert '"wifi_password"' in audit[0][1]  # the name of what changed, not its value
     if not db_url.startswith("postgres"):  # the SQLite file itself: no plaintext anywhere
         with open(db_url, "rb") as f:
             assert b"kata-sandi-baru" not in f.read()
@@ -127,7 +129,9 @@ def test_a_command_is_offered_until_its_report_and_stored_once_with_its_audit_ro
     assert wire.reply_offer(_reply(client, term)) == (0, 0, 0)
     with collector.db.read() as tx:
         kinds = [r["kind"] for r in alert_log.recent(tx, term.terminal_id)]
-    assert "admin" in kinds and kinds.count("command_failed") == 1
+        sent = tx.all("SELECT user_name, target FROM access_audit WHERE action = 'command.send'")
+    assert sent == [("kepala", f"terminal:{term.terminal_id}")]  # the access audit's row
+    assert kinds.count("command_failed") == 1
 
 
 def test_settings_gone_back_are_an_alert_and_wear_is_kept(collector, client):
