@@ -43,21 +43,27 @@ $(STUBS)/.done: $(REQ)/esp32-stubs.txt
 
 # Everything CI runs: static gates, then the host suite, then the device suite on real MicroPython:
 # the WebAssembly port, and the 32-bit unix port with a heap limit per module (then the tap
-# path's allocation tests once more with the terminal's code frozen into the interpreter).
+# path's allocation tests once more with the terminal's code frozen into the interpreter), then
+# the board suite at CI size.
 test: setup
 	$(PY) -m tests.gates.run
 	$(PY) -m pytest -q
 	node tests/runner/mpy.mjs
 	$(PY) -m tests.runner.unix
 	$(PY) -m tests.runner.unix --frozen
+	$(call board_suite,ci)
 
 # The board suite: the official MicroPython firmware on the emulated ESP32 (QEMU, from the
 # machine's shared folder esp32-qemu; see docs/hardware.md). Without it, one line says so.
-# Not yet part of `test`: its wall time on a 2-core CI machine is not measured (docs/hardware.md).
-board-test: python
-	@if $(PY) -c 'import sys; from tests.kit.esp32 import qemu_dir; sys.exit(qemu_dir() is None)'; \
-	then HADIR_BOARD=1 $(PY) -m pytest -q tests/board; \
+# `test` runs it at CI size (HADIR_BOARD_SIZE=ci: 6 live taps, 20 cuts on two boards);
+# `board-test` at full size (12 live taps, 20 cuts on four boards).
+board_suite = @if $(PY) -c 'import sys; from tests.kit.esp32 import qemu_dir; \
+	sys.exit(qemu_dir() is None)'; \
+	then HADIR_BOARD=1 HADIR_BOARD_SIZE=$(1) $(PY) -m pytest -q tests/board; \
 	else echo "board suite: skipped: no shared/esp32-qemu here (the emulated ESP32)"; fi
+
+board-test: python
+	$(call board_suite,full)
 
 lint: python
 	$(PY) -m ruff check .

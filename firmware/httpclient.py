@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """``Client(ca=None)``; ``await client.post(url, body, timeout_ms)`` -> ``(status, body)``.
 
-One request per connection (``Connection: close``), ``application/octet-stream`` bodies, the
+One request per connection (``Connection: close``), ``application/octet-stream`` bodies (bytes,
+or an object with ``len()`` whose iteration gives the body's pieces in order, each written and
+drained before the next is asked for: the uplink's batches, never held whole), the
 answer read by its ``Content-Length`` (at most ``_MAX_BODY``). Raises ``OSError`` on any network
 failure, timeout, connection closed early, refused certificate or malformed answer, so the uplink
 treats all alike ("nothing was stored"); ``last_error`` keeps what was raised inside.
@@ -35,6 +37,16 @@ def split_url(url):
     if colon > 0:
         return https, hostport[:colon], int(hostport[colon + 1 :]), path
     return https, hostport, 443 if https else 80, path
+
+
+def joined(body):
+    """The bytes ``post`` sends for ``body`` (either kind): for doubles of the network."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    out = bytearray()
+    for piece in body:
+        out += piece
+    return bytes(out)
 
 
 def tls_context(ca):
@@ -98,8 +110,13 @@ class Client:
             head = "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\n"
             head += "Content-Length: %d\r\nConnection: close\r\n\r\n"
             writer.write((head % (path, host, len(body))).encode())
-            writer.write(body)
-            await writer.drain()
+            if isinstance(body, (bytes, bytearray, memoryview)):
+                writer.write(body)
+                await writer.drain()
+            else:  # pieces (firmware.log's Outgoing): each goes out before the next is read
+                for piece in body:
+                    writer.write(piece)
+                    await writer.drain()
             line = await reader.readline()
             parts = line.split(None, 2)
             if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):

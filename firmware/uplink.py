@@ -8,9 +8,10 @@ exponential backoff between attempts) and returns; the next round finds it up. A
 ``wifi_ssid`` is "" has no network (its records leave over USB): every round is ``NO_WIFI``, an
 hour apart, and the radio is never asked. When up:
 
-1. ``log.batch(health)`` → ``POST /v1/batches`` → ``wire.decode_reply`` (Kc, bound to the
-   request MAC) → ``log.ack(acked)`` (the log reclaims below it); repeated while a backlog is
-   left and the watermark moves, at most ``_ROUNDS`` batches a round;
+1. ``log.outgoing(health)`` → ``POST /v1/batches`` (the body read from flash while it is sent)
+   → ``wire.decode_reply`` (Kc, bound to the request MAC) → ``log.ack(acked)`` (the log
+   reclaims below it); repeated while a backlog is left and the watermark moves, at most
+   ``_ROUNDS`` batches a round;
 2. the reply's server time goes to the clock (collector quality);
 3. newer config / allow-list versions are fetched (``POST /v1/config``, ``/v1/allowlist``, body
    a signed status request), verified with Kc and written atomically; each on its own: a config
@@ -19,7 +20,8 @@ hour apart, and the radio is never asked. When up:
    ``firmware.remote`` (validated whole, network changes on trial);
 4. a remote command in the reply (``HDA2``) is run once (``firmware.remote``), and the reports
    waiting (command results, settings kept or gone back, flash wear) go out, each a signed
-   ``POST /v1/report``; one the collector does not take waits for the next round.
+   ``POST /v1/report``; one the collector does not take waits for the next round;
+5. a release in the reply goes to ``firmware.ota`` (fetched, checked, staged, swapped).
 
 Every network call is awaited with a timeout, so the reader task keeps running meanwhile. Any
 failure (OSError, a non-200 answer, a reply that does not verify) leaves the log untouched.
@@ -38,7 +40,7 @@ FAILED = const(3)  # network or collector error: nothing stored, retry with back
 REJECTED = const(4)  # the collector answered tamper / damaged
 
 _ROUNDS = const(8)
-_BATCH_SLOTS = const(256)  # 2.3 KB a batch: small transient buffers in a 64 KB heap
+_BATCH_SLOTS = const(256)  # 2.3 KB a batch unless one block is longer (it goes whole)
 _TIMEOUT_MS = const(15000)
 _WIFI_MIN_MS = const(5000)
 _WIFI_MAX_MS = const(600000)
@@ -115,11 +117,12 @@ class Uplink:
         versions = (0, 0)
         offer = (0, 0, 0)
         for _ in range(_ROUNDS):
-            body = log.batch(t.health24(), _BATCH_SLOTS)
+            # Sent piece by piece, never held whole: a block longer than the batch goes whole
+            # (9-37 KB), more than a heap without PSRAM may have in one piece.
+            body = log.outgoing(t.health24(), _BATCH_SLOTS)
             reply = await self._post("/v1/batches", body)
-            req_mac = body[len(body) - wire.REQUEST_MAC_LEN :]
             status, acked, server_time, cfg_v, allow_v = wire.decode_reply(
-                self._kc, req_mac, reply
+                self._kc, body.mac, reply
             )
             self.last_ok = t.hw.clock.ticks_ms()
             versions = (cfg_v, allow_v)
@@ -157,7 +160,11 @@ class Uplink:
         await self._send_reports()
         if failure is not None:
             raise failure
+        await t.ota.round(self._post, self._status, offer[0])  # a release: firmware/ota.py
         return result
+
+    def _status(self):
+        return self.t.log.status_request(self.t.health24())
 
     async def _send_reports(self):
         """The reports waiting (``firmware.remote``), oldest first, each in its own signed

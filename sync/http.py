@@ -24,7 +24,7 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from sync.service import admin, audit, days, downlink, ingest, remote, reports, rights
+from sync.service import admin, audit, days, downlink, ingest, releases, remote, reports, rights
 from sync.service.accounts import User
 from sync.service.admin import AdminError, OutOfScope
 from sync.service.collector import Collector
@@ -105,6 +105,58 @@ for _path, _name, _service, _answers, _summary in _TERMINAL_ENDPOINTS:
         },
         summary=_summary,
     )
+
+
+_RELEASE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {_BINARY: {}}, "description": "the signed manifest, or the chunk's bytes"},
+    404: {"description": "no such release or chunk"},
+    **_error_responses(400, 401, 403, 413, 429),
+}
+
+
+@terminal_router.post(
+    "/v1/release/{rid}/manifest",
+    name="post_release_manifest",
+    openapi_extra=_BINARY_BODY,
+    response_class=Response,
+    responses=_RELEASE_RESPONSES,
+    summary="Fetch a release's signed manifest (body: a status request)",
+)
+async def post_release_manifest(request: Request, rid: int) -> Response:
+    body = await _body(request)
+    peer = request.client.host if request.client else ""
+    c = collector(request)
+    return _answer(await run_in_threadpool(releases.manifest, c, body, rid, peer))
+
+
+@terminal_router.post(
+    "/v1/release/{rid}/chunk/{n}",
+    name="post_release_chunk",
+    openapi_extra=_BINARY_BODY,
+    response_class=Response,
+    responses=_RELEASE_RESPONSES,
+    summary="Fetch chunk n of a release (body: a status request)",
+)
+async def post_release_chunk(request: Request, rid: int, n: int) -> Response:
+    body = await _body(request)
+    peer = request.client.host if request.client else ""
+    c = collector(request)
+    return _answer(await run_in_threadpool(releases.chunk, c, body, rid, n, peer))
+
+
+@terminal_router.post(
+    "/v1/release/{rid}/report/{state}",
+    name="post_release_report",
+    openapi_extra=_BINARY_BODY,
+    response_class=Response,
+    responses=_RELEASE_RESPONSES,
+    summary="Report installed (2), refused (1) or rolled back (3) (body: a status request)",
+)
+async def post_release_report(request: Request, rid: int, state: int) -> Response:
+    body = await _body(request)
+    peer = request.client.host if request.client else ""
+    c = collector(request)
+    return _answer(await run_in_threadpool(releases.report, c, body, rid, state, peer))
 
 
 @terminal_router.get(

@@ -14,8 +14,8 @@ for entry in (ROOT / "lib", ROOT):
         sys.path.insert(0, str(entry))
 
 
-# The board suite (tests/board: the emulated ESP32, minutes of it) runs under `make board-test`,
-# which sets HADIR_BOARD=1; a plain `pytest` leaves it out.
+# The board suite (tests/board: the emulated ESP32, minutes of it) runs under `make test` (CI
+# size) and `make board-test`, which set HADIR_BOARD=1; a plain `pytest` leaves it out.
 collect_ignore = [] if os.environ.get("HADIR_BOARD") else ["board"]
 
 

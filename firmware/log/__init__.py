@@ -7,7 +7,8 @@
     log.boot(door_id=1)
     seq = log.append(wire.TAP, wire.CARD_ENROLLED, token4, uptime_ms)  # durable: now beep
     log.maintain()                     # after feedback: pre-erase, reclaim, 80 % warning
-    body = log.batch(health24)         # seals, signs; POST it, then log.ack(reply_acked)
+    out = log.outgoing(health24, 256)  # seals; a signed batch sent piece by piece (uplink)
+    body = log.batch(health24)         # the same in one buffer; POST it, then log.ack(acked)
     for body in log.batches(health24): ...  # the whole backlog, nothing acknowledged
 
 Blocks 0-1 of the partition hold the epoch key (``firmware.log.keys``), the rest is a ring of
@@ -20,7 +21,7 @@ misuse (sealing without a key, installing a second key). Flash errors propagate 
 
 from compat import const
 from firmware import wire
-from firmware.log.batches import Chain, Reader
+from firmware.log.batches import Chain, Outgoing, Reader
 from firmware.log.keys import PER_SECTOR, KeyStore
 from firmware.log.recover import recover
 from firmware.log.ring import SLOTS, Ring
@@ -43,9 +44,10 @@ class LogFull(LogError):
 class Log:
     def __init__(self, flash, state_dir, terminal_id, block_slots=1000):
         """``block_slots``: ``maintain`` seals an open block this long, so every block fits a
-        batch of ``block_slots + 1`` slots. A batch is built in place, in its own size of heap
-        (9 KB for 1,000 slots, 37 KB for 4,096: ``Reader.batch``); a block longer than the
-        batch asked for still goes whole, as the protocol sends blocks."""
+        batch of ``block_slots + 1`` slots; a block longer than the batch asked for still goes
+        whole, as the protocol sends blocks. The uplink sends a batch piece by piece
+        (``outgoing``: a few hundred bytes of heap whatever its size); ``batch`` holds one
+        whole (9 KB for 1,000 slots, 37 KB for 4,096)."""
         if not 1 <= block_slots < _BLOCK_MAX:
             raise LogError("block_slots must be 1 .. 4094")
         self.block_slots = block_slots
@@ -200,6 +202,16 @@ class Log:
         body = self._reader.batch(self.floor, health24, max_slots)
         return self.status_request(health24) if body is None else body
 
+    def outgoing(self, health24, max_slots=wire.MAX_BATCH_SLOTS):
+        """Seal, then the batch ``batch`` would build as a ``batches.Outgoing``: read from flash
+        piece by piece while it is sent, never held whole (a count-0 batch at the end of the
+        log when nothing is left)."""
+        self.seal()
+        out = self._reader.outgoing(self.floor, health24, max_slots)
+        if out is None:
+            out = Outgoing(self._reader, self.ring.end, 0, self.open, health24)
+        return out
+
     def batches(self, health24, max_slots=wire.MAX_BATCH_SLOTS):
         """Seal; yield each signed batch from the floor to the head, as ``batch`` would after
         the previous one was acked, acking nothing (``tools pull``). Use each before the next."""
@@ -208,8 +220,8 @@ class Log:
 
     def stream_batches(self, health24, emit, max_slots=wire.MAX_BATCH_SLOTS):
         """``batches`` without holding a batch: seal, then each batch from the floor to the head
-        goes to ``emit`` in pieces, ``emit(None)`` after each; the number of batches. RAM: the
-        reader's 288-byte buffer, whatever ``max_slots`` (``tools pull``)."""
+        goes to ``emit`` in pieces (``outgoing``'s), ``emit(None)`` after each; the number of
+        batches. RAM: a 288-byte buffer, whatever ``max_slots`` (``tools pull``)."""
         self.seal()
         start = self.floor
         at = Chain(start.seq, start.epoch, start.mac)

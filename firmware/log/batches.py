@@ -11,11 +11,11 @@ not wholly acknowledged); recovery rebuilds both.
 
 - ``seal_mac(chain, n)``: ``wire.seal_mac`` of the ``n`` slots from ``chain.seq``, streamed;
 - ``follow(chain, start, end)``: the chain walk over slots already on flash;
-- ``status_request``, ``batch``, ``batches``: signed batches (docs/protocol.md) of whole blocks,
-  each built in place in one buffer of its own size (a block longer than the batch asked for goes
-  whole, as the protocol wants, but is never copied to build it);
-- ``stream``: the same batch handed out piece by piece (``tools pull``): the heap it needs is the
-  32-slot read buffer whatever the batch's size.
+- ``outgoing``: the next signed batch (docs/protocol.md) of whole blocks as an ``Outgoing``, read
+  from flash piece by piece while it is sent: the uplink's, in a few hundred bytes of heap
+  whatever its size (a block longer than the batch asked for goes whole, as the protocol wants);
+- ``status_request``, ``batch``, ``batches``: signed batches in one buffer each (hosts, tests);
+- ``stream``: the batch handed to a callback piece by piece (``tools pull``).
 
 Corrupt slots a batch meets (CRC) are passed to ``report`` once each; the log writes them as
 STORAGE/3 slots.
@@ -138,44 +138,23 @@ class Reader:
         signed = self.status_request(chain, health24)[: wire.HEADER_LEN]
         return wire.encode_report(signed, part, self.keys.key)
 
-    def batch(self, start, health24, max_slots):
-        """Whole sealed blocks from ``start`` (a Chain at the first slot of a block), at most
-        ``max_slots`` slots unless one block is longer (it goes whole: never above 4,096);
-        None when nothing is left from ``start`` on.
-
-        The batch is built in place: its slots are read from flash straight into the one
-        buffer that is sent and its request MAC streamed over it, so it needs its own size of
-        heap and no more (a block longer than ``max_slots`` is found 32 slots at a time, never
-        read whole into a scratch buffer first)."""
+    def outgoing(self, start, health24, max_slots):
+        """The batch of whole sealed blocks from ``start`` (a Chain at the first slot of a
+        block), at most ``max_slots`` slots unless one block is longer (it goes whole: never
+        above 4,096), as an ``Outgoing``: read from flash piece by piece as it is sent, never
+        held whole. None when nothing is left from ``start`` on."""
         avail = self.ring.end - start.seq
         if avail <= 0:
             return None
-        key = self.keys.key
-        if key is None:
-            raise ValueError("no key installed")
-        if len(health24) != wire.HEALTH_LEN:
-            raise wire.WireError("health is 24 bytes")
         first = start.seq
         count = self._batch_count(first, avail, max_slots)
-        size = wire.HEADER_LEN + count * wire.SLOT  # what the request MAC covers
-        body = bytearray(size + wire.REQUEST_MAC_LEN)
-        struct.pack_into(">4sIIHI", body, 0, b"HDB1", self.terminal_id, first, count, start.epoch)
-        copy(body, _PREV_MAC_AT, start.mac, 0, wire.MAC_LEN)
-        copy(body, _HEALTH_AT, health24, 0, wire.HEALTH_LEN)
-        mv = memoryview(body)
-        self.ring.read(first, mv[wire.HEADER_LEN : size], count)
-        for i in range(max(0, self._checked - first), count):
-            if wire.slot_state(body, wire.HEADER_LEN + i * wire.SLOT) == wire.CORRUPT:
-                self._report(first + i)
-        self._checked = max(self._checked, first + count)
-        # Signed with the only key the terminal has: the current one (docs/log.md, "Batches").
-        mac = self._hmac
-        mac.rekey(key)
-        inner = mac.start()
-        inner.update(b"HDR1")
-        inner.update(mv[:size])
-        copy(body, size, mac.finish(inner), 0, wire.REQUEST_MAC_LEN)
-        return body
+        return Outgoing(self, first, count, start, health24)
+
+    def batch(self, start, health24, max_slots):
+        """``outgoing``'s batch in one buffer of its own size (hosts, tests, ``tools``): the
+        terminal's uplink sends ``outgoing`` instead and never holds a batch whole."""
+        out = self.outgoing(start, health24, max_slots)
+        return None if out is None else out.whole()
 
     def _batch_count(self, first, avail, max_slots):
         """Slots of the batch from ``first``: whole blocks within ``max_slots``, else the one
@@ -203,39 +182,22 @@ class Reader:
         return end
 
     def stream(self, start, health24, max_slots, emit):
-        """The batch ``batch`` would build, given to ``emit`` in pieces (header, up to 32 slots
-        at a time, request MAC) and never held whole; its slot count (0: nothing to send)."""
-        avail = self.ring.end - start.seq
-        if avail <= 0:
+        """The batch ``batch`` would build, given to ``emit`` in pieces (``Outgoing``) and never
+        held whole; its slot count (0: nothing to send)."""
+        out = self.outgoing(start, health24, max_slots)
+        if out is None or out.count == 0:
             return 0
-        first = start.seq
-        count = self._batch_count(first, avail, max_slots)
-        if count == 0:
-            return 0
-        head = struct.pack(">4sIIHI", b"HDB1", self.terminal_id, first, count, start.epoch)
-        mac = HmacSha256(self.keys.key)
-        inner = mac.start()
-        inner.update(b"HDR1")
-        for piece in (head, start.mac, health24):
-            inner.update(piece)
+        for piece in out:
             emit(piece)
-        buf = self.buf
-        mv = memoryview(buf)
-        done = 0
-        while done < count:
-            k = min(_CHUNK, count - done)
-            self.ring.read(first + done, buf, k)
-            for i in range(k):
-                if first + done + i >= self._checked:
-                    if wire.slot_state(buf, i * wire.SLOT) == wire.CORRUPT:
-                        self._report(first + done + i)
-            piece = mv[: k * wire.SLOT]
-            inner.update(piece)
-            emit(piece)
-            done += k
-        self._checked = max(self._checked, first + count)
-        emit(mac.finish(inner)[: wire.REQUEST_MAC_LEN])
-        return count
+        return out.count
+
+    def check(self, buf, at, seq, n):
+        """Report the CRC-corrupt slots among the ``n`` at buf[at:] from ``seq`` on, once each."""
+        for i in range(max(0, self._checked - seq), n):
+            if wire.slot_state(buf, at + i * wire.SLOT) == wire.CORRUPT:
+                self._report(seq + i)
+        if seq + n > self._checked:
+            self._checked = seq + n
 
     def batches(self, start, health24, max_slots):
         """Every batch from ``start`` to the end, each starting where the one before ended, as
@@ -250,3 +212,76 @@ class Reader:
             body = None  # the next batch may reuse its memory
             if not self.follow(at, at.seq, at.seq + count):
                 return
+
+
+class Outgoing:
+    """A signed batch (docs/protocol.md, "Batch") as it goes out: ``len()`` bytes, iterated as
+    pieces -- the 50-byte header, up to 32 slots at a time read from flash, the request MAC --
+    and never held whole, so sending one takes the same few hundred bytes of heap whatever its
+    size (a 1,001-slot block is 9 KB, a 4,095-slot one 37 KB: on a board without PSRAM the GC
+    heap may have that much free but not in one piece). Each piece is valid until the next is
+    asked for. ``mac`` is the request MAC once the last piece was taken (the reply is bound to
+    it), None before.
+
+    The key, the chain state and the health are taken when it is made: a seal the reader task
+    makes while the batch is on its way (between two pieces) changes none of its bytes."""
+
+    def __init__(self, reader, first, count, chain, health24):
+        key = reader.keys.key
+        if key is None:
+            raise ValueError("no key installed")
+        if len(health24) != wire.HEALTH_LEN:
+            raise wire.WireError("health is 24 bytes")
+        self.first = first
+        self.count = count
+        self.mac = None
+        self._reader = reader
+        head = bytearray(wire.HEADER_LEN)
+        struct.pack_into(">4sIIHI", head, 0, b"HDB1", reader.terminal_id, first, count,
+                         chain.epoch)  # fmt: skip
+        copy(head, _PREV_MAC_AT, chain.mac, 0, wire.MAC_LEN)
+        copy(head, _HEALTH_AT, health24, 0, wire.HEALTH_LEN)
+        self._head = head
+        # Signed with the only key the terminal has: the current one (docs/log.md, "Batches").
+        self._hmac = HmacSha256(key)
+
+    def __len__(self):
+        return wire.HEADER_LEN + self.count * wire.SLOT + wire.REQUEST_MAC_LEN
+
+    def __iter__(self):
+        reader = self._reader
+        inner = self._hmac.start()
+        inner.update(b"HDR1")
+        inner.update(self._head)
+        yield self._head
+        buf = bytearray(_CHUNK * wire.SLOT)  # its own: the reader's may be used meanwhile
+        mv = memoryview(buf)
+        first = self.first
+        done = 0
+        while done < self.count:
+            k = min(_CHUNK, self.count - done)
+            reader.ring.read(first + done, buf, k)
+            reader.check(buf, 0, first + done, k)
+            piece = mv[: k * wire.SLOT]
+            inner.update(piece)
+            yield piece
+            done += k
+        self.mac = self._hmac.finish(inner)[: wire.REQUEST_MAC_LEN]
+        yield self.mac
+
+    def whole(self):
+        """The batch in one bytearray of ``len()`` bytes, built in place: the slots read from
+        flash straight into it, the request MAC streamed over it (its own size of heap)."""
+        reader = self._reader
+        size = len(self) - wire.REQUEST_MAC_LEN
+        body = bytearray(size + wire.REQUEST_MAC_LEN)
+        copy(body, 0, self._head, 0, wire.HEADER_LEN)
+        mv = memoryview(body)
+        reader.ring.read(self.first, mv[wire.HEADER_LEN : size], self.count)
+        reader.check(body, wire.HEADER_LEN, self.first, self.count)
+        inner = self._hmac.start()
+        inner.update(b"HDR1")
+        inner.update(mv[:size])
+        self.mac = self._hmac.finish(inner)[: wire.REQUEST_MAC_LEN]
+        copy(body, size, self.mac, 0, wire.REQUEST_MAC_LEN)
+        return body

@@ -149,6 +149,8 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_wall ON records (wall_time);
 CREATE INDEX IF NOT EXISTS records_boot ON records (terminal_id, gen, boot);
+-- One rusun's records of a window, door by door: the review reads no other rusun's taps.
+CREATE INDEX IF NOT EXISTS records_terminal_wall ON records (terminal_id, wall_time);
 -- A card's records at any rusun (its token under each rusun's key): the review's snapshot of a
 -- rusun reads its cards' taps elsewhere, the resident page one card's.
 CREATE INDEX IF NOT EXISTS records_payload ON records (payload, terminal_id);
@@ -400,6 +402,25 @@ CREATE TABLE IF NOT EXISTS visits (
     source TEXT NOT NULL,
     risk REAL NOT NULL,
     reasons TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS releases (  -- signed code releases (docs/fleet.md, "Releases")
+    id INTEGER PRIMARY KEY,  -- the release id terminals see: only grows
+    version TEXT NOT NULL,
+    manifest {blob} NOT NULL,  -- wire.Manifest, signed with the release key
+    blob {blob} NOT NULL,  -- the files one after the other, fetched in chunks
+    chunk_size INTEGER NOT NULL,
+    state TEXT NOT NULL,  -- 'canary', 'all' (waves), 'paused', 'halted' (a canary failed)
+    paused_from TEXT NOT NULL,  -- the wave a pause or a halt resumes
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS release_terminals (  -- each terminal's progress on a release
+    release_id INTEGER NOT NULL REFERENCES releases(id),
+    terminal_id INTEGER NOT NULL,
+    state TEXT NOT NULL,  -- 'downloading', 'installed', 'refused', 'rolled_back'
+    chunks INTEGER NOT NULL,  -- chunks fetched
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (release_id, terminal_id)
 );
 CREATE TABLE IF NOT EXISTS access_audit (  -- append-only (a trigger refuses UPDATE): who did what
     id {serial},

@@ -8,6 +8,7 @@ from binascii import hexlify, unhexlify
 
 from firmware import taps as ftaps
 from firmware import uplink, wire
+from firmware.httpclient import joined
 from tests.kit.mpytest import skip
 from tests.kit.termkit import Rig, config
 
@@ -19,7 +20,7 @@ class BridgeHttp:
         self.bridge = bridge
 
     async def post(self, url, body, timeout_ms):
-        got = json.loads(await self.bridge.post(url, hexlify(body).decode(), timeout_ms))
+        got = json.loads(await self.bridge.post(url, hexlify(joined(body)).decode(), timeout_ms))
         if got["status"] < 0:
             raise OSError(113)
         return got["status"], unhexlify(got["hex"])

@@ -108,9 +108,11 @@ class App:
 
 
 # The heap scenario on the firmware's own GC: the terminal as main.py builds it, its reader
-# loop, then batches as a sync builds them (256 slots each, the uplink's size) over the whole
-# backlog and tools pull's stream. gc.collect() at each mark: the live heap at that moment; the
-# marks sit where the most is held (a batch alive, a pull line alive).
+# loop, then the batches a sync sends over the whole backlog, each as the uplink sends it
+# (256 slots asked for, a longer block whole; log.outgoing's pieces read from flash as they go
+# out: the emulator has no Wi-Fi, so no socket) and tools pull's stream. gc.collect() at each
+# mark: the live heap at that moment; the marks sit where the most is held (a piece of a batch
+# on its way, a pull line alive).
 HEAP = """
 import gc, json, sys
 from firmware import config as cfg, hardware
@@ -129,12 +131,13 @@ for i in range(20):
     _mark()
 _p["idle_alloc"] = gc.mem_alloc()
 h = t.health24()
-n = 0
-for body in t.log.batches(h, 256):
-    _mark()
-    n += len(body)
-    body = None
-_p["batched_bytes"] = n
+_n = [0]
+def _sent(piece):
+    if piece is not None:
+        _n[0] += len(piece)
+        _mark()
+_p["sync_batches"] = t.log.stream_batches(h, _sent, 256)
+_p["batched_bytes"] = _n[0]
 _p["pull_batches"] = t.log.stream_batches(h, lambda piece: _mark() if piece is None else None)
 _p["backlog"] = t.log.backlog
 _p["modules"] = len(sys.modules)
@@ -144,13 +147,29 @@ print("HEAP " + json.dumps(_p))
 # A power-cut lane: the log of the terminal (firmware.log on the real hlog partition) appends
 # TAP slots and runs its maintenance (erase ahead, reclaim) as the reader loop does; "A seq"
 # is printed once append() returned, the moment the terminal would answer the resident.
+# At CI size (``blocks``) the log takes the first blocks of hlog only (its key blocks and a ring
+# of blocks - 2 sectors, through a view that passes every operation to the partition at the same
+# place): recovery reads every sector's header at each boot, 446 of them at ~45 ms each in
+# emulation, and a lane boots once per cut; appends, seals, erases and recovery are the same code
+# on the same flash. 0: the whole partition.
 LANE = """
 import esp32, json
 from firmware import wire
 from firmware.log import Log
+class _First:
+    def __init__(self, part, n):
+        self.part = part
+        self.n = n
+    def readblocks(self, block, buf, off=0):
+        return self.part.readblocks(block, buf, off)
+    def writeblocks(self, block, buf, off):
+        return self.part.writeblocks(block, buf, off)
+    def ioctl(self, op, arg):
+        return self.n if op == 4 else self.part.ioctl(op, arg)
 with open("/config.json") as f:
     _tid = json.load(f)["terminal_id"]
-log = Log(esp32.Partition.find(esp32.Partition.TYPE_DATA, label="hlog")[0], "/data", _tid)
+_hlog = esp32.Partition.find(esp32.Partition.TYPE_DATA, label="hlog")[0]
+log = Log(_First(_hlog, LANE_N) if LANE_N else _hlog, "/data", _tid)
 print("R", log.next_seq, log.boot(1))
 i = 0
 while True:
@@ -161,10 +180,19 @@ while True:
 """
 
 
-def cut_lane(site: Site, name: str, cuts: int, seed: int) -> SimpleNamespace:
-    """``cuts`` power cuts at random moments while the log appends and maintains; after each,
-    the board boots again and the log recovers. Then the log is read back (on the host, with
-    the firmware's own code, from the flash file) and every acknowledged slot looked for."""
+def cut_lane(
+    site: Site,
+    name: str,
+    cuts: int,
+    seed: int,
+    run_s: tuple[float, float] = (2.0, 12.0),
+    blocks: int = 0,
+) -> SimpleNamespace:
+    """``cuts`` power cuts at random moments (``run_s`` seconds, uniform, after the log
+    recovered) while the log appends and maintains (on the first ``blocks`` blocks of hlog, 0:
+    all of it); after each, the board boots again and the
+    log recovers. Then the log is read back (on the host, with the firmware's own code, from
+    the flash file) and every acknowledged slot looked for."""
     from tests.kit.logcheck import Collector as Checker
 
     rng = random.Random(seed)
@@ -178,12 +206,12 @@ def cut_lane(site: Site, name: str, cuts: int, seed: int) -> SimpleNamespace:
         try:
             board.stop_boot()
             board.exec(preload(["firmware.log"]), timeout=600)
-            board.start(LANE)
+            board.start(LANE.replace("LANE_N", str(blocks)))
             board.console(b"R ", 300)
             resumed.append(int(board.console(b"\n", 60).split()[0]))
             if n == cuts:
                 break
-            end = time.monotonic() + rng.uniform(2.0, 12.0)
+            end = time.monotonic() + rng.uniform(*run_s)
             while time.monotonic() < end:
                 got = board.drain()
                 acked.update(int(x) for x in re.findall(rb"A (\d+)\r?\n", got))
@@ -193,14 +221,14 @@ def cut_lane(site: Site, name: str, cuts: int, seed: int) -> SimpleNamespace:
             reader.close()
         # what the console had before the cut counts, nothing after it
     checker = Checker(site.bundle["terminal_id"], bytes.fromhex(site.bundle["k0"]))
-    seqs = read_back(flash, site.bundle, checker)
+    seqs = read_back(flash, site.bundle, checker, blocks)
     return SimpleNamespace(
         cuts=cuts, acked=len(acked), lost=len(acked - seqs), resumed=resumed,
         duplicates=0,
     )  # fmt: skip
 
 
-def read_back(flash: pathlib.Path, bundle: dict, checker) -> set[int]:
+def read_back(flash: pathlib.Path, bundle: dict, checker, blocks: int = 0) -> set[int]:
     """Sequence numbers of the TAP slots the log on ``flash`` holds, read by the firmware's log
     code on the host and verified by a collector (``tests.kit.logcheck``)."""
     import tempfile
@@ -210,7 +238,8 @@ def read_back(flash: pathlib.Path, bundle: dict, checker) -> set[int]:
     from tools.sim.flash import NorFlash
 
     data = flash.read_bytes()
-    part = NorFlash(image=bytearray(data[HLOG.offset : HLOG.end]))
+    n = blocks or HLOG.size // 4096
+    part = NorFlash(n, image=bytearray(data[HLOG.offset : HLOG.offset + n * 4096]))
     with tempfile.TemporaryDirectory() as state:
         log = Log(part, state, bundle["terminal_id"])
         for body in log.batches(wire.pack_health({}), 4096):

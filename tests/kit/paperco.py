@@ -7,6 +7,7 @@ the network: ``delay_ms`` (a slow link), ``down`` (no route), ``fail_next`` (a 5
 
 from compat import asleep_ms, mem_alloc
 from firmware import wire
+from firmware.httpclient import joined
 
 _REC = 4 + wire.SLOT
 _CHUNK = 64 * _REC
@@ -44,6 +45,7 @@ class PaperCollector:
         self.allow_blob = None
         self.command = None  # (command_id, code) offered in every reply until its report came
         self.reports = []  # (command_id, result, json text) of each report received
+        self.release = 0  # the release id replies offer (tests/kit/paperrelease.py serves it)
 
     def key(self, epoch):
         k = self._keys.get(epoch)
@@ -95,6 +97,7 @@ class PaperCollector:
             self.fail_next -= 1
             return 503, b""
         path = url[url.find("/v1/") :]
+        body = joined(body)  # read off the wire, as a server does
         report = None
         if path == "/v1/report":
             b, report = wire.decode_report(body)
@@ -115,7 +118,7 @@ class PaperCollector:
         status = self._store(b)
         offer = None
         if b.health["firmware_version"] >= 2:
-            offer = (0,) + (self.command or (0, 0))
+            offer = (self.release,) + (self.command or (0, 0))
         reply = wire.encode_reply(
             self.kc, b.request_mac, status, self.next, self.time, self.config_version,
             self.allow_version, offer,

@@ -11,6 +11,7 @@ block, no re-encoding copies. The flash lives in a file so that the heap holds o
 import struct
 
 from firmware import wire
+from firmware.httpclient import joined
 from firmware.log import Log
 from hmac_sha256 import HmacSha256
 from tests.kit.logcheck import Collector, drain, fresh_dir, remove_dirs
@@ -101,6 +102,10 @@ def test_batches_built_in_place_are_the_reference_encoding_and_stored_once():
         assert bytes(body) == want  # the wire format of firmware/wire.py, byte for byte
         counts.append(count)
     assert sum(counts) == log.next_seq and len(counts) == 4
+    out = log.outgoing(health, UPLINK_SLOTS)  # what the uplink sends, piece by piece
+    first = log.batch(health, UPLINK_SLOTS)
+    assert out.mac is None and joined(out) == bytes(first) and len(out) == len(first)
+    assert out.mac == bytes(first[len(first) - wire.REQUEST_MAC_LEN :])
     assert min(counts[:3]) > UPLINK_SLOTS  # three blocks longer than the batch, each whole
     coll = Collector(TID, K0)
     drain(log, coll, max_slots=UPLINK_SLOTS)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 import httpx
 
 from firmware import wire
+from firmware.httpclient import joined
 from tools.sim.board import Wifi
 from tools.sim.pn532.card import OK, TIMEOUT, Card
 from tools.sim.pn532.classic import Classic, Gen1a
@@ -115,13 +116,13 @@ class SimHttp:
         self._site = site
         self._client = client
 
-    async def post(self, url: str, body: bytes, timeout_ms: int = 10000) -> tuple[int, bytes]:
+    async def post(self, url: str, body, timeout_ms: int = 10000) -> tuple[int, bytes]:
         if self._net.down(self._site):
             raise OSError(errno.EHOSTUNREACH, "network down")
         try:
             r = await self._client.post(
                 url,
-                content=bytes(body),
+                content=joined(body),
                 headers={"content-type": "application/octet-stream"},
                 timeout=max(timeout_ms, 30000) / 1000,
             )
