@@ -61,6 +61,7 @@ def test_settings_for_a_rusun_reach_every_terminal_and_the_password_travels_seal
     with collector.db.read() as tx:
         stored = [tx.value("SELECT config_json FROM terminals WHERE id = ?", (a.terminal_id,))]
         stored += [str(r) for r in tx.all("SELECT * FROM alerts")]
+        stored += [str(r) for r in tx.all("SELECT * FROM access_audit")]
         enc = remote_store.password(tx, a.terminal_id)
     assert enc is not None and b"kata-sandi-baru" not in enc
     assert not any("kata-sandi" in s for s in stored)  # never in config_json, alerts
