@@ -1,7 +1,7 @@
-# lib/lms.py on both interpreters: sign and verify, every tampering refused, bounded heap.
+# lib/lms.py on both interpreters: sign and verify, every tampering refused, junk never raises.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
-# device heap: 64k: a test key's Merkle tree and signing (verify alone: see test_verify_heap)
+# device heap: 96k: a test key's Merkle tree and W2 signing (4.4 KB blocks); verify: bench/ota.py
 import lms
 
 IDENT = bytes(range(16))
