@@ -44,6 +44,8 @@ class StreamedCollector:
         self.longest = 0  # slots in the longest batch received
 
     async def post(self, url, body, timeout_ms):
+        if url.endswith("/v1/report"):  # a report the terminal keeps (firmware.remote): taken
+            return 200, b""
         assert url.endswith("/v1/batches"), url
         total = len(body)
         signed = total - wire.REQUEST_MAC_LEN
