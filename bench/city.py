@@ -29,6 +29,7 @@ import os
 import pathlib
 import re
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -118,6 +119,7 @@ def main() -> None:
     ap.add_argument("--backlog-records", type=int, default=1740)
     ap.add_argument("--history-days", type=int, default=30)
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     out: dict = {"processes": args.processes, "terminals": args.terminals,
                  "load_average_start": os.getloadavg()[0], "cores": os.cpu_count()}  # fmt: skip
     sites = max(1, round(args.terminals * 16700 / 23000))

@@ -7,7 +7,7 @@
 
 For each seed: generates the world (docs/fleet.md; ``--first``: the first world, without
 confounders or handed-over cards), stores every generated tap once (the ideal record stream,
-no faults), runs ``sync.review.review_queue`` and scores it with
+no faults), runs ``tools.sim.fleet.registry_queue.review_queue`` and scores it with
 ``tools.sim.fleet.scoring.score`` (a registered card's claim counted as its flat's). Prints one
 table per seed and writes all figures as JSON. The detector's figures on the honest world, per
 reason and for handed-over cards, are ``bench/detection.py``'s.
@@ -19,10 +19,11 @@ import argparse
 import json
 import os
 
-from sync.review import Params, review_queue
+from sync.review import Params
 from tools.sim.fleet.cases import FIRST_COUNTS
 from tools.sim.fleet.confounders import Confounders
 from tools.sim.fleet.population import terminals_dicts, write_residents_csv
+from tools.sim.fleet.registry_queue import review_queue
 from tools.sim.fleet.scoring import score, to_units
 from tools.sim.fleet.world import build, records
 

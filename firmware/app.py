@@ -18,6 +18,7 @@ from compat import const, ticks_diff
 from firmware import clock as clk
 from firmware import config as cfg
 from firmware import log as flog
+from firmware import ota as fota
 from firmware import remote, uplink, wire
 from firmware import status as fstatus
 from firmware import taps as ftaps
@@ -57,6 +58,7 @@ class Terminal:
         self.allow = AllowList(self.root + "/allow.bin", kc, config["terminal_id"])
         self.taps = ftaps.Taps(self, secrets["card_key"])
         self.uplink = uplink.Uplink(self, kc)
+        self.ota = fota.Ota(self)
         self.status = fstatus.Status(self)
         self.remote = remote.Remote(self)
         self._last = hw.clock.ticks_ms()
@@ -166,6 +168,9 @@ class Terminal:
         result = await self.uplink.step()
         self.remote.after_round()
         self.status.after_round(result)  # /data/status.json for tools doctor
+        self.ota.tick(self.uptime_s)
+        if self.ota.restart and getattr(self.hw, "reset", None) is not None:
+            self.hw.reset()  # new code swapped in, or the old one back: load it
         return result
 
     def housekeeping(self):

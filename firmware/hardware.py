@@ -203,6 +203,7 @@ class Hw:
         self.state_dir = parts["state_dir"]
         self.clock = parts["clock"]
         self.watchdog = parts["watchdog"]
+        self.reset = machine.reset  # a network update swapped code in (or back): load it
 
 
 def build(config, secrets):

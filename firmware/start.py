@@ -45,6 +45,11 @@ async def _run(terminal, crashed):
 
 
 def main(root, build, safe, crashed, reset):
+    from firmware import ota
+
+    if ota.boot_guard(root):  # an update failed its trial: the old code is back, load it
+        reset()
+        return None
     terminal = boot_terminal(root, build, safe)
     if terminal is None:
         return None

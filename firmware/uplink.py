@@ -20,7 +20,8 @@ hour apart, and the radio is never asked. When up:
    ``firmware.remote`` (validated whole, network changes on trial);
 4. a remote command in the reply (``HDA2``) is run once (``firmware.remote``), and the reports
    waiting (command results, settings kept or gone back, flash wear) go out, each a signed
-   ``POST /v1/report``; one the collector does not take waits for the next round.
+   ``POST /v1/report``; one the collector does not take waits for the next round;
+5. a release in the reply goes to ``firmware.ota`` (fetched, checked, staged, swapped).
 
 Every network call is awaited with a timeout, so the reader task keeps running meanwhile. Any
 failure (OSError, a non-200 answer, a reply that does not verify) leaves the log untouched.
@@ -159,7 +160,11 @@ class Uplink:
         await self._send_reports()
         if failure is not None:
             raise failure
+        await t.ota.round(self._post, self._status, offer[0])  # a release: firmware/ota.py
         return result
+
+    def _status(self):
+        return self.t.log.status_request(self.t.health24())
 
     async def _send_reports(self):
         """The reports waiting (``firmware.remote``), oldest first, each in its own signed

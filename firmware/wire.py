@@ -647,3 +647,122 @@ def decode_config(kc, data):
     if not _equal(_kc_mac(kc, data[:end]), data[end:]):
         raise WireError("config MAC does not verify")
     return version, tid, str(data[CONFIG_HEADER:end], "utf-8")
+
+
+# --- code releases (collector -> terminal) -----------------------------------------------------
+
+RELEASE_CHUNK = const(4096)
+MANIFEST_HEAD = const(30)
+MANIFEST_MAX = const(16384)  # the longest manifest a terminal reads (40 files: about 5 KB)
+# What a terminal reports about a release (``POST /v1/release/<id>/report/<state>``).
+OTA_REFUSED = const(1)  # a hash or the signature did not verify: nothing staged
+OTA_INSTALLED = const(2)  # swapped in and healthy after the reboot
+OTA_ROLLED_BACK = const(3)  # the new code failed its health check: the old code is back
+OTA_STATES = ("", "refused", "installed", "rolled_back")
+
+
+def encode_manifest(release_id, version, files, chunk_size=RELEASE_CHUNK):
+    """(unsigned manifest, blob) of a release: ``files`` is a list of (path, bytes); the blob is
+    the files' bytes one after the other, fetched in ``chunk_size`` chunks.
+
+    ``HDM1`` | release_id u32 | chunk_size u16 | file count u16 | total u32 | version 14 ASCII,
+    then per file: path length u8 | path | size u32 | SHA-256, then the SHA-256 of each chunk.
+    ``sign_manifest`` appends the signature."""
+    v = bytes(version, "ascii")[:14]
+    blob = b"".join(data for _, data in files)
+    out = [struct.pack(">4sIHHI", b"HDM1", release_id, chunk_size, len(files), len(blob)),
+           v + bytes(14 - len(v))]  # fmt: skip
+    for path, data in files:
+        p = bytes(path, "utf-8")
+        out.append(struct.pack(">B", len(p)) + p + struct.pack(">I", len(data)))
+        out.append(hashlib.sha256(data).digest())
+    for at in range(0, len(blob), chunk_size):
+        out.append(hashlib.sha256(blob[at : at + chunk_size]).digest())
+    return b"".join(out), blob
+
+
+def sign_manifest(unsigned, signature):
+    """The manifest as published: unsigned part | signature length u16 | LMS signature."""
+    return b"".join((unsigned, struct.pack(">H", len(signature)), signature))
+
+
+class Manifest:
+    """A parsed manifest (not yet verified: ``lms.check(key, m.signed, m.signature)``)."""
+
+    def __init__(self, data):
+        n = len(data)
+        if n < MANIFEST_HEAD + 2 or n > MANIFEST_MAX or data[:4] != b"HDM1":
+            raise WireError("not a hadir release manifest")
+        self.release, self.chunk_size, count, self.total = struct.unpack_from(">IHHI", data, 4)
+        self.version = str(bytes(data[16:30]).rstrip(b"\x00"), "ascii")
+        if not self.chunk_size:
+            raise WireError("manifest chunk size is 0")
+        files = []
+        at = MANIFEST_HEAD
+        size_sum = 0
+        for _ in range(count):
+            if at >= n:
+                raise WireError("manifest shorter than its file list")
+            plen = data[at]
+            path = str(bytes(data[at + 1 : at + 1 + plen]), "utf-8")
+            at += 1 + plen
+            if at + 36 > n:
+                raise WireError("manifest shorter than its file list")
+            size = struct.unpack_from(">I", data, at)[0]
+            files.append((path, size, at + 4))  # the file's SHA-256 is data[at+4 : at+36]
+            size_sum += size
+            at += 36
+        if size_sum != self.total:
+            raise WireError("manifest sizes do not add up")
+        self.files = files
+        self.chunks = (self.total + self.chunk_size - 1) // self.chunk_size
+        self._chunk_at = at
+        end = at + 32 * self.chunks
+        if end + 2 > n:
+            raise WireError("manifest shorter than its chunk list")
+        sig_len = struct.unpack_from(">H", data, end)[0]
+        if end + 2 + sig_len != n:
+            raise WireError("manifest length does not match its signature")
+        self.data = data
+        self.signed_len = end
+
+    @property
+    def signed(self):
+        return memoryview(self.data)[: self.signed_len]
+
+    @property
+    def signature(self):
+        return memoryview(self.data)[self.signed_len + 2 :]
+
+    def file_hash(self, i):
+        at = self.files[i][2]
+        return self.data[at : at + 32]
+
+    def chunk_hash(self, n):
+        at = self._chunk_at + 32 * n
+        return self.data[at : at + 32]
+
+    def chunk_len(self, n):
+        return min(self.chunk_size, self.total - n * self.chunk_size)
+
+
+def _lms():
+    import lms  # lib/lms.py: loaded only when a release is checked or signed
+
+    return lms
+
+
+def manifest_ok(public_key, manifest):
+    """True when ``manifest`` (a ``Manifest``) carries a valid LMS signature of ``public_key``."""
+    return _lms().verify(public_key, manifest.signed, manifest.signature)
+
+
+def release_key(lms_type, ots_type, ident, seed):
+    """(public key, Merkle tree) of a release key (``lib/lms.py``)."""
+    m = _lms()
+    tree = m.tree(lms_type, ots_type, ident, seed)
+    return m.public_key(lms_type, ots_type, ident, tree), tree
+
+
+def release_signature(lms_type, ots_type, ident, seed, tree, leaf, message, randomizer):
+    return _lms().sign(lms_type, ots_type, ident, seed, tree, leaf, message, randomizer)

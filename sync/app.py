@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from sync import apidocs
 from sync.gate import Gate, HashSlots
-from sync.http import ReportSlots, admin_router, terminal_router
+from sync.http import ReportSlots, admin_router, audited, terminal_router
 from sync.http_cases import router as cases_router
 from sync.ratelimit import Throttle
 from sync.service.collector import Collector
+from sync.service.journal import Journal
 from sync.settings import Settings
 from sync.store import schema
 from sync.store.db import BadText, Database, driver_errors
@@ -30,6 +31,8 @@ def open_collector(settings: Settings) -> Collector:
         schema.create(tx)
     c = Collector(db, Vault(settings.master_key), settings.clock, settings.after_commit)
     c.ca_pem = settings.ca_pem
+    if settings.journal:
+        c.journal = Journal(settings.journal, c.vault)
     return c
 
 
@@ -77,8 +80,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.throttle = Throttle()  # failed sign-ins: the admin API and the dashboard alike
     app.add_middleware(Gate, collector=collector, throttle=app.state.throttle, slots=HashSlots())
     app.include_router(terminal_router)
-    app.include_router(admin_router)
-    app.include_router(cases_router)  # the register and the case work (docs/cases.md)
+    every_request_audited = [Depends(audited)]  # docs/privacy.md, "Accountability"
+    app.include_router(admin_router, dependencies=every_request_audited)
+    app.include_router(cases_router, dependencies=every_request_audited)  # docs/cases.md
     mount_dashboard(app)  # /dashboard (docs/dashboard.md)
     if settings.api_docs:
         apidocs.mount(app)

@@ -25,7 +25,7 @@ from rich.table import Table
 from sync import secretfile
 from sync.secretfile import SecretFileError
 from sync.server import ServerError
-from sync.service import accounts, admin, reports
+from sync.service import accounts, admin, asof, reports
 from sync.service.collector import Collector
 from sync.service.scope import OPERATOR
 from sync.settings import Settings, SettingsError
@@ -68,6 +68,9 @@ class _State:
             from sync.app import open_collector
 
             self._collector = open_collector(self.settings())
+            from sync.cli_privacy import audit_command
+
+            audit_command(self._collector)  # who ran what: one access-audit row
         return self._collector
 
 
@@ -446,7 +449,7 @@ def rusun_rotate_card_key(name: str) -> None:
 @users_app.command("add")
 def users_add(
     name: str,
-    role: Annotated[str, typer.Option(help="admin or viewer")] = "viewer",
+    role: Annotated[str, typer.Option(help="admin, viewer or supervisor")] = "viewer",
     rusun: Annotated[list[str] | None, typer.Option(help="limit to this rusun (repeat)")] = None,
     password_file: Annotated[
         str | None, typer.Option(help="read the password from a file")
@@ -510,15 +513,24 @@ def users_remove(name: str) -> None:
 # --- reports and export --------------------------------------------------------------------------
 
 _REPORTS = {
-    "presence": lambda c, a: reports.presence(c, a["start"], a["days"] or 7, a["rusun"]),
+    "presence": lambda c, a: reports.presence(
+        c, a["start"], a["days"] or 7, a["rusun"], as_of=a["as_of"]
+    ),
     "review": lambda c, a: reports.review_report(
         c, a["days"] or reports.REVIEW_DAYS, a["as_of"], a["rusun"]
     ),
-    "other-rusun": lambda c, a: reports.other_rusun(c, a["start"], a["days"] or 30),
-    "unknown": lambda c, a: reports.unknown_cards(c, a["start"], a["days"] or 30),
-    "health": lambda c, a: reports.health(c),
+    "other-rusun": lambda c, a: reports.other_rusun(
+        c, a["start"], a["days"] or 30, as_of=a["as_of"]
+    ),
+    "unknown": lambda c, a: reports.unknown_cards(
+        c, a["start"], a["days"] or 30, as_of=a["as_of"]
+    ),
+    "health": lambda c, a: reports.health(c, at=a["at"]),
 }
 _REPORTS["absent"] = _REPORTS["review"]  # the review list's first name
+
+
+_AS_OF_HELP = "the report's last day, YYYY-MM-DD (default today; the data's last day when older)"
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -534,18 +546,24 @@ def _date(text: str | None) -> dt.date | None:
 def _run_report(name: str, start: str | None, days: int | None, as_of: str | None, rusun):
     if name not in _REPORTS:
         fail(f"unknown report {name}; one of {', '.join(_REPORTS)}")
-    args = {"start": _date(start), "days": days, "as_of": _date(as_of), "rusun": rusun}
-    return _REPORTS[name](state.collector(), args)
+    c = state.collector()
+    # Every report describes a day: the one asked, else today, else the data's last day when
+    # the data is more than a day old (a kept database), said on stderr.
+    when = asof.resolve(c, _date(as_of))
+    if when.note:
+        err.print(f"hadir: {when.note}", markup=False, highlight=False)
+    args = {"start": _date(start), "days": days, "as_of": when.day, "at": when.at, "rusun": rusun}
+    return _REPORTS[name](c, args), f"{name}, as of {when.day.isoformat()}"
 
 
 def _report_command(name: str):
     def command(
         start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
         days: Annotated[int | None, typer.Option(help="days (review/absent: the period)")] = None,
-        as_of: Annotated[str | None, typer.Option(help="review: its last day")] = None,
+        as_of: Annotated[str | None, typer.Option(help=_AS_OF_HELP)] = None,
         rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
     ) -> None:
-        _table(_run_report(name, start, days, as_of, rusun), name)
+        _table(*_run_report(name, start, days, as_of, rusun))
 
     command.__doc__ = f"Report: {name}."
     report_app.command(name)(command)
@@ -563,11 +581,11 @@ def export(
     path: Annotated[str, typer.Argument(help="CSV file to write ('-' for stdout)")],
     start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
     days: Annotated[int | None, typer.Option(help="days")] = None,
-    as_of: Annotated[str | None, typer.Option(help="review: its last day")] = None,
+    as_of: Annotated[str | None, typer.Option(help=_AS_OF_HELP)] = None,
     rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
 ) -> None:
     """Write a report as CSV (no names, no card UIDs)."""
-    rows = _run_report(report, start, days, as_of, rusun)
+    rows, _title = _run_report(report, start, days, as_of, rusun)
     text = reports.to_csv(rows, reports.COLUMNS.get(report))
     if path == "-":
         sys.stdout.write(text)
@@ -577,7 +595,8 @@ def export(
     out.print(f"{report}: written to {path}")
 
 
-from sync import cli_cases  # noqa: E402,F401  the register and case-work commands join `app`
+# The register and case-work commands, and those of continuity and personal data, join `app`.
+from sync import cli_cases, cli_privacy  # noqa: E402,F401
 
 
 def run() -> None:
@@ -606,3 +625,6 @@ def run() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(1)
         raise
+
+
+from sync import cli_releases  # noqa: E402,F401  `release ...` joins `app`

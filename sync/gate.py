@@ -79,7 +79,7 @@ def door(method: str, path: str) -> Door:
     api = path == "/api" or path.startswith("/api/")
     if method in _NO_BODY:
         return Door(0, read=False, api=api)
-    if path in ("/v1/batches", "/v1/config", "/v1/allowlist"):
+    if path in ("/v1/batches", "/v1/config", "/v1/allowlist") or path.startswith("/v1/release/"):
         return Door(TERMINAL_BODY, terminal=True)
     if api:
         if path == "/api/residents/import" or API_FILE_PATH.fullmatch(path):

@@ -24,7 +24,7 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from sync.service import admin, downlink, ingest, remote, reports
+from sync.service import admin, audit, days, downlink, ingest, releases, remote, reports, rights
 from sync.service.accounts import User
 from sync.service.admin import AdminError, OutOfScope
 from sync.service.collector import Collector
@@ -85,7 +85,7 @@ _TERMINAL_ENDPOINTS = (
 def _terminal_endpoint(service: Callable[[Collector, bytes, str], Outcome]):
     async def endpoint(request: Request) -> Response:
         body = await _body(request)
-        peer = request.client.host if request.client else ""
+        peer = _peer(request)
         return _answer(await run_in_threadpool(service, collector(request), body, peer))
 
     return endpoint
@@ -105,6 +105,58 @@ for _path, _name, _service, _answers, _summary in _TERMINAL_ENDPOINTS:
         },
         summary=_summary,
     )
+
+
+_RELEASE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {_BINARY: {}}, "description": "the signed manifest, or the chunk's bytes"},
+    404: {"description": "no such release or chunk"},
+    **_error_responses(400, 401, 403, 413, 429),
+}
+
+
+@terminal_router.post(
+    "/v1/release/{rid}/manifest",
+    name="post_release_manifest",
+    openapi_extra=_BINARY_BODY,
+    response_class=Response,
+    responses=_RELEASE_RESPONSES,
+    summary="Fetch a release's signed manifest (body: a status request)",
+)
+async def post_release_manifest(request: Request, rid: int) -> Response:
+    body = await _body(request)
+    peer = request.client.host if request.client else ""
+    c = collector(request)
+    return _answer(await run_in_threadpool(releases.manifest, c, body, rid, peer))
+
+
+@terminal_router.post(
+    "/v1/release/{rid}/chunk/{n}",
+    name="post_release_chunk",
+    openapi_extra=_BINARY_BODY,
+    response_class=Response,
+    responses=_RELEASE_RESPONSES,
+    summary="Fetch chunk n of a release (body: a status request)",
+)
+async def post_release_chunk(request: Request, rid: int, n: int) -> Response:
+    body = await _body(request)
+    peer = request.client.host if request.client else ""
+    c = collector(request)
+    return _answer(await run_in_threadpool(releases.chunk, c, body, rid, n, peer))
+
+
+@terminal_router.post(
+    "/v1/release/{rid}/report/{state}",
+    name="post_release_report",
+    openapi_extra=_BINARY_BODY,
+    response_class=Response,
+    responses=_RELEASE_RESPONSES,
+    summary="Report installed (2), refused (1) or rolled back (3) (body: a status request)",
+)
+async def post_release_report(request: Request, rid: int, state: int) -> Response:
+    body = await _body(request)
+    peer = request.client.host if request.client else ""
+    c = collector(request)
+    return _answer(await run_in_threadpool(releases.report, c, body, rid, state, peer))
 
 
 @terminal_router.get(
@@ -145,6 +197,27 @@ def current_user(
             headers={"WWW-Authenticate": 'Basic realm="hadir"'},
         )
     return user
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def audited(request: Request, user: Annotated[User, Depends(current_user)]) -> None:
+    """One access-audit row per admin API request (``sync.service.audit``): who, when, the
+    route and its parameters, from where. Written before the route runs: an attempt counts."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    peer = _peer(request)
+    method = request.method
+    audit.record(
+        collector(request),
+        audit.Who(user.name, "api", peer),
+        audit.classify(method, template, request.url.query),
+        f"{method} {template}",
+        ",".join(f"{k}={v}" for k, v in request.path_params.items()),
+        detail=dict(request.query_params),
+    )
 
 
 def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
@@ -449,3 +522,104 @@ def get_gaps(
 ) -> list[dict[str, Any]]:
     _unscoped(user)
     return reports.gaps(collector(request), terminal_id)
+
+
+@admin_router.get(
+    "/audit",
+    summary="The access audit, newest first (supervisors and admins of every rusun)",
+    responses={403: {"description": "neither a supervisor nor an admin of every rusun"}},
+)
+def get_audit(
+    request: Request,
+    user: Auth,
+    since: Annotated[int | None, Query(ge=0, description="from this Unix time")] = None,
+    until: Annotated[int | None, Query(ge=0, description="before this Unix time")] = None,
+    who: Annotated[str | None, Query(max_length=100, description="only this user")] = None,
+    kind: Annotated[Literal["view", "export", "change"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 500,
+    format: Fmt = "json",
+) -> Any:
+    try:
+        rows = audit.query(collector(request), user, since, until, who, kind, limit)
+    except admin.Forbidden as exc:
+        raise HTTPException(403, str(exc)) from None
+    if format == "csv":
+        return PlainTextResponse(
+            audit.to_csv(rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="access-audit.csv"'},
+        )
+    return rows
+
+
+# --- residents' rights (docs/privacy.md) ---------------------------------------------------------
+
+
+class CorrectionIn(BaseModel):
+    field: Literal["name", "relation"]
+    value: str = Field(max_length=200)
+    note: str = Field(min_length=1, max_length=500)
+
+
+def _rights_call(fn, *args, **kwargs) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except rights.Kept as exc:
+        raise HTTPException(409, str(exc)) from None
+    except admin.Unknown as exc:
+        raise HTTPException(404, str(exc)) from None
+    except admin.Forbidden as exc:
+        raise HTTPException(403, str(exc)) from None
+    except AdminError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@admin_router.get(
+    "/privacy/residents/{resident_id}/report",
+    summary="Everything hadir holds about one resident (Indonesian HTML, or JSON)",
+)
+def privacy_report(
+    request: Request,
+    user: Admin,
+    resident_id: Annotated[str, Path(max_length=100)],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    format: Annotated[Literal["html", "json"], Query()] = "html",
+) -> Any:
+    c = collector(request)
+    t0 = days.start_of(start) if start else 0
+    t1 = days.start_of(end) + days.DAY if end else c.now() + 1
+    peer = _peer(request)
+    data = _rights_call(rights.subject_data, c, user, resident_id, t0, t1, peer)
+    if format == "json":
+        return data
+    from sync.service import retention
+    from sync.web import subject
+
+    return Response(subject.render(data, retention.days(c)), media_type="text/html")
+
+
+@admin_router.post(
+    "/privacy/residents/{resident_id}/correct",
+    summary="Correct a resident's register data (name, relation), with the trail",
+)
+def privacy_correct(
+    request: Request,
+    user: Admin,
+    resident_id: Annotated[str, Path(max_length=100)],
+    body: CorrectionIn,
+) -> dict[str, str]:
+    peer = _peer(request)
+    return _rights_call(rights.correct, collector(request), user, resident_id, body.field,
+                        body.value, body.note, peer)  # fmt: skip
+
+
+@admin_router.post(
+    "/privacy/residents/{resident_id}/erase",
+    summary="Erase a resident (409 while the flat has an open case: its evidence is kept)",
+)
+def privacy_erase(
+    request: Request, user: Admin, resident_id: Annotated[str, Path(max_length=100)]
+) -> dict[str, Any]:
+    peer = _peer(request)
+    return _rights_call(rights.erase, collector(request), user, resident_id, peer)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
+from typing import BinaryIO
 
 
 class SecretFileError(Exception):
@@ -23,6 +25,11 @@ class SecretFileError(Exception):
 
 
 def write(path: str, text: str) -> None:
+    write_with(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def write_with(path: str, produce: Callable[[BinaryIO], None]) -> None:
+    """Like ``write``, the bytes written by ``produce(file)`` (a backup, streamed)."""
     if os.path.islink(path):
         raise SecretFileError(
             f"{path}: tautan simbolik, tidak ditulis / is a symlink, not written"
@@ -31,8 +38,8 @@ def write(path: str, text: str) -> None:
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".hadir-", suffix=".tmp", dir=folder)  # O_EXCL, 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            produce(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -1,8 +1,8 @@
 # settings: what a collector process needs to start (database, master key, hooks for tests).
 # SPDX-License-Identifier: MIT
 """``Settings`` is built by the CLI from ``--db``/``HADIR_DB``, ``--master-key-file``/
-``HADIR_MASTER_KEY``, ``--ca-cert``/``HADIR_CA_CERT`` and ``HADIR_API_DOCS`` (docs/collector.md,
-"Settings"), or directly by tests."""
+``HADIR_MASTER_KEY``, ``--ca-cert``/``HADIR_CA_CERT``, ``HADIR_API_DOCS`` and
+``HADIR_JOURNAL`` (docs/collector.md, "Settings"), or directly by tests."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class Settings:
     after_commit: Callable[[], None] | None = None  # tests: runs between commit and reply
     ca_pem: str | None = None  # the CA certificate terminals pin (PEM), put into their bundles
     api_docs: bool = True  # /docs and /openapi.json (HADIR_API_DOCS=off: neither)
+    journal: str | None = None  # folder of acknowledged batches (HADIR_JOURNAL): for a restore
 
     @classmethod
     def from_env(cls, db: str | None = None, master_key_file: str | None = None,
@@ -40,7 +41,8 @@ class Settings:
             raise SettingsError(f"HADIR_API_DOCS={docs[:20]}: on or off")
         return cls(db=url, master_key=load_master_key(master_key_file),
                    ca_pem=load_ca_cert(ca) if ca else None,
-                   api_docs=docs in ("on", "1", "yes"))  # fmt: skip
+                   api_docs=docs in ("on", "1", "yes"),
+                   journal=os.environ.get("HADIR_JOURNAL") or None)  # fmt: skip
 
 
 def load_ca_cert(path: str) -> str:

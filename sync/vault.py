@@ -61,6 +61,11 @@ def load_master_key(path: str | None = None) -> bytes:
     return parse_master_key(env)
 
 
+def derived_key(master_key: bytes, label: bytes) -> bytes:
+    """A 32-byte key for one use (``label``) of the master key; it reveals nothing of it."""
+    return hmac.new(master_key, b"hadir-" + label, hashlib.sha256).digest()
+
+
 class Vault:
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != 32:

@@ -20,11 +20,12 @@ import pathlib
 import posixpath
 from typing import Any
 
+from firmware import ota_swap
 from tools import build, ui
 from tools.errors import HadirError
 from tools.link import State
 
-NAMES = ("boot.py", "main.py", "lib", "firmware", "version.json")
+NAMES = ota_swap.CODE
 STAGE = "/.stage"
 _BLOCK = 4096
 _INLINE = 128  # littlefs inline limit as MicroPython configures it (cache size 4 x 32 bytes)
@@ -109,9 +110,7 @@ def rollback(state: State) -> dict[str, Any]:
     pending = state.call("fsops", "state")
     if not pending["prev"]:
         raise HadirError("tidak ada versi sebelumnya", "no previous version to roll back to")
-    names, added = state.call("fsops", "kept", top="/.prev")
-    state.call("fsops", "swap", src="/.prev", keep="/.next", names=names, removed=added)
-    state.call("fsops", "rename", pairs=[("/.next", "/.prev")])
+    state.call("fsops", "rollback")
     return {"from": pending["version"], "to": pending["prev_version"]}
 
 

@@ -49,8 +49,18 @@ class Transport(SerialTransport):
         return super().read_until(min_num_bytes, ending, timeout, data_consumer, timeout_overall)
 
 
+_INLINE = re.compile(r"^from (firmware\.\w+) import \(.*?^\)\n", re.M | re.S)
+
+
 def snippet_source(name: str) -> str:
-    return (DEVICE_DIR / f"{name}.py").read_text()
+    """The snippet's file, with each ``from firmware.X import (...)`` replaced by the source of
+    ``firmware/X.py``: the device may hold no firmware, or an older one, when a tool runs."""
+    text = (DEVICE_DIR / f"{name}.py").read_text()
+
+    def module(m: re.Match[str]) -> str:
+        return (DEVICE_DIR.parent.parent / (m.group(1).replace(".", "/") + ".py")).read_text()
+
+    return _INLINE.sub(module, text)
 
 
 @functools.lru_cache(maxsize=None)

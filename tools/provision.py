@@ -58,6 +58,10 @@ def load_bundle(path: pathlib.Path) -> dict[str, Any]:
         raise bad_bundle("collector_url")
     if not bundle.get("rusun") or not isinstance(bundle.get("door"), int):
         raise bad_bundle("rusun, door")
+    if bundle.get("release_pub") is not None and not re.fullmatch(
+        "[0-9a-f]{112}", str(bundle["release_pub"])
+    ):
+        raise bad_bundle("release_pub must be 112 hex digits")
     return bundle
 
 
@@ -216,6 +220,8 @@ def do_provision(state: State, args: Any) -> int:
     docs = {
         name: json.dumps(doc).encode() for name, doc in (("secrets", secrets), ("config", config))
     }
+    if bundle.get("release_pub"):  # the key signed network updates must verify under
+        state.write_file("/release.pub", bytes.fromhex(bundle["release_pub"]), lambda d, n: None)
     with ui.transfer("konfigurasi / config", sum(map(len, docs.values()))) as step:
         for name, data in docs.items():
             state.write_file(f"/{name}.json.new", data, lambda d, n, m=name: step(m, d, n))

@@ -9,18 +9,28 @@ evidence). No I/O, no clock.
     flats = queue(review)                # the flats on the review queue, highest score first
     ev = evidence(snapshot, flat_key)    # FlatEvidence of any flat (the flat page)
 
-``review_queue(records, registry, start, days, params)`` answers the first queue's call (records
-and registry dicts in, ``[{"unit" | "card": id, "reasons": [...]}]`` out) with this detector,
-for the collector's report and dashboard until they build a ``Snapshot`` (``sync.review.legacy``).
+``TEXT`` (``sync.review.texts``) is the one wording of each reason, for every list that shows
+one (dashboard, reports, exports, the fleet demo); ``titles(codes, params)`` joins them.
 """
 
 from sync.review.detector import QUEUE_SCORE, detect, queue
 from sync.review.evidence import evidence
-from sync.review.legacy import TEXT, Params, explain, review_queue, threshold
-from sync.review.texts import CARD_REASONS, EVIDENCE_NOT_PROOF, FLAT_REASONS, REASONS
+from sync.review.model import Thresholds as Params
+from sync.review.texts import (
+    CARD_REASONS,
+    CARD_SUBJECT,
+    EVIDENCE_NOT_PROOF,
+    FLAT_REASONS,
+    REASONS,
+    TEXT,
+    threshold,
+    title,
+    titles,
+)
 
 __all__ = [
     "CARD_REASONS",
+    "CARD_SUBJECT",
     "EVIDENCE_NOT_PROOF",
     "FLAT_REASONS",
     "QUEUE_SCORE",
@@ -29,8 +39,8 @@ __all__ = [
     "Params",
     "detect",
     "evidence",
-    "explain",
     "queue",
-    "review_queue",
     "threshold",
+    "title",
+    "titles",
 ]

@@ -1,12 +1,16 @@
 # texts: the reasons the detector gives, their titles and explanations (Bahasa Indonesia, English).
 # SPDX-License-Identifier: MIT
-"""``REASONS`` lists every reason code; ``TEXT[code]`` is its short title (id, en) for lists
-and the dashboard; ``explain(code, facts)`` is the sentence for one fired rule, with the numbers
-behind it. Every sentence says what the records show, never who lives in a flat: taps are
-evidence, never proof.
+"""``REASONS`` lists every reason code; ``TEXT[code]`` is its short title (id, en) for lists,
+the dashboard, the reports and the fleet demo (the one wording of each reason; ``{n}`` is the
+period's threshold, ``threshold(code, p)``); ``titles(codes, p)`` joins the titles of one queue
+item in both languages; ``explain(code, facts)`` is the sentence for one fired rule, with the
+numbers behind it. Every sentence says what the records show, never who lives in a flat: taps
+are evidence, never proof.
 """
 
 from __future__ import annotations
+
+from sync.review.model import Thresholds
 
 # Flat reasons first (a card's reason is about its holder's flat), then the one card reason.
 FLAT_REASONS = (
@@ -23,7 +27,7 @@ CARD_REASONS = ("unknown_card",)
 REASONS = FLAT_REASONS + CARD_REASONS
 
 TEXT: dict[str, tuple[str, str]] = {
-    "not_seen": ("tidak terlihat", "not seen"),
+    "not_seen": ("tidak terlihat {n} hari", "not seen for {n} days"),
     "one_card_household": (
         "satu kartu membawa kegiatan beberapa orang",
         "one card carries several people's activity",
@@ -94,6 +98,31 @@ _SENTENCES: dict[str, tuple[str, str]] = {
     ),
 }
 assert set(_SENTENCES) == set(TEXT) == set(REASONS)
+# Reasons the queue lists on the card rather than on its flat (the first queue's card subjects).
+CARD_SUBJECT = ("same_minute", "other_rusun", "clone", "blocked_card", "unknown_card")
+
+
+def threshold(code: str, p: Thresholds) -> int | None:
+    """The number of days behind a reason (None where no single number says it)."""
+    return {
+        "not_seen": p.not_seen_days,
+        "one_card_household": p.burst_days,
+        "members_stopped": p.stopped_days,
+        "same_minute": p.same_minute_days,
+        "other_rusun": p.other_rusun_days,
+        "unknown_card": p.unknown_days,
+    }.get(code)
+
+
+def title(code: str, p: Thresholds, lang: int) -> str:
+    """One reason's short title (``lang`` 0: Bahasa Indonesia, 1: English) for period ``p``."""
+    return TEXT[code][lang].format(n=threshold(code, p))
+
+
+def titles(codes: list[str], p: Thresholds) -> str:
+    """``"<id>; <id> / <en>; <en>"``: the reasons of one queue item in both languages."""
+    parts = [[title(r, p, lang) for r in codes] for lang in (0, 1)]
+    return f"{'; '.join(parts[0])} / {'; '.join(parts[1])}"
 
 
 def explain(code: str, facts: dict[str, object]) -> tuple[str, str]:

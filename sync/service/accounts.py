@@ -25,13 +25,14 @@ from sync.store.db import Tx
 from sync.store.users import UserRow
 from sync.vault import hash_password, verify_password
 
-ROLES = ("admin", "viewer")
+ROLES = ("admin", "viewer", "supervisor")
 
 
 @dataclass(frozen=True)
 class User:
     name: str
-    role: str  # "admin" (may change things, mark review items) or "viewer" (reads only)
+    role: str  # "admin" (may change things, mark review items), "viewer" (reads only) or
+    # "supervisor" (reads only, and reads the access audit: sync.service.audit)
     rusun: tuple[str, ...]  # names of the rusun this user is bound to; empty = all
     scope: Scope = OPERATOR  # what every service call of this user is limited to
 
@@ -58,7 +59,9 @@ def _user(row: UserRow) -> User:
 def add_user(c: Collector, name: str, password: str, role: str, rusun: list[str]) -> None:
     """Add a user, or replace an existing one's password, role and rusun (none: every rusun)."""
     if role not in ROLES:
-        raise AdminError(f"peran harus admin atau viewer / role must be one of {', '.join(ROLES)}")
+        raise AdminError(
+            f"peran harus admin, viewer atau supervisor / role must be one of {', '.join(ROLES)}"
+        )
     if len(password) < 8:
         raise AdminError("kata sandi minimal 8 karakter / password needs at least 8 characters")
     if not name or any(ch in name for ch in ": \t\n"):

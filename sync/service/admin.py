@@ -30,7 +30,7 @@ from sync.service.cardkeys import CardKeyError
 from sync.service.collector import Collector
 from sync.service.downlink import default_config_json
 from sync.service.scope import Scope
-from sync.store import alert_log, register_events, residents, terminals
+from sync.store import alert_log, register_events, releases, residents, terminals
 from sync.store.db import Tx
 from sync.store.residents import Card, Rusun
 from sync.vault import card_tokens
@@ -158,13 +158,15 @@ def _register(c: Collector, tx: Tx, rusun: str, door: int, tid: int | None, coll
     terminals.insert_terminal(tx, tid, r.id, door, k0_enc, default_config_json(),
                               r.card_key_gen, c.now())  # fmt: skip
     card_key = cardkeys.open_key(c, tx, r.id, r.card_key_gen)
-    return _bundle(tid, rusun, door, k0, card_key, collector_url, c.ca_pem)
+    return _bundle(tid, rusun, door, k0, card_key, collector_url, c.ca_pem,
+                   releases.trusted_key(tx))  # fmt: skip
 
 
 def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: str,
-            ca_pem: str | None) -> dict:  # fmt: skip
+            ca_pem: str | None, release_pub: bytes | None = None) -> dict:  # fmt: skip
     """``ca_pin``: for an https collector, the CA certificate (PEM) the terminal will pin,
-    written into its config.json by provisioning; None for http."""
+    written into its config.json by provisioning; None for http. ``release_pub``: the release
+    key's public half (``release trust``), which provisioning writes to ``/release.pub``."""
     if url.startswith("https://") and not ca_pem:
         raise AdminError(
             "https butuh sertifikat CA yang dipin terminal (--ca-cert / HADIR_CA_CERT) / "
@@ -179,6 +181,7 @@ def _bundle(tid: int, rusun: str, door: int, k0: bytes, card_key: bytes, url: st
         "card_key": card_key.hex(),
         "collector_url": url,
         "ca_pin": ca_pem if url.startswith("https://") else None,
+        "release_pub": release_pub.hex() if release_pub else None,
     }
 
 
@@ -257,7 +260,8 @@ def rotate_terminal(
         )
         alert_log.add(tx, tid, "rotated", f"new key, generation {t['gen'] + 1}", c.now())
         card_key = cardkeys.open_key(c, tx, r.id, gen)
-        bundle = _bundle(tid, t["rusun"], t["door"], k0, card_key, collector_url, c.ca_pem)
+        bundle = _bundle(tid, t["rusun"], t["door"], k0, card_key, collector_url, c.ca_pem,
+                         releases.trusted_key(tx))  # fmt: skip
         if deliver is not None:
             deliver(bundle)
     c.keys.forget(tid)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from sync.service.collector import Collector
@@ -36,19 +37,19 @@ class CardKeyError(Exception):
     """No collision-free key was found (practically impossible; the message says what to do)."""
 
 
-def _purpose(rusun_id: int, gen: int) -> bytes:
+def purpose(rusun_id: int, gen: int) -> bytes:
     return b"card_key:%d" % rusun_id if gen == 0 else b"card_key:%d:%d" % (rusun_id, gen)
 
 
 def open_key(c: Collector, tx: Tx, rusun_id: int, gen: int) -> bytes:
     """The rusun's card key of generation ``gen``."""
-    return c.vault.open(_purpose(rusun_id, gen), residents.card_keys(tx, rusun_id)[gen])
+    return c.vault.open(purpose(rusun_id, gen), residents.card_keys(tx, rusun_id)[gen])
 
 
 def keys_of(c: Collector, tx: Tx, rusun_id: int) -> dict[int, bytes]:
     """{generation: card key} of every generation of one rusun."""
     sealed = residents.card_keys(tx, rusun_id)
-    return {g: c.vault.open(_purpose(rusun_id, g), k) for g, k in sealed.items()}
+    return {g: c.vault.open(purpose(rusun_id, g), k) for g, k in sealed.items()}
 
 
 def _all_cards(
@@ -82,7 +83,7 @@ def new_generation(c: Collector, tx: Tx, r: Rusun | int, now: int) -> int:
             "tidak ada kunci kartu tanpa tabrakan token, coba lagi / no card key without token "
             "collisions was found, try again"
         )
-    residents.insert_card_key(tx, rusun_id, gen, c.vault.seal(_purpose(rusun_id, gen), key), now)
+    residents.insert_card_key(tx, rusun_id, gen, c.vault.seal(purpose(rusun_id, gen), key), now)
     residents.insert_card_tokens(
         tx, [(rusun_id, gen, tok, cid) for (cid, _h, _s), tok in zip(cards, toks)]
     )
@@ -105,10 +106,13 @@ class Sightings:
     """Per process: for each (rusun, generation), the tokens under that key of the cards a
     token unknown there is matched against (``residents.candidate_cards``), extended with the
     cards enrolled since (ids only grow). A cache of facts that never change (a UID and a key
-    make one token), so it is correct whatever other processes do; thread-safe."""
+    make one token), so it is correct whatever other processes do; thread-safe; the ``MAPS``
+    most recently used rusun and generations are kept (memory stays bounded in a city)."""
+
+    MAPS = 128
 
     def __init__(self) -> None:
-        self._maps: dict[tuple[int, int], tuple[int, dict[int, int]]] = {}
+        self._maps: OrderedDict[tuple[int, int], tuple[int, dict[int, int]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def match(self, c: Collector, tx: Tx, rusun_id: int, tokens: set[int]) -> list[tuple]:
@@ -117,6 +121,8 @@ class Sightings:
         for gen, key in keys_of(c, tx, rusun_id).items():
             with self._lock:
                 upto, found = self._maps.get((rusun_id, gen), (0, {}))
+                if (rusun_id, gen) in self._maps:
+                    self._maps.move_to_end((rusun_id, gen))
             fresh = residents.candidate_cards(tx, rusun_id, upto)
             if fresh:
                 uids = [c.vault.open(b"uid:" + h, enc) for _cid, h, enc in fresh]
@@ -124,6 +130,8 @@ class Sightings:
                 found.update(zip(card_tokens(key, uids), (cid for cid, _h, _e in fresh)))
                 with self._lock:
                     self._maps[(rusun_id, gen)] = (fresh[-1][0], found)
+                    while len(self._maps) > self.MAPS:
+                        self._maps.popitem(last=False)
             out += [(rusun_id, gen, tok, found[tok]) for tok in sorted(tokens) if tok in found]
         return out
 

@@ -78,6 +78,7 @@ class Collector:
         self.budget = Budget(self.clock)
         self.alert_limit = AlertLimiter()
         self.ca_pem: str | None = None  # the CA certificate terminals pin (bundles carry it)
+        self.journal: Any = None  # a sync.service.journal.Journal: acknowledged batches kept
 
     def now(self) -> int:
         return int(self.clock())

@@ -19,14 +19,14 @@ from typing import NamedTuple
 
 from firmware import wire
 from sync.review import REASONS, Params
-from sync.service import reports
+from sync.service import attention, reports
 from sync.service.collector import Collector
-from sync.store import attendance, residents, review_marks
+from sync.store import attendance, incidents, residents, review_marks
 from sync.store.residents import RegistryCard
 
 DAY = attendance.DAY_S
 OFFSET = attendance.LOCAL_OFFSET_S
-SILENT_AFTER_S = 6 * 3600  # a terminal syncs every 5 min when it can; 6 h silent is an outage
+SILENT_AFTER_S = attention.OUTAGE_S  # a terminal syncs every 5 min when it can; 6 h: an outage
 PEAK_START_H, PEAK_END_H = 5, 9  # the morning peak (docs/fleet.md: most taps 06.00-07.00)
 STORAGE_ALARM_PER_MILLE = wire.STORAGE_WARN_PER_MILLE  # the log's own warning threshold (80 %)
 READER_ALARM_RECOVERIES = 10
@@ -163,11 +163,24 @@ def _detect(c: Collector, today: int, days: int) -> list[dict]:
     rows, _params = reports.review_items(c, as_of, days)
     with c.db.read() as tx:
         names = {r.resident_id: r.name for r in residents.registry_cards(tx, None)}
+        ids = {r.name: r.id for r in residents.rusun_all(tx)}
+        lo, hi = day_start(today - days + 1), day_start(today + 1)
+        # A card nobody registered is one row: its taps and days at that rusun in the period.
+        taps = {
+            f"{ids[name]}:{int(tok):08X}": (int(n), int(nd), int(first), int(last))
+            for name, tok, n, nd, first, last in attendance.unknown_cards(tx, OFFSET, lo, hi)
+        }
     items = []
     for row in rows:
         item = dict(row, kind=row["subject"])
+        item["unknown"] = row["subject"] == "card" and row["unit"] is None
+        if item["unknown"]:
+            n, nd, first, last = taps.get(row["key"], (0, 0, None, None))
+            item.update(taps=n, tap_days=nd, first=first, last=last)
         if row["subject"] == "unit":
             item["subject"] = row["id"]
+            if row["resident_id"] is not None:  # the flat's first resident (the lease holder)
+                item["resident_name"] = names.get(row["resident_id"], "")
         else:
             del item["subject"]
             item["card_label"] = row["id"]
@@ -194,7 +207,9 @@ _cache_lock = threading.Lock()
 
 def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = REVIEW_DAYS):
     """(items, params, period): the detector's queue over the last ``days`` local days, each item
-    ``{"kind", "key", "rusun", "reasons", subject details, "mark", "trail"}``; open items first.
+    ``{"kind", "key", "rusun", "reasons", subject details, "unknown" (a card nobody registered,
+    with its ``taps``, ``tap_days``, ``first`` and ``last`` there), "mark", "trail"}``, by rusun
+    (units, then cards); a marked item keeps its place (``review_filter`` sorts and filters).
     The detection is at most ``QUEUE_CACHE_S`` old; review marks are always current."""
     today = local_day(now)
     with _cache_lock:
@@ -222,9 +237,50 @@ def review_queue(c: Collector, now: int, scope: list[int] | None, days: int = RE
         covered = last is not None and set(item["reasons"]) <= set(last["reasons"].split(","))
         item["mark"] = last if covered else None
         items.append(item)
-    items.sort(key=lambda x: (x["mark"] is not None, x["kind"] != "unit", x["rusun"], x["key"]))
+    items.sort(key=lambda x: (x["rusun"], x["kind"] != "unit", x["key"]))
     first = today - days + 1
     return items, Params.for_period(days), (day_start(first), day_start(today + 1) - 1)
+
+
+REVIEW_SORTS = ("rusun", "reason", "status")
+REVIEW_STATUSES = ("all", "open", "done")
+
+
+def review_counts(items: list[dict]) -> dict[str, int]:
+    """Flats on the queue (by their household's reasons or a card's), rows of registered cards
+    and cards nobody registered: the numbers ``report review`` and the demo summary give for the
+    same window (``tools.sim.fleet.run.collector_review``)."""
+    flats = len({(it["rusun_id"], it["unit"]) for it in items if it.get("unit")})
+    unknown = sum(1 for it in items if it.get("unknown"))
+    cards = sum(1 for it in items if it["kind"] == "card") - unknown
+    return {"flats": flats, "cards": cards, "unknown": unknown,
+            "open": sum(1 for it in items if it["mark"] is None)}  # fmt: skip
+
+
+def review_filter(
+    items: list[dict], rusun: str = "", reason: str = "", status: str = "all", sort: str = "rusun"
+) -> list[dict]:
+    """The queue items of ``rusun`` with ``reason`` in ``status`` (all, open, done: marked for
+    its current reasons), sorted by rusun, by reason (in ``REASONS`` order) or by status (open
+    first); a marked item stays in the list unless ``status`` is ``open``."""
+    out = [
+        it for it in items
+        if (not rusun or it["rusun"] == rusun)
+        and (not reason or reason in it["reasons"])
+        and (status == "all" or (status == "open") == (it["mark"] is None))
+    ]  # fmt: skip
+
+    def base(it: dict) -> tuple:
+        return (it["rusun"], it["kind"] != "unit", it["key"])
+
+    if sort == "reason":
+        rank = {r: i for i, r in enumerate(REASONS)}
+        out.sort(key=lambda it: (min(rank.get(r, 99) for r in it["reasons"]), *base(it)))
+    elif sort == "status":
+        out.sort(key=lambda it: (it["mark"] is not None, *base(it)))
+    else:
+        out.sort(key=base)
+    return out
 
 
 def mark_reviewed(
@@ -331,8 +387,9 @@ def terminal_health(c: Collector, now: int, scope: list[int] | None) -> list[dic
     with c.db.read() as tx:
         visible = {r.name: r.id for r in residents.rusun_all(tx)}
         peak = attendance.terminal_taps_between(tx, peak0, peak1)
+        newest = incidents.newest_records(tx, now + 1)
     out = []
-    for h in reports.health(c):
+    for h in reports.health(c, at=now):
         rid = visible[h["rusun"]]
         if scope is not None and rid not in scope:
             continue
@@ -343,6 +400,7 @@ def terminal_health(c: Collector, now: int, scope: list[int] | None) -> list[dic
             "door": h["door"],
             "status": h["status"],
             "last_seen": h["last_seen"],
+            "newest_record": newest.get(h["terminal_id"]),
             "backlog": h["backlog_slots"] or 0,
             "missing": h["missing_slots"],
             "recoveries": h["reader_recoveries"] or 0,

@@ -25,7 +25,7 @@ def default_config_json() -> str:
     return json.dumps(DEFAULT_CONFIG, sort_keys=True)
 
 
-def _status_request(c: Collector, body: bytes, peer: str) -> Verified | Outcome:
+def status_request(c: Collector, body: bytes, peer: str) -> Verified | Outcome:
     """The verified status request, or the error to answer (its alert written)."""
     try:
         batch = wire.decode_batch(body)
@@ -55,7 +55,7 @@ def sendable(config_json: str) -> str:
 
 
 def config(c: Collector, body: bytes, peer: str = "") -> Outcome:
-    v = _status_request(c, body, peer)
+    v = status_request(c, body, peer)
     if isinstance(v, Outcome):
         return v
     t = v.terminal
@@ -80,7 +80,9 @@ def offer(c: Collector, tx: Tx, t: dict[str, Any], health: dict[str, int]) -> tu
     if row is not None:
         remote.mark_sent(tx, row["id"], c.now())
         command_id, command = row["id"], wire.COMMANDS.index(row["command"])
-    release = 0  # signed code releases: filled by the release service
+    from sync.service import releases  # releases imports this module
+
+    release = releases.offer_for(tx, t)
     return release, command_id, command
 
 
@@ -95,7 +97,7 @@ def _sealed_password(c: Collector, tx: Tx, t: dict[str, Any], kc: bytes) -> str 
 
 
 def allowlist(c: Collector, body: bytes, peer: str = "") -> Outcome:
-    v = _status_request(c, body, peer)
+    v = status_request(c, body, peer)
     if isinstance(v, Outcome):
         return v
     t = v.terminal

@@ -15,8 +15,9 @@
    Only a request never seen before counts as a sign of life (last seen, health snapshot).
 
 Any rejection rolls that transaction back (nothing stored) and writes one alert row in its own
-transaction. ``Collector.before_commit`` and ``after_commit`` (tests only) run inside the batch's
-transaction once it is written, and between the commit and the reply.
+transaction. With a journal (``sync.service.journal``), a batch that stores anything is
+appended to it before the commit. ``Collector.before_commit`` and ``after_commit`` (tests only)
+run inside the batch's transaction once it is written, and between the commit and the reply.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def upload(c: Collector, body: bytes, peer: str = "") -> Outcome:
         with c.db.write() as tx:
             v = confirm(tx, checked, batch)
             outcome = _store(c, tx, batch, v)
+            if c.journal is not None and (outcome.stored or outcome.status == wire.REPLY_TAMPER):
+                c.journal.append(c.now(), body)  # synced before the commit and the reply
             if c.before_commit is not None:
                 c.before_commit()
     except Reject as rej:

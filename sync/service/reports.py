@@ -20,8 +20,8 @@ from typing import Any
 from firmware import wire
 from sync import review
 from sync.review import Params
-from sync.review.legacy import CARD_SUBJECT
 from sync.review.model import Review, Thresholds
+from sync.review.texts import CARD_SUBJECT
 from sync.service import snapshot, wear
 from sync.service.admin import AdminError, scoped_ids
 from sync.service.collector import Collector
@@ -57,11 +57,14 @@ def today(c: Collector, utc_offset_min: int = JAKARTA_MIN) -> dt.date:
     return dt.date.fromisoformat(local_date(c.now(), utc_offset_min) or "1970-01-01")
 
 
-def _range(c: Collector, start: dt.date | None, days: int, off_min: int) -> tuple[int, int]:
+def _range(
+    c: Collector, start: dt.date | None, days: int, off_min: int, as_of: dt.date | None = None
+) -> tuple[int, int]:
+    """The ``days`` local days from ``start``, else ending with ``as_of`` (default today)."""
     if not 1 <= days <= 366:
         raise AdminError("jumlah hari harus 1-366 / days must be 1-366")
     if start is None:
-        start = today(c, off_min) - dt.timedelta(days=days - 1)
+        start = (as_of or today(c, off_min)) - dt.timedelta(days=days - 1)
     lo = day_start(start, off_min)
     return lo, lo + days * DAY
 
@@ -74,10 +77,11 @@ def presence(
     utc_offset_min: int = JAKARTA_MIN,
     *,
     scope: Scope = OPERATOR,
+    as_of: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Daily presence per rusun (``rusun``, else every rusun of ``scope``): residents and units
-    with a home-rusun tap, and taps."""
-    lo, hi = _range(c, start, days, utc_offset_min)
+    with a home-rusun tap, and taps; ``days`` from ``start``, else ending with ``as_of``."""
+    lo, hi = _range(c, start, days, utc_offset_min, as_of)
     with c.db.read() as tx:
         ids = scoped_ids(tx, rusun, scope)
         rows = attendance.presence(tx, _offset(utc_offset_min), lo, hi, ids)
@@ -93,7 +97,7 @@ REVIEW_DAYS = snapshot.period_days(Thresholds())
 
 
 def _queue(reviews: list[Review]) -> list[dict[str, Any]]:
-    """The reviews' queue in the report's shape (the first queue's, ``sync.review.legacy``): a
+    """The reviews' queue in the report's shape (the first queue's): a
     unit for each flat on the queue (score at least ``QUEUE_SCORE``) with its household reasons,
     a card for each card reason of those flats (``CARD_SUBJECT``: same minute, other rusun,
     clone, blocked card) and for each card nobody registered."""
@@ -221,7 +225,7 @@ def review_items(
             }
         row["rusun"] = names[row["rusun_id"]]
         row["reasons"] = list(it["reasons"])
-        row["reason"] = review.explain(row["reasons"], params)
+        row["reason"] = review.titles(row["reasons"], params)
         out.append(row)
     out.sort(key=lambda r: (r["subject"] != "unit", r["rusun"], r["key"]))
     return out, params
@@ -256,10 +260,15 @@ absent = review_report
 
 
 def other_rusun(
-    c: Collector, start: dt.date | None = None, days: int = 30, utc_offset_min: int = JAKARTA_MIN
+    c: Collector,
+    start: dt.date | None = None,
+    days: int = 30,
+    utc_offset_min: int = JAKARTA_MIN,
+    *,
+    as_of: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Registered cards tapped at a rusun that is not their own."""
-    lo, hi = _range(c, start, days, utc_offset_min)
+    lo, hi = _range(c, start, days, utc_offset_min, as_of)
     with c.db.read() as tx:
         rows = attendance.other_rusun(tx, _offset(utc_offset_min), lo, hi)
     return [
@@ -270,10 +279,15 @@ def other_rusun(
 
 
 def unknown_cards(
-    c: Collector, start: dt.date | None = None, days: int = 30, utc_offset_min: int = JAKARTA_MIN
+    c: Collector,
+    start: dt.date | None = None,
+    days: int = 30,
+    utc_offset_min: int = JAKARTA_MIN,
+    *,
+    as_of: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Tokens tapped at a rusun that match no enrolled card (random UIDs left out)."""
-    lo, hi = _range(c, start, days, utc_offset_min)
+    lo, hi = _range(c, start, days, utc_offset_min, as_of)
     with c.db.read() as tx:
         rows = attendance.unknown_cards(tx, _offset(utc_offset_min), lo, hi)
     return [
@@ -283,13 +297,17 @@ def unknown_cards(
     ]  # fmt: skip
 
 
-def health(c: Collector, *, scope: Scope = OPERATOR) -> list[dict[str, Any]]:
+def health(
+    c: Collector, *, scope: Scope = OPERATOR, at: int | None = None
+) -> list[dict[str, Any]]:
     """Per terminal of ``scope``: last seen, backlog, clock quality, reader resets, storage use,
     open gaps, alerts of the last 7 days, undated records, clock jumps, records held back from
     reports (all, and received since the Jakarta day 7 days ago; counts from the roll-up
     ``terminal_days``), whether a copy of its key is at work (``forked``: a conflicting chain
-    was received) and its flash wear (``sync.service.wear``)."""
-    now = c.now()
+    was received) and its flash wear (``sync.service.wear``). ``at``: the moment "silent" and
+    "the last 7 days" count from (default the collector's clock; ``asof.resolve`` for a kept
+    database)."""
+    now = c.now() if at is None else at
     out = []
     with c.db.read() as tx:
         totals = rollups.terminal_totals(tx)
@@ -306,7 +324,7 @@ def health(c: Collector, *, scope: Scope = OPERATOR) -> list[dict[str, Any]]:
                     "door": t["door"],
                     "status": t["status"],
                     "last_seen": t["last_seen"],
-                    "silent_s": None if t["last_seen"] is None else now - t["last_seen"],
+                    "silent_s": None if t["last_seen"] is None else max(0, now - t["last_seen"]),
                     "acked": t["acked"],
                     "backlog_slots": h.get("backlog_slots"),
                     "oldest_unsynced_s": h.get("oldest_unsynced_s"),

@@ -171,7 +171,7 @@ def build_in(tx: Tx, rusun_id: int, as_of: dt.date, days: int | None) -> Snapsho
     )
     mine = {k.id for k in cards}
     here = attendance.card_records(tx, t0, t1, [rusun_id])
-    away = [r for r in attendance.card_taps(tx, sorted(mine), t0, t1) if r[1] != rusun_id]
+    away = attendance.card_taps(tx, sorted(mine), t0, t1, away_from=rusun_id)
     records = []
     foreign: set[str] = set()
     for t, rid, term, kind, flags, token, card in sorted([*here, *away]):

@@ -65,12 +65,24 @@ def card_records(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[
     """(wall_time, rusun_id, terminal_id, kind, flags, token, card_id or None) for every dated
     card record (TAP or DENIED) in [t0, t1) at the given rusun's doors (None: all), by time."""
     where, params = where_in("t.rusun_id", rusun_ids)
+    if rusun_ids is not None:  # door by door (records_terminal_wall): never other rusun's taps
+        return tx.all(
+            _CARD_RECORDS.replace(
+                "FROM records rec JOIN terminals t ON t.id = rec.terminal_id WHERE",
+                "FROM terminals t CROSS JOIN records rec WHERE rec.terminal_id = t.id AND",
+            )
+            + where
+            + " ORDER BY rec.wall_time",
+            [*_CARD_KINDS, t0, t1, *params],
+        )
     return tx.all(
         _CARD_RECORDS + where + " ORDER BY rec.wall_time", [*_CARD_KINDS, t0, t1, *params]
     )
 
 
-def _of_cards(tx: Tx, columns: str, card_ids: list[int], t0: int, t1: int) -> list[Row]:
+def _of_cards(
+    tx: Tx, columns: str, card_ids: list[int], t0: int, t1: int, away_from: int | None = None
+) -> list[Row]:
     """``columns`` of every dated card record of ``card_ids`` in [t0, t1), at any rusun (each
     card's token under that rusun's key), by time."""
     if not card_ids:
@@ -83,17 +95,20 @@ def _of_cards(tx: Tx, columns: str, card_ids: list[int], t0: int, t1: int) -> li
         f"SELECT {columns} FROM card_tokens ct JOIN terminals t ON t.rusun_id = ct.rusun_id "
         "JOIN records rec ON rec.terminal_id = t.id AND rec.payload = ct.token "
         f"WHERE ct.card_id IN ({marks}) AND rec.kind IN (?, ?) AND +rec.wall_time >= ? "
-        "AND +rec.wall_time < ? ORDER BY rec.wall_time, rec.terminal_id, rec.seq",
-        [*card_ids, *_CARD_KINDS, t0, t1],
+        "AND +rec.wall_time < ? AND ct.rusun_id <> ? "
+        "ORDER BY rec.wall_time, rec.terminal_id, rec.seq",
+        [*card_ids, *_CARD_KINDS, t0, t1, -1 if away_from is None else away_from],
     )
 
 
-def card_taps(tx: Tx, card_ids: list[int], t0: int, t1: int) -> list[Row]:
+def card_taps(
+    tx: Tx, card_ids: list[int], t0: int, t1: int, away_from: int | None = None
+) -> list[Row]:
     """Like ``card_records`` but only records of ``card_ids`` (at any rusun: through each card's
-    token under that rusun's key)."""
+    token under that rusun's key; not at rusun ``away_from`` when given)."""
     return _of_cards(
         tx, "rec.wall_time, t.rusun_id, rec.terminal_id, rec.kind, rec.flags, rec.payload, "
-        "ct.card_id", card_ids, t0, t1,
+        "ct.card_id", card_ids, t0, t1, away_from,
     )  # fmt: skip
 
 

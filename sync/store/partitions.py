@@ -110,7 +110,7 @@ def partition_records(tx: Tx, now: int) -> int:
     lo_hi = tx.one("SELECT MIN(received_at), MAX(received_at) FROM records")
     tx.run("ALTER TABLE records RENAME TO records_unpartitioned")
     tx.run("ALTER TABLE records_unpartitioned RENAME CONSTRAINT records_pkey TO records_old_pkey")
-    for index in ("records_wall", "records_boot", "records_payload"):
+    for index in ("records_wall", "records_boot", "records_payload", "records_terminal_wall"):
         tx.run(f"DROP INDEX IF EXISTS {index}")
     tx.run(
         "CREATE TABLE records (LIKE records_unpartitioned INCLUDING DEFAULTS,"
@@ -131,6 +131,7 @@ def partition_records(tx: Tx, now: int) -> int:
     tx.run("CREATE INDEX records_wall ON records (wall_time)")
     tx.run("CREATE INDEX records_boot ON records (terminal_id, gen, boot)")
     tx.run("CREATE INDEX records_payload ON records (payload, terminal_id)")
+    tx.run("CREATE INDEX records_terminal_wall ON records (terminal_id, wall_time)")
     return made
 
 

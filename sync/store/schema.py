@@ -149,6 +149,8 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_wall ON records (wall_time);
 CREATE INDEX IF NOT EXISTS records_boot ON records (terminal_id, gen, boot);
+-- One rusun's records of a window, door by door: the review reads no other rusun's taps.
+CREATE INDEX IF NOT EXISTS records_terminal_wall ON records (terminal_id, wall_time);
 -- A card's records at any rusun (its token under each rusun's key): the review's snapshot of a
 -- rusun reads its cards' taps elsewhere, the resident page one card's.
 CREATE INDEX IF NOT EXISTS records_payload ON records (payload, terminal_id);
@@ -400,8 +402,74 @@ CREATE TABLE IF NOT EXISTS visits (
     source TEXT NOT NULL,
     risk REAL NOT NULL,
     reasons TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS releases (  -- signed code releases (docs/fleet.md, "Releases")
+    id INTEGER PRIMARY KEY,  -- the release id terminals see: only grows
+    version TEXT NOT NULL,
+    manifest {blob} NOT NULL,  -- wire.Manifest, signed with the release key
+    blob {blob} NOT NULL,  -- the files one after the other, fetched in chunks
+    chunk_size INTEGER NOT NULL,
+    state TEXT NOT NULL,  -- 'canary', 'all' (waves), 'paused', 'halted' (a canary failed)
+    paused_from TEXT NOT NULL,  -- the wave a pause or a halt resumes
+    user_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS release_terminals (  -- each terminal's progress on a release
+    release_id INTEGER NOT NULL REFERENCES releases(id),
+    terminal_id INTEGER NOT NULL,
+    state TEXT NOT NULL,  -- 'downloading', 'installed', 'refused', 'rolled_back'
+    chunks INTEGER NOT NULL,  -- chunks fetched
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (release_id, terminal_id)
+);
+CREATE TABLE IF NOT EXISTS access_audit (  -- append-only (a trigger refuses UPDATE): who did what
+    id {serial},
+    at BIGINT NOT NULL,
+    user_name TEXT NOT NULL,
+    via TEXT NOT NULL,  -- api, dashboard, cli, or the process that acted (scheduler)
+    peer TEXT NOT NULL,  -- the client's address ('' on the command line)
+    kind TEXT NOT NULL,  -- view (personal data read), export (a file out), change
+    action TEXT NOT NULL,  -- e.g. "POST /api/terminals/{{terminal_id}}/revoke", "cli purge"
+    target TEXT NOT NULL,  -- e.g. "terminal_id=7", "resident:R12"
+    rusun_id INTEGER,  -- the target's rusun when known (a scoped supervisor sees those)
+    detail TEXT NOT NULL  -- JSON, never a secret
+);
+CREATE INDEX IF NOT EXISTS access_audit_at ON access_audit (at);
+CREATE TABLE IF NOT EXISTS retention (  -- days each kind of data is kept, if not the default
+    kind TEXT PRIMARY KEY,
+    days INTEGER NOT NULL,
+    user_name TEXT NOT NULL,
+    set_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS flat_days (  -- taps past their retention, by flat and day: no person
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    day BIGINT NOT NULL,  -- local day number (days since 1970-01-01, UTC+7)
+    taps INTEGER NOT NULL,
+    PRIMARY KEY (unit_id, day)
+);
+CREATE TABLE IF NOT EXISTS purge_runs (  -- what each purge removed (the purge report)
+    id {serial},
+    at BIGINT NOT NULL,
+    user_name TEXT NOT NULL,
+    dry_run SMALLINT NOT NULL,
+    report TEXT NOT NULL  -- JSON: per data kind, the cut-off and the rows removed
 )
 """
+
+# Run after the tables: statements that hold a ";" of their own (one list per dialect).
+_TRIGGERS = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS access_audit_append_only BEFORE UPDATE ON access_audit"
+        " BEGIN SELECT RAISE(ABORT, 'access_audit is append-only'); END",
+    ],
+    "postgres": [
+        "CREATE OR REPLACE FUNCTION hadir_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN RAISE EXCEPTION 'access_audit is append-only'; END $$",
+        "CREATE OR REPLACE TRIGGER access_audit_append_only BEFORE UPDATE ON access_audit"
+        " FOR EACH ROW EXECUTE FUNCTION hadir_append_only()",
+    ],
+}
 
 # Columns added to a table after it was first made (schema version 3, the tenant register):
 # (table, column, definition), the same text as in ``_TABLES`` (a test compares an upgraded
@@ -443,6 +511,8 @@ def create(tx: Tx) -> None:
     if version is not None:
         migrations.upgrade(tx, version, lambda name: tx.run(statement(tx.kind, name)))
     for stmt in statements(tx.kind):
+        tx.run(stmt)
+    for stmt in _TRIGGERS[tx.kind]:
         tx.run(stmt)
     if tx.value("SELECT value FROM meta WHERE key = 'schema_version'") is None:
         tx.run(

@@ -1,105 +1,108 @@
-# exports: presence and the review queue as CSV (UTF-8 with BOM, for Excel) and XLSX (openpyxl).
+# exports: presence and the review queue as CSV (UTF-8 with BOM, for Excel) and typed XLSX.
 # SPDX-License-Identifier: MIT
-"""A table is ``(header, rows)``; headers are in the user's language, times in Asia/Jakarta.
-Card UIDs are never exported (the store has only ciphertexts and tokens anyway): a card appears
-by its card number ``K-<id>`` or, unregistered, by its token at that rusun."""
+"""A table is ``(header, rows)``: headers in the user's language, cells typed (``datetime.date``
+for days, ``datetime.time`` for times of day and ``datetime.datetime`` for moments, all in
+Asia/Jakarta; ints for counts). ``to_csv`` writes them as text (ISO dates, ``07.15`` / ``07:15``),
+``to_xlsx`` as spreadsheet dates, times and numbers (``sync.web.xlsx``, streamed: rows may be a
+generator). Card UIDs are never exported (the store has only ciphertexts and tokens anyway): a
+card appears by its card number ``K-<id>`` or, unregistered, by its token at that rusun."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+import tempfile
+from collections.abc import Iterable, Iterator
 
 from sync.service.spreadsheet import safe
-from sync.web import i18n
+from sync.web import i18n, xlsx
 
-Table = tuple[list[str], list[list[object]]]
+Table = tuple[list[str], Iterable[list[object]]]
 
 _PRESENCE = {
     "id": ["Tanggal", "Rusun", "Unit", "ID penghuni", "Nama", "Jumlah tap", "Tap pertama",
            "Tap terakhir"],
     "en": ["Date", "Rusun", "Unit", "Resident id", "Name", "Taps", "First tap", "Last tap"],
 }  # fmt: skip
+_PRESENCE_WIDTHS = [12, 24, 12, 14, 28, 12, 12, 12]
 _REVIEW = {
     "id": ["Jenis", "Subjek", "Rusun", "Penghuni", "Alasan", "Status", "Ditinjau oleh",
-           "Waktu tinjauan", "Catatan"],
+           "Waktu tinjauan", "Catatan", "Unit", "Tap terakhir", "Hari tanpa tap"],
     "en": ["Kind", "Subject", "Rusun", "Resident", "Reasons", "Status", "Reviewed by",
-           "Reviewed at", "Note"],
+           "Reviewed at", "Note", "Unit", "Last tap", "Days without a tap"],
 }  # fmt: skip
+_REVIEW_WIDTHS = [8, 18, 24, 28, 48, 16, 14, 18, 32, 12, 12, 14]
 
 
-def presence_table(rows: list[dict], lang: str) -> Table:
-    out: list[list[object]] = []
-    for r in rows:
-        out.append(
-            [
-                i18n.date_of_day(r["day"]).isoformat(),
-                r["rusun"],
-                r["unit"],
-                r["resident_id"],
-                r["name"],
-                r["taps"],
-                i18n.fmt_time(r["first"], lang) if r["first"] else "",
-                i18n.fmt_time(r["last"], lang) if r["last"] else "",
-            ]
-        )
-    return _PRESENCE[lang], out
+def _clock(t: int | None) -> dt.time | None:
+    return (
+        None if t is None else i18n.local(t).time().replace(second=0, microsecond=0, tzinfo=None)
+    )
+
+
+def _moment(t: int | None) -> dt.datetime | None:
+    return None if t is None else i18n.local(t).replace(second=0, tzinfo=None)
+
+
+def presence_table(rows: Iterable[dict], lang: str) -> Table:
+    def gen() -> Iterator[list[object]]:
+        for r in rows:
+            yield [i18n.date_of_day(r["day"]), r["rusun"], r["unit"], r["resident_id"],
+                   r["name"], r["taps"], _clock(r["first"]), _clock(r["last"])]  # fmt: skip
+
+    return _PRESENCE[lang], gen()
 
 
 def review_table(items: list[dict], not_seen_days: int, lang: str) -> Table:
     out: list[list[object]] = []
     for it in items:
-        if it["kind"] == "unit":
-            subject, who = it["subject"], ""
-        else:
-            subject, who = it["card_label"], it.get("resident_name") or ""
+        subject = it["subject"] if it["kind"] == "unit" else it["card_label"]
         mark = it["mark"]
+        last = it.get("last_seen")
         out.append(
             [
                 i18n.t(lang, "subject." + it["kind"]),
                 subject,
                 it["rusun"],
-                who,
+                it.get("resident_name") or "",
                 "; ".join(i18n.t(lang, "reason." + r, n=not_seen_days) for r in it["reasons"]),
                 i18n.t(lang, "review.done" if mark else "review.open"),
                 mark["by"] if mark else "",
-                i18n.fmt_datetime(mark["at"], lang) if mark else "",
+                _moment(mark["at"]) if mark else None,
                 mark["note"] if mark else "",
+                it.get("unit") or "",
+                dt.date.fromisoformat(last) if last else None,
+                it.get("days_absent"),
             ]
         )
     return _REVIEW[lang], out
 
 
-def to_csv(table: Table) -> bytes:
+def _text(v: object, lang: str) -> object:
+    if isinstance(v, dt.datetime):
+        return f"{v.date().isoformat()} {_text(v.time(), lang)}"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return f"{v.hour:02d}.{v.minute:02d}" if lang == "id" else f"{v.hour:02d}:{v.minute:02d}"
+    return "" if v is None else safe(v)
+
+
+def to_csv(table: Table, lang: str = i18n.DEFAULT_LANG) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(table[0])
     for row in table[1]:
-        w.writerow([safe(v) for v in row])
+        w.writerow([_text(v, lang) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def to_xlsx(table: Table, sheet: str) -> bytes:
-    # Write-only mode streams rows (a week of presence for the whole fleet is ~69,000 rows).
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
-    for i, head in enumerate(table[0], start=1):
-        width = max([len(str(head))] + [len(str(r[i - 1])) for r in table[1][:500]])
-        ws.column_dimensions[get_column_letter(i)].width = min(48, width + 2)
-    ws.freeze_panes = "A2"
-    heads = []
-    for head in table[0]:
-        cell = WriteOnlyCell(ws, value=head)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="0B6E69")
-        heads.append(cell)
-    ws.append(heads)
-    for row in table[1]:
-        ws.append([safe(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    """The table as one typed sheet; a text cell that could be read as a formula is quoted."""
+    widths = {"presence": _PRESENCE_WIDTHS, "review": _REVIEW_WIDTHS}.get(sheet)
+    rows = ([safe(v) if isinstance(v, str) else v for v in row] for row in table[1])
+    with tempfile.SpooledTemporaryFile(max_size=32 << 20) as f:
+        xlsx.write(f, sheet, table[0], rows, widths)
+        f.seek(0)
+        return f.read()

@@ -57,6 +57,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "role.admin": ("admin", "admin"),
     "role.viewer": ("pemantau", "viewer"),
+    "role.supervisor": ("pengawas", "supervisor"),
     "err.403": ("Akses ditolak", "Access refused"),
     "err.403.body": (
         "Akun Anda tidak berhak membuka halaman ini.",
@@ -157,6 +158,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.empty": ("Tidak ada yang perlu ditinjau.", "Nothing to review."),
     "review.saved": ("Tinjauan disimpan.", "Review saved."),
     "review.period": ("Periode: {start} – {end}", "Period: {start} – {end}"),
+    "review.counts": (
+        "{flats} unit di antrean, {cards} kartu terdaftar, {unknown} kartu tak terdaftar; "
+        "{days} hari s.d. {end}",
+        "{flats} flats on the queue, {cards} registered cards, {unknown} cards nobody registered; "
+        "{days} days up to {end}",
+    ),
+    "review.filter": ("Saring", "Filter"),
+    "review.all_rusun": ("semua rusun", "every rusun"),
+    "review.all_reasons": ("semua alasan", "every reason"),
+    "review.status.all": ("semua status", "every status"),
+    "review.status.open": ("belum ditinjau", "not reviewed"),
+    "review.status.done": ("sudah ditinjau", "reviewed"),
+    "review.sort": ("Urutkan", "Sort"),
+    "review.sort.rusun": ("menurut rusun", "by rusun"),
+    "review.sort.reason": ("menurut alasan", "by reason"),
+    "review.sort.status": ("menurut status", "by status"),
+    "review.shown": ("{n} ditampilkan", "{n} shown"),
+    "review.unknown.title": ("Kartu tak terdaftar", "Cards nobody registered"),
+    "review.unknown.intro": (
+        "Satu baris per kartu: kartu yang tidak dimiliki siapa pun di register, dikenali lewat "
+        "tokennya di rusun itu.",
+        "One row per card: cards nobody in the register holds, known by their token at that "
+        "rusun.",
+    ),
+    "col.taps_days": ("Tap (hari)", "Taps (days)"),
+    "col.first_last": ("Pertama – terakhir", "First – last"),
     "subject.unit": ("Unit", "Unit"),
     "subject.card": ("Kartu", "Card"),
     "subject.unknown": ("kartu tak dikenal", "unknown card"),
@@ -170,6 +197,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "terminals.jumps": ("{n} lompatan jam", "{n} clock jumps"),
     "terminals.undated": ("{n} rekaman tanpa waktu", "{n} undated records"),
     "terminals.never": ("belum pernah", "never"),
+    "incident.silent": ("tidak ada kontak", "no contact"),
+    "incident.outage": ("putus jaringan", "network outage"),
+    "incident.refused": (
+        "log penuh: tap ditolak, tidak tercatat",
+        "log full: taps refused, not recorded",
+    ),
+    "incident.storage": ("log hampir penuh (80 %)", "log nearly full (80 %)"),
+    "incident.reader": ("pembaca kartu di-reset", "card reader reset"),
+    "incident.clock_jump": ("jam terminal melompat", "terminal clock jumped"),
+    "incident.since": ("sejak {t}", "since {t}"),
+    "incident.span": ("{a} s.d. {b} ({h} jam)", "{a} to {b} ({h} h)"),
+    "incident.times": ("{n} kali, terakhir {t}", "{n} times, last {t}"),
+    "incident.ongoing": ("masih berlangsung", "still going on"),
+    "overview.action": (
+        "Perlu tindakan ({days} hari terakhir)",
+        "Needs action (last {days} days)",
+    ),
+    "data.stale": (
+        "Data terakhir diterima {t}: halaman ini menunjukkan keadaan saat itu, bukan hari ini.",
+        "The newest data is from {t}: these pages show that moment, not today.",
+    ),
+    "col.newest_record": ("Catatan terbaru (jam terminal)", "Newest record (terminal clock)"),
+    "releases.title": (
+        "Pembaruan perangkat lunak: rilis {id} ({version}), {wave}",
+        "Software update: release {id} ({version}), {wave}",
+    ),
+    "releases.none": ("Belum ada rilis.", "No release yet."),
+    "releases.col.state": ("Status pembaruan", "Update state"),
+    "releases.col.chunks": ("Potongan diunduh", "Chunks fetched"),
+    "releases.canary": ("kenari", "canary"),
+    "release.wave.canary": ("gelombang kenari", "canary wave"),
+    "release.wave.all": ("semua terminal", "all terminals"),
+    "release.wave.paused": ("dijeda", "paused"),
+    "release.wave.halted": ("dihentikan: kenari gagal", "halted: a canary failed"),
+    "release.state.waiting": ("menunggu gelombang", "waiting for its wave"),
+    "release.state.offered": ("ditawarkan", "offered"),
+    "release.state.downloading": ("mengunduh", "downloading"),
+    "release.state.installed": ("terpasang", "installed"),
+    "release.state.refused": ("ditolak (tanda tangan/hash)", "refused (signature/hash)"),
+    "release.state.rolled_back": ("dikembalikan ke versi lama", "rolled back"),
     "alarm.silent": ("terminal diam", "silent terminal"),
     "alarm.silent.long": (
         "tidak terhubung lebih dari {h} jam",
@@ -199,6 +266,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "not send them through chat apps. Card numbers are never exported.",
     ),
     "exports.days": ("Jumlah hari", "Number of days"),
+    "exports.until": ("Sampai tanggal", "Up to"),
     "exports.csv": ("Unduh CSV", "Download CSV"),
     "exports.xlsx": ("Unduh XLSX", "Download XLSX"),
     "card.active": ("aktif", "active"),
@@ -220,6 +288,23 @@ CASEWORK: dict[str, tuple[str, str]] = {
     "nav.cases": ("Kasus", "Cases"),
     "nav.visits": ("Kunjungan", "Visits"),
     "nav.normal": ("Izin & ambang", "Leave & thresholds"),
+    "nav.audit": ("Jejak akses", "Access audit"),
+    "audit.title": ("Jejak akses data pribadi", "Access audit of personal data"),
+    "audit.note": (
+        "Setiap tampilan halaman warga, ekspor, dan perubahan: siapa, kapan, apa, dari mana.",
+        "Every view of a resident's page, every export and change: who, when, what, from where.",
+    ),
+    "audit.filter": ("Saring", "Filter"),
+    "audit.col.at": ("Waktu (UTC)", "Time (UTC)"),
+    "audit.col.user": ("Pengguna", "User"),
+    "audit.col.via": ("Lewat", "Via"),
+    "audit.col.peer": ("Alamat", "Address"),
+    "audit.col.kind": ("Jenis", "Kind"),
+    "audit.col.action": ("Tindakan", "Action"),
+    "audit.col.target": ("Sasaran", "Target"),
+    "audit.kind.view": ("lihat", "view"),
+    "audit.kind.export": ("ekspor", "export"),
+    "audit.kind.change": ("ubah", "change"),
     "evidence.honest": (
         "Tap adalah petunjuk, bukan bukti. Kartu bisa dipinjam, lupa dibawa, atau terminal mati; "
         "hanya kunjungan lapangan yang memastikan siapa yang tinggal di unit.",
@@ -466,7 +551,7 @@ CASEWORK: dict[str, tuple[str, str]] = {
     "pack.presence": ("Kehadiran per malam", "Presence per night"),
 }
 MESSAGES.update(CASEWORK)
-# The review reasons' texts are the collector's (sync/review.py), shared with its CSV report.
+# The review reasons' titles are the detector's (sync/review/texts.py), shared with the reports.
 MESSAGES.update({"reason." + r: text for r, text in review.TEXT.items()})
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import pathlib
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from sync.ratelimit import Throttle
-from sync.service import accounts, dashboard, sessions, wear
+from sync.service import accounts, asof, attention, audit, dashboard, releases, sessions, wear
 from sync.service.accounts import User
 from sync.service.admin import AdminError, Forbidden, Unknown
 from sync.service.collector import Collector
@@ -36,7 +37,7 @@ PREFIX = "/dashboard"
 HEAT_DAYS = 28
 TIMELINE_DAYS = 28
 CHART_DAYS = 30
-# A whole-fleet presence XLSX takes about 2 s a day to write (docs/benchmarks.md): a month at most.
+# A month of the whole fleet's presence is the largest export (docs/benchmarks.md, "Dashboard").
 MAX_EXPORT_DAYS = 31
 # A form with an attachment (5 MB at most, sync.service.cases.MAX_FILE) and its fields.
 MAX_FORM_BYTES = 6 * 1024 * 1024
@@ -68,6 +69,19 @@ class Ctx:
         sid = self.session.get("s")
         self.user: User | None = sessions.user_of(web.c, sid) if isinstance(sid, str) else None
         self.now = web.c.now()
+        self._when: asof.AsOf | None = None
+
+    @property
+    def at(self) -> int:
+        """The moment the data pages describe: now, or the newest data when it is more than a
+        day old (a kept database), as ``python -m sync report …`` does (``asof.resolve``)."""
+        if self._when is None:
+            self._when = asof.resolve(self.web.c, now=self.now)
+        return self._when.at
+
+    @property
+    def stale(self) -> bool:
+        return self.at != self.now
 
     @property
     def scope(self) -> list[int] | None:
@@ -114,7 +128,8 @@ class Ctx:
             csrf=self.session["c"],
             here=str(self.request.url.path)
             + (f"?{self.request.url.query}" if self.request.url.query else ""),
-            now_text=i18n.fmt_datetime(self.now, lang),
+            now_text=i18n.fmt_datetime(self.at, lang),
+            stale_text=i18n.fmt_datetime(self.at, lang) if self.stale else None,
             static=lambda p: f"{PREFIX}/static/{p}",
             **data,
         )
@@ -147,6 +162,15 @@ class Web:
             if not csrf_ok(ctx.session, str(form.get("csrf") or "")):
                 return ctx.render("error.html", 403, title=ctx.t("err.403"),
                                   body=ctx.t("err.csrf"))  # fmt: skip
+        if ctx.user is not None and login and _audited(request.method, request.url.path):
+            peer = request.client.host if request.client else ""
+            audit.record(
+                self.c,
+                audit.Who(ctx.user.name, "dashboard", peer),
+                audit.classify(request.method, request.url.path, request.url.query),
+                f"{request.method} {request.url.path}",
+                detail=dict(request.query_params),
+            )
         try:
             return handler(ctx)
         except Refused as exc:
@@ -186,6 +210,19 @@ class Web:
             return await run_in_threadpool(self._run, handler, login, request, form)
 
         return endpoint
+
+
+# Pages that show a person (a resident, a household, a case and its files, a visit list) or send
+# a file out: each view is an access-audit row; so is every form (a change), but the language's.
+_AUDITED_VIEWS = ("/resident/", "/flat/", "/flats/", "/case/", "/file/", "/visits/", "/audit",
+                  "/register/")  # fmt: skip
+
+
+def _audited(method: str, path: str) -> bool:
+    rest = path[len(PREFIX) :]
+    if method == "POST":
+        return rest not in ("/logout",)
+    return rest.startswith(_AUDITED_VIEWS)
 
 
 def _local_back(referer: str | None) -> str | None:
@@ -262,9 +299,11 @@ def set_lang(ctx: Ctx) -> Response:
 
 
 def overview(ctx: Ctx) -> Response:
-    data = dashboard.overview(ctx.web.c, ctx.now, ctx.scope, CHART_DAYS)
-    terms = dashboard.terminal_health(ctx.web.c, ctx.now, ctx.scope)
-    items, _p, _period = dashboard.review_queue(ctx.web.c, ctx.now, ctx.scope)
+    data = dashboard.overview(ctx.web.c, ctx.at, ctx.scope, CHART_DAYS)
+    terms = dashboard.terminal_health(ctx.web.c, ctx.at, ctx.scope)
+    items, _p, _period = dashboard.review_queue(ctx.web.c, ctx.at, ctx.scope)
+    found = attention.incidents(ctx.web.c, ctx.at, ctx.scope)
+    counts = dashboard.review_counts(items)
     heads = _day_heads(data["days"], ctx.lang)
     # The six busiest rusun get their own colour in the stacked chart, the rest one "others".
     ranked = sorted(data["daily"].items(), key=lambda kv: -sum(kv[1]))
@@ -281,22 +320,44 @@ def overview(ctx: Ctx) -> Response:
     return ctx.render(
         "overview.html",
         page="overview",
-        today_text=i18n.fmt_date(ctx.now, ctx.lang),
+        today_text=i18n.fmt_date(ctx.at, ctx.lang),
         totals=data["totals"],
         per_rusun=data["per_rusun"],
         chart=chart,
         attention=[t for t in terms if t["alarms"]],
+        incidents=[_incident_view(i, ctx.lang) for i in found],
+        action_days=attention.ACTION_DAYS,
         incomplete={t["rusun"] for t in terms if "silent" in t["alarms"]},
-        review_open=sum(1 for it in items if it["mark"] is None),
+        review_open=counts["open"],
+        review_counts=counts,
         silent_hours=dashboard.SILENT_AFTER_S // 3600,
     )
+
+
+def _incident_view(i: dict, lang: str) -> dict:
+    """One incident's words: what, and since when (a span for an outage)."""
+    when = i18n.fmt_datetime(i["since"], lang)
+    if i["ongoing"]:
+        text = i18n.t(lang, "incident.since", t=when) + " · " + i18n.t(lang, "incident.ongoing")
+    elif i["kind"] == "outage":
+        hours = round((i["last"] - i["since"]) / 3600)
+        text = i18n.t(lang, "incident.span", a=when, b=i18n.fmt_datetime(i["last"], lang), h=hours)
+        if i["count"] > 1:
+            text += " · " + i18n.t(lang, "incident.times", n=i["count"],
+                                   t=i18n.fmt_datetime(i["last"], lang))  # fmt: skip
+    else:
+        text = i18n.t(lang, "incident.since", t=when)
+        if i["count"] > 1:
+            text += " · " + i18n.t(lang, "incident.times", n=i["count"],
+                                   t=i18n.fmt_datetime(i["last"], lang))  # fmt: skip
+    return {**i, "what": i18n.t(lang, "incident." + i["kind"]), "when": text}
 
 
 def rusun(ctx: Ctx) -> Response:
     name = ctx.request.path_params["name"]
     if name not in dashboard.rusun_names(ctx.web.c, ctx.scope):
         raise Refused(404)  # unknown, or another rusun's: the same answer
-    data = dashboard.rusun_heatmap(ctx.web.c, name, ctx.now, HEAT_DAYS)
+    data = dashboard.rusun_heatmap(ctx.web.c, name, ctx.at, HEAT_DAYS)
     return ctx.render("rusun.html", page="rusun", rusun=name, units=data["units"],
                       days=_day_heads(data["days"], ctx.lang))  # fmt: skip
 
@@ -306,15 +367,36 @@ def _mark_view(m: dict, lang: str) -> dict:
 
 
 def review(ctx: Ctx) -> Response:
-    items, params, (t0, t1) = dashboard.review_queue(ctx.web.c, ctx.now, ctx.scope)
-    for it in items:
+    items, params, (t0, t1) = dashboard.review_queue(ctx.web.c, ctx.at, ctx.scope)
+    q = ctx.request.query_params
+    chosen = {
+        "rusun": q.get("rusun", ""),
+        "reason": q.get("reason", "") if q.get("reason", "") in dashboard.REASONS else "",
+        "status": q.get("status", "all") if q.get("status") in dashboard.REVIEW_STATUSES
+        else "all",
+        "sort": q.get("sort", "rusun") if q.get("sort") in dashboard.REVIEW_SORTS else "rusun",
+    }  # fmt: skip
+    counts = dashboard.review_counts(items)
+    shown = dashboard.review_filter(items, **chosen)
+    for it in shown:
         it["trail"] = [_mark_view(m, ctx.lang) for m in it["trail"]]
         if it["mark"]:
             it["mark"] = _mark_view(it["mark"], ctx.lang)
+        if it.get("unknown") and it.get("last"):
+            it["first_text"] = i18n.fmt_datetime(it["first"], ctx.lang)
+            it["last_text"] = i18n.fmt_datetime(it["last"], ctx.lang)
     return ctx.render(
         "review.html",
         page="review",
-        items=items,
+        items=[it for it in shown if not it.get("unknown")],
+        unknown=[it for it in shown if it.get("unknown")],
+        counts=counts,
+        chosen=chosen,
+        rusun_names=sorted({it["rusun"] for it in items}),
+        reasons=dashboard.REASONS,
+        sorts=dashboard.REVIEW_SORTS,
+        statuses=dashboard.REVIEW_STATUSES,
+        period_days=(t1 + 1 - t0) // 86400,
         not_seen_days=params.not_seen_days,
         period_start=i18n.fmt_date(t0, ctx.lang, weekday=False),
         period_end=i18n.fmt_date(t1, ctx.lang, weekday=False),
@@ -341,7 +423,7 @@ def review_mark(ctx: Ctx) -> Response:
 def resident(ctx: Ctx) -> Response:
     assert ctx.user is not None
     data = dashboard.resident_page(
-        ctx.web.c, ctx.request.path_params["rid"], ctx.now, TIMELINE_DAYS, scope=ctx.scope
+        ctx.web.c, ctx.request.path_params["rid"], ctx.at, TIMELINE_DAYS, scope=ctx.scope
     )  # another rusun's resident is NotFound, as an unknown one: 404 either way
     res = data["resident"]
     timeline = []
@@ -362,40 +444,91 @@ def resident(ctx: Ctx) -> Response:
 
 
 def terminals(ctx: Ctx) -> Response:
-    rows = dashboard.terminal_health(ctx.web.c, ctx.now, ctx.scope)
+    rows = dashboard.terminal_health(ctx.web.c, ctx.at, ctx.scope)
     for r in rows:
         if r["last_seen"] is not None:
-            r["ago"] = i18n.fmt_ago(ctx.now - r["last_seen"], ctx.lang)
+            r["ago"] = i18n.fmt_ago(max(0, ctx.at - r["last_seen"]), ctx.lang)
             r["last_seen_text"] = i18n.fmt_datetime(r["last_seen"], ctx.lang)
+        if r["newest_record"] is not None:
+            r["newest_text"] = i18n.fmt_datetime(r["newest_record"], ctx.lang)
+    release = releases.newest(ctx.web.c)
+    updates = releases.status(ctx.web.c, release["id"], ctx.scope) if release else []
     return ctx.render("terminals.html", page="terminals", terminals=rows,
                       silent_hours=dashboard.SILENT_AFTER_S // 3600,
-                      endurance=wear.ENDURANCE_CYCLES)  # fmt: skip
+                      endurance=wear.ENDURANCE_CYCLES, release=release,
+                      updates=updates)  # fmt: skip
+
+
+def _audit_rows(ctx: Ctx) -> list[dict]:
+    q = ctx.request.query_params
+    kind = q.get("kind") if q.get("kind") in ("view", "export", "change") else None
+    who = (q.get("who") or "")[:100] or None
+    assert ctx.user is not None
+    if not audit.may_read(ctx.user):
+        raise Refused(403)
+    return audit.query(ctx.web.c, ctx.user, who=who, kind=kind, limit=1000)
+
+
+def audit_page(ctx: Ctx) -> Response:
+    rows = _audit_rows(ctx)
+    for r in rows:
+        r["at_text"] = i18n.fmt_datetime(r["at"], ctx.lang)
+    q = ctx.request.query_params
+    return ctx.render("audit.html", page="audit", rows=rows, who=q.get("who"),
+                      kind=q.get("kind"), query=ctx.request.url.query)  # fmt: skip
+
+
+def audit_csv(ctx: Ctx) -> Response:
+    resp = Response(audit.to_csv(_audit_rows(ctx)), media_type="text/csv; charset=utf-8")
+    resp.headers["Content-Disposition"] = 'attachment; filename="access-audit.csv"'
+    return ctx.finish(resp)
 
 
 def exports_page(ctx: Ctx) -> Response:
-    return ctx.render("exports.html", page="exports")
+    return ctx.render("exports.html", page="exports", max_days=MAX_EXPORT_DAYS,
+                      until=i18n.local_day(ctx.at).isoformat())  # fmt: skip
+
+
+def _export_params(ctx: Ctx) -> tuple[str, int, dt.date]:
+    """format, days (1-MAX_EXPORT_DAYS) and the window's last day (default the pages' day):
+    anything else is a one-line 400, nothing silently clamped."""
+    form = ctx.form
+    fmt = str(form.get("format") or "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise AdminError(f"format harus csv atau xlsx / format must be csv or xlsx: {fmt[:20]}")
+    text = str(form.get("days") or "30").strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_EXPORT_DAYS:
+        raise AdminError(f"jumlah hari harus 1-{MAX_EXPORT_DAYS} / days must be "
+                         f"1-{MAX_EXPORT_DAYS}: {text[:20]}")  # fmt: skip
+    last = i18n.local_day(ctx.at)
+    end = str(form.get("until") or "").strip()
+    if end:
+        try:
+            last = dt.date.fromisoformat(end)
+        except ValueError:
+            raise AdminError(
+                f"bukan tanggal (YYYY-MM-DD) / not a date (YYYY-MM-DD): {end[:20]}"
+            ) from None
+    return fmt, int(text), last
 
 
 def export_file(ctx: Ctx) -> Response:
-    form = ctx.form
     what = ctx.request.path_params["what"]
-    fmt = str(form.get("format") or "csv")
-    if what not in ("presence", "review") or fmt not in ("csv", "xlsx"):
+    if what not in ("presence", "review"):
         raise Refused(404)
-    try:
-        days = max(1, min(MAX_EXPORT_DAYS, int(str(form.get("days") or "30"))))
-    except ValueError:
-        days = 30
+    fmt, days, last = _export_params(ctx)
+    at = i18n.day_start(last) + 86400 - 1  # the window is exactly the days asked, to ``last``
     if what == "presence":
-        rows = dashboard.presence_rows(ctx.web.c, ctx.now, ctx.scope, days)
+        first = last - dt.timedelta(days=days - 1)
+        rows = dashboard.presence_rows(ctx.web.c, at, ctx.scope, days)
         table = exports.presence_table(rows, ctx.lang)
+        name = f"hadir-presence-{first.isoformat()}_{last.isoformat()}.{fmt}"
     else:
-        items, params, _period = dashboard.review_queue(ctx.web.c, ctx.now, ctx.scope)
+        items, params, _period = dashboard.review_queue(ctx.web.c, at, ctx.scope)
         table = exports.review_table(items, params.not_seen_days, ctx.lang)
-    day = i18n.local_day(ctx.now).isoformat()
-    name = f"hadir-{what}-{day}.{fmt}"
+        name = f"hadir-review-{last.isoformat()}.{fmt}"
     if fmt == "csv":
-        body, mime = exports.to_csv(table), "text/csv; charset=utf-8"
+        body, mime = exports.to_csv(table, ctx.lang), "text/csv; charset=utf-8"
     else:
         body = exports.to_xlsx(table, what)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -424,6 +557,8 @@ def mount(app: FastAPI) -> Web:
         ("/terminals", terminals, ["GET"], True),
         ("/exports", exports_page, ["GET"], True),
         ("/exports/{what}", export_file, ["POST"], True),
+        ("/audit", audit_page, ["GET"], True),
+        ("/audit.csv", audit_csv, ["GET"], True),
     ]
     from sync.web.casework import ROUTES as CASEWORK  # the register and the case work
 

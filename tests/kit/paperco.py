@@ -45,6 +45,7 @@ class PaperCollector:
         self.allow_blob = None
         self.command = None  # (command_id, code) offered in every reply until its report came
         self.reports = []  # (command_id, result, json text) of each report received
+        self.release = 0  # the release id replies offer (tests/kit/paperrelease.py serves it)
 
     def key(self, epoch):
         k = self._keys.get(epoch)
@@ -117,7 +118,7 @@ class PaperCollector:
         status = self._store(b)
         offer = None
         if b.health["firmware_version"] >= 2:
-            offer = (0,) + (self.command or (0, 0))
+            offer = (self.release,) + (self.command or (0, 0))
         reply = wire.encode_reply(
             self.kc, b.request_mac, status, self.next, self.time, self.config_version,
             self.allow_version, offer,

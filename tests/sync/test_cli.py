@@ -9,8 +9,11 @@ import sys
 from sync import cli
 from tests.kit.paths import ROOT
 
-# The collector's commands are in collector.md, the register's and the case work's in cases.md.
-DOC = (ROOT / "docs" / "collector.md").read_text() + (ROOT / "docs" / "cases.md").read_text()
+# The collector's commands are in collector.md, the register's and the case work's in cases.md,
+# backup, restore, purge, audit and residents' rights in privacy.md.
+DOC = "".join(
+    (ROOT / "docs" / f"{name}.md").read_text() for name in ("collector", "cases", "privacy")
+)
 
 
 def _run(tmp_path, *args, input=None):

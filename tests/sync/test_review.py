@@ -58,7 +58,7 @@ def test_api_cli_and_dashboard_list_the_same_queue(seeded):
     assert sorted(r for row in expected for r in row["reasons"]) == sorted(PLANTED)
     assert set(review.TEXT) == set(review.REASONS) >= set(PLANTED)
     for row in expected:
-        assert row["reason"] == review.explain(row["reasons"], review.Params.for_period(14))
+        assert row["reason"] == review.titles(row["reasons"], review.Params.for_period(14))
         assert " / " in row["reason"]
     items, _params, _period = dashboard.review_queue(c, seed.NOW, None)
     on_dashboard = sorted((it["kind"], it["key"], it["reasons"]) for it in items)

@@ -23,3 +23,13 @@ def test_every_alarm_and_reason_is_documented():
         assert f"`{code}`" in DOC, code
     for reason in dashboard.REASONS:
         assert f"`{reason}`" in DOC, reason
+
+
+def test_each_reason_is_documented_in_the_one_wording_the_pages_show():
+    """docs/dashboard.md's reason table quotes sync.review.TEXT (sync/review/texts.py), the one
+    wording of the dashboard, the reports and the fleet demo: a second wording fails here."""
+    from sync.review import TEXT
+
+    for code, (id_text, en_text) in TEXT.items():
+        row = f"| `{code}` | {id_text.format(n=14)} / {en_text.format(n=14)} |"
+        assert row in DOC, row

@@ -52,7 +52,10 @@ def test_marks_are_an_append_only_trail_and_a_new_reason_reopens(seeded):
     assert a104["mark"]["note"] == "kosong" and a104["mark"]["reasons"] == "not_seen"
     # B201's mark was for another reason than the one it is flagged for: still open.
     assert b201["mark"] is None and len(b201["trail"]) == 1
-    assert items[-1]["key"] == "1/MRD-A104"
+    # Reviewed: among the reviewed, last when sorted by status; in place otherwise.
+    assert [it["key"] for it in dashboard.review_filter(items, status="done")] == ["1/MRD-A104"]
+    assert dashboard.review_filter(items, sort="status")[-1]["key"] == "1/MRD-A104"
+    assert "1/MRD-B201" in [it["key"] for it in dashboard.review_filter(items, status="open")]
     with pytest.raises(dashboard.NotFound):
         dashboard.mark_reviewed(c, "resident", "x", "", "n", "admin", seed.NOW)
 

@@ -20,7 +20,10 @@ import sys
 from tools.sim.fleet.run import Scale, simulate
 from tools.sim.fleet.summary import exact, summary
 
-DEMO = Scale(seed=1, days=7, residents=13731, power_cuts=12, small_blocks=4, progress=True)
+# The demo ends at 20.00 on its last day (Jakarta time): "today" on the dashboard has its taps.
+DEMO = Scale(
+    seed=1, days=7, residents=13731, power_cuts=12, small_blocks=4, progress=True, end_hour=20
+)
 
 
 def _args(argv):
@@ -33,7 +36,18 @@ def _args(argv):
     ap.add_argument("--small-blocks", type=int, help="log blocks of the terminal that fills")
     ap.add_argument("--sync-interval", type=int, help="seconds between sync rounds")
     ap.add_argument("--json", metavar="FILE", help="write all figures here")
-    ap.add_argument("--keep", metavar="DIR", help="keep the database and terminal files here")
+    ap.add_argument(
+        "--end-hour",
+        type=int,
+        choices=range(1, 25),
+        metavar="1-24",
+        help="local hour of the last day the run ends at (demo: 20)",
+    )
+    ap.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the database, its master key and the terminal files here",
+    )
     ap.add_argument("--serve", action="store_true", help="keep the collector running at the end")
     return ap.parse_args(argv)
 
@@ -47,7 +61,8 @@ def main(argv=None) -> int:
     s = Scale(**vars(DEMO)) if a.command == "demo" else Scale(progress=True)
     for name, field in (("seed", "seed"), ("days", "days"), ("residents", "residents"),
                         ("cuts", "power_cuts"), ("small_blocks", "small_blocks"),
-                        ("sync_interval", "sync_interval_s"), ("keep", "keep")):  # fmt: skip
+                        ("sync_interval", "sync_interval_s"), ("end_hour", "end_hour"),
+                        ("keep", "keep")):  # fmt: skip
         v = getattr(a, name)
         if v is not None:
             setattr(s, field, v)

@@ -26,8 +26,8 @@ import pn532
 from firmware import app as fw_app
 from firmware import config as fw_config
 from firmware import log as fw_log
+from firmware import ota, wire
 from firmware import taps as fw_taps
-from firmware import wire
 from tools.sim import board
 from tools.sim.flash import NorFlash, PowerCut
 from tools.sim.fleet.site import Network, SimHttp, SimNtp, SimTime, SiteWifi
@@ -104,6 +104,7 @@ class SimTerminal:
         self.chip.field.clear()
         self.clock = board.Clock(source=self.now)  # the wall time is lost with the power
         self.ntp.broken = clock_lost
+        ota.boot_guard(self.root)  # main.py's first step: a cut swap finished, a trial counted
         config, secrets = fw_config.load(self.root)
         hw = board.Hw(
             reader=pn532.PN532UART(UART(self.chip), reset=Pin(self.chip)),
@@ -220,11 +221,15 @@ class SimTerminal:
         try:
             r = await self.app.sync_step()
             self.clock_task()
-            return r
         except PowerCut:
             return None
         finally:
             self._after_cut()
+        if self.app is not None and self.app.ota.restart:  # new code in, or the old one back
+            self.power_cut()
+            self.power_cuts -= 1  # a reset, not a cut
+            self.boot()
+        return r
 
     # --- what the firmware knows ----------------------------------------------------------------
     def health(self) -> dict:

@@ -5,7 +5,9 @@ world's week from one timeline, never sleeping: each event moves the shared ``Si
 moment, then taps a card, runs a sync round, cuts or restores power, locks a reader up, or enrols
 the residents who registered that day. After the last day every site comes back online and each
 terminal syncs until its backlog is empty (the drain), so everything the terminals stored can be
-reconciled against what the world generated.
+reconciled against what the world generated. ``Options.end_hour`` ends the run earlier on the
+last day (the demo ends in the evening, so "today" on the dashboard has taps); the world's taps
+after it are never presented.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Options:
     debounce_s: int = 3
     blocks: int = 448
     progress: bool = False
+    end_hour: int = 24  # local hour of the last day the run ends at (24: its midnight)
 
 
 @dataclass
@@ -132,7 +135,7 @@ class Simulation:
                 )  # fmt: skip
                 res.terminals[term.terminal_id] = st
             start_ms = w.start * 1000
-            end_ms = (w.start + w.days * DAY) * 1000
+            end_ms = (w.start + (w.days - 1) * DAY + self.opts.end_hour * 3600) * 1000
             for tid, st in res.terminals.items():
                 st.boot()
                 phase = (tid * 7919) % self.opts.sync_interval_s

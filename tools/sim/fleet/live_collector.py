@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """``RealCollector(workdir, now)`` starts the collector of ``sync/`` for real:
 
-- a fresh SQLite file and a random master key (``HADIR_MASTER_KEY`` for the server process);
+- a fresh SQLite file and a random master key (``HADIR_MASTER_KEY`` for the server process),
+  written beside the database as ``master.key`` (mode 0600, ``sync.secretfile``) so that a kept
+  work folder can be opened again (``python -m sync --db … --master-key-file …``);
 - ``python -m tools.sim.fleet.serve`` (= ``sync.app.create_app`` under uvicorn on 127.0.0.1, a
   free port) in its own process, its clock the simulation's (``serve.SharedClock``);
 - admin work in this process through the collector's own service functions, on the same
@@ -24,6 +26,7 @@ import time
 
 import httpx
 
+from sync import secretfile
 from sync.app import open_collector
 from sync.service import admin
 from sync.service.scope import OPERATOR
@@ -41,6 +44,8 @@ class RealCollector:
         self.workdir = workdir
         self.db_path = os.path.join(workdir, "collector.sqlite")
         self.master_hex = secrets.token_hex(32)
+        self.key_path = os.path.join(workdir, "master.key")
+        secretfile.write(self.key_path, self.master_hex + "\n")
         self.now = now
         self.clock = SharedClock(os.path.join(workdir, "clock.bin"), create=True)
         now.publish = self.clock.set

@@ -18,7 +18,7 @@ in the collector exactly once, checked two ways:
   for any presented tap of its card left over, and is counted in ``undated``.
 
 ``detector_records(stored, tokens, rusun_of)`` turns stored records into the detector's record
-dicts (``sync.review.review_queue``, ``tools.sim.fleet.snapshots``).
+dicts (``tools.sim.fleet.registry_queue.review_queue``, ``tools.sim.fleet.snapshots``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ per-rusun snapshots of the office's register and the records *the collector stor
 back by UID through the world's cards, since only the harness knows strangers' UIDs:
 ``tools/sim/fleet/snapshots.py``), scored per flat with ``tools/sim/fleet/scoring.py``
 (``review``: per reason, the queue, the cards to identify); ``detection`` scores the first
-queue's call (``sync.review.review_queue``) claim by claim. The collector's own review report
+queue's call (``registry_queue.review_queue``) claim by claim. The collector's own review report
 (``report review``/``absent``: the same detector over its stored records, cards named by card
 id) is scored too, on its unit reason ``not_seen``.
 """
@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import secrets
 import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 
-from sync.review import QUEUE_SCORE, review_queue
-from sync.service import accounts, reports
+from sync import secretfile
+from sync.review import QUEUE_SCORE
+from sync.service import accounts, asof, reports
 from tools.sim.fleet import faults as fault_plan
 from tools.sim.fleet.behaviour import JAKARTA
 from tools.sim.fleet.cases import scaled_counts
@@ -34,6 +36,7 @@ from tools.sim.fleet.confounders import Confounders
 from tools.sim.fleet.engine import Options, Simulation
 from tools.sim.fleet.live_collector import RealCollector
 from tools.sim.fleet.reconcile import detector_records, reconcile, tokens_by_rusun
+from tools.sim.fleet.registry_queue import review_queue
 from tools.sim.fleet.scoring import score, score_review, to_units
 from tools.sim.fleet.snapshots import WorldDetector, claims
 from tools.sim.fleet.story import tell
@@ -54,7 +57,8 @@ class Scale:
     sync_interval_s: int = 1800
     idle_s: int = 1800
     progress: bool = False
-    keep: str = ""  # keep the work folder here (database, terminal files)
+    keep: str = ""  # keep the work folder here (database, master.key, terminal files)
+    end_hour: int = 24  # the local hour of the last day the run ends at (the demo: the evening)
     first_world: bool = False  # the first world: no confounders, no handed-over cards
 
 
@@ -71,12 +75,20 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None, story: bool = 
     counts = case_counts(scale.residents, scale.first_world)
     conf = Confounders.none() if scale.first_world else Confounders()
     world = build(scale.seed, scale.days, counts, scale.residents, conf)
+    if scale.end_hour < 24:  # taps after the end are never presented: not generated either
+        end = world.start + (world.days - 1) * 86400 + scale.end_hour * 3600
+        world.taps = [t for t in world.taps if t.t < end]
     faults = fault_plan.plan(
         world, scale.seed, scale.outage_share, scale.power_cuts, scale.small_blocks
     )
+    if scale.keep:
+        os.makedirs(scale.keep, exist_ok=True)
     workdir = scale.keep or tempfile.mkdtemp(prefix="hadir-fleet-")
     opts = Options(
-        sync_interval_s=scale.sync_interval_s, idle_s=scale.idle_s, progress=scale.progress
+        sync_interval_s=scale.sync_interval_s,
+        idle_s=scale.idle_s,
+        progress=scale.progress,
+        end_hour=scale.end_hour,
     )
     sim = Simulation(world, faults, None, workdir, opts)
     col = RealCollector(workdir, sim.now)
@@ -98,11 +110,17 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None, story: bool = 
         figures["dashboard"] = col.url + "/dashboard"
         if story:
             figures["story_text"], figures["story"] = tell(col.admin, world)
+        # What the admin sees, after the case work: the collector's own review queue over its
+        # default window (the dashboard's review page and `python -m sync report review`).
+        figures["collector_review"] = collector_review(col.admin)
+        password = secrets.token_urlsafe(12)  # the dashboard user "demo" (kept or served)
+        if scale.keep or serve:
+            accounts.add_user(col.admin, "demo", password, "admin", [])
+        if scale.keep:
+            figures["kept"] = _keep(col, scale.keep, password)
         if before_stop is not None:
             before_stop(figures)
         if serve:
-            password = secrets.token_urlsafe(12)
-            accounts.add_user(col.admin, "demo", password, "admin", [])
             text = "collector serving at %s — Ctrl-C to stop\n  dashboard: %s\n  user: demo\n"
             print(text % (col.url, figures["dashboard"]) + "  password: " + password, flush=True)
             try:
@@ -115,6 +133,32 @@ def simulate(scale: Scale, serve: bool = False, before_stop=None, story: bool = 
         col.stop()
         if not scale.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def collector_review(c) -> dict:
+    """The collector's review queue as ``report review`` and the dashboard give it by default:
+    the window, the counts (flats on the queue, by their household's reasons or a card's; rows
+    of registered cards; cards nobody registered) and the rows."""
+    when = asof.resolve(c)
+    rows = reports.review_report(c, as_of=when.day)
+    cards = [r for r in rows if r["subject"] == "card"]
+    unknown = [r for r in cards if r["unit"] is None]
+    return {
+        "as_of": when.day.isoformat(),
+        "days": reports.REVIEW_DAYS,
+        "flats": len({(r["rusun_id"], r["unit"]) for r in rows if r["unit"] is not None}),
+        "cards": len(cards) - len(unknown),
+        "unknown_cards": len(unknown),
+        "rows": rows,
+    }
+
+
+def _keep(col: RealCollector, folder: str, password: str) -> dict:
+    """The kept files: database, master key, the dashboard user's password (a 0600 file); the
+    summary prints the commands that open them again (reports and dashboard, same numbers)."""
+    pw_path = os.path.join(folder, "dashboard.password")
+    secretfile.write(pw_path, password + "\n")
+    return {"db": col.db_path, "master_key": col.key_path, "password_file": pw_path}
 
 
 def _figures(world, faults, col, result, stored, seals) -> dict:

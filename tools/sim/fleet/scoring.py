@@ -54,7 +54,7 @@ def expected(truth: dict) -> set[tuple[str, str, str]]:
 
 
 def to_units(queue: list[dict], unit_of_card: dict[str, str]) -> list[dict]:
-    """The first queue's shape (``sync.review.review_queue``: card reasons on card subjects) in
+    """The first queue's shape (``registry_queue.review_queue``: card reasons on card subjects) in
     the world's terms: a registered card's claim is its holder's unit's (a card's misuse is its
     flat's); cards nobody registered stay cards."""
     out = []

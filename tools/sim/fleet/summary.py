@@ -5,17 +5,10 @@ queue with reasons, terminal health, precision and recall, the dashboard address
 
 from __future__ import annotations
 
-_REASONS_ID = {
-    "not_seen": "tidak ada tap / no tap",
-    "one_card_household": "satu kartu untuk beberapa orang / one card, several people",
-    "members_stopped": "anggota berhenti tap / members stopped",
-    "pattern_change": "pola berubah / pattern changed",
-    "blocked_card": "kartu diblokir dipakai / blocked card used",
-    "same_minute": "menit yang sama tiap hari / same minute daily",
-    "other_rusun": "dipakai di rusun lain / used at another rusun",
-    "clone": "kartu tiruan / cloned card",
-    "unknown_card": "kartu tak terdaftar / unregistered card",
-}
+import shlex
+
+from sync.review import Params, title
+
 _CLOCK = {0: "none", 1: "NTP", 2: "collector", 3: "RTC", None: "-"}
 
 
@@ -105,16 +98,7 @@ def summary(fig: dict, queue_lines: int = 25) -> str:
         mean = sum(x["residents"] for x in rows) / max(1, len(rows))
         add("  %-24s %7.1f residents/day %7d taps" % (rusun, mean, sum(x["taps"] for x in rows)))
     add("")
-    q = fig["queue"]
-    flats = [it for it in q if "unit" in it]
-    add("review queue (%d flats, score >= 0.5, and %d cards nobody registered; the collector's "
-        "detector on its stored records):" % (len(flats), len(q) - len(flats)))  # fmt: skip
-    for item in flats[:queue_lines]:
-        reasons = "; ".join(_REASONS_ID.get(x, x) for x in item["reasons"])
-        add("  %-14s %.2f  %s" % (item["unit"], item["score"], reasons))
-    if len(flats) > queue_lines:
-        add("  … %d more flats" % (len(flats) - queue_lines))
-    add("  taps are evidence, never proof: each flat needs a field visit")
+    add(review_text(fig["collector_review"], queue_lines))
     add("")
     add("terminal health (simulation / collector's last health report):")
     add("  %3s %-22s %5s %5s %5s %7s %7s %6s %9s" % ("id", "rusun", "boots", "cuts", "torn",
@@ -154,4 +138,45 @@ def summary(fig: dict, queue_lines: int = 25) -> str:
         "dashboard: %s (served by the collector; it stops with the demo unless --serve)"
         % fig["dashboard"]
     )
+    if fig.get("kept"):
+        add(kept_text(fig["kept"]))
     return "\n".join(out)
+
+
+def _reasons(codes: list[str], p: Params) -> str:
+    return "; ".join(title(c, p, 0) + " / " + title(c, p, 1) for c in codes)
+
+
+def review_text(cr: dict, lines: int = 25) -> str:
+    """The collector's review queue: window, counts, the first flats (what the admin sees)."""
+    p = Params.for_period(cr["days"])
+    out = [
+        "review queue as the admin sees it (dashboard /dashboard/review, `python -m sync report "
+        "review`): %d days up to %s" % (cr["days"], cr["as_of"]),
+        "  %d flats on the queue, %d registered cards, %d cards nobody registered"
+        % (cr["flats"], cr["cards"], cr["unknown_cards"]),
+    ]
+    named = [r for r in cr["rows"] if r["unit"] is not None]  # flats, then registered cards
+    for r in named[:lines]:
+        out.append("  %-22s %-10s %-8s %s" % (r["rusun"][:22], r["unit"], r["id"] if
+                   r["subject"] == "card" else "", _reasons(r["reasons"], p)))  # fmt: skip
+    if len(named) > lines:
+        out.append("  … %d more rows" % (len(named) - lines))
+    out.append("  taps are evidence, never proof: each flat needs a field visit")
+    return "\n".join(out)
+
+
+def kept_text(kept: dict) -> str:
+    """The commands that open the kept database again (same numbers as above)."""
+    base = ".venv/bin/python -m sync --db %s --master-key-file %s" % (
+        shlex.quote(kept["db"]), shlex.quote(kept["master_key"]))  # fmt: skip
+    return "\n".join([
+        "",
+        "kept: %s, master key %s (mode 0600)" % (kept["db"], kept["master_key"]),
+        "  reports:   %s report review" % base,
+        "             %s report health" % base,
+        "             (every report takes --as-of YYYY-MM-DD; by default the data's last day)",
+        "  dashboard: %s serve" % base,
+        "             then open http://127.0.0.1:8000/dashboard/ as user demo, password in %s"
+        % kept["password_file"],
+    ])  # fmt: skip

@@ -4,7 +4,8 @@
 import pytest
 
 from firmware import wire
-from sync.review import Params, review_queue
+from sync.review import Params
+from tools.sim.fleet.registry_queue import review_queue
 from tools.sim.fleet.scoring import score, to_units
 from tools.sim.fleet.world import records
 

@@ -1,8 +1,9 @@
-# legacy: the first review queue's call (records + registry dicts) answered by the flat detector.
+# registry_queue: the fleet's record and registry dicts as per-rusun snapshots for the detector.
 # SPDX-License-Identifier: MIT
-"""``review_queue(records, registry, start, days, params)`` is how the collector's report and
-the dashboard called the first detector; it now builds one ``Snapshot`` per rusun from those
-dicts and runs ``sync.review.detect``. The answer keeps the first queue's shape: one item per
+"""``review_queue(records, registry, start, days, params)``: the fleet tools' plain records and
+registry (what ``tools.sim.fleet.world`` and ``reconcile`` hand over) become one ``Snapshot``
+per rusun for the collector's detector ``sync.review.detect``. The answer keeps the first
+queue's shape (what ``tools.sim.fleet.scoring`` scores): one item per
 flagged unit (``{"unit": key, "reasons": [...]}``) with its flat reasons, and one per card
 (``{"card": id, "reasons": [...]}``) for card reasons (same_minute, other_rusun, clone,
 blocked_card, and unknown_card) -- only for flats on the review queue (score at least
@@ -13,9 +14,6 @@ blocked_card, and unknown_card) -- only for flats on the review queue (score at 
 the end of the period; ``registered_day`` counts from ``start``, day 0 is the local day
 beginning at Unix time ``start``). The first registry knows no departures, izin, visitors or
 holidays: the service layer's own snapshot (docs/detection.md) carries them.
-
-``Params`` is ``model.Thresholds``; ``TEXT[reason]`` the list wording (Bahasa Indonesia,
-English; ``{n}`` the threshold ``threshold(reason, p)``), ``explain(reasons, p)`` joins them.
 """
 
 from __future__ import annotations
@@ -25,49 +23,10 @@ import datetime as dt
 from firmware import wire
 from sync.review import detector
 from sync.review.model import Card, Dated, Flat, Member, Record, Snapshot, Thresholds
-from sync.review.texts import REASONS
+from sync.review.texts import CARD_SUBJECT
 
 DAY = 86400
-Params = Thresholds
-CARD_SUBJECT = ("same_minute", "other_rusun", "clone", "blocked_card", "unknown_card")
 _LONG_AGO = dt.timedelta(days=3650)
-
-TEXT: dict[str, tuple[str, str]] = {
-    "not_seen": ("tidak terlihat {n} hari", "not seen for {n} days"),
-    "one_card_household": (
-        "hanya satu kartu keluarga yang dipakai",
-        "only one card of the household used",
-    ),
-    "members_stopped": (
-        "anggota berhenti tap, satu kartu tetap dipakai",
-        "members stopped tapping while a card goes on",
-    ),
-    "pattern_change": ("pola kegiatan unit berubah mendadak", "the flat's pattern changed"),
-    "same_minute": ("tap pada menit yang sama setiap hari", "taps at the same minute daily"),
-    "other_rusun": ("kartu dipakai di rusun lain", "card used at another rusun"),
-    "clone": ("petunjuk kartu kloning", "clone hints"),
-    "blocked_card": ("kartu yang diblokir dipakai", "a blocked card was used"),
-    "unknown_card": ("kartu tak terdaftar dipakai berulang", "unregistered card used often"),
-}
-assert set(TEXT) == set(REASONS)
-
-
-def threshold(reason: str, p: Thresholds) -> int | None:
-    """The number of days behind a reason (None where no single number says it)."""
-    return {
-        "not_seen": p.not_seen_days,
-        "one_card_household": p.burst_days,
-        "members_stopped": p.stopped_days,
-        "same_minute": p.same_minute_days,
-        "other_rusun": p.other_rusun_days,
-        "unknown_card": p.unknown_days,
-    }.get(reason)
-
-
-def explain(reasons: list[str], p: Thresholds) -> str:
-    """``"<id>; <id> / <en>; <en>"``: the reasons of one queue item in both languages."""
-    parts = [[TEXT[r][lang].format(n=threshold(r, p)) for r in reasons] for lang in (0, 1)]
-    return f"{'; '.join(parts[0])} / {'; '.join(parts[1])}"
 
 
 def snapshots(
