@@ -1,7 +1,7 @@
 # A batch built from a sealed block longer than the batch asked for, in bounded heap.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
-# device heap: 160k: one 4,095-slot batch (37 KB) built in place; a 1,000-slot check collector
+# device heap: 176k: one 4,095-slot batch (37 KB) built in place; a 1,000-slot check collector
 """A block may be longer than the batch the uplink asks for (256 slots): a log written with long
 blocks before an update, or one sealed as a last resort at 4,095 slots. The protocol sends a block
 whole (its seal MAC covers it; docs/protocol.md, "Seal" and "Batch"), so such a batch holds the
