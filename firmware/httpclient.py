@@ -40,13 +40,17 @@ def split_url(url):
 
 
 def joined(body):
-    """The bytes ``post`` sends for ``body`` (either kind): for doubles of the network."""
+    """The bytes ``post`` sends for ``body`` (either kind), in one buffer: for doubles of the
+    network. A bytes-like body is returned as it is."""
     if isinstance(body, (bytes, bytearray, memoryview)):
-        return bytes(body)
-    out = bytearray()
+        return body
+    out = bytearray(len(body))
+    at = 0
     for piece in body:
-        out += piece
-    return bytes(out)
+        n = len(piece)
+        out[at : at + n] = piece
+        at += n
+    return out
 
 
 def tls_context(ca):

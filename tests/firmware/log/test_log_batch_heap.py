@@ -107,6 +107,7 @@ def test_batches_built_in_place_are_the_reference_encoding_and_stored_once():
     first = log.batch(health, UPLINK_SLOTS)
     assert out.mac is None and joined(out) == bytes(first) and len(out) == len(first)
     assert out.mac == bytes(first[len(first) - wire.REQUEST_MAC_LEN :])
+    out = first = None  # the heap is the check collector's now
     assert min(counts[:3]) > UPLINK_SLOTS  # three blocks longer than the batch, each whole
     coll = Collector(TID, K0)
     drain(log, coll, max_slots=UPLINK_SLOTS)

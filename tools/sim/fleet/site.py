@@ -122,7 +122,7 @@ class SimHttp:
         try:
             r = await self._client.post(
                 url,
-                content=joined(body),
+                content=bytes(joined(body)),
                 headers={"content-type": "application/octet-stream"},
                 timeout=max(timeout_ms, 30000) / 1000,
             )
