@@ -16,6 +16,7 @@ runs before the application is built.
    ``/.ota/state.json`` only once written: a cut link or a power cut resumes at the first chunk
    not counted. A chunk that does not match refuses the release (TLS carried it as the
    collector holds it: fetching it again cannot help).
+   Steps 1-3 run in ``firmware/ota_fetch.py``, imported for a download only.
 3. Complete: each changed file is copied to ``/.stage`` and its SHA-256 checked;
    ``/.ota/trial.json`` is written, then ``firmware.ota_swap.swap`` -- the journal ``tools
    deploy`` uses -- moves them in, the old ones (and files the release no longer has) to
@@ -27,24 +28,24 @@ runs before the application is built.
    release is refused and reported, the terminal restarts.
 
 Taps go on throughout: everything here runs in the uplink task between awaits, in slices of
-``_SLICE`` bytes (bench/ota.py measures the tap latency while a download runs).
+``SLICE`` bytes (bench/ota.py measures the tap latency while a download runs).
 """
 
-import hashlib
 import json
 import os
+import sys
 
-from compat import asleep_ms, const
+from compat import const
 from firmware import ota_swap, wire
 
 _DIR = "/.ota"
-_SLICE = const(1024)
+SLICE = const(1024)
 _TRIAL_S = const(600)
 _TRIAL_BOOTS = const(3)
 _BLOCK = const(4096)
 
 
-def _load(path):
+def load(path):
     try:
         with open(path) as f:
             return json.load(f)
@@ -52,14 +53,14 @@ def _load(path):
         return None
 
 
-def _save(path, obj):
+def save(path, obj):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(obj, f)
     os.rename(tmp, path)
 
 
-def _read(path):
+def read(path):
     try:
         with open(path, "rb") as f:
             return f.read()
@@ -67,7 +68,7 @@ def _read(path):
         return None
 
 
-def _mkdir(path):
+def mkdir(path):
     try:
         os.mkdir(path)
     except OSError:
@@ -75,7 +76,7 @@ def _mkdir(path):
 
 
 def _done(root):
-    d = _load(root + _DIR + "/done.json")
+    d = load(root + _DIR + "/done.json")
     return d if isinstance(d, dict) else {"release": 0, "refused": [], "report": []}
 
 
@@ -87,8 +88,8 @@ def _fail_trial(root, done, trial):
         done["refused"].append(rel)
     done["report"].append([rel, wire.OTA_ROLLED_BACK])
     done["release"] = trial.get("from", 0)
-    _mkdir(root + _DIR)
-    _save(root + _DIR + "/done.json", done)
+    mkdir(root + _DIR)
+    save(root + _DIR + "/done.json", done)
     os.remove(root + _DIR + "/trial.json")
 
 
@@ -96,14 +97,14 @@ def boot_guard(root=""):
     """Before the application starts: finish a cut swap; count a trial's boots and roll back
     after ``_TRIAL_BOOTS``. True when it rolled back (restart, so the old code is loaded)."""
     ota_swap.resume(root)
-    trial = _load(root + _DIR + "/trial.json")
+    trial = load(root + _DIR + "/trial.json")
     if not isinstance(trial, dict):
         return False
     trial["boots"] = trial.get("boots", 0) + 1
     if trial["boots"] > _TRIAL_BOOTS:
         _fail_trial(root, _done(root), trial)
         return True
-    _save(root + _DIR + "/trial.json", trial)
+    save(root + _DIR + "/trial.json", trial)
     return False
 
 
@@ -116,9 +117,9 @@ class Ota:
         self.installed = done.get("release", 0)
         self.refused = done.get("refused", [])
         self.reports = done.get("report", [])
-        trial = _load(self.dir + "/trial.json")
+        trial = load(self.dir + "/trial.json")
         self.trial = trial if isinstance(trial, dict) else None
-        self.key = _read(self.root + "/release.pub")
+        self.key = read(self.root + "/release.pub")
         self.restart = False  # set after a swap or a rollback: the application restarts
         self.bytes = 0  # release bytes fetched since boot
         self.chunks = 0
@@ -127,11 +128,11 @@ class Ota:
     # --- state ----------------------------------------------------------------------------
 
     def _save_done(self):
-        _mkdir(self.dir)
+        mkdir(self.dir)
         rec = {"release": self.installed, "refused": self.refused, "report": self.reports}
-        _save(self.dir + "/done.json", rec)
+        save(self.dir + "/done.json", rec)
 
-    def _refuse(self, release):
+    def refuse(self, release):
         ota_swap.rmtree(self.dir + "/blob")
         ota_swap.rmtree(self.dir + "/manifest")
         ota_swap.rmtree(self.dir + "/state.json")
@@ -160,7 +161,7 @@ class Ota:
         """``post(path, body)`` -> answer bytes (raises on failure); ``status()`` a signed status
         request; ``offered`` the release id of the reply (0: none)."""
         if self.trial is not None:
-            live = _load(self.root + "/version.json")
+            live = load(self.root + "/version.json")
             if not isinstance(live, dict) or live.get("version") != self.trial.get("version"):
                 # cut between the trial mark and the swap's journal: the swap never began
                 os.remove(self.dir + "/trial.json")
@@ -183,166 +184,12 @@ class Ota:
                 or self.key is None):  # fmt: skip
             return
         self.busy = True
+        # The download's code is loaded for a download only: an idle terminal does not carry it
+        # in its heap (docs/hardware.md, RAM budget).
+        from firmware import ota_fetch
+
         try:
-            await self._fetch(post, status, offered)
+            await ota_fetch.fetch(self, post, status, offered)
         finally:
             self.busy = False
-
-    async def _manifest(self, post, status, release):
-        """(verified manifest, download state) of ``release``: fetched and checked once, then
-        kept in /.ota with the chunks still needed; None when refused."""
-        state = _load(self.dir + "/state.json")
-        if isinstance(state, dict) and state.get("release") == release:
-            data = _read(self.dir + "/manifest")
-            if data is not None:
-                return wire.Manifest(data), state
-        ota_swap.rmtree(self.dir + "/blob")
-        ota_swap.rmtree(self.dir + "/manifest")
-        data = await post("/v1/release/%d/manifest" % release, status())
-        try:
-            m = wire.Manifest(data)
-        except ValueError:  # WireError, or a path that is not UTF-8
-            self._refuse(release)
-            return None
-        import lms
-
-        ok = False
-        for step in lms.check(self.key, m.signed, m.signature):
-            ok = step
-            await asleep_ms(0)
-        if ok is not True or m.release != release:
-            self._refuse(release)
-            return None
-        changed = []
-        for i in range(len(m.files)):
-            if await self._hash_of(self.root + "/" + m.files[i][0]) != m.file_hash(i):
-                changed.append(i)
-        need = []  # only the chunks holding changed files: a whole firmware twice does not fit
-        at = 0
-        for i in range(len(m.files)):
-            size = m.files[i][1]
-            if i in changed and size:
-                for n in range(at // m.chunk_size, (at + size - 1) // m.chunk_size + 1):
-                    if n not in need:
-                        need.append(n)
-            at += size
-        _mkdir(self.dir)
-        ota_swap.rmtree(self.root + "/.prev")  # room: the swap keeps the running code there
-        with open(self.dir + "/manifest", "wb") as f:
-            f.write(data)
-        with open(self.dir + "/blob", "wb"):
-            pass
-        state = {"release": release, "changed": changed, "need": need, "done": 0}
-        _save(self.dir + "/state.json", state)
-        return m, state
-
-    async def _hash_of(self, path):
-        h = hashlib.sha256()
-        buf = bytearray(_SLICE)
-        try:
-            with open(path, "rb") as f:
-                while True:
-                    n = f.readinto(buf)
-                    if not n:
-                        break
-                    h.update(memoryview(buf)[:n])
-                    await asleep_ms(0)
-        except OSError:
-            return None
-        return h.digest()
-
-    async def _fetch(self, post, status, release):
-        got = await self._manifest(post, status, release)
-        if got is None:
-            return
-        m, state = got
-        need = state["need"]
-        while state["done"] < len(need):
-            k = state["done"]
-            n = need[k]
-            data = await post("/v1/release/%d/chunk/%d" % (release, n), status())
-            if len(data) != m.chunk_len(n) or not await self._put(data, k * m.chunk_size,
-                                                                   m.chunk_hash(n)):  # fmt: skip
-                self._refuse(release)
-                return
-            state["done"] = k + 1
-            _save(self.dir + "/state.json", state)
-            self.chunks += 1
-            self.bytes += len(data)
-            data = None
-        await self._install(m, state)
-
-    async def _put(self, data, offset, want):
-        """Hash, then write ``data`` at ``offset`` of the blob, a slice at a time."""
-        h = hashlib.sha256()
-        mv = memoryview(data)
-        for at in range(0, len(data), _SLICE):
-            h.update(mv[at : at + _SLICE])
-            await asleep_ms(0)
-        if h.digest() != want:
-            return False
-        with open(self.dir + "/blob", "r+b") as f:
-            f.seek(offset)
-            for at in range(0, len(data), _SLICE):
-                f.write(mv[at : at + _SLICE])
-                await asleep_ms(0)
-        return True
-
-    async def _install(self, m, state):
-        """Each changed file from the fetched chunks to /.stage, checked; then the swap."""
-        stage = self.root + "/.stage"
-        ota_swap.rmtree(stage)
-        buf = bytearray(_SLICE)
-        need = state["need"]
-        size_of = m.chunk_size
-        names = []
-        offsets = []
-        at = 0
-        for i in range(len(m.files)):
-            offsets.append(at)
-            at += m.files[i][1]
-        with open(self.dir + "/blob", "rb") as blob:
-            for i in state["changed"]:
-                path, size, _ = m.files[i]
-                dest = stage + "/" + path
-                ota_swap.makedirs([dest.rsplit("/", 1)[0]])
-                h = hashlib.sha256()
-                pos = offsets[i]
-                end = pos + size
-                with open(dest, "wb") as out:
-                    while pos < end:
-                        n = pos // size_of
-                        take = min(end - pos, (n + 1) * size_of - pos, _SLICE)
-                        blob.seek(need.index(n) * size_of + pos - n * size_of)
-                        got = blob.readinto(memoryview(buf)[:take])
-                        if got != take:
-                            break
-                        h.update(memoryview(buf)[:take])
-                        out.write(memoryview(buf)[:take])
-                        pos += take
-                        await asleep_ms(0)
-                if pos != end or h.digest() != m.file_hash(i):
-                    self._refuse(m.release)
-                    return
-                names.append(path)
-        listed = [m.files[i][0] for i in range(len(m.files))]
-        removed = []
-        for top in ota_swap.CODE:
-            full = self.root + "/" + top
-            if ota_swap._isdir(full):
-                files = []
-                ota_swap._walk(full, top, files)
-                removed += [rel for _, rel in files if rel not in listed]
-            elif ota_swap._exists(full) and top not in listed:
-                removed.append(top)
-        ota_swap.rmtree(self.dir + "/blob")
-        ota_swap.rmtree(self.dir + "/state.json")
-        if not names and not removed:  # the code is this release already
-            self.installed = m.release
-            self.reports.append([m.release, wire.OTA_INSTALLED])
-            self._save_done()
-            return
-        trial = {"release": m.release, "version": m.version, "boots": 0, "from": self.installed}
-        _save(self.dir + "/trial.json", trial)
-        ota_swap.swap("/.stage", "/.prev", names, removed, self.root)
-        self.restart = True
+            sys.modules.pop("firmware.ota_fetch", None)

@@ -1,7 +1,8 @@
 # firmware/httpclient.py against a hostile server: the connection cut at every byte, both ways.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
-# device heap: 216k: code 110 KB as .mpy, a terminal, a server (TLS too) in one interpreter
+# device heap: 232k: the code as .mpy (remote settings and reports grew it), a terminal, a server
+# (TLS too) in one interpreter
 """The real client, on real sockets (CPython, and MicroPython's unix port: the WebAssembly port
 has none), syncs a terminal with a local server (``tests/kit/cutserver.py``) that ends the
 connection after each byte of the request, then after each byte of the answer. Every round must

@@ -1,7 +1,7 @@
 # The Gen1a probe on the simulator: clone flagged, genuine Classic and DESFire not (both runtimes).
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
-# device heap: 192k: code 110 KB, one terminal, clone probes
+# device heap: 208k: the code (remote settings and reports grew it), one terminal, clone probes
 from firmware import taps as ftaps
 from firmware import uplink, wire
 from tests.kit.termkit import Rig
