@@ -43,15 +43,10 @@ $(STUBS)/.done: $(REQ)/esp32-stubs.txt
 
 # Everything CI runs: static gates, then the host suite, then the device suite on real MicroPython:
 # the WebAssembly port, and the 32-bit unix port with a heap limit per module (then the tap
-# path's allocation tests once more with the terminal's code frozen into the interpreter), then
-# the board suite at CI size.
+# path's allocation tests once more with the terminal's code frozen into the interpreter); the
+# board suite at CI size runs beside them on the other core (tools/dev/test-all.sh).
 test: setup
-	$(PY) -m tests.gates.run
-	$(PY) -m pytest -q
-	node tests/runner/mpy.mjs
-	$(PY) -m tests.runner.unix
-	$(PY) -m tests.runner.unix --frozen
-	$(call board_suite,ci)
+	PY=$(PY) bash tools/dev/test-all.sh
 
 # The board suite: the official MicroPython firmware on the emulated ESP32 (QEMU, from the
 # machine's shared folder esp32-qemu; see docs/hardware.md). Without it, one line says so.
