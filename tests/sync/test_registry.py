@@ -31,7 +31,7 @@ def test_bundle_is_written_private_and_matches_the_contract(collector, tmp_path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     data = json.loads(open(path).read())
     assert set(data) == {"format", "terminal_id", "rusun", "door", "k0", "card_key",
-                         "collector_url", "ca_pin"}  # fmt: skip
+                         "collector_url", "ca_pin", "release_pub"}  # fmt: skip
     assert data["format"] == "hadir-provision-1" and data["door"] == 2
     assert len(bytes.fromhex(data["k0"])) == 32 and len(bytes.fromhex(data["card_key"])) == 16
     other = admin.add_terminal(collector, "Marunda", 1, scope=OPERATOR)

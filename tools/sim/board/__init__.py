@@ -20,9 +20,13 @@ module                 parts
 ``Hw(reader, flash, state_dir, http, ...)`` is the ``hw`` a ``firmware.app.Terminal`` takes:
 the parts given, and a fresh part of this board for each other one the terminal always has
 (``led``, ``buzzer``, ``wifi``, ``clock``, ``watchdog``); ``display``, ``rtc`` and ``ntp`` stay
-None unless given (not fitted), ``root`` "" (the device's own root). The reader is the real
-driver (``lib/pn532``) on the PN532 simulator's transport (``tools/sim/pn532``), the flash the
-NOR model (``tools/sim/flash``); ``http`` and ``ntp`` are the network's, not the board's.
+None unless given (not fitted), ``root`` "" (the device's own root). ``reset`` stays None unless
+given: on the ESP32 it is ``machine.reset``, which restarts the chip and never returns
+(ports/esp32/modmachine.c: ``esp_restart()``); a simulation that restarts its terminal itself
+(the fleet's rollout) leaves it out, and firmware/app.py calls it only when present. The reader
+is the real driver (``lib/pn532``) on the PN532 simulator's transport (``tools/sim/pn532``), the
+flash the NOR model (``tools/sim/flash``); ``http`` and ``ntp`` are the network's, not the
+board's.
 """
 
 from tools.sim.board.clock import Clock, Rtc  # noqa: F401
@@ -34,7 +38,7 @@ from tools.sim.board.wifi import Wifi  # noqa: F401
 class Hw:
     def __init__(self, reader, flash, state_dir, http, root="", led=None, buzzer=None,
                  display=None, rtc=None, wifi=None, clock=None, watchdog=None,
-                 ntp=None):  # fmt: skip
+                 ntp=None, reset=None):  # fmt: skip
         self.reader = reader
         self.flash = flash
         self.state_dir = state_dir
@@ -48,3 +52,4 @@ class Hw:
         self.clock = clock if clock is not None else Clock()
         self.watchdog = watchdog if watchdog is not None else Watchdog()
         self.ntp = ntp
+        self.reset = reset

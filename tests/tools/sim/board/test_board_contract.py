@@ -34,7 +34,8 @@ def contract():
 def test_the_contract_table_is_there():
     parts = contract()
     assert set(parts) == {"reader", "led", "buzzer", "display", "rtc", "wifi", "http", "ntp",
-                          "flash", "state_dir", "clock", "watchdog", "root"}  # fmt: skip
+                          "flash", "state_dir", "clock", "watchdog", "root",
+                          "reset"}  # fmt: skip
     assert ("post", True) in parts["http"] and ("set_wall", False) in parts["clock"]
 
 
@@ -67,6 +68,9 @@ def test_the_board_double_meets_the_contract(tmp_path):
     parts = contract()
     for part, calls in parts.items():
         assert hasattr(hw, part), part
+        if part == "reset":  # optional: None unless a simulation gives one (docs/terminal.md)
+            assert hw.reset is None
+            continue
         _meets(getattr(hw, part), calls, "board.Hw." + part)
     _meets(SimHttp(Network(now), "x", None), parts["http"], "fleet SimHttp")  # type: ignore[arg-type]
     assert hw.root == "" and isinstance(hw.state_dir, str)
@@ -123,7 +127,8 @@ def test_the_real_builder_meets_the_contract():
                    for t in n.targets if isinstance(t, ast.Attribute)}  # fmt: skip
     table = contract()
     assert set(table) == set_in_init  # Hw carries exactly the contract's parts
-    assert set(parts) == set_in_init - {"root"}  # build() gives all but root ("" on the device)
+    # build() gives all but root ("" on the device) and reset (Hw takes machine.reset itself)
+    assert set(parts) == set_in_init - {"root", "reset"}
     checked = 0
     for part, found in parts.items():
         if found is None:
