@@ -28,6 +28,7 @@ from firmware.log.ring import SLOTS, Ring
 from firmware.log.state import StateDir
 
 _KEY_BLOCKS = const(2)
+_MIN_RING = const(2)  # a ring of one sector never reclaims it (tail = head): full for good
 _RESERVE = const(8)  # slots only seals, boot, clock and storage events may use: a full log syncs
 _BLOCK_MAX = const(4095)  # a block plus its seal is one full batch
 _MAX_REPORTS = const(8)
@@ -50,6 +51,8 @@ class Log:
         whole (9 KB for 1,000 slots, 37 KB for 4,096)."""
         if not 1 <= block_slots < _BLOCK_MAX:
             raise LogError("block_slots must be 1 .. 4094")
+        if flash.ioctl(4, 0) < _KEY_BLOCKS + _MIN_RING:
+            raise LogError("the log needs 4 blocks or more (2 for keys, 2+ for the ring)")
         self.block_slots = block_slots
         self.terminal_id = terminal_id
         self.keys = KeyStore(flash, 0, 1)

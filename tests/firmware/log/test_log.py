@@ -492,6 +492,17 @@ def test_misuse_is_a_log_error():
         log.install_key(K0)
 
 
+def test_a_flash_too_small_for_two_ring_sectors_is_refused():
+    # 2 blocks left a ring of no sector (IndexError at the first maintain); 3 a ring of one,
+    # which fills and is never reclaimed, since its tail is its head.
+    for blocks in (1, 2, 3):
+        with raises(LogError):
+            Log(NorFlash(blocks=blocks), fresh_dir(), TID)
+    log, _flash, _path = new_log(blocks=4)
+    log.maintain()
+    assert log.ring.count == 2
+
+
 def test_append_allocates_nothing_after_warm_up():
     log, flash, _ = new_log()
     taps(log, 3)

@@ -13,6 +13,7 @@ Both print the summary (tools/sim/fleet/summary.py); ``--json FILE`` writes all 
 ``--serve`` keeps the collector (and the dashboard it serves) running afterwards until Ctrl-C.
 """
 
+import argparse
 import json
 import os
 import sys
@@ -27,6 +28,15 @@ DEMO = Scale(
 )
 
 
+def _small_blocks(text: str) -> int:
+    n = int(text)
+    if n != 0 and n < 4:  # firmware.log needs 2 key blocks and a ring of 2 sectors at least
+        raise argparse.ArgumentTypeError(
+            "0 atau minimal 4 (2 blok untuk kunci) / 0 or at least 4 (2 blocks hold the keys)"
+        )
+    return n
+
+
 def _args(argv):
     ap = cliframe.ArgumentParser(prog="python -m tools.sim.fleet", description=__doc__)
     ap.add_argument("command", choices=("demo", "run"))
@@ -34,7 +44,12 @@ def _args(argv):
     ap.add_argument("--days", type=int)
     ap.add_argument("--residents", type=int)
     ap.add_argument("--cuts", type=int, help="power cuts")
-    ap.add_argument("--small-blocks", type=int, help="log blocks of the terminal that fills")
+    ap.add_argument(
+        "--small-blocks",
+        type=_small_blocks,
+        help="flash blocks of the terminal that fills: 2 hold its keys, the rest its log (4 or "
+        "more; 0: none)",
+    )
     ap.add_argument("--sync-interval", type=int, help="seconds between sync rounds")
     ap.add_argument("--json", metavar="FILE", help="write all figures here")
     ap.add_argument(
