@@ -11,6 +11,10 @@
    changes (the old firmware keeps running; the next deploy starts the stage again).
 4. ``fsops.swap`` moves each replaced (and each removed) live file to ``/.prev`` and the staged
    one into place, journaled. ``--rollback`` swaps ``/.prev`` back in.
+
+A blank terminal (no ``/version.json``: ``provision``) gets the files in place instead, hashes
+checked after, and no ``/.prev``: there is no running firmware to protect or to roll back to,
+and on its 64-block littlefs the staged tree beside the live one does not fit (bench/fsroom.py).
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ def install(state: State, files: dict[str, bytes], dry_run: bool = False) -> dic
     }
     if dry_run or not send and not removed:
         return summary
+    if "/version.json" not in live:  # no hadir firmware runs here: nothing to keep or protect
+        return _in_place(state, files, send, removed, want, summary)
     need = (sum(_blocks(len(files[p])) for p in send) + 4) * _BLOCK  # + stage dirs, journal
     if state.call("fsops", "free") < need and pending["prev"]:
         ui.console.print(
@@ -103,6 +109,31 @@ def install(state: State, files: dict[str, bytes], dry_run: bool = False) -> dic
         names=[p[1:] for p in send],
         removed=[p[1:] for p in removed],
     )
+    return summary
+
+
+def _in_place(state: State, files: dict[str, bytes], send: list[str], removed: list[str],
+              want: dict[str, str], summary: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A blank terminal (provision): the files go straight to their places, ``/version.json``
+    last, so that a cut install is still blank and the next one sends what is missing. Staging
+    beside live code would cost a second directory tree (a metadata pair, 2 blocks, each) and
+    a ``/.prev`` of "no firmware" that ``--rollback`` would swap in (bench/fsroom.py)."""
+    send = sorted(send, key=lambda p: p == "/version.json")
+    need = sum(_blocks(len(files[p])) for p in send) * _BLOCK
+    free = state.call("fsops", "free")
+    if free < need:
+        raise HadirError("ruang penyimpanan tidak cukup", "not enough space for the firmware",
+                         f"need {need // 1024} KiB, free {free // 1024} KiB")  # fmt: skip
+    for path in removed:
+        state.call("fsops", "rmtree", path=path)
+    state.call("fsops", "makedirs", paths=sorted({posixpath.dirname(p) for p in send} - {"/"}))
+    with ui.transfer("salin / copy", summary["bytes"]) as step:
+        for path in send:
+            state.write_file(path, files[path], lambda d, n, p=path: step(p, d, n))
+    got = state.call("fsops", "hashes", top="/", names=list(NAMES))
+    bad = sorted(p for p in set(want) | set(got) if got.get(p) != want.get(p))
+    if bad:
+        raise HadirError("hash berkas tidak cocok", "file hashes do not match", ", ".join(bad[:5]))
     return summary
 
 

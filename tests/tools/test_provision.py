@@ -152,3 +152,25 @@ def test_a_bundle_that_is_not_one_is_refused(tmp_path):
     r = cli("/dev/null", "provision", "--bundle", str(bad))
     assert r.exit_code == 1
     assert r.stderr.startswith("hadir: bundle provisi tidak sah (invalid provisioning bundle)")
+
+
+def test_a_blank_terminal_gets_its_firmware_in_place_with_nothing_to_roll_back_to(
+    device, tmp_path
+):
+    """Nothing runs on a blank terminal, so nothing is staged beside it: on the real 64-block
+    littlefs a staged tree plus the live one it is swapped into does not fit (bench/fsroom.py),
+    and a /.prev of "no firmware" would make `deploy --rollback` remove all the code."""
+    seen = set()
+
+    def look(double):
+        seen.update(p.name for p in double.root.iterdir() if p.name in (".stage", ".prev"))
+
+    port = device.plug(after_exec=look)
+    r = cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "b.json")))
+    assert r.exit_code == 0, r.output
+    assert seen == set()  # no staged copy, no previous version, at any moment
+    files = device.files()
+    assert not any(p.startswith(("/.stage", "/.prev")) for p in files) and "/.swap" not in files
+    r = cli(port, "deploy", "--rollback")
+    assert r.exit_code == 1 and "no previous version" in r.stderr
+    assert device.files() == files  # the firmware stays
