@@ -39,6 +39,12 @@ _BINARY_BODY = {
 }
 
 
+# Every integer a request carries is bounded: an unbounded one reaches SQL as a number the
+# database cannot hold (SQLite: 64 bits) and would be a server error, not a refusal.
+U32 = Annotated[int, Path(ge=0, le=2**32 - 1)]  # release ids, chunk numbers, states: 32 bits
+_TIME_MAX = 2**40  # Unix seconds: far past any date hadir handles
+
+
 def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
         400: "malformed body (the reason is in `detail`)",
@@ -129,7 +135,7 @@ _RELEASE_RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_RELEASE_RESPONSES,
     summary="Fetch a release's signed manifest (body: a status request)",
 )
-async def post_release_manifest(request: Request, rid: int) -> Response:
+async def post_release_manifest(request: Request, rid: U32) -> Response:
     body = await _body(request)
     peer = request.client.host if request.client else ""
     c = collector(request)
@@ -144,7 +150,7 @@ async def post_release_manifest(request: Request, rid: int) -> Response:
     responses=_RELEASE_RESPONSES,
     summary="Fetch chunk n of a release (body: a status request)",
 )
-async def post_release_chunk(request: Request, rid: int, n: int) -> Response:
+async def post_release_chunk(request: Request, rid: U32, n: U32) -> Response:
     body = await _body(request)
     peer = request.client.host if request.client else ""
     c = collector(request)
@@ -159,7 +165,7 @@ async def post_release_chunk(request: Request, rid: int, n: int) -> Response:
     responses=_RELEASE_RESPONSES,
     summary="Report installed (2), refused (1) or rolled back (3) (body: a status request)",
 )
-async def post_release_report(request: Request, rid: int, state: int) -> Response:
+async def post_release_report(request: Request, rid: U32, state: U32) -> Response:
     body = await _body(request)
     peer = request.client.host if request.client else ""
     c = collector(request)
@@ -369,7 +375,7 @@ def put_config(
 
 
 class SettingsIn(BaseModel):
-    terminal: int | None = None
+    terminal: int | None = Field(default=None, ge=1, le=2**32 - 1)
     rusun: str | None = Field(default=None, min_length=1, max_length=100)
     settings: dict[str, Any] = Field(default_factory=dict)
     wifi_password: str | None = Field(default=None, max_length=63)
@@ -385,7 +391,7 @@ def put_settings(request: Request, user: Admin, body: SettingsIn) -> dict[str, A
 
 
 class CommandIn(BaseModel):
-    terminal: int | None = None
+    terminal: int | None = Field(default=None, ge=1, le=2**32 - 1)
     rusun: str | None = Field(default=None, min_length=1, max_length=100)
     command: str = Field(min_length=1, max_length=40)
 
@@ -399,7 +405,11 @@ def post_command(request: Request, user: Admin, body: CommandIn) -> dict[str, An
 
 
 @admin_router.get("/commands", summary="Remote commands and their results, newest first")
-def get_commands(request: Request, user: Admin, terminal: int | None = None) -> list[dict]:
+def get_commands(
+    request: Request,
+    user: Admin,
+    terminal: Annotated[int | None, Query(ge=1, le=2**32 - 1)] = None,
+) -> list[dict]:
     c = collector(request)
     return _admin_call(remote.list_commands, c, terminal, scope=user.scope)
 
@@ -539,8 +549,12 @@ def get_gaps(
 def get_audit(
     request: Request,
     user: Auth,
-    since: Annotated[int | None, Query(ge=0, description="from this Unix time")] = None,
-    until: Annotated[int | None, Query(ge=0, description="before this Unix time")] = None,
+    since: Annotated[
+        int | None, Query(ge=0, le=_TIME_MAX, description="from this Unix time")
+    ] = None,
+    until: Annotated[
+        int | None, Query(ge=0, le=_TIME_MAX, description="before this Unix time")
+    ] = None,
     who: Annotated[str | None, Query(max_length=100, description="only this user")] = None,
     kind: Annotated[Literal["view", "export", "change"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 500,

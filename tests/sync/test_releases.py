@@ -29,7 +29,7 @@ class Http:
     async def post(self, url, body, timeout_ms):
         path = url[url.find("/v1/") :]
         self.paths.append(path)
-        r = self.client.post(path, content=joined(body),
+        r = self.client.post(path, content=bytes(joined(body)),
                              headers={"content-type": "application/octet-stream"})  # fmt: skip
         return r.status_code, r.content
 
