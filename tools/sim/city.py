@@ -149,6 +149,12 @@ class Tally:
 
 
 async def _send(client: Any, url: str, term: SimTerminal, body: bytes, n: int, tally: Tally,
+                acked: dict[int, int], lock: asyncio.Lock) -> None:  # fmt: skip
+    async with lock:
+        await _post(client, url, term, body, n, tally, acked)
+
+
+async def _post(client: Any, url: str, term: SimTerminal, body: bytes, n: int, tally: Tally,
                 acked: dict[int, int]) -> None:  # fmt: skip
     headers = {"content-type": "application/octet-stream"}
     for attempt in range(_RETRIES + 1):
@@ -174,7 +180,7 @@ def _acked_of(reply: bytes) -> int:
     return int.from_bytes(reply[5:9], "big")
 
 
-async def _run(url: str, fleet: list[SimTerminal], rounds_of: Any, seconds: float,
+async def _run(url: str, fleet: list[SimTerminal], rounds_of: Any,
                concurrency: int) -> dict[str, Any]:  # fmt: skip
     import httpx
 
@@ -185,11 +191,15 @@ async def _run(url: str, fleet: list[SimTerminal], rounds_of: Any, seconds: floa
     start = time.monotonic()
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         pending: set[asyncio.Task] = set()
+        # A terminal sends its batches one after the other, as a real one does (a later batch
+        # overtaking an earlier one would be answered with a gap); tasks take their terminal's
+        # lock in the order they were made. The generators stop by ``seconds`` before building
+        # a batch, so every batch built is sent.
+        order: dict[int, asyncio.Lock] = {}
         async for term, body, n in rounds_of(start):
-            if time.monotonic() - start > seconds:
-                break
             await sem.acquire()
-            task = asyncio.create_task(_send(client, url, term, body, n, tally, acked))
+            lock = order.setdefault(term.tid, asyncio.Lock())
+            task = asyncio.create_task(_send(client, url, term, body, n, tally, acked, lock))
             task.add_done_callback(lambda _t: sem.release())
             pending.add(task)
             pending = {t for t in pending if not t.done()}
@@ -225,7 +235,7 @@ def steady(url: str, fleet: list[SimTerminal], seconds: float, sync_s: float, re
             yield term, body, n
             k += 1
 
-    out = asyncio.run(_run(url, fleet, rounds_of, seconds, concurrency))
+    out = asyncio.run(_run(url, fleet, rounds_of, concurrency))
     out["offered_rounds_per_s"] = round(len(fleet) / sync_s, 2)
     return out
 
@@ -242,20 +252,22 @@ def backlog(url: str, fleet: list[SimTerminal], records: int, span_s: float,
     start_wall = time.time() - span_s - 60
     step = max(1, int(span_s * 1000 / max(records, 1)))
 
-    async def rounds_of(_start: float):
+    async def rounds_of(start: float):
         left = {t.tid: records for t in fleet}
         while left:
             for term in fleet:
                 n = min(left.get(term.tid, 0), MAX_SLOTS - 4)
                 if n <= 0:
                     continue
+                if time.monotonic() - start > seconds:
+                    return
                 left[term.tid] -= n
                 if left[term.tid] <= 0:
                     del left[term.tid]
                 body, count = term.batch(n, start_wall, step, rng)
                 yield term, body, count
 
-    return asyncio.run(_run(url, fleet, rounds_of, seconds, concurrency))
+    return asyncio.run(_run(url, fleet, rounds_of, concurrency))
 
 
 def provision(db: str, master_key: bytes, terminals: int, sites: int, tokens: int = 600,
