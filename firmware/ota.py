@@ -37,6 +37,7 @@ import sys
 
 from compat import const
 from firmware import ota_swap, wire
+from firmware.config import save_json as save  # written whole, then renamed: never half
 
 _DIR = "/.ota"
 SLICE = const(1024)
@@ -51,13 +52,6 @@ def load(path):
             return json.load(f)
     except (OSError, ValueError):
         return None
-
-
-def save(path, obj):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f)
-    os.rename(tmp, path)
 
 
 def read(path):
