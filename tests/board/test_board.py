@@ -112,7 +112,14 @@ def test_doctor_pull_and_upload_store_every_tap_exactly_once(app, site, figures,
     # minutes (40 ms a flash operation; on a chip it is under a second).
     try:
         r = cli(None, "--port", url, "--resume", "--timeout", "300", "doctor")
-        assert r.exit_code == 0, r.output + r.stderr
+        # Exit 2 exactly when a row says PERIKSA. Two rows may: the clock (the emulated board
+        # has no Wi-Fi, RTC or NTP, so its time is unknown) and the file system (the 256 KiB vfs
+        # has no room left for an update: docs/benchmarks.md, "Room on the file system"). Any
+        # other row failing fails the suite.
+        checks = [line for line in r.output.splitlines() if "PERIKSA" in line]
+        assert r.exit_code == (2 if checks else 0), r.output + r.stderr
+        expected = ("jam / clock", "berkas / files")
+        assert all(any(row in line for row in expected) for line in checks), r.output
         assert "hadir (tools/partitions.csv)" in r.output
         out = tmp_path / "t.hadir"
         r = cli(None, "--port", url, "--resume", "--timeout", "300", "pull", "--out", str(out))
