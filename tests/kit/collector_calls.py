@@ -67,3 +67,30 @@ def resign(term, body, slots):
     return wire.encode_batch(
         b.terminal_id, b.first_seq, b.epoch, b.prev_mac, wire.pack_health({}), slots, term.key
     )
+
+
+# Two residents of Marunda (R1 Siti in A101, R2 Budi in A102) and their card numbers.
+TWO_FLATS = {"R1": "04A1B2C3D4E5F6", "R2": "04B1B2C3D4E5F7"}
+
+
+def two_flats_tapped(collector, client, now):
+    """Siti and Budi imported into two flats of Marunda, 3 taps each an hour before ``now``
+    (collector time), stored; -> {resident_id: unit_id}."""
+    from sync.vault import card_tokens
+
+    term = register(collector)
+    rows = ["resident_id,name,unit,rusun,card_uid", f"R1,Siti,MRD-A101,Marunda,{TWO_FLATS['R1']}",
+            f"R2,Budi,MRD-A102,Marunda,{TWO_FLATS['R2']}"]  # fmt: skip
+    assert admin.import_residents(collector, rows, scope=OPERATOR).refused == []
+    key = bytes.fromhex(term.bundle["card_key"])
+    uids = [bytes.fromhex(TWO_FLATS[r]) for r in ("R1", "R2")]
+    r1, r2 = (t.to_bytes(4, "big") for t in card_tokens(key, uids))
+    term.boot()
+    term.clock(int(now) - wire.HOST_EPOCH_OFFSET - 3600)
+    for _ in range(3):
+        term.tap(r1, advance_ms=60_000)
+        term.tap(r2, advance_ms=60_000)
+    body = term.batch({"backlog_slots": 0})
+    assert reply(term, body, post(client, body))[0] == wire.REPLY_OK
+    with collector.db.read() as tx:
+        return dict(tx.all("SELECT resident_id, unit_id FROM residents"))

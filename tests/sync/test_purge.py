@@ -6,17 +6,13 @@ import json
 
 import pytest
 
-from firmware import wire
-from sync.service import admin, audit, cases, retention
+from sync.service import audit, cases, retention
 from sync.service.admin import AdminError
-from sync.service.scope import OPERATOR
 from sync.store import cases as case_store
-from sync.vault import card_tokens
 from tests.kit import register as kit
-from tests.kit.collector_calls import post, register, reply
+from tests.kit.collector_calls import two_flats_tapped
 
 DAY = 86400
-UIDS = {"R1": "04A1B2C3D4E5F6", "R2": "04B1B2C3D4E5F7"}
 WHO = audit.Who("cli:petugas", "cli")
 
 
@@ -30,22 +26,7 @@ def old_taps(collector, client, clock):
     """Two flats whose residents tapped 300 days ago (3 taps each); R1's flat has an open case."""
     now = int(clock.now)
     clock.now = now - 300 * DAY
-    term = register(collector)
-    rows = ["resident_id,name,unit,rusun,card_uid", f"R1,Siti,MRD-A101,Marunda,{UIDS['R1']}",
-            f"R2,Budi,MRD-A102,Marunda,{UIDS['R2']}"]  # fmt: skip
-    assert admin.import_residents(collector, rows, scope=OPERATOR).refused == []
-    key = bytes.fromhex(term.bundle["card_key"])
-    r1, r2 = (t.to_bytes(4, "big") for t in card_tokens(key, [bytes.fromhex(UIDS[r])
-                                                              for r in ("R1", "R2")]))  # fmt: skip
-    term.boot()
-    term.clock(int(clock.now) - wire.HOST_EPOCH_OFFSET - 3600)
-    for _ in range(3):
-        term.tap(r1, advance_ms=60_000)
-        term.tap(r2, advance_ms=60_000)
-    body = term.batch({"backlog_slots": 0})
-    assert reply(term, body, post(client, body))[0] == wire.REPLY_OK
-    with collector.db.read() as tx:
-        units = dict(tx.all("SELECT resident_id, unit_id FROM residents"))
+    units = two_flats_tapped(collector, client, clock.now)
     case_id = cases.open_case(collector, kit.ADMIN, units["R1"], ["not_seen"], "manual")
     clock.now = now
     return units, case_id

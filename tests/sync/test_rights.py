@@ -4,18 +4,15 @@
 import pytest
 
 from firmware import wire
-from sync.service import accounts, admin, cases, rights
+from sync.service import accounts, cases, rights
 from sync.service.accounts import User
 from sync.service.admin import AdminError, Forbidden, Unknown
-from sync.service.scope import OPERATOR
 from sync.store import cases as case_store
 from sync.store import residents
-from sync.vault import card_tokens
 from sync.web import subject
 from tests.kit import register as kit
-from tests.kit.collector_calls import post, register, reply
+from tests.kit.collector_calls import TWO_FLATS, two_flats_tapped
 
-UIDS = {"R1": "04A1B2C3D4E5F6", "R2": "04B1B2C3D4E5F7"}
 OFFICER = User("petugas", "admin", ())
 PASSWORD = "kata-sandi-benar"
 
@@ -23,22 +20,7 @@ PASSWORD = "kata-sandi-benar"
 @pytest.fixture
 def world(collector, client, clock):
     """Siti (R1) and Budi (R2) in two flats of Marunda, 3 taps each today; a case on Siti's."""
-    term = register(collector)
-    rows = ["resident_id,name,unit,rusun,card_uid", f"R1,Siti,MRD-A101,Marunda,{UIDS['R1']}",
-            f"R2,Budi,MRD-A102,Marunda,{UIDS['R2']}"]  # fmt: skip
-    assert admin.import_residents(collector, rows, scope=OPERATOR).refused == []
-    key = bytes.fromhex(term.bundle["card_key"])
-    r1, r2 = (t.to_bytes(4, "big") for t in card_tokens(key, [bytes.fromhex(UIDS[r])
-                                                              for r in ("R1", "R2")]))  # fmt: skip
-    term.boot()
-    term.clock(int(clock.now) - wire.HOST_EPOCH_OFFSET - 3600)
-    for _ in range(3):
-        term.tap(r1, advance_ms=60_000)
-        term.tap(r2, advance_ms=60_000)
-    body = term.batch({"backlog_slots": 0})
-    assert reply(term, body, post(client, body))[0] == wire.REPLY_OK
-    with collector.db.read() as tx:
-        units = dict(tx.all("SELECT resident_id, unit_id FROM residents"))
+    units = two_flats_tapped(collector, client, clock.now)
     return cases.open_case(collector, kit.ADMIN, units["R1"], ["not_seen"], "manual")
 
 
@@ -52,7 +34,7 @@ def test_the_report_holds_everything_and_its_making_is_audited(collector, world)
     for text in ("Laporan data pribadi warga", "Siti", "MRD-A101", "Tap kartu", "masih terbuka",
                  "183 hari"):  # fmt: skip
         assert text in html
-    assert "<script" not in html and UIDS["R1"] not in html  # the UID is never shown
+    assert "<script" not in html and TWO_FLATS["R1"] not in html  # the UID is never shown
     again = rights.subject_data(collector, OFFICER, "R1", 0, collector.now() + 1)
     assert [x["action"] for x in again["accesses"]] == ["privacy.report"]  # the first one
 
