@@ -5,7 +5,7 @@ import pytest
 
 from sync.app import create_app
 from sync.settings import Settings
-from tests.kit import pgserver, prereq
+from tests.kit import pgserver, prereq, quickhash
 from tests.kit.liveserver import MASTER_KEY
 
 
@@ -19,6 +19,12 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_argon2():
+    """argon2id at 1 pass over 1 MiB instead of 3 over 64 MiB (tests/kit/quickhash.py)."""
+    yield from quickhash.quick_argon2()
 
 
 @pytest.fixture(scope="session")
