@@ -1,5 +1,5 @@
 # Collector test wiring: the same tests run on SQLite (a fresh file each) and on a real,
-# throwaway PostgreSQL server (one per session, a fresh schema each test).
+# throwaway PostgreSQL server (one per session, on /dev/shm, a fresh schema each test).
 # SPDX-License-Identifier: MIT
 import pytest
 
@@ -32,7 +32,7 @@ def pg():
     if not pgserver.available():
         yield None
         return
-    server = pgserver.PgServer.start()
+    server = pgserver.PgServer.start(in_memory=True)
     yield server
     server.stop()
 
