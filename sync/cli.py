@@ -418,8 +418,9 @@ def alerts_list() -> None:
 
 @alerts_app.command("run")
 def alerts_run() -> None:
-    """Kirim peringatan sekali / one delivery pass (run it every few minutes from a timer):
-    gather troubles, send what is due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
+    """Kirim peringatan sekali / one delivery pass now (``serve`` runs one every
+    HADIR_ALERTS_EVERY seconds by itself): gather troubles, send what is due by e-mail
+    (HADIR_SMTP_HOST ...) and webhook."""
     from sync.notify import Smtp, Webhook
     from sync.service import alerts
 
@@ -428,7 +429,10 @@ def alerts_run() -> None:
     if smtp is not None:
         senders.append(smtp)
     counts = alerts.run(state.collector(), senders)
-    out.print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if counts["busy"]:
+        out.print("pass lain sedang berjalan / another pass is running (nothing done)")
+        return
+    out.print(", ".join(f"{k} {v}" for k, v in counts.items() if k != "busy"))
 
 
 # --- residents -----------------------------------------------------------------------------------

@@ -56,7 +56,10 @@ class Smtp:
         host = os.environ.get("HADIR_SMTP_HOST")
         if not host:
             return None
-        return cls(host, int(os.environ.get("HADIR_SMTP_PORT", "25")),
+        port = os.environ.get("HADIR_SMTP_PORT", "25")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"HADIR_SMTP_PORT={port[:20]}: bukan port / not a port")
+        return cls(host, int(port),
                    os.environ.get("HADIR_SMTP_FROM", "hadir@localhost"),
                    os.environ.get("HADIR_SMTP_USER"), os.environ.get("HADIR_SMTP_PASSWORD"),
                    os.environ.get("HADIR_SMTP_STARTTLS") == "1")  # fmt: skip

@@ -1,19 +1,17 @@
 # Alerts that reach people: a local SMTP server (aiosmtpd) and a local webhook receiver.
 # SPDX-License-Identifier: MIT
 import json
-import socket
 import threading
-from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from firmware import wire
 from sync.notify import Smtp, Webhook, verify_signature
 from sync.service import admin, alerts
 from sync.service.scope import OPERATOR, Scope
 from tests.kit.collector_calls import post, register
+from tests.kit.mailbox import free_port, mailbox
 
 SECRET = b"webhook-secret-0123456789"
 MIDNIGHT = 1_796_947_200 - 7 * 3600  # 2026-12-11 00:00 in Asia/Jakarta (UTC+7)
@@ -24,29 +22,10 @@ def at(day, hh, mm=0):
     return MIDNIGHT + day * 86400 + hh * 3600 + mm * 60
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    ctl.start()
-    inbox.sender = Smtp("127.0.0.1", ctl.port, "hadir@rusun.test")
-    yield inbox
-    ctl.stop()
+    with mailbox() as inbox:
+        yield inbox
 
 
 class Received(list):
@@ -203,7 +182,7 @@ def test_a_message_that_did_not_go_out_is_sent_next_time(collector, client, cloc
     alerts.add_recipient(collector, "email", "kepala@marunda.test", digest=False, scope=OPERATOR)
     _upload(client, a, events=[(wire.TAMPER, 1)])
     clock.now += 60
-    down = Smtp("127.0.0.1", _free_port())  # nobody listens there
+    down = Smtp("127.0.0.1", free_port())  # nobody listens there
     assert alerts.run(collector, [down])["failed"] == 1
     clock.now += 60
     assert alerts.run(collector, [smtp.sender])["sent"] == 1
