@@ -252,3 +252,25 @@ def test_the_cli_adds_lists_and_runs(tmp_path, smtp):
     assert r.returncode == 0 and "hooks.test" in r.stdout and SECRET.decode() not in r.stdout
     r = cli("alerts", "run")
     assert r.returncode == 0 and "sent 0" in r.stdout, r.stdout + r.stderr
+
+
+def test_an_update_that_failed_on_a_terminal_reaches_people(collector, client, clock, smtp,
+                                                             tmp_path):  # fmt: skip
+    from sync.service import releases
+
+    clock.now = at(0, 10)
+    a = register(collector)
+    alerts.add_recipient(collector, "email", "kepala@marunda.test", digest=False, scope=OPERATOR)
+    key = str(tmp_path / "release.key")
+    releases.trust(collector, releases.keygen(key, lms_type=5).hex())
+    rid = releases.publish(collector, {"lib/x.py": b"# x\n"}, key, "test")
+    _upload(client, a)
+    # The terminal's word, as it reports it (POST /v1/release/{rid}/report/{state}): rolled back.
+    state = wire.OTA_STATES.index("rolled_back")
+    assert releases.report(collector, a.batch(), rid, state).http == 200
+    clock.now += 60
+    assert alerts.run(collector, [smtp.sender])["sent"] == 1
+    text = _texts(smtp)[0]
+    assert (
+        "pembaruan gagal / update failed" in text and f"release_rolled_back: release {rid}" in text
+    )
