@@ -30,6 +30,7 @@ last day with its count, and says so when there was none.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import threading
@@ -345,6 +346,9 @@ def run(c: Any, senders: Sequence[Sender], now: int | None = None, *, holder: st
     return out
 
 
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f<>,;]{1,64}@[^@\s\x00-\x1f\x7f<>,;]{1,189}")  # one address
+
+
 def add_recipient(c: Any, channel: str, address: str, *, rusun: str | None = None,
                   secret: bytes | None = None, quiet_hours: str | None = None,
                   digest: bool = True, scope: Any) -> int:  # fmt: skip
@@ -356,12 +360,12 @@ def add_recipient(c: Any, channel: str, address: str, *, rusun: str | None = Non
         raise admin.AdminError(
             "saluran harus email atau webhook / channel must be email or webhook"
         )
-    if channel == "email" and ("@" not in address or len(address) > 254):
+    if channel == "email" and not _EMAIL.fullmatch(address):
         raise admin.AdminError(
             f"alamat e-mail tidak sah / not an e-mail address: {address[:40]!r}"
         )
     if channel == "webhook":
-        if not address.startswith(("https://", "http://")):
+        if not address.startswith(("https://", "http://")) or not address.isprintable():
             raise admin.AdminError("webhook harus URL http(s) / a webhook is an http(s) URL")
         if not secret or len(secret) < 16:
             raise admin.AdminError(

@@ -203,8 +203,9 @@ def test_a_webhook_answer_other_than_2xx_is_a_failure(collector, client, clock, 
 def test_recipients_are_checked_and_scoped(collector):
     register(collector)
     register(collector, rusun="Pulogebang")
-    with pytest.raises(admin.AdminError):
-        alerts.add_recipient(collector, "email", "not-an-address", scope=OPERATOR)
+    for bad in ("not-an-address", "a@b.test\nBcc: c@d.test", "a@b.test, c@d.test", "@b.test"):
+        with pytest.raises(admin.AdminError):
+            alerts.add_recipient(collector, "email", bad, scope=OPERATOR)
     with pytest.raises(admin.AdminError):
         alerts.add_recipient(collector, "webhook", "http://x.test/h", secret=b"short",
                              scope=OPERATOR)  # fmt: skip
@@ -274,3 +275,20 @@ def test_an_update_that_failed_on_a_terminal_reaches_people(collector, client, c
     assert (
         "pembaruan gagal / update failed" in text and f"release_rolled_back: release {rid}" in text
     )
+
+
+def test_an_address_the_mail_header_refuses_fails_its_message_only(collector, client, clock, smtp):
+    clock.now = at(0, 10)
+    a = register(collector)
+    alerts.add_recipient(collector, "email", "kepala@marunda.test", digest=False, scope=OPERATOR)
+    with collector.db.write() as tx:  # a row older checks let in: a line break in the address
+        tx.run("INSERT INTO alert_recipients (channel, address, digest, digest_day, created_at)"
+               " VALUES ('email', ?, 0, 0, 0)", ("x@y.test\nBcc: z@w.test",))  # fmt: skip
+    _upload(client, a, events=[(wire.TAMPER, 1)])
+    clock.now += 60
+    failures = []
+    counts = alerts.run(collector, [smtp.sender], failures=failures)
+    assert (counts["sent"], counts["failed"]) == (1, 1), counts
+    assert failures == ["email: smtp: address refused: ValueError"]
+    ((rcpt, _),) = smtp.messages
+    assert rcpt == ["kepala@marunda.test"]
