@@ -1,7 +1,7 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config|set|command|commands, alerts add|list|run, rusun rotate-card-key, residents import,
+config|set|command|commands, alerts add|list|remove|run, rusun rotate-card-key, residents import,
 users add|list|token|tokens|revoke-token|remove, report presence|review (alias absent)|
 other-rusun|unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr
 and exit non-zero; the register and the case work are in ``sync.cli_cases`` (docs/cases.md).
@@ -405,6 +405,17 @@ def alerts_add(
     rid = alerts.add_recipient(state.collector(), channel, address, rusun=rusun, secret=secret,
                                quiet_hours=quiet, digest=digest, scope=OPERATOR)  # fmt: skip
     out.print(f"recipient {rid} added")
+
+
+@alerts_app.command("remove")
+def alerts_remove(
+    recipient: Annotated[int, typer.Argument(help="its id (alerts list)", min=1, max=2**62)],
+) -> None:
+    """Hapus penerima peringatan / tell this recipient nothing more."""
+    from sync.service import alerts
+
+    alerts.remove_recipient(state.collector(), recipient, scope=OPERATOR)
+    out.print(f"recipient {recipient} removed")
 
 
 @alerts_app.command("list")

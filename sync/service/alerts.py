@@ -389,6 +389,19 @@ def add_recipient(c: Any, channel: str, address: str, *, rusun: str | None = Non
     return new
 
 
+def remove_recipient(c: Any, rid: int, *, scope: Any) -> None:
+    """Tell ``rid`` nothing more (its send rows go with it); one of every rusun: an unscoped
+    admin only."""
+    from sync.service import admin
+    from sync.store import notices
+
+    with c.db.write() as tx:
+        mine = [r for r in notices.recipients(tx) if r["id"] == rid]
+        if not mine or not (scope.everything or mine[0]["rusun_id"] in (scope.rusun_ids or ())):
+            raise admin.AdminError(f"penerima tidak ada / no such recipient: {rid}")
+        notices.remove_recipient(tx, rid)
+
+
 def list_recipients(c: Any, *, scope: Any) -> list[dict[str, Any]]:
     from sync.store import notices
 

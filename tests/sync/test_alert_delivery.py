@@ -223,6 +223,12 @@ def test_recipients_are_checked_and_scoped(collector):
                          rusun="Pulogebang", scope=scoped)  # fmt: skip
     (row,) = alerts.list_recipients(collector, scope=scoped)
     assert "secret_enc" not in row and row["channel"] == "webhook"
+    every = alerts.add_recipient(collector, "email", "ops@dinas.test", scope=OPERATOR)
+    with pytest.raises(admin.AdminError):  # not its rusun's: as if it did not exist
+        alerts.remove_recipient(collector, every, scope=scoped)
+    alerts.remove_recipient(collector, row["id"], scope=scoped)
+    assert alerts.list_recipients(collector, scope=scoped) == []
+    assert [r["id"] for r in alerts.list_recipients(collector, scope=OPERATOR)] == [every]
 
 
 def test_the_cli_adds_lists_and_runs(tmp_path, smtp):
@@ -253,6 +259,13 @@ def test_the_cli_adds_lists_and_runs(tmp_path, smtp):
     assert r.returncode == 0 and "hooks.test" in r.stdout and SECRET.decode() not in r.stdout
     r = cli("alerts", "run")
     assert r.returncode == 0 and "sent 0" in r.stdout, r.stdout + r.stderr
+    r = cli("alerts", "remove", "2")
+    assert r.returncode == 0, r.stderr
+    assert "kepala@marunda.test" not in cli("alerts", "list").stdout
+    r = cli("alerts", "remove", "2")
+    assert (
+        r.returncode != 0 and r.stderr.strip().count("\n") == 0 and "no such recipient" in r.stderr
+    )
 
 
 def test_an_update_that_failed_on_a_terminal_reaches_people(collector, client, clock, smtp,
