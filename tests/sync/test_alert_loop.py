@@ -1,6 +1,10 @@
 # The server's own alert loop: alerts reach people with no timer installed, one pass at a time.
 # SPDX-License-Identifier: MIT
 import logging
+import os
+import signal
+import subprocess
+import sys
 import time
 
 import httpx
@@ -9,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from firmware import wire
 from sync.alert_loop import AlertLoop
-from sync.app import create_app
+from sync.app import create_app, open_collector
 from sync.notify import Smtp
 from sync.service import alerts
 from sync.service.scope import OPERATOR
@@ -19,6 +23,7 @@ from tests.kit.collector_calls import post, register
 from tests.kit.liveserver import MASTER_KEY
 from tests.kit.liveserver import Collector as LiveCollector
 from tests.kit.mailbox import free_port, mailbox
+from tests.kit.paths import ROOT
 
 EVERY_S = 0.05  # the loop's interval here: many passes while a test waits
 
@@ -65,6 +70,44 @@ def test_a_live_server_tells_people_by_itself(tmp_path):
         assert f"terminal {term.terminal_id} (Marunda)" in inbox.texts()[0]
         assert "tamper" in inbox.texts()[0]
     assert not loop.running()  # stopped with the server
+
+
+def test_python_m_sync_serve_runs_the_loop_and_stops_it_cleanly(tmp_path):
+    key = "11" * 32
+    db = str(tmp_path / "h.db")
+    port = free_port()
+    with mailbox() as inbox:
+        env = dict(os.environ, HADIR_MASTER_KEY=key, HADIR_DB=db, HADIR_ALERTS_EVERY="0.2",
+                   HADIR_SMTP_HOST="127.0.0.1",
+                   HADIR_SMTP_PORT=str(inbox.sender.port))  # fmt: skip
+        c = open_collector(Settings(db=db, master_key=bytes.fromhex(key)))
+        term = register(c)
+        alerts.add_recipient(c, "email", "kepala@marunda.test", digest=False, scope=OPERATOR)
+        server = subprocess.Popen([sys.executable, "-m", "sync", "serve", "--port", str(port)],
+                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+                _wait(lambda: _answers(http), "the server up")
+                _tamper(http, c, term)
+            _wait(lambda: inbox.messages, "an e-mail from the server's own loop")
+            assert "tamper" in inbox.texts()[0]
+        finally:
+            server.terminate()
+            _, err = server.communicate(timeout=60)
+            c.db.close()
+    # uvicorn ends by re-raising the SIGTERM it handled; the lifespan's shut-down (the loop's
+    # stop, then the database closed) ran before.
+    assert server.returncode in (0, -signal.SIGTERM), err
+    assert "Application shutdown complete." in err, err
+    assert "Traceback" not in err, err
+
+
+def _answers(http):
+    try:
+        return http.get("/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def test_two_collectors_on_one_database_send_it_once(db_url):
