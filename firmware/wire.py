@@ -669,7 +669,10 @@ MANIFEST_MAX = const(16384)  # the longest manifest a terminal reads (40 files: 
 OTA_REFUSED = const(1)  # a hash or the signature did not verify: nothing staged
 OTA_INSTALLED = const(2)  # swapped in and healthy after the reboot
 OTA_ROLLED_BACK = const(3)  # the new code failed its health check: the old code is back
-OTA_STATES = ("", "refused", "installed", "rolled_back")
+# Too few free blocks on the terminal's file system: nothing fetched (or the partial download
+# removed), the old code runs; the report carries ``?need=N&free=F`` (littlefs blocks).
+OTA_NO_ROOM = const(4)
+OTA_STATES = ("", "refused", "installed", "rolled_back", "no_room")
 
 
 def encode_manifest(release_id, version, files, chunk_size=RELEASE_CHUNK):

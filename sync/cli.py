@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -119,11 +120,14 @@ def main(
     state.ca_cert = ca_cert
 
 
-def _table(rows: list[dict[str, Any]], title: str) -> None:
+def _table(rows: list[dict[str, Any]], title: str, compact: bool = False) -> None:
     if not rows:
         out.print(f"{title}: tidak ada / none")
         return
-    table = Table(title=title)
+    # compact: lines under the header only, so a wide report (health) fits a laptop's terminal
+    table = (
+        Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False) if compact else Table(title=title)
+    )
     for key in rows[0]:
         table.add_column(key)
     for row in rows:
@@ -617,7 +621,12 @@ def _report_command(name: str):
         as_of: Annotated[str | None, typer.Option(help=_AS_OF_HELP)] = None,
         rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
     ) -> None:
-        _table(*_run_report(name, start, days, as_of, rusun))
+        rows, title = _run_report(name, start, days, as_of, rusun)
+        if name != "health":
+            _table(rows, title)
+            return
+        for part, table in reports.health_tables(rows):  # readable; `export health` keeps raw
+            _table(table, f"{title} · {part}", compact=True)
 
     command.__doc__ = REPORT_HELP[name]
     report_app.command(name)(command)
