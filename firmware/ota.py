@@ -57,9 +57,19 @@ ENOSPC = const(28)  # littlefs LFS_ERR_NOSPC, raised by MicroPython's extmod/vfs
 def room(root):
     """(block size, free blocks) of the file system holding ``root``: MicroPython's
     extmod/vfs_lfsx.c ``statvfs`` gives f_bsize = the littlefs block size and f_bavail =
-    block_count - blocks in use (``lfs_fs_traverse``)."""
+    block_count - the blocks ``lfs2_fs_traverse`` visits, which counts each folder's metadata
+    pair twice (lib/littlefs/lfs2.c: from the list of pairs and, ``includeorphans``, from its
+    parent's entry): 2 blocks per folder are given back here (as tools/device/health.py does)."""
     st = os.statvfs(root or "/")
-    return st[0], st[4]
+    return st[0], st[4] + 2 * _folders(root)
+
+
+def _folders(path):
+    n = 0
+    for name in os.listdir(path or "/"):
+        if ota_swap._isdir(path + "/" + name):
+            n += 1 + _folders(path + "/" + name)
+    return n
 
 
 def load(path):

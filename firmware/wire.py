@@ -402,17 +402,28 @@ def encode_reply(kc, req_mac, status, acked, server_time, config_version, allowl
     return body + _kc_mac(kc, magic + bytes(req_mac) + body)
 
 
-def decode_reply(kc, req_mac, data):
-    """(status, acked, server_time, config_version, allowlist_version) of an authentic reply,
-    ``HDA1`` or ``HDA2`` (then ``reply_offer`` reads the rest)."""
+def reply_fields(data):
+    """(status, acked, server_time, config_version, allowlist_version) of a well-formed reply,
+    ``HDA1`` or ``HDA2``, its MAC NOT checked: for who cannot (the technician's upload has no
+    Kc); the terminal uses ``decode_reply``."""
     n = len(data)
     magic = bytes(data[:4])
     if not ((n == REPLY_LEN and magic == b"HDA1") or (n == REPLY2_LEN and magic == b"HDA2")):
         raise WireError("not a hadir reply")
+    return struct.unpack_from(">BIIII", data, 4)
+
+
+def decode_reply(kc, req_mac, data):
+    """(status, acked, server_time, config_version, allowlist_version) of an authentic reply,
+    ``HDA1`` or ``HDA2`` (then ``reply_offer`` reads the rest)."""
+    fields = reply_fields(data)
+    n = len(data)
     body = bytes(data[: n - REQUEST_MAC_LEN])
-    if not _equal(_kc_mac(kc, magic + bytes(req_mac) + body), data[n - REQUEST_MAC_LEN :]):
+    if not _equal(
+        _kc_mac(kc, bytes(data[:4]) + bytes(req_mac) + body), data[n - REQUEST_MAC_LEN :]
+    ):
         raise WireError("reply MAC does not verify")
-    return struct.unpack_from(">BIIII", body, 4)
+    return fields
 
 
 def reply_offer(data):

@@ -251,6 +251,11 @@ CREATE TABLE IF NOT EXISTS alert_runs (  -- how far the delivery has read the ev
     name TEXT PRIMARY KEY,
     at BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS alert_lease (  -- one delivery pass at a time, across processes
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS health (
     id {serial},
     terminal_id BIGINT NOT NULL REFERENCES terminals(id),

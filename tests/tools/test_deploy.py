@@ -162,9 +162,10 @@ def test_a_full_update_that_does_not_fit_is_refused_and_changes_nothing(device, 
 
 
 def test_a_deploy_that_does_not_fit_is_refused_in_blocks_before_anything_is_written(tmp_path):
-    """64 blocks: provision fits in place, a staged deploy does not even without /.prev; the
-    refusal comes before the first write, so /.prev (kept for a rollback) stays too."""
-    small = Device(tmp_path, cards=["classic1k:04A1B2C3"], fs_blocks=64)
+    """80 blocks: provision fits in place, a staged deploy of every library module does not,
+    even without /.prev; the refusal comes before the first write, so /.prev (kept for a
+    rollback) stays too."""
+    small = Device(tmp_path, cards=["classic1k:04A1B2C3"], fs_blocks=80)
     try:
         port = small.plug()
         r = cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "b.json")))

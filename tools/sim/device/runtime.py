@@ -79,7 +79,10 @@ class Budget:
     - Use: 2 blocks for the superblock pair, a metadata pair (2 blocks) per folder, each file by
       ``firmware.ota_swap.file_blocks``. ``statvfs`` reports it as MicroPython's
       extmod/vfs_lfsx.c does: f_bsize = f_frsize = block size, f_blocks = block count,
-      f_bfree = f_bavail = count - blocks in use (``lfs_fs_traverse``).
+      f_bfree = f_bavail = count - the blocks ``lfs2_fs_traverse`` visits, which counts each
+      folder's pair twice (lib/littlefs/lfs2.c: from the list of pairs, and from its parent's
+      entry with ``includeorphans``), so a board reports 2 blocks less per folder than it has
+      (never below 0 here). Allocation (ENOSPC) goes by the real use.
     - A write that needs more blocks than are free raises ENOSPC (littlefs LFS2_ERR_NOSPC = -28,
       made ``OSError(28)`` by extmod/vfs_lfsx_file.c). A file open for writing holds its old
       blocks and its new ones until it is synced (littlefs copies on write), so rewriting a
@@ -97,18 +100,24 @@ class Budget:
         self.root = root
         self.blocks = blocks
 
-    def used(self) -> int:
-        used = 2  # littlefs keeps two superblocks
+    def _count(self) -> tuple[int, int]:
+        """(blocks in use, folders below the root)."""
+        used, folders = 2, 0  # littlefs keeps two superblocks
         for top, dirs, files in os.walk(self.root):
+            folders += len(dirs)
             used += 2 * len(dirs)  # a metadata pair per directory
             used += sum(file_blocks(os.path.getsize(os.path.join(top, f))) for f in files)
-        return used
+        return used, folders
+
+    def used(self) -> int:
+        return self._count()[0]
 
     def free(self) -> int:
         return max(self.blocks - self.used(), 0)
 
     def statvfs(self) -> tuple[int, ...]:
-        free = self.free()
+        used, folders = self._count()
+        free = max(self.blocks - used - 2 * folders, 0)  # each folder's pair counted twice
         return (BLOCK, BLOCK, self.blocks, free, free, 0, 0, 0, 0, 255)
 
     def open(self, host: pathlib.Path, mode: str, opener: Callable[[], Any]) -> Any:
@@ -176,7 +185,7 @@ class Config:
     """What the device double claims to be and carries."""
 
     def __init__(self, version: tuple[int, int, int] = (1, 27, 0), mpy: int = 0x2B06,
-                 machine: str = "Generic ESP32 module with ESP32", fs_blocks: int = 64,
+                 machine: str = "Generic ESP32 module with ESP32", fs_blocks: int = 0,
                  rssi: int = -67, clock_offset_s: float = 0.0, cards: list[str] | None = None,
                  reader: bool = True, wdt_scale: float = 1.0, safe_button: bool = False,
                  run_boot: bool = True, powered_up: bool = False,
@@ -185,7 +194,8 @@ class Config:
         self.version = version
         self.mpy = mpy  # 6 | 3 << 8 (mpy v6.3) | arch xtensawin (10) << 10
         self.machine = machine
-        self.fs_blocks = fs_blocks  # littlefs blocks of 4096 bytes in the vfs partition
+        # littlefs blocks of 4096 bytes in the vfs partition; 0: the size in the table
+        self.fs_blocks = fs_blocks or parttable.by_label(parttable.hadir(), "vfs").size // 4096
         self.rssi = rssi
         self.clock_offset_s = clock_offset_s
         self.cards = cards or []
