@@ -1,7 +1,7 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config|set|command|commands, alerts add|list|run, rusun rotate-card-key, residents import,
+config|set|command|commands, alerts add|list|remove|run, rusun rotate-card-key, residents import,
 users add|list|token|tokens|revoke-token|remove, report presence|review (alias absent)|
 other-rusun|unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr
 and exit non-zero; the register and the case work are in ``sync.cli_cases`` (docs/cases.md).
@@ -411,6 +411,17 @@ def alerts_add(
     out.print(f"recipient {rid} added")
 
 
+@alerts_app.command("remove")
+def alerts_remove(
+    recipient: Annotated[int, typer.Argument(help="its id (alerts list)", min=1, max=2**62)],
+) -> None:
+    """Hapus penerima peringatan / tell this recipient nothing more."""
+    from sync.service import alerts
+
+    alerts.remove_recipient(state.collector(), recipient, scope=OPERATOR)
+    out.print(f"recipient {recipient} removed")
+
+
 @alerts_app.command("list")
 def alerts_list() -> None:
     """Daftar penerima peringatan / who is told, how, for which rusun, quiet hours (local
@@ -422,8 +433,9 @@ def alerts_list() -> None:
 
 @alerts_app.command("run")
 def alerts_run() -> None:
-    """Kirim peringatan sekali / one delivery pass (run it every few minutes from a timer):
-    gather troubles, send what is due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
+    """Kirim peringatan sekali / one delivery pass now (``serve`` runs one every
+    HADIR_ALERTS_EVERY seconds by itself): gather troubles, send what is due by e-mail
+    (HADIR_SMTP_HOST ...) and webhook."""
     from sync.notify import Smtp, Webhook
     from sync.service import alerts
 
@@ -432,7 +444,10 @@ def alerts_run() -> None:
     if smtp is not None:
         senders.append(smtp)
     counts = alerts.run(state.collector(), senders)
-    out.print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if counts["busy"]:
+        out.print("pass lain sedang berjalan / another pass is running (nothing done)")
+        return
+    out.print(", ".join(f"{k} {v}" for k, v in counts.items() if k != "busy"))
 
 
 # --- residents -----------------------------------------------------------------------------------

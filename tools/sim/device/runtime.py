@@ -70,7 +70,7 @@ class Config:
     """What the device double claims to be and carries."""
 
     def __init__(self, version: tuple[int, int, int] = (1, 27, 0), mpy: int = 0x2B06,
-                 machine: str = "Generic ESP32 module with ESP32", fs_blocks: int = 64,
+                 machine: str = "Generic ESP32 module with ESP32", fs_blocks: int = 0,
                  rssi: int = -67, clock_offset_s: float = 0.0, cards: list[str] | None = None,
                  reader: bool = True, wdt_scale: float = 1.0, safe_button: bool = False,
                  run_boot: bool = True, powered_up: bool = False,
@@ -79,7 +79,8 @@ class Config:
         self.version = version
         self.mpy = mpy  # 6 | 3 << 8 (mpy v6.3) | arch xtensawin (10) << 10
         self.machine = machine
-        self.fs_blocks = fs_blocks  # littlefs blocks of 4096 bytes in the vfs partition
+        # littlefs blocks of 4096 bytes in the vfs partition; 0: the size in the table
+        self.fs_blocks = fs_blocks or parttable.by_label(parttable.hadir(), "vfs").size // 4096
         self.rssi = rssi
         self.clock_offset_s = clock_offset_s
         self.cards = cards or []
@@ -352,7 +353,10 @@ class Runtime:
             total = rt.config.fs_blocks
             used = 2  # littlefs keeps two superblocks
             for top, dirs, files in os.walk(rt.root):
-                used += 2 * len(dirs)  # a metadata pair per directory
+                # a metadata pair per directory, counted twice as ESP32 MicroPython's statvfs
+                # does (extmod/vfs_lfsx.c: lfs_fs_traverse visits it from the pair list and
+                # from its parent's entry)
+                used += 4 * len(dirs)
                 for f in files:  # files up to 128 bytes are inlined in the metadata
                     size = os.path.getsize(os.path.join(top, f))
                     used += 0 if size <= 128 else -(-size // 4096)
