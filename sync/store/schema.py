@@ -16,7 +16,7 @@ import time
 from sync.store import migrations, partitions
 from sync.store.db import Tx
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -167,6 +167,17 @@ CREATE TABLE IF NOT EXISTS tap_days (
     PRIMARY KEY (rusun_id, token, day)
 );
 CREATE INDEX IF NOT EXISTS tap_days_day ON tap_days (rusun_id, day);
+-- The review's per-tap rules read each card-day's times of day and flag counts: bursts, the
+-- same minute, a change of routine. One row per tap_days row, kept with it by sync.store.rollups.
+CREATE TABLE IF NOT EXISTS tap_times (
+    rusun_id INTEGER NOT NULL,
+    token BIGINT NOT NULL,
+    day INTEGER NOT NULL,
+    times TEXT NOT NULL,  -- seconds of the local day of each counted record, comma-separated
+    clone INTEGER NOT NULL,  -- records with a clone flag (wire.CARD_FINGERPRINT_MISMATCH, _MAGIC_)
+    plain INTEGER NOT NULL,  -- records without wire.CARD_RANDOM_UID
+    PRIMARY KEY (rusun_id, token, day)
+);
 CREATE TABLE IF NOT EXISTS terminal_days (
     terminal_id BIGINT NOT NULL,
     day INTEGER NOT NULL,
