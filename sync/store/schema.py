@@ -17,7 +17,7 @@ from firmware import wire
 from sync.store import migrations, partitions
 from sync.store.db import Tx
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # The records people are told of (sync.store.notices.device_events): a literal condition, the
 # same text in the partial index and in the query, so both databases see the index applies.
 EVENT_RECORDS = (
@@ -177,6 +177,17 @@ CREATE TABLE IF NOT EXISTS tap_days (
     PRIMARY KEY (rusun_id, token, day)
 );
 CREATE INDEX IF NOT EXISTS tap_days_day ON tap_days (rusun_id, day);
+-- The review's per-tap rules read each card-day's times of day and flag counts: bursts, the
+-- same minute, a change of routine. One row per tap_days row, kept with it by sync.store.rollups.
+CREATE TABLE IF NOT EXISTS tap_times (
+    rusun_id INTEGER NOT NULL,
+    token BIGINT NOT NULL,
+    day INTEGER NOT NULL,
+    times TEXT NOT NULL,  -- seconds of the local day of each counted record, comma-separated
+    clone INTEGER NOT NULL,  -- records with a clone flag (wire.CARD_FINGERPRINT_MISMATCH, _MAGIC_)
+    plain INTEGER NOT NULL,  -- records without wire.CARD_RANDOM_UID
+    PRIMARY KEY (rusun_id, token, day)
+);
 CREATE TABLE IF NOT EXISTS terminal_days (
     terminal_id BIGINT NOT NULL,
     day INTEGER NOT NULL,
