@@ -1,6 +1,7 @@
-# fsroom: littlefs blocks the 256 KiB vfs uses after provision, deploys, updates and with /data.
+# fsroom: littlefs blocks the vfs uses after provision, deploys, updates and with /data.
 # SPDX-License-Identifier: MIT
-"""``.venv/bin/python bench/fsroom.py [--json FILE] [--blocks 64]``
+"""``.venv/bin/python bench/fsroom.py [--json FILE] [--blocks N]`` (default: the ``vfs`` of
+``tools/partitions.csv``, 128 blocks)
 
 Replays, on a real littlefs (littlefs-python) with ESP32 MicroPython's geometry, what the tools
 and the firmware write to a terminal's ``vfs`` partition, and prints the blocks in use
@@ -40,11 +41,12 @@ for entry in (ROOT / "lib", ROOT):
 import littlefs  # noqa: E402
 
 from firmware import ota_swap, wire  # noqa: E402
-from tools import deploy  # noqa: E402
+from tools import deploy, image  # noqa: E402
 
 LFS = dict(block_size=4096, read_size=32, prog_size=32, lookahead_size=32, cache_size=128,
            block_cycles=100, name_max=255)  # fmt: skip
 LMS_SIG = 1452  # LMS_SHA256_M32_H10 + LMOTS_SHA256_N32_W8 signature (RFC 8554)
+ALLOW_CARDS = 1000  # residents with a card at one door (the board suite's site)
 
 
 class Volume:
@@ -182,6 +184,7 @@ def steady_data(vol: Volume) -> None:
     vol.write("/data/status.json", json.dumps(status).encode())
     vol.write("/data/remote.json", json.dumps({"seq": 17, "applied": [15, 16, 17]}).encode())
     vol.write("/.ota/done.json", b'{"installed": 9, "refused": [], "reports": []}')
+    vol.write("/allow.bin", bytes(16 + 6 * ALLOW_CARDS + 8))  # signed allow-list (wire.py)
 
 
 def provision(vol: Volume, files: dict[str, bytes], staged: bool = False) -> None:
@@ -243,7 +246,7 @@ def run(blocks: int) -> list[dict[str, object]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--blocks", type=int, default=64)
+    ap.add_argument("--blocks", type=int, default=image.vfs_blocks())
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     files = deploy.release()

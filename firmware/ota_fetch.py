@@ -9,8 +9,21 @@ Kept apart so that an idle terminal does not hold this code in its heap.
 import hashlib
 
 from compat import asleep_ms
-from firmware import ota_swap, wire
+from firmware import ota, ota_swap, wire
 from firmware.ota import SLICE, load, mkdir, read, save
+
+
+def blocks_needed(m, changed, chunks, manifest_len, block):
+    """Blocks the whole update takes at its peak: the manifest, the fetched chunks, every changed
+    file staged beside them, ``/.ota`` and ``/.stage`` and ``/.prev`` with a folder per folder of
+    the changed files (2 blocks each), the swap journal and the state files (1 each), and
+    ``RESERVE`` for /data. Counted as if all existed at once (the blob is dropped before the
+    swap): an update that fits this always fits."""
+    swapped = ota_swap.swap_blocks([m.files[i][0] for i in changed],
+                                   [m.files[i][1] for i in changed], block)  # fmt: skip
+    blocks = ota_swap.file_blocks
+    n = blocks(manifest_len, block) + blocks(chunks * m.chunk_size, block) + swapped
+    return n + 2 + 2 + ota_swap.RESERVE  # /.ota; state.json, trial.json
 
 
 async def _manifest(o, post, status, release):
@@ -20,6 +33,7 @@ async def _manifest(o, post, status, release):
     if isinstance(state, dict) and state.get("release") == release:
         data = read(o.dir + "/manifest")
         if data is not None:
+            o.need = state.get("blocks", 0)
             return wire.Manifest(data), state
     ota_swap.rmtree(o.dir + "/blob")
     ota_swap.rmtree(o.dir + "/manifest")
@@ -51,13 +65,20 @@ async def _manifest(o, post, status, release):
                 if n not in need:
                     need.append(n)
         at += size
+    block, free = ota.room(o.root)
+    o.need = blocks_needed(m, changed, len(need), len(data), block)
+    # /.prev goes (the swap keeps the running code there): what it holds counts as free
+    free += ota_swap.held(o.root + "/.prev", block)
+    if free < o.need:
+        o.no_room(release, o.need, free)
+        return None
     mkdir(o.dir)
-    ota_swap.rmtree(o.root + "/.prev")  # room: the swap keeps the running code there
+    ota_swap.rmtree(o.root + "/.prev")
     with open(o.dir + "/manifest", "wb") as f:
         f.write(data)
     with open(o.dir + "/blob", "wb"):
         pass
-    state = {"release": release, "changed": changed, "need": need, "done": 0}
+    state = {"release": release, "changed": changed, "need": need, "done": 0, "blocks": o.need}
     save(o.dir + "/state.json", state)
     return m, state
 

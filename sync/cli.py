@@ -1,7 +1,7 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config|set|command|commands, alerts add|list|run, rusun rotate-card-key, residents import,
+config|set|command|commands, alerts add|list|remove|run, rusun rotate-card-key, residents import,
 users add|list|token|tokens|revoke-token|remove, report presence|review (alias absent)|
 other-rusun|unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr
 and exit non-zero; the register and the case work are in ``sync.cli_cases`` (docs/cases.md).
@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -119,11 +120,14 @@ def main(
     state.ca_cert = ca_cert
 
 
-def _table(rows: list[dict[str, Any]], title: str) -> None:
+def _table(rows: list[dict[str, Any]], title: str, compact: bool = False) -> None:
     if not rows:
         out.print(f"{title}: tidak ada / none")
         return
-    table = Table(title=title)
+    # compact: lines under the header only, so a wide report (health) fits a laptop's terminal
+    table = (
+        Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False) if compact else Table(title=title)
+    )
     for key in rows[0]:
         table.add_column(key)
     for row in rows:
@@ -407,6 +411,17 @@ def alerts_add(
     out.print(f"recipient {rid} added")
 
 
+@alerts_app.command("remove")
+def alerts_remove(
+    recipient: Annotated[int, typer.Argument(help="its id (alerts list)", min=1, max=2**62)],
+) -> None:
+    """Hapus penerima peringatan / tell this recipient nothing more."""
+    from sync.service import alerts
+
+    alerts.remove_recipient(state.collector(), recipient, scope=OPERATOR)
+    out.print(f"recipient {recipient} removed")
+
+
 @alerts_app.command("list")
 def alerts_list() -> None:
     """Daftar penerima peringatan / who is told, how, for which rusun, quiet hours (local
@@ -418,8 +433,9 @@ def alerts_list() -> None:
 
 @alerts_app.command("run")
 def alerts_run() -> None:
-    """Kirim peringatan sekali / one delivery pass (run it every few minutes from a timer):
-    gather troubles, send what is due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
+    """Kirim peringatan sekali / one delivery pass now (``serve`` runs one every
+    HADIR_ALERTS_EVERY seconds by itself): gather troubles, send what is due by e-mail
+    (HADIR_SMTP_HOST ...) and webhook."""
     from sync.notify import Smtp, Webhook
     from sync.service import alerts
 
@@ -428,7 +444,10 @@ def alerts_run() -> None:
     if smtp is not None:
         senders.append(smtp)
     counts = alerts.run(state.collector(), senders)
-    out.print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if counts["busy"]:
+        out.print("pass lain sedang berjalan / another pass is running (nothing done)")
+        return
+    out.print(", ".join(f"{k} {v}" for k, v in counts.items() if k != "busy"))
 
 
 # --- residents -----------------------------------------------------------------------------------
@@ -538,19 +557,22 @@ def users_remove(name: str) -> None:
 
 # --- reports and export --------------------------------------------------------------------------
 
+
+def _days(a: dict[str, Any], default: int) -> int:
+    """--days, or the report's default when not given (0 is refused by the report, not
+    silently taken for the default)."""
+    return default if a["days"] is None else a["days"]
+
+
 _REPORTS = {
     "presence": lambda c, a: reports.presence(
-        c, a["start"], a["days"] or 7, a["rusun"], as_of=a["as_of"]
+        c, a["start"], _days(a, 7), a["rusun"], as_of=a["as_of"]
     ),
     "review": lambda c, a: reports.review_report(
-        c, a["days"] or reports.REVIEW_DAYS, a["as_of"], a["rusun"]
+        c, _days(a, reports.REVIEW_DAYS), a["as_of"], a["rusun"]
     ),
-    "other-rusun": lambda c, a: reports.other_rusun(
-        c, a["start"], a["days"] or 30, as_of=a["as_of"]
-    ),
-    "unknown": lambda c, a: reports.unknown_cards(
-        c, a["start"], a["days"] or 30, as_of=a["as_of"]
-    ),
+    "other-rusun": lambda c, a: reports.other_rusun(c, a["start"], _days(a, 30), as_of=a["as_of"]),
+    "unknown": lambda c, a: reports.unknown_cards(c, a["start"], _days(a, 30), as_of=a["as_of"]),
     "health": lambda c, a: reports.health(c, at=a["at"]),
 }
 _REPORTS["absent"] = _REPORTS["review"]  # the review list's first name
@@ -583,16 +605,21 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _run_report(name: str, start: str | None, days: int | None, as_of: str | None, rusun):
+    """(rows, title, note): ``note`` says why the day is not today; the caller prints it once
+    the report is out, so a refused report stays one line."""
     if name not in _REPORTS:
         fail(f"laporan tidak dikenal / unknown report {name}; one of {', '.join(_REPORTS)}")
     c = state.collector()
     # Every report describes a day: the one asked, else today, else the data's last day when
     # the data is more than a day old (a kept database), said on stderr.
     when = asof.resolve(c, _date(as_of))
-    if when.note:
-        err.print(f"hadir: {when.note}", markup=False, highlight=False)
     args = {"start": _date(start), "days": days, "as_of": when.day, "at": when.at, "rusun": rusun}
-    return _REPORTS[name](c, args), f"{name}, as of {when.day.isoformat()}"
+    return _REPORTS[name](c, args), f"{name}, as of {when.day.isoformat()}", when.note
+
+
+def _say(note: str | None) -> None:
+    if note:
+        err.print(f"hadir: {note}", markup=False, highlight=False)
 
 
 def _report_command(name: str):
@@ -602,7 +629,13 @@ def _report_command(name: str):
         as_of: Annotated[str | None, typer.Option(help=_AS_OF_HELP)] = None,
         rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
     ) -> None:
-        _table(*_run_report(name, start, days, as_of, rusun))
+        rows, title, note = _run_report(name, start, days, as_of, rusun)
+        if name != "health":
+            _table(rows, title)
+        else:
+            for part, table in reports.health_tables(rows):  # readable; `export` keeps raw
+                _table(table, f"{title} · {part}", compact=True)
+        _say(note)
 
     command.__doc__ = REPORT_HELP[name]
     report_app.command(name)(command)
@@ -624,14 +657,16 @@ def export(
     rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
 ) -> None:
     """Tulis laporan sebagai CSV / write a report as CSV (no names, no card UIDs)."""
-    rows, _title = _run_report(report, start, days, as_of, rusun)
+    rows, _title, note = _run_report(report, start, days, as_of, rusun)
     text = reports.to_csv(rows, reports.COLUMNS.get(report))
     if path == "-":
         sys.stdout.write(text)
+        _say(note)
         return
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
     out.print(f"{report}: written to {path}")
+    _say(note)
 
 
 # The register and case-work commands, and those of continuity and personal data, join `app`.

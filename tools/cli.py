@@ -160,7 +160,7 @@ def image(
     bundle: Optional[str] = typer.Option(None, help="include config and secrets from a bundle"),
     tree: Optional[str] = typer.Option(None, "--from", help="image this folder as it is"),
     wifi_ssid: str = typer.Option("", help="Wi-Fi network (with --bundle)"),
-    blocks: int = typer.Option(64, help="vfs partition size in 4096-byte blocks"),
+    blocks: int = typer.Option(0, help="vfs size in 4096-byte blocks (0: as in the table)"),
     source: bool = SOURCE,
     dry_run: bool = DRY,
 ) -> None:
@@ -178,13 +178,16 @@ def flash(
     erase_log: bool = typer.Option(False, "--erase-log", help="erase the log (pull first!)"),
     table_out: Optional[str] = typer.Option(None, help="write the partition table binary here"),
     image_out: Optional[str] = typer.Option(None, help="a flash image file instead of a chip"),
+    backup: Optional[str] = typer.Option(
+        None, help="folder for the old log and files when a terminal moves to the new table"
+    ),
     baud: int = typer.Option(460800, help="esptool baud rate"),
     dry_run: bool = DRY,
     port: Optional[str] = PORT,
 ) -> None:
     """Flash MicroPython dengan tabel partisi hadir / flash MicroPython with hadir's partitions."""
     run("flash", firmware=firmware, vfs=vfs, hlog=hlog, erase_log=erase_log,
-        table_out=table_out, image_out=image_out, baud=baud, dry_run=dry_run,
+        table_out=table_out, image_out=image_out, backup=backup, baud=baud, dry_run=dry_run,
         port=port)  # fmt: skip
 
 

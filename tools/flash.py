@@ -29,6 +29,7 @@ erased in whole 4 KiB sectors first.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pathlib
 import re
@@ -38,7 +39,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools import parttable, ui
+from tools import migrate, parttable, ui
 from tools.errors import HadirError
 from tools.link import MIN_VERSION
 
@@ -145,9 +146,11 @@ class Plan:
 
 
 def plan(fw: Firmware, table_now: bytes, hlog_head: bytes, vfs: bytes | None = None,
-         hlog: bytes | None = None, erase_log: bool = False) -> Plan:  # fmt: skip
+         hlog: bytes | None = None, erase_log: bool = False,
+         moved: migrate.Move | None = None) -> Plan:  # fmt: skip
     """The flash plan for a chip whose 0x8000 holds ``table_now`` and whose ``hlog`` range starts
-    with ``hlog_head`` (its first 12 KiB)."""
+    with ``hlog_head`` (its first 12 KiB); ``moved``: the log and files of an older hadir layout
+    (``tools.migrate``), written at their new places."""
     parts = parttable.hadir()
     table = parttable.to_binary(parts)
     log = parttable.by_label(parts, "hlog")
@@ -159,10 +162,14 @@ def plan(fw: Firmware, table_now: bytes, hlog_head: bytes, vfs: bytes | None = N
         (parttable.by_label(parts, "factory").offset, fw.app, fw.name),
     ]
     ours = table_now[: len(table)] == table
+    if moved is not None:
+        out.notes.append(f"pindah / moved: {moved.source}")
     if vfs is not None:
         if len(vfs) > fs.size:
             raise HadirError("image vfs terlalu besar", "vfs image too big", f"{len(vfs)} B")
         out.writes.append((fs.offset, vfs, "vfs (littlefs)"))
+    elif moved is not None and moved.vfs is not None:
+        out.writes.append((fs.offset, moved.vfs, f"vfs: {moved.files} berkas lama / old files"))
     elif ours:
         out.notes.append("vfs dipertahankan / vfs kept (config, secrets, firmware files)")
     else:
@@ -176,10 +183,15 @@ def plan(fw: Firmware, table_now: bytes, hlog_head: bytes, vfs: bytes | None = N
     elif erase_log:
         out.erases.append((log.offset, log.size, "hlog"))
         out.notes.append("[yellow]log dihapus / log erased (--erase-log)")
-    elif not ours and stock_littlefs(hlog_head):
+    elif moved is not None:
+        out.writes.append((log.offset, moved.hlog, "hlog: log lama, utuh / the old log, whole"))
+    elif not ours and not migrate.hadir_log(hlog_head):
+        # A foreign table left its bytes there (stock MicroPython: its vfs overlaps hlog).
         out.erases.append((log.offset, log.size, "hlog"))
         out.notes.append(
             "littlefs stok di area hlog dihapus / stock littlefs in the hlog range erased"
+            if stock_littlefs(hlog_head) or parttable.identify(table_now)[0] == "stock"
+            else "area hlog tanpa log hadir dihapus / hlog range erased: no hadir log in it"
         )
     else:
         out.notes.append("hlog dipertahankan / hlog kept: catatan yang belum terkirim aman / "
@@ -188,10 +200,8 @@ def plan(fw: Firmware, table_now: bytes, hlog_head: bytes, vfs: bytes | None = N
 
 
 def stock_littlefs(head: bytes) -> bool:
-    """The ``hlog`` range's first 12 KiB hold stock MicroPython's littlefs (its superblock in
-    block 0 or 1) and no sector of a hadir log (``HLS1``, docs/log.md) in block 2."""
-    superblock = _LFS_MAGIC in head[:64] or _LFS_MAGIC in head[SECTOR : SECTOR + 64]
-    return superblock and head[2 * SECTOR : 2 * SECTOR + 4] != b"HLS1"
+    """The first 12 KiB of a range hold a littlefs superblock (in block 0 or 1)."""
+    return _LFS_MAGIC in head[:64] or _LFS_MAGIC in head[SECTOR : SECTOR + 64]
 
 
 def apply(p: Plan, image: bytearray) -> None:
@@ -219,7 +229,7 @@ def esptool(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
 
 
 class Chip:
-    """The ESP32 in its ROM download mode, through esptool: read, erase, write."""
+    """The ESP32 in its ROM download mode, through esptool: read, erase, write, verify."""
 
     def __init__(self, port: str, baud: int) -> None:
         self.port = port
@@ -228,10 +238,19 @@ class Chip:
         reset = ["--before", "no-reset", "--after", "no-reset"] if "://" in port else []
         self.base = ["--chip", "esp32", "--port", port, "--baud", str(baud), *reset]
 
-    def _run(self, *args: str) -> None:
-        r = esptool(*self.base, *args)
+    def _run(self, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
+        r = esptool(*self.base, *args, capture=capture)
         if r.returncode:
             raise HadirError("esptool gagal", "esptool failed", f"{args[0]} on {self.port}")
+        return r
+
+    def ident(self) -> str:
+        """The chip's base MAC (esptool read-mac): names its migration backup."""
+        r = self._run("read-mac", capture=True)
+        m = re.search(r"MAC:\s*([0-9a-fA-F:]{17})", r.stdout)
+        if m is None:
+            raise HadirError("esptool gagal", "esptool failed", f"read-mac on {self.port}")
+        return "mac-" + m.group(1).lower().replace(":", "")
 
     def read(self, offset: int, size: int) -> bytes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -249,6 +268,50 @@ class Chip:
                 path.write_bytes(data)
                 args += [hex(offset), str(path)]
             self._run("write-flash", *args)
+
+    def holds(self, offset: int, data: bytes) -> bool:
+        """The chip holds ``data`` at ``offset`` (esptool verify-flash: MD5 computed on the
+        chip, no read-back over the cable)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "want.bin"
+            path.write_bytes(data)
+            return esptool(*self.base, "verify-flash", hex(offset), str(path)).returncode == 0
+
+    def done(self) -> str:
+        return self.port
+
+
+class ImageFile:
+    """A flash image file in place of a chip (``--image-out``): an existing file is the chip's
+    current flash; the plan is applied as esptool would and the file replaced whole, mode 0600
+    when it holds a terminal's log or files."""
+
+    def __init__(self, path: pathlib.Path) -> None:
+        self.path = path
+        self.existed = path.exists()
+        self.image = (
+            bytearray(path.read_bytes()) if self.existed else bytearray(b"\xff" * FLASH_SIZE)
+        )
+
+    def ident(self) -> str:
+        where = str(self.path.resolve()).encode()
+        return f"image-{self.path.name}-{hashlib.sha256(where).hexdigest()[:8]}"
+
+    def read(self, offset: int, size: int) -> bytes:
+        return bytes(self.image[offset : offset + size])
+
+    def carry_out(self, p: Plan) -> None:
+        apply(p, self.image)
+        secret = self.existed or any(
+            o != BASE and o != parttable.OFFSET for o, _, _ in p.writes[3:]
+        )
+        _write_private(self.path, bytes(self.image), 0o600 if secret else 0o644)
+
+    def holds(self, offset: int, data: bytes) -> bool:
+        return self.path.read_bytes()[offset : offset + len(data)] == data
+
+    def done(self) -> str:
+        return f"{self.path}: {len(self.image)} B"
 
 
 def fix_command(port: str | None = None) -> str:
@@ -279,36 +342,73 @@ def do_flash(state: Any, args: Any) -> int:
     ui.console.print(f"firmware: {fw.name}, app {len(fw.app)} B, image-info OK")
     vfs = pathlib.Path(args.vfs).read_bytes() if args.vfs else None
     hlog = pathlib.Path(args.hlog).read_bytes() if args.hlog else None
-    log = parttable.by_label(parttable.hadir(), "hlog")
+    target: Chip | ImageFile
     if args.image_out:
-        out = pathlib.Path(args.image_out)
-        image = bytearray(out.read_bytes()) if out.exists() else bytearray(b"\xff" * FLASH_SIZE)
-        head = bytes(image[parttable.OFFSET : parttable.OFFSET + parttable.TABLE_LEN])
-        p = plan(fw, head, bytes(image[log.offset : log.offset + HEAD]), vfs, hlog,
-                 args.erase_log)  # fmt: skip
-        _show(p)
-        if args.dry_run:
-            return _dry()
-        apply(p, image)
-        secret = hlog is not None or vfs is not None  # K0 in hlog, secrets in vfs
-        _write_private(out, bytes(image), 0o600 if secret else 0o644)
-        ui.console.print(f"[green]image[/] {out}: {len(image)} B")
-        return 0
-    port = getattr(args, "port", None) or state.port
-    if not port:
-        from tools.link import find_port
+        target = ImageFile(pathlib.Path(args.image_out))
+    else:
+        port = getattr(args, "port", None) or state.port
+        if not port:
+            from tools.link import find_port
 
-        port = find_port(None)
-    chip = Chip(port, args.baud)
-    head = chip.read(parttable.OFFSET, parttable.TABLE_LEN)
-    p = plan(fw, head, chip.read(log.offset, HEAD), vfs, hlog, args.erase_log)
+            port = find_port(None)
+        target = Chip(port, args.baud)
+    log = parttable.by_label(parttable.hadir(), "hlog")
+    table_now = target.read(parttable.OFFSET, parttable.TABLE_LEN)
+    backup, moved = _older_layout(target, table_now, getattr(args, "backup", None), args.dry_run)
+    p = plan(fw, table_now, target.read(log.offset, HEAD), vfs, hlog, args.erase_log, moved)
     _show(p)
     if args.dry_run:
         return _dry()
-    chip.carry_out(p)
-    ui.console.print(f"[green]selesai / done[/]: {fw.name} on {port}; next: "
+    target.carry_out(p)
+    if moved is not None and backup is not None:
+        for offset, data, what in p.writes[3:]:
+            if not target.holds(offset, data):
+                raise HadirError("verifikasi gagal", "verify failed",
+                                 f"{what} at 0x{offset:x}; jalankan lagi / run again")  # fmt: skip
+        backup.done()
+        ui.console.print(f"[green]dipindah & diverifikasi / moved and verified[/]; cadangan / "
+                         f"backup {backup.folder} (hapus setelah sinkron / delete once "
+                         "synced)")  # fmt: skip
+    ui.console.print(f"[green]selesai / done[/]: {fw.name} on {target.done()}; next: "
                      "python -m tools provision … (docs/tools.md)")  # fmt: skip
     return 0
+
+
+def _older_layout(target: Chip | ImageFile, table_now: bytes, root: str | None,
+                  dry_run: bool) -> tuple[migrate.Backup | None, migrate.Move | None]:  # fmt: skip
+    """The backup and the move when the chip carries an older hadir layout, or a foreign table
+    over an older hadir log, or when an earlier run of this command was cut mid-move."""
+    kind, _ = parttable.identify(table_now)
+    if kind == "current" and root is None and not migrate.DEFAULT_ROOT.exists():
+        return None, None  # the common re-flash: nothing was ever moved on this laptop
+    backup = migrate.Backup(migrate.backup_folder(root, target.ident()))
+    if backup.pending():
+        ui.console.print(f"[yellow]migrasi terputus, diselesaikan dari cadangan / an interrupted "
+                         f"move is completed from the backup[/] {backup.folder}")  # fmt: skip
+        return backup, migrate.move(*backup.load())
+    old = None
+    if kind == "older":
+        old = parttable.OLDER[parttable.digest(table_now) or ""]
+    elif kind != "current":  # a foreign table flashed over a terminal of an older layout
+        for parts in parttable.OLDER.values():
+            was = parttable.by_label(parts, "hlog")
+            here = parttable.by_label(parttable.hadir(), "hlog")
+            if migrate.hadir_log(target.read(was.offset, HEAD)) and not migrate.hadir_log(
+                target.read(here.offset, HEAD)
+            ):
+                old = parts
+                break
+    if old is None:
+        return None, None
+    was_log, was_fs = parttable.by_label(old, "hlog"), parttable.by_label(old, "vfs")
+    hlog = target.read(was_log.offset, was_log.size)
+    vfs = target.read(was_fs.offset, was_fs.size)
+    moved = migrate.move(hlog, vfs, old)  # refuses a vfs that does not mount: nothing written
+    if dry_run:
+        return None, moved
+    backup.save(table_now, hlog, vfs, old)
+    ui.console.print(f"cadangan / backup: {backup.folder} (hlog, vfs, table; 0600)")
+    return backup, moved
 
 
 def _show(p: Plan) -> None:

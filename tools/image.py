@@ -1,17 +1,18 @@
 # image: a littlefs image of a terminal's whole file system, for flashing many with esptool.
 # SPDX-License-Identifier: MIT
-"""``python -m tools image --out vfs.bin [--bundle t7.json] [--from DIR] [--blocks 64]``
+"""``python -m tools image --out vfs.bin [--bundle t7.json] [--from DIR] [--blocks N]``
 
 Geometry as ESP32 MicroPython mounts its ``vfs`` partition (``vfs.VfsLfs2`` with readsize=32,
-progsize=32, lookahead=32 on 4096-byte blocks), littlefs on-disk version 2.0 so every littlefs v2
-reader mounts it. Default size 64 blocks = 256 KiB: the partition left next to the 1.75 MiB raw
-``hlog`` partition. Without ``--from`` the tree is this checkout's firmware (compiled, as deploy
-sends it) plus ``/data``; with ``--bundle`` also that terminal's ``config.json`` and
-``secrets.json`` (then the image holds secrets: it is written with mode 0600), and next to it
-``<out>.hlog``, the raw ``hlog`` partition (1.75 MiB, erased) with K0 installed as the log's key:
-K0 never goes into the littlefs image, whose stale blocks would keep it (docs/log.md). Flash
-them with ``esptool.py write_flash <vfs offset> vfs.bin <hlog offset> vfs.bin.hlog`` (the
-offsets are in the partition table).
+progsize=32, lookahead=32 on 4096-byte blocks, so a cache of 4 x 32 = 128 bytes and files up to
+128 bytes inlined in their directory, ``extmod/vfs_lfsx.c``), littlefs on-disk version 2.0 so
+every littlefs v2 reader mounts it. Default size: the ``vfs`` partition of
+``tools/partitions.csv`` (512 KiB = 128 blocks). Without ``--from`` the tree is this checkout's
+firmware (compiled, as deploy sends it) plus ``/data``; with ``--bundle`` also that terminal's
+``config.json`` and ``secrets.json`` (then the image holds secrets: it is written with mode
+0600), and next to it ``<out>.hlog``, the raw ``hlog`` partition (1.75 MiB, erased) with K0
+installed as the log's key: K0 never goes into the littlefs image, whose stale blocks would keep
+it (docs/log.md). Flash them with ``python -m tools flash --vfs vfs.bin --hlog vfs.bin.hlog``
+(or esptool at the offsets of the partition table).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 import littlefs
 
-from tools import ui
+from tools import parttable, ui
 from tools.errors import HadirError
 
 BLOCK_SIZE = 4096
@@ -33,7 +34,13 @@ DISK_VERSION = 0x00020000  # littlefs 2.0
 
 def geometry(blocks: int) -> dict[str, int]:
     return {"block_size": BLOCK_SIZE, "block_count": blocks, "read_size": 32, "prog_size": 32,
-            "lookahead_size": 32, "name_max": 255, "disk_version": DISK_VERSION}  # fmt: skip
+            "lookahead_size": 32, "cache_size": 128, "name_max": 255,
+            "disk_version": DISK_VERSION}  # fmt: skip
+
+
+def vfs_blocks() -> int:
+    """Blocks of the ``vfs`` partition in ``tools/partitions.csv``."""
+    return parttable.by_label(parttable.hadir(), "vfs").size // BLOCK_SIZE
 
 
 def tree_of(folder: pathlib.Path) -> tuple[dict[str, bytes], list[str]]:
@@ -101,13 +108,14 @@ def do_image(state: Any, args: Any) -> int:
             config = provision.make_config(bundle, args.wifi_ssid)
             files["/config.json"] = json.dumps(config).encode()
             files["/secrets.json"] = json.dumps(provision.make_secrets(bundle, "")).encode()
-    image = build_image(files, dirs, args.blocks)
+    blocks = args.blocks or vfs_blocks()
+    image = build_image(files, dirs, blocks)
     # The log image first: if the terminal code it runs cannot load, nothing is written (never
     # an image with secrets and no log beside it).
     log = hlog_bytes(bundle) if args.bundle and not args.tree else None
     size = sum(map(len, files.values()))
     if args.dry_run:
-        ui.console.print(f"dry-run: {len(files)} files, {size} B, {args.blocks} blocks; "
+        ui.console.print(f"dry-run: {len(files)} files, {size} B, {blocks} blocks; "
                          "tidak ada yang ditulis / nothing written")  # fmt: skip
         return 0
     out = pathlib.Path(args.out)
@@ -121,7 +129,7 @@ def do_image(state: Any, args: Any) -> int:
         _write_secret(hlog, log)
         note += f"; log {hlog} (K0, 0600)"
     ui.console.print(f"[green]image[/] {out}: {len(files)} berkas / files, {size} B in "
-                     f"{args.blocks} x {BLOCK_SIZE} B, littlefs v2.0{note}")  # fmt: skip
+                     f"{blocks} x {BLOCK_SIZE} B, littlefs v2.0{note}")  # fmt: skip
     return 0
 
 

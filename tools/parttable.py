@@ -6,8 +6,10 @@ u32, size u32 (little-endian), the label NUL-padded to 16 bytes, flags u32 (bit 
 bit 1 read-only) -- then the MD5 entry (``EB EB``, 14 x ``FF``, the MD5 of every entry before
 it), then ``FF`` to the end. The bootloader refuses a table whose MD5 entry does not match.
 
-``hadir()`` is the table of ``tools/partitions.csv``; ``STOCK`` the layout stock MicroPython
-(ESP32_GENERIC, 4 MiB) flashes, whose ``vfs`` starts where hadir's ``hlog`` does.
+``hadir()`` is the table of ``tools/partitions.csv``; ``OLDER`` the hadir tables fielded
+terminals may still carry (by the MD5 of their entries), which ``tools flash`` moves to it
+(``tools.migrate``); ``STOCK`` the layout stock MicroPython (ESP32_GENERIC, 4 MiB) flashes, whose
+``vfs`` overlaps hadir's ``hlog``.
 """
 
 from __future__ import annotations
@@ -157,8 +159,48 @@ STOCK = [
 ]
 
 
+# hadir tables of earlier releases, keyed by the MD5 digest of their entries (the digest in their
+# MD5 entry), never edited: a terminal still carrying one is moved to hadir() by `tools flash`.
+OLDER = {
+    # 2026-11 to 2026-12: vfs of 256 KiB (64 blocks), too small for any update (docs/hardware.md)
+    "4cd1054cc4a6b243c5095b294701cb02": [
+        Part("nvs", 1, 0x02, 0x9000, 0x6000),
+        Part("phy_init", 1, 0x01, 0xF000, 0x1000),
+        Part("factory", 0, 0x00, 0x10000, 0x1F0000),
+        Part("hlog", 1, 0x40, 0x200000, 0x1C0000),
+        Part("vfs", 1, 0x81, 0x3C0000, 0x40000),
+    ],
+}
+
+
+def digest(data: bytes) -> str | None:
+    """The MD5 digest a table's MD5 entry carries (hex), None when ``data`` is no valid table."""
+    try:
+        n = len(from_binary(data))
+    except TableError:
+        return None
+    return data[32 * n + 16 : 32 * n + 32].hex()
+
+
+def identify(data: bytes) -> tuple[str, list[Part] | None]:
+    """What the bytes at 0x8000 are: ("current", hadir()), ("older", its parts), ("stock",
+    STOCK), or ("other", the parts found, or None when there is no valid table)."""
+    md5 = digest(data)
+    if md5 is None:
+        return "other", None
+    parts = from_binary(data)
+    if parts == hadir():
+        return "current", parts
+    if md5 in OLDER:
+        return "older", OLDER[md5]
+    if parts == STOCK:
+        return "stock", parts
+    return "other", parts
+
+
 WHY = {
     "stock": "tabel stok MicroPython, tanpa hlog / stock MicroPython table, no hlog",
+    "older": "tabel hadir lama, vfs terlalu kecil / an older hadir table, vfs too small",
     "no-hlog": "tidak ada partisi hlog / no hlog partition",
     "different": "partisi lain dari tools/partitions.csv / not the partitions of the CSV",
 }
@@ -167,12 +209,18 @@ WHY = {
 def diagnose(found: list[tuple[str, int, int, int, int]]) -> str | None:
     """What is wrong with the partitions a device reports (label, type, subtype, offset, size),
     compared with hadir's table: None when they match; "stock" for stock MicroPython's layout;
-    "no-hlog" when there is no log partition; else "different"."""
+    "older" for a table of an earlier hadir release; "no-hlog" when there is no log partition;
+    else "different"."""
     have = {(p[0], p[3], p[4]) for p in found}
-    want = {(p.label, p.offset, p.size) for p in hadir() if p.type == TYPES["data"]}
-    if want <= have:
+
+    def data_parts(parts: list[Part]) -> set[tuple[str, int, int]]:
+        return {(p.label, p.offset, p.size) for p in parts if p.type == TYPES["data"]}
+
+    if data_parts(hadir()) <= have:
         return None
-    if {(p.label, p.offset, p.size) for p in STOCK if p.type == 1} <= have:
+    if any(data_parts(parts) <= have for parts in OLDER.values()):
+        return "older"
+    if data_parts(STOCK) <= have:
         return "stock"
     if not any(p[0] == "hlog" for p in found):
         return "no-hlog"

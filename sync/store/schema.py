@@ -13,10 +13,17 @@ from __future__ import annotations
 
 import time
 
+from firmware import wire
 from sync.store import migrations, partitions
 from sync.store.db import Tx
 
 SCHEMA_VERSION = 5
+# The records people are told of (sync.store.notices.device_events): a literal condition, the
+# same text in the partial index and in the query, so both databases see the index applies.
+EVENT_RECORDS = (
+    f"(kind = {wire.TAMPER} OR (kind = {wire.READER_FAULT} AND flags = 4)"
+    f" OR (kind = {wire.STORAGE} AND flags = {wire.STORAGE_FULL}))"
+)
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -154,6 +161,9 @@ CREATE INDEX IF NOT EXISTS records_terminal_wall ON records (terminal_id, wall_t
 -- A card's records at any rusun (its token under each rusun's key): the review's snapshot of a
 -- rusun reads its cards' taps elsewhere, the resident page one card's.
 CREATE INDEX IF NOT EXISTS records_payload ON records (payload, terminal_id);
+-- The alert pass's records (tamper, a reader declared faulty, a tap refused: EVENT_RECORDS), few
+-- among millions of taps: the newly received ones are an index probe, not a scan of them all.
+CREATE INDEX IF NOT EXISTS records_events ON records (received_at) WHERE {events};
 -- Roll-ups kept at ingest in the batch's transaction, by sync.store.rollups: what reports read
 -- instead of the record history. Days are Jakarta local day numbers.
 CREATE TABLE IF NOT EXISTS tap_days (
@@ -203,6 +213,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     detail TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+-- the alert pass reads the rows written since its last pass
+CREATE INDEX IF NOT EXISTS alerts_created ON alerts (created_at);
 CREATE TABLE IF NOT EXISTS terminal_secrets (  -- settings too secret for config_json
     terminal_id BIGINT PRIMARY KEY REFERENCES terminals(id),
     wifi_password_enc {blob} NOT NULL,
@@ -261,6 +273,11 @@ CREATE TABLE IF NOT EXISTS alert_sends (  -- when each recipient was last told o
 CREATE TABLE IF NOT EXISTS alert_runs (  -- how far the delivery has read the event sources
     name TEXT PRIMARY KEY,
     at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alert_lease (  -- one delivery pass at a time, across processes
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS health (
     id {serial},
@@ -428,8 +445,16 @@ CREATE TABLE IF NOT EXISTS releases (  -- signed code releases (docs/fleet.md, "
 CREATE TABLE IF NOT EXISTS release_terminals (  -- each terminal's progress on a release
     release_id INTEGER NOT NULL REFERENCES releases(id),
     terminal_id INTEGER NOT NULL,
-    state TEXT NOT NULL,  -- 'downloading', 'installed', 'refused', 'rolled_back'
+    state TEXT NOT NULL,  -- 'downloading', 'installed', 'refused', 'rolled_back', 'no_room'
     chunks INTEGER NOT NULL,  -- chunks fetched
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (release_id, terminal_id)
+);
+CREATE TABLE IF NOT EXISTS release_room (  -- a terminal's last "no room" for a release
+    release_id INTEGER NOT NULL REFERENCES releases(id),
+    terminal_id INTEGER NOT NULL,
+    need INTEGER NOT NULL,  -- littlefs blocks the update needs (reserve for /data included)
+    free INTEGER NOT NULL,  -- littlefs blocks free on the terminal then
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (release_id, terminal_id)
 );
@@ -498,7 +523,7 @@ class SchemaError(Exception):
 
 
 def statements(kind: str) -> list[str]:
-    text = _TABLES.format(**_DIALECT[kind])
+    text = _TABLES.format(**_DIALECT[kind], events=EVENT_RECORDS)
     return [s.strip() for s in text.split(";") if s.strip()]
 
 

@@ -4,7 +4,9 @@
 SpreadsheetML) to the binary file ``out``: one sheet, a bold frozen header row, and each row's
 cells typed by their Python value:
 
-- ``str``: an inline string (``t="inlineStr"``; no shared-string table to hold in memory);
+- ``str``: an inline string (``t="inlineStr"``; no shared-string table to hold in memory),
+  characters XML 1.0 forbids replaced by U+FFFD (``spreadsheet.clean``: a control character in
+  a name must not make the file one Excel refuses);
 - ``int``/``float``: a number; ``None``: an empty cell;
 - ``datetime.date``: a date serial with the format ``yyyy-mm-dd``;
 - ``datetime.time``: a day fraction with ``hh:mm``; ``datetime.datetime``: ``yyyy-mm-dd hh:mm``.
@@ -20,9 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
+
+from sync.service.spreadsheet import clean
 
 _EPOCH = dt.date(1899, 12, 30)  # the 1900 date system's day 0 (serial 60 is the fictitious 29 Feb)
 # Style ids (cellXfs below): 0 plain, 1 date, 2 time, 3 date and time, 4 header.
@@ -80,7 +84,7 @@ _STYLES = (
 def _workbook(sheet: str) -> str:
     return (
         f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
-        f'<sheets><sheet name={quoteattr(sheet[:31])} sheetId="1" r:id="rId1"/></sheets>'
+        f'<sheets><sheet name={quoteattr(clean(sheet[:31]))} sheetId="1" r:id="rId1"/></sheets>'
         "</workbook>"
     )
 
@@ -89,7 +93,7 @@ def _cell(v: object) -> str:
     if v is None:
         return "<c/>"
     if isinstance(v, str):
-        return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(v)}</t></is></c>'
+        return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(clean(v))}</t></is></c>'
     if isinstance(v, bool):
         return f'<c t="b"><v>{int(v)}</v></c>'
     if isinstance(v, int | float):
@@ -105,15 +109,47 @@ def _cell(v: object) -> str:
     return _cell(str(v))
 
 
+# Texts, days and times repeat down a column (a resident's name on each of 30 days, 30 dates,
+# minutes of the day): each distinct one is written once and its XML reused, up to this many.
+_MEMO_MAX = 200_000
+_MEMO_TYPES = (str, dt.date, dt.time, dt.datetime)  # kinds whose equal values are the same cell
+
+
+def _cells(memo: dict[object, str], row: Sequence[object], text: Callable[[str], object]) -> str:
+    parts = []
+    for v in row:
+        kind = type(v)
+        if kind is int:
+            parts.append(f"<c><v>{v}</v></c>")
+        elif v is None:
+            parts.append("<c/>")
+        elif kind in _MEMO_TYPES:
+            x = memo.get(v)
+            if x is None:
+                x = _cell(text(v) if kind is str else v)
+                if len(memo) < _MEMO_MAX:
+                    memo[v] = x
+            parts.append(x)
+        else:
+            parts.append(_cell(v))
+    return "".join(parts)
+
+
+def _same(v: str) -> object:
+    return v
+
+
 def write(
     out: IO[bytes],
     sheet: str,
     header: Sequence[str],
     rows: Iterable[Sequence[object]],
     widths: Sequence[int] | None = None,
+    text: Callable[[str], object] = _same,
 ) -> int:
     """Write the workbook; returns the number of data rows. ``widths``: column widths in
-    characters (default: the header's, at least 12)."""
+    characters (default: the header's, at least 12). ``text``: applied to each text cell first
+    (the exports quote what could be read as a formula: ``spreadsheet.safe``)."""
     widths = widths or [max(12, len(h) + 2) for h in header]
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{min(_MAX_WIDTH, w)}" customWidth="1"/>'
@@ -136,12 +172,14 @@ def write(
                 ).encode()
             )
             head = "".join(
-                f'<c t="inlineStr" s="{_HEAD}"><is><t>{escape(h)}</t></is></c>' for h in header
+                f'<c t="inlineStr" s="{_HEAD}"><is><t>{escape(clean(h))}</t></is></c>'
+                for h in header
             )
             f.write(f"<row>{head}</row>".encode())
             batch: list[str] = []
+            memo: dict[object, str] = {}
             for row in rows:
-                batch.append("<row>" + "".join(map(_cell, row)) + "</row>")
+                batch.append("<row>" + _cells(memo, row, text) + "</row>")
                 n += 1
                 if len(batch) >= 1000:
                     f.write("".join(batch).encode())

@@ -19,8 +19,11 @@ import pytest
 
 from firmware import wire
 from tests.kit.boardrun import App, Site, cut_lane
+from tests.kit.esp32 import firmware
+from tests.kit.logcheck import Collector as Checker
+from tests.kit.qemu import Board, Reader, older_flash
 from tests.kit.technician import cli
-from tools import parttable
+from tools import logs, parttable
 
 CARDS = 1000  # residents with a card in the allow-list
 # HADIR_BOARD_SIZE=ci (make test): the same scenarios, fewer live taps, the 20 power cuts on two
@@ -112,14 +115,14 @@ def test_doctor_pull_and_upload_store_every_tap_exactly_once(app, site, figures,
     # minutes (40 ms a flash operation; on a chip it is under a second).
     try:
         r = cli(None, "--port", url, "--resume", "--timeout", "300", "doctor")
-        # Exit 2 exactly when a row says PERIKSA. Two rows may: the clock (the emulated board
-        # has no Wi-Fi, RTC or NTP, so its time is unknown) and the file system (the 256 KiB vfs
-        # has no room left for an update: docs/benchmarks.md, "Room on the file system"). Any
-        # other row failing fails the suite.
+        # Exit 2 exactly when a row says PERIKSA. Only the clock may (the emulated board has
+        # no Wi-Fi, RTC or NTP, so its time is unknown); the files row reads the 512 KiB vfs
+        # right (used below the size, room for an update). Any other row failing fails.
         checks = [line for line in r.output.splitlines() if "PERIKSA" in line]
         assert r.exit_code == (2 if checks else 0), r.output + r.stderr
-        expected = ("jam / clock", "berkas / files")
-        assert all(any(row in line for row in expected) for line in checks), r.output
+        assert all("jam / clock" in line for line in checks), r.output
+        files = re.search(r"(\d+) / (\d+) KiB terpakai", r.output)
+        assert files and int(files.group(1)) < int(files.group(2)) == 512, r.output
         assert "hadir (tools/partitions.csv)" in r.output
         out = tmp_path / "t.hadir"
         r = cli(None, "--port", url, "--resume", "--timeout", "300", "pull", "--out", str(out))
@@ -133,6 +136,43 @@ def test_doctor_pull_and_upload_store_every_tap_exactly_once(app, site, figures,
     figures["duplicates"] = (taps - want).total()  # stored more often than tapped
     figures["lost_uploaded"] = (want - taps).total()  # tapped, acknowledged, not stored
     assert taps == want  # each tap once: none lost, none twice
+
+
+MOVED = 500  # taps in the log of the terminal moved from the older table (two ring sectors)
+
+
+def test_a_terminal_moved_from_the_older_table_boots_and_pulls_every_tap(site, tmp_path):
+    """tools flash moves an image of the earlier layout (hlog 0x200000, 64-block vfs); the
+    official firmware mounts the new 128-block vfs, opens the log at its new offset, and
+    ``pull`` over the REPL brings every tap, verified as the collector verifies."""
+    taps = site.prefill[:MOVED]
+    image_file, files = older_flash(tmp_path, site.bundle, site.allow, taps)
+    r = cli(None, "flash", "--firmware", str(firmware()), "--image-out", str(image_file),
+            "--backup", str(tmp_path / "backup"))  # fmt: skip
+    assert r.exit_code == 0 and "moved and verified" in r.output, r.output + r.stderr
+    reader = Reader()
+    board = Board(image_file, reader.path, tmp_path / "moved.qemu.log")
+    try:
+        board.stop_boot()
+        out = board.exec(
+            "import os, json\nst = os.statvfs('/')\n"
+            "print('FS', st[0], st[2], json.load(open('/config.json'))['terminal_id'])"
+        )
+        assert f"FS 4096 128 {site.bundle['terminal_id']}" in out, out
+        board.release()
+        pulled = tmp_path / "moved.hadir"
+        r = cli(None, "--port", board.url, "--resume", "--timeout", "300", "pull", "--out",
+                str(pulled))  # fmt: skip
+        assert r.exit_code == 0, r.output + r.stderr
+    finally:
+        board.cut()
+        reader.close()
+    checker = Checker(site.bundle["terminal_id"], bytes.fromhex(site.bundle["k0"]))
+    for body in logs.load_pull(pulled)["bodies"]:
+        checker.receive(body)
+    assert checker.bad_blocks == []
+    got = [slot[1:5] for _, slot in checker.records() if wire.slot_kind(slot, 0) == wire.TAP]
+    assert got == taps  # every tap, in order, none twice
 
 
 def test_heap_on_the_firmwares_gc(app, figures):

@@ -376,7 +376,7 @@ def terminal_flash(tmp: pathlib.Path, bundle: dict, allow: bytes, prefill: list[
         for f in pathlib.Path(state).iterdir():
             files["/data/" + f.name] = f.read_bytes()
     vfs = tmp / "vfs.bin"
-    vfs.write_bytes(image.build_image(files, ["/data"], 64))
+    vfs.write_bytes(image.build_image(files, ["/data"], image.vfs_blocks()))
     out = tmp / f"{name}.bin"
     r = cli(None, "flash", "--firmware", str(firmware()), "--image-out", str(out),
             "--vfs", str(vfs), "--hlog", str(hlog))  # fmt: skip
@@ -391,3 +391,47 @@ def tokens_of(bundle: dict, uids: list[str]) -> list[bytes]:
 
     key = bytes.fromhex(bundle["card_key"])
     return [t.to_bytes(4, "big") for t in card_tokens(key, [bytes.fromhex(u) for u in uids])]
+
+
+def older_flash(tmp: pathlib.Path, bundle: dict, allow: bytes, taps: list[bytes]):
+    """``tmp/older.bin``: a terminal as the earlier hadir table (``parttable.OLDER``: hlog at
+    0x200000, a 64-block vfs at 0x3C0000) left it: the official firmware, that table, the log
+    with K0 and ``taps`` appended by the firmware's own log code, and a vfs with the firmware
+    (no boot.py/main.py: the board starts at the REPL), config, secrets, allow-list and the log's
+    state. Returns (path, the vfs files)."""
+    import json
+    import tempfile
+
+    from firmware import wire
+    from firmware.log import Log
+    from tests.kit.esp32 import firmware
+    from tools import deploy, flash, image, provision
+    from tools.sim.flash import NorFlash
+
+    (old,) = parttable.OLDER.values()
+    was_log, was_fs = parttable.by_label(old, "hlog"), parttable.by_label(old, "vfs")
+    fw = flash.load_firmware(firmware())
+    data = bytearray(b"\xff" * flash.FLASH_SIZE)
+    data[flash.BASE : flash.BASE + len(fw.bootloader)] = fw.bootloader
+    data[parttable.OFFSET : parttable.OFFSET + parttable.TABLE_LEN] = parttable.to_binary(old)
+    data[0x10000 : 0x10000 + len(fw.app)] = fw.app
+    files = deploy.release(compile_mpy=True)
+    del files["/boot.py"], files["/main.py"]
+    files["/config.json"] = json.dumps(provision.make_config(bundle, "")).encode()
+    files["/secrets.json"] = json.dumps(provision.make_secrets(bundle, "")).encode()
+    files["/allow.bin"] = allow
+    part = NorFlash(was_log.size // 4096, image=bytearray(image.hlog_bytes(bundle)))
+    with tempfile.TemporaryDirectory() as state:
+        log = Log(part, state, bundle["terminal_id"])
+        log.boot(bundle["door"])
+        for i, token in enumerate(taps):
+            log.append(wire.TAP, wire.CARD_ENROLLED, token, 1000 + i)
+            log.maintain()
+        log.seal()
+        for f in pathlib.Path(state).iterdir():
+            files["/data/" + f.name] = f.read_bytes()
+    data[was_log.offset : was_log.end] = part.mem
+    data[was_fs.offset : was_fs.end] = image.build_image(files, ["/data"], was_fs.size // 4096)
+    out = tmp / "older.bin"
+    out.write_bytes(bytes(data))
+    return out, files

@@ -41,9 +41,26 @@ def log_state(terminal_id):
         return {"error": repr(exc)}
 
 
+def _dirs(path):
+    n = 0
+    for entry in os.ilistdir(path or "/"):
+        if entry[1] == 0x4000:
+            n += 1 + _dirs(path + "/" + entry[0])
+    return n
+
+
+def fs_room(root=""):
+    """Total and free bytes of the littlefs at ``root``. MicroPython's ``statvfs`` counts used
+    blocks with ``lfs_fs_traverse`` (``extmod/vfs_lfsx.c``), which visits every directory's
+    metadata pair twice -- from the list of pairs and again from its parent's entry -- so its
+    free count is short by 2 blocks per directory below the root, and goes below zero on a
+    nearly full file system. Counted back here."""
+    st = os.statvfs(root or "/")
+    return {"total": st[0] * st[2], "free": st[0] * (st[3] + 2 * _dirs(root))}
+
+
 def main():
     cfg = _json("/config.json") or {}
-    st = os.statvfs("/")
     return {
         "config": {
             k: cfg.get(k)
@@ -61,7 +78,7 @@ def main():
         "version": _json("/version.json"),
         "status": _json("/data/status.json"),
         "log": log_state(cfg.get("terminal_id") or 0) if cfg else {"error": "no config.json"},
-        "fs": {"total": st[0] * st[2], "free": st[0] * st[3]},
+        "fs": fs_room(),
         "now": time.time(),
         "secrets": _json("/secrets.json") is not None,
         "allow": _size("/allow.bin"),
