@@ -172,16 +172,6 @@ def _load_filler(c, url: str, tids: list[int], n: int, last_day: dt.date, second
             tx.run(re.search(rf"CREATE INDEX IF NOT EXISTS {name} ON [^\n]*", text)[0])
 
 
-def _records_read(url: str) -> int:
-    """Rows of ``records`` (all partitions) read so far, by PostgreSQL's counters."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT COALESCE(SUM(seq_tup_read + COALESCE(idx_tup_fetch, 0)), 0)"
-            " FROM pg_stat_user_tables WHERE relname = 'records' OR relname LIKE 'records\\_%'"
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
 def _timed(call, c, repeat: int) -> tuple[float, float, int]:
     """(first run ms, median of ``repeat`` more, rows of the answer)."""
     t = time.perf_counter()
@@ -205,14 +195,14 @@ def _measure(args, out: dict, url: str, rusun: str, last_day: dt.date, now: int)
         "review_taps_from_records": lambda c: _taps_from_records(c, rusun, start, last_day),
     }
     for name, call in calls.items():
-        before = _records_read(url)
+        before = pgserver.rows_read(url, "records")
         c = open_collector(Settings(db=url, master_key=MASTER_KEY, clock=Clock(now)))
         try:
             first, median, rows = _timed(call, c, args.repeat)
         finally:
             c.db.close()
         time.sleep(1)  # the backends' counters reach pg_stat when they end
-        read = (_records_read(url) - before) // (args.repeat + 1)
+        read = (pgserver.rows_read(url, "records") - before) // (args.repeat + 1)
         out[f"{name}_first_ms"] = first
         out[f"{name}_ms"] = median
         out[f"{name}_rows"] = rows

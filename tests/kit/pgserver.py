@@ -115,3 +115,19 @@ class PgServer:
             self._run(self._pg_ctl, "-D", self.data, "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def rows_read(url: str, table: str) -> int:
+    """Rows of ``table`` (with its partitions ``<table>_*``) read so far by every finished
+    statement, from PostgreSQL's counters (``pg_stat_user_tables``: ``seq_tup_read +
+    idx_tup_fetch``). A backend reports its counts when it goes idle or ends: close the
+    connections whose reads count (and wait a second) before reading this."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT COALESCE(SUM(seq_tup_read + COALESCE(idx_tup_fetch, 0)), 0)"
+            " FROM pg_stat_user_tables WHERE relname = %s OR relname LIKE %s",
+            (table, table.replace("_", "\\_") + "\\_%"),
+        ).fetchone()
+    return int(row[0]) if row else 0
