@@ -21,6 +21,13 @@ runs before the application is built.
    ``/.ota/trial.json`` is written, then ``firmware.ota_swap.swap`` -- the journal ``tools
    deploy`` uses -- moves them in, the old ones (and files the release no longer has) to
    ``/.prev``, and the terminal restarts (``restart``).
+   Before any chunk is fetched, the blocks the download, the stage and the swap need
+   (``ota_fetch.blocks_needed``: each file rounded up to whole blocks, 2 per directory, plus
+   ``RESERVE`` for ``/data``) are weighed against ``os.statvfs`` (``room``). Too few: nothing is
+   fetched or written, ``no_room`` is reported with the blocks needed and free, and the same
+   release is tried again only when more blocks are free than then (``_noroom``) or another
+   release is offered. ENOSPC while fetching or staging ends the same way, the partial
+   download and stage removed, the old code running.
 4. The new code is on trial: ``boot_guard`` counts its boots; the first round after which the
    reader answers, the log is open and the collector answered confirms it (``installed``,
    reported). Not confirmed within ``_TRIAL_S`` of uptime, or ``_TRIAL_BOOTS`` boots without a
@@ -44,6 +51,20 @@ SLICE = const(1024)
 _TRIAL_S = const(600)
 _TRIAL_BOOTS = const(3)
 _BLOCK = const(4096)
+# Blocks an update must leave free for /data as the terminal runs on: status.json, last_time,
+# remote.json, the log's state pair, done.json, each rewritten beside its old copy
+# (bench/fsroom.py: /data at its steady state takes 3 blocks on a 64-block vfs), plus one
+# block for littlefs to copy a metadata pair as it compacts.
+RESERVE = const(4)
+ENOSPC = const(28)  # littlefs LFS_ERR_NOSPC, raised by MicroPython's extmod/vfs_lfsx_file.c
+
+
+def room(root):
+    """(block size, free blocks) of the file system holding ``root``: MicroPython's
+    extmod/vfs_lfsx.c ``statvfs`` gives f_bsize = the littlefs block size and f_bavail =
+    block_count - blocks in use (``lfs_fs_traverse``)."""
+    st = os.statvfs(root or "/")
+    return st[0], st[4]
 
 
 def load(path):
@@ -72,6 +93,12 @@ def mkdir(path):
 def _done(root):
     d = load(root + _DIR + "/done.json")
     return d if isinstance(d, dict) else {"release": 0, "refused": [], "report": []}
+
+
+def report_path(rep):
+    """The report request of ``[release, state]`` or ``[release, NO_ROOM, need, free]``."""
+    path = "/v1/release/%d/report/%d" % (rep[0], rep[1])
+    return path + "?need=%d&free=%d" % (rep[2], rep[3]) if len(rep) > 3 else path
 
 
 def _fail_trial(root, done, trial):
@@ -113,28 +140,49 @@ class Ota:
         self.reports = done.get("report", [])
         trial = load(self.dir + "/trial.json")
         self.trial = trial if isinstance(trial, dict) else None
+        self.noroom = done.get("noroom")  # [release, free blocks] of the last "no room"
         self.key = read(self.root + "/release.pub")
         self.restart = False  # set after a swap or a rollback: the application restarts
         self.bytes = 0  # release bytes fetched since boot
         self.chunks = 0
         self.busy = False  # a download is under way in this round
+        self.need = 0  # blocks the release under way needs (firmware/ota_fetch.py)
 
     # --- state ----------------------------------------------------------------------------
 
     def _save_done(self):
         mkdir(self.dir)
         rec = {"release": self.installed, "refused": self.refused, "report": self.reports}
+        if self.noroom:
+            rec["noroom"] = self.noroom
         save(self.dir + "/done.json", rec)
 
-    def refuse(self, release):
+    def _drop_download(self):
         ota_swap.rmtree(self.dir + "/blob")
         ota_swap.rmtree(self.dir + "/manifest")
         ota_swap.rmtree(self.dir + "/state.json")
         ota_swap.rmtree(self.root + "/.stage")
+
+    def refuse(self, release):
+        self._drop_download()
         if release not in self.refused:
             self.refused.append(release)
         self.reports.append([release, wire.OTA_REFUSED])
         self._save_done()
+
+    def no_room(self, release, need, free):
+        """Too few blocks (weighed first, or ENOSPC on the way): nothing kept of the download,
+        the old code runs, reported once; tried again when more is free or on a new release."""
+        self._drop_download()
+        _, free_now = room(self.root)  # what the dropped download gave back counts
+        self.noroom = [release, free_now]
+        self.reports.append([release, wire.OTA_NO_ROOM, need, free])
+        self._save_done()
+
+    def _waits_for_room(self, offered):
+        if not self.noroom or self.noroom[0] != offered:
+            return False
+        return room(self.root)[1] <= self.noroom[1]
 
     def healthy(self):
         """After an answered round: the reader answers (no failure since its last success) and
@@ -170,12 +218,11 @@ class Ota:
             os.remove(self.dir + "/trial.json")
             self.trial = None
         while self.reports:
-            release, state = self.reports[0]
-            await post("/v1/release/%d/report/%d" % (release, state), status())
+            await post(report_path(self.reports[0]), status())
             self.reports.pop(0)
             self._save_done()
         if (not offered or offered <= self.installed or offered in self.refused
-                or self.key is None):  # fmt: skip
+                or self.key is None or self._waits_for_room(offered)):  # fmt: skip
             return
         self.busy = True
         # The download's code is loaded for a download only: an idle terminal does not carry it
@@ -184,6 +231,18 @@ class Ota:
 
         try:
             await ota_fetch.fetch(self, post, status, offered)
+        except OSError as e:
+            if not e.args or e.args[0] != ENOSPC:  # a cut link: the download resumes later
+                raise
+            self.no_room(offered, self.need, room(self.root)[1])
         finally:
             self.busy = False
+            # Forgotten by the module table and by the package, which holds it as an attribute
+            # too: otherwise the idle terminal keeps it (and its globals) after one download.
             sys.modules.pop("firmware.ota_fetch", None)
+            import firmware
+
+            try:
+                delattr(firmware, "ota_fetch")
+            except AttributeError:
+                pass

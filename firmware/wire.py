@@ -402,17 +402,28 @@ def encode_reply(kc, req_mac, status, acked, server_time, config_version, allowl
     return body + _kc_mac(kc, magic + bytes(req_mac) + body)
 
 
-def decode_reply(kc, req_mac, data):
-    """(status, acked, server_time, config_version, allowlist_version) of an authentic reply,
-    ``HDA1`` or ``HDA2`` (then ``reply_offer`` reads the rest)."""
+def reply_fields(data):
+    """(status, acked, server_time, config_version, allowlist_version) of a well-formed reply,
+    ``HDA1`` or ``HDA2``, its MAC NOT checked: for who cannot (the technician's upload has no
+    Kc); the terminal uses ``decode_reply``."""
     n = len(data)
     magic = bytes(data[:4])
     if not ((n == REPLY_LEN and magic == b"HDA1") or (n == REPLY2_LEN and magic == b"HDA2")):
         raise WireError("not a hadir reply")
+    return struct.unpack_from(">BIIII", data, 4)
+
+
+def decode_reply(kc, req_mac, data):
+    """(status, acked, server_time, config_version, allowlist_version) of an authentic reply,
+    ``HDA1`` or ``HDA2`` (then ``reply_offer`` reads the rest)."""
+    fields = reply_fields(data)
+    n = len(data)
     body = bytes(data[: n - REQUEST_MAC_LEN])
-    if not _equal(_kc_mac(kc, magic + bytes(req_mac) + body), data[n - REQUEST_MAC_LEN :]):
+    if not _equal(
+        _kc_mac(kc, bytes(data[:4]) + bytes(req_mac) + body), data[n - REQUEST_MAC_LEN :]
+    ):
         raise WireError("reply MAC does not verify")
-    return struct.unpack_from(">BIIII", body, 4)
+    return fields
 
 
 def reply_offer(data):
@@ -658,7 +669,10 @@ MANIFEST_MAX = const(16384)  # the longest manifest a terminal reads (40 files: 
 OTA_REFUSED = const(1)  # a hash or the signature did not verify: nothing staged
 OTA_INSTALLED = const(2)  # swapped in and healthy after the reboot
 OTA_ROLLED_BACK = const(3)  # the new code failed its health check: the old code is back
-OTA_STATES = ("", "refused", "installed", "rolled_back")
+# Too few free blocks on the terminal's file system: nothing fetched (or the partial download
+# removed), the old code runs; the report carries ``?need=N&free=F`` (littlefs blocks).
+OTA_NO_ROOM = const(4)
+OTA_STATES = ("", "refused", "installed", "rolled_back", "no_room")
 
 
 def encode_manifest(release_id, version, files, chunk_size=RELEASE_CHUNK):

@@ -1,10 +1,13 @@
 # app: builds the collector's FastAPI application from its settings.
 # SPDX-License-Identifier: MIT
 """``create_app(settings)``: opens the database (creating the schema), builds the ``Collector``
-service and mounts the routes of ``sync.http``. Used by ``python -m sync serve`` and by tests."""
+service and mounts the routes of ``sync.http``; while it is served (its lifespan), the alert
+loop runs every ``settings.alerts_every_s`` (``sync.alert_loop``). Used by ``python -m sync
+serve`` and by tests."""
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
@@ -12,9 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from sync import apidocs
+from sync.alert_loop import AlertLoop
 from sync.gate import Gate, HashSlots
 from sync.http import ReportSlots, admin_router, audited, terminal_router
 from sync.http_cases import router as cases_router
+from sync.notify import Webhook
 from sync.ratelimit import Throttle
 from sync.service.collector import Collector
 from sync.service.journal import Journal
@@ -41,7 +46,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        loop = None
+        if settings.alerts_every_s > 0:  # alerts reach people with no timer to install
+            senders: list = [Webhook()] + ([settings.smtp] if settings.smtp else [])
+            loop = AlertLoop(collector, senders, settings.alerts_every_s)
+            loop.start()
+        app.state.alert_loop = loop
         yield
+        if loop is not None:
+            await asyncio.to_thread(loop.stop)
         collector.db.close()
 
     app = FastAPI(

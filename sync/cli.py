@@ -1,7 +1,7 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config|set|command|commands, alerts add|list|run, rusun rotate-card-key, residents import,
+config|set|command|commands, alerts add|list|remove|run, rusun rotate-card-key, residents import,
 users add|list|token|tokens|revoke-token|remove, report presence|review (alias absent)|
 other-rusun|unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr
 and exit non-zero; the register and the case work are in ``sync.cli_cases`` (docs/cases.md).
@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -119,11 +120,14 @@ def main(
     state.ca_cert = ca_cert
 
 
-def _table(rows: list[dict[str, Any]], title: str) -> None:
+def _table(rows: list[dict[str, Any]], title: str, compact: bool = False) -> None:
     if not rows:
         out.print(f"{title}: tidak ada / none")
         return
-    table = Table(title=title)
+    # compact: lines under the header only, so a wide report (health) fits a laptop's terminal
+    table = (
+        Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False) if compact else Table(title=title)
+    )
     for key in rows[0]:
         table.add_column(key)
     for row in rows:
@@ -407,6 +411,17 @@ def alerts_add(
     out.print(f"recipient {rid} added")
 
 
+@alerts_app.command("remove")
+def alerts_remove(
+    recipient: Annotated[int, typer.Argument(help="its id (alerts list)", min=1, max=2**62)],
+) -> None:
+    """Hapus penerima peringatan / tell this recipient nothing more."""
+    from sync.service import alerts
+
+    alerts.remove_recipient(state.collector(), recipient, scope=OPERATOR)
+    out.print(f"recipient {recipient} removed")
+
+
 @alerts_app.command("list")
 def alerts_list() -> None:
     """Daftar penerima peringatan / who is told, how, for which rusun, quiet hours (local
@@ -418,8 +433,9 @@ def alerts_list() -> None:
 
 @alerts_app.command("run")
 def alerts_run() -> None:
-    """Kirim peringatan sekali / one delivery pass (run it every few minutes from a timer):
-    gather troubles, send what is due by e-mail (HADIR_SMTP_HOST ...) and webhook."""
+    """Kirim peringatan sekali / one delivery pass now (``serve`` runs one every
+    HADIR_ALERTS_EVERY seconds by itself): gather troubles, send what is due by e-mail
+    (HADIR_SMTP_HOST ...) and webhook."""
     from sync.notify import Smtp, Webhook
     from sync.service import alerts
 
@@ -428,7 +444,10 @@ def alerts_run() -> None:
     if smtp is not None:
         senders.append(smtp)
     counts = alerts.run(state.collector(), senders)
-    out.print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if counts["busy"]:
+        out.print("pass lain sedang berjalan / another pass is running (nothing done)")
+        return
+    out.print(", ".join(f"{k} {v}" for k, v in counts.items() if k != "busy"))
 
 
 # --- residents -----------------------------------------------------------------------------------
@@ -602,7 +621,12 @@ def _report_command(name: str):
         as_of: Annotated[str | None, typer.Option(help=_AS_OF_HELP)] = None,
         rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
     ) -> None:
-        _table(*_run_report(name, start, days, as_of, rusun))
+        rows, title = _run_report(name, start, days, as_of, rusun)
+        if name != "health":
+            _table(rows, title)
+            return
+        for part, table in reports.health_tables(rows):  # readable; `export health` keeps raw
+            _table(table, f"{title} · {part}", compact=True)
 
     command.__doc__ = REPORT_HELP[name]
     report_app.command(name)(command)

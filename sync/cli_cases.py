@@ -244,7 +244,7 @@ def people_add(
 def flats_show(rusun: str, unit: str) -> None:
     """Tampilkan unit / the flat: household, cards, open case and the register's trail."""
     c = state.collector()
-    page = flats.flat_page(c, operator(), _flat(rusun, unit), days.today(c))
+    page = flats.flat_page(c, operator(), _flat(rusun, unit), days.as_of(c))
     f = page["flat"]
     out.print(f"{f['rusun']} {f['unit']} (blok {f['block']}): {f['status']}", markup=False)
     _table([{**m, "cards": " ".join(m["cards"])} for m in page["members"] + page["visitors"]],

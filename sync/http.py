@@ -42,6 +42,7 @@ _BINARY_BODY = {
 # Every integer a request carries is bounded: an unbounded one reaches SQL as a number the
 # database cannot hold (SQLite: 64 bits) and would be a server error, not a refusal.
 U32 = Annotated[int, Path(ge=0, le=2**32 - 1)]  # release ids, chunk numbers, states: 32 bits
+Blocks = Annotated[int | None, Query(ge=0, le=2**32 - 1)]  # littlefs blocks a terminal reports
 _TIME_MAX = 2**40  # Unix seconds: far past any date hadir handles
 
 
@@ -163,13 +164,15 @@ async def post_release_chunk(request: Request, rid: U32, n: U32) -> Response:
     openapi_extra=_BINARY_BODY,
     response_class=Response,
     responses=_RELEASE_RESPONSES,
-    summary="Report installed (2), refused (1) or rolled back (3) (body: a status request)",
+    summary="Report installed (2), refused (1), rolled back (3) or no room (4, with ?need=&free= "
+    "in littlefs blocks) (body: a status request)",
 )
-async def post_release_report(request: Request, rid: U32, state: U32) -> Response:
+async def post_release_report(request: Request, rid: U32, state: U32, need: Blocks = None,
+                              free: Blocks = None) -> Response:  # fmt: skip
     body = await _body(request)
     peer = request.client.host if request.client else ""
     c = collector(request)
-    return _answer(await run_in_threadpool(releases.report, c, body, rid, state, peer))
+    return _answer(await run_in_threadpool(releases.report, c, body, rid, state, peer, need, free))
 
 
 @terminal_router.get(

@@ -164,7 +164,7 @@ class CardIn(BaseModel):
 @router.get("/flats/{unit_id}", summary="A flat: household, cards, izin, cases, trail")
 def get_flat(request: Request, user: Auth, unit_id: Id) -> dict[str, Any]:
     c = collector(request)
-    return _call(flats.flat_page, c, user, unit_id, days.today(c))
+    return _call(flats.flat_page, c, user, unit_id, days.as_of(c))
 
 
 @router.post("/flats/{unit_id}/{change}", summary="Vacate, seal or re-let a flat (dated)")

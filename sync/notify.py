@@ -56,18 +56,24 @@ class Smtp:
         host = os.environ.get("HADIR_SMTP_HOST")
         if not host:
             return None
-        return cls(host, int(os.environ.get("HADIR_SMTP_PORT", "25")),
+        port = os.environ.get("HADIR_SMTP_PORT", "25")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"HADIR_SMTP_PORT={port[:20]}: bukan port / not a port")
+        return cls(host, int(port),
                    os.environ.get("HADIR_SMTP_FROM", "hadir@localhost"),
                    os.environ.get("HADIR_SMTP_USER"), os.environ.get("HADIR_SMTP_PASSWORD"),
                    os.environ.get("HADIR_SMTP_STARTTLS") == "1")  # fmt: skip
 
     def send(self, address: str, secret: bytes | None, subject: str, text: str,
              payload: dict[str, Any]) -> None:  # fmt: skip
-        msg = EmailMessage()
-        msg["From"] = self.sender
-        msg["To"] = address
-        msg["Subject"] = subject
-        msg.set_content(text)
+        try:  # an address the header refuses (a line break in it) fails this message only
+            msg = EmailMessage()
+            msg["From"] = self.sender
+            msg["To"] = address
+            msg["Subject"] = subject
+            msg.set_content(text)
+        except ValueError as exc:
+            raise NotifyError(f"smtp: address refused: {type(exc).__name__}") from None
         try:
             with smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_S) as smtp:
                 if self._starttls:
@@ -75,7 +81,7 @@ class Smtp:
                 if self._user:
                     smtp.login(self._user, self._password or "")
                 smtp.send_message(msg)
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
             raise NotifyError(f"smtp {self.host}:{self.port}: {type(exc).__name__}") from None
 
 

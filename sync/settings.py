@@ -1,8 +1,9 @@
 # settings: what a collector process needs to start (database, master key, hooks for tests).
 # SPDX-License-Identifier: MIT
 """``Settings`` is built by the CLI from ``--db``/``HADIR_DB``, ``--master-key-file``/
-``HADIR_MASTER_KEY``, ``--ca-cert``/``HADIR_CA_CERT``, ``HADIR_API_DOCS`` and
-``HADIR_JOURNAL`` (docs/collector.md, "Settings"), or directly by tests."""
+``HADIR_MASTER_KEY``, ``--ca-cert``/``HADIR_CA_CERT``, ``HADIR_API_DOCS``, ``HADIR_JOURNAL``,
+``HADIR_ALERTS_EVERY`` and ``HADIR_SMTP_*`` (docs/collector.md, "Settings"), or directly by
+tests (then the server's alert loop is off unless ``alerts_every_s`` says otherwise)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sync.notify import Smtp
 from sync.vault import load_master_key
+
+ALERTS_EVERY_S = 60.0  # ``serve`` runs an alert pass this often unless HADIR_ALERTS_EVERY says
 
 
 class SettingsError(Exception):
@@ -28,6 +32,8 @@ class Settings:
     ca_pem: str | None = None  # the CA certificate terminals pin (PEM), put into their bundles
     api_docs: bool = True  # /docs and /openapi.json (HADIR_API_DOCS=off: neither)
     journal: str | None = None  # folder of acknowledged batches (HADIR_JOURNAL): for a restore
+    alerts_every_s: float = 0.0  # the server's alert pass, seconds apart (0: none; env: 60)
+    smtp: Smtp | None = None  # where e-mail alerts go (HADIR_SMTP_HOST ...; None: no e-mail)
 
     @classmethod
     def from_env(cls, db: str | None = None, master_key_file: str | None = None,
@@ -41,10 +47,31 @@ class Settings:
         docs = os.environ.get("HADIR_API_DOCS", "on").strip().lower()
         if docs not in ("on", "off", "1", "0", "yes", "no"):
             raise SettingsError(f"HADIR_API_DOCS={docs[:20]}: on atau off / on or off")
+        try:
+            smtp = Smtp.from_env()
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
         return cls(db=url, master_key=load_master_key(master_key_file),
                    ca_pem=load_ca_cert(ca) if ca else None,
                    api_docs=docs in ("on", "1", "yes"),
-                   journal=os.environ.get("HADIR_JOURNAL") or None)  # fmt: skip
+                   journal=os.environ.get("HADIR_JOURNAL") or None,
+                   alerts_every_s=alerts_every(os.environ.get("HADIR_ALERTS_EVERY")),
+                   smtp=smtp)  # fmt: skip
+
+
+def alerts_every(text: str | None) -> float:
+    """HADIR_ALERTS_EVERY: seconds between the server's alert passes; unset: 60; 0: none."""
+    if text is None or not text.strip():
+        return ALERTS_EVERY_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:
+        raise SettingsError(
+            f"HADIR_ALERTS_EVERY={text[:20]}: detik 0..86400 / seconds 0..86400 (0: mati / off)"
+        )
+    return value
 
 
 def load_ca_cert(path: str) -> str:

@@ -119,6 +119,21 @@ def load_pull(path: pathlib.Path) -> dict[str, Any]:
     return doc
 
 
+def _reply(data: bytes, batch: int) -> tuple[int, ...]:
+    """The fields of the collector's 200 reply (docs/protocol.md, "Reply": ``HDA1``, or ``HDA2``
+    with a release, command or settings waiting), read by the terminal's own decoder; its MAC
+    is the terminal's to check (the laptop has no Kc). Anything else ends the upload."""
+    try:
+        return wire.reply_fields(data)
+    except (wire.WireError, ValueError) as exc:
+        raise HadirError(
+            "balasan collector tidak sah",
+            "the collector's reply is malformed",
+            f"batch {batch}: {len(data)} bytes {bytes(data[:4])!r}: {exc}; is the URL a hadir "
+            "collector?",
+        ) from None
+
+
 def do_upload(state: Any, args: Any) -> int:
     doc = load_pull(pathlib.Path(args.file))
     url = args.collector or doc.get("collector_url")
@@ -141,8 +156,8 @@ def do_upload(state: Any, args: Any) -> int:
             r = http.post(
                 "/v1/batches", content=body, headers={"content-type": "application/octet-stream"}
             )
-            if r.status_code == 200 and len(r.content) in (wire.REPLY_LEN, wire.REPLY2_LEN):
-                status, acked = r.content[4], struct.unpack_from(">I", r.content, 5)[0]
+            if r.status_code == 200:
+                status, acked = _reply(r.content, i + 1)[:2]
                 stored = r.headers.get(STORED_HEADER)
                 new = None if new is None or stored is None else new + int(stored)
                 table.add_row(str(i + 1), str(first), str(count), "200",

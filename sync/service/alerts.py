@@ -29,8 +29,12 @@ last day with its count, and says so when there was none.
 
 from __future__ import annotations
 
+import os
+import re
+import secrets
+import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from firmware import wire
@@ -219,8 +223,13 @@ def _payload(items: list[dict[str, Any]], names: dict[int, str], now: int, diges
     }  # fmt: skip
 
 
-def deliver(c: Any, senders: Sequence[Sender], now: int) -> dict[str, int]:
-    """Send what each recipient is due; counts of messages sent, held (quiet hours), failed."""
+def deliver(c: Any, senders: Sequence[Sender], now: int,
+            keep: Callable[[], bool] = lambda: True,
+            failures: list[str] | None = None) -> dict[str, int]:  # fmt: skip
+    """Send what each recipient is due; counts of messages sent, held (quiet hours), failed.
+    ``keep()`` is asked before each message: False (the lease lost, the server stopping) ends
+    the pass there, the rest waits for the next one. Why each failed message did not go out is
+    appended to ``failures`` (channel and reason: never an address or a secret)."""
     from sync.notify import NotifyError
     from sync.store import notices, residents
 
@@ -256,10 +265,13 @@ def deliver(c: Any, senders: Sequence[Sender], now: int) -> dict[str, int]:
         if due:
             subject = f"hadir: {len(due)} masalah terminal / terminal troubles"
             text = "\n".join(_line(n, names) for n in due)
+            if not keep():
+                break
             try:
                 sender.send(r["address"], secret, subject, text, _payload(due, names, now, False))
-            except NotifyError:
+            except NotifyError as exc:
                 counts["failed"] += 1
+                _failed(failures, sender, exc)
             else:
                 counts["sent"] += 1
                 with c.db.write() as tx:
@@ -269,11 +281,14 @@ def deliver(c: Any, senders: Sequence[Sender], now: int) -> dict[str, int]:
             items = [n for n in day if r["rusun_id"] in (None, n["rusun_id"])]
             subject = f"hadir: ringkasan harian / daily digest ({len(items)})"
             lines = [_line(n, names) for n in items] or ["tidak ada masalah / no trouble"]
+            if not keep():
+                break
             try:
                 sender.send(r["address"], secret, subject, "\n".join(lines),
                             _payload(items, names, now, True))  # fmt: skip
-            except NotifyError:
+            except NotifyError as exc:
                 counts["failed"] += 1
+                _failed(failures, sender, exc)
             else:
                 counts["digests"] += 1
                 with c.db.write() as tx:
@@ -281,13 +296,57 @@ def deliver(c: Any, senders: Sequence[Sender], now: int) -> dict[str, int]:
     return counts
 
 
-def run(c: Any, senders: Sequence[Sender], now: int | None = None) -> dict[str, int]:
-    """One pass: gather, then deliver."""
+def _failed(failures: list[str] | None, sender: Sender, exc: Exception) -> None:
+    if failures is not None:
+        failures.append(f"{sender.channel}: {exc}")
+
+
+LEASE = "delivery"
+LEASE_S = 300  # a pass holds the lease this long past its last step (renewed before each send)
+
+
+def new_holder() -> str:
+    """A name for one holder of the lease: host, process, and a random part (two apps in one
+    process are two holders)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def run(c: Any, senders: Sequence[Sender], now: int | None = None, *, holder: str | None = None,
+        stop: Callable[[], bool] = lambda: False,
+        failures: list[str] | None = None) -> dict[str, int]:  # fmt: skip
+    """One pass: take the lease, gather, deliver, give the lease back. Only one pass runs at a
+        time over one database, whichever process (``serve``'s own loop, ``alerts run`` from a
+        timer) starts it: a pass that finds the lease held does nothing (``busy`` 1), so no
+        trouble is gathered twice and no message sent twice (``holder``: the loop's own name; by
+    default a new one). ``stop()`` True ends the pass before
+        its next message."""
+    from sync.store import notices
+
     now = c.now() if now is None else now
-    seen = collect(c, now)
-    out = deliver(c, senders, now)
+    holder = holder or new_holder()
+    with c.db.write() as tx:
+        if not notices.take_lease(tx, LEASE, holder, now, now + LEASE_S):
+            return {"busy": 1}
+
+    def keep() -> bool:
+        if stop():
+            return False
+        t = int(c.now())
+        with c.db.write() as tx:  # renewed: a slow receiver must not let a second pass in
+            return notices.take_lease(tx, LEASE, holder, t, t + LEASE_S)
+
+    try:
+        seen = collect(c, now)
+        out = deliver(c, senders, now, keep, failures)
+    finally:
+        with c.db.write() as tx:
+            notices.drop_lease(tx, LEASE, holder)
     out["sightings"] = seen
+    out["busy"] = 0
     return out
+
+
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f<>,;]{1,64}@[^@\s\x00-\x1f\x7f<>,;]{1,189}")  # one address
 
 
 def add_recipient(c: Any, channel: str, address: str, *, rusun: str | None = None,
@@ -301,12 +360,12 @@ def add_recipient(c: Any, channel: str, address: str, *, rusun: str | None = Non
         raise admin.AdminError(
             "saluran harus email atau webhook / channel must be email or webhook"
         )
-    if channel == "email" and ("@" not in address or len(address) > 254):
+    if channel == "email" and not _EMAIL.fullmatch(address):
         raise admin.AdminError(
             f"alamat e-mail tidak sah / not an e-mail address: {address[:40]!r}"
         )
     if channel == "webhook":
-        if not address.startswith(("https://", "http://")):
+        if not address.startswith(("https://", "http://")) or not address.isprintable():
             raise admin.AdminError("webhook harus URL http(s) / a webhook is an http(s) URL")
         if not secret or len(secret) < 16:
             raise admin.AdminError(
@@ -328,6 +387,19 @@ def add_recipient(c: Any, channel: str, address: str, *, rusun: str | None = Non
             tx.run("UPDATE alert_recipients SET secret_enc = ? WHERE id = ?",
                    (c.vault.seal(b"webhook:%d" % new, secret), new))  # fmt: skip
     return new
+
+
+def remove_recipient(c: Any, rid: int, *, scope: Any) -> None:
+    """Tell ``rid`` nothing more (its send rows go with it); one of every rusun: an unscoped
+    admin only."""
+    from sync.service import admin
+    from sync.store import notices
+
+    with c.db.write() as tx:
+        mine = [r for r in notices.recipients(tx) if r["id"] == rid]
+        if not mine or not (scope.everything or mine[0]["rusun_id"] in (scope.rusun_ids or ())):
+            raise admin.AdminError(f"penerima tidak ada / no such recipient: {rid}")
+        notices.remove_recipient(tx, rid)
 
 
 def list_recipients(c: Any, *, scope: Any) -> list[dict[str, Any]]:

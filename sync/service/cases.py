@@ -220,7 +220,7 @@ def open_in(
         case_id,
         "flagged",
         None,
-        days.start_of(days.today(c)),
+        days.start_of(days.as_of(c)),  # the data's day: a kept database's cases follow it
         None,
         note.strip()[:1000],
         None,
@@ -240,8 +240,9 @@ def advance(
     outcome: str | None = None,
     visit_id: int | None = None,
 ) -> dict[str, Any]:
-    """Record the case's next step (``next_states``), dated ``day`` (today by default). A
-    ``visited`` step needs an ``outcome``; a letter gets its number. Returns the step."""
+    """Record the case's next step (``next_states``), dated ``day`` (by default ``days.as_of``:
+    today, or a kept database's last day). A ``visited`` step needs an ``outcome``; a letter
+    gets its number. Returns the step."""
     with c.db.write() as tx:
         return advance_in(tx, c, user, case_id, state, day, note, outcome, visit_id)
 
@@ -273,7 +274,7 @@ def advance_in(
         )
     if outcome is not None and outcome not in OUTCOMES:
         raise AdminError(f"hasil: {', '.join(OUTCOMES)} / outcome: {', '.join(OUTCOMES)}")
-    when = day or days.today(c)
+    when = day or days.as_of(c)
     at = days.start_of(when)
     if at > c.now() and state != "visit_scheduled":
         raise AdminError("tanggal di masa depan / date in the future")

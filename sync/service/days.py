@@ -3,7 +3,12 @@
 """Every date an admin gives (a move-out, an absence, a visit, a letter) is a local calendar day
 (``wire.UTC_OFFSET_MIN``, Asia/Jakarta) and is stored as the Unix time of its local midnight.
 ``parse`` takes what an office types or a spreadsheet holds: ``2026-12-01``, ``01-12-2026``,
-``1/12/2026`` (day first, as Indonesia writes dates), a ``datetime``/``date`` cell."""
+``1/12/2026`` (day first, as Indonesia writes dates), a ``datetime``/``date`` cell.
+
+Two "todays": ``today`` is the calendar's (the register records what happens in the world), and
+``as_of`` is the day the case work describes -- the reports' day (``sync.service.asof``): today,
+or the data's last day when the data is more than a day old (a kept database), so a flat's
+evidence, the flags a visit list is made from and a case's default dates follow the data."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import datetime as dt
 import re
 
 from firmware import wire
+from sync.service import asof
 from sync.service.admin import AdminError
 from sync.service.collector import Collector
 
@@ -35,6 +41,11 @@ def iso(unix: int | None) -> str | None:
 
 def today(c: Collector) -> dt.date:
     return date_of(c.now())
+
+
+def as_of(c: Collector) -> dt.date:
+    """The day the case work describes (see the module docstring)."""
+    return asof.resolve(c).day
 
 
 def parse(value: object) -> dt.date:

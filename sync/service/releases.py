@@ -181,11 +181,12 @@ def newest(c: Collector) -> dict[str, Any] | None:
 def status(c: Collector, rid: int, rusun_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """Each terminal's state on release ``rid`` (of the rusun ``rusun_ids``, None: all):
     waiting (not offered yet), offered, downloading (chunks of total), installed, refused,
-    rolled_back."""
+    rolled_back, no_room (with the blocks it needs and the blocks free: ``need``, ``free``)."""
     with c.db.read() as tx:
         r = _release(tx, rid)
         fleet = terminals.terminals(tx)
         got = store.progress(tx, rid)
+        room = store.rooms(tx, rid)
     canaries = _canaries(fleet)
     total = -(-r["bytes"] // r["chunk_size"])
     rows = []
@@ -199,22 +200,25 @@ def status(c: Collector, rid: int, rusun_ids: list[int] | None = None) -> list[d
             state = "offered"
         else:
             state = "waiting"
+        need, free = room.get(t["id"], ("", "")) if state == "no_room" else ("", "")
         rows.append({"terminal": t["id"], "rusun": t["rusun"], "canary": t["id"] in canaries,
-                     "state": state, "chunks": f"{p['chunks'] if p else 0}/{total}"})  # fmt: skip
+                     "state": state, "chunks": f"{p['chunks'] if p else 0}/{total}",
+                     "need": need, "free": free})  # fmt: skip
     return rows
 
 
 def offer_for(tx: Any, t: dict[str, Any]) -> int:
     """The release a reply offers terminal ``t`` (in the reply's transaction ``tx``): the newest
     one rolling out whose wave reaches it and that it has not finished (installed, refused,
-    rolled back); 0 when none."""
+    rolled back; a terminal that had no room is offered it still, and tries again by itself once
+    more blocks are free); 0 when none."""
     r = store.rolling(tx)
     if r is None:
         return 0
     if r["state"] == "canary" and t["id"] not in _canaries(terminals.terminals(tx)):
         return 0
     p = store.terminal_state(tx, r["id"], t["id"])
-    if p is not None and p["state"] != "downloading":
+    if p is not None and p["state"] not in ("downloading", "no_room"):
         return 0
     return int(r["id"])
 
@@ -249,15 +253,21 @@ def chunk(c: Collector, body: bytes, rid: int, n: int, peer: str = "") -> Outcom
     return Outcome(200, data)
 
 
-def report(c: Collector, body: bytes, rid: int, state: int, peer: str = "") -> Outcome:
+def report(c: Collector, body: bytes, rid: int, state: int, peer: str = "",
+           need: int | None = None, free: int | None = None) -> Outcome:  # fmt: skip
     """A terminal's word on a release: installed (healthy after its restart), refused (a hash or
-    the signature), rolled_back (its health check failed). A failing canary halts the release."""
+    the signature), rolled_back (its health check failed), no_room (its file system has ``free``
+    blocks, the update needs ``need``: nothing fetched, the old code runs). A canary that
+    refuses or rolls back halts the release; no room is not the code's fault and halts nothing
+    (the terminal tries again once more blocks are free)."""
     v = status_request(c, body, peer)
     if isinstance(v, Outcome):
         return v
     if not 0 < state < len(wire.OTA_STATES):
         return Outcome(400, reason="unknown release state")
     name = wire.OTA_STATES[state]
+    if (state == wire.OTA_NO_ROOM) != (need is not None and free is not None):
+        return Outcome(400, reason="need and free come with no_room, and only with it")
     tid = v.terminal["id"]
     with c.db.write() as tx:
         r = store.get(tx, rid)
@@ -265,8 +275,10 @@ def report(c: Collector, body: bytes, rid: int, state: int, peer: str = "") -> O
             return Outcome(404, reason="no such release")
         p = store.terminal_state(tx, rid, tid)
         store.set_terminal(tx, rid, tid, name, p["chunks"] if p else 0, c.now())
+        if need is not None and free is not None:
+            store.set_room(tx, rid, tid, need, free, c.now())
         canaries = _canaries(terminals.terminals(tx))
-        if name != "installed" and tid in canaries and r["state"] in WAVES:
+        if name in ("refused", "rolled_back") and tid in canaries and r["state"] in WAVES:
             store.set_state(tx, rid, "halted", r["state"])
         elif r["state"] == "canary":
             got = store.progress(tx, rid)

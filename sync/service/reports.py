@@ -347,6 +347,80 @@ def health(
     return out
 
 
+# --- the health report as a person reads it (``python -m sync report health``) -------------------
+# Two tables that fit a laptop's terminal, headers Indonesian over English, times in the
+# terminal's local time (WIB, ``wire.UTC_OFFSET_MIN``), spans as hours:minutes. The CSV export
+# (``COLUMNS["health"]``) keeps the raw values for spreadsheets and scripts.
+_CLOCK_SOURCE = {wire.CLOCK_UNSET: "—", wire.CLOCK_NTP: "NTP", wire.CLOCK_COLLECTOR: "kolektor",
+                 wire.CLOCK_RTC: "RTC"}  # fmt: skip
+_WHERE = "rusun · pintu\nrusun · door"
+
+
+def clock_text(unix: int | None, utc_offset_min: int = JAKARTA_MIN) -> str:
+    """``2017-02-12 19.59`` in local time; ``—`` when never."""
+    if unix is None:
+        return "—"
+    t = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=unix + _offset(utc_offset_min))
+    return f"{t:%Y-%m-%d %H.%M}"
+
+
+def span_text(seconds: int | None) -> str:
+    """Hours:minutes (``0:05``, ``142:00``); ``—`` when unknown."""
+    if seconds is None:
+        return "—"
+    minutes = int(seconds) // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _n(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+def health_tables(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, str]]]]:
+    """``health`` rows as two (title, rows) tables: contact and log; clock, reader and flash."""
+    contact, device = [], []
+    for r in rows:
+        where = {"#": str(r["terminal_id"]), _WHERE: f"{r['rusun']} · {r['door']}"}
+        pm = r["storage_per_mille"]
+        contact.append(
+            {
+                **where,
+                "status": r["status"],
+                "kontak terakhir (WIB)\nlast contact": clock_text(r["last_seen"]),
+                "diam j:mm\nsilent h:mm": span_text(r["silent_s"]),
+                "antrean\nbacklog": _n(r["backlog_slots"]),
+                "tertua j:mm\noldest h:mm": span_text(r["oldest_unsynced_s"]),
+                "log terisi\nlog used": "—" if pm is None else f"{pm / 10:.1f} %",
+                "slot hilang\nmissing": _n(r["missing_slots"]),
+                "alarm 7 hari\nalerts 7 d": _n(r["alerts_7d"]),
+                "ditahan (7 hari)\nheld (7 d)": f"{r['held_records']} ({r['held_7d']})",
+            }
+        )
+        years = r["wear_years"]
+        device.append(
+            {
+                **where,
+                "sumber jam\nclock source": _CLOCK_SOURCE.get(
+                    r["clock_quality"], _n(r["clock_quality"])
+                ),
+                "loncatan jam\nclock jumps": _n(r["clock_jumps"]),
+                "tanpa tanggal\nundated": _n(r["undated_records"]),
+                "reset pembaca\nreader resets": _n(r["reader_recoveries"]),
+                "galat baca\nread errors": _n(r["read_errors"]),
+                "firmware": _n(r["firmware_version"]),
+                "Wi-Fi dBm": _n(r["wifi_rssi"]),
+                "kunci disalin\nkey copied": "YA / YES" if r["forked"] else "tidak / no",
+                "aus (hapus · tahun)\nwear (erases · years)": (
+                    f"{_n(r['wear_erases'])} · {'—' if years is None else f'{years:.0f}'}"
+                ),
+            }
+        )
+    return [
+        ("kontak dan log / contact and log", contact),
+        ("jam, pembaca kartu, flash / clock, card reader, flash", device),
+    ]
+
+
 def alerts(c: Collector, terminal_id: int | None = None, limit: int = 100) -> list[dict]:
     with c.db.read() as tx:
         return alert_log.recent(tx, terminal_id, limit)

@@ -55,7 +55,7 @@ def plan(
     if r is None:
         raise Unknown(f"tidak ditemukan / not found: {rusun}")
     require(user, rusun, rusun)
-    flagged = flags.flagged_flats(c, r.id, days.today(c))
+    flagged = flags.flagged_flats(c, r.id, days.as_of(c))
     at = days.start_of(day)
     with c.db.write() as tx:
         existing = store.list_on(tx, r.id, at)

@@ -132,3 +132,27 @@ def device_events(tx: Tx, since: int, until: int) -> list[tuple[int, int, int, i
         (since, until, wire.TAMPER, wire.READER_FAULT, 4, wire.STORAGE, wire.STORAGE_FULL),
     )
     return [(int(a), int(b), int(c), int(d)) for a, b, c, d in rows]
+
+
+# --- the lease: one delivery pass at a time ------------------------------------------------------
+
+
+def take_lease(tx: Tx, name: str, holder: str, now: int, until: int) -> bool:
+    """Take (or renew) the lease ``name`` for ``holder`` until ``until``: True unless another
+    holder has it and it has not expired. One statement, so two processes racing for it are
+    ordered by the database (SQLite: the one writer; PostgreSQL: the row lock, the loser's
+    condition re-checked on the winner's row)."""
+    return (
+        tx.run(
+            "INSERT INTO alert_lease (name, holder, expires_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+            " expires_at = excluded.expires_at"
+            " WHERE alert_lease.expires_at <= ? OR alert_lease.holder = excluded.holder",
+            (name, holder, until, now),
+        )
+        == 1
+    )
+
+
+def drop_lease(tx: Tx, name: str, holder: str) -> None:
+    tx.run("UPDATE alert_lease SET expires_at = 0 WHERE name = ? AND holder = ?", (name, holder))

@@ -113,6 +113,22 @@ def progress(tx: Tx, rid: int) -> dict[int, dict[str, Any]]:
     return {int(t): {"state": s, "chunks": int(c), "updated_at": int(u)} for t, s, c, u in rows}
 
 
+def set_room(tx: Tx, rid: int, tid: int, need: int, free: int, now: int) -> None:
+    """What a terminal said when the release did not fit: blocks needed and free."""
+    tx.run("DELETE FROM release_room WHERE release_id = ? AND terminal_id = ?", (rid, tid))
+    tx.run(
+        "INSERT INTO release_room (release_id, terminal_id, need, free, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (rid, tid, need, free, now),
+    )
+
+
+def rooms(tx: Tx, rid: int) -> dict[int, tuple[int, int]]:
+    """{terminal: (blocks needed, blocks free)} of the terminals that had no room for ``rid``."""
+    rows = tx.all("SELECT terminal_id, need, free FROM release_room WHERE release_id = ?", (rid,))
+    return {int(t): (int(n), int(f)) for t, n, f in rows}
+
+
 def trusted_key(tx: Tx) -> bytes | None:
     """The release public key terminals are given at provisioning (hex in ``meta``)."""
     value = tx.value("SELECT value FROM meta WHERE key = 'release_public_key'")

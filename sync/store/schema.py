@@ -251,6 +251,11 @@ CREATE TABLE IF NOT EXISTS alert_runs (  -- how far the delivery has read the ev
     name TEXT PRIMARY KEY,
     at BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS alert_lease (  -- one delivery pass at a time, across processes
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS health (
     id {serial},
     terminal_id BIGINT NOT NULL REFERENCES terminals(id),
@@ -417,8 +422,16 @@ CREATE TABLE IF NOT EXISTS releases (  -- signed code releases (docs/fleet.md, "
 CREATE TABLE IF NOT EXISTS release_terminals (  -- each terminal's progress on a release
     release_id INTEGER NOT NULL REFERENCES releases(id),
     terminal_id INTEGER NOT NULL,
-    state TEXT NOT NULL,  -- 'downloading', 'installed', 'refused', 'rolled_back'
+    state TEXT NOT NULL,  -- 'downloading', 'installed', 'refused', 'rolled_back', 'no_room'
     chunks INTEGER NOT NULL,  -- chunks fetched
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (release_id, terminal_id)
+);
+CREATE TABLE IF NOT EXISTS release_room (  -- a terminal's last "no room" for a release
+    release_id INTEGER NOT NULL REFERENCES releases(id),
+    terminal_id INTEGER NOT NULL,
+    need INTEGER NOT NULL,  -- littlefs blocks the update needs (reserve for /data included)
+    free INTEGER NOT NULL,  -- littlefs blocks free on the terminal then
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (release_id, terminal_id)
 );

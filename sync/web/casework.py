@@ -157,7 +157,7 @@ def _card_label(card: str) -> str:
 def flat(ctx: Ctx) -> Response:
     unit_id = _int(ctx.request.path_params["unit_id"])
     c = ctx.web.c
-    today = days.today(c)
+    today = ctx.day
     data = flats.flat_page(c, _user(ctx), unit_id, today)
     f = data["flat"]
     ev, items, snap = flags.flat_evidence(c, f["rusun_id"], f["key"], today)
@@ -285,7 +285,7 @@ def case(ctx: Ctx) -> Response:
         "case.html",
         page="cases",
         k=data,
-        today=days.today(ctx.web.c).isoformat(),
+        today=ctx.day.isoformat(),
         outcomes=cases.OUTCOMES,
         saved=ctx.request.query_params.get("saved") == "1",
     )
@@ -353,14 +353,14 @@ def visits_page(ctx: Ctx) -> Response:
         page="visits",
         lists=rows,
         rusun_names=_rusun_names(ctx),
-        today=days.today(c).isoformat(),
+        today=ctx.day.isoformat(),
         limit=visits.DEFAULT_LIMIT,
         sample=visits.DEFAULT_SAMPLE,
     )
 
 
 def visits_plan(ctx: Ctx) -> Response:
-    day = _date(ctx, "day") or days.today(ctx.web.c)
+    day = _date(ctx, "day") or ctx.day
     try:
         limit = int(_form(ctx, "limit") or visits.DEFAULT_LIMIT)
         sample = int(_form(ctx, "sample") or visits.DEFAULT_SAMPLE)
@@ -405,7 +405,7 @@ def visit_record(ctx: Ctx) -> Response:
 
 def normal_page(ctx: Ctx) -> Response:
     c = ctx.web.c
-    since = days.today(c) - dt.timedelta(days=30)
+    since = ctx.day - dt.timedelta(days=30)
     absences = normal.absences(c, ctx.scope, since)
     return ctx.render(
         "normal.html",
@@ -414,7 +414,7 @@ def normal_page(ctx: Ctx) -> Response:
         absences=absences,
         thresholds=normal.thresholds(c, ctx.scope),
         rusun_names=_rusun_names(ctx),
-        today=days.today(c).isoformat(),
+        today=ctx.day.isoformat(),
         saved=ctx.request.query_params.get("saved") == "1",
     )
 

@@ -237,6 +237,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "release.state.installed": ("terpasang", "installed"),
     "release.state.refused": ("ditolak (tanda tangan/hash)", "refused (signature/hash)"),
     "release.state.rolled_back": ("dikembalikan ke versi lama", "rolled back"),
+    "release.state.no_room": (
+        "ruang tidak cukup: perlu {need} blok, kosong {free}; versi lama tetap",
+        "no room: needs {need} blocks, {free} free; old version kept",
+    ),
     "alarm.silent": ("terminal diam", "silent terminal"),
     "alarm.silent.long": (
         "tidak terhubung lebih dari {h} jam",

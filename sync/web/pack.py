@@ -33,7 +33,7 @@ _ENV = jinja2.Environment(
 def data(c: Collector, user: User, case_id: int, lang: str) -> dict[str, Any]:
     t = lambda key, **a: i18n.t(lang, key, **a)  # noqa: E731
     k = cases.case_page(c, user, case_id)
-    today = days.today(c)
+    today = days.as_of(c)
     page = flats.flat_page(c, user, k["unit_id"], today)
     f = page["flat"]
     ev, items, snap = flags.flat_evidence(c, f["rusun_id"], f["key"], today)

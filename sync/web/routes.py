@@ -71,13 +71,21 @@ class Ctx:
         self.now = web.c.now()
         self._when: asof.AsOf | None = None
 
+    def _resolved(self) -> asof.AsOf:
+        if self._when is None:
+            self._when = asof.resolve(self.web.c, now=self.now)
+        return self._when
+
     @property
     def at(self) -> int:
         """The moment the data pages describe: now, or the newest data when it is more than a
         day old (a kept database), as ``python -m sync report …`` does (``asof.resolve``)."""
-        if self._when is None:
-            self._when = asof.resolve(self.web.c, now=self.now)
-        return self._when.at
+        return self._resolved().at
+
+    @property
+    def day(self) -> dt.date:
+        """The local day of ``at``: the case work's "today" (``sync.service.days.as_of``)."""
+        return self._resolved().day
 
     @property
     def stale(self) -> bool:

@@ -4,7 +4,9 @@
 SpreadsheetML) to the binary file ``out``: one sheet, a bold frozen header row, and each row's
 cells typed by their Python value:
 
-- ``str``: an inline string (``t="inlineStr"``; no shared-string table to hold in memory);
+- ``str``: an inline string (``t="inlineStr"``; no shared-string table to hold in memory),
+  characters XML 1.0 forbids replaced by U+FFFD (``spreadsheet.clean``: a control character in
+  a name must not make the file one Excel refuses);
 - ``int``/``float``: a number; ``None``: an empty cell;
 - ``datetime.date``: a date serial with the format ``yyyy-mm-dd``;
 - ``datetime.time``: a day fraction with ``hh:mm``; ``datetime.datetime``: ``yyyy-mm-dd hh:mm``.
@@ -23,6 +25,8 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
+
+from sync.service.spreadsheet import clean
 
 _EPOCH = dt.date(1899, 12, 30)  # the 1900 date system's day 0 (serial 60 is the fictitious 29 Feb)
 # Style ids (cellXfs below): 0 plain, 1 date, 2 time, 3 date and time, 4 header.
@@ -80,7 +84,7 @@ _STYLES = (
 def _workbook(sheet: str) -> str:
     return (
         f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
-        f'<sheets><sheet name={quoteattr(sheet[:31])} sheetId="1" r:id="rId1"/></sheets>'
+        f'<sheets><sheet name={quoteattr(clean(sheet[:31]))} sheetId="1" r:id="rId1"/></sheets>'
         "</workbook>"
     )
 
@@ -89,7 +93,7 @@ def _cell(v: object) -> str:
     if v is None:
         return "<c/>"
     if isinstance(v, str):
-        return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(v)}</t></is></c>'
+        return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(clean(v))}</t></is></c>'
     if isinstance(v, bool):
         return f'<c t="b"><v>{int(v)}</v></c>'
     if isinstance(v, int | float):
@@ -136,7 +140,8 @@ def write(
                 ).encode()
             )
             head = "".join(
-                f'<c t="inlineStr" s="{_HEAD}"><is><t>{escape(h)}</t></is></c>' for h in header
+                f'<c t="inlineStr" s="{_HEAD}"><is><t>{escape(clean(h))}</t></is></c>'
+                for h in header
             )
             f.write(f"<row>{head}</row>".encode())
             batch: list[str] = []

@@ -241,3 +241,108 @@ async def test_taps_during_the_download_are_stored_and_answered_at_once():
     taps = [x for x in net.records if x[1] in (wire.TAP, wire.DENIED)]
     assert len(taps) >= 1  # debounce: one card three times within 30 s counts once
     assert counted[0] >= 1
+
+
+class _Room:
+    """``firmware.ota.room`` for a while: the free blocks a small littlefs ``vfs`` reports
+    (MicroPython's extmod/vfs_lfsx.c statvfs: f_bsize 4096, f_bavail = blocks not in use)."""
+
+    def __init__(self, free):
+        self.free = free
+        self.real = ota.room
+
+    def __enter__(self):
+        ota.room = lambda root: (4096, self.free)
+        return self
+
+    def __exit__(self, *exc):
+        ota.room = self.real
+
+
+async def test_a_release_that_does_not_fit_fetches_nothing_reports_no_room_and_taps_go_on():
+    r, net = rig()
+    with _Room(12):
+        assert await sync(r) == uplink.OK
+        assert net.manifest_gets == 1 and net.chunk_gets == []  # weighed before any chunk
+        assert old_code_running(r) and not r.terminal.ota.restart
+        for path in ("/.ota/blob", "/.ota/manifest", "/.ota/state.json", "/.stage"):
+            assert not _exists(r.root + path), path
+        before = r.terminal.log.backlog
+        r.hw.clock.advance(60000)
+        r.tap(ENROLLED)
+        assert r.terminal.log.backlog == before + 1  # taps go on
+        assert await sync(r) == uplink.OK
+        assert net.release_reports == [(5, wire.OTA_NO_ROOM)]
+        ((_, need, free),) = net.room_reports
+        assert free == 12 and need > free
+        assert await sync(r) == uplink.OK  # the same release, no more room: not tried again
+        assert net.manifest_gets == 1 and net.chunk_gets == []
+        assert any(x[1] in (wire.TAP, wire.DENIED) for x in net.records)
+        r.restart()  # the memory of "no room" survives a restart
+        assert await sync(r) == uplink.OK and net.manifest_gets == 1
+        assert r.terminal.ota.noroom == [5, 12]
+    with _Room(need):  # room was made: the same release is tried again and installed
+        assert await sync(r) == uplink.OK
+    assert net.chunk_gets == [0, 1, 2] and new_code_running(r)
+
+
+class _Full:
+    """Files the download opens, whose ``n``-th write (counted over all of them) raises
+    OSError(ENOSPC) as littlefs's LFS_ERR_NOSPC does through MicroPython's
+    extmod/vfs_lfsx_file.c (``*errcode = -sz``); ``n`` < 0 only counts the writes."""
+
+    def __init__(self, n):
+        self.n = n
+        self.writes = 0
+
+    def open(self, path, mode="r"):
+        return _FullFile(self, open(path, mode))
+
+
+class _FullFile:
+    def __init__(self, fs, f):
+        self.fs = fs
+        self.f = f
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+    def write(self, data):
+        self.fs.writes += 1
+        if self.fs.writes - 1 == self.fs.n:
+            raise OSError(28)
+        return self.f.write(data)
+
+    def seek(self, at):
+        return self.f.seek(at)
+
+    def readinto(self, buf):
+        return self.f.readinto(buf)
+
+
+def _with_full(fs):
+    """``firmware/ota_fetch.py`` opens its files through ``fs`` for the next round."""
+    from firmware import ota_fetch
+
+    ota_fetch.open = fs.open  # round() imports it again only when it is not loaded
+
+
+async def test_enospc_at_every_write_of_a_download_or_stage_leaves_the_old_code_and_no_stage():
+    r, net = rig()
+    count = _Full(-1)
+    _with_full(count)
+    assert await sync(r) == uplink.OK and new_code_running(r)
+    assert count.writes >= 4  # manifest, chunks, staged files
+    for n in range(count.writes):
+        r, net = rig()
+        _with_full(_Full(n))
+        assert await sync(r) == uplink.OK, n
+        assert old_code_running(r) and not r.terminal.ota.restart, n
+        for path in ("/.ota/blob", "/.ota/manifest", "/.ota/state.json", "/.stage"):
+            assert not _exists(r.root + path), (n, path)
+        await sync(r)
+        assert net.release_reports[0] == (5, wire.OTA_NO_ROOM), n
+        assert net.room_reports[0][0] == 5 and net.room_reports[0][1] > 0, n

@@ -128,6 +128,20 @@ def test_reply_round_trip_and_binding():
         wire.decode_reply(kc, bytes(16), reply)
 
 
+def test_reply_fields_read_both_shapes_and_nothing_else():
+    kc = wire.config_key(K0)
+    req = bytes(range(16))
+    one = wire.encode_reply(kc, req, wire.REPLY_OK, 3, 820454400, 1, 2)
+    two = wire.encode_reply(kc, req, wire.REPLY_GAP, 9, 820454400, 4, 5, offer=(7, 11, 3))
+    assert wire.reply_fields(one) == (0, 3, 820454400, 1, 2)
+    assert wire.reply_fields(two) == (1, 9, 820454400, 4, 5)
+    assert wire.decode_reply(kc, req, two) == wire.reply_fields(two)
+    assert wire.reply_offer(two) == (7, 11, 3)
+    for bad in (b"HDA2" + one[4:], b"HDA1" + two[4:], b"XXXX" + one[4:], one[:-1], b""):
+        with raises(wire.WireError):
+            wire.reply_fields(bad)
+
+
 class _File:
     def __init__(self, data):
         self.data = data

@@ -38,6 +38,7 @@ from typing import Any, Iterator
 import uvicorn
 
 from sync.app import create_app
+from sync.notify import Smtp
 from sync.server import Limits, Listen, config
 from sync.service import admin
 from sync.service.scope import OPERATOR
@@ -49,13 +50,14 @@ MASTER_KEY = bytes(range(32))  # every test collector's master key
 
 @contextlib.contextmanager
 def serve(app, tls: tuple[str, str] | None = None, limits: Limits | None = None,
-          proxies: tuple[str, ...] = ()) -> Iterator[str]:  # fmt: skip
+          proxies: tuple[str, ...] = (), lifespan: bool = False) -> Iterator[str]:  # fmt: skip
     """The deployed server (``sync.server``: h11, connection guard) with ``limits`` or its own,
-    believing X-Forwarded-* from ``proxies`` only."""
+    believing X-Forwarded-* from ``proxies`` only; ``lifespan``: the app's start-up and
+    shut-down run as ``serve`` runs them (the alert loop; the database closed at the end)."""
     listen = Listen(port=0, tls_cert=tls[0] if tls else None, tls_key=tls[1] if tls else None,
                     trusted_proxies=proxies, limits=limits or Limits(),
                     log_level="warning")  # fmt: skip
-    server = uvicorn.Server(config(app, listen, lifespan="off"))
+    server = uvicorn.Server(config(app, listen, lifespan="on" if lifespan else "off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -73,16 +75,19 @@ def serve(app, tls: tuple[str, str] | None = None, limits: Limits | None = None,
 
 class Collector:
     def __init__(self, tmp: pathlib.Path | None = None, db: str | None = None, after_commit=None,
-                 tls: tuple[str, str] | None = None, ca: str | None = None) -> None:  # fmt: skip
+                 tls: tuple[str, str] | None = None, ca: str | None = None,
+                 alerts_every_s: float = 0.0, smtp: Smtp | None = None) -> None:  # fmt: skip
+        """``alerts_every_s`` > 0: served with its lifespan, so its alert loop runs (as
+        ``serve`` runs it), sending e-mail through ``smtp``."""
         if db is None:
             assert tmp is not None, "Collector needs a folder for its SQLite file, or db="
             db = str(tmp / "collector.db")
-        settings = Settings(db=db, master_key=MASTER_KEY,
-                            after_commit=after_commit, ca_pem=ca)  # fmt: skip
+        settings = Settings(db=db, master_key=MASTER_KEY, after_commit=after_commit, ca_pem=ca,
+                            alerts_every_s=alerts_every_s, smtp=smtp)  # fmt: skip
         self.app = create_app(settings)
         self.collector = self.app.state.collector
         self.url = ""
-        self._serving = serve(self.app, tls=tls)
+        self._serving = serve(self.app, tls=tls, lifespan=alerts_every_s > 0)
 
     def __enter__(self) -> Collector:
         self.url = self._serving.__enter__()

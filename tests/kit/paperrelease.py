@@ -48,6 +48,7 @@ class ReleaseCollector(PaperCollector):
         self.chunk_gets = []
         self.manifest_gets = 0
         self.release_reports = []  # (release, state) of each release report
+        self.room_reports = []  # (release, need, free) of each "no room" report
         self.on_chunk = None  # called before each chunk answer (a test taps cards there)
 
     def publish(self, release, manifest, blob, chunk_size=wire.RELEASE_CHUNK):
@@ -67,10 +68,16 @@ class ReleaseCollector(PaperCollector):
         b = wire.decode_batch(body)
         if b.terminal_id != self.tid or not self._signed(b) or b.count:
             return 401, b""
+        query = ""
+        if "?" in path:
+            path, query = path.split("?", 1)
         parts = path.split("/")
         release = int(parts[3])
         if parts[4] == "report":
             self.release_reports.append((release, int(parts[5])))
+            if query:  # need=N&free=F
+                need, free = [int(kv.split("=")[1]) for kv in query.split("&")]
+                self.room_reports.append((release, need, free))
             return 200, b""
         if release != self.release:
             return 404, b""

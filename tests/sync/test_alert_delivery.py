@@ -1,19 +1,17 @@
 # Alerts that reach people: a local SMTP server (aiosmtpd) and a local webhook receiver.
 # SPDX-License-Identifier: MIT
 import json
-import socket
 import threading
-from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from firmware import wire
 from sync.notify import Smtp, Webhook, verify_signature
 from sync.service import admin, alerts
 from sync.service.scope import OPERATOR, Scope
 from tests.kit.collector_calls import post, register
+from tests.kit.mailbox import free_port, mailbox
 
 SECRET = b"webhook-secret-0123456789"
 MIDNIGHT = 1_796_947_200 - 7 * 3600  # 2026-12-11 00:00 in Asia/Jakarta (UTC+7)
@@ -24,29 +22,10 @@ def at(day, hh, mm=0):
     return MIDNIGHT + day * 86400 + hh * 3600 + mm * 60
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    ctl.start()
-    inbox.sender = Smtp("127.0.0.1", ctl.port, "hadir@rusun.test")
-    yield inbox
-    ctl.stop()
+    with mailbox() as inbox:
+        yield inbox
 
 
 class Received(list):
@@ -203,7 +182,7 @@ def test_a_message_that_did_not_go_out_is_sent_next_time(collector, client, cloc
     alerts.add_recipient(collector, "email", "kepala@marunda.test", digest=False, scope=OPERATOR)
     _upload(client, a, events=[(wire.TAMPER, 1)])
     clock.now += 60
-    down = Smtp("127.0.0.1", _free_port())  # nobody listens there
+    down = Smtp("127.0.0.1", free_port())  # nobody listens there
     assert alerts.run(collector, [down])["failed"] == 1
     clock.now += 60
     assert alerts.run(collector, [smtp.sender])["sent"] == 1
@@ -224,8 +203,9 @@ def test_a_webhook_answer_other_than_2xx_is_a_failure(collector, client, clock, 
 def test_recipients_are_checked_and_scoped(collector):
     register(collector)
     register(collector, rusun="Pulogebang")
-    with pytest.raises(admin.AdminError):
-        alerts.add_recipient(collector, "email", "not-an-address", scope=OPERATOR)
+    for bad in ("not-an-address", "a@b.test\nBcc: c@d.test", "a@b.test, c@d.test", "@b.test"):
+        with pytest.raises(admin.AdminError):
+            alerts.add_recipient(collector, "email", bad, scope=OPERATOR)
     with pytest.raises(admin.AdminError):
         alerts.add_recipient(collector, "webhook", "http://x.test/h", secret=b"short",
                              scope=OPERATOR)  # fmt: skip
@@ -243,6 +223,12 @@ def test_recipients_are_checked_and_scoped(collector):
                          rusun="Pulogebang", scope=scoped)  # fmt: skip
     (row,) = alerts.list_recipients(collector, scope=scoped)
     assert "secret_enc" not in row and row["channel"] == "webhook"
+    every = alerts.add_recipient(collector, "email", "ops@dinas.test", scope=OPERATOR)
+    with pytest.raises(admin.AdminError):  # not its rusun's: as if it did not exist
+        alerts.remove_recipient(collector, every, scope=scoped)
+    alerts.remove_recipient(collector, row["id"], scope=scoped)
+    assert alerts.list_recipients(collector, scope=scoped) == []
+    assert [r["id"] for r in alerts.list_recipients(collector, scope=OPERATOR)] == [every]
 
 
 def test_the_cli_adds_lists_and_runs(tmp_path, smtp):
@@ -273,3 +259,49 @@ def test_the_cli_adds_lists_and_runs(tmp_path, smtp):
     assert r.returncode == 0 and "hooks.test" in r.stdout and SECRET.decode() not in r.stdout
     r = cli("alerts", "run")
     assert r.returncode == 0 and "sent 0" in r.stdout, r.stdout + r.stderr
+    r = cli("alerts", "remove", "2")
+    assert r.returncode == 0, r.stderr
+    assert "kepala@marunda.test" not in cli("alerts", "list").stdout
+    r = cli("alerts", "remove", "2")
+    assert (
+        r.returncode != 0 and r.stderr.strip().count("\n") == 0 and "no such recipient" in r.stderr
+    )
+
+
+def test_an_update_that_failed_on_a_terminal_reaches_people(collector, client, clock, smtp,
+                                                             tmp_path):  # fmt: skip
+    from sync.service import releases
+
+    clock.now = at(0, 10)
+    a = register(collector)
+    alerts.add_recipient(collector, "email", "kepala@marunda.test", digest=False, scope=OPERATOR)
+    key = str(tmp_path / "release.key")
+    releases.trust(collector, releases.keygen(key, lms_type=5).hex())
+    rid = releases.publish(collector, {"lib/x.py": b"# x\n"}, key, "test")
+    _upload(client, a)
+    # The terminal's word, as it reports it (POST /v1/release/{rid}/report/{state}): rolled back.
+    state = wire.OTA_STATES.index("rolled_back")
+    assert releases.report(collector, a.batch(), rid, state).http == 200
+    clock.now += 60
+    assert alerts.run(collector, [smtp.sender])["sent"] == 1
+    text = _texts(smtp)[0]
+    assert (
+        "pembaruan gagal / update failed" in text and f"release_rolled_back: release {rid}" in text
+    )
+
+
+def test_an_address_the_mail_header_refuses_fails_its_message_only(collector, client, clock, smtp):
+    clock.now = at(0, 10)
+    a = register(collector)
+    alerts.add_recipient(collector, "email", "kepala@marunda.test", digest=False, scope=OPERATOR)
+    with collector.db.write() as tx:  # a row older checks let in: a line break in the address
+        tx.run("INSERT INTO alert_recipients (channel, address, digest, digest_day, created_at)"
+               " VALUES ('email', ?, 0, 0, 0)", ("x@y.test\nBcc: z@w.test",))  # fmt: skip
+    _upload(client, a, events=[(wire.TAMPER, 1)])
+    clock.now += 60
+    failures = []
+    counts = alerts.run(collector, [smtp.sender], failures=failures)
+    assert (counts["sent"], counts["failed"]) == (1, 1), counts
+    assert failures == ["email: smtp: address refused: ValueError"]
+    ((rcpt, _),) = smtp.messages
+    assert rcpt == ["kepala@marunda.test"]

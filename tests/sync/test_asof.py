@@ -46,3 +46,33 @@ def test_old_data_is_reported_as_of_its_last_day_and_says_so(collector, clock):
     }
     health = reports.health(collector, at=at)
     assert health[0]["silent_s"] == 0
+
+
+def test_the_health_report_reads_in_local_time_with_whole_bilingual_headers(
+    collector, clock, monkeypatch
+):
+    from rich.console import Console
+
+    from sync import cli
+
+    contact = int(dt.datetime(2017, 2, 12, 19, 59, tzinfo=dt.timezone.utc).timestamp()) - 7 * 3600
+    _record_at(collector, clock, contact)
+    clock.now = contact + 400 * DAY  # a kept database, read years later
+    rows = reports.health(collector, at=asof.resolve(collector).at)
+    (t1, first), (t2, second) = reports.health_tables(rows)
+    assert first[0]["kontak terakhir (WIB)\nlast contact"] == "2017-02-12 19.59"  # WIB, not UTC
+    assert first[0]["diam j:mm\nsilent h:mm"] == "0:00"
+    assert reports.span_text(142 * 3600 + 5 * 60 + 59) == "142:05"
+    assert " / " in t1 and " / " in t2  # titles and headers: Indonesian, then English
+    assert all(
+        "\n" in k
+        for k in [*first[0], *second[0]]
+        if k not in ("#", "status", "firmware", "Wi-Fi dBm")
+    )
+    shown = Console(width=160, record=True)
+    monkeypatch.setattr(cli, "out", shown)
+    for title, table in (t1, first), (t2, second):
+        cli._table(table, title, compact=True)
+    text = shown.export_text()
+    assert "…" not in text  # every header and cell whole on a 160-column terminal
+    assert str(contact) not in text and "2017-02-12 19.59" in text

@@ -180,3 +180,47 @@ def test_only_the_trusted_key_publishes_and_bundles_carry_it(collector, tmp_path
     bundle = admin.add_terminal(collector, "Marunda", 1, collector_url="http://c", scope=OPERATOR)
     assert bundle["release_pub"] == public.hex()  # provisioning writes it to /release.pub
     assert releases.publish(collector, FILES, other, "test") == 1
+
+
+def test_a_terminal_without_room_reports_it_is_offered_the_release_still_and_installs_it_later(
+    collector, client, key
+):
+    """The terminal weighs the update against statvfs (firmware/ota.py); the collector stores
+    no_room with the blocks needed and free, shows it, halts nothing, and keeps offering."""
+    from sync.service import accounts
+
+    rig = terminal(collector, client, "Marunda", key)
+    tid = rig.cfg["terminal_id"]
+    rid = releases.publish(collector, FILES, key, "test")
+    real = ota.room
+    ota.room = lambda root: (4096, 3)  # a nearly full vfs
+    try:
+        assert sync(rig) == uplink.OK and not rig.terminal.ota.restart
+        assert sync(rig) == uplink.OK  # the report
+    finally:
+        ota.room = real
+    row = next(r for r in releases.status(collector, rid) if r["terminal"] == tid)
+    assert row["state"] == "no_room" and row["free"] == 3 and row["need"] > 3
+    assert releases.list_releases(collector)[0]["state"] == "canary"  # a canary: not halted
+    accounts.add_user(collector, "marunda", "kata-sandi-benar", "viewer", ["Marunda"])
+    _login(client, "marunda", "kata-sandi-benar")
+    page = client.get("/dashboard/terminals").text
+    row = page[page.index(f'id="u{tid}"') :].split("</tr>")[0]
+    assert f"ruang tidak cukup: perlu {row_need(collector, rid, tid)} blok, kosong 3" in row
+    assert sync(rig) == uplink.OK and rig.terminal.ota.restart  # more room now: installed
+    assert states(collector, rid)[tid] == "downloading"
+
+
+def row_need(collector, rid, tid):
+    return next(r for r in releases.status(collector, rid) if r["terminal"] == tid)["need"]
+
+
+def test_a_no_room_report_carries_its_blocks_and_only_it_does(collector, client, key):
+    rid = releases.publish(collector, FILES, key, "test")
+    rig = terminal(collector, client, "Marunda", key)
+    status = bytes(joined(rig.terminal.log.status_request(rig.terminal.health24())))
+    for query, code in (("/4", 400), ("/4?need=9", 400), ("/2?need=9&free=1", 400),
+                        ("/4?need=-1&free=1", 422), ("/4?need=9&free=1", 200)):  # fmt: skip
+        r = client.post(f"/v1/release/{rid}/report{query}", content=status,
+                        headers={"content-type": "application/octet-stream"})  # fmt: skip
+        assert r.status_code == code, (query, r.status_code, r.text)

@@ -197,3 +197,26 @@ def test_export_has_exactly_the_days_asked_with_real_dates(page, dashboard_url, 
     page.evaluate("document.querySelector('input[name=days]').removeAttribute('max')")
     page.click("#presence-csv")
     assert "jumlah hari harus 1-31 / days must be 1-31: 99" in page.content()
+
+
+def test_casework_pages_describe_the_datas_last_day(kept, page, dashboard_url):
+    """The flat page, the visit lists and the case forms follow the reports' day on a kept
+    database: a flat's evidence ends on the data's last day, a visit list planned there holds
+    the flags of that day, and the forms' default date is that day (the page says so)."""
+    last = kept["collector_review"]["as_of"]
+    page.goto(dashboard_url + D + "/review")
+    link = page.locator("table.review tbody tr a[href*='/flats/']").first
+    rusun = link.get_attribute("href").split("/")[3]  # /dashboard/flats/<rusun>/<unit>
+    link.click()
+    assert "Data terakhir diterima" in page.locator("#stale").inner_text()
+    day = dt.date.fromisoformat(last)
+    newest = page.locator("#flat-days .tl-row span").first.inner_text()
+    assert f"{day.day} " in newest, newest  # the evidence ends on the data's day, not today
+    assert page.locator("#form-move-out input[name=day]").get_attribute("value") == last
+    page.goto(dashboard_url + D + "/visits")
+    assert page.locator("#plan-form input[name=day]").get_attribute("value") == last
+    page.select_option("#plan-form select[name=rusun]", rusun.replace("%20", " "))
+    page.click("#plan-form button[type=submit]")
+    flagged = page.locator("#visits-flag article")
+    assert flagged.count() >= 1  # the flags of the data's day, not of an empty today
+    assert page.errors == []  # type: ignore[attr-defined]
