@@ -23,11 +23,11 @@ runs before the application is built.
    ``/.prev``, and the terminal restarts (``restart``).
    Before any chunk is fetched, the blocks the download, the stage and the swap need
    (``ota_fetch.blocks_needed``: each file rounded up to whole blocks, 2 per directory, plus
-   ``RESERVE`` for ``/data``) are weighed against ``os.statvfs`` (``room``). Too few: nothing is
-   fetched or written, ``no_room`` is reported with the blocks needed and free, and the same
-   release is tried again only when more blocks are free than then (``_noroom``) or another
-   release is offered. ENOSPC while fetching or staging ends the same way, the partial
-   download and stage removed, the old code running.
+   ``ota_swap.RESERVE`` for ``/data``) are weighed against ``os.statvfs`` (``room``). Too
+   few: nothing is fetched or written, ``no_room`` is reported with the blocks needed and
+   free, and the same release is tried again only when more blocks are free than then
+   (``noroom``) or another release is offered. ENOSPC while fetching or staging ends the
+   same way, the partial download and stage removed, the old code running.
 4. The new code is on trial: ``boot_guard`` counts its boots; the first round after which the
    reader answers, the log is open and the collector answered confirms it (``installed``,
    reported). Not confirmed within ``_TRIAL_S`` of uptime, or ``_TRIAL_BOOTS`` boots without a
@@ -51,20 +51,25 @@ SLICE = const(1024)
 _TRIAL_S = const(600)
 _TRIAL_BOOTS = const(3)
 _BLOCK = const(4096)
-# Blocks an update must leave free for /data as the terminal runs on: status.json, last_time,
-# remote.json, the log's state pair, done.json, each rewritten beside its old copy
-# (bench/fsroom.py: /data at its steady state takes 3 blocks on a 64-block vfs), plus one
-# block for littlefs to copy a metadata pair as it compacts.
-RESERVE = const(4)
 ENOSPC = const(28)  # littlefs LFS_ERR_NOSPC, raised by MicroPython's extmod/vfs_lfsx_file.c
 
 
 def room(root):
     """(block size, free blocks) of the file system holding ``root``: MicroPython's
     extmod/vfs_lfsx.c ``statvfs`` gives f_bsize = the littlefs block size and f_bavail =
-    block_count - blocks in use (``lfs_fs_traverse``)."""
+    block_count - the blocks ``lfs2_fs_traverse`` visits, which counts each folder's metadata
+    pair twice (lib/littlefs/lfs2.c: from the list of pairs and, ``includeorphans``, from its
+    parent's entry): 2 blocks per folder are given back here (as tools/device/health.py does)."""
     st = os.statvfs(root or "/")
-    return st[0], st[4]
+    return st[0], st[4] + 2 * _folders(root)
+
+
+def _folders(path):
+    n = 0
+    for name in os.listdir(path or "/"):
+        if ota_swap._isdir(path + "/" + name):
+            n += 1 + _folders(path + "/" + name)
+    return n
 
 
 def load(path):

@@ -7,31 +7,10 @@ Kept apart so that an idle terminal does not hold this code in its heap.
 """
 
 import hashlib
-import os
 
-from compat import asleep_ms, const
+from compat import asleep_ms
 from firmware import ota, ota_swap, wire
-from firmware.ota import RESERVE, SLICE, load, mkdir, read, save
-
-_INLINE = const(128)  # littlefs inlines a file this small in its directory's metadata pair
-
-
-def _blocks(size, block):
-    """Blocks a file of ``size`` bytes takes: none when inlined (MicroPython's
-    extmod/vfs_lfsx.c sets cache_size = 4 x 32 = 128, littlefs's inline limit), else whole
-    blocks (a file's last block is never shared)."""
-    return 0 if size <= _INLINE else (size + block - 1) // block
-
-
-def _dirs(paths):
-    """The distinct folders holding ``paths`` (relative paths), each a metadata pair."""
-    out = []
-    for p in paths:
-        while "/" in p:
-            p = p.rsplit("/", 1)[0]
-            if p not in out:
-                out.append(p)
-    return len(out)
+from firmware.ota import SLICE, load, mkdir, read, save
 
 
 def blocks_needed(m, changed, chunks, manifest_len, block):
@@ -40,26 +19,11 @@ def blocks_needed(m, changed, chunks, manifest_len, block):
     the changed files (2 blocks each), the swap journal and the state files (1 each), and
     ``RESERVE`` for /data. Counted as if all existed at once (the blob is dropped before the
     swap): an update that fits this always fits."""
-    paths = [m.files[i][0] for i in changed]
-    n = _blocks(manifest_len, block) + _blocks(chunks * m.chunk_size, block)
-    for i in changed:
-        n += _blocks(m.files[i][1], block)
-    n += 2 * 3 + 2 * 2 * _dirs(paths)  # /.ota, /.stage, /.prev; their sub-folders
-    return n + 3 + RESERVE  # state.json, trial.json, /.swap
-
-
-def _held(path, block):
-    """Blocks the tree at ``path`` holds (what removing it gives back)."""
-    try:
-        mode = os.stat(path)[0]
-    except OSError:
-        return 0
-    if not mode & 0x4000:
-        return _blocks(os.stat(path)[6], block)
-    n = 2
-    for name in os.listdir(path):
-        n += _held(path + "/" + name, block)
-    return n
+    swapped = ota_swap.swap_blocks([m.files[i][0] for i in changed],
+                                   [m.files[i][1] for i in changed], block)  # fmt: skip
+    blocks = ota_swap.file_blocks
+    n = blocks(manifest_len, block) + blocks(chunks * m.chunk_size, block) + swapped
+    return n + 2 + 2 + ota_swap.RESERVE  # /.ota; state.json, trial.json
 
 
 async def _manifest(o, post, status, release):
@@ -104,7 +68,7 @@ async def _manifest(o, post, status, release):
     block, free = ota.room(o.root)
     o.need = blocks_needed(m, changed, len(need), len(data), block)
     # /.prev goes (the swap keeps the running code there): what it holds counts as free
-    free += _held(o.root + "/.prev", block)
+    free += ota_swap.held(o.root + "/.prev", block)
     if free < o.need:
         o.no_room(release, o.need, free)
         return None

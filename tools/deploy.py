@@ -5,8 +5,11 @@
 
 1. A swap left half-done (power cut, cable pulled) is finished first (``fsops.resume``).
 2. Only files whose SHA-256 differs from the live copy go to ``/.stage`` (progress bar): a
-   terminal's 256 KiB littlefs cannot hold two whole firmwares. When space is short the previous
-   version is dropped first; when it still does not fit, nothing changes (one clear error).
+   terminal's 256 KiB littlefs cannot hold two whole firmwares. Before anything is written the
+   blocks the stage and the swap need (``ota_swap.swap_blocks`` + ``ota_swap.RESERVE`` for
+   ``/data``) are weighed against the device's ``statvfs``, counting what ``/.prev`` holds as
+   free: when they do not fit, nothing changes (one clear error with the blocks needed and
+   free); when they fit only without ``/.prev``, the previous version is dropped first.
 3. The device hashes ``/.stage``; unless every file is there with the right SHA-256, nothing
    changes (the old firmware keeps running; the next deploy starts the stage again).
 4. ``fsops.swap`` moves each replaced (and each removed) live file to ``/.prev`` and the staged
@@ -31,8 +34,6 @@ from tools.link import State
 
 NAMES = ota_swap.CODE
 STAGE = "/.stage"
-_BLOCK = 4096
-_INLINE = 128  # littlefs inline limit as MicroPython configures it (cache size 4 x 32 bytes)
 
 
 def release(compile_mpy: bool = True, tree: str | None = None) -> dict[str, bytes]:
@@ -41,11 +42,6 @@ def release(compile_mpy: bool = True, tree: str | None = None) -> dict[str, byte
     meta = {"version": build.version_of(files), "files": len(files)}
     files["/version.json"] = json.dumps(meta).encode()
     return files
-
-
-def _blocks(size: int) -> int:
-    """littlefs blocks a file takes: small ones are inlined in their directory's metadata."""
-    return 0 if size <= _INLINE else -(-size // _BLOCK)
 
 
 def install(state: State, files: dict[str, bytes], dry_run: bool = False) -> dict[str, Any]:
@@ -73,21 +69,23 @@ def install(state: State, files: dict[str, bytes], dry_run: bool = False) -> dic
         return summary
     if "/version.json" not in live:  # no hadir firmware runs here: nothing to keep or protect
         return _in_place(state, files, send, removed, want, summary)
-    need = (sum(_blocks(len(files[p])) for p in send) + 4) * _BLOCK  # + stage dirs, journal
-    if state.call("fsops", "free") < need and pending["prev"]:
+    block, free = state.call("fsops", "room")
+    sizes = [len(files[p]) for p in send]
+    need = ota_swap.swap_blocks([p[1:] for p in send], sizes, block) + ota_swap.RESERVE
+    prev = state.call("fsops", "held", path="/.prev", block=block) if pending["prev"] else 0
+    if free + prev < need:
+        raise HadirError(
+            "ruang penyimpanan tidak cukup",
+            "not enough space to stage the update",
+            f"perlu {need} blok, kosong {free + prev} / need {need} blocks of {block} B, "
+            f"{free + prev} free; firmware lama tetap / old firmware kept",
+        )
+    if free < need:
         ui.console.print(
             "[yellow]ruang sempit: versi sebelumnya dihapus / low space: the previous "
             "version is dropped"
         )
         state.call("fsops", "rmtree", path="/.prev")
-    free = state.call("fsops", "free")
-    if free < need:
-        raise HadirError(
-            "ruang penyimpanan tidak cukup",
-            "not enough space to stage the update",
-            f"need {need // 1024} KiB, free {free // 1024} KiB; firmware lama tetap / "
-            "old firmware kept",
-        )
     state.call("fsops", "rmtree", path=STAGE)
     dirs = sorted({posixpath.dirname(STAGE + p) for p in send})
     state.call("fsops", "makedirs", paths=dirs)
@@ -119,11 +117,12 @@ def _in_place(state: State, files: dict[str, bytes], send: list[str], removed: l
     beside live code would cost a second directory tree (a metadata pair, 2 blocks, each) and
     a ``/.prev`` of "no firmware" that ``--rollback`` would swap in (bench/fsroom.py)."""
     send = sorted(send, key=lambda p: p == "/version.json")
-    need = sum(_blocks(len(files[p])) for p in send) * _BLOCK
-    free = state.call("fsops", "free")
+    block, free = state.call("fsops", "room")
+    need = sum(ota_swap.file_blocks(len(files[p]), block) for p in send)
     if free < need:
         raise HadirError("ruang penyimpanan tidak cukup", "not enough space for the firmware",
-                         f"need {need // 1024} KiB, free {free // 1024} KiB")  # fmt: skip
+                         f"perlu {need} blok, kosong {free} / need {need} blocks of {block} B, "
+                         f"{free} free")  # fmt: skip
     for path in removed:
         state.call("fsops", "rmtree", path=path)
     state.call("fsops", "makedirs", paths=sorted({posixpath.dirname(p) for p in send} - {"/"}))

@@ -259,6 +259,16 @@ def test_the_cli_adds_lists_and_runs(tmp_path, smtp):
     assert r.returncode == 0 and "hooks.test" in r.stdout and SECRET.decode() not in r.stdout
     r = cli("alerts", "run")
     assert r.returncode == 0 and "sent 0" in r.stdout, r.stdout + r.stderr
+    from sync.app import open_collector
+    from sync.settings import Settings
+    from sync.store import notices
+
+    held = open_collector(Settings(db=env["HADIR_DB"], master_key=bytes.fromhex("11" * 32)))
+    with held.db.write() as tx:  # a server's pass under way
+        notices.take_lease(tx, alerts.LEASE, "serve:1", int(held.now()), int(held.now()) + 300)
+    held.db.close()
+    r = cli("alerts", "run")
+    assert r.returncode == 0 and "another pass is running" in r.stdout, r.stdout + r.stderr
     r = cli("alerts", "remove", "2")
     assert r.returncode == 0, r.stderr
     assert "kepala@marunda.test" not in cli("alerts", "list").stdout
@@ -268,8 +278,10 @@ def test_the_cli_adds_lists_and_runs(tmp_path, smtp):
     )
 
 
+@pytest.mark.parametrize(("state", "room"), [("rolled_back", {}),
+                                            ("no_room", {"need": 40, "free": 10})])  # fmt: skip
 def test_an_update_that_failed_on_a_terminal_reaches_people(collector, client, clock, smtp,
-                                                             tmp_path):  # fmt: skip
+                                                             tmp_path, state, room):  # fmt: skip
     from sync.service import releases
 
     clock.now = at(0, 10)
@@ -279,15 +291,14 @@ def test_an_update_that_failed_on_a_terminal_reaches_people(collector, client, c
     releases.trust(collector, releases.keygen(key, lms_type=5).hex())
     rid = releases.publish(collector, {"lib/x.py": b"# x\n"}, key, "test")
     _upload(client, a)
-    # The terminal's word, as it reports it (POST /v1/release/{rid}/report/{state}): rolled back.
-    state = wire.OTA_STATES.index("rolled_back")
-    assert releases.report(collector, a.batch(), rid, state).http == 200
+    # The terminal's word, as it reports it (POST /v1/release/{rid}/report/{state}): rolled back,
+    # or no room for it.
+    code = wire.OTA_STATES.index(state)
+    assert releases.report(collector, a.batch(), rid, code, **room).http == 200
     clock.now += 60
     assert alerts.run(collector, [smtp.sender])["sent"] == 1
     text = _texts(smtp)[0]
-    assert (
-        "pembaruan gagal / update failed" in text and f"release_rolled_back: release {rid}" in text
-    )
+    assert "pembaruan gagal / update failed" in text and f"release_{state}: release {rid}" in text
 
 
 def test_an_address_the_mail_header_refuses_fails_its_message_only(collector, client, clock, smtp):

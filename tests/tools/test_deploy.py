@@ -8,6 +8,17 @@ import pytest
 from tests.kit.paths import ROOT
 from tests.kit.technician import Device, cli, write_bundle
 
+ROOMY = 128  # littlefs blocks: room to stage a few modules (the 64-block vfs has none)
+
+
+@pytest.fixture
+def device(tmp_path):
+    """The device double with a ``vfs`` that takes a small deploy; the double holds its blocks
+    as littlefs does (tools/sim/device/runtime.Budget), so a deploy that does not fit fails."""
+    dev = Device(tmp_path, cards=["classic1k:04A1B2C3"], fs_blocks=ROOMY)
+    yield dev
+    dev.unplug()
+
 
 def release_tree(tmp_path, marker, touch=None):
     """A firmware tree like this checkout's, with main.py changed, a module added, and every
@@ -148,6 +159,30 @@ def test_a_full_update_that_does_not_fit_is_refused_and_changes_nothing(device, 
     assert r.exit_code == 1
     assert r.stderr.startswith("hadir: ruang penyimpanan tidak cukup (not enough space")
     assert code(device.files()) == code(before)
+
+
+def test_a_deploy_that_does_not_fit_is_refused_in_blocks_before_anything_is_written(tmp_path):
+    """80 blocks: provision fits in place, a staged deploy of every library module does not,
+    even without /.prev; the refusal comes before the first write, so /.prev (kept for a
+    rollback) stays too."""
+    small = Device(tmp_path, cards=["classic1k:04A1B2C3"], fs_blocks=80)
+    try:
+        port = small.plug()
+        r = cli(port, "provision", "--bundle", str(write_bundle(tmp_path / "b.json")))
+        assert r.exit_code == 0, r.output
+        small.unplug()
+        (small.root / ".prev").mkdir()
+        (small.root / ".prev" / "main.py").write_bytes(b"# the version before\n" * 10)
+        before = small.files()
+        port = small.plug()
+        r = cli(port, "deploy", "--tree", str(release_tree(tmp_path, "C", touch="lib")))
+        assert r.exit_code == 1
+        assert small.files() == before  # nothing written, nothing dropped
+        (line,) = r.stderr.strip().splitlines()
+        assert line.startswith("hadir: ruang penyimpanan tidak cukup (not enough space")
+        assert "blok, kosong" in line and "blocks of 4096 B" in line, line
+    finally:
+        small.unplug()
 
 
 def test_deploy_refuses_a_device_without_identity(device):

@@ -14,6 +14,7 @@ from firmware.ota_swap import (  # noqa: F401 - the snippet's functions (tools/l
     _exists,
     _isdir,
     _walk,
+    held,
     kept,
     makedirs,
     rename,
@@ -96,3 +97,9 @@ def free():
     """Free bytes on the file system (littlefs: whole blocks)."""
     st = os.statvfs("/")
     return st[0] * st[3]
+
+
+def room():
+    """(block size, free blocks): MicroPython's extmod/vfs_lfsx.c statvfs f_bsize, f_bavail."""
+    st = os.statvfs("/")
+    return [st[0], st[4]]

@@ -6,6 +6,9 @@ imports from the device's file system, runs with its own builtins (``open``, ``p
 
 - ``open`` and ``os.*`` are rooted at the device folder: ``/config.json`` is ``ROOT/config.json``;
   no path escapes it. Host errors come back as MicroPython's ``OSError: [Errno 2] ENOENT``.
+- The folder holds ``Config.fs_blocks`` littlefs blocks and no more (``Budget``): ``statvfs``
+  counts them as littlefs would, and a write or a ``mkdir`` beyond them raises
+  ``OSError: [Errno 28] ENOSPC``, leaving the file as littlefs leaves it.
 - ``sys.implementation`` reports MicroPython (version, ``_mpy`` as configured), so a version
   check sees a device, and ``compat`` takes its MicroPython branch.
 - ``machine``, ``esp32``, ``network``, ``time``, ``gc``, ``micropython`` are shims:
@@ -40,6 +43,7 @@ import time
 import types
 from typing import Any, Callable
 
+from firmware.ota_swap import file_blocks
 from firmware.wire import HOST_EPOCH_OFFSET
 from tools import parttable
 from tools.sim.board import Watchdog, Wifi
@@ -64,6 +68,117 @@ class DeviceOSError(OSError):
 def device_oserror(exc: OSError) -> OSError:
     code = exc.errno or host_errno.EIO
     return DeviceOSError(code, _ERRNO_NAMES.get(code, str(code)))
+
+
+BLOCK = 4096
+
+
+class Budget:
+    """The littlefs ``vfs`` partition's block budget over the device folder.
+
+    - Use: 2 blocks for the superblock pair, a metadata pair (2 blocks) per folder, each file by
+      ``firmware.ota_swap.file_blocks``. ``statvfs`` reports it as MicroPython's
+      extmod/vfs_lfsx.c does: f_bsize = f_frsize = block size, f_blocks = block count,
+      f_bfree = f_bavail = count - the blocks ``lfs2_fs_traverse`` visits, which counts each
+      folder's pair twice (lib/littlefs/lfs2.c: from the list of pairs, and from its parent's
+      entry with ``includeorphans``), so a board reports 2 blocks less per folder than it has
+      (never below 0 here). Allocation (ENOSPC) goes by the real use.
+    - A write that needs more blocks than are free raises ENOSPC (littlefs LFS2_ERR_NOSPC = -28,
+      made ``OSError(28)`` by extmod/vfs_lfsx_file.c). A file open for writing holds its old
+      blocks and its new ones until it is synced (littlefs copies on write), so rewriting a
+      file needs room for both.
+    - What a failed write leaves (lib/littlefs/lfs2.c): the file's entry is committed when it is
+      created (``lfs2_file_opencfg``: a new file exists, empty); a truncation (``"w"`` on an
+      existing file) and written data are committed only by a sync or a close
+      (``LFS2_F_DIRTY``); a write error marks the file ``LFS2_F_ERRED`` and
+      ``lfs2_file_sync_`` then does nothing. So after ENOSPC the file is as last committed: a new
+      file empty, an existing one with its old bytes, and nothing more is written through it.
+    - ``mkdir`` commits a new metadata pair: ENOSPC with fewer than 2 blocks free.
+    """
+
+    def __init__(self, root: pathlib.Path, blocks: int) -> None:
+        self.root = root
+        self.blocks = blocks
+
+    def _count(self) -> tuple[int, int]:
+        """(blocks in use, folders below the root)."""
+        used, folders = 2, 0  # littlefs keeps two superblocks
+        for top, dirs, files in os.walk(self.root):
+            folders += len(dirs)
+            used += 2 * len(dirs)  # a metadata pair per directory
+            used += sum(file_blocks(os.path.getsize(os.path.join(top, f))) for f in files)
+        return used, folders
+
+    def used(self) -> int:
+        return self._count()[0]
+
+    def free(self) -> int:
+        return max(self.blocks - self.used(), 0)
+
+    def statvfs(self) -> tuple[int, ...]:
+        used, folders = self._count()
+        free = max(self.blocks - used - 2 * folders, 0)  # each folder's pair counted twice
+        return (BLOCK, BLOCK, self.blocks, free, free, 0, 0, 0, 0, 255)
+
+    def open(self, host: pathlib.Path, mode: str, opener: Callable[[], Any]) -> Any:
+        committed = host.read_bytes() if host.is_file() and "w" in mode else None
+        return _BudgetFile(self, host, opener(), committed)
+
+    def mkdir(self, host: pathlib.Path) -> None:
+        if self.free() < 2:
+            raise OSError(host_errno.ENOSPC, "ENOSPC")
+        os.mkdir(host)
+
+
+class _BudgetFile:
+    """A device file open for writing under a ``Budget``; reads and seeks go to the host file."""
+
+    def __init__(self, budget: Budget, host: pathlib.Path, f: Any, committed: bytes | None):
+        self._budget = budget
+        self._host = host
+        self._f = f
+        self._committed = committed  # the old bytes a "w" truncated: held until the sync
+        self._erred = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._f, name)
+
+    def __enter__(self) -> _BudgetFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __iter__(self):
+        return iter(self._f)
+
+    def write(self, data: Any) -> int:
+        if self._erred:
+            raise OSError(host_errno.ENOSPC, "ENOSPC")
+        self._f.flush()
+        now = self._host.stat().st_size
+        at = self._f.tell()
+        n = len(data.encode() if isinstance(data, str) else data)
+        grow = file_blocks(max(now, at + n)) - file_blocks(now)
+        held = file_blocks(len(self._committed)) if self._committed is not None else 0
+        if grow and self._budget.used() + held + grow > self._budget.blocks:
+            self._fail()
+        return self._f.write(data)
+
+    def _fail(self) -> None:
+        """ENOSPC: the file goes back to what was committed, and stays erred."""
+        self._erred = True
+        self._f.flush()
+        self._f.seek(0)
+        self._f.truncate()
+        if self._committed:
+            self._f.write(self._committed if "b" in self._f.mode else self._committed.decode())
+        self._f.flush()
+        raise OSError(host_errno.ENOSPC, "ENOSPC")
+
+    def close(self) -> None:
+        self._committed = None  # the sync: the new bytes are the file now
+        self._f.close()
 
 
 class Config:
@@ -122,6 +237,7 @@ class Runtime:
         self.flash = flash
         self.out = out  # where print() goes: the double sends it over the pty
         self.cwd = "/"
+        self.budget = Budget(self.root, config.fs_blocks)
         self.files: list[Any] = []
         self.device_files: set[str] = {"<stdin>"}
         self.modules: dict[str, types.ModuleType] = {}
@@ -143,11 +259,18 @@ class Runtime:
         return self.root / dev.lstrip("/") if dev != "/" else self.root
 
     def _open(self, path, mode="r", *args, **kwargs):
-        try:
+        host = self.host_path(path)
+
+        def opener():
             if "b" in mode:
-                f = open(self.host_path(path), mode)  # noqa: SIM115 - the device code closes it
+                return open(host, mode)  # noqa: SIM115 - the device code closes it
+            return open(host, mode, encoding="utf-8", newline="")  # noqa: SIM115
+
+        try:
+            if any(c in mode for c in "wax+"):
+                f = self.budget.open(host, mode, opener)
             else:
-                f = open(self.host_path(path), mode, encoding="utf-8", newline="")  # noqa: SIM115
+                f = opener()
         except OSError as exc:
             raise device_oserror(exc) from None
         self.files.append(f)
@@ -350,17 +473,7 @@ class Runtime:
                     yield (name, 0x8000, 0, full.stat().st_size)
 
         def statvfs(path="/"):
-            total = rt.config.fs_blocks
-            used = 2  # littlefs keeps two superblocks
-            for top, dirs, files in os.walk(rt.root):
-                # a metadata pair per directory, counted twice as ESP32 MicroPython's statvfs
-                # does (extmod/vfs_lfsx.c: lfs_fs_traverse visits it from the pair list and
-                # from its parent's entry)
-                used += 4 * len(dirs)
-                for f in files:  # files up to 128 bytes are inlined in the metadata
-                    size = os.path.getsize(os.path.join(top, f))
-                    used += 0 if size <= 128 else -(-size // 4096)
-            return (4096, 4096, total, max(total - used, 0), max(total - used, 0), 0, 0, 0, 0, 255)
+            return rt.budget.statvfs()
 
         def chdir(path):
             if not rt.host_path(path).is_dir():
@@ -371,7 +484,7 @@ class Runtime:
         self._module(
             "os", stat=wrap(stat), ilistdir=wrap(ilistdir), statvfs=wrap(statvfs),
             listdir=wrap(lambda path="": [e[0] for e in ilistdir(path)]),
-            mkdir=wrap(lambda p: os.mkdir(rt.host_path(p))),
+            mkdir=wrap(lambda p: rt.budget.mkdir(rt.host_path(p))),
             rmdir=wrap(lambda p: os.rmdir(rt.host_path(p))),
             remove=wrap(lambda p: os.remove(rt.host_path(p))),
             rename=wrap(lambda a, b: os.rename(rt.host_path(a), rt.host_path(b))),

@@ -107,3 +107,31 @@ def test_the_file_system_is_the_device_folder_and_errors_look_like_micropython(t
     assert "ImportError" in err
     assert "hmac" not in double.runtime.modules
     double.stop()
+
+
+def test_the_file_system_holds_its_blocks_and_no_more_as_littlefs_does(tmp_path):
+    """10 blocks: 2 superblocks, 8 for files and folders (tools/sim/device/runtime.Budget)."""
+    root = tmp_path / "dev"
+    double = DeviceDouble(root, None, Config(run_boot=False, fs_blocks=10))
+    rt = double.runtime
+    assert rt.execute("import os; st = os.statvfs('/')") == ""
+    assert rt.globals["st"][:5] == (4096, 4096, 10, 8, 8)
+    assert rt.execute("f = open('/old', 'wb'); f.write(b'o' * 8192); f.close()") == ""
+    assert rt.execute("st = os.statvfs('/')") == "" and rt.globals["st"][3] == 6
+    # A new file that outgrows what is free: ENOSPC partway, and it is left empty.
+    err = rt.execute("f = open('/new', 'wb')\nfor _ in range(7): f.write(b'n' * 4096)")
+    assert err.endswith("OSError: [Errno 28] ENOSPC\n"), err
+    assert rt.execute("f.close()") == ""
+    assert (root / "new").read_bytes() == b""
+    # Rewriting a file holds its old blocks until the close: 2 + 7 do not fit in 8.
+    err = rt.execute("f = open('/old', 'wb')\nfor _ in range(7): f.write(b'x' * 4096)")
+    assert err.endswith("OSError: [Errno 28] ENOSPC\n"), err
+    assert "ENOSPC" in rt.execute("f.write(b'y')")  # erred: nothing more goes through it
+    assert rt.execute("f.close()") == ""
+    assert (root / "old").read_bytes() == b"o" * 8192  # as last committed
+    assert rt.execute("g = open('/small', 'w'); g.write('x' * 100); g.close()") == ""  # inlined
+    assert rt.execute("f = open('/a', 'wb'); f.write(b'a' * 4096 * 4); f.close()") == ""
+    assert rt.execute("os.mkdir('/d')") == ""  # the last metadata pair
+    assert rt.execute("st = os.statvfs('/')") == "" and rt.globals["st"][3] == 0
+    assert rt.execute("os.mkdir('/e')").endswith("OSError: [Errno 28] ENOSPC\n")
+    double.stop()
