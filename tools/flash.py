@@ -206,10 +206,10 @@ def stock_littlefs(head: bytes) -> bool:
 
 def apply(p: Plan, image: bytearray) -> None:
     """The plan on a flash image, as esptool leaves a chip: erases, then each write erases
-    the 4 KiB sectors it covers and programs its bytes."""
+    the 4 KiB sectors it covers and programs its bytes; the table last (``Chip.carry_out``)."""
     for offset, size, _ in p.erases:
         image[offset : offset + size] = b"\xff" * size
-    for offset, data, _ in p.writes:
+    for offset, data, _ in sorted(p.writes, key=lambda w: w[0] == parttable.OFFSET):
         end = offset + len(data)
         top = end + (-end % SECTOR)
         image[offset:top] = b"\xff" * (top - offset)
@@ -259,15 +259,22 @@ class Chip:
             return out.read_bytes()
 
     def carry_out(self, p: Plan) -> None:
+        """Erases, then every write but the table's, then the table (esptool writes one call's
+        files in address order): a chip that shows hadir's table has all its data written."""
         for offset, size, _ in p.erases:
             self._run("erase-region", hex(offset), hex(size))
         with tempfile.TemporaryDirectory() as tmp:
-            args = []
-            for i, (offset, data, _) in enumerate(p.writes):
-                path = pathlib.Path(tmp) / f"{i}.bin"
-                path.write_bytes(data)
-                args += [hex(offset), str(path)]
-            self._run("write-flash", *args)
+            for batch in (
+                [w for w in p.writes if w[0] != parttable.OFFSET],
+                [w for w in p.writes if w[0] == parttable.OFFSET],
+            ):
+                args = []
+                for offset, data, _ in batch:
+                    path = pathlib.Path(tmp) / f"{offset:x}.bin"
+                    path.write_bytes(data)
+                    args += [hex(offset), str(path)]
+                if args:
+                    self._run("write-flash", *args)
 
     def holds(self, offset: int, data: bytes) -> bool:
         """The chip holds ``data`` at ``offset`` (esptool verify-flash: MD5 computed on the
@@ -382,10 +389,24 @@ def _older_layout(target: Chip | ImageFile, table_now: bytes, root: str | None,
     if kind == "current" and root is None and not migrate.DEFAULT_ROOT.exists():
         return None, None  # the common re-flash: nothing was ever moved on this laptop
     backup = migrate.Backup(migrate.backup_folder(root, target.ident()))
-    if backup.pending():
+    if backup.pending() and kind != "current":
+        # cut before the table was written (it goes last): the chip's ranges may be torn
         ui.console.print(f"[yellow]migrasi terputus, diselesaikan dari cadangan / an interrupted "
                          f"move is completed from the backup[/] {backup.folder}")  # fmt: skip
         return backup, migrate.move(*backup.load())
+    if backup.pending():  # the table went last, so the data was written; cut before the check
+        moved = migrate.move(*backup.load())
+        fs = parttable.by_label(parttable.hadir(), "vfs")
+        log = parttable.by_label(parttable.hadir(), "hlog")
+        if target.holds(log.offset, moved.hlog) and (
+            moved.vfs is None or target.holds(fs.offset, moved.vfs)
+        ):
+            note = "pindah sudah selesai, diverifikasi / the move had finished: verified"
+        else:  # the terminal has run since: its log is newer than the backup, never overwrite
+            note = "cadangan lama diabaikan / an older backup ignored: the terminal ran since"
+        backup.done()
+        ui.console.print(f"[yellow]{note}[/] {backup.folder}")
+        return None, None
     old = None
     if kind == "older":
         old = parttable.OLDER[parttable.digest(table_now) or ""]

@@ -9,14 +9,16 @@ table over an older hadir log). The steps, each safe to cut:
    last, state ``saved``, once the files are on disk and read back equal;
 2. the new ``vfs`` is built from the old one's tree (littlefs-python, the board's geometry, the
    new block count) and checked against it file by file;
-3. ``tools flash`` writes the new table, the app, the ``hlog`` bytes unchanged at the new offset
-   (the log addresses its sectors relative to its partition, ``firmware/log``, and keeps the
-   same 448 sectors), and the new ``vfs``; then it verifies both ranges on the chip by hash and
-   marks the backup ``done``.
+3. ``tools flash`` writes the app, the ``hlog`` bytes unchanged at the new offset (the log
+   addresses its sectors relative to its partition, ``firmware/log``, and keeps the same 448
+   sectors) and the new ``vfs``, then the new table last; it verifies both ranges on the chip by
+   hash and marks the backup ``done``.
 
-A cut after step 1 (cable, power, laptop) leaves the backup ``saved``: running the same command
-again finds it by the chip's identity and completes the move from it, whatever the chip holds
-by then -- never from the half-written chip.
+A cut after step 1 (cable, power, laptop) leaves the backup ``saved``; the same command run
+again finds it by the chip's identity. Old table still there: the move is done again from the
+backup, never from the half-written chip. New table there: every range was written before it,
+so the chip is only checked against the backup; a log that differs is newer (the terminal ran
+since) and is kept.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from firmware import wire
 from tests.kit.boardrun import App, Site, cut_lane
 from tests.kit.esp32 import firmware
 from tests.kit.logcheck import Collector as Checker
-from tests.kit.qemu import Board, Reader, older_flash
+from tests.kit.qemu import Board, Reader, older_flash, preload
 from tests.kit.technician import cli
 from tools import logs, parttable
 
@@ -154,6 +154,7 @@ def test_a_terminal_moved_from_the_older_table_boots_and_pulls_every_tap(site, t
     board = Board(image_file, reader.path, tmp_path / "moved.qemu.log")
     try:
         board.stop_boot()
+        board.exec(preload(["firmware.log"]), timeout=600)  # what pull imports, read fast
         out = board.exec(
             "import os, json\nst = os.statvfs('/')\n"
             "print('FS', st[0], st[2], json.load(open('/config.json'))['terminal_id'])"

@@ -127,37 +127,87 @@ def test_the_backup_is_private_and_marked_done(tmp_path):
     assert path.read_bytes()[HLOG.offset :] == again[HLOG.offset :]
 
 
-def test_a_move_cut_after_the_table_was_written_is_completed_by_the_same_command(
-    tmp_path, monkeypatch
-):
-    path, before, files, backlog = _old_terminal(tmp_path)
+def _cut_while_writing(monkeypatch, path, backup):
+    """tools flash with the cable pulled while hlog is written: the app and the new hlog's
+    first 65 sectors are on the chip -- the last one over the old log's key sector at 0x200000
+    --, the old vfs untouched, and the old table (it goes last)."""
     real = flash.ImageFile.carry_out
 
     def cut(self, p):
-        # the cable is pulled while hlog is written: table and app are new, the log's first
-        # sector copied over the old factory range, the old log still at 0x200000 (block 64
-        # of the new hlog), the old vfs untouched
-        head = flash.Plan(writes=[w for w in p.writes if w[0] < HLOG.offset])
-        half = [(o, d[:4096], w) for o, d, w in p.writes if o == HLOG.offset]
-        real(self, flash.Plan(writes=head.writes + half))
+        data = [w for w in p.writes if w[0] not in (parttable.OFFSET, HLOG.offset, VFS.offset)]
+        half = [(o, d[: 65 * 4096], w) for o, d, w in p.writes if o == HLOG.offset]
+        real(self, flash.Plan(writes=data + half))
         raise OSError(5, "kabel dicabut / cable pulled")
 
     monkeypatch.setattr(flash.ImageFile, "carry_out", cut)
-    r = _flash(path, tmp_path / "backup")
-    assert r.exit_code != 0 and "cable pulled" in r.stderr, r.output + r.stderr
+    r = _flash(path, backup)
     monkeypatch.setattr(flash.ImageFile, "carry_out", real)
+    return r
+
+
+def test_a_move_cut_while_writing_is_completed_from_the_backup_by_the_same_command(
+    tmp_path, monkeypatch
+):
+    path, before, files, backlog = _old_terminal(tmp_path)
+    r = _cut_while_writing(monkeypatch, path, tmp_path / "backup")
+    assert r.exit_code != 0 and "cable pulled" in r.stderr, r.output + r.stderr
     torn = path.read_bytes()
-    assert parttable.identify(torn[0x8000:0x8C00])[0] == "current"
-    assert torn[HLOG.offset : HLOG.end] != before[OLD_LOG.offset : OLD_LOG.end]
+    assert parttable.identify(torn[0x8000:0x8C00])[0] == "older"  # the table goes last
+    assert torn[OLD_LOG.offset : OLD_LOG.end] != before[OLD_LOG.offset : OLD_LOG.end]
     r = _flash(path, tmp_path / "backup")
     assert r.exit_code == 0, r.output + r.stderr
     assert "an interrupted move is completed from the backup" in r.output
     after = path.read_bytes()
+    assert parttable.identify(after[0x8000:0x8C00])[0] == "current"
     assert after[HLOG.offset : HLOG.end] == before[OLD_LOG.offset : OLD_LOG.end]
     moved, _ = image.read_image(after[VFS.offset : VFS.end], VFS.size // 4096)
     assert moved == files
     log = _log_at_new_offset(after, moved)
     assert log.has_key() and log.backlog == backlog
+
+
+def test_a_move_cut_after_the_table_was_written_is_checked_and_completed(tmp_path, monkeypatch):
+    """Everything written, the table last, then the laptop lost before its check: the next run
+    verifies the chip against the backup and marks it done, writing nothing more."""
+    path, before, files, _ = _old_terminal(tmp_path)
+    real = migrate.Backup.done
+
+    def lost(self):
+        raise OSError(5, "laptop mati / laptop died")
+
+    monkeypatch.setattr(migrate.Backup, "done", lost)
+    r = _flash(path, tmp_path / "backup")
+    assert r.exit_code != 0, r.output
+    monkeypatch.setattr(migrate.Backup, "done", real)
+    written = path.read_bytes()
+    assert parttable.identify(written[0x8000:0x8C00])[0] == "current"
+    r = _flash(path, tmp_path / "backup")
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "the move had finished: verified" in r.output
+    assert path.read_bytes()[HLOG.offset :] == written[HLOG.offset :]
+    (folder,) = (tmp_path / "backup").iterdir()
+    assert json.loads((folder / "migration.json").read_text())["state"] == "done"
+
+
+def test_a_backup_older_than_the_terminals_log_never_overwrites_it(tmp_path, monkeypatch):
+    """The move finished but was never marked done, and the terminal then logged more taps: a
+    later re-flash keeps the newer log and sets the old backup aside."""
+    path, before, files, backlog = _old_terminal(tmp_path)
+    monkeypatch.setattr(migrate.Backup, "done", lambda self: None)  # the mark never written
+    assert _flash(path, tmp_path / "backup").exit_code == 0
+    monkeypatch.undo()
+    data = bytearray(path.read_bytes())
+    moved, _ = image.read_image(data[VFS.offset : VFS.end], VFS.size // 4096)
+    log = _log_at_new_offset(data, moved)
+    log.boot(1)
+    log.append(wire.TAP, wire.CARD_ENROLLED, 0x0A0B0C0D, 5000)
+    data[HLOG.offset : HLOG.end] = log.ring.flash.mem  # the terminal ran on: a newer log
+    assert bytes(data[HLOG.offset : HLOG.end]) != before[OLD_LOG.offset : OLD_LOG.end]
+    path.write_bytes(bytes(data))
+    r = _flash(path, tmp_path / "backup")
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "an older backup ignored: the terminal ran since" in r.output
+    assert path.read_bytes()[HLOG.offset : HLOG.end] == bytes(data[HLOG.offset : HLOG.end])
 
 
 def test_a_dry_run_of_a_move_reads_only(tmp_path):
