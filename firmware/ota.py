@@ -10,7 +10,7 @@ runs before the application is built.
    LMS signature checked against that key (``lib/lms.py``, one hash chain per step, yielding);
    refused -> reported, never fetched again, nothing written but the report.
 2. Only the files whose SHA-256 differs from the live copy are fetched (two whole firmwares do
-   not fit the 256 KiB file system, docs/tools.md "deploy"): the chunks (``wire.RELEASE_CHUNK``)
+   not fit the terminal's file system, docs/tools.md "deploy"): the chunks (``wire.RELEASE_CHUNK``)
    holding them, one per request, into ``/.ota/blob``, each checked against its SHA-256 in the
    signed manifest, written in slices with a yield between, and counted in
    ``/.ota/state.json`` only once written: a cut link or a power cut resumes at the first chunk

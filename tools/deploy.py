@@ -5,7 +5,7 @@
 
 1. A swap left half-done (power cut, cable pulled) is finished first (``fsops.resume``).
 2. Only files whose SHA-256 differs from the live copy go to ``/.stage`` (progress bar): a
-   terminal's 256 KiB littlefs cannot hold two whole firmwares. Before anything is written the
+   terminal's littlefs cannot hold two whole firmwares. Before anything is written the
    blocks the stage and the swap need (``ota_swap.swap_blocks`` + ``ota_swap.RESERVE`` for
    ``/data``) are weighed against the device's ``statvfs``, counting what ``/.prev`` holds as
    free: when they do not fit, nothing changes (one clear error with the blocks needed and
