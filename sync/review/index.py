@@ -1,7 +1,8 @@
 # index: a snapshot arranged for the rules: taps per card by day, who is expected when.
 # SPDX-License-Identifier: MIT
 """``Index(snapshot)`` reads the snapshot once: each card's taps in the period (time, day
-index, local minute, at home or not, flags, denied), each flat's household cards, and per day
+index, local minute, at home or not), per card and day its records with a clone flag and its
+home records without a random UID, each flat's household cards, and per day
 who is expected (an active member with an active card, no izin, the flat occupied). Day
 indexes count from the snapshot's first day (0) to ``days - 1``.
 """
@@ -26,8 +27,6 @@ class TapRow(NamedTuple):
     minute: int  # local minute of the day, 0-1439
     home: bool  # at the snapshot's rusun
     rusun: str
-    flags: int
-    denied: bool
 
 
 def _days_with(statuses: tuple[Dated, ...], good: str, first: dt.date, days: int) -> list[bool]:
@@ -69,13 +68,35 @@ class Index:
             for card in v.cards:
                 self.visitor_of[card] = v
         self.taps: dict[str, list[TapRow]] = {}
-        for r in snap.records:
-            d = (r.time + off) // DAY_S - base
+        self.clone: dict[str, dict[int, int]] = {}  # card -> {day index: clone-flagged records}
+        self.plain_home: dict[str, set[int]] = {}  # card -> days with a home non-random record
+
+        def add(card: str, rusun: str, t: int, clone: int, plain: int) -> None:
+            d = (t + off) // DAY_S - base
             if not 0 <= d < self.days:
-                continue
-            minute = ((r.time + off) % DAY_S) // 60
-            row = TapRow(r.time, d, minute, r.rusun == snap.rusun, r.rusun, r.flags, r.denied)
-            self.taps.setdefault(r.card, []).append(row)
+                return
+            home = rusun == snap.rusun
+            row = TapRow(t, d, ((t + off) % DAY_S) // 60, home, rusun)
+            self.taps.setdefault(card, []).append(row)
+            if clone:
+                days = self.clone.setdefault(card, {})
+                days[d] = days.get(d, 0) + clone
+            if plain and home:
+                self.plain_home.setdefault(card, set()).add(d)
+
+        for r in snap.records:
+            add(
+                r.card,
+                r.rusun,
+                r.time,
+                int(r.flags & CLONE_FLAGS != 0),
+                int(not r.flags & RANDOM_UID),
+            )
+        for c in snap.card_days:
+            # A day's records all fall on its day: its counts go with its first.
+            add(c.card, c.rusun, c.times[0], c.clone, c.plain)
+            for t in c.times[1:]:
+                add(c.card, c.rusun, t, 0, 0)
         for rows in self.taps.values():
             rows.sort()
         self._izin: dict[str, set[int]] = {}

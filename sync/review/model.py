@@ -15,7 +15,10 @@ cards it cannot name); the detector only compares them.
 Input::
 
     Snapshot(rusun, first_day, days, flats, cards, visitors, absences, holidays, thresholds,
-             records, foreign_cards)
+             records, foreign_cards, card_days)
+
+The taps come as ``records`` (one per tap: the fleet tools) or as ``card_days`` (one per card,
+rusun and day: the collector's roll-up ``tap_times``); the detector's answer is the same.
 
 Output::
 
@@ -232,11 +235,25 @@ class Record(NamedTuple):
     denied: bool = False  # the terminal refused it (not on its allow-list)
 
 
+class CardDay(NamedTuple):
+    """One card's dated TAP and DENIED records at one rusun on one local day, summed up:
+    what the rules need of them (they never look at a record's terminal or kind)."""
+
+    card: str  # as in ``Record.card``
+    rusun: str
+    times: tuple[int, ...]  # Unix seconds of each record, sorted
+    clone: (
+        int  # records with a clone flag (``wire.CARD_FINGERPRINT_MISMATCH``, ``_MAGIC_SUSPECT``)
+    )
+    plain: int  # records without ``wire.CARD_RANDOM_UID``
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the detector may know about one rusun for the period ``first_day`` ..
     ``first_day + days - 1`` (the last day is the review's "as of" day). ``records``: every dated
-    record of the period at this rusun, and every record of this rusun's cards at any rusun.
+    record of the period at this rusun, and every record of this rusun's cards at any rusun
+    (``card_days``: the same, a row per card, rusun and day).
     ``foreign_cards``: cards that tapped here and are registered at another rusun (not
     unknown here; their own rusun's review sees them)."""
 
@@ -245,13 +262,14 @@ class Snapshot:
     days: int
     flats: tuple[Flat, ...]
     cards: tuple[Card, ...]
-    records: tuple[Record, ...]
+    records: tuple[Record, ...]  # or card_days (both may hold some)
     visitors: tuple[Visitor, ...] = ()
     absences: tuple[Absence, ...] = ()
     holidays: frozenset[dt.date] = frozenset()
     thresholds: Thresholds = field(default_factory=Thresholds)
     foreign_cards: frozenset[str] = frozenset()
     utc_offset_min: int = wire.UTC_OFFSET_MIN
+    card_days: tuple[CardDay, ...] = ()
 
     @property
     def last_day(self) -> dt.date:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sync.review.change import change_point
-from sync.review.index import CLONE_FLAGS, RANDOM_UID, Index
+from sync.review.index import Index
 from sync.review.model import Thresholds, status_on
 
 MOST = 0.5  # "most of its days": the share of a card's active days a pattern must fill
@@ -195,11 +195,12 @@ def clone(ix: Index, p: Thresholds) -> dict[str, Finding]:
     out = {}
     for flat, cards in ix.flat_cards.items():
         for c in cards:
-            flagged = [r for r in ix.taps.get(c, ()) if r.flags & CLONE_FLAGS]
+            flagged = ix.clone.get(c)
             if flagged:
-                facts = {"card": c, "records": len(flagged),
-                         "since": ix.day(flagged[0].d).isoformat()}  # fmt: skip
-                out[flat] = Finding(c, flagged[0].d, facts)
+                first = min(flagged)
+                facts = {"card": c, "records": sum(flagged.values()),
+                         "since": ix.day(first).isoformat()}  # fmt: skip
+                out[flat] = Finding(c, first, facts)
     return out
 
 
@@ -236,10 +237,10 @@ def unknown_card(ix: Index, p: Thresholds) -> dict[str, Finding]:
     rusun's) tapped here on several days; phones' random UIDs change at every tap."""
     out = {}
     known = ix.cards.keys() | ix.visitor_of.keys() | ix.snap.foreign_cards
-    for c, rows in ix.taps.items():
+    for c in ix.taps:
         if c in known:
             continue
-        days = sorted({r.d for r in rows if r.home and not r.flags & RANDOM_UID})
+        days = sorted(ix.plain_home.get(c, ()))
         if len(days) >= p.unknown_days:
             facts = {"days": len(days), "since": ix.day(days[0]).isoformat()}
             out[c] = Finding(c, days[0], facts)

@@ -449,27 +449,39 @@ def alarms(term: dict, now: int, peak_end: int) -> list[str]:
 
 
 def presence_rows(c: Collector, now: int, scope: list[int] | None, days: int) -> list[dict]:
-    """One row per resident and local day of the period: taps and first/last tap at home."""
+    """One row per resident and local day of the period: taps and first/last tap at home. The
+    database groups the taps per token and day (``attendance.token_tap_days``); tokens become
+    cards, cards residents, and a resident's cards and key generations are merged here."""
     today = local_day(now)
     first = today - days + 1
     with c.db.read() as tx:
         reg = residents.registry_cards(tx, scope)
-        rows = attendance.card_records(tx, day_start(first), day_start(today + 1), scope)
-    res_of = {r.card_id: r for r in reg if r.card_id is not None}
+        grouped = attendance.token_tap_days(tx, OFFSET, day_start(first), day_start(today + 1),
+                                            scope)  # fmt: skip
+        cards = attendance.token_cards(tx, scope)
+    res_of = {int(r.card_id): r.resident_id for r in reg if r.card_id is not None}
     agg: dict[tuple[str, int], list[int]] = {}
-    for t, _rid, _term, kind, _fl, _tok, card in rows:
-        if kind != wire.TAP or card is None or int(card) not in res_of:
+    for rusun_id, token, d, n, lo, hi in grouped:
+        card = cards.get((int(rusun_id), int(token)))
+        res_id = None if card is None else res_of.get(card)
+        if res_id is None:
             continue
-        key = (res_of[int(card)].resident_id, local_day(int(t)))
-        agg.setdefault(key, []).append(int(t))
+        key = (res_id, int(d))
+        have = agg.get(key)
+        if have is None:
+            agg[key] = [int(n), int(lo), int(hi)]
+        else:  # a second card of the same resident that day
+            have[0] += int(n)
+            have[1] = min(have[1], int(lo))
+            have[2] = max(have[2], int(hi))
     seen: dict[str, RegistryCard] = {}
     for r in reg:
         seen.setdefault(r.resident_id, r)
+    none = (0, None, None)
     out = []
     for res_id, r in seen.items():
         for d in range(first, today + 1):
-            ts = agg.get((res_id, d), [])
+            n, lo, hi = agg.get((res_id, d), none)
             out.append({"day": d, "rusun": r.rusun, "unit": r.unit, "resident_id": res_id,
-                        "name": r.name, "taps": len(ts), "first": min(ts) if ts else None,
-                        "last": max(ts) if ts else None})  # fmt: skip
+                        "name": r.name, "taps": n, "first": lo, "last": hi})  # fmt: skip
     return out

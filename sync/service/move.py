@@ -44,11 +44,12 @@ def to_postgres(sqlite_path: str, postgres_url: str) -> dict[str, int]:
 
 
 def partitions(c: Collector, convert: bool) -> list[str]:
-    """Partition ``records`` by month (``convert``, once), keep the coming months; the months
-    that have a partition."""
+    """Partition ``records`` and ``health`` by month (``convert``, once), keep the coming
+    months; the months that have a partition (of ``records``)."""
     with c.db.write() as tx:
         if convert:
-            parts.partition_records(tx, c.now())
+            for table in parts.TABLES:
+                parts.partition_table(tx, table, c.now())
         elif not parts.partitioned(tx):
             raise ValueError(
                 "records belum dipartisi (--convert, PostgreSQL) / records is not partitioned "

@@ -4,7 +4,9 @@
 their household members and dated statuses, the members' cards with dated statuses, registered
 visitors and carers with their cards, declared absences, holidays, the rusun's thresholds, and
 the dated TAP/DENIED records of the ``days`` local days ending with ``as_of``: every record at
-this rusun, and every record of this rusun's cards at any other rusun. One read transaction.
+this rusun, and every record of this rusun's cards at any other rusun, as card-days from the
+roll-up ``tap_times`` (``sync.store.rollups``: a row per card, rusun and day; never the records).
+One read transaction.
 
 How the register's columns become dated statuses (the model's words in quotes):
 
@@ -25,14 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from firmware import wire
 from sync.review.model import (
     Absence,
     Card,
+    CardDay,
     Dated,
     Flat,
     Member,
-    Record,
     Snapshot,
     Thresholds,
     Visitor,
@@ -40,7 +41,7 @@ from sync.review.model import (
 )
 from sync.service import days as local
 from sync.service.collector import Collector
-from sync.store import attendance, normal, register, register_events, residents
+from sync.store import normal, register, register_events, residents, rollups
 from sync.store.db import Tx
 
 _STATUS = {"lost": "blocked", "revoked": "returned"}
@@ -170,24 +171,25 @@ def build_in(tx: Tx, rusun_id: int, as_of: dt.date, days: int | None) -> Snapsho
         if h.rusun_id in (None, rusun_id) and t0 <= h.day < t1
     )
     mine = {k.id for k in cards}
-    here = attendance.card_records(tx, t0, t1, [rusun_id])
-    away = attendance.card_taps(tx, sorted(mine), t0, t1, away_from=rusun_id)
-    records = []
+    d0, d1 = rollups.day_of(t0), rollups.day_of(t1)
+    here = rollups.review_days_at(tx, rusun_id, d0, d1)
+    away = rollups.review_days_of(tx, sorted(mine), d0, d1, away_from=rusun_id)
+    card_days = []
     foreign: set[str] = set()
-    for t, rid, term, kind, flags, token, card in sorted([*here, *away]):
+    for rid, token, day, times, clone, plain, card in sorted([*here, *away]):
         key = card_key(int(rid), int(token), None if card is None else int(card))
         if card is not None and int(rid) == rusun_id and int(card) not in mine:
             foreign.add(key)
-        records.append(
-            Record(int(t), names[int(rid)], int(term), key, int(flags), int(kind) == wire.DENIED)
-        )
+        at = tuple(rollups.times_of(int(day), times))
+        card_days.append(CardDay(key, names[int(rid)], at, int(clone), int(plain)))
     return Snapshot(
         rusun=names[rusun_id],
         first_day=first,
         days=days,
         flats=tuple(out_flats),
         cards=tuple(out_cards),
-        records=tuple(records),
+        records=(),
+        card_days=tuple(card_days),
         visitors=visitors,
         absences=absences,
         holidays=holidays,

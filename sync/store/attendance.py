@@ -80,6 +80,42 @@ def card_records(tx: Tx, t0: int, t1: int, rusun_ids: list[int] | None) -> list[
     )
 
 
+def token_tap_days(
+    tx: Tx, offset_s: int, t0: int, t1: int, rusun_ids: list[int] | None
+) -> list[Row]:
+    """(rusun_id, token, local day, taps, first, last) of the dated TAP records in [t0, t1) at
+    the given rusun's doors (None: all), grouped in the database: one row per token and day
+    instead of one per tap, and no per-record card lookup (``token_cards`` maps the tokens)."""
+    where, params = where_in("t.rusun_id", rusun_ids)
+    source = (
+        " FROM records rec JOIN terminals t ON t.id = rec.terminal_id WHERE"
+        if rusun_ids is None  # door by door (records_terminal_wall), as ``card_records``
+        else " FROM terminals t CROSS JOIN records rec WHERE rec.terminal_id = t.id AND"
+    )
+    return tx.all(
+        "SELECT t.rusun_id, rec.payload, (rec.wall_time + ?) / 86400 AS d, COUNT(*),"
+        " MIN(rec.wall_time), MAX(rec.wall_time)"
+        + source
+        + " rec.kind = ? AND rec.wall_time >= ? AND rec.wall_time < ?"
+        + where
+        + " GROUP BY t.rusun_id, rec.payload, d",
+        [offset_s, wire.TAP, t0, t1, *params],
+    )
+
+
+def token_cards(tx: Tx, rusun_ids: list[int] | None) -> dict[tuple[int, int], int]:
+    """{(rusun_id, token): card_id} at the given rusun (None: all): the card a token names there,
+    the lowest id when two do, as ``card_records``' lookup."""
+    where, params = where_in("rusun_id", rusun_ids)
+    rows = tx.all(
+        "SELECT rusun_id, token, MIN(card_id) FROM card_tokens WHERE 1 = 1"
+        + where
+        + " GROUP BY rusun_id, token",
+        params,
+    )
+    return {(int(r), int(tok)): int(card) for r, tok, card in rows}
+
+
 def _of_cards(
     tx: Tx, columns: str, card_ids: list[int], t0: int, t1: int, away_from: int | None = None
 ) -> list[Row]:

@@ -151,11 +151,20 @@ def _v3_to_v4(tx: Tx, make: Callable[[str], None]) -> None:
     rollups.rebuild(tx)
 
 
+def _v4_to_v5(tx: Tx, make: Callable[[str], None]) -> None:
+    """The review's roll-up ``tap_times`` (``sync.store.rollups``), filled from the records."""
+    from sync.store import rollups
+
+    make("tap_times")
+    rollups.rebuild_times(tx)
+
+
 # _STEPS[v - 1] moves a database from version v to v + 1.
 _STEPS: tuple[Callable[[Tx, Callable[[str], None]], None], ...] = (
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
+    _v4_to_v5,
 )
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from firmware import wire
 from sync.store.db import Tx
+from sync.store.schema import EVENT_RECORDS
 
 _RECIPIENT = ("id", "rusun_id", "channel", "address", "secret_enc", "quiet_from", "quiet_to",
               "digest", "digest_day", "created_at")  # fmt: skip
@@ -121,16 +121,16 @@ def alert_rows(tx: Tx, since: int, until: int) -> list[tuple[int, str, str]]:
     return [(int(t), str(k), str(d)) for t, k, d in rows]
 
 
+EVENTS_SQL = (  # the partial index records_events answers it (sync.store.schema)
+    "SELECT terminal_id, kind, flags, payload FROM records WHERE received_at >= ?"
+    f" AND received_at < ? AND {EVENT_RECORDS} ORDER BY terminal_id, seq"
+)
+
+
 def device_events(tx: Tx, since: int, until: int) -> list[tuple[int, int, int, int]]:
     """(terminal_id, kind, flags, payload) of records received in [since, until) that people
     must hear of: tamper, a reader declared faulty, a tap refused (log full)."""
-    rows = tx.all(
-        "SELECT terminal_id, kind, flags, payload FROM records WHERE received_at >= ?"
-        " AND received_at < ?"
-        " AND (kind = ? OR (kind = ? AND flags = ?) OR (kind = ? AND flags = ?))"
-        " ORDER BY terminal_id, seq",
-        (since, until, wire.TAMPER, wire.READER_FAULT, 4, wire.STORAGE, wire.STORAGE_FULL),
-    )
+    rows = tx.all(EVENTS_SQL, (since, until))
     return [(int(a), int(b), int(c), int(d)) for a, b, c, d in rows]
 
 

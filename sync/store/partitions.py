@@ -1,7 +1,8 @@
 # partitions: `records` by month of receipt on PostgreSQL: convert, months ahead, archive, detach.
 # SPDX-License-Identifier: MIT
 """PostgreSQL only (SQLite stays one table: a single office never needs it). docs/scaling.md,
-"Partitions".
+"Partitions". ``records`` and ``health`` (``TABLES``) are partitioned the same way
+(``partition_table(tx, table, now)``); ``health`` keeps its ``id`` sequence.
 
 - ``partition_records(tx, now)``: the ``records`` table becomes ``PARTITION BY RANGE
   (received_at)``, one partition a UTC month (``records_YYYY_MM``) for every month it holds and
@@ -28,7 +29,23 @@ import re
 from sync.store.db import Tx
 
 AHEAD = 2
-TABLES = ("records",)
+TABLES = ("records", "health")
+# Per table: its key without the partition key, its secondary indexes (name, columns) and the
+# sequence of its id, if any. ``records`` grows with taps (~40 M a day city-wide), ``health``
+# with sync rounds (one row per fresh request: ~6.6 M a day at 300 s); both are purged by month.
+_SPEC: dict[str, tuple[str, tuple[tuple[str, str], ...], str | None]] = {
+    "records": (
+        "terminal_id, gen, seq",
+        (
+            ("records_wall", "wall_time"),
+            ("records_boot", "terminal_id, gen, boot"),
+            ("records_payload", "payload, terminal_id"),
+            ("records_terminal_wall", "terminal_id, wall_time"),
+        ),
+        None,
+    ),  # fmt: skip
+    "health": ("id", (("health_terminal", "terminal_id, received_at"),), "health_id_seq"),
+}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -90,48 +107,59 @@ def _create_month(tx: Tx, table: str, year: int, month: int) -> None:
 
 
 def ensure_months(tx: Tx, now: int) -> None:
-    """This month's partition and the next ``AHEAD`` ones exist (``records`` partitioned)."""
-    if not partitioned(tx):
-        return
-    have = set(months(tx))
-    year, month = _month_of(now)
-    for _ in range(AHEAD + 1):
-        if f"{year:04d}-{month:02d}" not in have:
-            _create_month(tx, "records", year, month)
-        year, month = _next(year, month)
+    """This month's partition and the next ``AHEAD`` ones exist (of each partitioned table)."""
+    for table in TABLES:
+        if not partitioned(tx, table):
+            continue
+        have = set(months(tx, table))
+        year, month = _month_of(now)
+        for _ in range(AHEAD + 1):
+            if f"{year:04d}-{month:02d}" not in have:
+                _create_month(tx, table, year, month)
+            year, month = _next(year, month)
 
 
 def partition_records(tx: Tx, now: int) -> int:
     """Convert ``records`` (PostgreSQL) to monthly partitions; returns the partitions made."""
+    return partition_table(tx, "records", now)
+
+
+def partition_table(tx: Tx, table: str, now: int) -> int:
+    """Convert one of ``TABLES`` (PostgreSQL) to monthly partitions of ``received_at``, rows
+    moved in this transaction; returns the partitions made (0: it already was)."""
     if tx.kind != "postgres":
         raise ValueError("partitions need PostgreSQL")
-    if partitioned(tx):
+    if partitioned(tx, table):
         return 0
-    lo_hi = tx.one("SELECT MIN(received_at), MAX(received_at) FROM records")
-    tx.run("ALTER TABLE records RENAME TO records_unpartitioned")
-    tx.run("ALTER TABLE records_unpartitioned RENAME CONSTRAINT records_pkey TO records_old_pkey")
-    for index in ("records_wall", "records_boot", "records_payload", "records_terminal_wall"):
-        tx.run(f"DROP INDEX IF EXISTS {index}")
+    key, indexes, sequence = _SPEC[table]
+    old = f"{table}_unpartitioned"
+    lo_hi = tx.one(f"SELECT MIN(received_at), MAX(received_at) FROM {table}")
+    tx.run(f"ALTER TABLE {table} RENAME TO {old}")
+    tx.run(f"ALTER TABLE {old} RENAME CONSTRAINT {table}_pkey TO {table}_old_pkey")
+    for name, _columns in indexes:
+        tx.run(f"DROP INDEX IF EXISTS {name}")
+    if sequence:  # the id's sequence outlives the old table: the new one's default uses it
+        tx.run(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
     tx.run(
-        "CREATE TABLE records (LIKE records_unpartitioned INCLUDING DEFAULTS,"
-        " PRIMARY KEY (terminal_id, gen, seq, received_at)) PARTITION BY RANGE (received_at)"
+        f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS,"
+        f" PRIMARY KEY ({key}, received_at)) PARTITION BY RANGE (received_at)"
     )
-    tx.run("CREATE TABLE records_default PARTITION OF records DEFAULT")
+    tx.run(f"CREATE TABLE {table}_default PARTITION OF {table} DEFAULT")
     first = _month_of(lo_hi[0]) if lo_hi and lo_hi[0] is not None else _month_of(now)
     last = _month_of(max(now, lo_hi[1] or now))
     made, (year, month) = 0, first
     for _ in range(AHEAD):
         last = _next(*last)
     while (year, month) <= last:
-        _create_month(tx, "records", year, month)
+        _create_month(tx, table, year, month)
         made += 1
         year, month = _next(year, month)
-    tx.run("INSERT INTO records SELECT * FROM records_unpartitioned")
-    tx.run("DROP TABLE records_unpartitioned")
-    tx.run("CREATE INDEX records_wall ON records (wall_time)")
-    tx.run("CREATE INDEX records_boot ON records (terminal_id, gen, boot)")
-    tx.run("CREATE INDEX records_payload ON records (payload, terminal_id)")
-    tx.run("CREATE INDEX records_terminal_wall ON records (terminal_id, wall_time)")
+    tx.run(f"INSERT INTO {table} SELECT * FROM {old}")
+    tx.run(f"DROP TABLE {old}")
+    if sequence:
+        tx.run(f"ALTER SEQUENCE {sequence} OWNED BY {table}.id")
+    for name, columns in indexes:
+        tx.run(f"CREATE INDEX {name} ON {table} ({columns})")
     return made
 
 

@@ -79,10 +79,10 @@ def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
     return n, int(kept)
 
 
-def _months_before(tx: Tx, cut: int) -> list[tuple[str, int, int]]:
+def _months_before(tx: Tx, cut: int, table: str = "records") -> list[tuple[str, int, int]]:
     """("YYYY-MM", start, end) of each UTC month of receipt (the partitions' months), from the
-    oldest record's, that ends a day or more before ``cut``."""
-    oldest = tx.value("SELECT MIN(received_at) FROM records")
+    oldest row's of ``table``, that ends a day or more before ``cut``."""
+    oldest = tx.value(f"SELECT MIN(received_at) FROM {table}")
     if oldest is None:
         return []
     day = dt.datetime.fromtimestamp(int(oldest), dt.timezone.utc).replace(
@@ -113,6 +113,14 @@ def purge_flat_days(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
 
 
 def purge_health(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
+    if partitions is not None and not dry:  # whole months go as partitions, the rest row by row
+        n = 0
+        for month, start, end in _months_before(tx, cut, "health"):
+            rows = int(tx.value("SELECT COUNT(*) FROM health WHERE received_at >= ?"
+                                " AND received_at < ?", (start, end)))  # fmt: skip
+            if partitions.detach_month(tx, "health", month):
+                n += rows
+        return n + _simple(tx, "health", "received_at", cut, dry), 0
     return _simple(tx, "health", "received_at", cut, dry), 0
 
 

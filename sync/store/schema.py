@@ -13,10 +13,17 @@ from __future__ import annotations
 
 import time
 
+from firmware import wire
 from sync.store import migrations, partitions
 from sync.store.db import Tx
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+# The records people are told of (sync.store.notices.device_events): a literal condition, the
+# same text in the partial index and in the query, so both databases see the index applies.
+EVENT_RECORDS = (
+    f"(kind = {wire.TAMPER} OR (kind = {wire.READER_FAULT} AND flags = 4)"
+    f" OR (kind = {wire.STORAGE} AND flags = {wire.STORAGE_FULL}))"
+)
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -154,6 +161,9 @@ CREATE INDEX IF NOT EXISTS records_terminal_wall ON records (terminal_id, wall_t
 -- A card's records at any rusun (its token under each rusun's key): the review's snapshot of a
 -- rusun reads its cards' taps elsewhere, the resident page one card's.
 CREATE INDEX IF NOT EXISTS records_payload ON records (payload, terminal_id);
+-- The alert pass's records (tamper, a reader declared faulty, a tap refused: EVENT_RECORDS), few
+-- among millions of taps: the newly received ones are an index probe, not a scan of them all.
+CREATE INDEX IF NOT EXISTS records_events ON records (received_at) WHERE {events};
 -- Roll-ups kept at ingest in the batch's transaction, by sync.store.rollups: what reports read
 -- instead of the record history. Days are Jakarta local day numbers.
 CREATE TABLE IF NOT EXISTS tap_days (
@@ -167,6 +177,17 @@ CREATE TABLE IF NOT EXISTS tap_days (
     PRIMARY KEY (rusun_id, token, day)
 );
 CREATE INDEX IF NOT EXISTS tap_days_day ON tap_days (rusun_id, day);
+-- The review's per-tap rules read each card-day's times of day and flag counts: bursts, the
+-- same minute, a change of routine. One row per tap_days row, kept with it by sync.store.rollups.
+CREATE TABLE IF NOT EXISTS tap_times (
+    rusun_id INTEGER NOT NULL,
+    token BIGINT NOT NULL,
+    day INTEGER NOT NULL,
+    times TEXT NOT NULL,  -- seconds of the local day of each counted record, comma-separated
+    clone INTEGER NOT NULL,  -- records with a clone flag (wire.CARD_FINGERPRINT_MISMATCH, _MAGIC_)
+    plain INTEGER NOT NULL,  -- records without wire.CARD_RANDOM_UID
+    PRIMARY KEY (rusun_id, token, day)
+);
 CREATE TABLE IF NOT EXISTS terminal_days (
     terminal_id BIGINT NOT NULL,
     day INTEGER NOT NULL,
@@ -192,6 +213,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     detail TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+-- the alert pass reads the rows written since its last pass
+CREATE INDEX IF NOT EXISTS alerts_created ON alerts (created_at);
 CREATE TABLE IF NOT EXISTS terminal_secrets (  -- settings too secret for config_json
     terminal_id BIGINT PRIMARY KEY REFERENCES terminals(id),
     wifi_password_enc {blob} NOT NULL,
@@ -500,7 +523,7 @@ class SchemaError(Exception):
 
 
 def statements(kind: str) -> list[str]:
-    text = _TABLES.format(**_DIALECT[kind])
+    text = _TABLES.format(**_DIALECT[kind], events=EVENT_RECORDS)
     return [s.strip() for s in text.split(";") if s.strip()]
 
 

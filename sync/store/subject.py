@@ -85,6 +85,11 @@ def erase(tx: Tx, resident_id: str, card_ids: list[int]) -> dict[str, int]:
         f" tap_days.rusun_id AND ct.token = tap_days.token AND ct.card_id IN ({marks}))",
         card_ids,
     )
+    tx.run(  # counted with tap_days: the same rows
+        "DELETE FROM tap_times WHERE EXISTS (SELECT 1 FROM card_tokens ct WHERE ct.rusun_id ="
+        f" tap_times.rusun_id AND ct.token = tap_times.token AND ct.card_id IN ({marks}))",
+        card_ids,
+    )
     tx.run(f"DELETE FROM card_tokens WHERE card_id IN ({marks})", card_ids)
     n["cards"] = tx.run(f"DELETE FROM cards WHERE id IN ({marks})", card_ids)
     n["absences"] = tx.run("DELETE FROM absences WHERE resident_id = ?", [resident_id])

@@ -47,9 +47,18 @@ def _moment(t: int | None) -> dt.datetime | None:
 
 def presence_table(rows: Iterable[dict], lang: str) -> Table:
     def gen() -> Iterator[list[object]]:
+        dates: dict[int, dt.date] = {}  # a window has at most 31 days, a day 1,440 minutes
+        clocks: dict[int, dt.time | None] = {}
         for r in rows:
-            yield [i18n.date_of_day(r["day"]), r["rusun"], r["unit"], r["resident_id"],
-                   r["name"], r["taps"], _clock(r["first"]), _clock(r["last"])]  # fmt: skip
+            day, t0, t1 = r["day"], r["first"], r["last"]
+            date = dates.get(day) or dates.setdefault(day, i18n.date_of_day(day))
+            if t0 is not None:
+                m0, m1 = t0 // 60, t1 // 60  # a fixed offset of whole minutes (WIB)
+                c0 = clocks.get(m0) or clocks.setdefault(m0, _clock(t0))
+                c1 = clocks.get(m1) or clocks.setdefault(m1, _clock(t1))
+            else:
+                c0 = c1 = None
+            yield [date, r["rusun"], r["unit"], r["resident_id"], r["name"], r["taps"], c0, c1]
 
     return _PRESENCE[lang], gen()
 
@@ -89,20 +98,42 @@ def _text(v: object, lang: str) -> object:
     return "" if v is None else safe(v)
 
 
+# Texts, days and times repeat down a column (a resident's name on each day of the window):
+# each distinct one is converted once, up to this many.
+_MEMO_MAX = 200_000
+_MEMO_TYPES = (str, dt.date, dt.time, dt.datetime)  # kinds whose equal values convert alike
+
+
+def _converted(rows: Iterable[list[object]], convert) -> Iterator[list[object]]:
+    """Each row with ``convert`` applied to its texts, days and times (memoised); numbers and
+    empty cells as they are."""
+    memo: dict[object, object] = {}
+    for row in rows:
+        out = []
+        for v in row:
+            if type(v) in _MEMO_TYPES:
+                x = memo.get(v, memo)
+                if x is memo:
+                    x = convert(v)
+                    if len(memo) < _MEMO_MAX:
+                        memo[v] = x
+                v = x
+            out.append(v)
+        yield out
+
+
 def to_csv(table: Table, lang: str = i18n.DEFAULT_LANG) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(table[0])
-    for row in table[1]:
-        w.writerow([_text(v, lang) for v in row])
+    w.writerows(_converted(table[1], lambda v: _text(v, lang)))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def to_xlsx(table: Table, sheet: str) -> bytes:
     """The table as one typed sheet; a text cell that could be read as a formula is quoted."""
     widths = {"presence": _PRESENCE_WIDTHS, "review": _REVIEW_WIDTHS}.get(sheet)
-    rows = ([safe(v) if isinstance(v, str) else v for v in row] for row in table[1])
     with tempfile.SpooledTemporaryFile(max_size=32 << 20) as f:
-        xlsx.write(f, sheet, table[0], rows, widths)
+        xlsx.write(f, sheet, table[0], table[1], widths, text=safe)
         f.seek(0)
         return f.read()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -109,15 +109,47 @@ def _cell(v: object) -> str:
     return _cell(str(v))
 
 
+# Texts, days and times repeat down a column (a resident's name on each of 30 days, 30 dates,
+# minutes of the day): each distinct one is written once and its XML reused, up to this many.
+_MEMO_MAX = 200_000
+_MEMO_TYPES = (str, dt.date, dt.time, dt.datetime)  # kinds whose equal values are the same cell
+
+
+def _cells(memo: dict[object, str], row: Sequence[object], text: Callable[[str], object]) -> str:
+    parts = []
+    for v in row:
+        kind = type(v)
+        if kind is int:
+            parts.append(f"<c><v>{v}</v></c>")
+        elif v is None:
+            parts.append("<c/>")
+        elif kind in _MEMO_TYPES:
+            x = memo.get(v)
+            if x is None:
+                x = _cell(text(v) if kind is str else v)
+                if len(memo) < _MEMO_MAX:
+                    memo[v] = x
+            parts.append(x)
+        else:
+            parts.append(_cell(v))
+    return "".join(parts)
+
+
+def _same(v: str) -> object:
+    return v
+
+
 def write(
     out: IO[bytes],
     sheet: str,
     header: Sequence[str],
     rows: Iterable[Sequence[object]],
     widths: Sequence[int] | None = None,
+    text: Callable[[str], object] = _same,
 ) -> int:
     """Write the workbook; returns the number of data rows. ``widths``: column widths in
-    characters (default: the header's, at least 12)."""
+    characters (default: the header's, at least 12). ``text``: applied to each text cell first
+    (the exports quote what could be read as a formula: ``spreadsheet.safe``)."""
     widths = widths or [max(12, len(h) + 2) for h in header]
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{min(_MAX_WIDTH, w)}" customWidth="1"/>'
@@ -145,8 +177,9 @@ def write(
             )
             f.write(f"<row>{head}</row>".encode())
             batch: list[str] = []
+            memo: dict[object, str] = {}
             for row in rows:
-                batch.append("<row>" + "".join(map(_cell, row)) + "</row>")
+                batch.append("<row>" + _cells(memo, row, text) + "</row>")
                 n += 1
                 if len(batch) >= 1000:
                     f.write("".join(batch).encode())

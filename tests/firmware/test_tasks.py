@@ -1,7 +1,7 @@
 # The terminal's tasks over simulated days: supervised, watched, and no reset for a flapping Wi-Fi.
 # SPDX-License-Identifier: MIT
 # device test: runs on MicroPython too (tests/runner/mpy.mjs)
-# device heap: 216k: code 110 KB as .mpy, a terminal, the chip double, three simulated days
+# device heap: 224k: code 111 KB as .mpy, a terminal, the chip double, three simulated days
 """The real tasks (``firmware/tasks.py``) run on the board clock's simulated time
 (``board.Clock.run_for``); the hardware watchdog is the chip double's, armed as ``boot.py``
 arms it (60 s), and a reset is counted each time it expires. Wi-Fi is the real

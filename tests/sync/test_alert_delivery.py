@@ -268,8 +268,10 @@ def test_the_cli_adds_lists_and_runs(tmp_path, smtp):
     )
 
 
+@pytest.mark.parametrize(("state", "room"), [("rolled_back", {}),
+                                            ("no_room", {"need": 40, "free": 10})])  # fmt: skip
 def test_an_update_that_failed_on_a_terminal_reaches_people(collector, client, clock, smtp,
-                                                             tmp_path):  # fmt: skip
+                                                             tmp_path, state, room):  # fmt: skip
     from sync.service import releases
 
     clock.now = at(0, 10)
@@ -279,15 +281,14 @@ def test_an_update_that_failed_on_a_terminal_reaches_people(collector, client, c
     releases.trust(collector, releases.keygen(key, lms_type=5).hex())
     rid = releases.publish(collector, {"lib/x.py": b"# x\n"}, key, "test")
     _upload(client, a)
-    # The terminal's word, as it reports it (POST /v1/release/{rid}/report/{state}): rolled back.
-    state = wire.OTA_STATES.index("rolled_back")
-    assert releases.report(collector, a.batch(), rid, state).http == 200
+    # The terminal's word, as it reports it (POST /v1/release/{rid}/report/{state}): rolled back,
+    # or no room for it.
+    code = wire.OTA_STATES.index(state)
+    assert releases.report(collector, a.batch(), rid, code, **room).http == 200
     clock.now += 60
     assert alerts.run(collector, [smtp.sender])["sent"] == 1
     text = _texts(smtp)[0]
-    assert (
-        "pembaruan gagal / update failed" in text and f"release_rolled_back: release {rid}" in text
-    )
+    assert "pembaruan gagal / update failed" in text and f"release_{state}: release {rid}" in text
 
 
 def test_an_address_the_mail_header_refuses_fails_its_message_only(collector, client, clock, smtp):

@@ -205,3 +205,14 @@ def test_a_bad_interval_is_one_line(text):
 
 def test_the_interval_defaults_to_a_minute_and_zero_turns_it_off():
     assert alerts_every(None) == 60 and alerts_every("0") == 0 and alerts_every("15") == 15
+
+
+def test_a_pass_finds_new_event_records_by_an_index_not_a_scan(collector):
+    # Without it each pass reads every record, in a write transaction (SQLite: the writer's lock).
+    with collector.db.write() as tx:
+        if tx.kind == "sqlite":
+            plan = tx.all("EXPLAIN QUERY PLAN " + notices.EVENTS_SQL, (0, 1))
+        else:
+            tx.run("SET LOCAL enable_seqscan = off")  # a tiny table: make it show what it can use
+            plan = tx.all("EXPLAIN " + notices.EVENTS_SQL, (0, 1))
+    assert "records_events" in " ".join(str(cell) for row in plan for cell in row), plan

@@ -45,3 +45,36 @@ def test_a_month_is_archived_then_detached(collector, clock, tmp_path):
     assert ingest.upload(collector, day_of_taps(term, taps=1)).http == 200
     with collector.db.read() as tx:
         assert records.count_records(tx) == 7
+
+
+def test_health_is_partitioned_too_and_its_old_months_go_whole(collector, clock):
+    """One health row per fresh request (~6.6 M a day city-wide): converted with the records,
+    its id sequence going on, and the purge detaches its months past retention."""
+    from sync.service import retention
+    from sync.service.audit import Who
+
+    if collector.db.kind == "sqlite":
+        return
+    term = register(collector)
+    clock.now = _at(2026, 1, 15)
+    assert ingest.upload(collector, day_of_taps(term, taps=1)).http == 200
+    clock.now = _at(2026, 2, 10)
+    move.partitions(collector, convert=True)
+    with collector.db.read() as tx:
+        assert partitions.partitioned(tx, "health")
+        assert partitions.months(tx, "health")[:2] == ["2026-01", "2026-02"]
+        assert tx.value("SELECT COUNT(*) FROM health_2026_01") == 1
+        first_id = tx.value("SELECT MAX(id) FROM health")
+    clock.now = _at(2026, 5, 20)  # the collector's start makes May's and the next two
+    with collector.db.write() as tx:
+        partitions.ensure_months(tx, int(clock.now))
+    assert ingest.upload(collector, day_of_taps(term, taps=1)).http == 200
+    with collector.db.read() as tx:
+        assert tx.value("SELECT COUNT(*) FROM health_2026_05") == 1
+        assert tx.value("SELECT MAX(id) FROM health") > first_id
+        assert "2026-07" in partitions.months(tx, "health")
+    report = retention.purge(collector, Who("cli:petugas", "cli"))  # health: kept 90 days
+    assert report["kinds"]["health"]["removed"] == 1
+    with collector.db.read() as tx:
+        assert "2026-01" not in partitions.months(tx, "health")
+        assert tx.value("SELECT COUNT(*) FROM health") == 1

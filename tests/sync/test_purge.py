@@ -60,6 +60,9 @@ def test_old_taps_become_taps_per_flat_and_an_open_case_keeps_its_own(collector,
         assert sorted(tx.all("SELECT unit_id, taps FROM flat_days")) == sorted(
             [(units["R1"], 3), (units["R2"], 3)]
         )
+        # the roll-ups hold tokens and times: they go with the records
+        assert tx.value("SELECT COUNT(*) FROM tap_days") == 0
+        assert tx.value("SELECT COUNT(*) FROM tap_times") == 0
     runs = retention.runs(collector)
     assert [r["dry_run"] for r in runs] == [False, False]
     assert json.loads(runs[1]["report"])["kinds"]["records"]["removed"] == 5

@@ -77,6 +77,8 @@ def test_erasure_waits_for_the_open_case_then_leaves_nothing_of_the_person(colle
         assert tx.value("SELECT COUNT(*) FROM cards") == 1  # Budi's
         assert tx.value(f"SELECT COUNT(*) FROM records WHERE kind = {wire.TAP}") == 3  # Budi's
         assert tx.value("SELECT SUM(taps) FROM tap_days") == 3  # Budi's day: the roll-up too
+        keys = "SELECT rusun_id, token, day FROM {} ORDER BY 1, 2, 3"  # the review's too
+        assert tx.all(keys.format("tap_times")) == tx.all(keys.format("tap_days")) != []
         assert residents.allowlist_version(tx, rusun_id) == before + 1  # terminals drop it
         assert tx.value("SELECT COUNT(*) FROM access_audit WHERE action = 'privacy.erase'") == 1
     with pytest.raises(Unknown):

@@ -3,13 +3,14 @@
 """Randomised ingests (hypothesis) on both backends: taps and denials under several tokens,
 reboots, clocks set late (records dated backward), clocks ahead of the collector (held), batches
 delivered out of order (gaps, detached records released later), replays, and a copy of a key at
-work (every record from the conflict on held). After each, ``tap_days`` and ``terminal_days``
-must hold exactly what counting the records gives."""
+work (every record from the conflict on held), cards with a random UID or a clone flag. After
+each, ``tap_days``, ``tap_times`` and ``terminal_days`` must hold exactly what counting the
+records gives."""
 
 import datetime as dt
 import random
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from firmware import wire
@@ -19,10 +20,18 @@ from sync.store import rollups
 from tests.kit.collector_calls import register, twin
 
 TOKENS = [bytes([0xA0, 0, 0, i]) for i in range(4)]
+FLAGS = [wire.CARD_ENROLLED, wire.CARD_RANDOM_UID, wire.CARD_ENROLLED | wire.CARD_MAGIC_SUSPECT,
+         wire.CARD_FINGERPRINT_MISMATCH | wire.CARD_RANDOM_UID]  # fmt: skip
 DAY = 86400
 
 _op = st.one_of(
-    st.tuples(st.just("tap"), st.integers(0, 3), st.booleans(), st.integers(1, 30_000_000)),
+    st.tuples(
+        st.just("tap"),
+        st.integers(0, 3),
+        st.booleans(),
+        st.integers(1, 30_000_000),
+        st.sampled_from(FLAGS),
+    ),
     st.tuples(st.just("boot")),
     st.tuples(st.just("clock"), st.integers(-3, 3)),  # days from now; ahead: held back
     st.tuples(st.just("batch")),
@@ -45,7 +54,8 @@ def _play(collector, clock, program, rusun):
     for op in program["ops"]:
         if op[0] == "tap":
             kind = wire.DENIED if op[2] else wire.TAP
-            term.event(kind, wire.CARD_ENROLLED, TOKENS[op[1]], advance_ms=op[3])
+            flags = op[4] if len(op) > 4 else wire.CARD_ENROLLED
+            term.event(kind, flags, TOKENS[op[1]], advance_ms=op[3])
         elif op[0] == "boot":
             term.boot()
         elif op[0] == "clock":
@@ -73,11 +83,18 @@ def _play(collector, clock, program, rusun):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(program=_program, home=st.sampled_from(["Marunda", "Cakung"]))
+@example(  # taps sent before the clock is set: dated later, in place
+    program={"ops": [("tap", 0, False, 1000, wire.CARD_RANDOM_UID), ("batch",), ("clock", -1),
+                     ("tap", 0, False, 1000, wire.CARD_MAGIC_SUSPECT)],
+             "order": random.Random(0), "replay": False, "fork": False},
+    home="Marunda",
+)  # fmt: skip
 def test_rollups_equal_a_recount_after_a_randomised_ingest(collector, clock, program, home):
     _play(collector, clock, program, home)
     with collector.db.read() as tx:
         assert rollups.stored_taps(tx) == rollups.recount_taps(tx)
         assert rollups.stored_days(tx) == rollups.recount_days(tx)
+        assert rollups.stored_times(tx) == rollups.recount_times(tx)
 
 
 def test_presence_reads_the_asked_days_of_the_rollup(collector, clock):
@@ -121,9 +138,30 @@ def test_an_older_database_gets_its_rollups_counted_from_its_records(collector, 
     with collector.db.write() as tx:
         tx.run("DROP TABLE tap_days")
         tx.run("DROP TABLE terminal_days")
+        tx.run("DROP TABLE tap_times")
         tx.run("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with collector.db.write() as tx:
         schema.create(tx)
     with collector.db.read() as tx:
         assert rollups.stored_taps(tx) == rollups.recount_taps(tx) != []
         assert rollups.stored_days(tx) == rollups.recount_days(tx) != []
+        assert rollups.stored_times(tx) == rollups.recount_times(tx) != []
+
+
+def test_a_schema_4_database_gets_the_reviews_rollup_from_its_records(collector, clock):
+    """Schema 4 -> 5: ``tap_times`` is made and filled (one statement) from the records."""
+    from sync.store import schema
+
+    ops = [("clock", -1), ("tap", 0, False, 1000, wire.CARD_ENROLLED),
+           ("tap", 0, False, 90_000_000, wire.CARD_RANDOM_UID),
+           ("tap", 1, True, 1000, wire.CARD_MAGIC_SUSPECT), ("batch",),
+           ("tap", 2, False, 5000, wire.CARD_ENROLLED)]  # fmt: skip
+    program = {"ops": ops, "order": random.Random(1), "replay": False, "fork": False}
+    _play(collector, clock, program, "Marunda")
+    with collector.db.write() as tx:
+        tx.run("DROP TABLE tap_times")
+        tx.run("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    with collector.db.write() as tx:
+        schema.create(tx)
+    with collector.db.read() as tx:
+        assert rollups.stored_times(tx) == rollups.recount_times(tx) != []

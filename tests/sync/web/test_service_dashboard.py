@@ -104,3 +104,42 @@ def test_terminal_alarms_from_the_seeded_fleet(seeded):
     c, _s = seeded
     alarms = {t["id"]: t["alarms"] for t in dashboard.terminal_health(c, seed.NOW, None)}
     assert alarms == {1: [], 2: ["storage"], 3: ["reader"], 4: ["silent", "no_peak"]}
+
+
+def _presence_by_record(c, now, scope, days):
+    """The presence rows computed record by record (what the export showed before the database
+    grouped the taps): every TAP of a registered member's card, at that card's token."""
+    from firmware import wire
+    from sync.store import attendance, residents
+
+    today = dashboard.local_day(now)
+    first = today - days + 1
+    with c.db.read() as tx:
+        reg = residents.registry_cards(tx, scope)
+        recs = attendance.card_records(tx, dashboard.day_start(first),
+                                       dashboard.day_start(today + 1), scope)  # fmt: skip
+    res_of = {r.card_id: r.resident_id for r in reg if r.card_id is not None}
+    taps: dict = {}
+    for t, _r, _term, kind, _f, _tok, card in recs:
+        if kind == wire.TAP and card is not None and int(card) in res_of:
+            taps.setdefault((res_of[int(card)], dashboard.local_day(int(t))), []).append(int(t))
+    people = {}
+    for r in reg:
+        people.setdefault(r.resident_id, r)
+    return [
+        {"day": d, "rusun": r.rusun, "unit": r.unit, "resident_id": rid, "name": r.name,
+         "taps": len(taps.get((rid, d), [])), "first": min(taps.get((rid, d), [None])),
+         "last": max(taps.get((rid, d), [None]))} if (rid, d) in taps else
+        {"day": d, "rusun": r.rusun, "unit": r.unit, "resident_id": rid, "name": r.name,
+         "taps": 0, "first": None, "last": None}
+        for rid, r in people.items() for d in range(first, today + 1)
+    ]  # fmt: skip
+
+
+def test_presence_rows_grouped_by_the_database_equal_the_record_by_record_count(seeded):
+    c, _s = seeded
+    scope = dashboard.rusun_ids(c, ("Marunda",))
+    for who, days in ((None, 30), (None, 3), (scope, 7)):
+        rows = dashboard.presence_rows(c, seed.NOW, who, days)
+        assert sum(r["taps"] for r in rows) > 0
+        assert rows == _presence_by_record(c, seed.NOW, who, days)

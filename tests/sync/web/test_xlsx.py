@@ -56,3 +56,19 @@ def test_presence_export_with_a_bad_name_opens_in_both_formats_without_formulas(
     text = exports.to_csv(exports.presence_table(rows, "en")).decode("utf-8")  # no surrogate
     row = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1]
     assert row[4] == "Budi\ufffd\ufffd" and row[2].startswith("'=")
+
+
+def test_repeated_cells_keep_their_types():
+    """Equal values of different types (True == 1 == 1.0, a date and a midnight datetime) are
+    each written as their own type, however often they repeat."""
+    day = dt.date(2017, 2, 12)
+    row = [True, 1, 1.0, 0, False, day, dt.datetime(2017, 2, 12), dt.time(7, 5), "1", None]
+    out = io.BytesIO()
+    xlsx.write(out, "s", [str(i) for i in range(len(row))], [row, list(reversed(row)), row])
+    got = [[c.value for c in r] for r in _read(out.getvalue(), "s")[1:]]
+    # openpyxl reads a date cell back as a datetime at midnight
+    want = [True, 1, 1.0, 0, False, dt.datetime(2017, 2, 12), dt.datetime(2017, 2, 12),
+            dt.time(7, 5), "1", None]  # fmt: skip
+    assert got == [want, list(reversed(want)), want]
+    assert [type(v) for v in got[0][:5]] == [bool, int, float, int, bool]
+    assert got[0][6] == got[0][5] and isinstance(got[0][7], dt.time)
