@@ -40,7 +40,7 @@ for entry in (ROOT / "lib", ROOT):
 
 import littlefs  # noqa: E402
 
-from firmware import ota_fetch, ota_swap, wire  # noqa: E402
+from firmware import blocks, ota_fetch, ota_swap, wire  # noqa: E402
 from tools import deploy, image  # noqa: E402
 
 LFS = dict(block_size=4096, read_size=32, prog_size=32, lookahead_size=32, cache_size=128,
@@ -139,7 +139,7 @@ def deploy_to(vol: Volume, live: dict[str, bytes], files: dict[str, bytes]) -> N
     send = sorted(p for p in files if live.get(p) != files[p])
     removed = sorted(p for p in live if p not in files)
     sizes = [len(files[p]) for p in send]  # tools/deploy.install's room check
-    vol.weighed = ota_swap.swap_blocks([p[1:] for p in send], sizes) + ota_swap.RESERVE
+    vol.weighed = blocks.swap_blocks([p[1:] for p in send], sizes) + blocks.RESERVE
     vol.rmtree("/.stage")
     for p in send:
         vol.write("/.stage" + p, files[p])

@@ -23,7 +23,7 @@ runs before the application is built.
    ``/.prev``, and the terminal restarts (``restart``).
    Before any chunk is fetched, the blocks the download, the stage and the swap need
    (``ota_fetch.blocks_needed``: each file rounded up to whole blocks, 2 per directory, plus
-   ``ota_swap.RESERVE`` for ``/data``) are weighed against ``os.statvfs`` (``room``). Too
+   ``blocks.RESERVE`` for ``/data``) are weighed against ``os.statvfs`` (``room``). Too
    few: nothing is fetched or written, ``no_room`` is reported with the blocks needed and
    free, and the same release is tried again only when more blocks are free than then
    (``noroom``) or another release is offered. ENOSPC while fetching or staging ends the

@@ -9,12 +9,14 @@ import hashlib
 import json
 import os
 
+from firmware.blocks import (  # noqa: F401 - the snippet's functions (tools/link.py)
+    held,
+)
 from firmware.ota_swap import (  # noqa: F401 - the snippet's functions (tools/link.py)
     _JOURNAL,
     _exists,
     _isdir,
     _walk,
-    held,
     kept,
     makedirs,
     rename,
