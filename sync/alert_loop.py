@@ -10,7 +10,8 @@ waiting by it. Several collector processes on one database each run a loop; the 
 A failing transport is logged once per kind of failure ("email: smtp host:25:
 ConnectionRefusedError"), not again while it keeps failing, and once more after a pass that sent
 something without it; the message stays due and is tried on the next pass. Nothing logged
-names an address or a secret.
+names an address or a secret; both lines are warnings, so they reach the server's stderr
+with no logging set up (Python's last-resort handler; uvicorn configures only its own).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class AlertLoop:
             log.warning("peringatan tidak terkirim / alert not sent: %s (retried next pass)", kind)
         if counts.get("sent", 0) + counts.get("digests", 0) > 0:  # something went out again
             for kind in sorted(self._failing - set(failures)):
-                log.info("peringatan terkirim lagi / alerts go out again: %s", kind)
+                log.warning("peringatan terkirim lagi / alerts go out again: %s", kind)
             self._failing = set(failures)
         else:
             self._failing |= set(failures)

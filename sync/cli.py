@@ -557,19 +557,22 @@ def users_remove(name: str) -> None:
 
 # --- reports and export --------------------------------------------------------------------------
 
+
+def _days(a: dict[str, Any], default: int) -> int:
+    """--days, or the report's default when not given (0 is refused by the report, not
+    silently taken for the default)."""
+    return default if a["days"] is None else a["days"]
+
+
 _REPORTS = {
     "presence": lambda c, a: reports.presence(
-        c, a["start"], a["days"] or 7, a["rusun"], as_of=a["as_of"]
+        c, a["start"], _days(a, 7), a["rusun"], as_of=a["as_of"]
     ),
     "review": lambda c, a: reports.review_report(
-        c, a["days"] or reports.REVIEW_DAYS, a["as_of"], a["rusun"]
+        c, _days(a, reports.REVIEW_DAYS), a["as_of"], a["rusun"]
     ),
-    "other-rusun": lambda c, a: reports.other_rusun(
-        c, a["start"], a["days"] or 30, as_of=a["as_of"]
-    ),
-    "unknown": lambda c, a: reports.unknown_cards(
-        c, a["start"], a["days"] or 30, as_of=a["as_of"]
-    ),
+    "other-rusun": lambda c, a: reports.other_rusun(c, a["start"], _days(a, 30), as_of=a["as_of"]),
+    "unknown": lambda c, a: reports.unknown_cards(c, a["start"], _days(a, 30), as_of=a["as_of"]),
     "health": lambda c, a: reports.health(c, at=a["at"]),
 }
 _REPORTS["absent"] = _REPORTS["review"]  # the review list's first name
@@ -602,16 +605,21 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _run_report(name: str, start: str | None, days: int | None, as_of: str | None, rusun):
+    """(rows, title, note): ``note`` says why the day is not today; the caller prints it once
+    the report is out, so a refused report stays one line."""
     if name not in _REPORTS:
         fail(f"laporan tidak dikenal / unknown report {name}; one of {', '.join(_REPORTS)}")
     c = state.collector()
     # Every report describes a day: the one asked, else today, else the data's last day when
     # the data is more than a day old (a kept database), said on stderr.
     when = asof.resolve(c, _date(as_of))
-    if when.note:
-        err.print(f"hadir: {when.note}", markup=False, highlight=False)
     args = {"start": _date(start), "days": days, "as_of": when.day, "at": when.at, "rusun": rusun}
-    return _REPORTS[name](c, args), f"{name}, as of {when.day.isoformat()}"
+    return _REPORTS[name](c, args), f"{name}, as of {when.day.isoformat()}", when.note
+
+
+def _say(note: str | None) -> None:
+    if note:
+        err.print(f"hadir: {note}", markup=False, highlight=False)
 
 
 def _report_command(name: str):
@@ -621,12 +629,13 @@ def _report_command(name: str):
         as_of: Annotated[str | None, typer.Option(help=_AS_OF_HELP)] = None,
         rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
     ) -> None:
-        rows, title = _run_report(name, start, days, as_of, rusun)
+        rows, title, note = _run_report(name, start, days, as_of, rusun)
         if name != "health":
             _table(rows, title)
-            return
-        for part, table in reports.health_tables(rows):  # readable; `export health` keeps raw
-            _table(table, f"{title} · {part}", compact=True)
+        else:
+            for part, table in reports.health_tables(rows):  # readable; `export` keeps raw
+                _table(table, f"{title} · {part}", compact=True)
+        _say(note)
 
     command.__doc__ = REPORT_HELP[name]
     report_app.command(name)(command)
@@ -648,14 +657,16 @@ def export(
     rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None,
 ) -> None:
     """Tulis laporan sebagai CSV / write a report as CSV (no names, no card UIDs)."""
-    rows, _title = _run_report(report, start, days, as_of, rusun)
+    rows, _title, note = _run_report(report, start, days, as_of, rusun)
     text = reports.to_csv(rows, reports.COLUMNS.get(report))
     if path == "-":
         sys.stdout.write(text)
+        _say(note)
         return
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
     out.print(f"{report}: written to {path}")
+    _say(note)
 
 
 # The register and case-work commands, and those of continuity and personal data, join `app`.

@@ -16,7 +16,17 @@ from typing import Annotated
 import typer
 
 from sync.cli import _table, app, err, fail, out, state
-from sync.service import cases, days, flats, lifecycle, normal, register, register_file, visits
+from sync.service import (
+    cases,
+    days,
+    flats,
+    lifecycle,
+    normal,
+    register,
+    register_file,
+    reports,
+    visits,
+)
 from sync.service.accounts import User
 from sync.service.admin import AdminError
 
@@ -558,7 +568,10 @@ def visits_plan(
 def visits_lists(rusun: Annotated[str | None, typer.Option(help="only this rusun")] = None):
     """Daftar kunjungan / the visit lists."""
     c = state.collector()
-    _table(visits.lists(c, flats.scope_of(c, rusun)), "visit lists")
+    rows = visits.lists(c, flats.scope_of(c, rusun))
+    made = "created (WIB)"  # the moment the list was made, in local time, not Unix seconds
+    _table([{**{k: v for k, v in r.items() if k != "created_at"},
+             made: reports.clock_text(r["created_at"])} for r in rows], "visit lists")  # fmt: skip
 
 
 @visits_app.command("show")

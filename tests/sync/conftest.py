@@ -1,11 +1,11 @@
 # Collector test wiring: the same tests run on SQLite (a fresh file each) and on a real,
-# throwaway PostgreSQL server (one per session, a fresh schema each test).
+# throwaway PostgreSQL server (one per session, on /dev/shm, a fresh schema each test).
 # SPDX-License-Identifier: MIT
 import pytest
 
 from sync.app import create_app
 from sync.settings import Settings
-from tests.kit import pgserver, prereq
+from tests.kit import pgserver, prereq, quickhash
 from tests.kit.liveserver import MASTER_KEY
 
 
@@ -21,12 +21,18 @@ class FakeClock:
         return self.now
 
 
+@pytest.fixture(scope="session", autouse=True)
+def quick_argon2():
+    """argon2id at 1 pass over 1 MiB instead of 3 over 64 MiB (tests/kit/quickhash.py)."""
+    yield from quickhash.quick_argon2()
+
+
 @pytest.fixture(scope="session")
 def pg():
     if not pgserver.available():
         yield None
         return
-    server = pgserver.PgServer.start()
+    server = pgserver.PgServer.start(in_memory=True)
     yield server
     server.stop()
 

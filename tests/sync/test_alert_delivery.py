@@ -259,6 +259,16 @@ def test_the_cli_adds_lists_and_runs(tmp_path, smtp):
     assert r.returncode == 0 and "hooks.test" in r.stdout and SECRET.decode() not in r.stdout
     r = cli("alerts", "run")
     assert r.returncode == 0 and "sent 0" in r.stdout, r.stdout + r.stderr
+    from sync.app import open_collector
+    from sync.settings import Settings
+    from sync.store import notices
+
+    held = open_collector(Settings(db=env["HADIR_DB"], master_key=bytes.fromhex("11" * 32)))
+    with held.db.write() as tx:  # a server's pass under way
+        notices.take_lease(tx, alerts.LEASE, "serve:1", int(held.now()), int(held.now()) + 300)
+    held.db.close()
+    r = cli("alerts", "run")
+    assert r.returncode == 0 and "another pass is running" in r.stdout, r.stdout + r.stderr
     r = cli("alerts", "remove", "2")
     assert r.returncode == 0, r.stderr
     assert "kepala@marunda.test" not in cli("alerts", "list").stdout

@@ -76,3 +76,27 @@ def test_the_health_report_reads_in_local_time_with_whole_bilingual_headers(
     text = shown.export_text()
     assert "…" not in text  # every header and cell whole on a 160-column terminal
     assert str(contact) not in text and "2017-02-12 19.59" in text
+
+
+def test_on_old_data_a_refused_report_is_one_line_and_days_0_is_refused(collector, clock, db_url):
+    import os
+    import subprocess
+    import sys
+
+    from tests.kit.liveserver import MASTER_KEY
+    from tests.kit.paths import ROOT
+
+    _record_at(collector, clock, int(clock.now) - 400 * DAY)  # the as-of note would be said
+    env = dict(os.environ, HADIR_MASTER_KEY=MASTER_KEY.hex(), HADIR_DB=db_url)
+    for args, says in (
+        ("report review --rusun Atlantis", "unknown rusun: Atlantis"),
+        ("report presence --days 0", "days must be 1-366"),  # not the default 7 days
+        ("report review --days 0", "days must be 1-"),
+    ):
+        r = subprocess.run([sys.executable, "-m", "sync", *args.split()], capture_output=True,
+                           text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
+        assert r.returncode == 1 and r.stderr.splitlines() == [r.stderr.strip()], r.stderr
+        assert says in r.stderr, r.stderr
+    r = subprocess.run([sys.executable, "-m", "sync", "report", "presence", "--days", "1"],
+                       capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
+    assert r.returncode == 0 and "data terakhir" in r.stderr  # said once the report is out

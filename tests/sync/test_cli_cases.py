@@ -91,6 +91,8 @@ def test_a_case_to_sp1_a_visit_list_and_field_precision(tmp_path):
     visit = _row(plan, "1")
     assert visit[3] == "MRD-A102" and visit[7] == "sample"  # A101's case is open: not sampled
     _ok(tmp_path, "visits", "record", visit[1], "empty", "--note", "kosong")
+    made = _row(_ok(tmp_path, "visits", "list"), "1")[5]  # when the list was made, in WIB
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}\.\d{2}", made), made
     precision = _ok(tmp_path, "cases", "precision")
     # A case opened by hand is no rule's flag; the sampled flat found empty: the review missed it.
     assert _row(precision, "all flags")[1:] == ["0", "0", "0", "-", "-"]

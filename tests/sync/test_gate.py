@@ -13,6 +13,7 @@ from sync.server import Limits
 from sync.service import accounts, admin
 from sync.service.scope import OPERATOR
 from sync.service.verify import MAX_BODY
+from tests.kit import quickhash
 from tests.kit.liveserver import serve
 from tests.kit.rawhttp import connect, head, port_of, status, until_closed
 
@@ -28,6 +29,16 @@ def users(collector):
     admin.add_terminal(collector, "Cakung", 1, scope=OPERATOR)
     accounts.add_user(collector, *ADMIN, "admin", [])
     accounts.add_user(collector, *VIEWER, "viewer", ["Cakung"])
+
+
+@pytest.fixture
+def real_argon2():
+    """Password checks that cost what they cost in production (64 MiB, a tenth of a second), so
+    that unbounded ones would overlap (tests/kit/quickhash.py makes them cheap elsewhere)."""
+    quick = vault._HASHER
+    quickhash.install(vault.PasswordHasher())
+    yield
+    quickhash.install(quick)
 
 
 @pytest.fixture
@@ -191,7 +202,7 @@ def test_unknown_and_known_users_cost_one_password_check_each(client, users, mon
     assert len(calls) == 3
 
 
-def test_concurrent_password_checks_are_bounded(app, users, monkeypatch):
+def test_concurrent_password_checks_are_bounded(real_argon2, app, users, monkeypatch):
     active = {"now": 0, "most": 0}
     lock = threading.Lock()
 

@@ -2,8 +2,15 @@
 # SPDX-License-Identifier: MIT
 import pytest
 
+from tests.kit import quickhash
 from tests.kit.liveserver import Collector
 from tests.kit.technician import Device, journal_writes
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_argon2():
+    """argon2id at 1 pass over 1 MiB instead of 3 over 64 MiB (tests/kit/quickhash.py)."""
+    yield from quickhash.quick_argon2()
 
 
 @pytest.fixture

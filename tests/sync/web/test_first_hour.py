@@ -14,7 +14,9 @@ the kept password and:
    rusun and status, marks an item and finds it again among the reviewed;
 3. reads each terminal's newest record in the terminal's own time;
 4. downloads the presence export for exactly the days asked, with real spreadsheet dates, and
-   is told clearly that 99 days is too many.
+   is told clearly that 99 days is too many;
+5. opens a flagged flat (its evidence ends on the data's last day) and plans a visit list there
+   (made from that day's flags, dated that day by default).
 """
 
 from __future__ import annotations
