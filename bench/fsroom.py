@@ -40,7 +40,7 @@ for entry in (ROOT / "lib", ROOT):
 
 import littlefs  # noqa: E402
 
-from firmware import ota_swap, wire  # noqa: E402
+from firmware import blocks, ota_fetch, ota_swap, wire  # noqa: E402
 from tools import deploy, image  # noqa: E402
 
 LFS = dict(block_size=4096, read_size=32, prog_size=32, lookahead_size=32, cache_size=128,
@@ -55,6 +55,8 @@ class Volume:
     def __init__(self, blocks: int) -> None:
         self.fs = littlefs.LittleFS(block_count=blocks, **LFS)
         self.peak = 0
+        self.start = 0  # blocks in use when the situation's update began
+        self.weighed = 0  # blocks the update's room check asks for (deploy / firmware)
 
     def used(self) -> int:
         return self.fs.used_block_count
@@ -136,6 +138,8 @@ def deploy_to(vol: Volume, live: dict[str, bytes], files: dict[str, bytes]) -> N
     """``tools/deploy.install``: only the changed files staged, then swapped (old to /.prev)."""
     send = sorted(p for p in files if live.get(p) != files[p])
     removed = sorted(p for p in live if p not in files)
+    sizes = [len(files[p]) for p in send]  # tools/deploy.install's room check
+    vol.weighed = blocks.swap_blocks([p[1:] for p in send], sizes) + blocks.RESERVE
     vol.rmtree("/.stage")
     for p in send:
         vol.write("/.stage" + p, files[p])
@@ -157,6 +161,9 @@ def ota_to(vol: Volume, live: dict[str, bytes], files: dict[str, bytes]) -> None
         if p in send and n:
             need += [c for c in range(at // size, (at + n - 1) // size + 1) if c not in need]
         at += n
+    m = wire.Manifest(manifest)  # firmware/ota_fetch.py's room check, on this release
+    changed_at = [i for i, p in enumerate(order) if p in send]
+    vol.weighed = ota_fetch.blocks_needed(m, changed_at, len(need), len(manifest), 4096)
     if not ota_swap._exists("/.ota"):
         vol.mkdir("/.ota")
     vol.rmtree("/.prev")
@@ -214,12 +221,19 @@ def run(blocks: int) -> list[dict[str, object]]:
         vol = Volume(blocks)
         bind(vol)
         try:
-            steps(vol, lambda: setattr(vol, "peak", vol.used()))
+
+            def reset() -> None:
+                vol.peak = vol.start = vol.used()
+
+            steps(vol, reset)
             rows.append({"situation": name, "used": vol.used(), "peak": vol.peak, "ok": True})
         except littlefs.LittleFSError as exc:
             rows.append({"situation": name, "used": vol.used(), "peak": vol.peak,
                          "ok": False, "error": str(exc)})  # fmt: skip
         rows[-1]["total"] = blocks
+        # growth of the update past what was in use, and what its room check weighed (0: none)
+        rows[-1]["grew"] = vol.peak - vol.start if vol.weighed else 0
+        rows[-1]["weighed"] = vol.weighed
 
     case("1 provision, staged (before)", lambda v, reset: provision(v, files, staged=True))
     case("1 provision", lambda v, reset: provision(v, files))
@@ -254,10 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"firmware: {len(files)} files, {sum(map(len, files.values()))} B, {big} over the "
           f"{LFS['cache_size']} B inline limit; vfs {args.blocks} x 4 KiB")  # fmt: skip
     rows = run(args.blocks)
-    print(f"{'situation':34} {'used':>5} {'peak':>5} {'of':>4}")
+    print(f"{'situation':34} {'used':>5} {'peak':>5} {'of':>4} {'grew':>5} {'weighed':>7}")
     for r in rows:
         flag = "" if r["ok"] else f"  FULL ({r['error']})"
-        print(f"{r['situation']:34} {r['used']:>5} {r['peak']:>5} {r['total']:>4}{flag}")
+        print(f"{r['situation']:34} {r['used']:>5} {r['peak']:>5} {r['total']:>4} "
+              f"{r['grew']:>5} {r['weighed']:>7}{flag}")  # fmt: skip
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)

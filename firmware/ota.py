@@ -10,7 +10,7 @@ runs before the application is built.
    LMS signature checked against that key (``lib/lms.py``, one hash chain per step, yielding);
    refused -> reported, never fetched again, nothing written but the report.
 2. Only the files whose SHA-256 differs from the live copy are fetched (two whole firmwares do
-   not fit the 256 KiB file system, docs/tools.md "deploy"): the chunks (``wire.RELEASE_CHUNK``)
+   not fit the terminal's file system, docs/tools.md "deploy"): the chunks (``wire.RELEASE_CHUNK``)
    holding them, one per request, into ``/.ota/blob``, each checked against its SHA-256 in the
    signed manifest, written in slices with a yield between, and counted in
    ``/.ota/state.json`` only once written: a cut link or a power cut resumes at the first chunk
@@ -23,7 +23,7 @@ runs before the application is built.
    ``/.prev``, and the terminal restarts (``restart``).
    Before any chunk is fetched, the blocks the download, the stage and the swap need
    (``ota_fetch.blocks_needed``: each file rounded up to whole blocks, 2 per directory, plus
-   ``ota_swap.RESERVE`` for ``/data``) are weighed against ``os.statvfs`` (``room``). Too
+   ``blocks.RESERVE`` for ``/data``) are weighed against ``os.statvfs`` (``room``). Too
    few: nothing is fetched or written, ``no_room`` is reported with the blocks needed and
    free, and the same release is tried again only when more blocks are free than then
    (``noroom``) or another release is offered. ENOSPC while fetching or staging ends the

@@ -9,7 +9,7 @@ Kept apart so that an idle terminal does not hold this code in its heap.
 import hashlib
 
 from compat import asleep_ms
-from firmware import ota, ota_swap, wire
+from firmware import blocks, ota, ota_swap, wire
 from firmware.ota import SLICE, load, mkdir, read, save
 
 
@@ -19,11 +19,11 @@ def blocks_needed(m, changed, chunks, manifest_len, block):
     the changed files (2 blocks each), the swap journal and the state files (1 each), and
     ``RESERVE`` for /data. Counted as if all existed at once (the blob is dropped before the
     swap): an update that fits this always fits."""
-    swapped = ota_swap.swap_blocks([m.files[i][0] for i in changed],
+    swapped = blocks.swap_blocks([m.files[i][0] for i in changed],
                                    [m.files[i][1] for i in changed], block)  # fmt: skip
-    blocks = ota_swap.file_blocks
-    n = blocks(manifest_len, block) + blocks(chunks * m.chunk_size, block) + swapped
-    return n + 2 + 2 + ota_swap.RESERVE  # /.ota; state.json, trial.json
+    size = blocks.file_blocks
+    n = size(manifest_len, block) + size(chunks * m.chunk_size, block) + swapped
+    return n + 2 + 2 + blocks.RESERVE  # /.ota; state.json, trial.json
 
 
 async def _manifest(o, post, status, release):
@@ -68,7 +68,7 @@ async def _manifest(o, post, status, release):
     block, free = ota.room(o.root)
     o.need = blocks_needed(m, changed, len(need), len(data), block)
     # /.prev goes (the swap keeps the running code there): what it holds counts as free
-    free += ota_swap.held(o.root + "/.prev", block)
+    free += blocks.held(o.root + "/.prev", block)
     if free < o.need:
         o.no_room(release, o.need, free)
         return None

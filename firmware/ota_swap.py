@@ -14,11 +14,6 @@ import json
 import os
 
 _JOURNAL = "/.swap"
-# Blocks an update (deploy or network) must leave free for /data as the terminal runs on:
-# status.json, last_time, remote.json, the log's state pair, done.json, each rewritten beside
-# its old copy (bench/fsroom.py: /data at its steady state takes 3 blocks on a 64-block vfs),
-# plus one block for littlefs to copy a metadata pair as it compacts.
-RESERVE = 4
 _DIR = 0x4000
 # What is code (moved by a deploy or an update); config, secrets, allow-list, data never are.
 CODE = ("boot.py", "main.py", "lib", "firmware", "version.json")
@@ -37,36 +32,6 @@ def _exists(path):
         return True
     except OSError:
         return False
-
-
-def file_blocks(size, block=4096):
-    """littlefs blocks a file of ``size`` bytes takes: none when inlined in its folder's
-    metadata (up to 128 bytes: MicroPython's extmod/vfs_lfsx.c cache_size 4 x 32), else whole
-    blocks (a block never holds two files' data)."""
-    return 0 if size <= 128 else (size + block - 1) // block
-
-
-def swap_blocks(names, sizes, block=4096):
-    """Blocks a swap of ``names`` (paths relative to ``/``, their ``sizes``) needs beyond the
-    live files: each staged whole, a metadata pair (2 blocks) for ``/.stage`` and ``/.prev`` and
-    for each folder the names sit in, inside both; the journal and ``.added`` (1 each)."""
-    folders = []
-    for p in names:
-        while "/" in p:
-            p = p.rsplit("/", 1)[0]
-            if p not in folders:
-                folders.append(p)
-    return sum(file_blocks(s, block) for s in sizes) + 2 * 2 * (1 + len(folders)) + 2
-
-
-def held(path, block=4096):
-    """Blocks the tree at ``path`` holds: what removing it gives back."""
-    if _isdir(path):
-        return 2 + sum(held(path + "/" + name, block) for name in os.listdir(path))
-    try:
-        return file_blocks(os.stat(path)[6], block)
-    except OSError:
-        return 0
 
 
 def rmtree(path):

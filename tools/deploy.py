@@ -5,8 +5,8 @@
 
 1. A swap left half-done (power cut, cable pulled) is finished first (``fsops.resume``).
 2. Only files whose SHA-256 differs from the live copy go to ``/.stage`` (progress bar): a
-   terminal's 256 KiB littlefs cannot hold two whole firmwares. Before anything is written the
-   blocks the stage and the swap need (``ota_swap.swap_blocks`` + ``ota_swap.RESERVE`` for
+   terminal's littlefs cannot hold two whole firmwares. Before anything is written the
+   blocks the stage and the swap need (``firmware.blocks.swap_blocks`` + ``RESERVE`` for
    ``/data``) are weighed against the device's ``statvfs``, counting what ``/.prev`` holds as
    free: when they do not fit, nothing changes (one clear error with the blocks needed and
    free); when they fit only without ``/.prev``, the previous version is dropped first.
@@ -27,7 +27,7 @@ import pathlib
 import posixpath
 from typing import Any
 
-from firmware import ota_swap
+from firmware import blocks, ota_swap
 from tools import build, ui
 from tools.errors import HadirError
 from tools.link import State
@@ -71,7 +71,7 @@ def install(state: State, files: dict[str, bytes], dry_run: bool = False) -> dic
         return _in_place(state, files, send, removed, want, summary)
     block, free = state.call("fsops", "room")
     sizes = [len(files[p]) for p in send]
-    need = ota_swap.swap_blocks([p[1:] for p in send], sizes, block) + ota_swap.RESERVE
+    need = blocks.swap_blocks([p[1:] for p in send], sizes, block) + blocks.RESERVE
     prev = state.call("fsops", "held", path="/.prev", block=block) if pending["prev"] else 0
     if free + prev < need:
         raise HadirError(
@@ -118,7 +118,7 @@ def _in_place(state: State, files: dict[str, bytes], send: list[str], removed: l
     a ``/.prev`` of "no firmware" that ``--rollback`` would swap in (bench/fsroom.py)."""
     send = sorted(send, key=lambda p: p == "/version.json")
     block, free = state.call("fsops", "room")
-    need = sum(ota_swap.file_blocks(len(files[p]), block) for p in send)
+    need = sum(blocks.file_blocks(len(files[p]), block) for p in send)
     if free < need:
         raise HadirError("ruang penyimpanan tidak cukup", "not enough space for the firmware",
                          f"perlu {need} blok, kosong {free} / need {need} blocks of {block} B, "

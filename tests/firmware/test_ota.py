@@ -7,8 +7,11 @@ import os
 
 from firmware import ota, uplink, wire
 from firmware import taps as ftaps
+from tests.kit import lfsvol
+from tests.kit.mpytest import skip
 from tests.kit.paperrelease import ReleaseCollector, ReleaseKey, signed_release
-from tests.kit.termkit import K0, TID, Rig
+from tests.kit.termkit import K0, TID, Rig, tmpdir
+from tools.sim.flash import NorFlash
 
 KEY = ReleaseKey(bytes(range(32)))
 OLD = {"firmware/app.py": b"# old app\n" * 40, "firmware/gone.py": b"# dropped by the release\n",
@@ -43,9 +46,10 @@ def _exists(path):
         return False
 
 
-def rig(release=5, files=NEW, key=KEY, pub=None):
+def rig(release=5, files=NEW, key=KEY, pub=None, root=None):
     net = ReleaseCollector(TID, K0)
-    r = Rig(http=net)
+    flash = NorFlash(blocks=32, path=tmpdir() + "/hlog.bin") if root else None  # not in root
+    r = Rig(http=net, root=root, flash=flash)
     for path, data in OLD.items():
         _write(r.root + "/" + path, data)
     with open(r.root + "/release.pub", "wb") as f:
@@ -346,3 +350,28 @@ async def test_enospc_at_every_write_of_a_download_or_stage_leaves_the_old_code_
         await sync(r)
         assert net.release_reports[0] == (5, wire.OTA_NO_ROOM), n
         assert net.room_reports[0][0] == 5 and net.room_reports[0][1] > 0, n
+
+
+async def test_on_a_real_littlefs_no_room_is_seen_by_statvfs_and_room_made_lets_it_install():
+    """MicroPython's own VfsLfs2 (tests/kit/lfsvol.py): the terminal's files on 24 blocks leave
+    too few for the release; 48 blocks take it. No seam: statvfs and littlefs decide."""
+    small = lfsvol.mount(24)
+    if small is None:
+        skip("no VfsLfs2 here: the real littlefs runs on the unix port")
+        return
+    try:
+        r, net = rig(root=small)
+        assert await sync(r) == uplink.OK and await sync(r) == uplink.OK
+        assert net.chunk_gets == [] and old_code_running(r) and not _exists(small + "/.stage")
+        ((_, need, free),) = net.room_reports
+        assert 0 < free < need, (need, free)
+        assert ota.room(small)[1] < need  # statvfs, less its double count, says so still
+    finally:
+        lfsvol.umount(small)
+    roomy = lfsvol.mount(48)
+    try:
+        r, net = rig(root=roomy)
+        assert await sync(r) == uplink.OK and r.terminal.ota.restart
+        assert net.chunk_gets == [0, 1, 2] and new_code_running(r) and net.room_reports == []
+    finally:
+        lfsvol.umount(roomy)

@@ -1,6 +1,6 @@
 # fsops: device-side snippet; staging folders, hashes and the journaled swap of deploy.
 # SPDX-License-Identifier: MIT
-"""Only changed files are staged (a terminal's 256 KiB littlefs cannot hold two firmwares). The
+"""Only changed files are staged (a terminal's littlefs cannot hold two firmwares). The
 journaled swap is ``firmware/ota_swap.py``, the one the network update uses too: ``tools/link.py``
 copies its source in place of the import below, so a terminal without it (a blank one, an older
 firmware) still takes a deploy."""
@@ -9,12 +9,14 @@ import hashlib
 import json
 import os
 
+from firmware.blocks import (  # noqa: F401 - the snippet's functions (tools/link.py)
+    held,
+)
 from firmware.ota_swap import (  # noqa: F401 - the snippet's functions (tools/link.py)
     _JOURNAL,
     _exists,
     _isdir,
     _walk,
-    held,
     kept,
     makedirs,
     rename,

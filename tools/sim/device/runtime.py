@@ -43,7 +43,7 @@ import time
 import types
 from typing import Any, Callable
 
-from firmware.ota_swap import file_blocks
+from firmware.blocks import file_blocks
 from firmware.wire import HOST_EPOCH_OFFSET
 from tools import parttable
 from tools.sim.board import Watchdog, Wifi
@@ -77,7 +77,7 @@ class Budget:
     """The littlefs ``vfs`` partition's block budget over the device folder.
 
     - Use: 2 blocks for the superblock pair, a metadata pair (2 blocks) per folder, each file by
-      ``firmware.ota_swap.file_blocks``. ``statvfs`` reports it as MicroPython's
+      ``firmware.blocks.file_blocks``. ``statvfs`` reports it as MicroPython's
       extmod/vfs_lfsx.c does: f_bsize = f_frsize = block size, f_blocks = block count,
       f_bfree = f_bavail = count - the blocks ``lfs2_fs_traverse`` visits, which counts each
       folder's pair twice (lib/littlefs/lfs2.c: from the list of pairs, and from its parent's
