@@ -73,19 +73,30 @@ def test_wifi_joins_when_asked_and_rejoins_by_itself():
 
 
 def test_the_watchdog_counts_feeds_and_expires_only_once_started():
-    wd = board.Watchdog()
+    c = board.Clock()  # simulated time: the outcome does not depend on how loaded the host is
+    wd = board.Watchdog(c)
     wd.feed()
-    sleep_ms(15)
+    c.advance(15)
     assert wd.feeds == 1 and not wd.expired()  # not started: feeding is all there is
     wd.start(5)
+    c.advance(5)
     assert not wd.expired()
-    sleep_ms(15)
+    c.advance(1)
     assert wd.expired()
     wd.feed()
     assert not wd.expired() and wd.feeds == 3
     wd.stop()
-    sleep_ms(15)
+    c.advance(15)
     assert not wd.expired()
+
+
+def test_the_watchdog_on_the_runtime_ticks_expires_after_its_timeout():
+    wd = board.Watchdog()
+    wd.start(60_000)  # a minute: long enough that no host load trips it early
+    assert not wd.expired()
+    wd.start(5)
+    sleep_ms(15)
+    assert wd.expired()
 
 
 def test_hw_gives_a_fresh_part_for_each_one_not_given():
