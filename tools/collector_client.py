@@ -5,19 +5,32 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any, Iterator
 
 import httpx
 
 from tools.errors import CollectorUnreachable, HadirError
 
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+def timeout() -> httpx.Timeout:
+    """A reply within 10 s, or the technician is told the collector did not answer; a slow link
+    (or a loaded test machine) may allow more with HADIR_HTTP_TIMEOUT_S."""
+    text = os.environ.get("HADIR_HTTP_TIMEOUT_S") or "10"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise HadirError("HADIR_HTTP_TIMEOUT_S tidak sah", "HADIR_HTTP_TIMEOUT_S is not valid",
+                         f"{text!r}: 1..3600 s")  # fmt: skip
+    return httpx.Timeout(seconds, connect=5.0)
 
 
 @contextlib.contextmanager
 def client(url: str, auth: tuple[str, str] | None = None) -> Iterator[httpx.Client]:
     try:
-        with httpx.Client(base_url=url.rstrip("/"), auth=auth, timeout=TIMEOUT) as c:
+        with httpx.Client(base_url=url.rstrip("/"), auth=auth, timeout=timeout()) as c:
             yield c
     except httpx.TransportError as exc:
         raise CollectorUnreachable(f"{url}: {exc.__class__.__name__}") from None

@@ -1,5 +1,7 @@
 # Fixtures for the technician-tool tests: the device double, a write journal, a live collector.
 # SPDX-License-Identifier: MIT
+import os
+
 import pytest
 
 from tests.kit import quickhash
@@ -11,6 +13,15 @@ from tests.kit.technician import Device, journal_writes
 def quick_argon2():
     """argon2id at 1 pass over 1 MiB instead of 3 over 64 MiB (tests/kit/quickhash.py)."""
     yield from quickhash.quick_argon2()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def patient_http():
+    """The tools wait up to a minute for the test collector (a hang guard, not a speed check: a
+    loaded machine once took more than the 10 s a technician gets); subprocesses inherit it."""
+    os.environ["HADIR_HTTP_TIMEOUT_S"] = "60"
+    yield
+    del os.environ["HADIR_HTTP_TIMEOUT_S"]
 
 
 @pytest.fixture
