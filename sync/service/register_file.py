@@ -97,9 +97,20 @@ def _table(raw_rows: list[list[object]], first_line: int = 1) -> Sheet:
 
 
 def read_csv(text: str) -> Sheet:
+    """A register sheet from CSV text. Line ends are CR, LF or CRLF (``newline=""``, as the csv
+    module asks); what the csv module cannot read (a NUL, a field over its limit) is one
+    ``AdminError`` naming the line, never a server error."""
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","  # Excel in id-ID uses ;
-    return _table([list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = [list(r) for r in reader]
+    except csv.Error as exc:
+        raise AdminError(
+            f"CSV rusak di baris {reader.line_num} / malformed CSV at line {reader.line_num}: "
+            f"{str(exc)[:80]}"
+        ) from None
+    return _table(rows)
 
 
 def read_xlsx(data: bytes) -> Sheet:

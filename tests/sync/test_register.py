@@ -88,6 +88,19 @@ def test_missing_required_column_is_one_line(collector):
         raise AssertionError("a file without block and unit columns was read")
 
 
+def test_any_line_end_reads_alike_and_what_csv_cannot_read_is_one_line():
+    lf = kit.csv_text()
+    for text in (lf.replace("\n", "\r"), lf.replace("\n", "\r\n")):
+        assert _read(text).rows == _read(lf).rows  # a lone CR was a server error (schemathesis)
+    for bad in ("\r0", lf + '"' + "x" * 200_000 + '"\n'):
+        try:
+            sheet = _read(bad)
+        except admin.AdminError as exc:
+            assert "\n" not in str(exc)
+        else:
+            raise AssertionError(f"read {len(sheet.rows)} rows of a file it should refuse")
+
+
 def test_changes_moves_relet_and_people_missing_from_the_file(collector):
     kit.load(collector)
     lifecycle.enrol_card(collector, kit.ADMIN, "P3", "04A1B2C3D4E5F6")
