@@ -589,6 +589,15 @@ REPORT_HELP = {
     "storage, gaps, alerts.",
 }
 REPORT_HELP["absent"] = "Sama dengan / same as `report review` (its first name)."
+# Each report's title over its table, Indonesian first.
+REPORT_TITLE = {
+    "presence": "Kehadiran harian / daily presence",
+    "review": "Daftar tinjauan / review list",
+    "absent": "Daftar tinjauan / review list",
+    "other-rusun": "Kartu di rusun lain / cards at another rusun",
+    "unknown": "Kartu tak dikenal / unknown cards",
+    "health": "Kesehatan terminal / terminal health",
+}
 
 
 _AS_OF_HELP = "the report's last day, YYYY-MM-DD (default today; the data's last day when older)"
@@ -614,7 +623,8 @@ def _run_report(name: str, start: str | None, days: int | None, as_of: str | Non
     # the data is more than a day old (a kept database), said on stderr.
     when = asof.resolve(c, _date(as_of))
     args = {"start": _date(start), "days": days, "as_of": when.day, "at": when.at, "rusun": rusun}
-    return _REPORTS[name](c, args), f"{name}, as of {when.day.isoformat()}", when.note
+    title = f"{REPORT_TITLE[name]} · per tanggal / as of {when.day.isoformat()}"
+    return _REPORTS[name](c, args), title, when.note
 
 
 def _say(note: str | None) -> None:

@@ -52,6 +52,17 @@ def test_cli_registers_imports_and_reports(tmp_path):
     assert "not seen for 14 days" in lines[1]
     r = _run(tmp_path, "report", "health")
     assert r.returncode == 0 and "Marunda" in r.stdout
+    assert "Kesehatan terminal / terminal health" in r.stdout  # Indonesian first
+    titles = {
+        "presence": "Kehadiran harian / daily presence",
+        "review": "Daftar tinjauan /",
+        "other-rusun": "Kartu di rusun lain /",
+        "unknown": "Kartu tak dikenal /",
+    }
+    for name, title in titles.items():
+        r = _run(tmp_path, "report", name)
+        assert r.returncode == 0, r.stderr
+        assert title in r.stdout and "per tanggal / as of" in r.stdout, r.stdout
 
 
 def test_cli_errors_are_one_line(tmp_path):
