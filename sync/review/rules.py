@@ -48,7 +48,8 @@ def not_seen(ix: Index, p: Thresholds) -> dict[str, Finding]:
         expected = ix.expected(flat)
         if not expected[last]:
             continue
-        seen = max((r.d for c in cards for r in ix.home_taps(c)), default=-1)
+        # Taps are sorted by time: a card's last home tap has its last day.
+        seen = max((rows[-1].d for c in cards if (rows := ix.home_taps(c))), default=-1)
         silent = sum(1 for d in range(seen + 1, last + 1) if expected[d])
         if silent >= p.not_seen_days:
             last_seen = ix.day(seen).isoformat() if seen >= 0 else "-"
@@ -68,8 +69,9 @@ def one_card_household(ix: Index, p: Thresholds) -> dict[str, Finding]:
     last = ix.days - 1
     for flat, cards in ix.flat_cards.items():
         taps = {c: ix.home_taps(c) for c in cards}
+        last_day = {c: rows[-1].d for c, rows in taps.items() if rows}
         for c in cards:
-            others_last = max((r.d for k in cards if k != c for r in taps[k]), default=-1)
+            others_last = max((d for k, d in last_day.items() if k != c), default=-1)
             span = range(max(others_last + 1, _window(ix, p).start), last + 1)
             rows = [r for r in taps[c] if r.d in span]
             active = {r.d for r in rows}

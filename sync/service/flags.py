@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from sync.review import detect, evidence, queue
 from sync.review.model import FlatEvidence, Review, ReviewItem, Snapshot
-from sync.service import snapshot
+from sync.service import quiet, snapshot
 from sync.service.collector import Collector
 from sync.store import register
 
@@ -51,8 +51,9 @@ def review(c: Collector, rusun_id: int, as_of: dt.date) -> Reviewed:
         hit = _cache.setdefault(c, {}).get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_S:
         return hit[1]
-    snap = snapshot.build(c, rusun_id, as_of)
-    found = Reviewed(snap, detect(snap, evidence=False))
+    with quiet.paused():
+        snap = snapshot.build(c, rusun_id, as_of)
+        found = Reviewed(snap, detect(snap, evidence=False))
     with _lock:
         _cache[c][key] = (time.monotonic(), found)
     return found

@@ -22,7 +22,7 @@ from sync import review
 from sync.review import Params
 from sync.review.model import Review, Thresholds
 from sync.review.texts import CARD_SUBJECT
-from sync.service import snapshot, wear
+from sync.service import quiet, snapshot, wear
 from sync.service.admin import AdminError, scoped_ids
 from sync.service.collector import Collector
 from sync.service.scope import OPERATOR, Scope
@@ -148,12 +148,14 @@ def review_items(
     until = day_start(as_of) + DAY  # end of the as_of day
     with c.db.read() as tx:
         names = {r.id: r.name for r in residents.rusun_all(tx)}
-        reg = residents.registry_cards(tx, None)
         wanted = sorted(names) if rusun_ids is None else sorted(set(rusun_ids) & set(names))
-        reviews = [
-            review.detect(snapshot.build_in(tx, rid, as_of, days), evidence=False)
-            for rid in wanted
-        ]  # fmt: skip
+        # Only the reviewed rusun's register: every unit and card of the queue is theirs.
+        reg = residents.registry_cards(tx, None if rusun_ids is None else wanted)
+        with quiet.paused():
+            reviews = [
+                review.detect(snapshot.build_in(tx, rid, as_of, days), evidence=False)
+                for rid in wanted
+            ]  # fmt: skip
         queue = _queue(reviews)
         last_tap = attendance.last_card_taps(tx, _cards_of(queue, reg), until)
     cards: dict[str, tuple[str, int, str]] = {}  # card key -> (unit, rusun id, resident id)

@@ -26,6 +26,7 @@ Card ids are the collector's card ids as text; a card nobody registered is
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sync.review.model import (
     Absence,
@@ -176,10 +177,15 @@ def build_in(tx: Tx, rusun_id: int, as_of: dt.date, days: int | None) -> Snapsho
     away = rollups.review_days_of(tx, sorted(mine), d0, d1, away_from=rusun_id)
     card_days = []
     foreign: set[str] = set()
+    keys: dict[tuple[Any, Any, Any], str] = {}  # a card's key, once per card (not per day)
     for rid, token, day, times, clone, plain, card in sorted([*here, *away]):
-        key = card_key(int(rid), int(token), None if card is None else int(card))
-        if card is not None and int(rid) == rusun_id and int(card) not in mine:
-            foreign.add(key)
+        key = keys.get((rid, token, card))
+        if key is None:
+            key = keys[rid, token, card] = card_key(
+                int(rid), int(token), None if card is None else int(card)
+            )
+            if card is not None and int(rid) == rusun_id and int(card) not in mine:
+                foreign.add(key)
         at = tuple(rollups.times_of(int(day), times))
         card_days.append(CardDay(key, names[int(rid)], at, int(clone), int(plain)))
     return Snapshot(
