@@ -1,6 +1,6 @@
 # quiet: the cyclic garbage collector paused while a review makes its many small objects.
 # SPDX-License-Identifier: MIT
-"""A review of one rusun makes a row per tap and per card-day (some 110,000 small tuples for a
+"""A review of one rusun makes a row per tap and per card-day (over 100,000 small tuples for a
 month of a large rusun's 78,000 taps), all acyclic and all alive until the review ends.
 CPython's cyclic collector counts them as they are made: a young pass every 700, and a pass
 over the whole heap each time the survivors grow by a quarter of it. On ``bench.reports``'
