@@ -124,6 +124,34 @@ def purge_health(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
     return _simple(tx, "health", "received_at", cut, dry), 0
 
 
+# A block a terminal's chain still needs (docs/collector.md, "Blocks kept"): of the terminal's
+# current generation, the head of its linked chain (sealed at acked - 1: the next batch links to
+# it and continues its dating state) and every block above it (above a gap, not linked yet).
+_NEEDED = """EXISTS (SELECT 1 FROM terminals t WHERE t.id = blocks.terminal_id
+    AND t.gen = blocks.gen AND blocks.seal_seq >= t.acked - 1)"""
+
+
+def purge_blocks(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
+    """Blocks received before ``cut`` that no chain needs. On PostgreSQL's monthly partitions
+    a month goes whole: the blocks still needed in it are first moved to the month after it
+    (their ``received_at`` becomes its first second), then the month is detached."""
+    where = f"received_at < ? AND NOT {_NEEDED}"
+    if dry:
+        return int(tx.value(f"SELECT COUNT(*) FROM blocks WHERE {where}", (cut,))), 0
+    n = 0
+    if partitions is not None:
+        for month, start, end in _months_before(tx, cut, "blocks"):
+            if month not in partitions.months(tx, "blocks"):
+                continue
+            tx.run(f"UPDATE blocks SET received_at = ? WHERE received_at >= ?"
+                   f" AND received_at < ? AND {_NEEDED}", (end, start, end))  # fmt: skip
+            rows = int(tx.value("SELECT COUNT(*) FROM blocks WHERE received_at >= ?"
+                                " AND received_at < ?", (start, end)))  # fmt: skip
+            if partitions.detach_month(tx, "blocks", month):
+                n += rows
+    return n + tx.run(f"DELETE FROM blocks WHERE {where}", (cut,)), 0
+
+
 def purge_alerts(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
     return _simple(tx, "alerts", "created_at", cut, dry), 0
 
