@@ -181,6 +181,11 @@ def _parse(month: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def month_bounds(month: str) -> tuple[int, int]:
+    """[start, end) of a "YYYY-MM" month, Unix seconds: its partition's range."""
+    return _bounds(*_parse(month))
+
+
 def archive_month(tx: Tx, table: str, month: str, path: str) -> int:
     """Write the month's partition rows to ``path`` (gzip, COPY text); returns the rows."""
     year, mon = _parse(month)

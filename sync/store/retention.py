@@ -7,7 +7,6 @@ added to ``flat_days`` (taps per flat and local day: no card, no person), then d
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from firmware import wire
@@ -80,22 +79,15 @@ def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
 
 
 def _months_before(tx: Tx, cut: int, table: str = "records") -> list[tuple[str, int, int]]:
-    """("YYYY-MM", start, end) of each UTC month of receipt (the partitions' months), from the
-    oldest row's of ``table``, that ends a day or more before ``cut``."""
-    oldest = tx.value(f"SELECT MIN(received_at) FROM {table}")
-    if oldest is None:
-        return []
-    day = dt.datetime.fromtimestamp(int(oldest), dt.timezone.utc).replace(
-        day=1, hour=0, minute=0, second=0
-    )
+    """("YYYY-MM", start, end) of each month of ``table`` that has its own partition (PostgreSQL;
+    none otherwise) and ends a day or more before ``cut``: read from the catalogue, never by
+    scanning the table (no index leads with ``received_at``)."""
     out = []
-    while True:
-        nxt = (day + dt.timedelta(days=32)).replace(day=1)
-        start, end = int(day.timestamp()), int(nxt.timestamp())
-        if end + 86400 > cut:
-            return out
-        out.append((day.strftime("%Y-%m"), start, end))
-        day = nxt
+    for month in partitions.months(tx, table) if partitions is not None else []:
+        start, end = partitions.month_bounds(month)
+        if end + 86400 <= cut:
+            out.append((month, start, end))
+    return out
 
 
 def _simple(tx: Tx, table: str, column: str, cut: int, dry: bool, extra: str = "") -> int:
@@ -141,8 +133,6 @@ def purge_blocks(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
     n = 0
     if partitions is not None:
         for month, start, end in _months_before(tx, cut, "blocks"):
-            if month not in partitions.months(tx, "blocks"):
-                continue
             tx.run(f"UPDATE blocks SET received_at = ? WHERE received_at >= ?"
                    f" AND received_at < ? AND {_NEEDED}", (end, start, end))  # fmt: skip
             rows = int(tx.value("SELECT COUNT(*) FROM blocks WHERE received_at >= ?"
