@@ -1,5 +1,6 @@
-# records partitioned by month on PostgreSQL: converted in place, ingest goes on, a month archived
-# and detached (the retention purge's way), and nothing of this on SQLite.
+# records, health and blocks by month on PostgreSQL: converted in place, ingest goes on, a month
+# archived and detached (the retention purge's way); the blocks purge keeps every chain going on
+# (both backends: SQLite deletes rows).
 # SPDX-License-Identifier: MIT
 import datetime as dt
 import gzip
@@ -7,7 +8,7 @@ import gzip
 from firmware import wire
 from sync.service import ingest, move
 from sync.store import partitions, records, rollups
-from tests.kit.collector_calls import TOKEN_A, TOKEN_B, WALL, day_of_taps, register
+from tests.kit.collector_calls import TOKEN_A, TOKEN_B, WALL, day_of_taps, register, resend
 
 
 def _at(year, month, day):
@@ -207,3 +208,29 @@ def test_a_replay_of_a_purged_block_is_answered_and_never_stored_again(collector
         assert _blocks_in(tx) == 1
         replays = tx.value("SELECT COUNT(*) FROM alerts WHERE kind = 'replay'")
     assert replays == 1
+
+
+def test_blocks_above_an_open_gap_are_kept_and_the_gap_fills_after_the_purge(collector, clock):
+    """A block above a gap is not linked yet: the purge keeps it with the head, and when the
+    missing block arrives months later the chain links through both."""
+    from sync.service import reports, retention
+    from sync.service.audit import Who
+
+    term, _ = _purge_blocks_world(collector, clock)  # seqs 0..11, the head sealed at 11
+    clock.now = _at(2026, 1, 25)
+    term.tap(TOKEN_A)
+    lost = term.batch()  # 12..13, never arrives
+    term.tap(TOKEN_B)
+    third = term.batch()  # 14..15
+    assert ingest.upload(collector, third).status == wire.REPLY_GAP
+    clock.now = _at(2026, 10, 1)
+    with collector.db.write() as tx:
+        partitions.ensure_months(tx, int(clock.now))
+    report = retention.purge(collector, Who("cli:petugas", "cli"))
+    assert report["kinds"]["blocks"]["removed"] == 1  # January's first: below the head
+    with collector.db.read() as tx:
+        kept = tx.all("SELECT seal_seq FROM blocks ORDER BY seal_seq")
+    assert [s for (s,) in kept] == [11, 15]
+    filled = ingest.upload(collector, resend(term, lost, third))
+    assert (filled.status, filled.acked, filled.stored) == (wire.REPLY_OK, 16, 1)
+    assert reports.gaps(collector) == []
