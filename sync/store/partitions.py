@@ -13,7 +13,7 @@ back every index and foreign key the schema gives it (``sync.store.schema``).
   for blocks not stored yet, and ``blocks``' key becomes (terminal_id, gen, seal_seq,
   received_at) too. What guards a duplicate then is the terminal's row lock: every batch's
   transaction takes it (``SELECT … FOR UPDATE``) before it reads the stored blocks the batch
-  meets (one index probe per partition), so a second copy of a batch waits for the first to
+  meets (an index scan of every partition), so a second copy of a batch waits for the first to
   commit and then finds its blocks stored (``sync.service.verify.confirm``).
 - ``ensure_months(tx, now)``: the partitions of this month and the next ``AHEAD`` (the collector
   does it at every start; run ``python -m sync partitions`` monthly when processes run longer).

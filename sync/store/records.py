@@ -92,7 +92,7 @@ def blocks_from(tx: Tx, tid: int, gen: int, seq: int) -> list[StoredBlock]:
 
 def lowest_block(tx: Tx, tid: int, gen: int) -> StoredBlock | None:
     """The stored block of this generation with the lowest seal (the retention purge removes
-    those below each terminal's head; an index probe per partition)."""
+    those below each terminal's head; the first key of each partition's index)."""
     return _block(tx.one(_BLOCKS + " ORDER BY seal_seq LIMIT 1", (tid, gen)))
 
 
