@@ -234,3 +234,17 @@ def test_blocks_above_an_open_gap_are_kept_and_the_gap_fills_after_the_purge(col
     filled = ingest.upload(collector, resend(term, lost, third))
     assert (filled.status, filled.acked, filled.stored) == (wire.REPLY_OK, 16, 1)
     assert reports.gaps(collector) == []
+
+
+def test_on_partitions_only_whole_months_of_blocks_go(collector, clock):
+    """Nothing personal is in a block: PostgreSQL waits for the month the cut-off falls in to be
+    past it as a whole (no daily scan of a month's partition); SQLite deletes by the day."""
+    from sync.service import retention
+    from sync.service.audit import Who
+
+    _purge_blocks_world(collector, clock)  # blocks received 15 and 20 January
+    clock.now = _at(2026, 1, 18) + 183 * 86400  # cut-off 18 January: the first block is past it
+    removed = retention.purge(collector, Who("cli:petugas", "cli"))["kinds"]["blocks"]["removed"]
+    assert removed == (1 if collector.db.kind == "sqlite" else 0)
+    with collector.db.read() as tx:
+        assert _blocks_in(tx) == 2 - removed
