@@ -151,11 +151,11 @@ def review_items(
         wanted = sorted(names) if rusun_ids is None else sorted(set(rusun_ids) & set(names))
         # Only the reviewed rusun's register: every unit and card of the queue is theirs.
         reg = residents.registry_cards(tx, None if rusun_ids is None else wanted)
-        with quiet.paused():
-            reviews = [
-                review.detect(snapshot.build_in(tx, rid, as_of, days), evidence=False)
-                for rid in wanted
-            ]  # fmt: skip
+        reviews = []
+        for rid in wanted:
+            with quiet.paused():  # one rusun at a time: the whole city's queue collects between
+                snap = snapshot.build_in(tx, rid, as_of, days)
+                reviews.append(review.detect(snap, evidence=False))
         queue = _queue(reviews)
         last_tap = attendance.last_card_taps(tx, _cards_of(queue, reg), until)
     cards: dict[str, tuple[str, int, str]] = {}  # card key -> (unit, rusun id, resident id)
