@@ -1,0 +1,156 @@
+# The city-wide card sweep: a card tapped outside its district is recognised off the batch's
+# path, incrementally (old tokens are not compared with old cards again), under a lease.
+# SPDX-License-Identifier: MIT
+import datetime as dt
+
+import pytest
+
+from sync.service import cardsweep, reports, rights, snapshot
+from sync.service.accounts import User
+from sync.store import notices
+from tests.kit.collector_calls import enroll, register, tap_card
+
+HOME_UID = "04A1B2C3D4E5F6"
+STRANGER_UID = "04FFEEDDCCBBAA"
+LATE_UID = "04112233445566"
+
+
+def _districts(collector, **by_rusun):
+    with collector.db.write() as tx:
+        for name, district in by_rusun.items():
+            tx.run("UPDATE rusun SET district = ? WHERE name = ?", (district, name))
+
+
+def _world(collector):
+    """Marunda (Jakarta Utara) with a card and two neighbours; Cakung (Jakarta Timur) with a
+    door: Marunda's cards are not Cakung's district's."""
+    away = register(collector, "Cakung")
+    enroll(collector, f"R1,Siti,A101,Marunda,{HOME_UID}", "R2,Budi,A102,Marunda,04000000000001",
+           "R3,Ani,A103,Marunda,04000000000002")  # fmt: skip
+    _districts(collector, Marunda="Jakarta Utara", Cakung="Jakarta Timur")
+    return away
+
+
+def _sightings(collector) -> int:
+    with collector.db.read() as tx:
+        return int(tx.value("SELECT COUNT(*) FROM card_tokens ct JOIN cards c ON"
+                            " c.id = ct.card_id WHERE c.rusun_id <> ct.rusun_id"))  # fmt: skip
+
+
+def _rusun_id(collector, name):
+    with collector.db.read() as tx:
+        return int(tx.value("SELECT id FROM rusun WHERE name = ?", (name,)))
+
+
+def test_a_card_of_another_district_is_recognised_by_the_sweep_its_earlier_taps_too(collector):
+    away = _world(collector)
+    tap_card(collector, away, HOME_UID)
+    tap_card(collector, away, HOME_UID)
+    assert reports.other_rusun(collector, days=2) == []  # the district match stops at Timur
+    assert len(reports.unknown_cards(collector, days=2)) == 1
+    done = cardsweep.run(collector)
+    assert (done["busy"], done["pending"], done["matched"], done["done"]) == (0, 1, 1, 1)
+    seen = reports.other_rusun(collector, days=2)
+    assert [(r["resident_id"], r["home_rusun"], r["seen_at"], r["taps"]) for r in seen] == [
+        ("R1", "Marunda", "Cakung", 2)
+    ]
+    assert reports.unknown_cards(collector, days=2) == []
+    # the review: Marunda's sees its card's days at Cakung, Cakung's sees a foreign card
+    today = dt.date.fromtimestamp(collector.now())
+    home = snapshot.build(collector, _rusun_id(collector, "Marunda"), today, 7)
+    assert [d.rusun for d in home.card_days] == ["Cakung"]
+    there = snapshot.build(collector, _rusun_id(collector, "Cakung"), today, 7)
+    assert len(there.foreign_cards) == 1
+    tap_card(collector, away, HOME_UID)  # known now: nothing left for the next pass
+    assert cardsweep.run(collector)["pending"] == 0
+    assert _sightings(collector) == 1
+
+
+def test_a_second_sweep_with_nothing_new_computes_no_token(collector):
+    away = _world(collector)
+    tap_card(collector, away, STRANGER_UID)  # nobody's card: unknown for ever
+    first = cardsweep.run(collector)
+    assert (first["matched"], first["tokens_computed"]) == (0, 3)  # Marunda's three cards
+    second = cardsweep.run(collector)
+    assert (second["pending"], second["cards_read"], second["tokens_computed"]) == (0, 0, 0)
+    tap_card(collector, away, STRANGER_UID)  # the same stranger again: still nothing to do
+    assert cardsweep.run(collector)["tokens_computed"] == 0
+
+
+def test_a_card_enrolled_after_a_sweep_is_found_by_the_next_against_it_alone(collector):
+    away = _world(collector)
+    tap_card(collector, away, LATE_UID)
+    tap_card(collector, away, STRANGER_UID)
+    assert cardsweep.run(collector)["matched"] == 0
+    enroll(collector, f"R9,Dewi,B201,Marunda,{LATE_UID}")
+    assert reports.other_rusun(collector, days=2) == []
+    found = cardsweep.run(collector)
+    # the two old tokens are compared with the new card only: one token computed
+    assert (found["pending"], found["tokens_computed"], found["matched"]) == (2, 1, 1)
+    assert [r["resident_id"] for r in reports.other_rusun(collector, days=2)] == ["R9"]
+
+
+def test_an_erased_card_is_not_matched_and_its_match_is_forgotten(collector):
+    away = _world(collector)
+    tap_card(collector, away, HOME_UID)
+    rights.erase(collector, User("petugas", "admin", ()), "R1")
+    done = cardsweep.run(collector)
+    assert (done["matched"], done["tokens_computed"]) == (0, 2)  # the two cards left
+    assert _sightings(collector) == 0
+    enroll(collector, f"R9,Dewi,B201,Marunda,{LATE_UID}")
+    tap_card(collector, away, LATE_UID)
+    assert cardsweep.run(collector)["matched"] == 1
+    rights.erase(collector, User("petugas", "admin", ()), "R9")
+    assert _sightings(collector) == 0
+    assert reports.other_rusun(collector, days=2) == []
+
+
+def test_a_pass_has_a_budget_and_the_next_resumes_where_it_stopped(collector, monkeypatch):
+    monkeypatch.setattr(cardsweep, "CHUNK", 1)
+    away = _world(collector)
+    tap_card(collector, away, "04000000000002")  # R3's card, the last enrolled
+    first = cardsweep.run(collector, cards=2)
+    assert (first["cards_read"], first["matched"], first["done"]) == (2, 0, 0)
+    second = cardsweep.run(collector, cards=2)
+    assert (second["cards_read"], second["tokens_computed"]) == (1, 1)  # not the first two again
+    assert (second["matched"], second["done"]) == (1, 1)
+
+
+def test_the_lease_keeps_two_sweeps_from_overlapping(collector, monkeypatch):
+    monkeypatch.setattr(cardsweep, "CHUNK", 1)
+    away = _world(collector)
+    tap_card(collector, away, STRANGER_UID)
+    inside = []
+
+    def second_pass() -> bool:  # asked between the first pass's chunks
+        if not inside:
+            inside.append(cardsweep.run(collector, holder="other"))
+        return False
+
+    first = cardsweep.run(collector, holder="first", stop=second_pass)
+    assert inside[0]["busy"] == 1 and inside[0]["tokens_computed"] == 0
+    assert (first["busy"], first["tokens_computed"], first["done"]) == (0, 3, 1)
+    # given back at the end: the next pass runs
+    assert cardsweep.run(collector, holder="other")["busy"] == 0
+
+
+def test_a_lease_held_elsewhere_means_nothing_done_until_it_expires(collector, clock):
+    away = _world(collector)
+    tap_card(collector, away, STRANGER_UID)
+    now = collector.now()
+    with collector.db.write() as tx:
+        assert notices.take_lease(tx, cardsweep.LEASE, "elsewhere", now, now + 60)
+    assert cardsweep.run(collector)["busy"] == 1
+    clock.now += 61  # its holder died: the lease expires
+    assert cardsweep.run(collector)["tokens_computed"] == 3
+
+
+@pytest.mark.parametrize("days", [30])
+def test_a_token_not_seen_within_the_records_retention_is_forgotten(collector, clock, days):
+    away = _world(collector)
+    tap_card(collector, away, STRANGER_UID)
+    assert cardsweep.run(collector)["forgotten"] == 0
+    keep = cardsweep.retention.days(collector)["records"]
+    clock.now += (keep + 1) * 86400
+    done = cardsweep.run(collector)
+    assert (done["forgotten"], done["pending"]) == (1, 0)
