@@ -17,6 +17,10 @@ from sync.notify import Smtp
 from sync.vault import load_master_key
 
 ALERTS_EVERY_S = 60.0  # ``serve`` runs an alert pass this often unless HADIR_ALERTS_EVERY says
+# ``serve`` runs a card sweep (sync.service.cardsweep) this often unless HADIR_CARD_SWEEP_EVERY
+# says: with nothing new a pass is three small queries; a new unknown token costs one bounded
+# stream through the cards (docs/security.md, "Card tokens")
+CARD_SWEEP_EVERY_S = 3600.0
 
 
 class SettingsError(Exception):
@@ -34,6 +38,7 @@ class Settings:
     journal: str | None = None  # folder of acknowledged batches (HADIR_JOURNAL): for a restore
     alerts_every_s: float = 0.0  # the server's alert pass, seconds apart (0: none; env: 60)
     smtp: Smtp | None = None  # where e-mail alerts go (HADIR_SMTP_HOST ...; None: no e-mail)
+    card_sweep_every_s: float = 0.0  # the server's card sweep, seconds apart (0: none; env: 3600)
 
     @classmethod
     def from_env(cls, db: str | None = None, master_key_file: str | None = None,
@@ -56,20 +61,31 @@ class Settings:
                    api_docs=docs in ("on", "1", "yes"),
                    journal=os.environ.get("HADIR_JOURNAL") or None,
                    alerts_every_s=alerts_every(os.environ.get("HADIR_ALERTS_EVERY")),
-                   smtp=smtp)  # fmt: skip
+                   smtp=smtp, card_sweep_every_s=every("HADIR_CARD_SWEEP_EVERY",
+                                                       CARD_SWEEP_EVERY_S))  # fmt: skip
 
 
 def alerts_every(text: str | None) -> float:
     """HADIR_ALERTS_EVERY: seconds between the server's alert passes; unset: 60; 0: none."""
+    return seconds_every("HADIR_ALERTS_EVERY", text, ALERTS_EVERY_S)
+
+
+def every(name: str, default: float) -> float:
+    """The environment variable ``name``: seconds between two passes (``seconds_every``)."""
+    return seconds_every(name, os.environ.get(name), default)
+
+
+def seconds_every(name: str, text: str | None, default: float) -> float:
+    """Seconds between two passes of a server loop, 0..86400; unset: ``default``; 0: none."""
     if text is None or not text.strip():
-        return ALERTS_EVERY_S
+        return default
     try:
         value = float(text)
     except ValueError:
         value = -1.0
     if not 0 <= value <= 86400:
         raise SettingsError(
-            f"HADIR_ALERTS_EVERY={text[:20]}: detik 0..86400 / seconds 0..86400 (0: mati / off)"
+            f"{name}={text[:20]}: detik 0..86400 / seconds 0..86400 (0: mati / off)"
         )
     return value
 

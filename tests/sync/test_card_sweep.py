@@ -2,13 +2,20 @@
 # path, incrementally (old tokens are not compared with old cards again), under a lease.
 # SPDX-License-Identifier: MIT
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import threading
 
 import pytest
 
 from sync.service import cardsweep, reports, rights, snapshot
 from sync.service.accounts import User
+from sync.settings import CARD_SWEEP_EVERY_S, SettingsError, every
 from sync.store import notices
 from tests.kit.collector_calls import enroll, register, tap_card
+from tests.kit.paths import ROOT
 
 HOME_UID = "04A1B2C3D4E5F6"
 STRANGER_UID = "04FFEEDDCCBBAA"
@@ -154,3 +161,47 @@ def test_a_token_not_seen_within_the_records_retention_is_forgotten(collector, c
     clock.now += (keep + 1) * 86400
     done = cardsweep.run(collector)
     assert (done["forgotten"], done["pending"]) == (1, 0)
+
+
+def test_serve_sweeps_by_itself_and_stops_cleanly(settings, clock):
+    from fastapi.testclient import TestClient
+
+    from sync.app import create_app
+
+    settings.card_sweep_every_s = 0.05
+    app = create_app(settings)
+    collector = app.state.collector
+    away = _world(collector)
+    tap_card(collector, away, HOME_UID)
+    with TestClient(app):
+        loop = app.state.sweep_loop
+        for _ in range(400):  # a deadline for the loop's first passes, not a timing assertion
+            if loop.passes >= 1 and _sightings(collector) == 1:
+                break
+            threading.Event().wait(0.05)
+        assert _sightings(collector) == 1 and loop.last["matched"] == 1
+    assert not loop._thread.is_alive()  # the lifespan stopped it
+
+
+def test_the_card_sweep_period_is_checked(monkeypatch):
+    monkeypatch.setenv("HADIR_CARD_SWEEP_EVERY", "0")
+    assert every("HADIR_CARD_SWEEP_EVERY", CARD_SWEEP_EVERY_S) == 0
+    monkeypatch.delenv("HADIR_CARD_SWEEP_EVERY")
+    assert every("HADIR_CARD_SWEEP_EVERY", CARD_SWEEP_EVERY_S) == 3600
+    monkeypatch.setenv("HADIR_CARD_SWEEP_EVERY", "-1")
+    with pytest.raises(SettingsError, match="HADIR_CARD_SWEEP_EVERY=-1: detik 0..86400 / seconds"):
+        every("HADIR_CARD_SWEEP_EVERY", CARD_SWEEP_EVERY_S)
+
+
+def test_the_command_line_prints_the_counts(tmp_path):
+    env = dict(os.environ, HADIR_MASTER_KEY="11" * 32, HADIR_DB=str(tmp_path / "h.db"))
+    run = [sys.executable, "-m", "sync", "rusun", "sweep-cards"]
+    r = subprocess.run([*run, "--json"], capture_output=True, text=True, env=env, cwd=ROOT,
+                       timeout=60)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"busy": 0, "pending": 0, "cards_read": 0,
+                                    "tokens_computed": 0, "matched": 0, "forgotten": 0,
+                                    "done": 1}  # fmt: skip
+    r = subprocess.run([*run, "--cards", "0"], capture_output=True, text=True, env=env,
+                       cwd=ROOT, timeout=60)  # fmt: skip
+    assert r.returncode != 0 and "--cards" in r.stderr
