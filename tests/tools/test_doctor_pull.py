@@ -80,6 +80,7 @@ def test_doctor_shows_the_status_file_the_terminal_application_wrote(
     once, paper collector) writes /data/status.json after its sync rounds; from that file, on
     the device double, doctor shows last sync, Wi-Fi RSSI, reader recoveries and faults."""
     import pathlib
+
     from firmware import taps as ftaps
     from firmware import uplink
     from tests.kit.termkit import Rig

@@ -81,8 +81,9 @@ class Budget:
       extmod/vfs_lfsx.c does: f_bsize = f_frsize = block size, f_blocks = block count,
       f_bfree = f_bavail = count - the blocks ``lfs2_fs_traverse`` visits, which counts each
       folder's pair twice (lib/littlefs/lfs2.c: from the list of pairs, and from its parent's
-      entry with ``includeorphans``), so a board reports 2 blocks less per folder than it has
-      (never below 0 here). Allocation (ENOSPC) goes by the real use.
+      entry with ``includeorphans``), so a board reports 2 blocks less per folder than it has,
+      below 0 on a nearly full file system (``f_bfree = -10`` was read on the unix port's
+      ``VfsLfs2`` for an image with 5 folders). Allocation (ENOSPC) goes by the real use.
     - A write that needs more blocks than are free raises ENOSPC (littlefs LFS2_ERR_NOSPC = -28,
       made ``OSError(28)`` by extmod/vfs_lfsx_file.c). A file open for writing holds its old
       blocks and its new ones until it is synced (littlefs copies on write), so rewriting a
@@ -117,7 +118,7 @@ class Budget:
 
     def statvfs(self) -> tuple[int, ...]:
         used, folders = self._count()
-        free = max(self.blocks - used - 2 * folders, 0)  # each folder's pair counted twice
+        free = self.blocks - used - 2 * folders  # each folder's pair counted twice: may be < 0
         return (BLOCK, BLOCK, self.blocks, free, free, 0, 0, 0, 0, 255)
 
     def open(self, host: pathlib.Path, mode: str, opener: Callable[[], Any]) -> Any:
