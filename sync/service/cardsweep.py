@@ -63,6 +63,7 @@ def run(
         if not notices.take_lease(tx, LEASE, holder, now, now + LEASE_S):
             counts["busy"] = 1
             return counts
+        unknown.seed_once(tx, now)  # taps stored before the sweep existed
         counts["forgotten"] = unknown.forget_before(tx, now - keep_s)
         unknown.forget_known(tx)
         upto = unknown.last_card(tx)

@@ -26,6 +26,23 @@ def note(tx: Tx, rusun_id: int, tokens: Iterable[int], now: int) -> None:
         )
 
 
+def seed_once(tx: Tx, now: int) -> int:
+    """On the first pass of a database that has taps from before ``unknown_tokens`` existed:
+    every token of the roll-up ``tap_times`` (without a random UID) that no card has at its
+    rusun becomes a row; marked in ``meta`` so it runs once. How many rows it added."""
+    if tx.value("SELECT value FROM meta WHERE key = 'unknown_tokens_seeded'") is not None:
+        return 0
+    n = tx.run(
+        "INSERT INTO unknown_tokens (rusun_id, token, first_seen, last_seen)"
+        " SELECT DISTINCT tt.rusun_id, tt.token, ?, ? FROM tap_times tt WHERE tt.plain > 0"
+        " AND NOT EXISTS (SELECT 1 FROM card_tokens ct WHERE ct.rusun_id = tt.rusun_id"
+        " AND ct.token = tt.token) ON CONFLICT (rusun_id, token) DO NOTHING",
+        (now, now),
+    )
+    tx.run("INSERT INTO meta (key, value) VALUES ('unknown_tokens_seeded', ?)", (str(now),))
+    return n
+
+
 def forget_known(tx: Tx) -> int:
     """Drop the tokens a card has by now at their rusun (matched at ingest since); how many."""
     return tx.run(

@@ -207,3 +207,13 @@ def test_the_command_line_prints_the_counts(tmp_path):
     r = subprocess.run([*run, "--cards", "0"], capture_output=True, text=True, env=env,
                        cwd=ROOT, timeout=60)  # fmt: skip
     assert r.returncode != 0 and "--cards" in r.stderr
+
+
+def test_taps_stored_before_the_sweep_existed_are_swept_too(collector):
+    away = _world(collector)
+    tap_card(collector, away, HOME_UID)
+    with collector.db.write() as tx:  # a database of before: no unknown_tokens rows, no mark
+        tx.run("DELETE FROM unknown_tokens")
+        tx.run("DELETE FROM meta WHERE key = 'unknown_tokens_seeded'")
+    assert cardsweep.run(collector)["matched"] == 1
+    assert [r["resident_id"] for r in reports.other_rusun(collector, days=2)] == ["R1"]
