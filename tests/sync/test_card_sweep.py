@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from sync.service import cardsweep, reports, rights, snapshot
+from sync.service import audit, cardsweep, reports, rights, snapshot
 from sync.service.accounts import User
 from sync.settings import CARD_SWEEP_EVERY_S, SettingsError, every
 from sync.store import notices
@@ -163,6 +163,16 @@ def test_a_token_not_seen_within_the_records_retention_is_forgotten(collector, c
     clock.now += (keep + 1) * 86400
     done = cardsweep.run(collector)
     assert (done["forgotten"], done["pending"]) == (1, 0)
+
+
+def test_the_purge_forgets_unknown_tokens_with_the_records(collector, clock):
+    away = _world(collector)
+    tap_card(collector, away, STRANGER_UID)
+    keep = cardsweep.retention.days(collector)["records"]
+    clock.now += (keep + 1) * 86400
+    cardsweep.retention.purge(collector, audit.Who("cli", "cli"))
+    with collector.db.read() as tx:
+        assert tx.value("SELECT COUNT(*) FROM unknown_tokens") == 0
 
 
 def test_serve_sweeps_by_itself_and_stops_cleanly(settings, clock):
