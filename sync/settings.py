@@ -18,7 +18,7 @@ from sync.vault import load_master_key
 
 ALERTS_EVERY_S = 60.0  # ``serve`` runs an alert pass this often unless HADIR_ALERTS_EVERY says
 # ``serve`` runs a card sweep (sync.service.cardsweep) this often unless HADIR_CARD_SWEEP_EVERY
-# says: with nothing new a pass is three small queries; a new unknown token costs one bounded
+# says: with nothing new a pass is a few small queries; a new unknown token costs one bounded
 # stream through the cards (docs/security.md, "Card tokens")
 CARD_SWEEP_EVERY_S = 3600.0
 
