@@ -13,7 +13,7 @@ import pytest
 from sync.service import audit, cardsweep, reports, rights, snapshot
 from sync.service.accounts import User
 from sync.settings import CARD_SWEEP_EVERY_S, SettingsError, every
-from sync.store import notices
+from sync.store import notices, residents
 from tests.kit.collector_calls import enroll, register, tap_card
 from tests.kit.paths import ROOT
 
@@ -227,3 +227,38 @@ def test_taps_stored_before_the_sweep_existed_are_swept_too(collector):
         tx.run("DELETE FROM meta WHERE key = 'unknown_tokens_seeded'")
     assert cardsweep.run(collector)["matched"] == 1
     assert [r["resident_id"] for r in reports.other_rusun(collector, days=2)] == ["R1"]
+
+
+def test_one_match_stored_by_two_transactions_at_once_is_one_row_and_no_error(collector):
+    """The sweep and a batch at ingest (or two batches) may store the same match together: on
+    PostgreSQL the second waits for the first's row, then keeps it (no unique violation)."""
+    _world(collector)
+    with collector.db.read() as tx:
+        card = int(tx.value("SELECT id FROM cards WHERE resident_id = 'R1'"))
+    row = (_rusun_id(collector, "Cakung"), 0, 123456, card)
+    inside, release, errors = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with collector.db.write() as tx:
+            residents.add_sightings(tx, [row])
+            inside.set()
+            release.wait(30)
+
+    def second() -> None:
+        try:
+            with collector.db.write() as tx:
+                residents.add_sightings(tx, [row])
+        except Exception as exc:  # the failure this test is about
+            errors.append(exc)
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert inside.wait(30)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)  # let it reach the row the first holds (ordering only, nothing timed)
+    release.set()
+    one.join(30)
+    two.join(30)
+    assert errors == []
+    assert _sightings(collector) == 1
