@@ -37,6 +37,9 @@ class SweepLoop:
         if self._thread.is_alive():
             self._thread.join(wait_s)
 
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def _loop(self) -> None:
         while not self._stop.wait(self.every_s):
             self.run_once()
