@@ -33,7 +33,7 @@ from sync.web.routes import mount as mount_dashboard
 
 
 def open_collector(settings: Settings) -> Collector:
-    db = Database.open(settings.db)
+    db = Database.open(settings.db, prepare=not settings.pg_pooler)
     with db.write() as tx:
         schema.create(tx)
     c = Collector(db, Vault(settings.master_key), settings.clock, settings.after_commit)

@@ -168,10 +168,10 @@ def migrate_to_postgres(
 @app.command("partitions")
 def partitions_command(
     convert: Annotated[
-        bool, typer.Option("--convert", help="partition records by month (PostgreSQL)")
+        bool, typer.Option("--convert", help="partition records, health, blocks (PostgreSQL)")
     ] = False,
 ) -> None:
-    """Partisi bulanan tabel records / Monthly partitions of records (PostgreSQL): convert once,
+    """Partisi bulanan / Monthly partitions of records, health, blocks (PostgreSQL): convert once,
     then keep this month's and the next ones (docs/scaling.md)."""
     from sync.service import move
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 """``Settings`` is built by the CLI from ``--db``/``HADIR_DB``, ``--master-key-file``/
 ``HADIR_MASTER_KEY``, ``--ca-cert``/``HADIR_CA_CERT``, ``HADIR_API_DOCS``, ``HADIR_JOURNAL``,
-``HADIR_ALERTS_EVERY`` and ``HADIR_SMTP_*`` (docs/collector.md, "Settings"), or directly by
-tests (then the server's alert loop is off unless ``alerts_every_s`` says otherwise)."""
+``HADIR_ALERTS_EVERY``, ``HADIR_PG_POOLER`` and ``HADIR_SMTP_*`` (docs/collector.md,
+"Settings"), or directly by tests (then the server's alert loop is off unless ``alerts_every_s``
+says otherwise)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ class Settings:
     alerts_every_s: float = 0.0  # the server's alert pass, seconds apart (0: none; env: 60)
     smtp: Smtp | None = None  # where e-mail alerts go (HADIR_SMTP_HOST ...; None: no e-mail)
     card_sweep_every_s: float = 0.0  # the server's card sweep, seconds apart (0: none; env: 3600)
+    # PostgreSQL reached through a pooler in transaction mode (HADIR_PG_POOLER=transaction):
+    # no server-side prepared statements (``sync.store.db.Database``)
+    pg_pooler: bool = False
 
     @classmethod
     def from_env(cls, db: str | None = None, master_key_file: str | None = None,
@@ -52,6 +56,11 @@ class Settings:
         docs = os.environ.get("HADIR_API_DOCS", "on").strip().lower()
         if docs not in ("on", "off", "1", "0", "yes", "no"):
             raise SettingsError(f"HADIR_API_DOCS={docs[:20]}: on atau off / on or off")
+        pooler = os.environ.get("HADIR_PG_POOLER", "session").strip().lower()
+        if pooler not in ("session", "transaction"):
+            raise SettingsError(
+                f"HADIR_PG_POOLER={pooler[:20]}: session atau transaction / session or transaction"
+            )
         try:
             smtp = Smtp.from_env()
         except ValueError as exc:
@@ -61,8 +70,9 @@ class Settings:
                    api_docs=docs in ("on", "1", "yes"),
                    journal=os.environ.get("HADIR_JOURNAL") or None,
                    alerts_every_s=alerts_every(os.environ.get("HADIR_ALERTS_EVERY")),
-                   smtp=smtp, card_sweep_every_s=every("HADIR_CARD_SWEEP_EVERY",
-                                                       CARD_SWEEP_EVERY_S))  # fmt: skip
+                   smtp=smtp, pg_pooler=pooler == "transaction",
+                   card_sweep_every_s=every("HADIR_CARD_SWEEP_EVERY",
+                                            CARD_SWEEP_EVERY_S))  # fmt: skip
 
 
 def alerts_every(text: str | None) -> float:

@@ -44,8 +44,8 @@ def to_postgres(sqlite_path: str, postgres_url: str) -> dict[str, int]:
 
 
 def partitions(c: Collector, convert: bool) -> list[str]:
-    """Partition ``records`` and ``health`` by month (``convert``, once), keep the coming
-    months; the months that have a partition (of ``records``)."""
+    """Partition ``records``, ``health`` and ``blocks`` by month (``convert``, once), keep the
+    coming months; the months that have a partition (of ``records``)."""
     with c.db.write() as tx:
         if convert:
             for table in parts.TABLES:

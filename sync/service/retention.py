@@ -41,6 +41,8 @@ KINDS: dict[str, Kind] = {
     "health": Kind(90, 7, retention.purge_health, "terminal health snapshots"),
     "alerts": Kind(365, 30, retention.purge_alerts, "security and operations alerts"),
     "gaps": Kind(365, 30, retention.purge_gaps, "filled sequence gaps"),
+    "blocks": Kind(183, 60, retention.purge_blocks,
+                   "the seal chain's blocks (MACs, no person); each terminal's head kept"),
     "forks": Kind(365, 30, retention.purge_forks, "blocks of a copied key's chain (evidence)"),
     "review_marks": Kind(2 * 365, 42, retention.purge_review_marks, "review queue marks"),
     "cases": Kind(5 * 365, 30, retention.purge_cases,

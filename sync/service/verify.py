@@ -10,7 +10,9 @@ and a status request for the config or allow-list (``sync.service.downlink``):
 
 A replay needs no refusal here: a request whose blocks are all stored changes nothing
 (``sync.service.ingest`` stores nothing, counts no life, and alerts one signed with a key older
-than the chain it belongs to has reached).
+than the chain it belongs to has reached). Blocks the retention purge removed (below the
+terminal's ``floor``: its watermark and its lowest stored block) count as stored: a replay of
+them is answered and never stored again.
 
 In two phases, so that nobody can make the collector hold its write lock while it works for a
 request nobody has authenticated yet:
@@ -121,10 +123,11 @@ class Verified:
     known: set[tuple[int, bytes]]  # (seal seq, MAC) of the batch's blocks stored as evidence
     chain_key: ChainKey  # K(epoch + seals): the key after the batch's last seal
     request_epoch: int  # epoch of the key that signed the request
+    floor: int = 0  # blocks sealed below it were stored, then purged (``_floor``)
 
     def duplicate(self, block: Block) -> bool:
-        """The block is stored already, in the chain or as evidence."""
-        return _all_stored([block], self.stored, self.known)
+        """The block is stored already, in the chain or as evidence (or was, then purged)."""
+        return _all_stored([block], self.stored, self.known, self.floor)
 
 
 def authenticate(c: Collector, batch: wire.Batch, peer: str = "") -> Verified:
@@ -133,12 +136,14 @@ def authenticate(c: Collector, batch: wire.Batch, peer: str = "") -> Verified:
     with c.db.read() as tx:
         t = _terminal(terminals.terminal(tx, batch.terminal_id))
         _within_reach(tx, t, batch)
-        stored, known = _stored(tx, t, batch)
+        stored, known, floor = _stored(tx, t, batch)
     work = c.budget.work(t["id"], peer)
     try:
         keys = _keys_for(c, t, batch.epoch, batch.seals, work)
         blocks, seal_error = _check_seals(t, batch, keys)
-        duplicate = bool(batch.count) and seal_error is None and _all_stored(blocks, stored, known)
+        duplicate = (
+            bool(batch.count) and seal_error is None and _all_stored(blocks, stored, known, floor)
+        )
         # A long search only for verified, new blocks: nobody else can make those.
         long_search = batch.count and seal_error is None and not duplicate
         window = KEY_SEARCH if long_search else KEY_SHORT
@@ -163,7 +168,7 @@ def authenticate(c: Collector, batch: wire.Batch, peer: str = "") -> Verified:
             acked = proven(tx, t, batch)
         raise Reject(401, seal_error, "bad_seal", wire.REPLY_DAMAGED, t, acked)
     chain_key = ChainKey(t["gen"], batch.epoch + batch.seals, keys[-1])
-    return Verified(t, blocks, stored, known, chain_key, request_epoch)
+    return Verified(t, blocks, stored, known, chain_key, request_epoch, floor)
 
 
 def confirm(tx: Tx, v: Verified, batch: wire.Batch) -> Verified:
@@ -173,27 +178,45 @@ def confirm(tx: Tx, v: Verified, batch: wire.Batch) -> Verified:
     t = _terminal(terminals.lock_terminal(tx, v.terminal["id"]))
     if t["gen"] != v.terminal["gen"]:
         raise Reject(401, "terminal re-keyed while the request was checked", "bad_request_mac")
-    stored, known = _stored(tx, t, batch)
-    return Verified(t, v.blocks, stored, known, v.chain_key, v.request_epoch)
+    stored, known, floor = _stored(tx, t, batch)
+    return Verified(t, v.blocks, stored, known, v.chain_key, v.request_epoch, floor)
 
 
 def _all_stored(
-    blocks: list[Block], stored: dict[int, StoredBlock], known: set[tuple[int, bytes]]
+    blocks: list[Block],
+    stored: dict[int, StoredBlock],
+    known: set[tuple[int, bytes]],
+    floor: int = 0,
 ) -> bool:
-    """Every block is stored already, in the chain or as evidence."""
-    return all(b.same_as(stored.get(b.seal_seq)) or (b.seal_seq, b.mac) in known for b in blocks)
+    """Every block is stored already, in the chain or as evidence, or was and has been purged
+    (sealed below ``floor``)."""
+    return all(
+        b.seal_seq < floor or b.same_as(stored.get(b.seal_seq)) or (b.seal_seq, b.mac) in known
+        for b in blocks
+    )
 
 
 def _stored(
     tx: Tx, t: dict[str, Any], batch: wire.Batch
-) -> tuple[dict[int, StoredBlock], set[tuple[int, bytes]]]:
-    """Stored blocks meeting the batch's range (by seal seq), and those kept as evidence."""
+) -> tuple[dict[int, StoredBlock], set[tuple[int, bytes]], int]:
+    """Stored blocks meeting the batch's range (by seal seq), those kept as evidence, and the
+    floor below which blocks were purged (``_floor``)."""
     if not batch.count:
-        return {}, set()
+        return {}, set(), 0
     last_seal = batch.first_seq + batch.count - 1
     overlapping = records.blocks_overlapping(tx, t["id"], t["gen"], batch.first_seq, last_seal)
     known = records.fork_known(tx, t["id"], t["gen"], batch.first_seq, last_seal)
-    return {b.seal_seq: b for b in overlapping}, known
+    floor = _floor(tx, t) if batch.first_seq < t["acked"] else 0
+    return {b.seal_seq: b for b in overlapping}, known, floor
+
+
+def _floor(tx: Tx, t: dict[str, Any]) -> int:
+    """Where the stored chain starts now: every seq below the watermark was stored as a block
+    (it moves only over contiguous stored blocks), so below the lowest block still stored (and
+    the watermark) the blocks were stored and then purged by retention
+    (``sync.store.retention.purge_blocks``). 0 when nothing was purged."""
+    low = records.lowest_block(tx, t["id"], t["gen"])
+    return min(t["acked"], low.first_seq) if low is not None else 0
 
 
 def proven(tx: Tx, t: dict[str, Any], batch: wire.Batch) -> int:

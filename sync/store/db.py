@@ -176,8 +176,15 @@ class WriteHealth:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    """``prepare=False``: PostgreSQL behind a pooler in transaction mode (pgbouncer before 1.21,
+    Debian 12's 1.18): each transaction may run on another server connection, which does not
+    hold the statements psycopg prepared on this one after ``prepare_threshold`` (5) runs of a
+    query ("prepared statement … does not exist"), so none are prepared. Session state does not
+    travel either: set ``synchronous_commit`` on the role (docs/scaling.md, item 1)."""
+
+    def __init__(self, url: str, prepare: bool = True) -> None:
         self.url = url
+        self.prepare = prepare
         self.kind = "postgres" if url.startswith(("postgresql://", "postgres://")) else "sqlite"
         self.health = WriteHealth()
         self._write_lock = threading.Lock()
@@ -197,8 +204,8 @@ class Database:
             self._idle["w"].put(self._new("w"))
 
     @classmethod
-    def open(cls, url: str) -> Database:
-        return cls(url)
+    def open(cls, url: str, prepare: bool = True) -> Database:
+        return cls(url, prepare)
 
     # --- connections ---------------------------------------------------------------------------
 
@@ -226,6 +233,8 @@ class Database:
 
         try:
             conn = psycopg.connect(self.url, autocommit=False)
+            if not self.prepare:
+                conn.prepare_threshold = None
             # A commit returns once the WAL is on disk, whatever the server's default (a
             # database or role may say otherwise): the terminal reclaims what we acknowledge.
             conn.execute("SET synchronous_commit TO on")

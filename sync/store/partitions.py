@@ -1,15 +1,20 @@
-# partitions: `records` by month of receipt on PostgreSQL: convert, months ahead, archive, detach.
+# partitions: big tables by month of receipt on PostgreSQL: convert, months ahead, archive, detach.
 # SPDX-License-Identifier: MIT
 """PostgreSQL only (SQLite stays one table: a single office never needs it). docs/scaling.md,
-"Partitions". ``records`` and ``health`` (``TABLES``) are partitioned the same way
-(``partition_table(tx, table, now)``); ``health`` keeps its ``id`` sequence.
+"Partitions". ``records``, ``health`` and ``blocks`` (``TABLES``) are partitioned the same way
+(``partition_table(tx, table, now)``); ``health`` keeps its ``id`` sequence; each table gets
+back every index and foreign key the schema gives it (``sync.store.schema``).
 
 - ``partition_records(tx, now)``: the ``records`` table becomes ``PARTITION BY RANGE
   (received_at)``, one partition a UTC month (``records_YYYY_MM``) for every month it holds and
   the next ``AHEAD`` ones, and ``records_default`` for anything else; rows are moved in the same
   transaction. Its primary key becomes (terminal_id, gen, seq, received_at): PostgreSQL wants
   the partition key in it. Exactly-once does not rest on it: a batch's records are stored only
-  for blocks not stored yet (``blocks``' key) under the terminal's row lock.
+  for blocks not stored yet, and ``blocks``' key becomes (terminal_id, gen, seal_seq,
+  received_at) too. What guards a duplicate then is the terminal's row lock: every batch's
+  transaction takes it (``SELECT … FOR UPDATE``) before it reads the stored blocks the batch
+  meets (an index scan of every partition), so a second copy of a batch waits for the first to
+  commit and then finds its blocks stored (``sync.service.verify.confirm``).
 - ``ensure_months(tx, now)``: the partitions of this month and the next ``AHEAD`` (the collector
   does it at every start; run ``python -m sync partitions`` monthly when processes run longer).
 - ``archive_month(tx, table, month, path)``: the month's rows written to ``path`` (PostgreSQL's
@@ -29,22 +34,14 @@ import re
 from sync.store.db import Tx
 
 AHEAD = 2
-TABLES = ("records", "health")
-# Per table: its key without the partition key, its secondary indexes (name, columns) and the
-# sequence of its id, if any. ``records`` grows with taps (~40 M a day city-wide), ``health``
-# with sync rounds (a row per fresh request: 190 a terminal-day measured, docs/scaling.md).
-_SPEC: dict[str, tuple[str, tuple[tuple[str, str], ...], str | None]] = {
-    "records": (
-        "terminal_id, gen, seq",
-        (
-            ("records_wall", "wall_time"),
-            ("records_boot", "terminal_id, gen, boot"),
-            ("records_payload", "payload, terminal_id"),
-            ("records_terminal_wall", "terminal_id, wall_time"),
-        ),
-        None,
-    ),  # fmt: skip
-    "health": ("id", (("health_terminal", "terminal_id, received_at"),), "health_id_seq"),
+TABLES = ("records", "health", "blocks")
+# Per table: its key without the partition key and the sequence of its id, if any. ``records``
+# grows with taps (~40 M a day city-wide), ``health`` and ``blocks`` with sync rounds (190 and
+# 160 rows a terminal-day measured, docs/scaling.md).
+_SPEC: dict[str, tuple[str, str | None]] = {
+    "records": ("terminal_id, gen, seq", None),
+    "health": ("id", "health_id_seq"),
+    "blocks": ("terminal_id, gen, seal_seq", None),
 }
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -131,13 +128,16 @@ def partition_table(tx: Tx, table: str, now: int) -> int:
         raise ValueError("partitions need PostgreSQL")
     if partitioned(tx, table):
         return 0
-    key, indexes, sequence = _SPEC[table]
+    key, sequence = _SPEC[table]
     old = f"{table}_unpartitioned"
     lo_hi = tx.one(f"SELECT MIN(received_at), MAX(received_at) FROM {table}")
+    foreign = tx.all(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f'"
+        " AND conrelid = ?::regclass ORDER BY conname",
+        (table,),
+    )
     tx.run(f"ALTER TABLE {table} RENAME TO {old}")
     tx.run(f"ALTER TABLE {old} RENAME CONSTRAINT {table}_pkey TO {table}_old_pkey")
-    for name, _columns in indexes:
-        tx.run(f"DROP INDEX IF EXISTS {name}")
     if sequence:  # the id's sequence outlives the old table: the new one's default uses it
         tx.run(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
     tx.run(
@@ -158,9 +158,20 @@ def partition_table(tx: Tx, table: str, now: int) -> int:
     tx.run(f"DROP TABLE {old}")
     if sequence:
         tx.run(f"ALTER SEQUENCE {sequence} OWNED BY {table}.id")
-    for name, columns in indexes:
-        tx.run(f"CREATE INDEX {name} ON {table} ({columns})")
+    for (definition,) in foreign:
+        tx.run(f"ALTER TABLE {table} ADD {definition}")
+    for stmt in _indexes(table):  # after the old table's went with it: the names are free
+        tx.run(stmt)
     return made
+
+
+def _indexes(table: str) -> list[str]:
+    """The schema's CREATE INDEX statements of ``table`` on PostgreSQL (a partial one too: the
+    alert pass's ``records_events``), so a converted table has every index a fresh one has."""
+    from sync.store import schema  # schema imports this module: import at use
+
+    pattern = re.compile(rf"^CREATE INDEX IF NOT EXISTS \w+ ON {table} \(", re.MULTILINE)
+    return [s for s in schema.statements("postgres") if pattern.search(s)]
 
 
 def _parse(month: str) -> tuple[int, int]:
@@ -168,6 +179,11 @@ def _parse(month: str) -> tuple[int, int]:
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"month must be YYYY-MM, not {month!r}")
     return int(m.group(1)), int(m.group(2))
+
+
+def month_bounds(month: str) -> tuple[int, int]:
+    """[start, end) of a "YYYY-MM" month, Unix seconds: its partition's range."""
+    return _bounds(*_parse(month))
 
 
 def archive_month(tx: Tx, table: str, month: str, path: str) -> int:

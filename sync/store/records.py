@@ -90,6 +90,12 @@ def blocks_from(tx: Tx, tid: int, gen: int, seq: int) -> list[StoredBlock]:
     return _blocks(tx.all(_BLOCKS + " AND first_seq >= ? ORDER BY first_seq", (tid, gen, seq)))
 
 
+def lowest_block(tx: Tx, tid: int, gen: int) -> StoredBlock | None:
+    """The stored block of this generation with the lowest seal (the retention purge removes
+    those below each terminal's head; the first key of each partition's index)."""
+    return _block(tx.one(_BLOCKS + " ORDER BY seal_seq LIMIT 1", (tid, gen)))
+
+
 def high_seal(tx: Tx, tid: int, gen: int) -> int | None:
     """The highest stored seal sequence number of this generation (None when nothing stored)."""
     return tx.value(

@@ -7,7 +7,6 @@ added to ``flat_days`` (taps per flat and local day: no card, no person), then d
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from firmware import wire
@@ -82,22 +81,15 @@ def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
 
 
 def _months_before(tx: Tx, cut: int, table: str = "records") -> list[tuple[str, int, int]]:
-    """("YYYY-MM", start, end) of each UTC month of receipt (the partitions' months), from the
-    oldest row's of ``table``, that ends a day or more before ``cut``."""
-    oldest = tx.value(f"SELECT MIN(received_at) FROM {table}")
-    if oldest is None:
-        return []
-    day = dt.datetime.fromtimestamp(int(oldest), dt.timezone.utc).replace(
-        day=1, hour=0, minute=0, second=0
-    )
+    """("YYYY-MM", start, end) of each month of ``table`` that has its own partition (PostgreSQL;
+    none otherwise) and ends a day or more before ``cut``: read from the catalogue, never by
+    scanning the table (no index leads with ``received_at``)."""
     out = []
-    while True:
-        nxt = (day + dt.timedelta(days=32)).replace(day=1)
-        start, end = int(day.timestamp()), int(nxt.timestamp())
-        if end + 86400 > cut:
-            return out
-        out.append((day.strftime("%Y-%m"), start, end))
-        day = nxt
+    for month in partitions.months(tx, table) if partitions is not None else []:
+        start, end = partitions.month_bounds(month)
+        if end + 86400 <= cut:
+            out.append((month, start, end))
+    return out
 
 
 def _simple(tx: Tx, table: str, column: str, cut: int, dry: bool, extra: str = "") -> int:
@@ -124,6 +116,40 @@ def purge_health(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
                 n += rows
         return n + _simple(tx, "health", "received_at", cut, dry), 0
     return _simple(tx, "health", "received_at", cut, dry), 0
+
+
+# A block a terminal's chain still needs (docs/collector.md, "Blocks kept"): of the terminal's
+# current generation, the head of its linked chain (sealed at acked - 1: the next batch links to
+# it and continues its dating state) and every block above it (above a gap, not linked yet).
+_NEEDED = """EXISTS (SELECT 1 FROM terminals t WHERE t.id = blocks.terminal_id
+    AND t.gen = blocks.gen AND blocks.seal_seq >= t.acked - 1)"""
+
+
+def purge_blocks(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
+    """Blocks received before ``cut`` that no chain needs, deleted. On PostgreSQL's monthly
+    partitions only whole months go: the blocks still needed in one are moved into the month
+    after it (their ``received_at`` becomes its first second), then it is detached. The month
+    ``cut`` falls in waits for its turn (nothing personal is in a block, and no daily scan of
+    a month of them, ~110 M rows city-wide, is needed)."""
+    if partitions is None or not partitions.partitioned(tx, "blocks"):
+        where = f"received_at < ? AND NOT {_NEEDED}"
+        if dry:
+            return int(tx.value(f"SELECT COUNT(*) FROM blocks WHERE {where}", (cut,))), 0
+        return tx.run(f"DELETE FROM blocks WHERE {where}", (cut,)), 0
+    n = 0
+    for name, start, end in _months_before(tx, cut, "blocks"):
+        month = "received_at >= ? AND received_at < ?"
+        if dry:
+            n += int(tx.value(f"SELECT COUNT(*) FROM blocks WHERE {month} AND NOT {_NEEDED}",
+                              (start, end)))  # fmt: skip
+            continue
+        # One scan of the month's partition (PostgreSQL plans it as a hash join with the
+        # terminals), once, as the month goes: cheaper than deleting its rows.
+        tx.run(f"UPDATE blocks SET received_at = ? WHERE {month} AND {_NEEDED}", (end, start, end))
+        rows = int(tx.value(f"SELECT COUNT(*) FROM blocks WHERE {month}", (start, end)))
+        if partitions.detach_month(tx, "blocks", name):
+            n += rows
+    return n, 0
 
 
 def purge_alerts(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:

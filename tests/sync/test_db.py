@@ -1,14 +1,17 @@
 # sync/store/db.py: acknowledged means synced, readers never wait for the writer, reader
-# connections stay few, and /healthz says "not ok" while writes fail. Both backends.
+# connections stay few, /healthz says "not ok" while writes fail, and nothing is prepared behind
+# a transaction pooler. Both backends.
 # SPDX-License-Identifier: MIT
 import os
 import threading
 import time
 
 import psycopg
+import pytest
 
 from sync.service import admin
 from sync.service.scope import OPERATOR
+from sync.settings import Settings, SettingsError
 from sync.store import db as dbmod
 from tests.kit import prereq
 from tests.kit.collector_calls import day_of_taps, post, register, reply
@@ -175,3 +178,59 @@ def test_postgres_pool_replaces_a_killed_connection(pg):
             assert tx.value("SELECT pg_backend_pid()") != pid
     finally:
         db.close()
+
+
+def _through_a_transaction_pooler(db, times=10):
+    """Run one query ``times``, each in its own transaction, as behind PgBouncer in transaction
+    mode before 1.21 (Debian 12 ships 1.18): each transaction gets whichever server connection
+    is free, and the statements psycopg prepared on another one (after ``prepare_threshold``, 5
+    runs of a query) are not there ("How to use prepared statements with transaction pooling?",
+    pgbouncer.org FAQ). The double: after each transaction the server session forgets its
+    prepared statements behind psycopg's back. Returns the error the pooler caused, or None."""
+    for i in range(times):
+        try:
+            with db.write() as tx:
+                assert tx.value("SELECT count(*) + ? FROM terminals", (i,)) == i
+                tx.conn.pgconn.exec_(b"DEALLOCATE ALL")  # not through psycopg: it never knows
+        except psycopg.errors.InvalidSqlStatementName as exc:
+            return exc
+    return None
+
+
+def test_behind_a_transaction_pooler_nothing_is_prepared(pg):
+    """HADIR_PG_POOLER=transaction (``prepare=False``): the collector keeps working behind such
+    a pooler; by default (a direct connection) psycopg prepares, which the pooler breaks."""
+    if pg is None:
+        prereq.missing("PostgreSQL's server (initdb, pg_ctl)", "postgresql")
+    url = pg.new_schema()
+    for prepare in (True, False):
+        db = dbmod.Database.open(url, prepare=prepare)
+        try:
+            with db.write() as tx:
+                tx.run("CREATE TABLE IF NOT EXISTS terminals (id INTEGER)")
+            broken = _through_a_transaction_pooler(db)
+        finally:
+            db.close()
+        assert (broken is not None) is prepare, broken
+
+
+@pytest.mark.parametrize(
+    ("text", "pooler"),
+    [(None, False), ("session", False), ("transaction", True), ("Transaction ", True)],
+)
+def test_the_pooler_setting_is_read_from_the_environment(monkeypatch, text, pooler):
+    monkeypatch.setenv("HADIR_DB", "hadir.db")
+    monkeypatch.setenv("HADIR_MASTER_KEY", "00" * 32)
+    if text is None:
+        monkeypatch.delenv("HADIR_PG_POOLER", raising=False)
+    else:
+        monkeypatch.setenv("HADIR_PG_POOLER", text)
+    assert Settings.from_env().pg_pooler is pooler
+
+
+def test_a_bad_pooler_setting_is_one_line(monkeypatch):
+    monkeypatch.setenv("HADIR_DB", "hadir.db")
+    monkeypatch.setenv("HADIR_MASTER_KEY", "00" * 32)
+    monkeypatch.setenv("HADIR_PG_POOLER", "statement")
+    with pytest.raises(SettingsError, match="HADIR_PG_POOLER=statement: session atau transaction"):
+        Settings.from_env()
