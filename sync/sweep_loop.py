@@ -10,39 +10,22 @@ card or key in it, and tried again on the next period."""
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
+from sync.periodic import Periodic
 from sync.service import alerts, cardsweep
 
 log = logging.getLogger("hadir.cardsweep")
 BUDGET_S = 300.0  # one pass at most this long (then the next pass resumes where it stopped)
 
 
-class SweepLoop:
+class SweepLoop(Periodic):
     def __init__(self, collector: Any, every_s: float) -> None:
-        self.collector, self.every_s = collector, every_s
+        super().__init__(every_s, "hadir-cardsweep")
+        self.collector = collector
         self.holder = alerts.new_holder()
-        self.passes = 0
         self.last: dict[str, int] = {}
         self._failing = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="hadir-cardsweep", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, wait_s: float = 60.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(wait_s)
-
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.every_s):
-            self.run_once()
 
     def run_once(self) -> None:
         try:
