@@ -17,40 +17,21 @@ with no logging set up (Python's last-resort handler; uvicorn configures only it
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from typing import Any
 
+from sync.periodic import Periodic
 from sync.service import alerts
 
 log = logging.getLogger("hadir.alerts")
-STOP_WAIT_S = 60.0  # at shutdown, for a pass in the middle of a send (its own timeouts are 15 s)
 
 
-class AlertLoop:
+class AlertLoop(Periodic):
     def __init__(self, collector: Any, senders: Sequence[alerts.Sender], every_s: float) -> None:
-        self.collector, self.senders, self.every_s = collector, list(senders), every_s
+        super().__init__(every_s, "hadir-alerts")
+        self.collector, self.senders = collector, list(senders)
         self.holder = alerts.new_holder()  # its name on the lease (module doc)
-        self.passes = 0  # passes finished (those that found the lease held included)
-        self._stop = threading.Event()
         self._failing: set[str] = set()  # kinds of failure logged and not recovered since
-        self._thread = threading.Thread(target=self._loop, name="hadir-alerts", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, wait_s: float = STOP_WAIT_S) -> None:
-        """Ends the loop: the pass under way stops before its next message."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(wait_s)
-
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.every_s):
-            self.run_once()
 
     def run_once(self) -> None:
         failures: list[str] = []

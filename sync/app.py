@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """``create_app(settings)``: opens the database (creating the schema), builds the ``Collector``
 service and mounts the routes of ``sync.http``; while it is served (its lifespan), the alert
-loop runs every ``settings.alerts_every_s`` (``sync.alert_loop``). Used by ``python -m sync
+loop runs every ``settings.alerts_every_s`` (``sync.alert_loop``) and the card sweep every
+``settings.card_sweep_every_s`` (``sync.sweep_loop``). Used by ``python -m sync
 serve`` and by tests."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sync.service.journal import Journal
 from sync.settings import Settings
 from sync.store import schema
 from sync.store.db import BadText, Database, driver_errors
+from sync.sweep_loop import SweepLoop
 from sync.vault import Vault
 from sync.web.routes import mount as mount_dashboard
 
@@ -52,9 +54,16 @@ def create_app(settings: Settings) -> FastAPI:
             loop = AlertLoop(collector, senders, settings.alerts_every_s)
             loop.start()
         app.state.alert_loop = loop
+        sweep = None
+        if settings.card_sweep_every_s > 0:  # cards seen outside their district (cardsweep)
+            sweep = SweepLoop(collector, settings.card_sweep_every_s)
+            sweep.start()
+        app.state.sweep_loop = sweep
         yield
         if loop is not None:
             await asyncio.to_thread(loop.stop)
+        if sweep is not None:
+            await asyncio.to_thread(sweep.stop)
         collector.db.close()
 
     app = FastAPI(

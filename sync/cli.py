@@ -1,12 +1,12 @@
 # cli: `python -m sync <command>`, the admin's command line for the collector (typer + rich).
 # SPDX-License-Identifier: MIT
 """Commands (docs/collector.md, "Command line"): init, serve, terminals add|list|revoke|rotate|
-config|set|command|commands, alerts add|list|remove|run, rusun rotate-card-key, residents import,
-users add|list|token|tokens|revoke-token|remove, report presence|review (alias absent)|
-other-rusun|unknown|health, export <report> FILE. Errors print one line ``hadir: …`` on stderr
-and exit non-zero; the register and the case work are in ``sync.cli_cases`` (docs/cases.md).
-Whoever runs these holds the database and the master key: every command acts with the
-operator's scope (every rusun, ``scope.OPERATOR``)."""
+config|set|command|commands, alerts add|list|remove|run, rusun rotate-card-key|sweep-cards,
+residents import, users add|list|token|tokens|revoke-token|remove, report presence|review
+(alias absent)|other-rusun|unknown|health, export <report> FILE. Errors print one line
+``hadir: …`` on stderr and exit non-zero; the register and the case work are in
+``sync.cli_cases`` (docs/cases.md). Whoever runs these holds the database and the master key:
+every command acts with the operator's scope (every rusun, ``scope.OPERATOR``)."""
 
 from __future__ import annotations
 
@@ -485,6 +485,30 @@ def rusun_rotate_card_key(name: str) -> None:
     if result["terminals_on_older_keys"]:
         ids = ", ".join(str(t) for t in result["terminals_on_older_keys"])
         out.print(f"terminals still on an older key (re-provision with terminals rotate): {ids}")
+
+
+@rusun_app.command("sweep-cards")
+def rusun_sweep_cards(
+    cards: Annotated[
+        int | None, typer.Option(min=1, help="kartu paling banyak / at most this many cards")
+    ] = None,
+    seconds: Annotated[
+        float | None, typer.Option(min=1, help="detik paling lama / at most this many seconds")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the counts as JSON")] = False,
+) -> None:
+    """Kenali kartu dari wilayah lain / recognise cards tapped outside their district: compare
+    the tokens still unknown at each rusun with every card (serve does it every
+    HADIR_CARD_SWEEP_EVERY seconds); a pass cut short by --cards/--seconds resumes next time."""
+    from sync.service import cardsweep
+
+    counts = cardsweep.run(state.collector(), cards=cards, seconds=seconds)
+    if as_json:
+        out.print_json(json.dumps(counts))
+    elif counts["busy"]:
+        out.print("sapuan lain sedang berjalan / another sweep is running (nothing done)")
+    else:
+        out.print(", ".join(f"{k} {v}" for k, v in counts.items() if k != "busy"))
 
 
 # --- users ---------------------------------------------------------------------------------------

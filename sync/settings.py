@@ -18,6 +18,10 @@ from sync.notify import Smtp
 from sync.vault import load_master_key
 
 ALERTS_EVERY_S = 60.0  # ``serve`` runs an alert pass this often unless HADIR_ALERTS_EVERY says
+# ``serve`` runs a card sweep (sync.service.cardsweep) this often unless HADIR_CARD_SWEEP_EVERY
+# says: with nothing new a pass is a few small queries; a new unknown token costs one bounded
+# stream through the cards (docs/security.md, "Card tokens")
+CARD_SWEEP_EVERY_S = 3600.0
 
 
 class SettingsError(Exception):
@@ -35,6 +39,7 @@ class Settings:
     journal: str | None = None  # folder of acknowledged batches (HADIR_JOURNAL): for a restore
     alerts_every_s: float = 0.0  # the server's alert pass, seconds apart (0: none; env: 60)
     smtp: Smtp | None = None  # where e-mail alerts go (HADIR_SMTP_HOST ...; None: no e-mail)
+    card_sweep_every_s: float = 0.0  # the server's card sweep, seconds apart (0: none; env: 3600)
     # PostgreSQL reached through a pooler in transaction mode (HADIR_PG_POOLER=transaction):
     # no server-side prepared statements (``sync.store.db.Database``)
     pg_pooler: bool = False
@@ -65,20 +70,32 @@ class Settings:
                    api_docs=docs in ("on", "1", "yes"),
                    journal=os.environ.get("HADIR_JOURNAL") or None,
                    alerts_every_s=alerts_every(os.environ.get("HADIR_ALERTS_EVERY")),
-                   smtp=smtp, pg_pooler=pooler == "transaction")  # fmt: skip
+                   smtp=smtp, pg_pooler=pooler == "transaction",
+                   card_sweep_every_s=every("HADIR_CARD_SWEEP_EVERY",
+                                            CARD_SWEEP_EVERY_S))  # fmt: skip
 
 
 def alerts_every(text: str | None) -> float:
     """HADIR_ALERTS_EVERY: seconds between the server's alert passes; unset: 60; 0: none."""
+    return seconds_every("HADIR_ALERTS_EVERY", text, ALERTS_EVERY_S)
+
+
+def every(name: str, default: float) -> float:
+    """The environment variable ``name``: seconds between two passes (``seconds_every``)."""
+    return seconds_every(name, os.environ.get(name), default)
+
+
+def seconds_every(name: str, text: str | None, default: float) -> float:
+    """Seconds between two passes of a server loop, 0..86400; unset: ``default``; 0: none."""
     if text is None or not text.strip():
-        return ALERTS_EVERY_S
+        return default
     try:
         value = float(text)
     except ValueError:
         value = -1.0
     if not 0 <= value <= 86400:
         raise SettingsError(
-            f"HADIR_ALERTS_EVERY={text[:20]}: detik 0..86400 / seconds 0..86400 (0: mati / off)"
+            f"{name}={text[:20]}: detik 0..86400 / seconds 0..86400 (0: mati / off)"
         )
     return value
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from sync.service.collector import Collector
 from sync.store import alert_log, residents
+from sync.store import unknown as unknown_tokens
 from sync.store.db import Tx
 from sync.store.residents import Rusun
 from sync.vault import card_tokens
@@ -138,10 +139,12 @@ class Sightings:
 
 def recognise(c: Collector, tx: Tx, rusun_id: int, tokens: set[int]) -> int:
     """Tokens tapped at ``rusun_id`` that no card has there yet: store the matches among the
-    candidate cards (a card of another rusun, seen here); returns how many were stored."""
+    candidate cards (a card of another rusun, seen here) and note the rest for the city-wide
+    sweep (``sync.service.cardsweep``); returns how many were stored."""
     unknown = tokens - residents.known_tokens(tx, rusun_id, sorted(tokens))
     if not unknown:
         return 0
     rows = c.sightings.match(c, tx, rusun_id, unknown)
     residents.add_sightings(tx, rows)
+    unknown_tokens.note(tx, rusun_id, unknown - {r[2] for r in rows}, c.now())
     return len(rows)

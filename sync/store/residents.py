@@ -330,13 +330,13 @@ def sighted_cards(tx: Tx, rusun_id: int) -> list[int]:
 
 def add_sightings(tx: Tx, rows: Sequence[tuple[int, int, int, int]]) -> None:
     """(rusun_id, gen, token, card_id) of cards of other rusun recognised here; a card no
-    longer stored (purged since the match was cached) is skipped."""
+    longer stored (purged since the match was cached) is skipped, and a row another
+    transaction stores at the same time (a batch at ingest, the sweep) is kept, not an error."""
     for rusun_id, gen, token, card_id in rows:
         tx.run(
             "INSERT INTO card_tokens (rusun_id, gen, token, card_id) SELECT ?, ?, ?, id"
-            " FROM cards WHERE id = ? AND NOT EXISTS (SELECT 1 FROM card_tokens WHERE"
-            " rusun_id = ? AND gen = ? AND token = ? AND card_id = ?)",
-            (rusun_id, gen, token, card_id, rusun_id, gen, token, card_id),
+            " FROM cards WHERE id = ? ON CONFLICT DO NOTHING",
+            (rusun_id, gen, token, card_id),
         )
 
 

@@ -66,6 +66,8 @@ def purge_records(tx: Tx, cut: int, dry: bool) -> tuple[int, int]:
     )
     if rollups is not None:  # they hold tokens: they go with the records
         rollups.forget_before(tx, (cut + _LOCAL) // 86400)
+    # tokens no card has where they were tapped (sync.store.unknown), not seen since the cut
+    tx.run("DELETE FROM unknown_tokens WHERE last_seen < ?", (cut,))
     if partitions is not None:
         for month, start, end in _months_before(tx, cut):
             # A month's partition holds the records received in it: kept whole while any of

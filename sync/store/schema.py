@@ -92,6 +92,19 @@ CREATE TABLE IF NOT EXISTS card_tokens (
     PRIMARY KEY (rusun_id, token, gen, card_id)
 );
 CREATE INDEX IF NOT EXISTS card_tokens_card ON card_tokens (card_id);
+-- Tokens tapped at a rusun that no card had there after the district match (strangers' cards
+-- and cards of other districts), for the city-wide sweep (sync.service.cardsweep): each was
+-- compared with every card up to id checked_upto (a match moves it into card_tokens).
+CREATE TABLE IF NOT EXISTS unknown_tokens (
+    id {serial},
+    rusun_id INTEGER NOT NULL REFERENCES rusun(id),
+    token BIGINT NOT NULL,
+    first_seen BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL,
+    checked_upto BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (rusun_id, token)
+);
+CREATE INDEX IF NOT EXISTS unknown_tokens_checked ON unknown_tokens (checked_upto);
 CREATE TABLE IF NOT EXISTS terminals (
     id BIGINT PRIMARY KEY,  -- a terminal id is a u32 on the wire
     rusun_id INTEGER NOT NULL REFERENCES rusun(id),

@@ -1,8 +1,9 @@
 # Helpers for collector tests: register a paper terminal, upload, decode the signed reply.
 # SPDX-License-Identifier: MIT
 from firmware import wire
-from sync.service import admin
+from sync.service import admin, ingest
 from sync.service.scope import OPERATOR
+from sync.vault import card_tokens
 from tests.kit.wirekit import PaperTerminal
 
 TOKEN_A = b"\x01\x02\x03\x04"
@@ -15,6 +16,22 @@ def register(collector, rusun="Marunda", door=1):
     term = PaperTerminal(bundle["terminal_id"], bytes.fromhex(bundle["k0"]))
     term.bundle = bundle
     return term
+
+
+def enroll(collector, *rows):
+    """Import residents with cards: rows of ``resident_id,name,unit,rusun,card_uid``."""
+    text = ["resident_id,name,unit,rusun,card_uid", *rows]
+    assert admin.import_residents(collector, text, scope=OPERATOR).refused == []
+
+
+def tap_card(collector, term, uid_hex):
+    """One tap of the card ``uid_hex`` at ``term``'s door, an hour ago, uploaded."""
+    key = bytes.fromhex(term.bundle["card_key"])
+    token = card_tokens(key, [bytes.fromhex(uid_hex)])[0]
+    term.boot()
+    term.clock(collector.now() - 3600 - wire.HOST_EPOCH_OFFSET)
+    term.tap(token.to_bytes(4, "big"))
+    assert ingest.upload(collector, term.batch()).http == 200
 
 
 def kc(term):
