@@ -18,10 +18,11 @@ from sync.notify import Smtp
 from sync.vault import load_master_key
 
 ALERTS_EVERY_S = 60.0  # ``serve`` runs an alert pass this often unless HADIR_ALERTS_EVERY says
-# ``serve`` runs a card sweep (sync.service.cardsweep) this often unless HADIR_CARD_SWEEP_EVERY
-# says: with nothing new a pass is a few small queries; a new unknown token costs one bounded
-# stream through the cards (docs/security.md, "Card tokens")
-CARD_SWEEP_EVERY_S = 3600.0
+# ``serve`` runs no card sweep (sync.service.cardsweep) unless HADIR_CARD_SWEEP_EVERY says how
+# often: a city-wide match of a 32-bit token is a chance match 0.23 % of the time at 10 M cards,
+# so the office turns it on knowingly (docs/security.md, "Card tokens"); with nothing new a pass
+# is a few small queries, a new unknown token one bounded stream through the cards
+CARD_SWEEP_EVERY_S = 0.0
 
 
 class SettingsError(Exception):
@@ -39,7 +40,9 @@ class Settings:
     journal: str | None = None  # folder of acknowledged batches (HADIR_JOURNAL): for a restore
     alerts_every_s: float = 0.0  # the server's alert pass, seconds apart (0: none; env: 60)
     smtp: Smtp | None = None  # where e-mail alerts go (HADIR_SMTP_HOST ...; None: no e-mail)
-    card_sweep_every_s: float = 0.0  # the server's card sweep, seconds apart (0: none; env: 3600)
+    card_sweep_every_s: float = (
+        0.0  # the server's card sweep, seconds apart (0: none; env: none unless set)
+    )
     # PostgreSQL reached through a pooler in transaction mode (HADIR_PG_POOLER=transaction):
     # no server-side prepared statements (``sync.store.db.Database``)
     pg_pooler: bool = False

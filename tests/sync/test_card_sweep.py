@@ -198,6 +198,8 @@ def test_the_card_sweep_period_is_checked(monkeypatch):
     monkeypatch.setenv("HADIR_CARD_SWEEP_EVERY", "0")
     assert every("HADIR_CARD_SWEEP_EVERY", CARD_SWEEP_EVERY_S) == 0
     monkeypatch.delenv("HADIR_CARD_SWEEP_EVERY")
+    assert every("HADIR_CARD_SWEEP_EVERY", CARD_SWEEP_EVERY_S) == 0  # off unless asked for
+    monkeypatch.setenv("HADIR_CARD_SWEEP_EVERY", "3600")
     assert every("HADIR_CARD_SWEEP_EVERY", CARD_SWEEP_EVERY_S) == 3600
     monkeypatch.setenv("HADIR_CARD_SWEEP_EVERY", "-1")
     with pytest.raises(SettingsError, match="HADIR_CARD_SWEEP_EVERY=-1: detik 0..86400 / seconds"):
