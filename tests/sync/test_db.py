@@ -8,13 +8,17 @@ import time
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
+from firmware import wire
+from sync.app import create_app
 from sync.service import admin
 from sync.service.scope import OPERATOR
 from sync.settings import Settings, SettingsError
 from sync.store import db as dbmod
-from tests.kit import prereq
+from tests.kit import pgbouncer, prereq
 from tests.kit.collector_calls import day_of_taps, post, register, reply
+from tests.kit.liveserver import MASTER_KEY
 
 WAIT_S = 30  # safety net for a thread that never finishes; the assertions are about order
 
@@ -180,38 +184,59 @@ def test_postgres_pool_replaces_a_killed_connection(pg):
         db.close()
 
 
-def _through_a_transaction_pooler(db, times=10):
-    """Run one query ``times``, each in its own transaction, as behind PgBouncer in transaction
-    mode before 1.21 (Debian 12 ships 1.18): each transaction gets whichever server connection
-    is free, and the statements psycopg prepared on another one (after ``prepare_threshold``, 5
-    runs of a query) are not there ("How to use prepared statements with transaction pooling?",
-    pgbouncer.org FAQ). The double: after each transaction the server session forgets its
-    prepared statements behind psycopg's back. Returns the error the pooler caused, or None."""
-    for i in range(times):
-        try:
-            with db.write() as tx:
-                assert tx.value("SELECT count(*) + ? FROM terminals", (i,)) == i
-                tx.conn.pgconn.exec_(b"DEALLOCATE ALL")  # not through psycopg: it never knows
-        except psycopg.errors.InvalidSqlStatementName as exc:
-            return exc
-    return None
-
-
-def test_behind_a_transaction_pooler_nothing_is_prepared(pg):
-    """HADIR_PG_POOLER=transaction (``prepare=False``): the collector keeps working behind such
-    a pooler; by default (a direct connection) psycopg prepares, which the pooler breaks."""
+@pytest.fixture(scope="module")
+def bouncer(pg):
+    """Debian's PgBouncer (1.18 on Debian 12) in transaction mode in front of the test server."""
     if pg is None:
         prereq.missing("PostgreSQL's server (initdb, pg_ctl)", "postgresql")
-    url = pg.new_schema()
-    for prepare in (True, False):
-        db = dbmod.Database.open(url, prepare=prepare)
-        try:
-            with db.write() as tx:
-                tx.run("CREATE TABLE IF NOT EXISTS terminals (id INTEGER)")
-            broken = _through_a_transaction_pooler(db)
-        finally:
-            db.close()
-        assert (broken is not None) is prepare, broken
+    if pgbouncer.pgbouncer() is None:
+        prereq.missing("PgBouncer", "pgbouncer")
+    with pgbouncer.Bouncer(pg) as running:
+        yield running
+
+
+ROUNDS = 6  # each statement of an upload runs more often than psycopg's prepare_threshold (5)
+TAPS = 3  # per batch
+
+
+def _ingest_through(bouncer, clock, pooler: bool):
+    """A collector on a fresh database reached only through ``bouncer``, two terminals uploading
+    ``ROUNDS`` batches each. Returns (taps stored, the error the pooler caused or None)."""
+    direct = bouncer.server.new_database()
+    settings = Settings(db=bouncer.url(direct.rsplit("/", 1)[1]), master_key=MASTER_KEY,
+                        clock=clock, pg_pooler=pooler)  # fmt: skip
+    app = create_app(settings)
+    collector = app.state.collector
+    try:
+        with TestClient(app) as client:
+            terms = [register(collector, "Marunda", door) for door in (1, 2)]
+            for _ in range(ROUNDS):
+                for term in terms:
+                    body = day_of_taps(term, taps=TAPS)
+                    assert reply(term, body, post(client, body))[1] > 0
+            with collector.db.read() as tx:
+                return tx.value(f"SELECT COUNT(*) FROM records WHERE kind = {wire.TAP}"), None
+    except (
+        psycopg.errors.DuplicatePreparedStatement,
+        psycopg.errors.InvalidSqlStatementName,
+    ) as exc:
+        return None, exc
+    finally:
+        collector.db.close()
+
+
+def test_behind_a_transaction_pooler_nothing_is_prepared(bouncer, clock):
+    """HADIR_PG_POOLER=transaction (``prepare=False``): the collector ingests through a real
+    PgBouncer in transaction mode. By default psycopg prepares a statement after its fifth run
+    (``prepare_threshold``) on the server connection it happens to hold, and pgbouncer before
+    1.21 does not keep prepared statements apart per client ("How to use prepared statements
+    with transaction pooling?", pgbouncer.org FAQ): the collector's writer and reader, two
+    clients taking turns on one server connection, both name their first one ``_pg3_0``
+    ("already exists"; on another server connection it would be "does not exist")."""
+    stored, broken = _ingest_through(bouncer, clock, pooler=True)
+    assert (stored, broken) == (ROUNDS * 2 * TAPS, None)
+    stored, broken = _ingest_through(bouncer, clock, pooler=False)
+    assert stored is None and broken is not None
 
 
 @pytest.mark.parametrize(
