@@ -5,7 +5,9 @@
 # Needed: Python 3.11+ with venv, Node.js 20+ with npm, make, Chromium (the dashboard's browser
 # tests), PostgreSQL's server programs initdb and pg_ctl (the collector's tests run on a
 # throwaway server), HAProxy (several collector processes behind one balancer, tests and the city
-# bench) and gcc -m32 (MicroPython's 32-bit unix port, rebuilt for the device suite). Found on PATH; PostgreSQL also in $PG_LIB/*/bin, where Debian puts it.
+# bench), PgBouncer (the collector behind a transaction pooler, tests) and gcc -m32 (MicroPython's
+# 32-bit unix port, rebuilt for the device suite). Found on PATH; PostgreSQL also in
+# $PG_LIB/*/bin and PgBouncer and HAProxy also in /usr/sbin, where Debian puts them.
 # Missing Debian packages are installed when this runs as root with apt-get (as CI does);
 # otherwise it prints the exact command to run and exits 1. `--check` only reports.
 set -euo pipefail
@@ -33,6 +35,10 @@ have_haproxy() {
   command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ]
 }
 
+have_pgbouncer() {
+  command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]
+}
+
 have_python() {
   command -v "$PYTHON" >/dev/null 2>&1 &&
     "$PYTHON" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
@@ -53,6 +59,7 @@ missing() {
   have_chromium || packages+=(chromium)
   have_pg || packages+=(postgresql)
   have_haproxy || packages+=(haproxy)
+  have_pgbouncer || packages+=(pgbouncer)
   have_gcc_m32 || packages+=(gcc-multilib)
   if ! have_python; then
     if command -v "$PYTHON" >/dev/null 2>&1 &&

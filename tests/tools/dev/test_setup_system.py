@@ -120,3 +120,10 @@ def test_without_a_32_bit_gcc_root_installs_gcc_multilib(tmp_path):
     assert apt_calls(tmp_path)[1].endswith(" gcc-multilib")
     r = run(machine(tmp_path / "user", have=["chromium", "postgresql"], m32=False))
     assert r.returncode == 1 and f"    {LINE} gcc-multilib\n" in r.stderr
+
+
+def test_the_pooler_tests_look_for_pgbouncer_where_debian_puts_it():
+    from tests.kit import pgbouncer
+
+    assert f"[ -x {pgbouncer.BINARY} ]" in SCRIPT.read_text()
+    assert "packages+=(pgbouncer)" in SCRIPT.read_text()
