@@ -180,8 +180,9 @@ class Database:
     Debian 12's 1.18): each transaction may run on another server connection, which does not
     hold the statements psycopg prepared on this one after ``prepare_threshold`` (5) runs of a
     query ("prepared statement … does not exist"), or on one that another client's connection
-    has prepared its own under the same name ("… already exists"), so none are prepared. Session state does not
-    travel either: set ``synchronous_commit`` on the role (docs/scaling.md, item 1)."""
+    has prepared its own under the same name ("… already exists"), so none are prepared.
+    Session state does not travel either: set ``synchronous_commit`` on the role
+    (docs/scaling.md, item 1)."""
 
     def __init__(self, url: str, prepare: bool = True) -> None:
         self.url = url
