@@ -14,13 +14,13 @@ import os
 import pathlib
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from typing import Any
 
 from tests.kit.paths import ROOT
+from tests.kit.ports import free_port
 
 CONFIG = ROOT / "sync" / "deploy" / "haproxy.cfg"
 
@@ -28,12 +28,6 @@ CONFIG = ROOT / "sync" / "deploy" / "haproxy.cfg"
 def haproxy() -> str | None:
     return shutil.which("haproxy") or ("/usr/sbin/haproxy" if os.path.exists("/usr/sbin/haproxy")
                                        else None)  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def config(port: int, backends: list[int], tag: bool = True) -> str:
@@ -80,7 +74,7 @@ class Cluster:
                 proc, port = start_collector(self.db, self.tmp, f"c{i + 1}", self.extra)
                 self.procs.append(proc)
                 self.ports.append(port)
-            port = _free_port()
+            port = free_port()
             cfg = self.tmp / "haproxy.cfg"
             cfg.write_text(config(port, self.ports))
             self.lb = subprocess.Popen([binary, "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL,

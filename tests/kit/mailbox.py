@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -18,6 +17,7 @@ from email.message import Message
 from aiosmtpd.controller import Controller
 
 from sync.notify import Smtp
+from tests.kit.ports import free_port
 
 
 class Inbox:
@@ -34,12 +34,6 @@ class Inbox:
 
     def texts(self) -> list[str]:
         return [m.get_payload(decode=True).decode() for _, m in self.messages]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -20,17 +20,13 @@ import tempfile
 import time
 from typing import Any
 
+from tests.kit.ports import free_port
+
 BINARY = "/usr/sbin/pgbouncer"  # Debian's place; not on a normal user's PATH
 
 
 def pgbouncer() -> str | None:
     return shutil.which("pgbouncer") or (BINARY if os.access(BINARY, os.X_OK) else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def config(listen: int, server_port: int, pool_size: int) -> str:
@@ -68,7 +64,7 @@ class Bouncer:
         binary = pgbouncer()
         assert binary, "pgbouncer is not installed"
         work = self.dir = pathlib.Path(tempfile.mkdtemp(prefix="hadir-pgbouncer-"))
-        self.port = _free_port()
+        self.port = free_port()
         cfg = work / "pgbouncer.ini"
         cfg.write_text(config(self.port, self.server.port, self.pool_size))
         (work / "userlist.txt").write_text('"postgres" ""\n')

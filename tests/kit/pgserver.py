@@ -15,9 +15,10 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
+
+from tests.kit.ports import free_port
 
 
 def find_bin(name: str) -> str | None:
@@ -34,18 +35,12 @@ def available() -> bool:
     return find_bin("initdb") is not None and find_bin("pg_ctl") is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgServer:
     def __init__(self, in_memory: bool = False) -> None:
         shm = "/dev/shm" if in_memory and os.access("/dev/shm", os.W_OK | os.X_OK) else None
         self.dir = tempfile.mkdtemp(prefix="hadir-pg-", dir=shm)
         self.data = os.path.join(self.dir, "data")
-        self.port = _free_port()
+        self.port = free_port()
         self._ids = itertools.count(1)
         self._user: str | None = None
         if os.geteuid() == 0:

@@ -34,6 +34,7 @@ import time
 import tty
 
 from tests.kit.esp32 import qemu_dir
+from tests.kit.ports import free_port
 from tools import parttable
 from tools.sim.pn532 import scenario
 from tools.sim.pn532.cards import from_spec
@@ -45,12 +46,6 @@ _THRU = 0x42  # InCommunicateThru (§7.3.9): the Gen1a probe of a card about to 
 
 class BoardError(Exception):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Board:

@@ -17,6 +17,7 @@ from sync.app import create_app
 from sync.settings import Settings
 from tests.kit.liveserver import MASTER_KEY
 from tests.kit.paths import ROOT
+from tests.kit.ports import free_port
 
 TLS = ROOT / "tests" / "kit" / "tls"
 
@@ -43,12 +44,6 @@ def test_the_docs_can_be_switched_off(tmp_path):
         app.state.collector.db.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(ctx: ssl.SSLContext, url: str) -> tuple[int, dict]:
     try:
         with urllib.request.urlopen(url, context=ctx, timeout=60) as r:
@@ -58,7 +53,7 @@ def _get(ctx: ssl.SSLContext, url: str) -> tuple[int, dict]:
 
 
 def test_serve_speaks_https_and_obeys_no_api_docs(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, HADIR_MASTER_KEY=MASTER_KEY.hex(), HADIR_DB=str(tmp_path / "c.db"))
     tls = ["--tls-cert", str(TLS / "server.pem"), "--tls-key", str(TLS / "server.key")]
     cmd = [sys.executable, "-m", "sync", "serve", "--port", str(port), "--no-api-docs", *tls]
