@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 """``Settings`` is built by the CLI from ``--db``/``HADIR_DB``, ``--master-key-file``/
 ``HADIR_MASTER_KEY``, ``--ca-cert``/``HADIR_CA_CERT``, ``HADIR_API_DOCS``, ``HADIR_JOURNAL``,
-``HADIR_ALERTS_EVERY``, ``HADIR_PG_POOLER`` and ``HADIR_SMTP_*`` (docs/collector.md,
-"Settings"), or directly by tests (then the server's alert loop is off unless ``alerts_every_s``
-says otherwise)."""
+``HADIR_ALERTS_EVERY``, ``HADIR_CARD_SWEEP_EVERY``, ``HADIR_PG_POOLER`` and ``HADIR_SMTP_*``
+(docs/collector.md, "Settings"), or directly by tests (then the server's alert loop and card
+sweep are off unless ``alerts_every_s`` and ``card_sweep_every_s`` say otherwise)."""
 
 from __future__ import annotations
 
@@ -40,9 +40,7 @@ class Settings:
     journal: str | None = None  # folder of acknowledged batches (HADIR_JOURNAL): for a restore
     alerts_every_s: float = 0.0  # the server's alert pass, seconds apart (0: none; env: 60)
     smtp: Smtp | None = None  # where e-mail alerts go (HADIR_SMTP_HOST ...; None: no e-mail)
-    card_sweep_every_s: float = (
-        0.0  # the server's card sweep, seconds apart (0: none; env: none unless set)
-    )
+    card_sweep_every_s: float = 0.0  # the server's card sweep, seconds apart (0: none)
     # PostgreSQL reached through a pooler in transaction mode (HADIR_PG_POOLER=transaction):
     # no server-side prepared statements (``sync.store.db.Database``)
     pg_pooler: bool = False
